@@ -1,0 +1,27 @@
+/**
+ * What `activate()` returns. Other extensions and the integration tests use it to observe the
+ * panel without scraping the DOM. It never exposes an API key.
+ */
+import type { MessageView } from './protocol';
+
+export interface SidestreamSnapshot {
+  /** True while a request is streaming. */
+  streaming: boolean;
+  messages: MessageView[];
+  /** The status-bar item's current text and tooltip. */
+  statusBarText: string;
+  statusBarTooltip: string;
+  /** The provider/model the next question goes to, when one is configured. */
+  provider: string | undefined;
+  model: string | undefined;
+  /** postMessage calls the host made to the panel since it opened (benchmarks read it). */
+  postCount: number;
+}
+
+export interface SidestreamApi {
+  snapshot(): SidestreamSnapshot;
+  /** Fires whenever the snapshot changes (coalesced). */
+  onDidChange(listener: () => void): { dispose(): void };
+  /** Asks a question as if typed in the panel; resolves when the answer has finished (any state). */
+  ask(question: string): Promise<MessageView | undefined>;
+}

@@ -1,0 +1,60 @@
+/**
+ * The minimal cancellation-token shape the core needs. VS Code's `CancellationToken` satisfies it,
+ * so the core never imports `vscode`.
+ */
+export interface CancellationTokenLike {
+  readonly isCancellationRequested: boolean;
+  onCancellationRequested(listener: () => void): { dispose(): void };
+}
+
+/**
+ * The one place a cancellation token becomes an `AbortSignal`. The returned `dispose` must be
+ * called in `finally`: it removes the token listener so nothing leaks across requests.
+ */
+export function toAbortSignal(token: CancellationTokenLike | undefined): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  if (!token) return { signal: controller.signal, dispose() {} };
+  if (token.isCancellationRequested) {
+    controller.abort();
+    return { signal: controller.signal, dispose() {} };
+  }
+  const subscription = token.onCancellationRequested(() => controller.abort());
+  return { signal: controller.signal, dispose: () => subscription.dispose() };
+}
+
+/** A plain token source for Node code and tests (VS Code's CancellationTokenSource, without vscode). */
+export class CancellationSource {
+  private readonly listeners = new Set<() => void>();
+  private cancelled = false;
+  readonly token: CancellationTokenLike;
+
+  constructor() {
+    const listeners = this.listeners;
+    const isCancelled = () => this.cancelled;
+    this.token = {
+      get isCancellationRequested() {
+        return isCancelled();
+      },
+      onCancellationRequested(listener: () => void) {
+        if (isCancelled()) {
+          queueMicrotask(listener);
+          return { dispose() {} };
+        }
+        listeners.add(listener);
+        return { dispose: () => void listeners.delete(listener) };
+      },
+    };
+  }
+
+  cancel(): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    for (const listener of [...this.listeners]) listener();
+    this.listeners.clear();
+  }
+
+  /** Number of live listeners: lets tests prove nothing leaks. */
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+}

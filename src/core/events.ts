@@ -1,0 +1,95 @@
+/**
+ * The one event union every provider maps its wire events into. Modelled on the Vercel AI SDK's
+ * stream parts: a flat union keyed on `type`, usage counts that are `undefined` when unknown
+ * (never 0), and a finish reason that keeps the provider's own word next to a unified value.
+ */
+
+export type ProviderId = 'openai' | 'anthropic' | 'ollama' | 'lmstudio' | 'llamacpp' | 'vllm' | 'openai-compatible';
+
+/** Which wire format a request speaks. */
+export type WireApi = 'openai-chat' | 'openai-responses' | 'anthropic';
+
+export type UnifiedFinishReason = 'stop' | 'length' | 'content-filter' | 'tool-calls' | 'cancelled' | 'error' | 'other';
+
+export interface FinishReason {
+  unified: UnifiedFinishReason;
+  /** The provider's own value (`finish_reason`, `stop_reason`, `status`), when it sent one. */
+  raw: string | undefined;
+}
+
+export interface Usage {
+  inputTokens: number | undefined;
+  outputTokens: number | undefined;
+  reasoningTokens?: number | undefined;
+  cachedInputTokens?: number | undefined;
+}
+
+export type FailureKind =
+  | 'auth'
+  | 'not-found'
+  | 'bad-request'
+  | 'rate-limit'
+  | 'overloaded'
+  | 'server'
+  | 'connection'
+  | 'timeout'
+  | 'idle-timeout'
+  | 'protocol'
+  | 'provider'
+  | 'content-filter';
+
+/** A typed failure with a one-line, actionable message. Never contains an API key. */
+export interface StreamFailure {
+  kind: FailureKind;
+  message: string;
+  /** HTTP status when the failure came from one. */
+  status?: number | undefined;
+  /** For `rate-limit`: the wait the server asked for, in ms (already capped). */
+  retryAfterMs?: number | undefined;
+  /** Whether retrying the same request could succeed. */
+  retryable: boolean;
+}
+
+export interface ToolCall {
+  id: string;
+  name: string;
+  /** The arguments JSON text exactly as streamed, accumulated from fragments. */
+  arguments: string;
+}
+
+export type StreamEvent =
+  | { type: 'start'; provider: ProviderId; model: string }
+  | { type: 'text-delta'; text: string }
+  | { type: 'reasoning-delta'; text: string }
+  | { type: 'tool-call'; toolCall: ToolCall }
+  | { type: 'usage'; usage: Usage }
+  | { type: 'metrics'; metrics: StreamMetricsSnapshot }
+  | { type: 'finish'; reason: FinishReason; usage: Usage; metrics: StreamMetricsSnapshot }
+  | { type: 'error'; error: StreamFailure; partialText: string };
+
+/** Figures measured from the response bytes (see metrics.ts). Times are ms since request start. */
+export interface StreamMetricsSnapshot {
+  /** ms from request start to response headers. */
+  headersMs: number | undefined;
+  /** ms from request start to the first body byte. */
+  firstByteMs: number | undefined;
+  /** Time to first token: ms from request start to the first text (or reasoning) delta. */
+  ttftMs: number | undefined;
+  /** ms from request start to the last token. */
+  lastTokenMs: number | undefined;
+  /** Output tokens: the provider's count when reported, else counted with a tokenizer. */
+  outputTokens: number | undefined;
+  /** True when `outputTokens` was counted locally rather than reported by the provider. */
+  estimated: boolean;
+  /** Tokens per second over the whole answer: outputTokens / (last token − first token). */
+  tokensPerSecond: number | undefined;
+  /** Tokens per second over a short rolling window, while streaming. */
+  liveTokensPerSecond: number | undefined;
+  /** Response body bytes received. */
+  bytes: number;
+}
+
+/** Exhaustiveness guard for `switch` statements over unions. */
+export function assertNever(value: never, what = 'value'): never {
+  throw new Error(`Unexpected ${what}: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,54 @@
+/**
+ * Lazy loaders for the heavy dependencies. Extension activation must not pay for parsing the SDKs or
+ * the tokenizer's rank tables, so nothing in the core imports them at module load: they are
+ * `require`d the first time a request (or a token count) actually needs them.
+ */
+
+type OpenAIModule = typeof import('openai');
+type AnthropicModule = typeof import('@anthropic-ai/sdk');
+type TokenizerModule = typeof import('gpt-tokenizer/cjs/encoding/o200k_base');
+
+/** Which BPE vocabulary to count tokens with. */
+export type TokenizerEncoding = 'o200k_base' | 'cl100k_base';
+
+let openai: OpenAIModule | undefined;
+let anthropic: AnthropicModule | undefined;
+const tokenizers = new Map<TokenizerEncoding, TokenizerModule>();
+
+/** The `openai` package, loaded on first use. */
+export function loadOpenAI(): OpenAIModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (openai ??= require('openai') as OpenAIModule);
+}
+
+/** The `@anthropic-ai/sdk` package, loaded on first use. */
+export function loadAnthropic(): AnthropicModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (anthropic ??= require('@anthropic-ai/sdk') as AnthropicModule);
+}
+
+/** A `gpt-tokenizer` encoding, loaded on first use. */
+export function loadTokenizer(encoding: TokenizerEncoding): TokenizerModule {
+  let module = tokenizers.get(encoding);
+  if (!module) {
+    // Literal paths so bundlers can see both encodings.
+    module =
+      encoding === 'o200k_base'
+        ? (require('gpt-tokenizer/cjs/encoding/o200k_base') as TokenizerModule)
+        : (require('gpt-tokenizer/cjs/encoding/cl100k_base') as TokenizerModule);
+    tokenizers.set(encoding, module);
+  }
+  return module;
+}
+
+/** True once an SDK module has been loaded (lets tests prove activation stays lazy). */
+export function isLoaded(name: 'openai' | 'anthropic' | 'tokenizer'): boolean {
+  switch (name) {
+    case 'openai':
+      return openai !== undefined;
+    case 'anthropic':
+      return anthropic !== undefined;
+    case 'tokenizer':
+      return tokenizers.size > 0;
+  }
+}

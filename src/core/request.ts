@@ -1,0 +1,46 @@
+import type { ProviderId, WireApi } from './events';
+
+export interface ChatMessage {
+  role: 'user' | 'assistant';
+  content: string;
+}
+
+/** Everything one streamed request needs. The API key is passed here and never logged. */
+export interface ChatRequest {
+  provider: ProviderId;
+  api: WireApi;
+  model: string;
+  /** Base URL of the API, e.g. `https://api.openai.com/v1` or `http://127.0.0.1:11434/v1`. */
+  baseUrl?: string | undefined;
+  apiKey?: string | undefined;
+  systemPrompt?: string | undefined;
+  /** The conversation, oldest first; the last message is the user's question. */
+  messages: ChatMessage[];
+  maxOutputTokens?: number | undefined;
+  /**
+   * When set, the answer continues this assistant text: sent as an assistant prefill where the
+   * provider supports it (Anthropic, local OpenAI-compatible servers), else as a continuation request.
+   */
+  continueFrom?: string | undefined;
+  /** Seconds without any body byte after the headers before the stream fails with `idle-timeout`. Default 60. */
+  idleTimeoutSeconds?: number | undefined;
+  /** Ms to wait for response headers before `timeout`. Default 60 000. */
+  headersTimeoutMs?: number | undefined;
+  /** Retries before the first byte (SDK `maxRetries`). Default 2. */
+  maxRetries?: number | undefined;
+  /** Called when the SDK is about to wait before a retry: lets the UI say so. */
+  onRetry?: ((info: { attempt: number; delayMs: number; status: number | undefined }) => void) | undefined;
+}
+
+/** Default base URLs of the local OpenAI-compatible servers. No key is required for them. */
+export const LOCAL_SERVER_DEFAULTS: Record<'ollama' | 'lmstudio' | 'llamacpp' | 'vllm', string> = {
+  ollama: 'http://127.0.0.1:11434/v1',
+  lmstudio: 'http://127.0.0.1:1234/v1',
+  llamacpp: 'http://127.0.0.1:8080/v1',
+  vllm: 'http://127.0.0.1:8000/v1',
+};
+
+export const CLOUD_DEFAULTS = {
+  openai: 'https://api.openai.com/v1',
+  anthropic: 'https://api.anthropic.com',
+} as const;

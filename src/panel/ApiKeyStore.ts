@@ -1,0 +1,46 @@
+import * as vscode from 'vscode';
+
+export type KeyedProvider = 'openai' | 'anthropic' | 'openai-compatible';
+
+const ENV: Record<KeyedProvider, string | undefined> = {
+  openai: 'OPENAI_API_KEY',
+  anthropic: 'ANTHROPIC_API_KEY',
+  'openai-compatible': undefined,
+};
+
+export const KEYED_PROVIDER_LABELS: Record<KeyedProvider, string> = {
+  openai: 'OpenAI',
+  anthropic: 'Anthropic',
+  'openai-compatible': 'OpenAI-compatible server',
+};
+
+/** API keys live in SecretStorage; the environment is the fallback. Keys are never logged or posted. */
+export class ApiKeyStore {
+  constructor(private readonly secrets: vscode.SecretStorage) {}
+
+  async get(provider: KeyedProvider): Promise<{ key: string; source: 'secret-storage' | 'environment' } | undefined> {
+    const stored = await this.secrets.get(secretId(provider));
+    if (stored) return { key: stored, source: 'secret-storage' };
+    const env = ENV[provider];
+    const fromEnv = env ? process.env[env]?.trim() : undefined;
+    return fromEnv ? { key: fromEnv, source: 'environment' } : undefined;
+  }
+
+  async set(provider: KeyedProvider, key: string): Promise<void> {
+    await this.secrets.store(secretId(provider), key.trim());
+  }
+
+  async clear(provider: KeyedProvider): Promise<void> {
+    await this.secrets.delete(secretId(provider));
+  }
+
+  onDidChange(listener: () => void): vscode.Disposable {
+    return this.secrets.onDidChange((e) => {
+      if (e.key.startsWith('sidestream.apiKey.')) listener();
+    });
+  }
+}
+
+function secretId(provider: KeyedProvider): string {
+  return `sidestream.apiKey.${provider}`;
+}

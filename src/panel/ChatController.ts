@@ -1,0 +1,325 @@
+import * as vscode from 'vscode';
+import type { StreamEvent, StreamMetricsSnapshot } from '../core/events';
+import { assertNever } from '../core/events';
+import type { ChatMessage, ChatRequest } from '../core/request';
+import type { AssistantMessageView, HostToWebview, MessageStats, MessageView, SetupOption, UserMessageView } from '../protocol';
+import type { ConversationStore } from './ConversationStore';
+import { loadCore } from './coreLoader';
+import { DeltaCoalescer } from './DeltaCoalescer';
+import { streamLanguageModel } from './LanguageModelStream';
+import type { MetricsStatusBar } from './MetricsStatusBar';
+import type { ProviderResolver, ResolvedProvider } from './ProviderResolver';
+import { readSettings } from './settings';
+
+/** Where the controller posts: the panel, when it exists. */
+export interface PanelPort {
+  post(message: HostToWebview): void;
+  reveal(): void;
+}
+
+export interface SelectionContext {
+  fileName: string;
+  languageId: string;
+  text: string;
+}
+
+interface ActiveRequest {
+  id: string;
+  cts: vscode.CancellationTokenSource;
+  done: Promise<void>;
+}
+
+/** Commands the setup card may run: the webview can ask for nothing else. */
+export const SETUP_OPTIONS: SetupOption[] = [
+  { id: 'openai', label: 'Use OpenAI', description: 'Paste an OpenAI API key (kept in VS Code\'s secret storage).', command: 'sidestream.setApiKey', args: ['openai'] },
+  { id: 'anthropic', label: 'Use Anthropic', description: 'Paste an Anthropic API key (kept in VS Code\'s secret storage).', command: 'sidestream.setApiKey', args: ['anthropic'] },
+  { id: 'local', label: 'Use a local server', description: 'Ollama, LM Studio, llama.cpp or vLLM on this machine — no key needed.', command: 'sidestream.selectProvider', args: ['local'] },
+  { id: 'vscode-lm', label: 'Use VS Code language models', description: 'Models offered by other extensions, such as GitHub Copilot.', command: 'sidestream.selectProvider', args: ['vscode-lm'] },
+];
+
+/**
+ * The conversation and the one running request. A new question while one streams cancels the
+ * running one cleanly first (its partial answer stays, marked cancelled), then asks.
+ */
+export class ChatController implements vscode.Disposable {
+  private messages: MessageView[];
+  private active: ActiveRequest | undefined;
+  private readonly seqs = new Map<string, number>();
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+  private lastProvider: ResolvedProvider | undefined;
+  private nextId = Date.now();
+
+  constructor(
+    private readonly panel: PanelPort,
+    private readonly store: ConversationStore,
+    private readonly resolver: ProviderResolver,
+    private readonly statusBar: MetricsStatusBar,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.messages = store.load();
+  }
+
+  get streaming(): boolean {
+    return this.active !== undefined;
+  }
+
+  get conversation(): readonly MessageView[] {
+    return this.messages;
+  }
+
+  get provider(): ResolvedProvider | undefined {
+    return this.lastProvider;
+  }
+
+  /** What the panel shows after its `ready`. */
+  initMessage(): HostToWebview {
+    return { type: 'init', messages: this.messages, streaming: this.streaming, modelLabel: this.lastProvider ? `${this.lastProvider.label} · ${this.lastProvider.model}` : undefined };
+  }
+
+  /** Shows the setup card when no provider works and the conversation is empty. */
+  async checkSetup(): Promise<void> {
+    if (this.messages.length) return;
+    const resolution = await this.resolver.resolve(readSettings());
+    if (!resolution.ok) {
+      this.panel.post({ type: 'setup', options: SETUP_OPTIONS, reason: resolution.reason });
+    } else {
+      this.lastProvider = resolution.provider;
+      this.statusBar.setModel(resolution.provider.model, resolution.provider.label);
+      this.changed.fire();
+    }
+  }
+
+  async ask(question: string, context?: SelectionContext): Promise<AssistantMessageView | undefined> {
+    const text = question.trim();
+    if (!text) return undefined;
+    await this.cancelAndWait();
+    const user: UserMessageView = { id: this.newId(), role: 'user', text, context };
+    const assistant: AssistantMessageView = { id: this.newId(), role: 'assistant', text: '', state: 'streaming' };
+    this.messages.push(user, assistant);
+    this.panel.reveal();
+    this.panel.post({ type: 'messageAdded', message: user });
+    this.panel.post({ type: 'messageAdded', message: assistant });
+    await this.run(assistant, undefined).done;
+    return assistant;
+  }
+
+  /** Re-asks the question a failed or cancelled answer belongs to, replacing that answer. */
+  async retry(id: string): Promise<void> {
+    if (this.streaming) return;
+    const index = this.messages.findIndex((m) => m.id === id && m.role === 'assistant');
+    if (index < 0) return;
+    this.messages.splice(index + 1);
+    const assistant: AssistantMessageView = { id: this.newId(), role: 'assistant', text: '', state: 'streaming' };
+    this.messages[index] = assistant;
+    this.panel.post(this.initMessage());
+    await this.run(assistant, undefined).done;
+  }
+
+  /** Resumes a cut answer (cancel, failure, `length`) from its partial text, in the same message. */
+  async continue(id: string): Promise<void> {
+    if (this.streaming) return;
+    const message = this.messages.find((m): m is AssistantMessageView => m.id === id && m.role === 'assistant');
+    if (!message || message.state === 'streaming' || !message.text) return;
+    message.state = 'streaming';
+    message.error = undefined;
+    this.panel.post({ type: 'messageResumed', id });
+    await this.run(message, message.text).done;
+  }
+
+  cancel(): void {
+    this.active?.cts.cancel();
+  }
+
+  async cancelAndWait(): Promise<void> {
+    const active = this.active;
+    if (!active) return;
+    active.cts.cancel();
+    await active.done;
+  }
+
+  async newChat(): Promise<void> {
+    await this.cancelAndWait();
+    this.messages = [];
+    this.seqs.clear();
+    await this.store.save(this.messages, true);
+    this.panel.post({ type: 'cleared' });
+    this.statusBar.showIdle();
+    this.changed.fire();
+  }
+
+  private run(assistant: AssistantMessageView, continueFrom: string | undefined): ActiveRequest {
+    const cts = new vscode.CancellationTokenSource();
+    const active: ActiveRequest = { id: assistant.id, cts, done: Promise.resolve() };
+    this.active = active;
+    void vscode.commands.executeCommand('setContext', 'sidestream.streaming', true);
+    this.changed.fire();
+    active.done = this.stream(assistant, continueFrom, cts.token).finally(() => {
+      cts.dispose();
+      if (this.active === active) this.active = undefined;
+      void vscode.commands.executeCommand('setContext', 'sidestream.streaming', this.active !== undefined);
+      void this.store.save(this.messages, true);
+      this.changed.fire();
+    });
+    return active;
+  }
+
+  private async stream(assistant: AssistantMessageView, continueFrom: string | undefined, token: vscode.CancellationToken): Promise<void> {
+    const settings = readSettings();
+    const resolution = await this.resolver.resolve(settings, token);
+    if (token.isCancellationRequested) return this.finish(assistant, 'cancelled', undefined, undefined);
+    if (!resolution.ok) {
+      this.panel.post({ type: 'setup', options: SETUP_OPTIONS, reason: resolution.reason });
+      return this.finish(assistant, 'error', undefined, { kind: 'connection', message: resolution.reason });
+    }
+    const provider = resolution.provider;
+    this.lastProvider = provider;
+    this.statusBar.started(provider.model, provider.label);
+    const stats: MessageStats = { model: provider.model, providerLabel: provider.label, ttftMs: undefined, tokensPerSecond: undefined, outputTokens: undefined, estimated: false, finishReason: undefined };
+    const coalescer = new DeltaCoalescer((delta) => {
+      const seq = (this.seqs.get(assistant.id) ?? 0) + 1;
+      this.seqs.set(assistant.id, seq);
+      this.panel.post({ type: 'append', id: assistant.id, seq, text: delta.text, reasoning: delta.reasoning || undefined });
+      this.store.save(this.messages);
+    });
+    const request: ChatRequest = {
+      provider: provider.kind === 'core' ? provider.provider : 'openai-compatible',
+      api: provider.kind === 'core' ? provider.api : 'openai-chat',
+      model: provider.model,
+      baseUrl: provider.kind === 'core' ? provider.baseUrl : undefined,
+      apiKey: provider.kind === 'core' ? provider.apiKey : undefined,
+      systemPrompt: settings.systemPrompt || undefined,
+      messages: this.history(assistant),
+      maxOutputTokens: settings.maxOutputTokens,
+      idleTimeoutSeconds: settings.idleTimeoutSeconds,
+      continueFrom,
+      onRetry: ({ delayMs, status }) => {
+        const why = status === 429 ? 'Rate limited (429)' : status ? `Server answered ${status}` : 'Connection failed';
+        const notice = `${why}: retrying in ${Math.max(1, Math.round(delayMs / 1000))} s — Cancel to stop.`;
+        assistant.notice = notice;
+        this.panel.post({ type: 'notice', id: assistant.id, notice });
+      },
+    };
+    this.log.info(`request ${assistant.id}: ${provider.label} ${provider.model}${provider.kind === 'core' ? ` at ${provider.baseUrl} (${provider.api})` : ''}${continueFrom ? ' (continue)' : ''}`);
+    let metrics: StreamMetricsSnapshot | undefined;
+    try {
+      const events: AsyncIterable<StreamEvent> =
+        provider.kind === 'core' ? loadCore().stream(request, token) : streamLanguageModel(provider.chatModel, request, token);
+      for await (const event of events) {
+        switch (event.type) {
+          case 'start':
+            break;
+          case 'text-delta':
+            if (assistant.notice) this.clearNotice(assistant);
+            assistant.text += event.text;
+            coalescer.push(event.text);
+            break;
+          case 'reasoning-delta':
+            if (assistant.notice) this.clearNotice(assistant);
+            assistant.reasoning = (assistant.reasoning ?? '') + event.text;
+            coalescer.push('', event.text);
+            break;
+          case 'tool-call':
+            this.log.info(`request ${assistant.id}: tool call ${event.toolCall.name} ignored (Sidestream offers no tools)`);
+            break;
+          case 'usage':
+            break;
+          case 'metrics':
+            metrics = event.metrics;
+            this.statusBar.live(event.metrics);
+            break;
+          case 'finish': {
+            coalescer.flush();
+            metrics = event.metrics;
+            Object.assign(stats, statsFrom(event.metrics), { finishReason: event.reason.unified });
+            this.log.info(`request ${assistant.id}: finish ${event.reason.unified} (${event.reason.raw ?? '-'}) TTFT ${fmt(event.metrics.ttftMs)} ms, ${event.metrics.outputTokens ?? '?'}${event.metrics.estimated ? ' (estimated)' : ''} tokens, ${fmt(event.metrics.tokensPerSecond)} tok/s`);
+            return this.finish(assistant, event.reason.unified === 'cancelled' ? 'cancelled' : 'done', stats, undefined, metrics);
+          }
+          case 'error': {
+            coalescer.flush();
+            stats.finishReason = 'error';
+            this.log.warn(`request ${assistant.id}: ${event.error.kind}: ${event.error.message}`);
+            return this.finish(assistant, 'error', stats, { kind: event.error.kind, message: event.error.message }, metrics);
+          }
+          default:
+            assertNever(event, 'stream event');
+        }
+      }
+      coalescer.flush();
+      return this.finish(assistant, token.isCancellationRequested ? 'cancelled' : 'error', stats, token.isCancellationRequested ? undefined : { kind: 'protocol', message: 'The stream ended without a finish event.' }, metrics);
+    } catch (err) {
+      coalescer.flush();
+      const message = err instanceof Error ? err.message : String(err);
+      this.log.error(`request ${assistant.id}: unexpected failure: ${message}`);
+      return this.finish(assistant, 'error', stats, { kind: 'provider', message: `Unexpected failure: ${message}` }, metrics);
+    } finally {
+      coalescer.dispose();
+    }
+  }
+
+  private finish(
+    assistant: AssistantMessageView,
+    state: 'done' | 'cancelled' | 'error',
+    stats: MessageStats | undefined,
+    error: AssistantMessageView['error'],
+    metrics?: StreamMetricsSnapshot,
+  ): void {
+    assistant.state = state;
+    assistant.error = error;
+    assistant.notice = undefined;
+    if (stats) {
+      if (state === 'cancelled') stats.finishReason = 'cancelled';
+      assistant.stats = stats;
+    }
+    this.panel.post({ type: 'messageFinished', id: assistant.id, state, stats: assistant.stats, error });
+    this.statusBar.finished(metrics, state === 'done' ? (stats?.finishReason ?? 'stop') : state);
+  }
+
+  private clearNotice(assistant: AssistantMessageView): void {
+    assistant.notice = undefined;
+    this.panel.post({ type: 'notice', id: assistant.id, notice: undefined });
+  }
+
+  /** The conversation sent with a request: every turn before `assistant`, with selection context inlined. */
+  private history(assistant: AssistantMessageView): ChatMessage[] {
+    const out: ChatMessage[] = [];
+    for (const m of this.messages) {
+      if (m === assistant) break;
+      if (m.role === 'user') {
+        out.push({ role: 'user', content: m.context ? withContext(m.text, m.context) : m.text });
+      } else if (m.text) {
+        out.push({ role: 'assistant', content: m.text });
+      }
+    }
+    // Two user turns in a row (an answer that failed empty) are merged, as some APIs reject them.
+    return out.reduce<ChatMessage[]>((acc, m) => {
+      const prev = acc[acc.length - 1];
+      if (prev && prev.role === m.role) prev.content += `\n\n${m.content}`;
+      else acc.push({ ...m });
+      return acc;
+    }, []);
+  }
+
+  private newId(): string {
+    return `m${(this.nextId++).toString(36)}`;
+  }
+
+  dispose(): void {
+    this.active?.cts.cancel();
+    void this.store.save(this.messages, true);
+    this.changed.dispose();
+  }
+}
+
+function withContext(question: string, context: SelectionContext): string {
+  const fence = context.text.includes('```') ? '````' : '```';
+  return `${question}\n\nSelected code from \`${context.fileName}\`:\n${fence}${context.languageId}\n${context.text}\n${fence}`;
+}
+
+function statsFrom(m: StreamMetricsSnapshot): Pick<MessageStats, 'ttftMs' | 'tokensPerSecond' | 'outputTokens' | 'estimated'> {
+  return { ttftMs: m.ttftMs, tokensPerSecond: m.tokensPerSecond, outputTokens: m.outputTokens, estimated: m.estimated };
+}
+
+function fmt(n: number | undefined): string {
+  return n === undefined ? '?' : n.toFixed(1);
+}

@@ -1,0 +1,146 @@
+import * as vscode from 'vscode';
+import { assertNever } from '../core/events';
+import type { HostToWebview, WebviewToHost } from '../protocol';
+import type { ChatController, PanelPort } from './ChatController';
+import { SETUP_OPTIONS } from './ChatController';
+import { renderWebviewHtml } from './webviewHtml';
+
+/**
+ * The chat panel: a webview view in Sidestream's own view container. It never posts before the
+ * webview said `ready`; after that it sends the whole conversation (`init`), so a reloaded or
+ * re-shown view is always complete.
+ */
+export class ChatViewProvider implements vscode.WebviewViewProvider, PanelPort, vscode.Disposable {
+  static readonly viewType = 'sidestream.chatView';
+  private view: vscode.WebviewView | undefined;
+  private ready = false;
+  private controller: ChatController | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  /** Posts since the view was created: the benchmarks and tests read it. */
+  postCount = 0;
+
+  constructor(private readonly extensionUri: vscode.Uri, private readonly log: vscode.LogOutputChannel) {}
+
+  attach(controller: ChatController): void {
+    this.controller = controller;
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.view = view;
+    this.ready = false;
+    const dist = vscode.Uri.joinPath(this.extensionUri, 'dist');
+    const media = vscode.Uri.joinPath(this.extensionUri, 'media');
+    view.webview.options = { enableScripts: true, localResourceRoots: [dist, media], enableCommandUris: false };
+    const asUri = (...segments: string[]) => view.webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, ...segments)).toString();
+    view.webview.html = renderWebviewHtml({
+      cspSource: view.webview.cspSource,
+      nonce: nonce(),
+      scriptUri: asUri('dist', 'webview.js'),
+      styleUri: asUri('media', 'main.css'),
+      codiconsUri: asUri('dist', 'codicons', 'codicon.css'),
+    });
+    this.disposables.push(
+      view.webview.onDidReceiveMessage((message: WebviewToHost) => void this.onMessage(message)),
+      view.onDidDispose(() => {
+        this.view = undefined;
+        this.ready = false;
+      }),
+    );
+  }
+
+  post(message: HostToWebview): void {
+    if (!this.view || !this.ready) return; // the next `ready` gets everything through `init`
+    this.postCount++;
+    void this.view.webview.postMessage(message);
+  }
+
+  reveal(): void {
+    if (this.view) {
+      this.view.show(true);
+    } else {
+      void vscode.commands.executeCommand(`${ChatViewProvider.viewType}.focus`);
+    }
+  }
+
+  private async onMessage(message: WebviewToHost): Promise<void> {
+    const controller = this.controller;
+    if (!controller) return;
+    switch (message.type) {
+      case 'ready':
+        this.ready = true;
+        this.post(controller.initMessage());
+        await controller.checkSetup();
+        return;
+      case 'ask':
+        await controller.ask(message.text, undefined);
+        return;
+      case 'cancel':
+        controller.cancel();
+        return;
+      case 'retry':
+        await controller.retry(message.id);
+        return;
+      case 'continue':
+        await controller.continue(message.id);
+        return;
+      case 'newChat':
+        await controller.newChat();
+        return;
+      case 'copy':
+        await vscode.env.clipboard.writeText(message.text);
+        void vscode.window.setStatusBarMessage('$(check) Copied', 2000);
+        return;
+      case 'insert':
+        await insertAtCursor(message.text);
+        return;
+      case 'openLink':
+        await openLinkAfterConfirm(message.href);
+        return;
+      case 'runCommand':
+        // Only the setup card's own commands: a compromised webview cannot run arbitrary commands.
+        if (SETUP_OPTIONS.some((o) => o.command === message.command)) {
+          await vscode.commands.executeCommand(message.command, ...(message.args ?? []));
+        } else {
+          this.log.warn(`webview asked for a command it may not run: ${message.command}`);
+        }
+        return;
+      case 'rendered':
+        return;
+      default:
+        assertNever(message, 'webview message');
+    }
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+async function insertAtCursor(text: string): Promise<void> {
+  const editor = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0];
+  if (!editor) {
+    void vscode.window.showWarningMessage('Sidestream: open an editor to insert the code into.');
+    return;
+  }
+  await editor.edit((edit) => {
+    for (const selection of editor.selections) edit.replace(selection, text);
+  });
+}
+
+async function openLinkAfterConfirm(href: string): Promise<void> {
+  let uri: vscode.Uri;
+  try {
+    uri = vscode.Uri.parse(href, true);
+  } catch {
+    return;
+  }
+  if (!['http', 'https', 'mailto'].includes(uri.scheme)) return;
+  const choice = await vscode.window.showWarningMessage(`Open this link from the model's answer?\n\n${href}`, { modal: true }, 'Open');
+  if (choice === 'Open') await vscode.env.openExternal(uri);
+}
+
+function nonce(): string {
+  const bytes = new Uint8Array(24);
+  crypto.getRandomValues(bytes);
+  return Buffer.from(bytes).toString('base64').replace(/[^A-Za-z0-9]/g, '');
+}

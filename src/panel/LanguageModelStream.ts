@@ -1,0 +1,53 @@
+import * as vscode from 'vscode';
+import type { StreamEvent } from '../core/events';
+import type { ChatRequest } from '../core/request';
+import { loadCore } from './coreLoader';
+
+/**
+ * Streams from a model offered through VS Code's Language Model API (e.g. Copilot) into the same
+ * event union the core uses. There are no bytes to observe here, so TTFT is measured at the first
+ * fragment and output tokens are counted with the core's tokenizer (flagged estimated).
+ */
+export async function* streamLanguageModel(
+  chatModel: vscode.LanguageModelChat,
+  request: ChatRequest,
+  token: vscode.CancellationToken,
+): AsyncIterable<StreamEvent> {
+  const core = loadCore();
+  const metrics = new core.StreamMetrics();
+  yield { type: 'start', provider: 'openai-compatible', model: chatModel.id };
+  const messages = [
+    ...(request.systemPrompt ? [vscode.LanguageModelChatMessage.User(request.systemPrompt)] : []),
+    ...request.messages.map((m) => (m.role === 'user' ? vscode.LanguageModelChatMessage.User(m.content) : vscode.LanguageModelChatMessage.Assistant(m.content))),
+    ...(request.continueFrom
+      ? [vscode.LanguageModelChatMessage.Assistant(request.continueFrom), vscode.LanguageModelChatMessage.User('Continue exactly where you left off, without repeating anything.')]
+      : []),
+  ];
+  let partial = '';
+  try {
+    const response = await chatModel.sendRequest(messages, { justification: 'Sidestream answers the question you asked in its panel.' }, token);
+    metrics.onHeaders();
+    for await (const fragment of response.text) {
+      if (token.isCancellationRequested) break;
+      partial += fragment;
+      metrics.onText(fragment);
+      yield { type: 'text-delta', text: fragment };
+    }
+    const snapshot = await metrics.finalize(partial, undefined);
+    yield {
+      type: 'finish',
+      reason: token.isCancellationRequested ? { unified: 'cancelled', raw: undefined } : { unified: 'stop', raw: undefined },
+      usage: { inputTokens: undefined, outputTokens: snapshot.outputTokens },
+      metrics: snapshot,
+    };
+  } catch (err) {
+    if (token.isCancellationRequested) {
+      const snapshot = await metrics.finalize(partial, undefined);
+      yield { type: 'finish', reason: { unified: 'cancelled', raw: undefined }, usage: { inputTokens: undefined, outputTokens: snapshot.outputTokens }, metrics: snapshot };
+      return;
+    }
+    const message = err instanceof vscode.LanguageModelError ? `${chatModel.name}: ${err.message} (${err.code})` : err instanceof Error ? err.message : String(err);
+    const kind = err instanceof vscode.LanguageModelError && err.code === vscode.LanguageModelError.NoPermissions().code ? 'auth' : err instanceof vscode.LanguageModelError && err.code === vscode.LanguageModelError.NotFound().code ? 'not-found' : 'provider';
+    yield { type: 'error', error: { kind, message, retryable: kind === 'provider' }, partialText: partial };
+  }
+}

@@ -1,0 +1,85 @@
+import * as vscode from 'vscode';
+import type { StreamMetricsSnapshot } from '../core/events';
+import { formatFigures, formatTooltip } from './statusText';
+
+/**
+ * The status-bar item: the current model when idle, live `TTFT n ms · x tok/s` while streaming,
+ * and the last request's figures after it. Click focuses the panel.
+ */
+export class MetricsStatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('sidestream.metrics', vscode.StatusBarAlignment.Right, 100);
+  private model = '';
+  private providerLabel = '';
+  private last: StreamMetricsSnapshot | undefined;
+  private lastFinish: string | undefined;
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+
+  constructor() {
+    this.item.name = 'Sidestream Metrics';
+    this.item.command = 'sidestream.chatView.focus';
+    this.showIdle();
+    this.item.show();
+  }
+
+  get text(): string {
+    return this.item.text;
+  }
+
+  get tooltip(): string {
+    return typeof this.item.tooltip === 'string' ? this.item.tooltip : this.item.tooltip?.value ?? '';
+  }
+
+  setModel(model: string, providerLabel: string): void {
+    const changedModel = model !== this.model || providerLabel !== this.providerLabel;
+    this.model = model;
+    this.providerLabel = providerLabel;
+    if (changedModel && !this.last) this.showIdle();
+  }
+
+  /** A new request started: forget the last figures. */
+  started(model: string, providerLabel: string): void {
+    this.model = model;
+    this.providerLabel = providerLabel;
+    this.last = undefined;
+    this.lastFinish = undefined;
+    this.set(`$(loading~spin) ${this.label()} waiting for first token…`, formatTooltip(model, providerLabel, undefined, undefined));
+  }
+
+  live(metrics: StreamMetricsSnapshot): void {
+    this.last = metrics;
+    const figures = formatFigures(metrics, true);
+    this.set(`$(loading~spin) ${figures || 'waiting for first token…'}`, formatTooltip(this.model, this.providerLabel, metrics, undefined));
+  }
+
+  finished(metrics: StreamMetricsSnapshot | undefined, finish: string): void {
+    this.last = metrics;
+    this.lastFinish = finish;
+    const figures = metrics ? formatFigures(metrics, false) : '';
+    const icon = finish === 'error' ? '$(warning)' : finish === 'cancelled' ? '$(debug-stop)' : '$(pulse)';
+    this.set(`${icon} ${figures || this.label()}`, formatTooltip(this.model, this.providerLabel, metrics, this.lastFinish));
+  }
+
+  showIdle(): void {
+    if (!this.model) {
+      this.set('$(comment-discussion) Sidestream', 'Sidestream — click to open the panel');
+    } else {
+      this.set(`$(comment-discussion) ${this.label()}`, formatTooltip(this.model, this.providerLabel, this.last, this.lastFinish));
+    }
+  }
+
+  private label(): string {
+    return this.providerLabel === 'Simulator' ? `${this.model} (simulator)` : this.model;
+  }
+
+  private set(text: string, tooltip: string): void {
+    this.item.text = text;
+    this.item.tooltip = tooltip;
+    this.changed.fire();
+  }
+
+  dispose(): void {
+    this.item.dispose();
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,185 @@
+import * as vscode from 'vscode';
+import type { ProviderId, WireApi } from '../core/events';
+import { CLOUD_DEFAULTS, LOCAL_SERVER_DEFAULTS } from '../core/request';
+import type { ApiKeyStore, KeyedProvider } from './ApiKeyStore';
+import { loadCore } from './coreLoader';
+import type { ProviderSetting, SidestreamSettings } from './settings';
+
+/** A provider the next question can go to. */
+export type ResolvedProvider =
+  | {
+      kind: 'core';
+      provider: ProviderId;
+      api: WireApi;
+      baseUrl: string;
+      apiKey: string | undefined;
+      model: string;
+      /** Shown to the user: "OpenAI", "Ollama", "Simulator"… */
+      label: string;
+    }
+  | { kind: 'vscode-lm'; chatModel: vscode.LanguageModelChat; model: string; label: string };
+
+export type Resolution = { ok: true; provider: ResolvedProvider } | { ok: false; reason: string };
+
+const LABELS: Record<Exclude<ProviderSetting, 'auto'>, string> = {
+  openai: 'OpenAI',
+  anthropic: 'Anthropic',
+  ollama: 'Ollama',
+  lmstudio: 'LM Studio',
+  llamacpp: 'llama.cpp',
+  vllm: 'vLLM',
+  'openai-compatible': 'OpenAI-compatible',
+  'vscode-lm': 'VS Code Language Model',
+};
+
+const DEFAULT_MODELS = { openai: 'gpt-4.1-mini', anthropic: 'claude-sonnet-4-5' } as const;
+const PROBE_TIMEOUT_MS = 800;
+
+/** Server-side owner string of the project's own wire simulator (see src/simulator). */
+export const SIMULATOR_OWNER = 'sidestream-simulator';
+
+/**
+ * Decides where a question goes, from the settings, SecretStorage and what answers on this machine.
+ * `auto` picks the first that works: VS Code's Language Model API, a local Ollama or LM Studio,
+ * OpenAI or Anthropic with a key.
+ */
+export class ProviderResolver {
+  constructor(private readonly keys: ApiKeyStore) {}
+
+  async resolve(settings: SidestreamSettings, token?: vscode.CancellationToken): Promise<Resolution> {
+    switch (settings.provider) {
+      case 'auto':
+        return this.resolveAuto(settings, token);
+      case 'vscode-lm': {
+        const lm = await this.languageModel(settings.model);
+        return lm ? { ok: true, provider: lm } : { ok: false, reason: 'No VS Code language model is available (is GitHub Copilot Chat installed and signed in?).' };
+      }
+      case 'openai':
+      case 'anthropic':
+        return this.resolveCloud(settings.provider, settings);
+      case 'ollama':
+      case 'lmstudio':
+      case 'llamacpp':
+      case 'vllm':
+      case 'openai-compatible':
+        return this.resolveOpenAICompatible(settings.provider, settings, token);
+    }
+  }
+
+  private async resolveAuto(settings: SidestreamSettings, token?: vscode.CancellationToken): Promise<Resolution> {
+    if (settings.baseUrl) return this.resolveOpenAICompatible('openai-compatible', settings, token);
+    const lm = await this.languageModel(settings.model);
+    if (lm) return { ok: true, provider: lm };
+    for (const local of ['ollama', 'lmstudio'] as const) {
+      const found = await this.resolveOpenAICompatible(local, settings, token, true);
+      if (found.ok) return found;
+    }
+    for (const cloud of ['openai', 'anthropic'] as const) {
+      const found = await this.resolveCloud(cloud, settings);
+      if (found.ok) return found;
+    }
+    return { ok: false, reason: 'Sidestream found no model to talk to: no VS Code language model, no Ollama or LM Studio on this machine, and no OpenAI or Anthropic API key.' };
+  }
+
+  private async resolveCloud(provider: 'openai' | 'anthropic', settings: SidestreamSettings): Promise<Resolution> {
+    const key = await this.keys.get(provider);
+    if (!key) {
+      return { ok: false, reason: `No ${LABELS[provider]} API key. Run "Sidestream: Set API Key" or set ${provider === 'openai' ? 'OPENAI_API_KEY' : 'ANTHROPIC_API_KEY'}.` };
+    }
+    const model = settings.model || DEFAULT_MODELS[provider];
+    return {
+      ok: true,
+      provider: {
+        kind: 'core',
+        provider,
+        api: provider === 'anthropic' ? 'anthropic' : settings.openaiApi === 'responses' ? 'openai-responses' : 'openai-chat',
+        baseUrl: settings.baseUrl || CLOUD_DEFAULTS[provider],
+        apiKey: key.key,
+        model,
+        label: LABELS[provider],
+      },
+    };
+  }
+
+  private async resolveOpenAICompatible(
+    provider: 'ollama' | 'lmstudio' | 'llamacpp' | 'vllm' | 'openai-compatible',
+    settings: SidestreamSettings,
+    token?: vscode.CancellationToken,
+    probeOnly = false,
+  ): Promise<Resolution> {
+    const baseUrl = (probeOnly ? '' : settings.baseUrl) || (provider === 'openai-compatible' ? '' : LOCAL_SERVER_DEFAULTS[provider]);
+    if (!baseUrl) return { ok: false, reason: 'Set "sidestream.baseUrl" in your user settings to the server\'s URL, e.g. http://127.0.0.1:8000/v1.' };
+    const apiKey = provider === 'openai-compatible' ? (await this.keys.get('openai-compatible'))?.key : undefined;
+    let model = settings.model;
+    let label = LABELS[provider];
+    const listing = await this.probe(baseUrl, apiKey, token);
+    if (listing.ok) {
+      if (listing.simulator) label = 'Simulator';
+      if (!model) model = listing.models[0] ?? '';
+    } else if (probeOnly) {
+      return { ok: false, reason: listing.reason };
+    }
+    if (!model) {
+      return { ok: false, reason: listing.ok ? `${label} at ${baseUrl} lists no models. Load or pull one first.` : listing.reason };
+    }
+    return { ok: true, provider: { kind: 'core', provider, api: 'openai-chat', baseUrl, apiKey, model, label } };
+  }
+
+  /** Lists models of a server with a short timeout; tells whether it is Sidestream's simulator. */
+  private async probe(
+    baseUrl: string,
+    apiKey: string | undefined,
+    token?: vscode.CancellationToken,
+  ): Promise<{ ok: true; models: string[]; simulator: boolean } | { ok: false; reason: string }> {
+    let url: URL;
+    try {
+      url = new URL(baseUrl.replace(/\/+$/, '') + '/models');
+    } catch {
+      return { ok: false, reason: `"${baseUrl}" is not a valid URL. Fix "sidestream.baseUrl" in your user settings.` };
+    }
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), PROBE_TIMEOUT_MS);
+    const sub = token?.onCancellationRequested(() => controller.abort());
+    try {
+      const res = await fetch(url, { signal: controller.signal, headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {} });
+      if (!res.ok) return { ok: false, reason: `${url.origin} answered ${res.status} when listing models.` };
+      const body = (await res.json()) as { data?: Array<{ id?: string; owned_by?: string }> };
+      const data = Array.isArray(body.data) ? body.data : [];
+      return {
+        ok: true,
+        models: data.map((m) => m.id).filter((id): id is string => typeof id === 'string'),
+        simulator: data.some((m) => m.owned_by === SIMULATOR_OWNER),
+      };
+    } catch {
+      return { ok: false, reason: `Nothing answered at ${baseUrl}. Start the server or change "sidestream.baseUrl".` };
+    } finally {
+      clearTimeout(timer);
+      sub?.dispose();
+    }
+  }
+
+  private async languageModel(model: string): Promise<ResolvedProvider | undefined> {
+    // vscode.lm exists from 1.90; guard anyway for hosts without it.
+    if (!vscode.lm?.selectChatModels) return undefined;
+    try {
+      const models = await vscode.lm.selectChatModels(model ? { id: model } : undefined);
+      const chatModel = models[0];
+      if (!chatModel) return undefined;
+      return { kind: 'vscode-lm', chatModel, model: chatModel.id, label: chatModel.vendor === 'copilot' ? 'Copilot' : chatModel.vendor };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Models the user can pick from, for "Sidestream: Select Model". */
+  async listModels(resolved: ResolvedProvider, token?: vscode.CancellationToken): Promise<string[]> {
+    if (resolved.kind === 'vscode-lm') {
+      return (await vscode.lm.selectChatModels()).map((m) => m.id);
+    }
+    return loadCore().listModels({ provider: resolved.provider, api: resolved.api, baseUrl: resolved.baseUrl, apiKey: resolved.apiKey }, token);
+  }
+}
+
+export function providerKeyFor(provider: ProviderId): KeyedProvider | undefined {
+  return provider === 'openai' || provider === 'anthropic' || provider === 'openai-compatible' ? provider : undefined;
+}

@@ -1,0 +1,162 @@
+import * as vscode from 'vscode';
+import { KEYED_PROVIDER_LABELS, type ApiKeyStore, type KeyedProvider } from './ApiKeyStore';
+import type { ChatController } from './ChatController';
+import type { ProviderResolver } from './ProviderResolver';
+import { readSettings, type ProviderSetting } from './settings';
+
+interface CommandDeps {
+  controller: ChatController;
+  keys: ApiKeyStore;
+  resolver: ProviderResolver;
+  log: vscode.LogOutputChannel;
+  refreshPanel(): void;
+}
+
+/** Registers every Sidestream command. Ids and titles match package.json `contributes.commands`. */
+export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
+  const { controller, keys, resolver, log } = deps;
+  return [
+    vscode.commands.registerCommand('sidestream.ask', async (question?: string) => {
+      const context = selectionContext();
+      const text =
+        typeof question === 'string'
+          ? question
+          : await vscode.window.showInputBox({
+              title: 'Sidestream: Ask a Question',
+              prompt: context ? `The selection in ${context.fileName} goes along as context.` : 'The answer streams into the Sidestream panel.',
+              placeHolder: 'Ask anything…',
+              ignoreFocusOut: true,
+            });
+      if (text?.trim()) await controller.ask(text, context);
+    }),
+    vscode.commands.registerCommand('sidestream.askAboutSelection', async (question?: string) => {
+      const context = selectionContext();
+      if (!context) {
+        void vscode.window.showInformationMessage('Sidestream: select some code first, then ask about it.');
+        return;
+      }
+      const text =
+        typeof question === 'string'
+          ? question
+          : await vscode.window.showInputBox({ title: 'Sidestream: Ask About Selection', prompt: `About the selected code in ${context.fileName}`, value: 'Explain this code.', ignoreFocusOut: true });
+      if (text?.trim()) await controller.ask(text, context);
+    }),
+    vscode.commands.registerCommand('sidestream.cancel', () => controller.cancel()),
+    vscode.commands.registerCommand('sidestream.newChat', () => controller.newChat()),
+    vscode.commands.registerCommand('sidestream.selectModel', async () => {
+      const resolution = await resolver.resolve(readSettings());
+      if (!resolution.ok) {
+        void vscode.window.showWarningMessage(`Sidestream: ${resolution.reason}`);
+        return;
+      }
+      const provider = resolution.provider;
+      const models = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Sidestream: listing ${provider.label} models…`, cancellable: true },
+        async (_progress, token) => {
+          try {
+            return await resolver.listModels(provider, token);
+          } catch (err) {
+            void vscode.window.showErrorMessage(`Sidestream: could not list models: ${err instanceof Error ? err.message : String(err)}`);
+            return undefined;
+          }
+        },
+      );
+      if (!models) return;
+      const picked = await vscode.window.showQuickPick(
+        models.map((id) => ({ label: id, description: id === provider.model ? 'current' : undefined })),
+        { title: `Sidestream: Select Model (${provider.label})`, placeHolder: 'Type to filter', matchOnDescription: true },
+      );
+      if (!picked) return;
+      await vscode.workspace.getConfiguration('sidestream').update('model', picked.label, vscode.ConfigurationTarget.Global);
+      log.info(`model set to ${picked.label}`);
+      deps.refreshPanel();
+    }),
+    vscode.commands.registerCommand('sidestream.setApiKey', async (provider?: KeyedProvider) => {
+      const which = provider ?? (await pickKeyedProvider('Set API Key'));
+      if (!which) return;
+      const key = await vscode.window.showInputBox({
+        title: `Sidestream: Set API Key — ${KEYED_PROVIDER_LABELS[which]}`,
+        prompt: 'Stored in VS Code\'s secret storage; never written to settings or logs.',
+        password: true,
+        ignoreFocusOut: true,
+        validateInput: (v) => (v.trim() ? undefined : 'Paste a key'),
+      });
+      if (!key?.trim()) return;
+      await keys.set(which, key);
+      const settings = readSettings();
+      if (which !== 'openai-compatible' && settings.provider === 'auto') {
+        await vscode.workspace.getConfiguration('sidestream').update('provider', which, vscode.ConfigurationTarget.Global);
+      }
+      void vscode.window.showInformationMessage(`Sidestream: ${KEYED_PROVIDER_LABELS[which]} key saved.`);
+      deps.refreshPanel();
+    }),
+    vscode.commands.registerCommand('sidestream.clearApiKey', async (provider?: KeyedProvider) => {
+      const which = provider ?? (await pickKeyedProvider('Clear API Key'));
+      if (!which) return;
+      await keys.clear(which);
+      void vscode.window.showInformationMessage(`Sidestream: ${KEYED_PROVIDER_LABELS[which]} key removed from secret storage.`);
+      deps.refreshPanel();
+    }),
+    vscode.commands.registerCommand('sidestream.selectProvider', async (hint?: 'local' | 'vscode-lm') => {
+      const items: Array<vscode.QuickPickItem & { id: ProviderSetting }> = [
+        { id: 'auto', label: 'Automatic', description: 'First that works' },
+        { id: 'ollama', label: 'Ollama', description: 'http://127.0.0.1:11434/v1' },
+        { id: 'lmstudio', label: 'LM Studio', description: 'http://127.0.0.1:1234/v1' },
+        { id: 'llamacpp', label: 'llama.cpp server', description: 'http://127.0.0.1:8080/v1' },
+        { id: 'vllm', label: 'vLLM', description: 'http://127.0.0.1:8000/v1' },
+        { id: 'openai-compatible', label: 'Other OpenAI-compatible server…', description: 'Enter its base URL' },
+        { id: 'vscode-lm', label: 'VS Code language models', description: 'e.g. GitHub Copilot' },
+        { id: 'openai', label: 'OpenAI', description: 'API key' },
+        { id: 'anthropic', label: 'Anthropic', description: 'API key' },
+      ];
+      const shown = hint === 'local' ? items.filter((i) => ['ollama', 'lmstudio', 'llamacpp', 'vllm', 'openai-compatible'].includes(i.id)) : items;
+      const picked = hint === 'vscode-lm' ? items.find((i) => i.id === 'vscode-lm') : await vscode.window.showQuickPick(shown, { title: 'Sidestream: Select Provider' });
+      if (!picked) return;
+      const config = vscode.workspace.getConfiguration('sidestream');
+      if (picked.id === 'openai-compatible') {
+        const url = await vscode.window.showInputBox({
+          title: 'Sidestream: base URL of the OpenAI-compatible server',
+          value: readSettings().baseUrl || 'http://127.0.0.1:8000/v1',
+          validateInput: (v) => (isHttpUrl(v) ? undefined : 'Enter an http(s) URL, e.g. http://127.0.0.1:8000/v1'),
+          ignoreFocusOut: true,
+        });
+        if (!url) return;
+        await config.update('baseUrl', url.trim(), vscode.ConfigurationTarget.Global);
+      } else if (picked.id !== 'auto') {
+        await config.update('baseUrl', undefined, vscode.ConfigurationTarget.Global);
+      }
+      await config.update('provider', picked.id, vscode.ConfigurationTarget.Global);
+      await config.update('model', undefined, vscode.ConfigurationTarget.Global);
+      if (picked.id === 'openai' || picked.id === 'anthropic') {
+        if (!(await keys.get(picked.id))) await vscode.commands.executeCommand('sidestream.setApiKey', picked.id);
+      }
+      deps.refreshPanel();
+    }),
+    vscode.commands.registerCommand('sidestream.showLog', () => log.show()),
+  ];
+}
+
+function selectionContext(): { fileName: string; languageId: string; text: string } | undefined {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor || editor.selection.isEmpty) return undefined;
+  const text = editor.document.getText(editor.selection);
+  if (!text.trim()) return undefined;
+  return { fileName: vscode.workspace.asRelativePath(editor.document.uri), languageId: editor.document.languageId, text };
+}
+
+async function pickKeyedProvider(what: string): Promise<KeyedProvider | undefined> {
+  const picked = await vscode.window.showQuickPick(
+    (Object.keys(KEYED_PROVIDER_LABELS) as KeyedProvider[]).map((id) => ({ id, label: KEYED_PROVIDER_LABELS[id] })),
+    { title: `Sidestream: ${what}` },
+  );
+  return picked?.id;
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const u = new URL(value.trim());
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * The one message protocol between the extension host and the webview. Imported by both sides;
+ * one discriminated union per direction. Nothing here may carry an API key.
+ */
+import type { FailureKind, UnifiedFinishReason } from './core/events';
+
+export type MessageState = 'streaming' | 'done' | 'cancelled' | 'error';
+
+/** Figures shown under an assistant message and in the status bar. */
+export interface MessageStats {
+  model: string;
+  /** Provider label shown to the user, e.g. "OpenAI", "Ollama", "Simulator". */
+  providerLabel: string;
+  ttftMs: number | undefined;
+  tokensPerSecond: number | undefined;
+  outputTokens: number | undefined;
+  estimated: boolean;
+  finishReason: UnifiedFinishReason | undefined;
+}
+
+export interface ErrorInfo {
+  kind: FailureKind;
+  message: string;
+}
+
+export interface UserMessageView {
+  id: string;
+  role: 'user';
+  text: string;
+  /** Editor selection sent along as context, shown collapsed. */
+  context?: { fileName: string; languageId: string; text: string } | undefined;
+}
+
+export interface AssistantMessageView {
+  id: string;
+  role: 'assistant';
+  text: string;
+  reasoning?: string | undefined;
+  state: MessageState;
+  stats?: MessageStats | undefined;
+  error?: ErrorInfo | undefined;
+  /** A transient notice while streaming, e.g. "Rate limited: retrying in 3 s". */
+  notice?: string | undefined;
+}
+
+export type MessageView = UserMessageView | AssistantMessageView;
+
+/** What the setup card offers when no provider works. */
+export interface SetupOption {
+  id: string;
+  label: string;
+  description: string;
+  /** Command the host runs when the button is clicked. */
+  command: string;
+  args?: unknown[] | undefined;
+}
+
+/** Host → webview. */
+export type HostToWebview =
+  | { type: 'init'; messages: MessageView[]; streaming: boolean; modelLabel: string | undefined }
+  | { type: 'setup'; options: SetupOption[]; reason: string }
+  | { type: 'messageAdded'; message: MessageView }
+  /** Coalesced text appended to an assistant message; `seq` increases by one per post. */
+  | { type: 'append'; id: string; seq: number; text: string; reasoning?: string | undefined }
+  | { type: 'notice'; id: string; notice: string | undefined }
+  | { type: 'messageFinished'; id: string; state: Exclude<MessageState, 'streaming'>; stats: MessageStats | undefined; error: ErrorInfo | undefined }
+  /** The message is being continued: back to streaming, new text is appended to the same message. */
+  | { type: 'messageResumed'; id: string }
+  | { type: 'stats'; id: string; stats: MessageStats }
+  | { type: 'cleared' }
+  | { type: 'focusInput' };
+
+/** Webview → host. */
+export type WebviewToHost =
+  | { type: 'ready' }
+  | { type: 'ask'; text: string }
+  | { type: 'cancel' }
+  | { type: 'retry'; id: string }
+  | { type: 'continue'; id: string }
+  | { type: 'newChat' }
+  | { type: 'copy'; text: string }
+  | { type: 'insert'; text: string }
+  | { type: 'openLink'; href: string }
+  | { type: 'runCommand'; command: string; args?: unknown[] | undefined }
+  /** Test hook: the webview reports each frame's applied text length so tests and benches can check it. */
+  | { type: 'rendered'; id: string; seq: number; length: number };

@@ -1,0 +1,192 @@
+import type { SimScript } from './script';
+
+/**
+ * Realistic markdown answers the simulator streams when a script gives no text: headings, lists,
+ * a table, fenced TypeScript/Python/bash and inline code, so the panel's renderer is exercised
+ * the way a real answer would exercise it.
+ */
+export const CANNED_ANSWERS: readonly string[] = [
+  [
+    '## Debouncing in TypeScript',
+    '',
+    'A debounce delays a call until the caller has been quiet for `waitMs` milliseconds. It is the',
+    'right tool for search boxes and resize handlers, where only the **last** event matters.',
+    '',
+    '```ts',
+    'export function debounce<A extends unknown[]>(fn: (...args: A) => void, waitMs: number) {',
+    '  let timer: ReturnType<typeof setTimeout> | undefined;',
+    '  return (...args: A): void => {',
+    '    if (timer !== undefined) clearTimeout(timer);',
+    '    timer = setTimeout(() => fn(...args), waitMs);',
+    '  };',
+    '}',
+    '```',
+    '',
+    'A few things to keep in mind:',
+    '',
+    '1. The returned function drops the return value of `fn`; use a promise if you need it.',
+    '2. Clear the timer when the component is disposed, or the last call fires after teardown.',
+    '3. For scroll handlers prefer **throttle**, which runs at most once per interval.',
+    '',
+    '| Technique | Runs | Good for |',
+    '| --- | --- | --- |',
+    '| debounce | once, after the burst | search input, autosave |',
+    '| throttle | at most every N ms | scroll, mousemove |',
+    '| requestAnimationFrame | once per frame | visual updates |',
+    '',
+  ].join('\n'),
+  [
+    '### Reading a large CSV file in Python',
+    '',
+    "Don't load the whole file with `readlines()`: iterate instead, so memory stays flat no matter",
+    'how big the file is.',
+    '',
+    '```python',
+    'import csv',
+    'from collections import Counter',
+    '',
+    'def count_by_country(path: str) -> Counter[str]:',
+    '    counts: Counter[str] = Counter()',
+    '    with open(path, newline="", encoding="utf-8") as f:',
+    '        for row in csv.DictReader(f):',
+    '            counts[row["country"]] += 1',
+    '    return counts',
+    '',
+    'if __name__ == "__main__":',
+    '    for country, n in count_by_country("users.csv").most_common(5):',
+    '        print(f"{country:<12} {n:>8}")',
+    '```',
+    '',
+    '- `newline=""` lets the `csv` module handle quoted line breaks itself.',
+    '- `Counter.most_common(5)` sorts once at the end, not on every row.',
+    '- If you need columns as numbers, look at **pandas** with `chunksize=` instead.',
+    '',
+    '> Tip: `python -X importtime script.py` shows whether the import of pandas is what is slow.',
+    '',
+  ].join('\n'),
+  [
+    '## Finding what changed between two releases',
+    '',
+    'Git can answer this directly. Start with the commit list, then narrow down by path:',
+    '',
+    '```bash',
+    '# commits in v2.1.0 that are not in v2.0.0',
+    'git log --oneline v2.0.0..v2.1.0',
+    '',
+    '# only the files that changed, with a change summary',
+    'git diff --stat v2.0.0 v2.1.0 -- src/',
+    '',
+    '# who touched the parser, and when',
+    'git log --format="%h %an %ad %s" --date=short v2.0.0..v2.1.0 -- src/parser.ts',
+    '```',
+    '',
+    'Useful flags:',
+    '',
+    '- `--no-merges` hides merge commits.',
+    '- `-S "functionName"` finds commits that added or removed a string (the *pickaxe*).',
+    '- `--first-parent` follows only the main line of a merge-heavy history.',
+    '',
+    'If a regression appeared somewhere in that range, `git bisect start v2.1.0 v2.0.0` will find',
+    'the exact commit in about `log2(n)` steps.',
+    '',
+  ].join('\n'),
+  [
+    '# Choosing between `Map` and a plain object',
+    '',
+    'Both store key/value pairs, but they are built for different jobs.',
+    '',
+    '| | `Map` | `Object` |',
+    '| --- | --- | --- |',
+    '| Key types | any value | strings and symbols |',
+    '| Order | insertion order | mostly insertion order |',
+    '| Size | `map.size` | `Object.keys(o).length` |',
+    '| Frequent add/delete | fast | can deopt |',
+    '| JSON | needs conversion | native |',
+    '',
+    'Use a `Map` for caches and lookups keyed by objects:',
+    '',
+    '```ts',
+    'const cache = new Map<string, Promise<Response>>();',
+    '',
+    'function fetchOnce(url: string): Promise<Response> {',
+    '  let pending = cache.get(url);',
+    '  if (!pending) {',
+    '    pending = fetch(url);',
+    '    cache.set(url, pending);',
+    '  }',
+    '  return pending;',
+    '}',
+    '```',
+    '',
+    'Use a plain object for **records** with a fixed shape, such as parsed configuration, where',
+    'TypeScript can check every property name.',
+    '',
+  ].join('\n'),
+  [
+    '## Why `await` in a loop is slow',
+    '',
+    'Each `await` inside a `for` loop waits for the previous request before starting the next one,',
+    'so ten requests of 200 ms take two seconds.',
+    '',
+    '```ts',
+    '// sequential: ~n × latency',
+    'for (const id of ids) {',
+    '  results.push(await load(id));',
+    '}',
+    '',
+    '// concurrent: ~1 × latency',
+    'const results = await Promise.all(ids.map((id) => load(id)));',
+    '```',
+    '',
+    'When there are thousands of ids, cap the concurrency instead of starting everything at once:',
+    '',
+    '```ts',
+    'async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {',
+    '  const out: R[] = new Array(items.length);',
+    '  let next = 0;',
+    '  const worker = async () => {',
+    '    while (next < items.length) {',
+    '      const i = next++;',
+    '      out[i] = await fn(items[i]);',
+    '    }',
+    '  };',
+    '  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));',
+    '  return out;',
+    '}',
+    '```',
+    '',
+    '- `Promise.all` rejects on the first failure; use `Promise.allSettled` to keep partial results.',
+    '- Keep the order of `results` equal to the order of `ids` by writing to `out[i]`.',
+    '',
+  ].join('\n'),
+];
+
+/** Reasoning text for scripts and model names that ask for reasoning without giving any. */
+export const CANNED_REASONING =
+  'The user is asking a programming question. I should give a short explanation first, then a ' +
+  'complete code example they can paste, and finish with the pitfalls that usually bite people.';
+
+/** FNV-1a: a tiny stable hash, so the same question always gets the same canned answer. */
+function hash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+/** The canned answer for a question; the same question always picks the same answer. */
+export function pickAnswer(lastUserMessage: string): string {
+  return CANNED_ANSWERS[hash(lastUserMessage) % CANNED_ANSWERS.length] ?? '';
+}
+
+/** A long answer (all canned answers) for throughput runs. */
+export function longAnswer(): string {
+  return CANNED_ANSWERS.join('\n');
+}
+
+/** The pace of a real hosted model, for demos: TTFT ~380 ms, ~55 tokens per second. */
+export function demoScript(): SimScript {
+  return { ttftMs: 380, tokensPerSecond: 55, keepAliveEveryMs: 15000 };
+}

@@ -1,0 +1,206 @@
+import { CANNED_REASONING } from './answers';
+
+/**
+ * What the simulator does for the next response: the answer, its pace, and an optional fault.
+ * Scripts are plain JSON so other processes can enqueue them over `POST /__sim/enqueue`.
+ */
+
+/** The finish reasons a script can ask for; each wire format maps them to its own word. */
+export type SimFinishReason = 'stop' | 'length' | 'content-filter' | 'tool-calls';
+
+/** A way for the response to go wrong, modelled on what real services and proxies do. */
+export type SimFault =
+  /** An HTTP error before any body; a real-shaped error body for the wire format when `body` is omitted. */
+  | { kind: 'status'; status: number; headers?: Record<string, string>; body?: string }
+  /** An in-band error after some tokens (OpenAI chat `data: {"error":…}`, Responses `event: error`, Anthropic `event: error`). */
+  | { kind: 'midstream-error'; afterTokens: number; errorType?: string; message?: string }
+  /** The server destroys the socket after some tokens. */
+  | { kind: 'reset'; afterTokens: number }
+  /** The server sends nothing more after some tokens but keeps the socket open until the client leaves. */
+  | { kind: 'stall'; afterTokens: number }
+  /** The response ends cleanly without the format's terminal event (`[DONE]`, `message_stop`, …). */
+  | { kind: 'no-terminal'; afterTokens?: number }
+  /** A truncated JSON payload after some tokens, then the response ends. */
+  | { kind: 'malformed-json'; afterTokens: number }
+  /** The stream without its `event:` lines, as some proxies send Anthropic streams. */
+  | { kind: 'no-event-lines' }
+  /** A 200 `text/html` page from a proxy instead of an event stream. */
+  | { kind: 'html-200' }
+  /**
+   * Replays a captured body verbatim. `chunkDelayMs` splits it at event boundaries with a pause
+   * between them; `chunkBytes` splits it into fixed-size byte chunks (to cut UTF-8 characters).
+   */
+  | { kind: 'raw'; contentType?: string; body: string; chunkDelayMs?: number; chunkBytes?: number };
+
+export type SimFaultKind = SimFault['kind'];
+
+/** A tool call the answer ends with when `finishReason` is `tool-calls`. */
+export interface SimToolCall {
+  name: string;
+  /** The arguments JSON text, streamed in fragments. */
+  arguments: string;
+}
+
+export interface SimScript {
+  /** Answer text. Default: a canned markdown answer picked by the last user message. */
+  text?: string;
+  /** Reasoning streamed before the answer (`reasoning_content`, reasoning summary, thinking block). */
+  reasoning?: string;
+  /** Delay from headers sent to the first token. Default 0. */
+  ttftMs?: number;
+  /** Delay before the status line and headers are sent. Default 0. */
+  headersDelayMs?: number;
+  /** Pace of the stream; 0 or undefined streams as fast as possible. */
+  tokensPerSecond?: number;
+  /** Default `stop`, or `length` when the request's max tokens cut the answer short. */
+  finishReason?: SimFinishReason;
+  /** Default true. OpenAI chat also needs `stream_options.include_usage` in the request. */
+  includeUsage?: boolean;
+  /** While waiting longer than this, send SSE comments (OpenAI) or `ping` events (Anthropic). */
+  keepAliveEveryMs?: number;
+  fault?: SimFault;
+  /** How many requests this script serves when enqueued. Default 1. */
+  times?: number;
+  /** The tool call streamed when `finishReason` is `tool-calls`. Default: a `search_docs` call. */
+  toolCall?: SimToolCall;
+}
+
+/** Faults selected by model name, e.g. `sim-fault-429`. */
+const FAULTS_BY_NAME: Record<string, SimFault> = {
+  reset: { kind: 'reset', afterTokens: 5 },
+  stall: { kind: 'stall', afterTokens: 5 },
+  midstream: { kind: 'midstream-error', afterTokens: 5 },
+  'no-terminal': { kind: 'no-terminal', afterTokens: 5 },
+  malformed: { kind: 'malformed-json', afterTokens: 5 },
+  'no-event-lines': { kind: 'no-event-lines' },
+  html: { kind: 'html-200' },
+};
+
+/** Canned pace presets selected by model name. */
+const PRESETS: Record<string, SimScript> = {
+  fast: { ttftMs: 0, tokensPerSecond: 0 },
+  slow: { ttftMs: 1500, tokensPerSecond: 8 },
+  demo: { ttftMs: 380, tokensPerSecond: 55 },
+  length: { finishReason: 'length' },
+  'content-filter': { finishReason: 'content-filter' },
+  'tool-calls': { finishReason: 'tool-calls' },
+};
+
+/**
+ * The model names the simulator understands without a control call. A model name is `sim-`
+ * followed by dash-separated parts, so they combine (`sim-slow-fault-reset`, `sim-tps-200-ttft-50`):
+ *
+ * - `fast` (unpaced), `slow` (TTFT 1.5 s, 8 tok/s), `demo` (TTFT 380 ms, 55 tok/s)
+ * - `tps-N`, `ttft-N`, `headers-N` (headers delay in ms), `keepalive-N`
+ * - `reasoning` (stream the canned reasoning first), `length`, `content-filter`, `tool-calls`
+ * - `fault-reset`, `fault-stall`, `fault-midstream`, `fault-no-terminal`, `fault-malformed`,
+ *   `fault-no-event-lines`, `fault-html`: the fault after 5 tokens where it applies
+ * - `fault-NNN` (e.g. `fault-401`, `fault-429`, `fault-529`): that HTTP status with a real-shaped body
+ *
+ * Unknown parts are ignored, so any `sim-…` name is a valid model.
+ */
+export const SIM_MODEL_NAME_HELP = [
+  'sim-fast',
+  'sim-slow',
+  'sim-demo',
+  'sim-reasoning',
+  'sim-length',
+  'sim-content-filter',
+  'sim-tool-calls',
+  'sim-tps-N',
+  'sim-ttft-N',
+  'sim-headers-N',
+  'sim-keepalive-N',
+  'sim-fault-reset',
+  'sim-fault-stall',
+  'sim-fault-midstream',
+  'sim-fault-no-terminal',
+  'sim-fault-malformed',
+  'sim-fault-no-event-lines',
+  'sim-fault-html',
+  'sim-fault-400',
+  'sim-fault-401',
+  'sim-fault-403',
+  'sim-fault-404',
+  'sim-fault-429',
+  'sim-fault-500',
+  'sim-fault-503',
+  'sim-fault-529',
+] as const;
+
+/**
+ * The script a model name asks for, or undefined when the name is not a `sim-` name. Numbers are
+ * taken from the name; a status fault for 429 also asks the client to wait briefly
+ * (`retry-after-ms: 200`, `retry-after: 1`) so a retrying SDK does not stall a UI test.
+ */
+export function scriptForModel(model: string | undefined): SimScript | undefined {
+  if (!model || !model.startsWith('sim-')) return undefined;
+  const parts = model.slice(4).split('-');
+  const script: SimScript = {};
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i] ?? '';
+    const next = parts[i + 1];
+    const num = next !== undefined && /^\d+$/.test(next) ? Number(next) : undefined;
+    if (part === 'fault') {
+      const rest = parts.slice(i + 1).join('-');
+      const status = /^\d{3}/.exec(rest);
+      if (status) script.fault = statusFault(Number(status[0]));
+      else {
+        const name = Object.keys(FAULTS_BY_NAME).find((n) => rest === n || rest.startsWith(n + '-'));
+        if (name) script.fault = FAULTS_BY_NAME[name];
+      }
+      break;
+    }
+    if (num !== undefined && (part === 'tps' || part === 'ttft' || part === 'headers' || part === 'keepalive')) {
+      if (part === 'tps') script.tokensPerSecond = num;
+      if (part === 'ttft') script.ttftMs = num;
+      if (part === 'headers') script.headersDelayMs = num;
+      if (part === 'keepalive') script.keepAliveEveryMs = num;
+      i++;
+      continue;
+    }
+    const twoWord = next !== undefined ? `${part}-${next}` : undefined;
+    if (twoWord && PRESETS[twoWord]) {
+      Object.assign(script, PRESETS[twoWord]);
+      i++;
+      continue;
+    }
+    const preset = PRESETS[part];
+    if (preset) Object.assign(script, preset);
+    if (part === 'reasoning') script.reasoning = CANNED_REASONING;
+  }
+  return script;
+}
+
+function statusFault(status: number): SimFault {
+  if (status === 429) return { kind: 'status', status, headers: { 'retry-after-ms': '200', 'retry-after': '1' } };
+  return { kind: 'status', status };
+}
+
+/**
+ * The script for one request: an enqueued script wins over the model name, which wins over the
+ * default. Fields left undefined fall through to the next source.
+ */
+export function resolveScript(queued: SimScript | undefined, byModel: SimScript | undefined, fallback: SimScript): SimScript {
+  if (queued) return { ...definedOnly(byModel ?? {}), ...definedOnly(queued) };
+  return { ...definedOnly(fallback), ...definedOnly(byModel ?? {}) };
+}
+
+function definedOnly(script: SimScript): SimScript {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(script)) if (value !== undefined) out[key] = value;
+  return out as SimScript;
+}
+
+/** Validates a script that arrived as JSON; throws a readable error. */
+export function parseScripts(json: unknown): SimScript[] {
+  const list = Array.isArray(json) ? json : [json];
+  for (const item of list) {
+    if (typeof item !== 'object' || item === null) throw new Error('each script must be an object');
+    const fault = (item as SimScript).fault;
+    if (fault !== undefined && (typeof fault !== 'object' || fault === null || typeof fault.kind !== 'string')) {
+      throw new Error('fault must be an object with a kind');
+    }
+  }
+  return list as SimScript[];
+}

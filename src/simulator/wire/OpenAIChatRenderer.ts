@@ -1,0 +1,118 @@
+import { assertNever } from '../../core/events';
+import type { SimFinishReason } from '../script';
+import { makeId, sse, unixSeconds, type RenderContext, type Segment, type WireRenderer } from './WireRenderer';
+
+/** OpenAI's own word for each finish reason. */
+export function chatFinishReason(reason: SimFinishReason): string {
+  switch (reason) {
+    case 'stop':
+      return 'stop';
+    case 'length':
+      return 'length';
+    case 'content-filter':
+      return 'content_filter';
+    case 'tool-calls':
+      return 'tool_calls';
+    default:
+      return assertNever(reason, 'finish reason');
+  }
+}
+
+/**
+ * Chat Completions chunks as api.openai.com sends them (openai-chat/01 and /05 captures): a
+ * role-only first chunk, one delta per token, an empty-delta chunk with `finish_reason`, a usage
+ * chunk with `choices: []` when usage was requested (every chunk then carries `usage: null`),
+ * and `data: [DONE]`. Reasoning goes out as llama.cpp's `reasoning_content` deltas.
+ */
+export class OpenAIChatRenderer implements WireRenderer {
+  readonly contentType = 'text/event-stream; charset=utf-8';
+  private readonly id = makeId('chatcmpl-');
+  private readonly created = unixSeconds();
+  private segment: Segment | undefined;
+  private outputTokens = 0;
+  private reasoningTokens = 0;
+
+  constructor(private readonly ctx: RenderContext) {}
+
+  start(): string {
+    return this.chunk({ role: 'assistant', content: '', refusal: null }, null);
+  }
+
+  token(segment: Segment, text: string): string {
+    this.outputTokens++;
+    let out = '';
+    if (segment !== this.segment) {
+      this.segment = segment;
+      if (segment === 'tool') {
+        const { name } = this.ctx.toolCall;
+        out += this.chunk({ tool_calls: [{ index: 0, id: makeId('call_'), type: 'function', function: { name, arguments: '' } }] }, null);
+      }
+    }
+    switch (segment) {
+      case 'reasoning':
+        this.reasoningTokens++;
+        return out + this.chunk({ reasoning_content: text }, null);
+      case 'text':
+        return out + this.chunk({ content: text }, null);
+      case 'tool':
+        return out + this.chunk({ tool_calls: [{ index: 0, function: { arguments: text } }] }, null);
+      default:
+        return assertNever(segment, 'segment');
+    }
+  }
+
+  finish(): string {
+    let out = this.chunk({}, chatFinishReason(this.ctx.finishReason));
+    if (this.ctx.includeUsage) {
+      const usage = {
+        prompt_tokens: this.ctx.inputTokens,
+        completion_tokens: this.outputTokens,
+        total_tokens: this.ctx.inputTokens + this.outputTokens,
+        prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+        completion_tokens_details: {
+          reasoning_tokens: this.reasoningTokens,
+          audio_tokens: 0,
+          accepted_prediction_tokens: 0,
+          rejected_prediction_tokens: 0,
+        },
+      };
+      out += sse(undefined, { ...this.envelope(), choices: [], usage });
+    }
+    return out + 'data: [DONE]\n\n';
+  }
+
+  midstreamError(errorType: string | undefined, message: string | undefined): string {
+    // Byte-for-byte the shape of the real gpt-4.1 capture (openai-chat/05), spaces included.
+    const body = {
+      message: message ?? 'The server had an error while processing your request. Sorry about that!',
+      type: errorType ?? 'server_error',
+    };
+    return `data: {"error": {"message": ${JSON.stringify(body.message)}, "type": ${JSON.stringify(body.type)}}}\n\n`;
+  }
+
+  malformed(): string {
+    const head = JSON.stringify({ ...this.envelope(), choices: [{ index: 0, delta: { content: 'x' } }] });
+    return `data: ${head.slice(0, head.indexOf('"content":"') + 11)}\n\n`;
+  }
+
+  keepAlive(): string {
+    return ': keep-alive\n\n';
+  }
+
+  private envelope(): Record<string, unknown> {
+    return {
+      id: this.id,
+      object: 'chat.completion.chunk',
+      created: this.created,
+      model: this.ctx.model,
+      service_tier: 'default',
+      system_fingerprint: 'fp_sim',
+    };
+  }
+
+  private chunk(delta: Record<string, unknown>, finishReason: string | null): string {
+    const choices = [{ index: 0, delta, logprobs: null, finish_reason: finishReason }];
+    const usage = this.ctx.includeUsage ? { usage: null } : {};
+    return sse(undefined, { ...this.envelope(), choices, ...usage });
+  }
+}

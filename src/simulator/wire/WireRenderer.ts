@@ -1,0 +1,57 @@
+import type { SimFinishReason, SimToolCall } from '../script';
+
+/** Which part of the answer a token belongs to. Segments always come in this order. */
+export type Segment = 'reasoning' | 'text' | 'tool';
+
+/** What a renderer needs to know about the response it renders. */
+export interface RenderContext {
+  model: string;
+  inputTokens: number;
+  finishReason: SimFinishReason;
+  /** Whether usage is reported (for OpenAI chat: also requested with `stream_options.include_usage`). */
+  includeUsage: boolean;
+  toolCall: SimToolCall;
+  /** The first segment that will carry tokens, so a renderer can open it in its preamble. */
+  firstSegment: Segment | undefined;
+}
+
+/**
+ * Renders one streamed response in one wire format, piece by piece, as the writer reaches each
+ * point. Rendering lazily keeps per-stream counters (sequence numbers, usage) equal to what was
+ * really sent, whatever fault cuts the stream short.
+ */
+export interface WireRenderer {
+  readonly contentType: string;
+  /** Sent with the headers, before the first token. */
+  start(): string;
+  /** One token, preceded by any structural events needed to switch segments. */
+  token(segment: Segment, text: string): string;
+  /** Closes the open segment and sends the terminal events (finish reason, usage, sentinel). */
+  finish(): string;
+  /** The format's in-band error, as the real service sends it mid-stream. */
+  midstreamError(errorType: string | undefined, message: string | undefined): string;
+  /** An event whose JSON is cut off, as a broken proxy would send it. */
+  malformed(): string;
+  /** Sent while waiting, so idle timers see bytes. */
+  keepAlive(): string;
+}
+
+/** One SSE event: an optional `event:` line and one `data:` line. */
+export function sse(event: string | undefined, data: unknown): string {
+  const payload = typeof data === 'string' ? data : JSON.stringify(data);
+  return (event === undefined ? '' : `event: ${event}\n`) + `data: ${payload}\n\n`;
+}
+
+let idCounter = 0;
+
+/** A unique, realistic-looking id with the service's prefix (`chatcmpl-`, `msg_`, …). */
+export function makeId(prefix: string): string {
+  idCounter++;
+  const random = Math.random().toString(36).slice(2, 12);
+  return `${prefix}sim${Date.now().toString(36)}${idCounter.toString(36)}${random}`;
+}
+
+/** Seconds since the epoch, as the services put in `created` fields. */
+export function unixSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}

@@ -1,0 +1,185 @@
+/**
+ * Drives the real VS Code web workbench served by code-server with Debian's Chromium through
+ * playwright-core (never a downloaded browser). Helpers retry the steps that are flaky on a
+ * loaded machine (the quick-open, focus) but report the underlying failure when they give up.
+ */
+import * as fs from 'node:fs';
+import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
+import type { CodeServer } from './codeServer';
+import { delay } from './codeServer';
+
+/** Debian's Chromium; override with SIDESTREAM_CHROMIUM. */
+export const CHROMIUM_PATH = process.env.SIDESTREAM_CHROMIUM ?? '/usr/bin/chromium';
+
+/** Flags that work on a headless machine without internet (see docs: real-vscode-offline). */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
+
+export interface Workbench {
+  browser: Browser;
+  page: Page;
+  close(): Promise<void>;
+}
+
+/** Launches Chromium headless. */
+export async function launchChromium(): Promise<Browser> {
+  if (!fs.existsSync(CHROMIUM_PATH)) {
+    throw new Error(`Chromium not found at ${CHROMIUM_PATH} (run: bash scripts/setup-vscode.sh)`);
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    timeout: 60_000,
+  });
+}
+
+export interface OpenWorkbenchOptions {
+  /** Absolute path of an extension to load in development mode (needs the smoke-test driver). */
+  extensionDevelopmentPath?: string;
+  /** Absolute path of a tests module exporting `run()` (needs extensionDevelopmentPath too). */
+  extensionTestsPath?: string;
+  /** How long to wait for `.monaco-workbench`. */
+  timeoutMs?: number;
+  /** Forward the page's console lines (e.g. to print them on failure). */
+  onConsole?: (line: string) => void;
+}
+
+/** Opens the workbench of `server` in a new Chromium and waits until it is rendered. */
+export async function openWorkbench(server: CodeServer, options: OpenWorkbenchOptions = {}): Promise<Workbench> {
+  const payload: Array<[string, string]> = [];
+  if (options.extensionDevelopmentPath) {
+    payload.push(['extensionDevelopmentPath', server.remoteUri(options.extensionDevelopmentPath)]);
+  }
+  if (options.extensionTestsPath) {
+    payload.push(['extensionTestsPath', server.remoteUri(options.extensionTestsPath)]);
+  }
+  const browser = await launchChromium();
+  try {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const page = await context.newPage();
+    if (options.onConsole) {
+      const onConsole = options.onConsole;
+      page.on('console', (msg) => onConsole(`[${msg.type()}] ${msg.text()}`));
+      page.on('pageerror', (err) => onConsole(`[pageerror] ${err.message}`));
+    }
+    const timeout = options.timeoutMs ?? 120_000;
+    await page.goto(server.workbenchUrl(payload), { waitUntil: 'domcontentloaded', timeout });
+    await page.waitForSelector('.monaco-workbench', { timeout });
+    return { browser, page, close: () => browser.close().catch(() => undefined) };
+  } catch (err) {
+    await browser.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * Waits until the extension host has the extensions loaded: the status bar is rendered and the
+ * window is no longer showing the "Activating Extensions..." progress.
+ */
+export async function waitForWorkbenchReady(page: Page, timeoutMs = 120_000): Promise<void> {
+  await page.waitForSelector('.statusbar-item', { timeout: timeoutMs });
+  // The first render can still swallow key presses; give the layout one quiet moment.
+  await delay(1_000);
+}
+
+/**
+ * Runs a command by its palette title: F1, type the title, pick the row whose label matches
+ * exactly, Enter. Retries the whole gesture because the first F1 after load is sometimes lost.
+ */
+export async function runCommandByTitle(page: Page, title: string, attempts = 4): Promise<void> {
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    try {
+      await closeQuickInput(page);
+      await focusWorkbench(page);
+      await page.keyboard.press('F1');
+      const input = page.locator('.quick-input-widget .quick-input-box input');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill(`>${title}`);
+      const row = page
+        .locator('.quick-input-widget .quick-input-list .monaco-list-row')
+        .filter({ has: page.locator('.label-name', { hasText: title }) })
+        .first();
+      await row.waitFor({ state: 'visible', timeout: 15_000 });
+      // The list is filtered as you type; make sure the top row is ours before pressing Enter.
+      await row.click({ timeout: 5_000 });
+      await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
+      return;
+    } catch (err) {
+      lastError = err;
+      await delay(1_000 * attempt);
+    }
+  }
+  throw new Error(`could not run "${title}" from the command palette: ${String(lastError)}`);
+}
+
+/** Waits for a quick-input box (e.g. `showInputBox`), types `text` and presses Enter. */
+export async function answerInputBox(page: Page, text: string, timeoutMs = 20_000): Promise<void> {
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible', timeout: timeoutMs });
+  await input.fill(text);
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
+}
+
+/** Closes an open quick input, if any. */
+export async function closeQuickInput(page: Page): Promise<void> {
+  if (await page.locator('.quick-input-widget').isVisible().catch(() => false)) {
+    await page.keyboard.press('Escape');
+    await delay(200);
+  }
+}
+
+async function focusWorkbench(page: Page): Promise<void> {
+  // Clicking the status bar's empty area gives the window keyboard focus without opening anything.
+  const box = await page.locator('.part.statusbar').boundingBox().catch(() => null);
+  if (box) await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+}
+
+/**
+ * The frame holding our webview's document (webviews sit in nested iframes), found by a
+ * selector our webview sets on its root. Polls until it appears.
+ */
+export async function findWebviewFrame(page: Page, selector: string, timeoutMs = 30_000): Promise<Frame> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    for (const frame of page.frames()) {
+      const found = await frame.$(selector).catch(() => null);
+      if (found) return frame;
+    }
+    await delay(250);
+  }
+  throw new Error(`no frame with ${selector} after ${timeoutMs} ms (${page.frames().length} frames)`);
+}
+
+/** The texts of all status-bar items, in order. */
+export async function statusBarTexts(page: Page): Promise<string[]> {
+  return page.locator('.statusbar-item').evaluateAll((items) =>
+    items.map((item) => (item.textContent ?? '').replace(/\s+/g, ' ').trim()).filter((t) => t.length > 0),
+  );
+}
+
+/** Polls until `predicate` returns a non-undefined value, or throws with `what` after `timeoutMs`. */
+export async function pollFor<T>(what: string, predicate: () => Promise<T | undefined>, timeoutMs: number, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await predicate();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    await delay(intervalMs);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+}
