@@ -92,13 +92,14 @@ export class StreamMetrics {
       outputTokens,
       estimated,
       tokensPerSecond: outputTokens !== undefined && span > 0 ? (outputTokens / span) * 1000 : undefined,
-      liveTokensPerSecond: final ? undefined : this.liveRate(),
+      liveTokensPerSecond: final ? undefined : this.liveRate(this.now()),
       bytes: this.bytes,
     };
   }
 
-  /** Tokens after the window's first delta, over the time they took. */
-  private liveRate(): number | undefined {
+  /** Tokens after the window's first delta, over the time they took; a stall lets the window empty. */
+  private liveRate(now: number): number | undefined {
+    while (this.window.length > 0 && this.window[0]!.at < now - LIVE_WINDOW_MS) this.window.shift();
     if (this.window.length < 2) return undefined;
     const first = this.window[0]!;
     const last = this.window[this.window.length - 1]!;

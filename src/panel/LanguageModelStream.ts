@@ -14,7 +14,7 @@ export async function* streamLanguageModel(
   token: vscode.CancellationToken,
 ): AsyncIterable<StreamEvent> {
   const core = loadCore();
-  const metrics = new core.StreamMetrics();
+  const metrics = new core.StreamMetrics(chatModel.id);
   yield { type: 'start', provider: 'openai-compatible', model: chatModel.id };
   const messages = [
     ...(request.systemPrompt ? [vscode.LanguageModelChatMessage.User(request.systemPrompt)] : []),
@@ -24,16 +24,21 @@ export async function* streamLanguageModel(
       : []),
   ];
   let partial = '';
+  let lastMetricsAt = 0;
   try {
     const response = await chatModel.sendRequest(messages, { justification: 'Sidestream answers the question you asked in its panel.' }, token);
-    metrics.onHeaders();
+    metrics.markHeaders();
     for await (const fragment of response.text) {
       if (token.isCancellationRequested) break;
       partial += fragment;
-      metrics.onText(fragment);
+      metrics.addDelta(fragment);
       yield { type: 'text-delta', text: fragment };
+      if (performance.now() - lastMetricsAt >= 100) {
+        lastMetricsAt = performance.now();
+        yield { type: 'metrics', metrics: metrics.snapshot() };
+      }
     }
-    const snapshot = await metrics.finalize(partial, undefined);
+    const snapshot = metrics.snapshot(true);
     yield {
       type: 'finish',
       reason: token.isCancellationRequested ? { unified: 'cancelled', raw: undefined } : { unified: 'stop', raw: undefined },
@@ -42,7 +47,7 @@ export async function* streamLanguageModel(
     };
   } catch (err) {
     if (token.isCancellationRequested) {
-      const snapshot = await metrics.finalize(partial, undefined);
+      const snapshot = metrics.snapshot(true);
       yield { type: 'finish', reason: { unified: 'cancelled', raw: undefined }, usage: { inputTokens: undefined, outputTokens: snapshot.outputTokens }, metrics: snapshot };
       return;
     }

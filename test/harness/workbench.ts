@@ -107,7 +107,8 @@ export async function runCommandByTitle(page: Page, title: string, attempts = 4)
       await input.fill(`>${title}`);
       const row = page
         .locator('.quick-input-widget .quick-input-list .monaco-list-row')
-        .filter({ has: page.locator('.label-name', { hasText: title }) })
+        // Exact label: "Ask a Question" must not pick "Ask a Question about the Selection".
+        .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRegExp(title)}\\s*$`) }) })
         .first();
       await row.waitFor({ state: 'visible', timeout: 15_000 });
       // The list is filtered as you type; make sure the top row is ours before pressing Enter.
@@ -182,4 +183,8 @@ export async function pollFor<T>(what: string, predicate: () => Promise<T | unde
     await delay(intervalMs);
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -1,0 +1,218 @@
+/**
+ * OpenAI Chat Completions streaming, for OpenAI itself and every local OpenAI-compatible server
+ * (Ollama, LM Studio, llama.cpp, vLLM, others). Handles the dialects seen on the wire: role-only
+ * first chunks, `null` content, refusals, tool-call fragments, `reasoning_content` / `reasoning`,
+ * the usage-only final chunk, vLLM's flat `{"object":"error"}` chunk and llama.cpp's legacy
+ * `error:` SSE field.
+ */
+import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import { assertNever, type FinishReason, type ToolCall, type Usage, type UnifiedFinishReason } from '../events';
+import { isLocalProvider, providerFailure } from '../errors';
+import { loadOpenAI } from '../lazy';
+import type { ChatRequest } from '../request';
+import { withContinuation } from '../continuation';
+import { isKnownType, missingTerminalFailure, type ProviderContext, type ProviderPart } from './providerContext';
+
+/** Non-standard fields some servers add to a delta. */
+interface DeltaExtras {
+  reasoning_content?: string | null;
+  reasoning?: string | null;
+}
+
+/** vLLM (and some proxies) send an error as a flat chunk instead of an HTTP error or an `error` key. */
+interface FlatErrorChunk {
+  object: 'error';
+  message?: string;
+  type?: string;
+  code?: number | string;
+}
+
+type ChunkKind =
+  | { kind: 'error'; message: string; type: string | undefined }
+  | { kind: 'usage-only'; usage: Usage }
+  | { kind: 'choices'; chunk: ChatCompletionChunk };
+
+const FINISH_REASONS: Record<ChatCompletionChunk.Choice['finish_reason'] & string, true> = {
+  stop: true,
+  length: true,
+  tool_calls: true,
+  content_filter: true,
+  function_call: true,
+};
+
+/** Maps a Chat Completions `finish_reason` to the unified reason. */
+export function mapOpenAIChatFinishReason(raw: string | null | undefined): FinishReason {
+  if (!raw) return { unified: 'other', raw: undefined };
+  if (!isKnownType(FINISH_REASONS, raw)) return { unified: 'other', raw };
+  let unified: UnifiedFinishReason;
+  switch (raw) {
+    case 'stop':
+      unified = 'stop';
+      break;
+    case 'length':
+      unified = 'length';
+      break;
+    case 'tool_calls':
+    case 'function_call':
+      unified = 'tool-calls';
+      break;
+    case 'content_filter':
+      unified = 'content-filter';
+      break;
+    default:
+      return assertNever(raw, 'finish_reason');
+  }
+  return { unified, raw };
+}
+
+/** Maps Chat Completions usage (`prompt_tokens`, `completion_tokens`, details) to {@link Usage}. */
+export function convertOpenAIChatUsage(usage: ChatCompletionChunk['usage']): Usage | undefined {
+  if (!usage) return undefined;
+  return {
+    inputTokens: numberOrUndefined(usage.prompt_tokens),
+    outputTokens: numberOrUndefined(usage.completion_tokens),
+    reasoningTokens: numberOrUndefined(usage.completion_tokens_details?.reasoning_tokens),
+    cachedInputTokens: numberOrUndefined(usage.prompt_tokens_details?.cached_tokens),
+  };
+}
+
+/** Builds the request body for `request`. */
+export function buildOpenAIChatBody(request: ChatRequest): ChatCompletionCreateParamsStreaming & Record<string, unknown> {
+  const local = isLocalProvider(request.provider);
+  const turns = withContinuation(request.messages, request.continueFrom, local ? 'prefill' : 'follow-up');
+  const messages: ChatCompletionMessageParam[] = [];
+  if (request.systemPrompt) messages.push({ role: 'system', content: request.systemPrompt });
+  for (const turn of turns) messages.push({ role: turn.role, content: turn.content });
+  const body: ChatCompletionCreateParamsStreaming & Record<string, unknown> = {
+    model: request.model,
+    messages,
+    stream: true,
+    stream_options: { include_usage: true },
+  };
+  if (request.maxOutputTokens !== undefined) {
+    // OpenAI's reasoning models reject `max_tokens`; local servers mostly only know `max_tokens`.
+    if (local) body.max_tokens = request.maxOutputTokens;
+    else body.max_completion_tokens = request.maxOutputTokens;
+  }
+  if (request.continueFrom && request.provider === 'vllm') {
+    // vLLM only continues the trailing assistant turn when told to.
+    body.continue_final_message = true;
+    body.add_generation_prompt = false;
+  }
+  return body;
+}
+
+/** Streams one Chat Completions request. */
+export async function* streamOpenAIChat(request: ChatRequest, context: ProviderContext): AsyncGenerator<ProviderPart> {
+  const { OpenAI } = loadOpenAI();
+  const client = new OpenAI({
+    apiKey: context.apiKey,
+    baseURL: context.baseUrl,
+    fetch: context.fetch,
+    maxRetries: context.maxRetries,
+    timeout: context.sdkTimeoutMs,
+  });
+  const chunks = await client.chat.completions.create(buildOpenAIChatBody(request), { signal: context.signal });
+  const toolCalls = new ToolCallAccumulator();
+  let finishRaw: string | undefined;
+  let sawFinish = false;
+  let refused = false;
+  for await (const chunk of chunks) {
+    const classified = classifyChunk(chunk);
+    switch (classified.kind) {
+      case 'error':
+        throw providerFailure(classified.message, context.errorContext, classified.type);
+      case 'usage-only':
+        yield { type: 'usage', usage: classified.usage };
+        break;
+      case 'choices': {
+        const usage = convertOpenAIChatUsage(classified.chunk.usage);
+        for (const choice of classified.chunk.choices) {
+          if (choice.index !== 0 && choice.index !== undefined) continue;
+          const delta = (choice.delta ?? {}) as ChatCompletionChunk.Choice.Delta & DeltaExtras;
+          const reasoning = delta.reasoning_content ?? delta.reasoning;
+          if (typeof reasoning === 'string' && reasoning) yield { type: 'reasoning-delta', text: reasoning };
+          if (typeof delta.content === 'string' && delta.content) yield { type: 'text-delta', text: delta.content };
+          if (typeof delta.refusal === 'string' && delta.refusal) {
+            refused = true;
+            yield { type: 'text-delta', text: delta.refusal };
+          }
+          for (const fragment of delta.tool_calls ?? []) toolCalls.add(fragment);
+          if (choice.finish_reason) {
+            sawFinish = true;
+            finishRaw = choice.finish_reason;
+            for (const call of toolCalls.flush()) yield { type: 'tool-call', toolCall: call };
+          }
+        }
+        if (usage) yield { type: 'usage', usage };
+        break;
+      }
+      default:
+        assertNever(classified, 'chunk kind');
+    }
+  }
+  if (context.signal.aborted) return;
+  if (!sawFinish) {
+    if (context.wire.sseErrorField !== undefined) {
+      const { message, type } = parseErrorPayload(context.wire.sseErrorField);
+      throw providerFailure(message, context.errorContext, type);
+    }
+    throw missingTerminalFailure(context, 'a finish_reason');
+  }
+  const reason = mapOpenAIChatFinishReason(finishRaw);
+  // A refusal arrives with finish_reason "stop": say what really happened, keep the provider's word.
+  yield { type: 'finish-reason', reason: refused ? { unified: 'content-filter', raw: reason.raw } : reason };
+}
+
+function classifyChunk(chunk: ChatCompletionChunk): ChunkKind {
+  const loose = chunk as unknown as Partial<FlatErrorChunk> & { choices?: unknown };
+  if (loose.object === 'error') {
+    return { kind: 'error', message: loose.message ?? 'unknown error', type: typeof loose.type === 'string' ? loose.type : undefined };
+  }
+  if (!Array.isArray(loose.choices) || loose.choices.length === 0) {
+    const usage = convertOpenAIChatUsage(chunk.usage);
+    if (usage) return { kind: 'usage-only', usage };
+  }
+  return { kind: 'choices', chunk: { ...chunk, choices: Array.isArray(loose.choices) ? chunk.choices : [] } };
+}
+
+/** Parses a legacy `error:` field value: JSON `{message, type}` or plain text. */
+function parseErrorPayload(value: string): { message: string; type: string | undefined } {
+  try {
+    const parsed = JSON.parse(value) as { message?: unknown; type?: unknown; error?: { message?: unknown; type?: unknown } };
+    const inner = parsed.error ?? parsed;
+    const message = typeof inner.message === 'string' ? inner.message : value;
+    return { message, type: typeof inner.type === 'string' ? inner.type : undefined };
+  } catch {
+    return { message: value.trim() || 'unknown error', type: undefined };
+  }
+}
+
+/** Collects tool-call fragments by index; a call is emitted whole once the choice finishes. */
+export class ToolCallAccumulator {
+  private readonly calls = new Map<number, ToolCall>();
+
+  add(fragment: ChatCompletionChunk.Choice.Delta.ToolCall): void {
+    const index = fragment.index ?? this.calls.size;
+    let call = this.calls.get(index);
+    if (!call) {
+      call = { id: '', name: '', arguments: '' };
+      this.calls.set(index, call);
+    }
+    if (fragment.id) call.id = fragment.id;
+    // Some servers repeat the name on every fragment: keep the first.
+    if (fragment.function?.name && !call.name) call.name = fragment.function.name;
+    if (typeof fragment.function?.arguments === 'string') call.arguments += fragment.function.arguments;
+  }
+
+  /** The calls so far, in index order; clears the accumulator. */
+  flush(): ToolCall[] {
+    const calls = [...this.calls.entries()].sort(([a], [b]) => a - b).map(([, call]) => call);
+    this.calls.clear();
+    return calls;
+  }
+}
+
+function numberOrUndefined(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}

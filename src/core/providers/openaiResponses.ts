@@ -1,0 +1,234 @@
+/**
+ * OpenAI Responses API streaming. Text comes from `response.output_text.delta`, reasoning from the
+ * reasoning summary / reasoning text deltas, usage and the finish from `response.completed` or
+ * `response.incomplete`. `response.failed` and `error` events (flat and nested shapes) become a
+ * typed `provider` failure; a stream that stops before its terminal event is a `protocol` failure.
+ */
+import type { Response, ResponseInputItem, ResponseStreamEvent, ResponseUsage } from 'openai/resources/responses/responses';
+import { assertNever, type FinishReason, type Usage } from '../events';
+import { providerFailure } from '../errors';
+import { loadOpenAI } from '../lazy';
+import type { ChatRequest } from '../request';
+import { withContinuation } from '../continuation';
+import { isKnownType, missingTerminalFailure, type ProviderContext, type ProviderPart } from './providerContext';
+
+/** Every event type of this SDK version; the compiler flags a new or removed one. */
+const EVENT_TYPES: Record<ResponseStreamEvent['type'], true> = {
+  'response.audio.delta': true,
+  'response.audio.done': true,
+  'response.audio.transcript.delta': true,
+  'response.audio.transcript.done': true,
+  'response.code_interpreter_call_code.delta': true,
+  'response.code_interpreter_call_code.done': true,
+  'response.code_interpreter_call.completed': true,
+  'response.code_interpreter_call.in_progress': true,
+  'response.code_interpreter_call.interpreting': true,
+  'response.compaction.compacting': true,
+  'response.completed': true,
+  'response.content_part.added': true,
+  'response.content_part.done': true,
+  'response.created': true,
+  error: true,
+  'response.file_search_call.completed': true,
+  'response.file_search_call.in_progress': true,
+  'response.file_search_call.searching': true,
+  'response.function_call_arguments.delta': true,
+  'response.function_call_arguments.done': true,
+  'response.shell_call_command.added': true,
+  'response.shell_call_command.delta': true,
+  'response.shell_call_command.done': true,
+  'response.shell_call_output_content.delta': true,
+  'response.shell_call_output_content.done': true,
+  'response.in_progress': true,
+  'response.failed': true,
+  'response.incomplete': true,
+  'response.output_item.added': true,
+  'response.output_item.done': true,
+  'response.reasoning_summary_part.added': true,
+  'response.reasoning_summary_part.done': true,
+  'response.reasoning_summary_text.delta': true,
+  'response.reasoning_summary_text.done': true,
+  'response.reasoning_text.delta': true,
+  'response.reasoning_text.done': true,
+  'response.refusal.delta': true,
+  'response.refusal.done': true,
+  'response.output_text.delta': true,
+  'response.output_text.done': true,
+  'response.web_search_call.completed': true,
+  'response.web_search_call.in_progress': true,
+  'response.web_search_call.searching': true,
+  'response.image_generation_call.completed': true,
+  'response.image_generation_call.generating': true,
+  'response.image_generation_call.in_progress': true,
+  'response.image_generation_call.partial_image': true,
+  'response.mcp_call_arguments.delta': true,
+  'response.mcp_call_arguments.done': true,
+  'response.mcp_call.completed': true,
+  'response.mcp_call.failed': true,
+  'response.mcp_call.in_progress': true,
+  'response.mcp_list_tools.completed': true,
+  'response.mcp_list_tools.failed': true,
+  'response.mcp_list_tools.in_progress': true,
+  'response.output_text.annotation.added': true,
+  'response.queued': true,
+  'response.custom_tool_call_input.delta': true,
+  'response.custom_tool_call_input.done': true,
+};
+
+/** Maps Responses usage to {@link Usage}. */
+export function convertResponsesUsage(usage: ResponseUsage | null | undefined): Usage | undefined {
+  if (!usage) return undefined;
+  return {
+    inputTokens: numberOrUndefined(usage.input_tokens),
+    outputTokens: numberOrUndefined(usage.output_tokens),
+    reasoningTokens: numberOrUndefined(usage.output_tokens_details?.reasoning_tokens),
+    cachedInputTokens: numberOrUndefined(usage.input_tokens_details?.cached_tokens),
+  };
+}
+
+/** The finish of a completed or incomplete response. */
+export function mapResponsesFinish(response: Pick<Response, 'status' | 'incomplete_details'>, sawToolCall: boolean, refused: boolean): FinishReason {
+  if (response.status === 'incomplete') {
+    const reason = response.incomplete_details?.reason;
+    switch (reason) {
+      case 'max_output_tokens':
+        return { unified: 'length', raw: reason };
+      case 'content_filter':
+        return { unified: 'content-filter', raw: reason };
+      default:
+        return { unified: 'other', raw: reason ?? 'incomplete' };
+    }
+  }
+  const raw = response.status ?? 'completed';
+  if (refused) return { unified: 'content-filter', raw };
+  if (sawToolCall) return { unified: 'tool-calls', raw };
+  return { unified: 'stop', raw };
+}
+
+/** Builds the request body for `request`. */
+export function buildResponsesBody(request: ChatRequest) {
+  const turns = withContinuation(request.messages, request.continueFrom, 'follow-up');
+  const input: ResponseInputItem[] = turns.map((turn) => ({ role: turn.role, content: turn.content }));
+  return {
+    model: request.model,
+    input,
+    stream: true as const,
+    // Nothing is stored server-side: the panel keeps the conversation.
+    store: false,
+    ...(request.systemPrompt ? { instructions: request.systemPrompt } : {}),
+    ...(request.maxOutputTokens !== undefined ? { max_output_tokens: request.maxOutputTokens } : {}),
+  };
+}
+
+/** Streams one Responses API request. */
+export async function* streamOpenAIResponses(request: ChatRequest, context: ProviderContext): AsyncGenerator<ProviderPart> {
+  const { OpenAI } = loadOpenAI();
+  const client = new OpenAI({
+    apiKey: context.apiKey,
+    baseURL: context.baseUrl,
+    fetch: context.fetch,
+    maxRetries: context.maxRetries,
+    timeout: context.sdkTimeoutMs,
+  });
+  const events = await client.responses.create(buildResponsesBody(request), { signal: context.signal });
+  let sawToolCall = false;
+  let refused = false;
+  for await (const event of events) {
+    if (!isKnownType(EVENT_TYPES, (event as { type?: unknown }).type)) continue;
+    switch (event.type) {
+      case 'response.output_text.delta':
+        if (event.delta) yield { type: 'text-delta', text: event.delta };
+        break;
+      case 'response.refusal.delta':
+        refused = true;
+        if (event.delta) yield { type: 'text-delta', text: event.delta };
+        break;
+      case 'response.reasoning_summary_text.delta':
+      case 'response.reasoning_text.delta':
+        if (event.delta) yield { type: 'reasoning-delta', text: event.delta };
+        break;
+      case 'response.output_item.done':
+        if (event.item.type === 'function_call') {
+          sawToolCall = true;
+          yield { type: 'tool-call', toolCall: { id: event.item.call_id, name: event.item.name, arguments: event.item.arguments } };
+        }
+        break;
+      case 'response.completed':
+      case 'response.incomplete': {
+        const usage = convertResponsesUsage(event.response.usage);
+        if (usage) yield { type: 'usage', usage };
+        yield { type: 'finish-reason', reason: mapResponsesFinish(event.response, sawToolCall, refused) };
+        return;
+      }
+      case 'response.failed': {
+        const error = event.response.error;
+        throw providerFailure(error?.message ?? 'the response failed', context.errorContext, error?.code ?? undefined);
+      }
+      case 'error': {
+        // openai-node throws on `event: error`; this catches the same payload sent without the event line.
+        const nested = (event as unknown as { error?: { message?: string; code?: string; type?: string } }).error;
+        throw providerFailure(nested?.message ?? event.message ?? 'unknown error', context.errorContext, nested?.type ?? event.code ?? undefined);
+      }
+      case 'response.audio.delta':
+      case 'response.audio.done':
+      case 'response.audio.transcript.delta':
+      case 'response.audio.transcript.done':
+      case 'response.code_interpreter_call_code.delta':
+      case 'response.code_interpreter_call_code.done':
+      case 'response.code_interpreter_call.completed':
+      case 'response.code_interpreter_call.in_progress':
+      case 'response.code_interpreter_call.interpreting':
+      case 'response.compaction.compacting':
+      case 'response.content_part.added':
+      case 'response.content_part.done':
+      case 'response.created':
+      case 'response.file_search_call.completed':
+      case 'response.file_search_call.in_progress':
+      case 'response.file_search_call.searching':
+      case 'response.function_call_arguments.delta':
+      case 'response.function_call_arguments.done':
+      case 'response.shell_call_command.added':
+      case 'response.shell_call_command.delta':
+      case 'response.shell_call_command.done':
+      case 'response.shell_call_output_content.delta':
+      case 'response.shell_call_output_content.done':
+      case 'response.in_progress':
+      case 'response.output_item.added':
+      case 'response.reasoning_summary_part.added':
+      case 'response.reasoning_summary_part.done':
+      case 'response.reasoning_summary_text.done':
+      case 'response.reasoning_text.done':
+      case 'response.refusal.done':
+      case 'response.output_text.done':
+      case 'response.web_search_call.completed':
+      case 'response.web_search_call.in_progress':
+      case 'response.web_search_call.searching':
+      case 'response.image_generation_call.completed':
+      case 'response.image_generation_call.generating':
+      case 'response.image_generation_call.in_progress':
+      case 'response.image_generation_call.partial_image':
+      case 'response.mcp_call_arguments.delta':
+      case 'response.mcp_call_arguments.done':
+      case 'response.mcp_call.completed':
+      case 'response.mcp_call.failed':
+      case 'response.mcp_call.in_progress':
+      case 'response.mcp_list_tools.completed':
+      case 'response.mcp_list_tools.failed':
+      case 'response.mcp_list_tools.in_progress':
+      case 'response.output_text.annotation.added':
+      case 'response.queued':
+      case 'response.custom_tool_call_input.delta':
+      case 'response.custom_tool_call_input.done':
+        // Progress and tool-internal events: nothing to show in a chat answer.
+        break;
+      default:
+        assertNever(event, 'Responses event');
+    }
+  }
+  if (context.signal.aborted) return;
+  throw missingTerminalFailure(context, 'response.completed');
+}
+
+function numberOrUndefined(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}

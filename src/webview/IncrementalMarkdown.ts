@@ -1,0 +1,199 @@
+/**
+ * Streaming markdown renderer whose work per update does not grow with the length of the answer.
+ *
+ * The source is split into finished blocks and a live tail. Each update lexes only the tail (from the
+ * start of the last unfinished block) with marked; every top-level token except the last non-blank
+ * one is finished, because a following block has started, so it is rendered once (highlighted,
+ * sanitized) and never touched again. The live tokens are re-rendered plain on each update. The
+ * final DOM is byte-identical to {@link renderMarkdownOnce} of the same text.
+ */
+import type { Token } from 'marked';
+import { collectDefinitions, lexBlocks, normalizeNewlines, renderBlocks, type LinkTable } from './markdownBlocks';
+
+/** One finished top-level block: its source and the DOM nodes it rendered to. */
+interface FinishedBlock {
+  raw: string;
+  nodes: Node[];
+  /** Link labels this block defined, so they can be withdrawn if the block is reopened. */
+  defined: string[];
+  /** Size of the link table when the block was rendered (forward references may need a re-render). */
+  linksAtRender: number;
+}
+
+export class IncrementalMarkdown {
+  private readonly blocks: FinishedBlock[] = [];
+  private liveNodes: Node[] = [];
+  /** Normalised text not yet in a finished block. */
+  private tail = '';
+  /** Everything received, normalised; only read on finish and resume, so the rope is never flattened per frame. */
+  private source = '';
+  /** A trailing `\r` held back until the next chunk shows whether it is half of a `\r\n`. */
+  private pendingCr = false;
+  private links: LinkTable = Object.create(null);
+  private linkCount = 0;
+  private finished = false;
+  private received = 0;
+
+  /** @param container The element whose children this renderer owns. */
+  constructor(readonly container: HTMLElement) {}
+
+  /** Number of characters received so far (before newline normalisation). */
+  get length(): number {
+    return this.received;
+  }
+
+  /** The full (newline-normalised) source received so far. */
+  get text(): string {
+    return this.source + (this.pendingCr ? '\n' : '');
+  }
+
+  /** Whether {@link finish} has run since the last {@link resume}. */
+  get isFinished(): boolean {
+    return this.finished;
+  }
+
+  /** Appends streamed text and re-renders the live tail. */
+  append(text: string): void {
+    if (text.length === 0) return;
+    this.received += text.length;
+    let chunk = (this.pendingCr ? '\r' : '') + text;
+    this.pendingCr = chunk.endsWith('\r');
+    if (this.pendingCr) chunk = chunk.slice(0, -1);
+    chunk = normalizeNewlines(chunk);
+    this.source += chunk;
+    this.tail += chunk;
+    this.render(false);
+  }
+
+  /** Marks the text complete: the remaining blocks are finished (highlighted) and forward references resolved. */
+  finish(): void {
+    if (this.pendingCr) {
+      this.pendingCr = false;
+      this.source += '\n';
+      this.tail += '\n';
+    }
+    this.render(true);
+    this.resolveForwardReferences();
+    this.finished = true;
+  }
+
+  /**
+   * Reopens a finished message so more text can be appended (a "continue"): the last block goes back
+   * to the live tail, since the new text may extend it.
+   */
+  resume(): void {
+    if (!this.finished) return;
+    this.finished = false;
+    let reopened = '';
+    while (this.blocks.length > 0) {
+      const block = this.blocks.pop()!;
+      for (const node of block.nodes) node.parentNode?.removeChild(node);
+      for (const label of block.defined) {
+        delete this.links[label];
+        this.linkCount--;
+      }
+      reopened = block.raw + reopened;
+      if (block.raw.trim().length > 0) break;
+    }
+    this.tail = reopened + this.tail;
+    this.render(false);
+  }
+
+  private render(final: boolean): void {
+    const { tokens } = lexBlocks(this.tail, this.links);
+    let end = tokens.length;
+    if (!final) {
+      // The last non-blank token may still grow (a list item, a table row, a fence's closing line).
+      end = lastNonSpaceIndex(tokens);
+      if (end < 0) end = 0;
+    }
+    let offset = 0;
+    let done = 0;
+    for (; done < end; done++) {
+      const token = tokens[done];
+      // marked occasionally synthesises a newline into `raw`; stop finishing if raw and text disagree.
+      if (!this.tail.startsWith(token.raw, offset)) break;
+      this.finishBlock(token);
+      offset += token.raw.length;
+    }
+    if (offset > 0) this.tail = this.tail.slice(offset);
+    if (final && done < tokens.length) {
+      // Could not split safely: finish the whole remainder as one block.
+      this.finishBlock(...tokens.slice(done));
+      this.tail = '';
+    }
+    this.renderLive(final ? [] : tokens.slice(done));
+  }
+
+  private finishBlock(...tokens: Token[]): void {
+    const defined: string[] = [];
+    for (const token of tokens) {
+      for (const def of collectDefinitions(token)) {
+        if (!(def.tag in this.links)) {
+          this.links[def.tag] = { href: def.href, title: def.title };
+          this.linkCount++;
+          defined.push(def.tag);
+        }
+      }
+    }
+    const fragment = renderBlocks(tokens, true);
+    const nodes = Array.from(fragment.childNodes);
+    this.container.insertBefore(fragment, this.liveNodes[0] ?? null);
+    this.blocks.push({ raw: tokens.map((t) => t.raw).join(''), nodes, defined, linksAtRender: this.linkCount });
+  }
+
+  private renderLive(tokens: Token[]): void {
+    for (const node of this.liveNodes) node.parentNode?.removeChild(node);
+    if (tokens.length === 0) {
+      this.liveNodes = [];
+      return;
+    }
+    const fragment = renderBlocks(tokens, false);
+    this.liveNodes = Array.from(fragment.childNodes);
+    this.container.appendChild(fragment);
+  }
+
+  /**
+   * A block may use a reference (`[text][label]`) whose definition only arrived later. A one-shot
+   * render sees all definitions, so re-render just those blocks once, at the end.
+   */
+  private resolveForwardReferences(): void {
+    for (const block of this.blocks) {
+      if (block.linksAtRender >= this.linkCount || !block.raw.includes('[')) continue;
+      const { tokens } = lexBlocks(block.raw, this.links);
+      const fragment = renderBlocks(tokens, true);
+      const nodes = Array.from(fragment.childNodes);
+      if (serialize(nodes) === serialize(block.nodes)) continue;
+      const anchor = block.nodes[block.nodes.length - 1]?.nextSibling ?? null;
+      for (const node of block.nodes) node.parentNode?.removeChild(node);
+      this.container.insertBefore(fragment, anchor);
+      block.nodes = nodes;
+      block.linksAtRender = this.linkCount;
+    }
+  }
+}
+
+function lastNonSpaceIndex(tokens: Token[]): number {
+  for (let i = tokens.length - 1; i >= 0; i--) if (tokens[i].type !== 'space') return i;
+  return -1;
+}
+
+function serialize(nodes: Node[]): string {
+  const holder = document.createElement('div');
+  for (const node of nodes) holder.appendChild(node.cloneNode(true));
+  return holder.innerHTML;
+}
+
+/** Renders a whole markdown text in one pass, exactly as the incremental renderer ends up. Returns HTML. */
+export function renderMarkdownOnce(text: string): string {
+  const holder = document.createElement('div');
+  renderMarkdownInto(holder, text);
+  return holder.innerHTML;
+}
+
+/** Replaces `container`'s children with the one-pass rendering of `text`. */
+export function renderMarkdownInto(container: HTMLElement, text: string): void {
+  const { tokens } = lexBlocks(normalizeNewlines(text), Object.create(null));
+  container.replaceChildren();
+  for (const token of tokens) container.appendChild(renderBlocks([token], true));
+}
