@@ -16,8 +16,11 @@ const TIMEOUT_MS = Number(process.env.SIDESTREAM_SUITE_TIMEOUT_MS ?? 240_000);
 const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
 
 async function main(): Promise<number> {
-  const suiteDir = path.join(REPO_ROOT, 'out', 'test', 'suite');
-  for (const required of [path.join(REPO_ROOT, 'dist', 'extension.js'), path.join(suiteDir, 'index.js')]) {
+  // `--extension DIR --tests DIR` run another extension/suite (used to check the harness itself).
+  const extensionDir = path.resolve(argValue('--extension') ?? REPO_ROOT);
+  const suiteDir = path.resolve(argValue('--tests') ?? path.join(REPO_ROOT, 'out', 'test', 'suite'));
+  const mainFile = path.join(extensionDir, (JSON.parse(fs.readFileSync(path.join(extensionDir, 'package.json'), 'utf8')) as { main?: string }).main ?? 'dist/extension.js');
+  for (const required of [mainFile.endsWith('.js') ? mainFile : `${mainFile}.js`, path.join(suiteDir, 'index.js')]) {
     if (!fs.existsSync(required)) {
       console.error(`missing ${path.relative(REPO_ROOT, required)}: run \`node esbuild.js && npx tsc -p tsconfig.test.json\` first`);
       return 2;
@@ -50,7 +53,7 @@ async function main(): Promise<number> {
       onOutput: (line) => serverLog.push(line),
     });
     workbench = await openWorkbench(server, {
-      extensionDevelopmentPath: REPO_ROOT,
+      extensionDevelopmentPath: extensionDir,
       extensionTestsPath: suiteDir,
       onConsole: (line) => pageLog.push(line),
     });
@@ -74,6 +77,11 @@ async function main(): Promise<number> {
   } finally {
     await cleanup();
   }
+}
+
+function argValue(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
 /** Polls for the report; gives up early when the extension host has exited without writing one. */

@@ -266,10 +266,17 @@ function serverMessage(error: SdkApiError): string | undefined {
 }
 
 function errorCodeOf(error: SdkApiError): string | undefined {
+  const codes = errorCodesOf(error);
+  // A specific code beats a generic type such as "invalid_request_error".
+  return codes.find((code) => SPECIFIC_CODES.has(code)) ?? codes[0];
+}
+
+const SPECIFIC_CODES = new Set(['content_filter', 'content_policy_violation', 'overloaded_error', 'insufficient_quota']);
+
+function errorCodesOf(error: SdkApiError): string[] {
   const body = error.error as { type?: unknown; code?: unknown; error?: { type?: unknown; code?: unknown } } | undefined | null;
   const candidates = [error.type, error.code, body?.error?.type, body?.error?.code, body && typeof body === 'object' ? body.code : undefined];
-  for (const candidate of candidates) if (typeof candidate === 'string' && candidate) return candidate;
-  return undefined;
+  return candidates.filter((candidate): candidate is string => typeof candidate === 'string' && candidate !== '');
 }
 
 /** Anthropic says "overloaded" either as `overloaded_error` or as an `api_error` whose message is "Overloaded". */

@@ -6,10 +6,13 @@
 
 type OpenAIModule = typeof import('openai');
 type AnthropicModule = typeof import('@anthropic-ai/sdk');
-type TokenizerModule = typeof import('gpt-tokenizer/cjs/encoding/o200k_base');
+type TokenizerModule = typeof import('gpt-tokenizer/cjs/encoding/cl100k_base');
 
-/** Which BPE vocabulary to count tokens with. */
-export type TokenizerEncoding = 'o200k_base' | 'cl100k_base';
+/**
+ * Which BPE vocabulary to count tokens with. Only cl100k ships: counting is the fallback for
+ * providers that report no usage (OpenAI always does), and o200k's tables would add 1 MB to the VSIX.
+ */
+export type TokenizerEncoding = 'cl100k_base';
 
 let openai: OpenAIModule | undefined;
 let anthropic: AnthropicModule | undefined;
@@ -31,11 +34,8 @@ export function loadAnthropic(): AnthropicModule {
 export function loadTokenizer(encoding: TokenizerEncoding): TokenizerModule {
   let module = tokenizers.get(encoding);
   if (!module) {
-    // Literal paths so bundlers can see both encodings.
-    module =
-      encoding === 'o200k_base'
-        ? (require('gpt-tokenizer/cjs/encoding/o200k_base') as TokenizerModule)
-        : (require('gpt-tokenizer/cjs/encoding/cl100k_base') as TokenizerModule);
+    // A literal path so the bundler can see it.
+    module = require('gpt-tokenizer/cjs/encoding/cl100k_base') as TokenizerModule;
     tokenizers.set(encoding, module);
   }
   return module;

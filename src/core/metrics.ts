@@ -9,9 +9,9 @@ import { loadTokenizer, type TokenizerEncoding } from './lazy';
 /** How far back the live tokens-per-second figure looks. */
 export const LIVE_WINDOW_MS = 1000;
 
-/** The tokenizer vocabulary that fits a model best (o200k for current OpenAI models, cl100k otherwise). */
-export function encodingForModel(model: string): TokenizerEncoding {
-  return /^(gpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|gpt-oss|o\d|chatgpt|codex)/i.test(model) ? 'o200k_base' : 'cl100k_base';
+/** The tokenizer vocabulary used to estimate a model's output tokens (see lazy.ts for why one). */
+export function encodingForModel(_model: string): TokenizerEncoding {
+  return 'cl100k_base';
 }
 
 /** Counts tokens in `text`; special-token markers in model output are counted as plain text. */
@@ -43,10 +43,11 @@ export class StreamMetrics {
     this.encoding = encodingForModel(model);
   }
 
-  /** Response headers arrived. A retry restarts the header/byte clocks but not the request clock. */
+  /** Response headers arrived. A retry restarts the header and byte figures but not the request clock. */
   markHeaders(): void {
     this.headersAt = this.now();
     this.firstByteAt = undefined;
+    this.bytes = 0;
   }
 
   /** A body chunk arrived (keep-alives count: they prove the connection is alive). */

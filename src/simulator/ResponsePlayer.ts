@@ -19,6 +19,14 @@ export interface PlannedToken {
 /** Unpaced streams are written in batches of this many tokens, yielding between batches. */
 const UNPACED_BATCH = 32;
 
+/**
+ * How far behind schedule the writer may be before it shifts the schedule instead of bursting.
+ * When the process stalls (a blocked event loop, e.g. a client in the same process loading a
+ * module), dumping the whole backlog in one write would end the stream before the stalled client
+ * can react; a real server that stalls resumes its pace, so the schedule moves on instead.
+ */
+const MAX_CATCH_UP_MS = 100;
+
 const PROXY_HTML =
   '<!DOCTYPE html>\n<html>\n<head><title>Sign in to continue</title></head>\n<body>\n' +
   '<h1>Network login required</h1>\n<p>Your connection is being checked by the corporate proxy. ' +
@@ -27,7 +35,9 @@ const PROXY_HTML =
 /**
  * Plays one script onto one HTTP response: waits, sends headers, paces tokens by absolute time
  * from the first token (token i is due at t0 + i·1000/tps, and everything due goes out in one
- * write), records what it sent when, and applies the fault. Stops as soon as the response closes.
+ * write; never early, and after a stall of more than MAX_CATCH_UP_MS the schedule shifts rather
+ * than bursting), records what it sent when, and applies the fault. Stops as soon as the
+ * response closes.
  */
 export class ResponsePlayer {
   private closed = false;
@@ -71,13 +81,15 @@ export class ResponsePlayer {
     const after = fault !== undefined && 'afterTokens' in fault ? fault.afterTokens : undefined;
     const stopAt = after !== undefined ? Math.min(Math.max(0, after), tokens.length) : tokens.length;
     const tps = script.tokensPerSecond ?? 0;
-    const t0 = this.record.headersSentAt + (script.ttftMs ?? 0);
+    let t0 = this.record.headersSentAt + (script.ttftMs ?? 0);
     const every = script.keepAliveEveryMs;
     const keepAlive = every !== undefined && every > 0 ? { every, text: () => renderer.keepAlive() } : undefined;
     let sent = 0;
     while (sent < stopAt && !this.closed) {
       const now = preciseNow();
       let due = sent;
+      const lag = tps > 0 ? now - (t0 + (sent * 1000) / tps) : 0;
+      if (lag > MAX_CATCH_UP_MS) t0 += lag - MAX_CATCH_UP_MS;
       if (now >= t0) due = tps > 0 ? Math.min(stopAt, Math.floor(((now - t0) * tps) / 1000) + 1) : Math.min(stopAt, sent + UNPACED_BATCH);
       if (due > sent) {
         let chunk = '';
@@ -153,7 +165,7 @@ export class ResponsePlayer {
   }
 
   /** Sends a whole response at once; it counts as completed when the body is flushed. */
-  sendWhole(status: number, headers: Record<string, string>, body: string): void {
+  private sendWhole(status: number, headers: Record<string, string>, body: string): void {
     this.res.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(body)) });
     this.record.status = status;
     this.record.headersSentAt = preciseNow();

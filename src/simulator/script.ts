@@ -1,4 +1,4 @@
-import { CANNED_REASONING } from './answers';
+import { CANNED_REASONING, longAnswer } from './answers';
 
 /**
  * What the simulator does for the next response: the answer, its pace, and an optional fault.
@@ -92,7 +92,7 @@ const PRESETS: Record<string, SimScript> = {
  *
  * - `fast` (unpaced), `slow` (TTFT 1.5 s, 8 tok/s), `demo` (TTFT 380 ms, 55 tok/s)
  * - `tps-N`, `ttft-N`, `headers-N` (headers delay in ms), `keepalive-N`
- * - `reasoning` (stream the canned reasoning first), `length`, `content-filter`, `tool-calls`
+ * - `reasoning` (stream the canned reasoning first), `long` (all canned answers in one), `length`, `content-filter`, `tool-calls`
  * - `fault-reset`, `fault-stall`, `fault-midstream`, `fault-no-terminal`, `fault-malformed`,
  *   `fault-no-event-lines`, `fault-html`: the fault after 5 tokens where it applies
  * - `fault-NNN` (e.g. `fault-401`, `fault-429`, `fault-529`): that HTTP status with a real-shaped body
@@ -104,6 +104,7 @@ export const SIM_MODEL_NAME_HELP = [
   'sim-slow',
   'sim-demo',
   'sim-reasoning',
+  'sim-long',
   'sim-length',
   'sim-content-filter',
   'sim-tool-calls',
@@ -168,6 +169,7 @@ export function scriptForModel(model: string | undefined): SimScript | undefined
     const preset = PRESETS[part];
     if (preset) Object.assign(script, preset);
     if (part === 'reasoning') script.reasoning = CANNED_REASONING;
+    if (part === 'long') script.text = longAnswer();
   }
   return script;
 }

@@ -47,6 +47,16 @@ export class IncrementalMarkdown {
     return this.source + (this.pendingCr ? '\n' : '');
   }
 
+  /** Characters in the live tail that is re-lexed on each update (bounded by the last block's size). */
+  get liveLength(): number {
+    return this.tail.length;
+  }
+
+  /** Number of finished blocks, each rendered exactly once. */
+  get finishedBlockCount(): number {
+    return this.blocks.length;
+  }
+
   /** Whether {@link finish} has run since the last {@link resume}. */
   get isFinished(): boolean {
     return this.finished;
@@ -101,12 +111,7 @@ export class IncrementalMarkdown {
 
   private render(final: boolean): void {
     const { tokens } = lexBlocks(this.tail, this.links);
-    let end = tokens.length;
-    if (!final) {
-      // The last non-blank token may still grow (a list item, a table row, a fence's closing line).
-      end = lastNonSpaceIndex(tokens);
-      if (end < 0) end = 0;
-    }
+    const end = final ? tokens.length : this.finishedPrefix(tokens);
     let offset = 0;
     let done = 0;
     for (; done < end; done++) {
@@ -123,6 +128,24 @@ export class IncrementalMarkdown {
       this.tail = '';
     }
     this.renderLive(final ? [] : tokens.slice(done));
+  }
+
+  /**
+   * How many leading tokens are certainly finished: those before the last non-blank token whose first
+   * line is complete. A block is only known to be over once the next block has started, and a
+   * partial last line is ambiguous (`1` may become `1. item`, continuing a list; `-` may become a
+   * list item, `--` a paragraph or `---` a rule), so it never decides anything.
+   */
+  private finishedPrefix(tokens: Token[]): number {
+    const lastLineStart = this.tail.lastIndexOf('\n') + 1;
+    let boundary = 0;
+    let start = 0;
+    for (let i = 0; i < tokens.length; i++) {
+      if (start >= lastLineStart) break;
+      if (tokens[i].type !== 'space') boundary = i;
+      start += tokens[i].raw.length;
+    }
+    return boundary;
   }
 
   private finishBlock(...tokens: Token[]): void {
@@ -171,11 +194,6 @@ export class IncrementalMarkdown {
       block.linksAtRender = this.linkCount;
     }
   }
-}
-
-function lastNonSpaceIndex(tokens: Token[]): number {
-  for (let i = tokens.length - 1; i >= 0; i--) if (tokens[i].type !== 'space') return i;
-  return -1;
 }
 
 function serialize(nodes: Node[]): string {

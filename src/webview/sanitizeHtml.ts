@@ -18,6 +18,7 @@ let configured = false;
 function configure(): void {
   if (configured) return;
   configured = true;
+  // DOMPurify's own URI check allows relative URLs; links must be absolute http(s) or mailto.
   DOMPurify.addHook('afterSanitizeAttributes', (node) => {
     if (node.nodeName === 'A') {
       const href = node.getAttribute('href');
@@ -32,7 +33,6 @@ export function sanitizeToFragment(html: string): DocumentFragment {
   return DOMPurify.sanitize(html, {
     ALLOWED_TAGS,
     ALLOWED_ATTR,
-    ALLOWED_URI_REGEXP: SAFE_HREF,
     ALLOW_DATA_ATTR: false,
     ALLOW_ARIA_ATTR: false,
     RETURN_DOM_FRAGMENT: true,

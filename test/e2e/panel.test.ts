@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { CodeServer, REPO_ROOT, delay } from '../harness/codeServer';
+import type { SimStats } from '../../src/simulator/SimStats';
 import { SimulatorProcess } from '../harness/simulatorControl';
 import {
   answerInputBox,
@@ -31,6 +32,8 @@ const ANSWER = Array.from({ length: 27 }, (_, i) => `Line ${i + 1}: the quick br
 /** Long enough (about 40 s at 40 tok/s) that the cancel always lands mid-stream. */
 const LONG_ANSWER = Array.from({ length: 150 }, (_, i) => `Part ${i + 1} of a long answer.`).join(' ');
 const ASSISTANT = '[data-role="assistant"]';
+/** The rendered answer inside an assistant message (without its author line and stats footer). */
+const BODY = '.markdown';
 
 interface Variant {
   name: string;
@@ -67,14 +70,16 @@ for (const variant of variants) {
       });
       workbench = await openWorkbench(server, variant.vsix ? {} : { extensionDevelopmentPath: REPO_ROOT });
       page = workbench.page;
-      await waitForWorkbenchReady(page);
+      await waitForWorkbenchReady(page, { statusItemOf: 'sidestream.sidestream' });
+      // Open the panel from its activity-bar icon first, so the first ask is watched from its first token.
+      await page.locator('.activitybar a.action-label[aria-label^="Sidestream"]').click({ timeout: 30_000 });
+      await findWebviewFrame(page, '[data-sidestream-webview]', 60_000);
     });
 
     after(async function () {
       this.timeout(60_000);
-      if (this.currentTest?.state === 'failed' || serverLog.length) {
-        fs.writeFileSync(path.join(ARTIFACTS, `e2e-${tag}-server.log`), serverLog.join('\n'));
-      }
+      // The server's log includes the extension host's output: kept for post-mortems.
+      fs.writeFileSync(path.join(ARTIFACTS, `e2e-${tag}-server.log`), serverLog.join('\n'));
       await workbench?.close();
       await server?.stop();
       await sim?.stop();
@@ -89,19 +94,24 @@ for (const variant of variants) {
     it('streams an answer into the panel token by token and shows TTFT and tok/s', async () => {
       await sim.reset();
       await sim.enqueue([{ text: ANSWER, ttftMs: TTFT_MS, tokensPerSecond: TOKENS_PER_SECOND }]);
+      const t0 = Date.now();
       await askFromPalette(page, 'What does a lazy dog do?');
+      step(t0, 'asked from the palette');
 
       const frame = await findWebviewFrame(page, '[data-sidestream-webview]', 60_000);
+      step(t0, 'found the panel');
       // Read the growing answer several times while the simulator is still streaming.
       const lengths = await readGrowingText(frame, 3, 20_000);
       assert.ok(lengths.length >= 2 && lengths.at(-1)! > lengths[0]!, `the answer did not grow while streaming: ${lengths.join(' → ')}`);
       const statsMid = await sim.stats();
-      assert.equal(statsMid.requestsLog.at(-1)?.completed ?? false, false, 'the answer had already finished: not streamed');
+      assert.equal(lastChat(statsMid)?.completed ?? false, false, 'the answer had already finished: not streamed');
+      step(t0, `read the answer growing: ${lengths.join(' → ')} chars`);
       await page.screenshot({ path: path.join(ARTIFACTS, `e2e-${tag}-midstream.png`) });
 
       const last = frame.locator(ASSISTANT).last();
       await pollFor('the answer to finish', async () => ((await last.getAttribute('data-state')) === 'done' ? true : undefined), 60_000, 200);
-      const shown = normalise(await last.innerText());
+      step(t0, 'answer done');
+      const shown = normalise(await last.locator(BODY).innerText());
       for (const line of ['Line 1: the quick brown fox', 'Line 27: the quick brown fox jumps over a lazy dog.']) {
         assert.ok(shown.includes(line), `the panel lacks "${line}"`);
       }
@@ -127,23 +137,23 @@ for (const variant of variants) {
       await askFromPalette(page, 'Tell me something long.');
 
       const message = frame.locator(ASSISTANT).nth(before);
-      await pollFor('tokens of the long answer', async () => ((await message.innerText().catch(() => '')).length > 20 ? true : undefined), 30_000, 100);
+      await pollFor('tokens of the long answer', async () => ((await message.locator(BODY).innerText().catch(() => '')).length > 20 ? true : undefined), 30_000, 100);
       assert.equal(await message.getAttribute('data-state'), 'streaming');
 
       await runCommandByTitle(page, 'Sidestream: Cancel Response');
       await pollFor('data-state="cancelled"', async () => ((await message.getAttribute('data-state')) === 'cancelled' ? true : undefined), 20_000, 100);
-      const kept = normalise(await message.innerText());
+      const kept = normalise(await message.locator(BODY).innerText());
       assert.ok(kept.includes('Part 1 of a long answer.'), 'the partial answer was not kept');
       assert.ok(!kept.includes('Part 150 of a long answer.'), 'the whole answer arrived: the cancel did not stop it');
 
-      const stats = await sim.waitForStats('the request closed', (s) => s.requestsLog.at(-1)?.closedBy !== undefined, 15_000);
-      const log = stats.requestsLog.at(-1)!;
+      const stats = await sim.waitForStats('the request closed', (s) => lastChat(s)?.closedBy !== undefined, 15_000);
+      const log = lastChat(stats)!;
       assert.equal(log.closedBy, 'client', `socket closed by ${log.closedBy}`);
       assert.notEqual(log.completed, true);
       // Nothing more arrives after the cancel.
-      const lengthAfterCancel = (await message.innerText()).length;
+      const lengthAfterCancel = (await message.locator(BODY).innerText()).length;
       await delay(1_000);
-      assert.equal((await message.innerText()).length, lengthAfterCancel, 'text kept growing after the cancel');
+      assert.equal((await message.locator(BODY).innerText()).length, lengthAfterCancel, 'text kept growing after the cancel');
       await page.screenshot({ path: path.join(ARTIFACTS, `e2e-${tag}-cancelled.png`) });
     });
   });
@@ -151,7 +161,9 @@ for (const variant of variants) {
 
 /** F1 → "Sidestream: Ask a Question" → type the question → Enter. */
 async function askFromPalette(page: Page, question: string): Promise<void> {
+  const t0 = Date.now();
   await runCommandByTitle(page, 'Sidestream: Ask a Question');
+  step(t0, 'ran "Sidestream: Ask a Question"');
   await answerInputBox(page, question);
 }
 
@@ -160,11 +172,21 @@ async function readGrowingText(frame: Frame, reads: number, timeoutMs: number): 
   const deadline = Date.now() + timeoutMs;
   const lengths: number[] = [];
   while (Date.now() < deadline && lengths.length < reads) {
-    const length = (await frame.locator(ASSISTANT).last().innerText().catch(() => '')).length;
+    const length = (await frame.locator(ASSISTANT).last().locator(BODY).innerText().catch(() => '')).length;
     if (length > 0 && (lengths.length === 0 || length > lengths.at(-1)!)) lengths.push(length);
     await delay(300);
   }
   return lengths;
+}
+
+/** The latest streamed chat request (model-list requests are not part of the story). */
+function lastChat(stats: SimStats): SimStats['requestsLog'][number] | undefined {
+  return stats.requestsLog.filter((r) => r.api === 'openai-chat').at(-1);
+}
+
+/** Prints how long a step took, so a slow CI run shows where the time went. */
+function step(since: number, what: string): void {
+  console.log(`      [${((Date.now() - since) / 1000).toFixed(1)}s] ${what}`);
 }
 
 function normalise(text: string): string {

@@ -47,7 +47,7 @@ export interface CodeServerOptions {
   smokeTestDriver?: boolean;
   /** Extra environment for the server; the extension host inherits it. */
   env?: Record<string, string | undefined>;
-  /** Merged over {@link QUIET_SETTINGS} into User/settings.json before start. */
+  /** Merged over {@link QUIET_SETTINGS} into User/settings.json (and Machine/settings.json) before start. */
   settings?: Record<string, unknown>;
   /** Folder to open; a fresh empty temp folder when omitted. */
   folder?: string;
@@ -89,6 +89,10 @@ export class CodeServer {
     fs.writeFileSync(path.join(root, 'config.yaml'), 'auth: none\n');
     const settings = { ...QUIET_SETTINGS, ...(options.settings ?? {}) };
     fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+    // The web workbench is a remote window: once it has loaded, `machine`-scoped settings (such
+    // as sidestream.baseUrl) count only from the server's Machine settings, so write them there too.
+    fs.mkdirSync(path.join(userDataDir, 'Machine'), { recursive: true });
+    fs.writeFileSync(path.join(userDataDir, 'Machine', 'settings.json'), JSON.stringify(options.settings ?? {}, null, 2));
     return new CodeServer(install, root, userDataDir, extensionsDir, folder, options);
   }
 

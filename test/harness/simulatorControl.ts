@@ -7,38 +7,17 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
-import { REPO_ROOT, delay, freePort } from './codeServer';
+import type { SimScript } from '../../src/simulator/script';
+import type { SimStats } from '../../src/simulator/SimStats';
+import { REPO_ROOT, delay } from './codeServer';
 
-/** One scripted response; the simulator's own `SimScript` accepts more fields. */
-export interface ScriptLike {
-  text?: string;
-  ttftMs?: number;
-  tokensPerSecond?: number;
-  fault?: unknown;
-  [key: string]: unknown;
-}
-
-/** One entry of `GET /__sim/stats` → `requestsLog`. */
-export interface RequestLogEntry {
-  closedBy?: 'client' | 'server';
-  tokensSent?: number;
-  completed?: boolean;
-  [key: string]: unknown;
-}
-
-export interface SimStats {
-  requests: number;
-  openSockets: number;
-  socketsClosed: number;
-  requestsLog: RequestLogEntry[];
-}
 
 /** The control API of a simulator at `origin`. */
 export class SimulatorControl {
   constructor(readonly origin: string) {}
 
   /** Queues scripts served in order by the next requests. */
-  async enqueue(scripts: ScriptLike[]): Promise<void> {
+  async enqueue(scripts: SimScript[]): Promise<void> {
     await request(this.origin, 'POST', '/__sim/enqueue', JSON.stringify(scripts));
   }
 
@@ -72,12 +51,11 @@ export class SimulatorProcess extends SimulatorControl {
     super(origin);
   }
 
-  /** Starts `node dist/simulator.js --port <free port>` and waits for its `{"origin": …}` line. */
+  /** Starts `node dist/simulator.js --port 0` (the OS picks a port) and waits for its `{"origin": …}` line. */
   static async start(timeoutMs = 20_000): Promise<SimulatorProcess> {
     const cli = path.join(REPO_ROOT, 'dist', 'simulator.js');
     if (!fs.existsSync(cli)) throw new Error(`missing ${cli}: run \`node esbuild.js\` first`);
-    const port = await freePort();
-    const child = spawn(process.execPath, [cli, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const origin = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`simulator did not start in ${timeoutMs} ms:\n${output}`)), timeoutMs);

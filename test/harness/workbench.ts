@@ -82,13 +82,31 @@ export async function openWorkbench(server: CodeServer, options: OpenWorkbenchOp
 }
 
 /**
- * Waits until the extension host has the extensions loaded: the status bar is rendered and the
- * window is no longer showing the "Activating Extensions..." progress.
+ * Waits until the extension host has loaded the extensions: the command palette lists an
+ * extension's commands only after that, and keys pressed earlier can be lost. With
+ * `statusItemOf`, also waits for a status-bar item of that extension (VS Code gives its element
+ * the id `<extension id>.<item id>`), which shows the extension has activated.
  */
-export async function waitForWorkbenchReady(page: Page, timeoutMs = 120_000): Promise<void> {
-  await page.waitForSelector('.statusbar-item', { timeout: timeoutMs });
-  // The first render can still swallow key presses; give the layout one quiet moment.
-  await delay(1_000);
+export async function waitForWorkbenchReady(page: Page, options: { statusItemOf?: string; timeoutMs?: number } = {}): Promise<void> {
+  const timeout = options.timeoutMs ?? 120_000;
+  await page.waitForSelector('.statusbar-item', { timeout });
+  if (options.statusItemOf) {
+    await page.waitForSelector(`.statusbar-item[id^="${options.statusItemOf}."]`, { timeout });
+  }
+  // "Activating Extensions..." may not have appeared yet: require it to stay away for a moment.
+  await pollFor(
+    'the extensions to finish activating',
+    async () => {
+      for (let i = 0; i < 4; i++) {
+        const busy = await page.locator('.statusbar-item', { hasText: 'Activating Extensions' }).count();
+        if (busy > 0) return undefined;
+        await delay(250);
+      }
+      return true;
+    },
+    timeout,
+    250,
+  );
 }
 
 /**
@@ -110,13 +128,24 @@ export async function runCommandByTitle(page: Page, title: string, attempts = 4)
         // Exact label: "Ask a Question" must not pick "Ask a Question about the Selection".
         .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRegExp(title)}\\s*$`) }) })
         .first();
-      await row.waitFor({ state: 'visible', timeout: 15_000 });
+      await row.waitFor({ state: 'visible', timeout: 8_000 });
       // The list is filtered as you type; make sure the top row is ours before pressing Enter.
       await row.click({ timeout: 5_000 });
-      await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
+      // The palette closes, or turns into the command's own input box: either way it is done.
+      await pollFor(
+        'the command palette to close',
+        async () => {
+          const open = await page.locator('.quick-input-widget').isVisible();
+          return !open || (await input.inputValue()) !== `>${title}` ? true : undefined;
+        },
+        5_000,
+        50,
+      ).catch(() => undefined);
       return;
     } catch (err) {
       lastError = err;
+      // Visible in the test output, so a slow run shows where its time went.
+      console.log(`      (command palette attempt ${attempt} for "${title}" failed: ${firstLine(err)})`);
       await delay(1_000 * attempt);
     }
   }
@@ -187,4 +216,8 @@ export async function pollFor<T>(what: string, predicate: () => Promise<T | unde
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function firstLine(err: unknown): string {
+  return String(err instanceof Error ? err.message : err).split('\n')[0] ?? '';
 }

@@ -7,8 +7,8 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { SidestreamApi } from '../../src/api';
 import type { AssistantMessageView, MessageView } from '../../src/protocol';
-import { SimulatorControl } from '../harness/simulatorControl';
-import { startInProcessSimulator, type InProcessSimulator } from './inProcessSimulator';
+// Compiles to a require of out/src/simulator/Simulator.js: the simulator runs in this process.
+import { Simulator, type SimStats } from '../../src/simulator/Simulator';
 
 const EXTENSION_ID = 'sidestream.sidestream';
 const CORE_COMMANDS = [
@@ -27,16 +27,14 @@ describe('Sidestream in the extension host', function () {
   this.timeout(120_000);
   let extension: vscode.Extension<SidestreamApi>;
   let api: SidestreamApi;
-  let sim: InProcessSimulator;
-  let control: SimulatorControl;
+  const sim = new Simulator();
 
   before(async () => {
     const found = vscode.extensions.getExtension<SidestreamApi>(EXTENSION_ID);
     assert.ok(found, `extension ${EXTENSION_ID} is not loaded`);
     extension = found;
     api = await extension.activate();
-    sim = await startInProcessSimulator();
-    control = new SimulatorControl(sim.origin);
+    await sim.start();
     const config = vscode.workspace.getConfiguration('sidestream');
     await config.update('provider', 'openai-compatible', vscode.ConfigurationTarget.Global);
     await config.update('baseUrl', `${sim.origin}/v1`, vscode.ConfigurationTarget.Global);
@@ -49,11 +47,11 @@ describe('Sidestream in the extension host', function () {
     for (const key of ['provider', 'baseUrl', 'model']) {
       await config.update(key, undefined, vscode.ConfigurationTarget.Global);
     }
-    await sim?.stop();
+    await sim.stop();
   });
 
-  beforeEach(async () => {
-    await control.reset();
+  beforeEach(() => {
+    sim.reset();
   });
 
   it('activates and returns the API', () => {
@@ -82,7 +80,7 @@ describe('Sidestream in the extension host', function () {
   });
 
   it('streams the scripted answer and shows TTFT and tok/s in the status bar', async () => {
-    await control.enqueue([{ text: SHORT_ANSWER, ttftMs: 150, tokensPerSecond: 100 }]);
+    sim.enqueue({ text: SHORT_ANSWER, ttftMs: 150, tokensPerSecond: 100 });
     const question = 'What does streaming mean?';
     let changes = 0;
     const listener = api.onDidChange(() => changes++);
@@ -110,14 +108,15 @@ describe('Sidestream in the extension host', function () {
     assert.ok(ttft >= 140, `TTFT ${ttft} ms is shorter than the scripted 150 ms`);
     assert.equal(assistant.stats?.ttftMs !== undefined, true, 'no TTFT in the message stats');
 
-    const stats = await control.stats();
-    assert.equal(stats.requests, 1);
-    const last = stats.requestsLog.at(-1);
-    assert.equal(last?.completed, true);
+    // One streamed chat request (a model-list request may come along with it), fully served.
+    const chats = sim.stats().requestsLog.filter((r) => r.api === 'openai-chat');
+    assert.equal(chats.length, 1, `expected one chat request, got ${chats.length}`);
+    assert.equal(chats[0]?.completed, true);
+    assert.equal(chats[0]?.textSent, SHORT_ANSWER);
   });
 
   it('cancels mid-stream: keeps the partial text, marks it cancelled, closes the socket', async () => {
-    await control.enqueue([{ text: LONG_ANSWER, ttftMs: 100, tokensPerSecond: 25 }]);
+    sim.enqueue({ text: LONG_ANSWER, ttftMs: 100, tokensPerSecond: 25 });
     const pending = api.ask('Tell me something long.');
     const partial = await waitFor('the first streamed tokens', 30_000, () => {
       const last = api.snapshot().messages.at(-1);
@@ -133,12 +132,11 @@ describe('Sidestream in the extension host', function () {
     assert.ok(LONG_ANSWER.startsWith(assistant.text.trimEnd()), 'kept text is not a prefix of the scripted answer');
     assert.equal(api.snapshot().streaming, false);
 
-    const stats = await control.waitForStats(
-      'the socket closed by the client',
-      (s) => s.requestsLog.length > 0 && s.requestsLog.at(-1)?.closedBy !== undefined,
-      10_000,
-    );
-    const last = stats.requestsLog.at(-1);
+    const stats = await waitFor('the request to close', 10_000, (): SimStats | undefined => {
+      const s = sim.stats();
+      return chatRequests(s).at(-1)?.closedBy !== undefined ? s : undefined;
+    });
+    const last = chatRequests(stats).at(-1);
     assert.equal(last?.closedBy, 'client');
     assert.notEqual(last?.completed, true);
   });
@@ -149,6 +147,10 @@ describe('Sidestream in the extension host', function () {
     await waitFor('the conversation to clear', 10_000, () => (api.snapshot().messages.length === 0 ? true : undefined));
   });
 });
+
+function chatRequests(stats: SimStats): SimStats['requestsLog'] {
+  return stats.requestsLog.filter((r) => r.api === 'openai-chat');
+}
 
 function asAssistant(message: MessageView | undefined): AssistantMessageView {
   assert.ok(message, 'ask() resolved without a message');

@@ -111,6 +111,8 @@ export async function* streamOpenAIChat(request: ChatRequest, context: ProviderC
     fetch: context.fetch,
     maxRetries: context.maxRetries,
     timeout: context.sdkTimeoutMs,
+    // Failures are reported as typed events; SDK console logging would only duplicate them.
+    logLevel: 'off',
   });
   const chunks = await client.chat.completions.create(buildOpenAIChatBody(request), { signal: context.signal });
   const toolCalls = new ToolCallAccumulator();

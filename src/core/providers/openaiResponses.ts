@@ -129,6 +129,8 @@ export async function* streamOpenAIResponses(request: ChatRequest, context: Prov
     fetch: context.fetch,
     maxRetries: context.maxRetries,
     timeout: context.sdkTimeoutMs,
+    // Failures are reported as typed events; SDK console logging would only duplicate them.
+    logLevel: 'off',
   });
   const events = await client.responses.create(buildResponsesBody(request), { signal: context.signal });
   let sawToolCall = false;

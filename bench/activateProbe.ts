@@ -1,0 +1,119 @@
+/**
+ * Child process for B9: loads an extension bundle with a stub `vscode` module (intercepted in
+ * Module._load), times require + activate(), and reports whether the core or any SDK was loaded.
+ * Prints one JSON line. Usage: node activateProbe.js <path/to/extension.js>
+ */
+import Module = require('node:module');
+
+type AnyFn = (...args: unknown[]) => unknown;
+
+/** A do-nothing value for any API: callable, constructible, every property another stub. */
+function stub(name: string): unknown {
+  const cache = new Map<PropertyKey, unknown>();
+  const target = function () {} as unknown as AnyFn;
+  return new Proxy(target, {
+    get(t, prop) {
+      if (prop === 'then' || prop === Symbol.iterator || prop === Symbol.asyncIterator) return undefined;
+      if (prop === Symbol.toPrimitive) return () => `[stub ${name}]`;
+      if (prop === 'prototype') return (t as unknown as { prototype: unknown }).prototype;
+      if (!cache.has(prop)) cache.set(prop, stub(`${name}.${String(prop)}`));
+      return cache.get(prop);
+    },
+    set(_t, prop, value) {
+      cache.set(prop, value);
+      return true;
+    },
+    apply: () => stub(`${name}()`),
+    construct: () => stub(`new ${name}`) as object,
+  });
+}
+
+const disposable = { dispose() {} };
+
+class EventEmitter<T> {
+  private listeners: Array<(e: T) => void> = [];
+  event = (listener: (e: T) => void) => {
+    this.listeners.push(listener);
+    return { dispose: () => void (this.listeners = this.listeners.filter((l) => l !== listener)) };
+  };
+  fire(e: T): void {
+    for (const l of this.listeners) l(e);
+  }
+  dispose(): void {
+    this.listeners = [];
+  }
+}
+
+const memento = { get: (_k: string, d?: unknown) => d, update: async () => undefined, keys: () => [] };
+const config = { get: (_k: string, d?: unknown) => d, has: () => false, inspect: () => undefined, update: async () => undefined };
+
+/** Namespaces and classes of the API; a plain object so bundlers' `__toESM` can copy its keys. */
+const API_NAMES = ['window', 'commands', 'workspace', 'env', 'lm', 'extensions', 'languages', 'l10n', 'Uri', 'CancellationTokenSource', 'ConfigurationTarget', 'LanguageModelChatMessage', 'LanguageModelError', 'ProgressLocation', 'StatusBarAlignment', 'ThemeColor', 'ThemeIcon', 'MarkdownString', 'ViewColumn', 'QuickPickItemKind', 'LogLevel', 'ExtensionMode'];
+
+function makeVscode(): Record<string, unknown> {
+  const api: Record<string, unknown> = {};
+  for (const name of API_NAMES) api[name] = stub(name);
+  api.EventEmitter = EventEmitter;
+  api.Disposable = class {
+    static from = () => disposable;
+    constructor(private readonly fn: () => void) {}
+    dispose() {
+      this.fn();
+    }
+  };
+  api.workspace = new Proxy(stub('workspace') as object, {
+    get: (t, p) => (p === 'getConfiguration' ? () => config : p === 'onDidChangeConfiguration' ? () => disposable : (t as Record<PropertyKey, unknown>)[p]),
+  });
+  return api;
+}
+
+async function main(): Promise<void> {
+  const file = process.argv[2];
+  if (!file) throw new Error('usage: activateProbe <extension.js>');
+  const vscode = makeVscode();
+  const original = (Module as unknown as { _load: AnyFn })._load;
+  (Module as unknown as { _load: AnyFn })._load = function (request: unknown, ...rest: unknown[]) {
+    if (request === 'vscode') return vscode;
+    return original.call(this, request, ...rest);
+  };
+  const context = {
+    subscriptions: [] as unknown[],
+    workspaceState: memento,
+    globalState: { ...memento, setKeysForSync() {} },
+    secrets: { get: async () => undefined, store: async () => undefined, delete: async () => undefined, onDidChange: () => disposable },
+    extensionUri: stub('extensionUri'),
+    extensionPath: '/ext',
+    extensionMode: 1,
+    logUri: stub('logUri'),
+    storageUri: undefined,
+    globalStorageUri: stub('globalStorageUri'),
+    environmentVariableCollection: stub('env'),
+    asAbsolutePath: (p: string) => p,
+  };
+  const t0 = performance.now();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ext = require(file) as { activate(ctx: unknown): unknown };
+  const t1 = performance.now();
+  ext.activate(context);
+  const t2 = performance.now();
+  const loaded = Object.keys(require.cache);
+  const has = (re: RegExp) => loaded.some((k) => re.test(k));
+  process.stdout.write(
+    JSON.stringify({
+      requireMs: t1 - t0,
+      activateMs: t2 - t1,
+      totalMs: t2 - t0,
+      subscriptions: context.subscriptions.length,
+      coreLoaded: has(/[\\/]core\.js$/),
+      openaiLoaded: has(/node_modules[\\/]openai[\\/]/),
+      anthropicLoaded: has(/node_modules[\\/]@anthropic-ai[\\/]/),
+      tokenizerLoaded: has(/node_modules[\\/]gpt-tokenizer[\\/]/),
+      modules: loaded.length,
+    }) + '\n',
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stdout.write(JSON.stringify({ error: err instanceof Error ? err.stack : String(err) }) + '\n');
+  process.exitCode = 1;
+});

@@ -1,0 +1,98 @@
+/**
+ * Sidestream's host-side streaming path without `vscode`: the shipped core bundle (dist/core.js,
+ * what the extension loads on first use) feeding the real DeltaCoalescer, which builds the same
+ * `append` messages ChatController posts to the webview.
+ */
+import * as path from 'node:path';
+import type * as Core from '../src/core';
+import type { CancellationTokenLike, ChatRequest, StreamEvent, StreamMetricsSnapshot } from '../src/core';
+import { DeltaCoalescer } from '../src/panel/DeltaCoalescer';
+import type { HostToWebview } from '../src/protocol';
+import { ROOT } from './simProcess';
+
+let core: typeof Core | undefined;
+
+/** The core as the extension loads it. */
+export function loadShippedCore(): typeof Core {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  core ??= require(path.join(ROOT, 'dist', 'core.js')) as typeof Core;
+  return core;
+}
+
+export interface PostRecord {
+  at: number;
+  message: Extract<HostToWebview, { type: 'append' }>;
+}
+
+export interface HostRunResult {
+  text: string;
+  posts: PostRecord[];
+  /** performance.now() when `stream()` was called. */
+  startedAt: number;
+  /** performance.now() of the first post to the webview. */
+  firstPostAt: number | undefined;
+  /** performance.now() of each text-delta event. */
+  deltaTimes: number[];
+  terminal: StreamEvent | undefined;
+  metrics: StreamMetricsSnapshot | undefined;
+  /** Text-delta events seen after `cancelAt` (set by the caller through the hook). */
+  deltasAfterCancel: number;
+}
+
+export function chatRequest(baseUrl: string, userText: string, model = 'sim-model'): ChatRequest {
+  return { provider: 'openai-compatible', api: 'openai-chat', model, baseUrl, messages: [{ role: 'user', content: userText }], maxRetries: 0 };
+}
+
+/**
+ * Streams one answer through stream() and the coalescer. `hooks.onDelta` runs after each delta
+ * (lets B6 schedule a cancel); `hooks.cancelledAt` tells which deltas came after a cancel.
+ */
+export async function hostStream(
+  request: ChatRequest,
+  token?: CancellationTokenLike,
+  hooks: { onDelta?: (count: number) => void; cancelledAt?: () => number | undefined } = {},
+): Promise<HostRunResult> {
+  const { stream } = loadShippedCore();
+  const result: HostRunResult = { text: '', posts: [], startedAt: performance.now(), firstPostAt: undefined, deltaTimes: [], terminal: undefined, metrics: undefined, deltasAfterCancel: 0 };
+  let seq = 0;
+  const coalescer = new DeltaCoalescer((delta) => {
+    const at = performance.now();
+    result.firstPostAt ??= at;
+    result.posts.push({ at, message: { type: 'append', id: 'a1', seq: ++seq, text: delta.text, reasoning: delta.reasoning || undefined } });
+  });
+  try {
+    for await (const event of stream(request, token)) {
+      switch (event.type) {
+        case 'text-delta': {
+          const at = performance.now();
+          if (hooks.cancelledAt?.() !== undefined) result.deltasAfterCancel++;
+          result.deltaTimes.push(at);
+          result.text += event.text;
+          coalescer.push(event.text);
+          hooks.onDelta?.(result.deltaTimes.length);
+          break;
+        }
+        case 'reasoning-delta':
+          coalescer.push('', event.text);
+          break;
+        case 'metrics':
+          result.metrics = event.metrics;
+          break;
+        case 'finish':
+          coalescer.flush();
+          result.terminal = event;
+          result.metrics = event.metrics;
+          break;
+        case 'error':
+          coalescer.flush();
+          result.terminal = event;
+          break;
+        default:
+          break;
+      }
+    }
+  } finally {
+    coalescer.dispose();
+  }
+  return result;
+}

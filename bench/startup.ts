@@ -1,0 +1,96 @@
+/**
+ * B9: activation time and VSIX size, on the production build. To leave the working tree's dist/
+ * alone, the package inputs are copied to a temporary staging directory (node_modules linked),
+ * where `node esbuild.js --production` and `vsce package --no-dependencies` run exactly as
+ * `npm run package` does.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fmt, median, type BenchOptions, type BenchResult } from './common';
+import { ROOT } from './simProcess';
+
+const STAGE_ENTRIES = ['package.json', 'package-lock.json', '.vscodeignore', 'esbuild.js', 'tsconfig.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'src', 'media'];
+
+interface ProbeResult {
+  requireMs: number;
+  activateMs: number;
+  totalMs: number;
+  subscriptions: number;
+  coreLoaded: boolean;
+  openaiLoaded: boolean;
+  anthropicLoaded: boolean;
+  tokenizerLoaded: boolean;
+  error?: string;
+}
+
+export async function benchStartup(opts: BenchOptions): Promise<BenchResult> {
+  const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'sidestream-bench-pkg-'));
+  const notes: string[] = [];
+  try {
+    for (const entry of STAGE_ENTRIES) {
+      const from = path.join(ROOT, entry);
+      if (fs.existsSync(from)) fs.cpSync(from, path.join(stage, entry), { recursive: true });
+    }
+    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(stage, 'node_modules'), 'dir');
+    execFileSync(process.execPath, ['esbuild.js', '--production'], { cwd: stage, stdio: 'pipe' });
+
+    const runs = opts.smoke ? 2 : 7;
+    const probes: ProbeResult[] = [];
+    const probe = path.join(__dirname, 'activateProbe.js');
+    for (let i = 0; i < runs; i++) {
+      const out = execFileSync(process.execPath, [probe, path.join(stage, 'dist', 'extension.js')], { encoding: 'utf8', timeout: 30_000 });
+      const result = JSON.parse(out.trim().split('\n').pop()!) as ProbeResult;
+      if (result.error) throw new Error(`activation failed: ${result.error}`);
+      probes.push(result);
+    }
+    const total = median(probes.map((p) => p.totalMs));
+    const activate = median(probes.map((p) => p.activateMs));
+    const requireMs = median(probes.map((p) => p.requireMs));
+    const lazy = probes.every((p) => !p.coreLoaded && !p.openaiLoaded && !p.anthropicLoaded && !p.tokenizerLoaded);
+
+    let vsixBytes: number | undefined;
+    let vsixHow = '';
+    const vsix = path.join(stage, 'sidestream.vsix');
+    try {
+      const vsce = path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
+      execFileSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--out', vsix], {
+        cwd: stage,
+        input: 'y\n',
+        stdio: ['pipe', 'pipe', 'pipe'],
+        timeout: 120_000,
+        env: { ...process.env, CI: 'true' },
+      });
+      vsixBytes = fs.statSync(vsix).size;
+      vsixHow = 'vsce package --no-dependencies (as npm run package)';
+    } catch (err) {
+      const message = err instanceof Error ? ((err as { stderr?: Buffer }).stderr?.toString() || err.message) : String(err);
+      notes.push(`vsce package failed (${message.trim().split('\n').slice(-3).join(' ')}); size estimated from the production dist/ files .vscodeignore keeps, uncompressed.`);
+      const kept = ['dist/extension.js', 'dist/core.js', 'dist/webview.js', 'dist/codicons/codicon.css', 'dist/codicons/codicon.ttf', 'media/main.css', 'media/icon.png', 'media/sidestream.svg', 'package.json', 'CHANGELOG.md', 'LICENSE', 'README.md'];
+      vsixBytes = kept.map((f) => path.join(stage, f)).filter((f) => fs.existsSync(f)).reduce((a, f) => a + fs.statSync(f).size, 0);
+      vsixHow = 'sum of kept files (uncompressed upper bound)';
+    }
+    const sizes: Record<string, number> = {};
+    for (const f of ['extension.js', 'core.js', 'webview.js']) {
+      const p = path.join(stage, 'dist', f);
+      if (fs.existsSync(p)) sizes[f] = fs.statSync(p).size;
+    }
+    const mb = vsixBytes / 1048576;
+    opts.log(`B9 activation median ${fmt(total, 2)} ms (require ${fmt(requireMs, 2)} + activate ${fmt(activate, 2)}) over ${runs} fresh processes; SDKs lazy: ${lazy}; VSIX ${fmt(mb, 2)} MB (${vsixHow}); dist sizes ${Object.entries(sizes).map(([k, v]) => `${k} ${fmt(v / 1024, 0)} KB`).join(', ')}`);
+    return {
+      id: 'B9',
+      title: 'Start-up and size (production build)',
+      measured: `activation ${fmt(total, 2)} ms; VSIX ${fmt(mb, 2)} MB`,
+      reference: `require ${fmt(requireMs, 2)} ms + activate() ${fmt(activate, 2)} ms`,
+      target: 'activation ≤ 20 ms, SDKs lazy; VSIX ≤ 2 MB',
+      met: opts.smoke ? undefined : total <= 20 && lazy && mb <= 2,
+      checks: [{ name: 'B9 activation loads neither dist/core.js nor any SDK/tokenizer', ok: lazy }],
+      figures: { runs: probes, medianTotalMs: total, medianRequireMs: requireMs, medianActivateMs: activate, sdksLazy: lazy, vsixBytes, vsixHow, distBytes: sizes },
+      method: `Production build in a staging copy; ${runs} fresh Node processes each require dist/extension.js with a stub \`vscode\` module (Module._load interception) and call activate(); activation = require + activate(), median. Lazy = no dist/core.js, openai, @anthropic-ai/sdk or gpt-tokenizer module in require.cache afterwards. VSIX: ${vsixHow}.`,
+      notes: [...notes, 'Activation here excludes VS Code\'s own extension-host overhead (loading the manifest, creating the real API objects); it is the extension\'s own share.'],
+    };
+  } finally {
+    fs.rmSync(stage, { recursive: true, force: true });
+  }
+}

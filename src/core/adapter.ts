@@ -1,0 +1,255 @@
+/**
+ * The streaming core's entry point: one request in, a stream of {@link StreamEvent}s out, ending
+ * with exactly one terminal event — `finish` (stop, length, content-filter, tool-calls, cancelled,
+ * other) or `error` (a typed failure plus the text that did arrive). A cancelled request never
+ * looks like a short success: the SDK iterators swallow `AbortError`, so the signal is checked
+ * after the loop.
+ */
+import type { CancellationTokenLike } from './cancellation';
+import { toAbortSignal } from './cancellation';
+import { assertNever, type FinishReason, type StreamEvent, type StreamFailure, type Usage } from './events';
+import {
+  classifyError,
+  makeFailure,
+  protocolFailure,
+  providerLabel,
+  StreamFailureError,
+  validateBaseUrl,
+  type ErrorContext,
+} from './errors';
+import { loadAnthropic, loadOpenAI } from './lazy';
+import { StreamMetrics } from './metrics';
+import { createObservedFetch, type FetchObserver } from './observedFetch';
+import { streamAnthropic } from './providers/anthropic';
+import { streamOpenAIChat } from './providers/openaiChat';
+import { streamOpenAIResponses } from './providers/openaiResponses';
+import type { ProviderContext, ProviderStream, WireState } from './providers/providerContext';
+import { CLOUD_DEFAULTS, LOCAL_SERVER_DEFAULTS, type ChatRequest } from './request';
+import type { ProviderId, WireApi } from './events';
+
+/** Default seconds of silence after the headers before `idle-timeout`. */
+export const DEFAULT_IDLE_TIMEOUT_SECONDS = 60;
+/** Default wait for response headers before `timeout`. */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 60_000;
+/** Default SDK retries before the first byte. */
+export const DEFAULT_MAX_RETRIES = 2;
+/** Minimum gap between live `metrics` events. */
+export const METRICS_INTERVAL_MS = 100;
+
+/** Sent to local servers that need no key: the SDKs refuse to start without one. */
+const PLACEHOLDER_KEY = 'sidestream-no-key';
+
+const PROVIDER_STREAMS: Record<WireApi, ProviderStream> = {
+  'openai-chat': streamOpenAIChat,
+  'openai-responses': streamOpenAIResponses,
+  anthropic: streamAnthropic,
+};
+
+/** Where a provider lives when the request does not say. */
+export function defaultBaseUrl(provider: ProviderId): string | undefined {
+  switch (provider) {
+    case 'openai':
+      return CLOUD_DEFAULTS.openai;
+    case 'anthropic':
+      return CLOUD_DEFAULTS.anthropic;
+    case 'ollama':
+    case 'lmstudio':
+    case 'llamacpp':
+    case 'vllm':
+      return LOCAL_SERVER_DEFAULTS[provider];
+    case 'openai-compatible':
+      return undefined;
+    default:
+      return assertNever(provider, 'provider');
+  }
+}
+
+/** The base URL and key a request will use, or the failure that stops it before any request. */
+export function resolveEndpoint(config: Pick<ChatRequest, 'provider' | 'baseUrl' | 'apiKey'>):
+  | { baseUrl: string; apiKey: string; failure?: undefined }
+  | { failure: StreamFailure; baseUrl: string } {
+  const raw = config.baseUrl?.trim() || defaultBaseUrl(config.provider);
+  const keyContext = { apiKey: config.apiKey };
+  if (!raw) {
+    return { baseUrl: '', failure: makeFailure('bad-request', 'No base URL set for the OpenAI-compatible server — set one, e.g. http://127.0.0.1:8000/v1.', keyContext) };
+  }
+  const baseUrl = raw.replace(/\/+$/, '');
+  const invalid = validateBaseUrl(baseUrl, keyContext);
+  if (invalid) return { baseUrl, failure: invalid };
+  const cloud = config.provider === 'openai' || config.provider === 'anthropic';
+  if (cloud && !config.apiKey) {
+    const variable = config.provider === 'openai' ? 'OPENAI_API_KEY' : 'ANTHROPIC_API_KEY';
+    return { baseUrl, failure: makeFailure('auth', `No API key set for ${providerLabel(config.provider)} — add one (the CLI reads ${variable}).`) };
+  }
+  return { baseUrl, apiKey: config.apiKey || PLACEHOLDER_KEY };
+}
+
+/**
+ * Streams one answer. The token is bridged to an `AbortSignal` here and only here; its listener is
+ * disposed when the stream ends, however it ends (including the consumer leaving the loop early).
+ */
+export async function* stream(request: ChatRequest, token?: CancellationTokenLike): AsyncGenerator<StreamEvent, void, undefined> {
+  const { signal, dispose } = toAbortSignal(token);
+  const metrics = new StreamMetrics(request.model);
+  const endpoint = resolveEndpoint(request);
+  const errorContext: ErrorContext = { provider: request.provider, model: request.model, baseUrl: endpoint.baseUrl, apiKey: request.apiKey };
+  let partialText = '';
+  let usage: Usage = { inputTokens: undefined, outputTokens: undefined };
+  const cancelled = (): StreamEvent => ({ type: 'finish', reason: { unified: 'cancelled', raw: undefined }, usage, metrics: metrics.snapshot(true) });
+  try {
+    yield { type: 'start', provider: request.provider, model: request.model };
+    if (endpoint.failure) {
+      yield { type: 'error', error: endpoint.failure, partialText };
+      return;
+    }
+    if (signal.aborted) {
+      yield cancelled();
+      return;
+    }
+    const wire: WireState = { status: undefined, contentType: undefined, bytes: 0, sseErrorField: undefined };
+    const maxRetries = request.maxRetries ?? DEFAULT_MAX_RETRIES;
+    const headersTimeoutMs = request.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+    const observer = wireObserver(wire, metrics, request.onRetry);
+    const context: ProviderContext = {
+      signal,
+      fetch: createObservedFetch({
+        idleTimeoutMs: (request.idleTimeoutSeconds ?? DEFAULT_IDLE_TIMEOUT_SECONDS) * 1000,
+        headersTimeoutMs,
+        maxRetries,
+        observer,
+      }),
+      baseUrl: endpoint.baseUrl,
+      apiKey: endpoint.apiKey,
+      maxRetries,
+      // The observed fetch enforces the header timeout; the SDK's is only a backstop.
+      sdkTimeoutMs: headersTimeoutMs > 0 ? headersTimeoutMs + 5000 : 10 * 60_000,
+      errorContext,
+      wire,
+    };
+    let reason: FinishReason | undefined;
+    let lastMetricsAt = -Infinity;
+    for await (const part of PROVIDER_STREAMS[request.api](request, context)) {
+      switch (part.type) {
+        case 'text-delta':
+          partialText += part.text;
+          metrics.addDelta(part.text);
+          yield part;
+          break;
+        case 'reasoning-delta':
+          metrics.addDelta(part.text);
+          yield part;
+          break;
+        case 'tool-call':
+          yield part;
+          break;
+        case 'usage':
+          usage = mergeUsage(usage, part.usage);
+          metrics.setUsage(usage);
+          yield { type: 'usage', usage };
+          break;
+        case 'finish-reason':
+          reason = part.reason;
+          break;
+        default:
+          assertNever(part, 'provider part');
+      }
+      const now = performance.now();
+      if ((part.type === 'text-delta' || part.type === 'reasoning-delta') && now - lastMetricsAt >= METRICS_INTERVAL_MS) {
+        lastMetricsAt = now;
+        yield { type: 'metrics', metrics: metrics.snapshot() };
+      }
+    }
+    if (signal.aborted) {
+      yield cancelled();
+      return;
+    }
+    if (!reason) throw protocolFailure('The stream ended without its terminal event — the answer may be incomplete.', errorContext);
+    yield { type: 'finish', reason, usage, metrics: metrics.snapshot(true) };
+  } catch (error) {
+    if (signal.aborted) {
+      yield cancelled();
+      return;
+    }
+    yield { type: 'error', error: classifyError(error, errorContext), partialText };
+  } finally {
+    dispose();
+  }
+}
+
+/** Later usage reports refine earlier ones; a field never goes back to unknown. */
+function mergeUsage(previous: Usage, next: Usage): Usage {
+  return {
+    inputTokens: next.inputTokens ?? previous.inputTokens,
+    outputTokens: next.outputTokens ?? previous.outputTokens,
+    reasoningTokens: next.reasoningTokens ?? previous.reasoningTokens,
+    cachedInputTokens: next.cachedInputTokens ?? previous.cachedInputTokens,
+  };
+}
+
+function wireObserver(wire: WireState, metrics: StreamMetrics, onRetry: ChatRequest['onRetry']): FetchObserver {
+  return {
+    onHeaders({ status, contentType }) {
+      wire.status = status;
+      wire.contentType = contentType;
+      wire.bytes = 0;
+      metrics.markHeaders();
+    },
+    onBytes(byteCount) {
+      wire.bytes += byteCount;
+      metrics.markBytes(byteCount);
+    },
+    onSseErrorField(value) {
+      wire.sseErrorField = value;
+    },
+    onRetry(info) {
+      try {
+        onRetry?.(info);
+      } catch {
+        // A UI callback must never break the request.
+      }
+    },
+  };
+}
+
+/** Where to list models from, and with which key. */
+export type ModelListConfig = Pick<ChatRequest, 'provider' | 'api' | 'baseUrl' | 'apiKey'> & { timeoutMs?: number };
+
+/** Rejected by {@link listModels} when the token was cancelled. */
+export class CancelledError extends Error {
+  constructor() {
+    super('Cancelled');
+    this.name = 'CancelledError';
+  }
+}
+
+/**
+ * Lists the model ids a server offers, sorted. Rejects with {@link StreamFailureError} (typed,
+ * one-line message) or {@link CancelledError}.
+ */
+export async function listModels(config: ModelListConfig, token?: CancellationTokenLike): Promise<string[]> {
+  const { signal, dispose } = toAbortSignal(token);
+  const endpoint = resolveEndpoint(config);
+  const errorContext: ErrorContext = { provider: config.provider, model: '(model list)', baseUrl: endpoint.baseUrl, apiKey: config.apiKey };
+  try {
+    if (endpoint.failure) throw new StreamFailureError(endpoint.failure);
+    if (signal.aborted) throw new CancelledError();
+    const timeoutMs = config.timeoutMs ?? 15_000;
+    const fetch = createObservedFetch({ idleTimeoutMs: timeoutMs, headersTimeoutMs: timeoutMs, maxRetries: 1, observer: {} });
+    const options = { apiKey: endpoint.apiKey, baseURL: endpoint.baseUrl, fetch, maxRetries: 1, timeout: timeoutMs + 5000, logLevel: 'off' as const };
+    const ids: string[] = [];
+    if (config.api === 'anthropic') {
+      const client = new (loadAnthropic().Anthropic)(options);
+      for await (const model of client.models.list({ limit: 100 }, { signal })) ids.push(model.id);
+    } else {
+      const client = new (loadOpenAI().OpenAI)(options);
+      for await (const model of client.models.list({ signal })) ids.push(model.id);
+    }
+    return [...new Set(ids)].sort((a, b) => a.localeCompare(b));
+  } catch (error) {
+    if (signal.aborted) throw new CancelledError();
+    if (error instanceof StreamFailureError) throw error;
+    throw new StreamFailureError(classifyError(error, errorContext));
+  } finally {
+    dispose();
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Builds the chat webview's HTML. Pure (no `vscode` import) so it is testable anywhere. The CSP
+ * allows only the extension's own files and the nonce'd bundle: no inline script, no remote
+ * content of any kind, and images only from the extension (no `data:`, no `https:`).
+ */
+
+export interface WebviewHtmlOptions {
+  /** `webview.cspSource`: the origin the webview serves extension files from. */
+  cspSource: string;
+  /** A fresh random nonce for this load (base64/alphanumeric). */
+  nonce: string;
+  scriptUri: string;
+  styleUri: string;
+  codiconsUri: string;
+  /** Exposes the renderers on `window.__sidestreamBench` (benchmarks only). */
+  bench?: boolean;
+}
+
+function attr(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** The Content-Security-Policy for the chat webview. */
+export function webviewCsp(cspSource: string, nonce: string): string {
+  return [
+    "default-src 'none'",
+    `img-src ${cspSource}`,
+    `style-src ${cspSource}`,
+    `font-src ${cspSource}`,
+    `script-src 'nonce-${nonce}'`,
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join('; ');
+}
+
+export function renderWebviewHtml(opts: WebviewHtmlOptions): string {
+  if (!/^[A-Za-z0-9+/=_-]+$/.test(opts.nonce)) throw new Error('renderWebviewHtml: nonce must be base64/alphanumeric');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${attr(webviewCsp(opts.cspSource, opts.nonce))}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${attr(opts.codiconsUri)}" id="vscode-codicon-stylesheet">
+<link rel="stylesheet" href="${attr(opts.styleUri)}">
+<title>Sidestream</title>
+</head>
+<body data-sidestream-webview${opts.bench ? ' data-bench' : ''}>
+<div id="app" class="app"></div>
+<script nonce="${attr(opts.nonce)}" src="${attr(opts.scriptUri)}"></script>
+</body>
+</html>
+`;
+}

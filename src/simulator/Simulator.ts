@@ -1,0 +1,426 @@
+import { EventEmitter } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { WireApi } from '../core/events';
+import { assertNever } from '../core/events';
+import { pickAnswer } from './answers';
+import { errorBody, errorHeaders, type ErrorFamily } from './errorBody';
+import { parseApiRequest, type ApiRequest } from './parseApiRequest';
+import { preciseNow, ResponsePlayer, type PlannedToken } from './ResponsePlayer';
+import { parseScripts, resolveScript, scriptForModel, type SimScript } from './script';
+import type { SimRequestRecord, SimStats } from './SimStats';
+import { tokenize } from './tokenize';
+import { AnthropicRenderer } from './wire/AnthropicRenderer';
+import { OpenAIChatRenderer } from './wire/OpenAIChatRenderer';
+import { OpenAIResponsesRenderer } from './wire/OpenAIResponsesRenderer';
+import type { RenderContext, WireRenderer } from './wire/WireRenderer';
+
+export type { SimRequestRecord, SimStats } from './SimStats';
+
+export interface SimulatorOptions {
+  /** When set, every API request must carry it (`Authorization: Bearer …` or `x-api-key`). */
+  apiKey?: string | undefined;
+  /** Models listed by `GET /v1/models`. */
+  models?: string[] | undefined;
+  /** Reject models that are neither listed nor `sim-…` names with a real-shaped 404. */
+  strictModels?: boolean | undefined;
+  /** The script for requests with nothing enqueued. Default: canned answer, as fast as possible. */
+  defaultScript?: SimScript | undefined;
+  /** Receives one line per request event; never given the API key. */
+  log?: ((line: string) => void) | undefined;
+}
+
+export const DEFAULT_SIM_MODELS = ['sim-model', 'sim-fast', 'sim-slow', 'sim-demo', 'sim-reasoning'];
+
+/** Fixed creation dates, so model lists are stable across runs. */
+const MODEL_CREATED = 1735689600;
+const MODEL_CREATED_AT = '2025-01-01T00:00:00Z';
+const MAX_BODY_BYTES = 32 * 1024 * 1024;
+
+const ROUTES: Record<string, WireApi> = {
+  '/v1/chat/completions': 'openai-chat',
+  '/v1/responses': 'openai-responses',
+  '/v1/messages': 'anthropic',
+};
+
+interface QueuedScript {
+  script: SimScript;
+  remaining: number;
+}
+
+function emptyStats(): SimStats {
+  return { requests: 0, byPath: {}, controlRequests: 0, openSockets: 0, socketsOpened: 0, socketsClosed: 0, requestsLog: [] };
+}
+
+/**
+ * A loopback server that speaks OpenAI Chat Completions, OpenAI Responses and Anthropic Messages
+ * streams the way the real services do, plays scripted timings and faults, and records every
+ * request and socket so tests can prove what the client did (e.g. that Cancel closed the socket).
+ */
+export class Simulator {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  private queue: QueuedScript[] = [];
+  private data: SimStats = emptyStats();
+  private readonly changes = new EventEmitter();
+  private readonly serverClosing = new WeakSet<ServerResponse>();
+  private readonly active = new Set<ServerResponse>();
+  private originUrl = '';
+
+  constructor(private readonly options: SimulatorOptions = {}) {
+    this.changes.setMaxListeners(0);
+  }
+
+  /** Listens on 127.0.0.1 and resolves the origin, e.g. `http://127.0.0.1:41234`. */
+  async start(port = 0): Promise<string> {
+    if (this.server) return this.originUrl;
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        this.log(`handler error: ${err instanceof Error ? err.message : String(err)}`);
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+        res.end();
+      });
+    });
+    server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      this.data.socketsOpened++;
+      socket.once('close', () => {
+        this.sockets.delete(socket);
+        this.data.socketsClosed++;
+        this.changed();
+      });
+      this.changed();
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    this.originUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return this.originUrl;
+  }
+
+  /** Closes the server and destroys every socket, including streams in progress. */
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    for (const res of this.active) this.serverClosing.add(res);
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  get origin(): string {
+    return this.originUrl;
+  }
+
+  /** Base URL for the OpenAI SDK (`baseURL`). */
+  get openAIBaseUrl(): string {
+    return `${this.originUrl}/v1`;
+  }
+
+  /** Base URL for the Anthropic SDK (`baseURL`); the SDK adds `/v1/messages` itself. */
+  get anthropicBaseUrl(): string {
+    return this.originUrl;
+  }
+
+  /** Scripts for the next requests, in order; each serves `times` requests (default 1). */
+  enqueue(...scripts: SimScript[]): void {
+    for (const script of scripts) this.queue.push({ script, remaining: Math.max(1, script.times ?? 1) });
+  }
+
+  /** A snapshot of the counters and the request log. */
+  stats(): SimStats {
+    return structuredClone({ ...this.data, openSockets: this.sockets.size });
+  }
+
+  /** Forgets queued scripts and statistics. Open sockets stay open and counted. */
+  reset(): void {
+    this.queue = [];
+    this.data = { ...emptyStats(), socketsOpened: this.sockets.size };
+    this.changed();
+  }
+
+  /** Resolves when no socket is open. */
+  waitForAllSocketsClosed(timeoutMs: number): Promise<void> {
+    return this.waitUntil(() => this.sockets.size === 0, timeoutMs, () => `all sockets closed (${this.sockets.size} open)`);
+  }
+
+  /** Resolves when at least `n` API requests have arrived since the last reset. */
+  waitForRequest(n: number, timeoutMs: number): Promise<void> {
+    return this.waitUntil(() => this.data.requests >= n, timeoutMs, () => `${n} requests (have ${this.data.requests})`);
+  }
+
+  /** Resolves when request `requestId` has sent `n` tokens; rejects early if it closes short of them. */
+  waitForTokens(requestId: number, n: number, timeoutMs: number): Promise<void> {
+    const record = () => this.data.requestsLog.find((r) => r.id === requestId);
+    return this.waitUntil(
+      () => {
+        const r = record();
+        if (r && r.tokensSent < n && r.closedAt !== undefined) throw new Error(`request ${requestId} closed after ${r.tokensSent} of ${n} tokens`);
+        return (r?.tokensSent ?? 0) >= n;
+      },
+      timeoutMs,
+      () => `${n} tokens on request ${requestId} (have ${record()?.tokensSent ?? 0})`,
+    );
+  }
+
+  /** Resolves with the record once request `requestId` has closed (by either side). */
+  async waitForClose(requestId: number, timeoutMs: number): Promise<SimRequestRecord> {
+    const record = () => this.data.requestsLog.find((r) => r.id === requestId);
+    await this.waitUntil(() => record()?.closedAt !== undefined, timeoutMs, () => `request ${requestId} to close`);
+    return structuredClone(record()!);
+  }
+
+  private waitUntil(done: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const check = () => {
+        let ok: boolean;
+        try {
+          ok = done();
+        } catch (err) {
+          finish();
+          reject(err);
+          return;
+        }
+        if (ok) {
+          finish();
+          resolve();
+        }
+      };
+      const timer = setTimeout(() => {
+        finish();
+        reject(new Error(`Simulator: timed out after ${timeoutMs} ms waiting for ${what()}`));
+      }, timeoutMs);
+      const finish = () => {
+        clearTimeout(timer);
+        this.changes.off('change', check);
+      };
+      this.changes.on('change', check);
+      check();
+    });
+  }
+
+  private changed(): void {
+    this.changes.emit('change');
+  }
+
+  private log(line: string): void {
+    this.options.log?.(line);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const path = url.pathname;
+    const method = req.method ?? 'GET';
+    if (path.startsWith('/__sim/')) {
+      this.data.controlRequests++;
+      return this.handleControl(req, res, method, path);
+    }
+
+    const route = ROUTES[path];
+    const isModels = path === '/v1/models' || path.startsWith('/v1/models/');
+    const record: SimRequestRecord = {
+      id: this.data.requests + 1,
+      method,
+      path,
+      api: route ?? (isModels ? 'models' : 'other'),
+      startedAt: preciseNow(),
+      tokenTimes: [],
+      tokensSent: 0,
+      textSent: '',
+      closedBy: undefined,
+      completed: false,
+    };
+    this.data.requests++;
+    this.data.byPath[path] = (this.data.byPath[path] ?? 0) + 1;
+    this.data.requestsLog.push(record);
+    this.active.add(res);
+    res.once('close', () => {
+      this.active.delete(res);
+      record.closedAt = preciseNow();
+      record.completed = res.writableFinished;
+      record.closedBy = res.writableFinished || this.serverClosing.has(res) ? 'server' : 'client';
+      const status = record.status === undefined ? 'no status' : String(record.status);
+      this.log(`#${record.id} ${status}, ${record.tokensSent} tokens, closed by ${record.closedBy}${record.completed ? '' : ' before the end'}`);
+      this.changed();
+    });
+    this.changed();
+    this.log(`#${record.id} ${method} ${path}`);
+
+    const family: ErrorFamily = route === 'anthropic' || req.headers['anthropic-version'] !== undefined ? 'anthropic' : 'openai';
+    const fail = (status: number, details: Parameters<typeof errorBody>[2] = {}) => {
+      record.status = status;
+      const body = errorBody(family, status, details);
+      res.writeHead(status, { ...errorHeaders(family), 'content-length': String(Buffer.byteLength(body)) });
+      res.end(body);
+    };
+
+    if (!route && !(isModels && method === 'GET')) return fail(404, { route: `${method} ${path}` });
+    if (!this.authorized(req)) {
+      const missing = req.headers.authorization === undefined && req.headers['x-api-key'] === undefined;
+      const message = family === 'anthropic' ? (missing ? 'x-api-key header is required' : 'invalid x-api-key') : undefined;
+      return fail(401, { message: missing && family === 'openai' ? "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)." : message });
+    }
+    if (!route) return this.sendModels(res, record, family, path);
+
+    let body: Record<string, unknown>;
+    try {
+      const raw = await readBody(req);
+      const parsed: unknown = JSON.parse(raw);
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+      body = parsed as Record<string, unknown>;
+    } catch {
+      if (res.destroyed) return;
+      return fail(400, {
+        message: family === 'anthropic' ? 'There was an issue with the request body: invalid JSON.' : 'We could not parse the JSON body of your request. (HINT: This likely means you aren\'t using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)',
+      });
+    }
+    const request = parseApiRequest(route, body);
+    record.model = request.model;
+    record.messages = request.messages;
+    record.system = request.system;
+
+    if (!this.modelAllowed(request.model)) return fail(404, { model: request.model });
+    if (!request.stream) {
+      return fail(400, { message: 'The Sidestream simulator only serves streaming requests: set "stream": true.' });
+    }
+
+    const script = resolveScript(this.takeScript(), scriptForModel(request.model), this.options.defaultScript ?? {});
+    record.fault = script.fault?.kind;
+    const player = new ResponsePlayer(res, record, () => this.changed(), () => this.serverClosing.add(res));
+    await player.play(script, family, { model: request.model }, () => this.plan(route, request, script));
+  }
+
+  /** The tokens to stream and the renderer that frames them for this request. */
+  private plan(api: WireApi, request: ApiRequest, script: SimScript): { renderer: WireRenderer; tokens: PlannedToken[] } {
+    let text = script.text ?? pickAnswer(request.lastUserText);
+    // A trailing assistant message is a prefill: the answer continues after it, as the real APIs do.
+    if (request.prefill !== undefined && text.startsWith(request.prefill)) text = text.slice(request.prefill.length);
+    let finishReason = script.finishReason ?? 'stop';
+    const toolCall = script.toolCall ?? { name: 'search_docs', arguments: JSON.stringify({ query: request.lastUserText.slice(0, 60) }) };
+    let tokens: PlannedToken[] = [
+      ...tokenize(script.reasoning ?? '').map((t) => ({ segment: 'reasoning' as const, text: t })),
+      ...tokenize(text).map((t) => ({ segment: 'text' as const, text: t })),
+      ...(finishReason === 'tool-calls' ? tokenize(toolCall.arguments).map((t) => ({ segment: 'tool' as const, text: t })) : []),
+    ];
+    if (request.maxTokens !== undefined && tokens.length > request.maxTokens) {
+      tokens = tokens.slice(0, request.maxTokens);
+      finishReason = 'length';
+    }
+    const ctx: RenderContext = {
+      model: request.model ?? 'sim-model',
+      inputTokens: request.inputTokens,
+      finishReason,
+      includeUsage: (script.includeUsage ?? true) && request.usageRequested,
+      toolCall,
+      firstSegment: tokens[0]?.segment,
+    };
+    switch (api) {
+      case 'openai-chat':
+        return { renderer: new OpenAIChatRenderer(ctx), tokens };
+      case 'openai-responses':
+        return { renderer: new OpenAIResponsesRenderer(ctx), tokens };
+      case 'anthropic':
+        return { renderer: new AnthropicRenderer(ctx), tokens };
+      default:
+        return assertNever(api, 'wire api');
+    }
+  }
+
+  private takeScript(): SimScript | undefined {
+    const head = this.queue[0];
+    if (!head) return undefined;
+    head.remaining--;
+    if (head.remaining <= 0) this.queue.shift();
+    return head.script;
+  }
+
+  private models(): string[] {
+    return this.options.models ?? DEFAULT_SIM_MODELS;
+  }
+
+  private modelAllowed(model: string | undefined): boolean {
+    if (!this.options.strictModels) return true;
+    return model !== undefined && (this.models().includes(model) || model.startsWith('sim-'));
+  }
+
+  private authorized(req: IncomingMessage): boolean {
+    const key = this.options.apiKey;
+    if (key === undefined || key === '') return true;
+    const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    return bearer === key || req.headers['x-api-key'] === key;
+  }
+
+  private sendModels(res: ServerResponse, record: SimRequestRecord, family: ErrorFamily, path: string): void {
+    const one = path.startsWith('/v1/models/') ? decodeURIComponent(path.slice('/v1/models/'.length)) : undefined;
+    const ids = this.models();
+    const send = (status: number, payload: unknown) => {
+      const body = JSON.stringify(payload);
+      record.status = status;
+      res.writeHead(status, { ...errorHeaders(family), 'content-length': String(Buffer.byteLength(body)) });
+      res.end(body);
+    };
+    if (one !== undefined && !ids.includes(one) && !one.startsWith('sim-')) {
+      record.status = 404;
+      const body = errorBody(family, 404, { model: one });
+      res.writeHead(404, { ...errorHeaders(family), 'content-length': String(Buffer.byteLength(body)) });
+      res.end(body);
+      return;
+    }
+    if (family === 'anthropic') {
+      const model = (id: string) => ({ type: 'model', id, display_name: displayName(id), created_at: MODEL_CREATED_AT });
+      if (one !== undefined) return send(200, model(one));
+      return send(200, { data: ids.map(model), has_more: false, first_id: ids[0] ?? null, last_id: ids[ids.length - 1] ?? null });
+    }
+    const model = (id: string) => ({ id, object: 'model', created: MODEL_CREATED, owned_by: 'sidestream-simulator' });
+    if (one !== undefined) return send(200, model(one));
+    return send(200, { object: 'list', data: ids.map(model) });
+  }
+
+  private async handleControl(req: IncomingMessage, res: ServerResponse, method: string, path: string): Promise<void> {
+    const json = (status: number, payload: unknown) => {
+      const body = JSON.stringify(payload);
+      res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
+      res.end(body);
+    };
+    try {
+      if (method === 'GET' && path === '/__sim/stats') return json(200, this.stats());
+      if (method === 'POST' && path === '/__sim/reset') {
+        this.reset();
+        return json(200, { ok: true });
+      }
+      if (method === 'POST' && path === '/__sim/enqueue') {
+        const scripts = parseScripts(JSON.parse(await readBody(req)));
+        this.enqueue(...scripts);
+        return json(200, { ok: true, queued: this.queue.length });
+      }
+      return json(404, { error: `unknown control call ${method} ${path}` });
+    } catch (err) {
+      return json(400, { error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+}
+
+function displayName(id: string): string {
+  return id
+    .split(/[-_]/)
+    .filter((w) => w !== '')
+    .map((w) => w[0]!.toUpperCase() + w.slice(1))
+    .join(' ');
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > MAX_BODY_BYTES) throw new Error('request body too large');
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,100 @@
+/**
+ * CLI for the wire simulator (bundled to dist/simulator.js):
+ *
+ *   node dist/simulator.js [--port N] [--api-key K] [--demo] [--tps N] [--ttft N] [--strict-models]
+ *
+ * Prints one JSON line `{"origin":"http://127.0.0.1:PORT"}` on stdout once listening, logs
+ * requests to stderr, and exits cleanly on SIGINT/SIGTERM. Other processes steer it through
+ * `POST /__sim/enqueue`, `GET /__sim/stats` and `POST /__sim/reset`, or by model name (`sim-slow`,
+ * `sim-fault-429`, …; see script.ts).
+ */
+import { demoScript } from './answers';
+import type { SimScript } from './script';
+import { Simulator } from './Simulator';
+
+interface CliOptions {
+  port: number;
+  apiKey: string | undefined;
+  demo: boolean;
+  tps: number | undefined;
+  ttft: number | undefined;
+  strictModels: boolean;
+}
+
+/** Parses the command line; throws on an unknown flag or a bad number. */
+export function parseArgs(argv: string[]): CliOptions {
+  const options: CliOptions = { port: 0, apiKey: undefined, demo: false, tps: undefined, ttft: undefined, strictModels: false };
+  const number = (flag: string, value: string | undefined): number => {
+    const n = Number(value);
+    if (value === undefined || !Number.isFinite(n) || n < 0) throw new Error(`${flag} needs a non-negative number`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    switch (arg) {
+      case '--port':
+        options.port = number(arg, argv[++i]);
+        break;
+      case '--api-key':
+        options.apiKey = argv[++i];
+        if (!options.apiKey) throw new Error('--api-key needs a value');
+        break;
+      case '--demo':
+        options.demo = true;
+        break;
+      case '--tps':
+        options.tps = number(arg, argv[++i]);
+        break;
+      case '--ttft':
+        options.ttft = number(arg, argv[++i]);
+        break;
+      case '--strict-models':
+        options.strictModels = true;
+        break;
+      default:
+        throw new Error(`unknown argument ${arg}`);
+    }
+  }
+  return options;
+}
+
+async function main(): Promise<void> {
+  let options: CliOptions;
+  try {
+    options = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`simulator: ${(err as Error).message}\nusage: simulator [--port N] [--api-key K] [--demo] [--tps N] [--ttft N] [--strict-models]\n`);
+    process.exit(2);
+  }
+  const defaultScript: SimScript = options.demo ? demoScript() : {};
+  if (options.tps !== undefined) defaultScript.tokensPerSecond = options.tps;
+  if (options.ttft !== undefined) defaultScript.ttftMs = options.ttft;
+  const simulator = new Simulator({
+    apiKey: options.apiKey,
+    strictModels: options.strictModels,
+    defaultScript,
+    log: (line) => process.stderr.write(`[sim] ${line}\n`),
+  });
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`[sim] ${signal}: stopping\n`);
+    simulator.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  // Handlers first: a parent may signal as soon as it reads the origin line.
+  const origin = await simulator.start(options.port);
+  process.stdout.write(JSON.stringify({ origin }) + '\n');
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`simulator: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,39 @@
+/** Pure formatting of the figures shown under a finished assistant message. */
+import type { UnifiedFinishReason } from '../core/events';
+import type { MessageStats } from '../protocol';
+
+/** Words for finish reasons; `stop` is the normal end and reads as "done". */
+export function describeFinishReason(reason: UnifiedFinishReason): string {
+  switch (reason) {
+    case 'stop':
+      return 'done';
+    case 'length':
+      return 'stopped at length limit';
+    case 'content-filter':
+      return 'stopped by content filter';
+    case 'tool-calls':
+      return 'tool calls';
+    case 'cancelled':
+      return 'cancelled';
+    case 'error':
+      return 'error';
+    case 'other':
+      return 'other';
+  }
+}
+
+function formatRate(tps: number): string {
+  return tps >= 100 ? tps.toFixed(0) : tps.toFixed(1);
+}
+
+/** The stat items in display order, e.g. `["gpt-4o", "TTFT 312 ms", "~48.2 tok/s", "~512 tokens", "done"]`. */
+export function formatStats(stats: MessageStats): string[] {
+  const approx = stats.estimated ? '~' : '';
+  const parts: string[] = [];
+  parts.push(stats.providerLabel && stats.model ? `${stats.providerLabel} · ${stats.model}` : stats.model || stats.providerLabel);
+  if (stats.ttftMs !== undefined) parts.push(`TTFT ${Math.round(stats.ttftMs)} ms`);
+  if (stats.tokensPerSecond !== undefined) parts.push(`${approx}${formatRate(stats.tokensPerSecond)} tok/s`);
+  if (stats.outputTokens !== undefined) parts.push(`${approx}${stats.outputTokens} tokens`);
+  if (stats.finishReason !== undefined) parts.push(describeFinishReason(stats.finishReason));
+  return parts.filter((p) => p.length > 0);
+}
