@@ -297,8 +297,8 @@ export async function benchMetricAccuracy(opts: BenchOptions): Promise<BenchResu
 export async function benchHostMemory(sim: SimProcess, opts: BenchOptions): Promise<BenchResult> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('B7-host needs node --expose-gc');
-  const requests = opts.smoke ? 100 : 1000;
-  const warm = opts.smoke ? 20 : 100;
+  const requests = opts.smoke ? 40 : 1000;
+  const warm = opts.smoke ? 10 : 100;
   const text = answerTokens(200, 19).join('');
   const base = sim.origin + '/v1';
   await sim.client.enqueue({ text, ttftMs: 0, tokensPerSecond: 0, times: requests + warm + 10 });

@@ -49,6 +49,11 @@ export async function startPageServer(): Promise<PageServer> {
       return;
     }
     const file = files[pathname];
+    if (pathname === '/favicon.ico') {
+      res.writeHead(204);
+      res.end();
+      return;
+    }
     if (!file || !fs.existsSync(file[0])) {
       res.writeHead(404);
       res.end();
@@ -91,6 +96,8 @@ export interface BenchPage {
   post(...messages: HostToWebview[]): Promise<void>;
   /** Main-thread task time of the renderer so far, in ms (CDP Performance.getMetrics TaskDuration). */
   taskMs(): Promise<number>;
+  /** TaskDuration, ScriptDuration, LayoutDuration and RecalcStyleDuration so far, in ms. */
+  cpuBreakdown(): Promise<Record<'task' | 'script' | 'layout' | 'style', number>>;
   collectGarbage(): Promise<void>;
   close(): Promise<void>;
 }
@@ -208,6 +215,11 @@ export async function openBenchPage(browser: Browser, server: PageServer): Promi
       const task = metrics.find((m) => m.name === 'TaskDuration');
       if (!task) throw new Error('no TaskDuration metric');
       return task.value * 1000;
+    },
+    cpuBreakdown: async () => {
+      const { metrics } = await cdp.send('Performance.getMetrics');
+      const get = (name: string) => (metrics.find((m) => m.name === name)?.value ?? NaN) * 1000;
+      return { task: get('TaskDuration'), script: get('ScriptDuration'), layout: get('LayoutDuration'), style: get('RecalcStyleDuration') };
     },
     collectGarbage: async () => {
       await cdp.send('HeapProfiler.collectGarbage');

@@ -19,6 +19,7 @@ const readline = require('node:readline');
 
 const ROOT = path.resolve(__dirname, '..');
 const groups = []; // child processes started detached: ended by process-group id
+const stopHooks = []; // async stops (code-server ends its own process group)
 const log = (msg) => console.log(`\x1b[36m[sidestream]\x1b[0m ${msg}`);
 
 function run(cmd, args, opts = {}) {
@@ -144,9 +145,9 @@ async function main() {
   const harness = path.join(ROOT, 'out', 'start', 'codeServer.js');
   require('esbuild').buildSync({ entryPoints: [path.join(ROOT, 'test', 'harness', 'codeServer.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: harness, logLevel: 'error' });
   const { CodeServer } = require(harness);
-  const server = CodeServer.create({ smokeTestDriver: true, settings, folder, port: process.env.SIDESTREAM_PORT ? Number(process.env.SIDESTREAM_PORT) : undefined });
+  const server = CodeServer.create({ smokeTestDriver: true, settings, folder });
+  stopHooks.push(() => server.stop());
   await server.start();
-  groups.push({ pid: server.pid, exitCode: null, signalCode: null, stopServer: () => server.stop() });
   const url = server.workbenchUrl([['extensionDevelopmentPath', server.remoteUri(ROOT)]]);
   console.log(`\n  Sidestream is running in VS Code ${'1.139'} (code-server). Open:\n\n    ${url}\n\n  Then press F1 → "Sidestream: Ask a Question". Ctrl+C stops everything.\n`);
   if (process.env.DISPLAY && !process.env.CI) {
@@ -169,7 +170,7 @@ async function shutdown(code) {
   if (stopping) return;
   stopping = true;
   log('stopping everything Sidestream started…');
-  for (const g of groups) if (g.stopServer) await g.stopServer().catch(() => {});
+  for (const stop of stopHooks) await stop().catch(() => {});
   stopAll();
   process.exit(code);
 }

@@ -181,6 +181,8 @@ export class ChatController implements vscode.Disposable {
       this.seqs.set(assistant.id, seq);
       this.panel.post({ type: 'append', id: assistant.id, seq, text: delta.text, reasoning: delta.reasoning || undefined });
       this.store.save(this.messages);
+      // The API's onDidChange promises every snapshot change; appends are already coalesced here.
+      this.changed.fire();
     });
     const request: ChatRequest = {
       provider: provider.kind === 'core' ? provider.provider : 'openai-compatible',
@@ -198,6 +200,7 @@ export class ChatController implements vscode.Disposable {
         const notice = `${why}: retrying in ${Math.max(1, Math.round(delayMs / 1000))} s — Cancel to stop.`;
         assistant.notice = notice;
         this.panel.post({ type: 'notice', id: assistant.id, notice });
+        this.changed.fire();
       },
     };
     this.log.info(`request ${assistant.id}: ${provider.label} ${provider.model}${provider.kind === 'core' ? ` at ${provider.baseUrl} (${provider.api})` : ''}${continueFrom ? ' (continue)' : ''}`);
@@ -278,6 +281,7 @@ export class ChatController implements vscode.Disposable {
   private clearNotice(assistant: AssistantMessageView): void {
     assistant.notice = undefined;
     this.panel.post({ type: 'notice', id: assistant.id, notice: undefined });
+    this.changed.fire();
   }
 
   /** The conversation sent with a request: every turn before `assistant`, with selection context inlined. */

@@ -87,7 +87,8 @@ export class ChatView {
         break;
       case 'append': {
         const queue = this.queues.get(msg.id);
-        if (!queue || !this.assistants.has(msg.id)) break;
+        // Text only flows into a streaming message; after messageFinished it needs messageResumed first.
+        if (!queue || !this.assistants.get(msg.id)?.isStreaming) break;
         queue.push(msg.seq, msg.text, msg.reasoning ?? '');
         this.requestFrame();
         break;

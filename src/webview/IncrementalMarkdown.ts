@@ -10,7 +10,7 @@
 import type { Token } from 'marked';
 import { collectDefinitions, lexBlocks, normalizeNewlines, renderBlocks, type LinkTable } from './markdownBlocks';
 
-/** One finished top-level block: its source and the DOM nodes it rendered to. */
+/** Top-level blocks finished in one update: their source and the DOM nodes they rendered to. */
 interface FinishedBlock {
   raw: string;
   nodes: Node[];
@@ -88,8 +88,9 @@ export class IncrementalMarkdown {
   }
 
   /**
-   * Reopens a finished message so more text can be appended (a "continue"): the last block goes back
-   * to the live tail, since the new text may extend it.
+   * Reopens a finished message so more text can be appended (a "continue"): the last group of blocks
+   * finished together goes back to the live tail, since the new text may extend its last block. (If
+   * that group held several blocks, the earlier ones are finished, and rendered, once more.)
    */
   resume(): void {
     if (!this.finished) return;
@@ -115,18 +116,18 @@ export class IncrementalMarkdown {
     let offset = 0;
     let done = 0;
     for (; done < end; done++) {
-      const token = tokens[done];
       // marked occasionally synthesises a newline into `raw`; stop finishing if raw and text disagree.
-      if (!this.tail.startsWith(token.raw, offset)) break;
-      this.finishBlock(token);
-      offset += token.raw.length;
+      if (!this.tail.startsWith(tokens[done].raw, offset)) break;
+      offset += tokens[done].raw.length;
     }
+    if (final) {
+      // Whatever could not be split safely is finished together with the rest.
+      done = tokens.length;
+      offset = this.tail.length;
+    }
+    // Blocks finished in the same update are rendered and sanitized together: one DOMPurify pass.
+    if (done > 0) this.finishBlocks(tokens.slice(0, done), this.tail.slice(0, offset));
     if (offset > 0) this.tail = this.tail.slice(offset);
-    if (final && done < tokens.length) {
-      // Could not split safely: finish the whole remainder as one block.
-      this.finishBlock(...tokens.slice(done));
-      this.tail = '';
-    }
     this.renderLive(final ? [] : tokens.slice(done));
   }
 
@@ -148,7 +149,7 @@ export class IncrementalMarkdown {
     return boundary;
   }
 
-  private finishBlock(...tokens: Token[]): void {
+  private finishBlocks(tokens: Token[], raw: string): void {
     const defined: string[] = [];
     for (const token of tokens) {
       for (const def of collectDefinitions(token)) {
@@ -162,7 +163,7 @@ export class IncrementalMarkdown {
     const fragment = renderBlocks(tokens, true);
     const nodes = Array.from(fragment.childNodes);
     this.container.insertBefore(fragment, this.liveNodes[0] ?? null);
-    this.blocks.push({ raw: tokens.map((t) => t.raw).join(''), nodes, defined, linksAtRender: this.linkCount });
+    this.blocks.push({ raw, nodes, defined, linksAtRender: this.linkCount });
   }
 
   private renderLive(tokens: Token[]): void {
@@ -212,6 +213,5 @@ export function renderMarkdownOnce(text: string): string {
 /** Replaces `container`'s children with the one-pass rendering of `text`. */
 export function renderMarkdownInto(container: HTMLElement, text: string): void {
   const { tokens } = lexBlocks(normalizeNewlines(text), Object.create(null));
-  container.replaceChildren();
-  for (const token of tokens) container.appendChild(renderBlocks([token], true));
+  container.replaceChildren(renderBlocks(tokens, true));
 }

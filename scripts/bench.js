@@ -1,0 +1,245 @@
+#!/usr/bin/env node
+// The benchmark suite (`npm run bench`): builds, runs every bench group in its own process, prints
+// a table and one verdict line per target, and writes bench/results.json and BENCHMARKS.md.
+//
+//   npm run bench                  full run (~4 min on 2 cores)
+//   npm run bench -- --smoke       short CI run: checks the benches run and render output is
+//                                  correct; no timing thresholds; exit code = correctness only
+//   npm run bench -- --only B1,B4  some targets (groups are still built/started as needed)
+//   npm run bench -- --skip-build  reuse dist/ and out/
+//
+// Exit code: 0 when every bench ran and every correctness check passed (a missed timing target is
+// reported, not an error); 1 otherwise; 2 on bad arguments.
+'use strict';
+
+const { spawn, spawnSync, execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..');
+const TSC = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+const RUNNER = path.join(ROOT, 'out', 'bench', 'run.js');
+const TARGET_IDS = ['B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B9'];
+
+/** Bench groups, each one process. `ids` decides whether `--only` needs the group. */
+const GROUPS = [
+  { name: 'host', ids: ['B3', 'B4', 'B5', 'B6', 'B8'], nodeArgs: [], timeoutS: 240 },
+  { name: 'memory', ids: ['B7'], nodeArgs: ['--expose-gc'], timeoutS: 180 },
+  { name: 'webview', ids: ['B1', 'B2', 'B7'], nodeArgs: [], timeoutS: 400 },
+  { name: 'startup', ids: ['B9'], nodeArgs: [], timeoutS: 240 },
+];
+
+function parseArgs(argv) {
+  const options = { smoke: false, only: undefined, skipBuild: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--smoke') options.smoke = true;
+    else if (arg === '--skip-build') options.skipBuild = true;
+    else if (arg === '--only' || arg.startsWith('--only=')) {
+      const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
+      options.only = (value || '').split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
+      const unknown = options.only.filter((id) => !TARGET_IDS.includes(id));
+      if (!options.only.length || unknown.length) usage(`--only takes target ids (${TARGET_IDS.join(',')})`);
+    } else usage(`unknown argument ${arg}`);
+  }
+  return options;
+}
+
+function usage(message) {
+  console.error(`bench: ${message}\nusage: npm run bench -- [--smoke] [--only B1,B4] [--skip-build]`);
+  process.exit(2);
+}
+
+function build() {
+  console.log('bench: building (node esbuild.js, tsc -p tsconfig.test.json)');
+  const esb = spawnSync(process.execPath, ['esbuild.js'], { cwd: ROOT, stdio: 'inherit' });
+  if (esb.status !== 0) throw new Error('node esbuild.js failed');
+  // tsc still emits when other files have type errors; only errors in bench/ stop the run.
+  const tsc = spawnSync(process.execPath, [TSC, '-p', 'tsconfig.test.json'], { cwd: ROOT, encoding: 'utf8' });
+  const lines = `${tsc.stdout}${tsc.stderr}`.split('\n').filter((l) => l.trim());
+  const ours = lines.filter((l) => /^bench[\\/]/.test(l));
+  if (lines.length) console.log(`bench: tsc reported ${lines.length} line(s)${ours.length ? '' : ' outside bench/ (ignored)'}`);
+  if (ours.length) throw new Error(`type errors in bench/:\n${ours.join('\n')}`);
+  if (!fs.existsSync(RUNNER)) throw new Error(`${RUNNER} missing after tsc`);
+}
+
+function runGroup(group, options) {
+  const out = path.join(os.tmpdir(), `sidestream-bench-${group.name}-${process.pid}.json`);
+  const args = [...group.nodeArgs, RUNNER, group.name, '--out', out];
+  if (options.smoke) args.push('--smoke');
+  if (options.only) {
+    const ids = options.only.filter((id) => group.ids.includes(id));
+    args.push(`--only=${ids.join(',')}`);
+  }
+  console.log(`\nbench: ── ${group.name} ──`);
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+    const timer = setTimeout(() => child.kill('SIGKILL'), group.timeoutS * 1000);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      let payload = { results: [], errors: [] };
+      try {
+        payload = JSON.parse(fs.readFileSync(out, 'utf8'));
+        fs.rmSync(out, { force: true });
+      } catch {
+        payload.errors.push(`${group.name}: no results (exit ${code}${signal ? `, ${signal}` : ''})`);
+      }
+      if (code !== 0 && !payload.errors.length) payload.errors.push(`${group.name}: exited with ${code}${signal ? ` (${signal})` : ''}`);
+      resolve(payload);
+    });
+  });
+}
+
+function versionOf(pkg) {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version;
+  } catch {
+    return undefined;
+  }
+}
+
+function machine() {
+  const cpus = os.cpus();
+  let chromium;
+  try {
+    chromium = execFileSync('/usr/bin/chromium', ['--version'], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    chromium = 'unavailable';
+  }
+  let commit;
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    commit = undefined;
+  }
+  return {
+    cpuModel: cpus[0] ? cpus[0].model : 'unknown',
+    cores: cpus.length,
+    memoryGB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    chromium,
+    playwrightCore: versionOf('playwright-core'),
+    openai: versionOf('openai'),
+    marked: versionOf('marked'),
+    highlightJs: versionOf('highlight.js'),
+    commit,
+  };
+}
+
+/** One verdict per target; B7 has a host and a webview part and is met only when both are. */
+function verdicts(results, smoke) {
+  const lines = [];
+  for (const id of TARGET_IDS) {
+    const parts = results.filter((r) => r.id === id || r.id.startsWith(`${id}-`));
+    if (!parts.length) continue;
+    const measured = parts.map((r) => (parts.length > 1 ? `${r.id.slice(id.length + 1)}: ${r.measured}` : r.measured)).join('; ');
+    const target = parts.map((r) => (parts.length > 1 ? `${r.id.slice(id.length + 1)}: ${r.target}` : r.target)).join('; ');
+    const word = smoke ? 'ran' : parts.every((r) => r.met === true) ? 'met' : 'missed';
+    lines.push({ id, word, text: `${id} ${word} ${measured} (target ${target})` });
+  }
+  return lines;
+}
+
+function table(rows) {
+  const widths = rows[0].map((_, c) => Math.min(60, Math.max(...rows.map((r) => String(r[c]).length))));
+  const cut = (s, w) => (s.length > w ? s.slice(0, w - 1) + '…' : s.padEnd(w));
+  return rows.map((r, i) => r.map((cell, c) => cut(String(cell), widths[c])).join(' │ ') + (i === 0 ? `\n${widths.map((w) => '─'.repeat(w)).join('─┼─')}` : '')).join('\n');
+}
+
+function markdownCell(s) {
+  return String(s ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+function writeMarkdown(report) {
+  const m = report.machine;
+  const out = [];
+  out.push('# Benchmarks', '');
+  out.push('Generated by `npm run bench` (scripts/bench.js, benches in bench/). Every target is measured against a reference measured side by side in the same run. Re-run to refresh; `npm run bench -- --smoke` is the short CI variant (correctness only, no thresholds).', '');
+  out.push('## Machine', '');
+  out.push(`- CPU: ${m.cpuModel}, ${m.cores} cores; memory ${m.memoryGB} GB; ${m.os}`);
+  out.push(`- Node ${m.node}; ${m.chromium}; playwright-core ${m.playwrightCore}; openai ${m.openai}; marked ${m.marked}; highlight.js ${m.highlightJs}`);
+  out.push(`- Date: ${report.date}; commit ${m.commit ?? 'n/a'} (plus working-tree changes); command: \`${report.command}\`; run time ${report.durationSeconds} s`);
+  out.push(`- Load average (1 min) at start / end: ${report.loadAverage.start} / ${report.loadAverage.end} — other work on the machine shows up in the timing benches (B2 above all).`, '');
+  out.push('## Results', '');
+  out.push('| Target | What | Measured | Reference (same run) | Ratio | Target | Result |');
+  out.push('| --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of report.results) {
+    out.push(`| ${r.id} | ${markdownCell(r.title)} | ${markdownCell(r.measured)} | ${markdownCell(r.reference ?? '—')} | ${markdownCell(r.ratio ?? '—')} | ${markdownCell(r.target)} | ${r.met === undefined ? 'n/a' : r.met ? '**met**' : '**missed**'} |`);
+  }
+  out.push('', '```');
+  for (const v of report.verdicts) out.push(v.text);
+  out.push('```', '');
+  if (report.errors.length) {
+    out.push('## Errors', '');
+    for (const e of report.errors) out.push('```', e, '```');
+    out.push('');
+  }
+  out.push('## How each figure is measured', '');
+  for (const r of report.results) {
+    out.push(`### ${r.id} — ${r.title}`, '');
+    out.push(r.method, '');
+    for (const n of r.notes ?? []) out.push(`- ${n}`);
+    const failed = r.checks.filter((c) => !c.ok);
+    out.push(`- Correctness checks: ${r.checks.length - failed.length}/${r.checks.length} passed${failed.length ? ` (failed: ${failed.map((c) => c.name).join('; ')})` : ''}.`, '');
+  }
+  const analysis = path.join(ROOT, 'bench', 'analysis.md');
+  if (fs.existsSync(analysis)) out.push(fs.readFileSync(analysis, 'utf8').trim(), '');
+  out.push('Raw figures: `bench/results.json`.', '');
+  fs.writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), out.join('\n'));
+}
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  const started = Date.now();
+  const loadStart = os.loadavg()[0];
+  if (!options.skipBuild) build();
+  const results = [];
+  const errors = [];
+  for (const group of GROUPS) {
+    if (options.only && !group.ids.some((id) => options.only.includes(id))) continue;
+    const payload = await runGroup(group, options);
+    results.push(...payload.results);
+    errors.push(...payload.errors);
+  }
+  const order = (id) => TARGET_IDS.indexOf(id.split('-')[0]) * 10 + (id.endsWith('-webview') ? 1 : 0);
+  results.sort((a, b) => order(a.id) - order(b.id));
+  const checks = results.flatMap((r) => r.checks);
+  const failedChecks = checks.filter((c) => !c.ok);
+  const report = {
+    date: new Date().toISOString(),
+    command: `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,
+    smoke: options.smoke,
+    durationSeconds: Math.round((Date.now() - started) / 1000),
+    loadAverage: { start: loadStart.toFixed(2), end: os.loadavg()[0].toFixed(2) },
+    machine: machine(),
+    results,
+    errors,
+    verdicts: verdicts(results, options.smoke),
+  };
+
+  console.log('\n' + table([['Target', 'Measured', 'Reference', 'Ratio', 'Target', 'Result'], ...results.map((r) => [r.id, r.measured, r.reference ?? '—', r.ratio ?? '—', r.target, r.met === undefined ? 'n/a' : r.met ? 'met' : 'MISSED'])]));
+  console.log(`\nCorrectness: ${checks.length - failedChecks.length}/${checks.length} checks passed`);
+  for (const c of failedChecks) console.log(`  FAILED: ${c.name}${c.detail ? ` (${c.detail})` : ''}`);
+  for (const e of errors) console.log(`  ERROR: ${e.split('\n')[0]}`);
+
+  if (options.smoke) {
+    fs.mkdirSync(path.join(ROOT, 'out', 'bench'), { recursive: true });
+    fs.writeFileSync(path.join(ROOT, 'out', 'bench', 'results-smoke.json'), JSON.stringify(report, null, 2) + '\n');
+  } else if (!options.only) {
+    fs.writeFileSync(path.join(ROOT, 'bench', 'results.json'), JSON.stringify(report, null, 2) + '\n');
+    writeMarkdown(report);
+    console.log('\nbench: wrote bench/results.json and BENCHMARKS.md');
+  } else {
+    console.log('\nbench: partial run (--only): bench/results.json and BENCHMARKS.md left as they were');
+  }
+  console.log(`bench: ${report.durationSeconds} s\n`);
+  for (const v of report.verdicts) console.log(v.text);
+  process.exitCode = failedChecks.length || errors.length ? 1 : 0;
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exitCode = 1;
+});
