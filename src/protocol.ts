@@ -67,6 +67,8 @@ export type HostToWebview =
   /** The message is being continued: back to streaming, new text is appended to the same message. */
   | { type: 'messageResumed'; id: string }
   | { type: 'stats'; id: string; stats: MessageStats }
+  /** Where the next question goes, e.g. "Simulator · sim-model"; shown in the panel's header. */
+  | { type: 'provider'; label: string | undefined }
   | { type: 'cleared' }
   | { type: 'focusInput' };
 

@@ -21,3 +21,15 @@ export { StreamMetrics, countTokens, encodingForModel } from './metrics';
 export { CONTINUE_PROMPT } from './continuation';
 export { CLOUD_DEFAULTS, LOCAL_SERVER_DEFAULTS } from './request';
 export type { ChatMessage, ChatRequest } from './request';
+
+import type { WireApi } from './events';
+import { loadAnthropic, loadOpenAI } from './lazy';
+
+/**
+ * Loads the SDK a wire format needs ahead of the first request (the panel calls it once it is open
+ * and idle), so the first answer's TTFT is not spent parsing SDK modules.
+ */
+export function warmUp(api: WireApi): void {
+  if (api === 'anthropic') loadAnthropic();
+  else loadOpenAI();
+}

@@ -74,19 +74,32 @@ export class ChatController implements vscode.Disposable {
 
   /** What the panel shows after its `ready`. */
   initMessage(): HostToWebview {
-    return { type: 'init', messages: this.messages, streaming: this.streaming, modelLabel: this.lastProvider ? `${this.lastProvider.label} · ${this.lastProvider.model}` : undefined };
+    return { type: 'init', messages: this.messages, streaming: this.streaming, modelLabel: this.providerLabel() };
   }
 
-  /** Shows the setup card when no provider works and the conversation is empty. */
+  private providerLabel(): string | undefined {
+    return this.lastProvider ? `${this.lastProvider.label} · ${this.lastProvider.model}` : undefined;
+  }
+
+  private setProvider(provider: ResolvedProvider): void {
+    this.lastProvider = provider;
+    this.panel.post({ type: 'provider', label: this.providerLabel() });
+  }
+
+  /**
+   * Finds where the next question goes: shows the setup card when nothing works and the
+   * conversation is empty; otherwise names the model and loads its SDK ahead of the first question.
+   */
   async checkSetup(): Promise<void> {
-    if (this.messages.length) return;
     const resolution = await this.resolver.resolve(readSettings());
     if (!resolution.ok) {
-      this.panel.post({ type: 'setup', options: SETUP_OPTIONS, reason: resolution.reason });
+      if (!this.messages.length) this.panel.post({ type: 'setup', options: SETUP_OPTIONS, reason: resolution.reason });
     } else {
-      this.lastProvider = resolution.provider;
-      this.statusBar.setModel(resolution.provider.model, resolution.provider.label);
+      const provider = resolution.provider;
+      this.setProvider(provider);
+      this.statusBar.setModel(provider.model, provider.label);
       this.changed.fire();
+      if (provider.kind === 'core') setTimeout(() => loadCore().warmUp(provider.api), 50);
     }
   }
 
@@ -173,7 +186,7 @@ export class ChatController implements vscode.Disposable {
       return this.finish(assistant, 'error', undefined, { kind: 'connection', message: resolution.reason });
     }
     const provider = resolution.provider;
-    this.lastProvider = provider;
+    this.setProvider(provider);
     this.statusBar.started(provider.model, provider.label);
     const stats: MessageStats = { model: provider.model, providerLabel: provider.label, ttftMs: undefined, tokensPerSecond: undefined, outputTokens: undefined, estimated: false, finishReason: undefined };
     const coalescer = new DeltaCoalescer((delta) => {

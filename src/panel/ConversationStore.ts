@@ -17,7 +17,7 @@ interface Stored {
  */
 export class ConversationStore {
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private pending: MessageView[] | undefined;
+  private pending: readonly MessageView[] | undefined;
 
   constructor(private readonly memento: vscode.Memento, private readonly debounceMs = 750) {}
 
@@ -33,7 +33,8 @@ export class ConversationStore {
 
   /** Schedules a save; `now` saves at once (on finish, New Chat, deactivate). */
   save(messages: readonly MessageView[], now = false): Thenable<void> | undefined {
-    this.pending = messages.slice(-MAX_MESSAGES).map((m) => ({ ...m }));
+    // Keep the reference: the copy is made when the save happens, so it has the latest text.
+    this.pending = messages;
     if (now) return this.flush();
     this.timer ??= setTimeout(() => void this.flush(), this.debounceMs);
     return undefined;
@@ -42,9 +43,10 @@ export class ConversationStore {
   flush(): Thenable<void> | undefined {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    const messages = this.pending;
+    const pending = this.pending;
     this.pending = undefined;
-    if (!messages) return undefined;
+    if (!pending) return undefined;
+    const messages = pending.slice(-MAX_MESSAGES).map((m) => ({ ...m }));
     return this.memento.update(KEY, { version: 1, messages } satisfies Stored);
   }
 }

@@ -49,7 +49,7 @@ export class MetricsStatusBar implements vscode.Disposable {
   live(metrics: StreamMetricsSnapshot): void {
     this.last = metrics;
     const figures = formatFigures(metrics, true);
-    this.set(`$(loading~spin) ${figures || 'waiting for first token…'}`, formatTooltip(this.model, this.providerLabel, metrics, undefined));
+    this.set(`$(loading~spin) ${this.simulatorPrefix()}${figures || 'waiting for first token…'}`, formatTooltip(this.model, this.providerLabel, metrics, undefined));
   }
 
   finished(metrics: StreamMetricsSnapshot | undefined, finish: string): void {
@@ -57,7 +57,7 @@ export class MetricsStatusBar implements vscode.Disposable {
     this.lastFinish = finish;
     const figures = metrics ? formatFigures(metrics, false) : '';
     const icon = finish === 'error' ? '$(warning)' : finish === 'cancelled' ? '$(debug-stop)' : '$(pulse)';
-    this.set(`${icon} ${figures || this.label()}`, formatTooltip(this.model, this.providerLabel, metrics, this.lastFinish));
+    this.set(`${icon} ${figures ? this.simulatorPrefix() + figures : this.label()}`, formatTooltip(this.model, this.providerLabel, metrics, this.lastFinish));
   }
 
   showIdle(): void {
@@ -66,6 +66,11 @@ export class MetricsStatusBar implements vscode.Disposable {
     } else {
       this.set(`$(comment-discussion) ${this.label()}`, formatTooltip(this.model, this.providerLabel, this.last, this.lastFinish));
     }
+  }
+
+  /** The simulator is never mistaken for a real model: its figures say so. */
+  private simulatorPrefix(): string {
+    return this.providerLabel === 'Simulator' ? 'Simulator · ' : '';
   }
 
   private label(): string {

@@ -117,6 +117,9 @@ export class ChatView {
       case 'stats':
         this.assistants.get(msg.id)?.setStats(msg.stats);
         break;
+      case 'provider':
+        this.modelLabel.textContent = msg.label ?? '';
+        break;
       case 'cleared':
         this.reset();
         break;
