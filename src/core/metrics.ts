@@ -20,7 +20,35 @@ export function countTokens(text: string, encoding: TokenizerEncoding): number {
   return loadTokenizer(encoding).countTokens(text, { disallowedSpecial: new Set() });
 }
 
-/** Accumulates the figures of one streamed answer. All times are `performance.now()` values. */
+/** Deltas closer together than this share one live-window bucket. */
+const BUCKET_MS = 50;
+
+/**
+ * A live snapshot counts at most this many characters of new text exactly and scales the rest
+ * by that sample's tokens per character, so a snapshot's cost is bounded however fast the model
+ * streams. The final figure always counts the whole text (when the provider reports no usage).
+ */
+export const LIVE_SAMPLE_CHARS = 2048;
+
+/** Deltas that arrived within {@link BUCKET_MS} of each other, for the live rate. */
+interface Bucket {
+  firstAt: number;
+  lastAt: number;
+  chars: number;
+  /** Length of the bucket's first delta: the live rate counts tokens after the window's first delta. */
+  firstChars: number;
+  /** Characters not yet converted to tokens. */
+  pendingChars: number;
+  tokens: number;
+}
+
+/**
+ * Accumulates the figures of one streamed answer. All times are `performance.now()` values.
+ *
+ * A delta is only timed and appended as it arrives: the tokenizer runs when a figure is asked for
+ * (the adapter snapshots at most every 100 ms), on all text since the previous snapshot at once,
+ * instead of once per delta. When the provider reports usage, the final figure counts nothing.
+ */
 export class StreamMetrics {
   private readonly startedAt: number;
   private headersAt: number | undefined;
@@ -29,10 +57,13 @@ export class StreamMetrics {
   private lastTokenAt: number | undefined;
   private bytes = 0;
   private outputText = '';
+  /** How much of {@link outputText} {@link estimatedTokens} covers. */
+  private countedChars = 0;
   private estimatedTokens = 0;
   private reportedOutputTokens: number | undefined;
-  /** (time, tokens) of recent deltas, for the live rate. */
-  private readonly window: Array<{ at: number; tokens: number }> = [];
+  /** Recent deltas in time buckets, for the live rate; buckets before `head` have left the window. */
+  private buckets: Bucket[] = [];
+  private head = 0;
   private readonly encoding: TokenizerEncoding;
 
   constructor(
@@ -52,8 +83,7 @@ export class StreamMetrics {
 
   /** A body chunk arrived (keep-alives count: they prove the connection is alive). */
   markBytes(byteCount: number): void {
-    const at = this.now();
-    this.firstByteAt ??= at;
+    if (this.firstByteAt === undefined) this.firstByteAt = this.now();
     this.bytes += byteCount;
   }
 
@@ -64,10 +94,17 @@ export class StreamMetrics {
     this.firstTokenAt ??= at;
     this.lastTokenAt = at;
     this.outputText += text;
-    const tokens = countTokens(text, this.encoding);
-    this.estimatedTokens += tokens;
-    this.window.push({ at, tokens });
-    while (this.window.length > 0 && this.window[0]!.at < at - LIVE_WINDOW_MS) this.window.shift();
+    const chars = text.length;
+    const bucket = this.buckets.length > this.head ? this.buckets[this.buckets.length - 1]! : undefined;
+    if (bucket && at - bucket.firstAt < BUCKET_MS) {
+      bucket.lastAt = at;
+      bucket.chars += chars;
+      bucket.pendingChars += chars;
+      return;
+    }
+    this.buckets.push({ firstAt: at, lastAt: at, chars, firstChars: chars, pendingChars: chars, tokens: 0 });
+    // Without snapshots nothing would trim the window; keep it bounded anyway.
+    if (this.buckets.length - this.head > 64) this.prune(at - LIVE_WINDOW_MS);
   }
 
   /** The provider reported usage: its output count replaces the estimate. */
@@ -75,13 +112,17 @@ export class StreamMetrics {
     if (usage.outputTokens !== undefined) this.reportedOutputTokens = usage.outputTokens;
   }
 
-  /** The figures so far; `final` counts the whole text once (more exact than summing per-delta counts). */
+  /** The figures so far; `final` counts the whole text once (more exact than summing per-batch counts). */
   snapshot(final = false): StreamMetricsSnapshot {
     const estimated = this.reportedOutputTokens === undefined;
     let outputTokens: number | undefined = this.reportedOutputTokens;
+    if (!final) this.countPending();
     if (estimated) {
-      if (final) this.estimatedTokens = countTokens(this.outputText, this.encoding);
-      outputTokens = this.firstTokenAt === undefined ? undefined : this.estimatedTokens;
+      if (final) {
+        this.estimatedTokens = countTokens(this.outputText, this.encoding);
+        this.countedChars = this.outputText.length;
+      }
+      outputTokens = this.firstTokenAt === undefined ? undefined : Math.round(this.estimatedTokens);
     }
     const since = (at: number | undefined) => (at === undefined ? undefined : at - this.startedAt);
     const span = this.firstTokenAt !== undefined && this.lastTokenAt !== undefined ? this.lastTokenAt - this.firstTokenAt : 0;
@@ -98,16 +139,45 @@ export class StreamMetrics {
     };
   }
 
+  /**
+   * Counts the text since the last count in one tokenizer call (a bounded sample of it when it is
+   * long) and spreads the tokens over the buckets it came in, by length.
+   */
+  private countPending(): void {
+    const pendingChars = this.outputText.length - this.countedChars;
+    if (pendingChars <= 0) return;
+    const sample = this.outputText.slice(Math.max(this.countedChars, this.outputText.length - LIVE_SAMPLE_CHARS));
+    const perChar = countTokens(sample, this.encoding) / sample.length;
+    this.estimatedTokens += pendingChars * perChar;
+    this.countedChars = this.outputText.length;
+    for (let i = this.buckets.length - 1; i >= this.head; i--) {
+      const bucket = this.buckets[i]!;
+      if (bucket.pendingChars === 0) break;
+      bucket.tokens += bucket.pendingChars * perChar;
+      bucket.pendingChars = 0;
+    }
+  }
+
   /** Tokens after the window's first delta, over the time they took; a stall lets the window empty. */
   private liveRate(now: number): number | undefined {
-    while (this.window.length > 0 && this.window[0]!.at < now - LIVE_WINDOW_MS) this.window.shift();
-    if (this.window.length < 2) return undefined;
-    const first = this.window[0]!;
-    const last = this.window[this.window.length - 1]!;
-    const span = last.at - first.at;
+    this.prune(now - LIVE_WINDOW_MS);
+    const buckets = this.buckets;
+    if (buckets.length === this.head) return undefined;
+    const first = buckets[this.head]!;
+    const span = buckets[buckets.length - 1]!.lastAt - first.firstAt;
     if (span <= 0) return undefined;
-    let tokens = 0;
-    for (let i = 1; i < this.window.length; i++) tokens += this.window[i]!.tokens;
+    let tokens = -first.tokens * (first.firstChars / first.chars);
+    for (let i = this.head; i < buckets.length; i++) tokens += buckets[i]!.tokens;
     return (tokens / span) * 1000;
+  }
+
+  /** Drops buckets whose last delta is older than `oldest`; compacts the array once most of it is dead. */
+  private prune(oldest: number): void {
+    const buckets = this.buckets;
+    while (this.head < buckets.length && buckets[this.head]!.lastAt < oldest) this.head++;
+    if (this.head > 64 && this.head * 2 > buckets.length) {
+      this.buckets = buckets.slice(this.head);
+      this.head = 0;
+    }
   }
 }

@@ -141,50 +141,63 @@ interface BodyOptions {
 
 /**
  * Re-streams `source`, timing each chunk. The idle timer runs only while a read is pending, so a
- * slow consumer is never mistaken for a silent server.
+ * slow consumer is never mistaken for a silent server. One timer serves the whole body: each read
+ * re-arms it with `refresh()` (no timer object per chunk), and a firing while no read is pending
+ * is ignored — the next read re-arms it.
  */
 function observeBody(source: ReadableStream<Uint8Array>, options: BodyOptions): ReadableStream<Uint8Array> {
   const reader = source.getReader();
-  const sniffer = options.sniffSse ? new SseErrorFieldSniffer((value) => options.observer.onSseErrorField?.(value)) : undefined;
+  const observer = options.observer;
+  const sniffer = options.sniffSse && observer.onSseErrorField ? new SseErrorFieldSniffer((value) => observer.onSseErrorField?.(value)) : undefined;
+  const idleTimeoutMs = options.idleTimeoutMs;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let reading = false;
   let settled = false;
+  let controllerRef: ReadableStreamDefaultController<Uint8Array> | undefined;
   const settle = () => {
-    clearTimeout(timer);
+    if (timer !== undefined) clearTimeout(timer);
     if (settled) return false;
     settled = true;
     options.onEnd();
     return true;
   };
+  const onIdle = () => {
+    if (!reading || !settle()) return;
+    const error = new IdleTimeoutError(idleTimeoutMs);
+    controllerRef?.error(error);
+    // Cancelling the undici body destroys the socket.
+    reader.cancel(error).catch(() => undefined);
+  };
   return new ReadableStream<Uint8Array>(
     {
+      start(controller) {
+        controllerRef = controller;
+      },
       async pull(controller) {
-        if (options.idleTimeoutMs > 0) {
-          clearTimeout(timer);
-          timer = setTimeout(() => {
-            if (!settle()) return;
-            const error = new IdleTimeoutError(options.idleTimeoutMs);
-            controller.error(error);
-            // Cancelling the undici body destroys the socket.
-            reader.cancel(error).catch(() => undefined);
-          }, options.idleTimeoutMs);
+        if (idleTimeoutMs > 0) {
+          if (timer === undefined) timer = setTimeout(onIdle, idleTimeoutMs);
+          else timer.refresh();
         }
+        reading = true;
         let result: ReadableStreamReadResult<Uint8Array>;
         try {
           result = await reader.read();
         } catch (error) {
+          reading = false;
           if (settle()) controller.error(error);
           return;
         }
-        clearTimeout(timer);
+        reading = false;
         if (settled) return;
         if (result.done) {
           settle();
           controller.close();
           return;
         }
-        options.observer.onBytes?.(result.value.byteLength);
-        sniffer?.push(result.value);
-        controller.enqueue(result.value);
+        const chunk = result.value;
+        observer.onBytes?.(chunk.byteLength);
+        sniffer?.push(chunk);
+        controller.enqueue(chunk);
       },
       cancel(reason) {
         settle();
@@ -195,21 +208,115 @@ function observeBody(source: ReadableStream<Uint8Array>, options: BodyOptions): 
   );
 }
 
-/** Finds lines starting with `error:` in an SSE byte stream (chunk boundaries may split lines). */
+const FIELD = 'error:';
+const FIELD_BYTES = new TextEncoder().encode(FIELD);
+const LF = 0x0a;
+const CR = 0x0d;
+const SPACE = 0x20;
+/** A value longer than this without a line end is not an error field worth keeping. */
+const MAX_FIELD_BYTES = 1 << 20;
+
+/**
+ * Finds lines starting with `error:` in an SSE byte stream (chunk boundaries may split lines).
+ * Works on the raw bytes: a native `indexOf` per chunk finds candidates, and only a real field is
+ * ever decoded, so the stream the SDK already decodes is not decoded a second time.
+ */
 export class SseErrorFieldSniffer {
-  private readonly decoder = new TextDecoder();
-  private pending = '';
+  /** The last `tailLength` bytes seen (at most the field name's length); the stream starts at a line start. */
+  private readonly tail = Uint8Array.of(LF, 0, 0, 0, 0, 0);
+  private tailLength = 1;
+  /** Bytes of a field value whose line has not ended yet. */
+  private capture: Uint8Array[] | undefined;
+  private captureBytes = 0;
 
   constructor(private readonly onErrorField: (value: string) => void) {}
 
   push(chunk: Uint8Array): void {
-    const text = this.pending + this.decoder.decode(chunk, { stream: true });
-    const lines = text.split(/\r\n|\r|\n/);
-    this.pending = lines.pop() ?? '';
-    // Bound the carry-over: a line without a newline for 64 KB is not an `error:` field we care about.
-    if (this.pending.length > 65_536) this.pending = this.pending.startsWith('error:') ? this.pending : '';
-    for (const line of lines) {
-      if (line.startsWith('error:')) this.onErrorField(line.slice(line.startsWith('error: ') ? 7 : 6));
+    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let from = 0;
+    if (this.capture) {
+      from = this.continueCapture(bytes, 0);
+      if (from < 0) return this.remember(bytes);
+    } else {
+      const split = this.splitFieldLength(bytes);
+      if (split > 0) {
+        from = this.startCapture(bytes, split);
+        if (from < 0) return this.remember(bytes);
+      }
     }
+    for (let at = bytes.indexOf(FIELD_BYTES, from); at >= 0; at = bytes.indexOf(FIELD_BYTES, from)) {
+      const before = at === 0 ? this.tail[this.tailLength - 1] : bytes[at - 1];
+      if (before !== LF && before !== CR) {
+        from = at + 1;
+        continue;
+      }
+      from = this.startCapture(bytes, at + FIELD_BYTES.length);
+      if (from < 0) break;
+    }
+    this.remember(bytes);
+  }
+
+  /**
+   * When the previous chunk ended inside `error:` at a line start, how many bytes of the name are
+   * in this chunk (so the value starts there); 0 otherwise.
+   */
+  private splitFieldLength(bytes: Uint8Array): number {
+    const tail = this.tail;
+    for (let inTail = Math.min(FIELD_BYTES.length - 1, this.tailLength - 1); inTail >= 1; inTail--) {
+      const rest = FIELD_BYTES.length - inTail;
+      if (bytes.length < rest) continue;
+      const start = this.tailLength - inTail;
+      const before = tail[start - 1];
+      if (before !== LF && before !== CR) continue;
+      let match = true;
+      for (let i = 0; i < FIELD_BYTES.length && match; i++) {
+        const byte = i < inTail ? tail[start + i] : bytes[i - inTail];
+        match = byte === FIELD_BYTES[i];
+      }
+      if (match) return rest;
+    }
+    return 0;
+  }
+
+  /** Starts a value at `valueStart`; returns where scanning resumes, or -1 if the line goes on. */
+  private startCapture(bytes: Uint8Array, valueStart: number): number {
+    this.capture = [];
+    this.captureBytes = 0;
+    return this.continueCapture(bytes, valueStart);
+  }
+
+  /** Adds bytes up to the line end; reports the field when the line ends. */
+  private continueCapture(bytes: Uint8Array, start: number): number {
+    let end = start;
+    while (end < bytes.length && bytes[end] !== LF && bytes[end] !== CR) end++;
+    if (this.captureBytes < MAX_FIELD_BYTES) {
+      this.capture!.push(bytes.subarray(start, end));
+      this.captureBytes += end - start;
+    }
+    if (end === bytes.length) {
+      // Keep a copy: the SDK may reuse or transfer the chunk's buffer.
+      const last = this.capture!.pop()!;
+      this.capture!.push(last.slice());
+      return -1;
+    }
+    const value = Buffer.concat(this.capture!);
+    this.capture = undefined;
+    this.captureBytes = 0;
+    const text = new TextDecoder().decode(value[0] === SPACE ? value.subarray(1) : value);
+    this.onErrorField(text);
+    return end;
+  }
+
+  private remember(bytes: Uint8Array): void {
+    const keep = this.tail.length;
+    if (bytes.length >= keep) {
+      this.tail.set(bytes.subarray(bytes.length - keep));
+      this.tailLength = keep;
+      return;
+    }
+    const fromTail = Math.min(this.tailLength, keep - bytes.length);
+    this.tail.copyWithin(0, this.tailLength - fromTail, this.tailLength);
+    this.tail.set(bytes, fromTail);
+    this.tailLength = fromTail + bytes.length;
   }
 }

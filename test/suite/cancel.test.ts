@@ -11,6 +11,7 @@ import type { AssistantMessageView } from '../../src/protocol';
 import { Simulator } from '../../src/simulator/Simulator';
 import {
   RejectionCounter,
+  simLog,
   WIRES,
   asAssistant,
   baseUrlFor,
@@ -36,7 +37,7 @@ const CANCEL_BUDGET_MS = 2_000;
 
 describe('Cancel in every phase', function () {
   this.timeout(60_000);
-  const sim = new Simulator();
+  const sim = new Simulator({ log: simLog });
   const rejections = new RejectionCounter();
   let api: SidestreamApi;
   const savedEnv = { openai: process.env.OPENAI_API_KEY, anthropic: process.env.ANTHROPIC_API_KEY };
@@ -177,7 +178,8 @@ describe('Cancel in every phase', function () {
         const after = asAssistant(await withTimeout(api.ask('And now with the panel open again?'), 15_000, 'the ask after reopening'));
         assert.equal(after.state, 'done');
         assert.equal(after.text, SHORT);
-        assert.ok(api.snapshot().postCount > postsBefore, 'nothing was posted to the reopened panel');
+        // The reopened webview says `ready` and gets the whole conversation (or the appends) posted to it.
+        await waitFor('a post to the reopened panel', 15_000, () => (api.snapshot().postCount > postsBefore ? true : undefined));
       });
     });
   }

@@ -14,6 +14,7 @@ import type { SimScript } from '../../src/simulator/script';
 import { Simulator } from '../../src/simulator/Simulator';
 import {
   RejectionCounter,
+  simLog,
   WIRES,
   asAssistant,
   baseUrlFor,
@@ -77,7 +78,7 @@ const CUTS: Cut[] = [
 
 describe('Continue a cut answer', function () {
   this.timeout(60_000);
-  const sim = new Simulator();
+  const sim = new Simulator({ log: simLog });
   const rejections = new RejectionCounter();
   let api: SidestreamApi;
   const savedEnv = { openai: process.env.OPENAI_API_KEY, anthropic: process.env.ANTHROPIC_API_KEY };

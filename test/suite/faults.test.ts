@@ -15,6 +15,7 @@ import type { SimScript } from '../../src/simulator/script';
 import { Simulator } from '../../src/simulator/Simulator';
 import {
   RejectionCounter,
+  simLog,
   WIRES,
   allRequestsClosed,
   baseUrlFor,
@@ -236,7 +237,7 @@ async function closedPort(): Promise<number> {
 
 describe('Faults: what the user sees, per wire format', function () {
   this.timeout(60_000);
-  const sim = new Simulator({ models: LISTED, strictModels: true });
+  const sim = new Simulator({ log: simLog, models: LISTED, strictModels: true });
   const rejections = new RejectionCounter();
   let api: SidestreamApi;
   let port = 0;

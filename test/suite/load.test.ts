@@ -15,6 +15,7 @@ import { Simulator } from '../../src/simulator/Simulator';
 import {
   EXTENSION_ID,
   RejectionCounter,
+  simLog,
   askByCommand,
   delay,
   freshChat,
@@ -54,7 +55,7 @@ interface LoadFigures {
 
 describe('Load through the extension host', function () {
   this.timeout(240_000);
-  const sim = new Simulator({ defaultScript: { text: LONG, tokensPerSecond: 400 } });
+  const sim = new Simulator({ log: simLog, defaultScript: { text: LONG, tokensPerSecond: 400 } });
   const rejections = new RejectionCounter();
   let api: SidestreamApi;
   const figures: Partial<LoadFigures> = {};
@@ -87,6 +88,7 @@ describe('Load through the extension host', function () {
     let baseline = 0;
     const started = Date.now();
     let done = 0;
+    let cancelled = 0;
     for (let i = 0; i < CYCLES; i++) {
       if (Date.now() - started > LOOP_BUDGET_MS) break;
       if (i === WARM_UP) baseline = await settledHeap(gc);
@@ -106,6 +108,7 @@ describe('Load through the extension host', function () {
       await asked;
       const last = lastAssistant(api);
       assert.ok(last.state === 'cancelled' || last.state === 'done', `cycle ${i}: ${JSON.stringify({ state: last.state, error: last.error })}`);
+      if (last.state === 'cancelled') cancelled++;
       durations.push(performance.now() - t0);
       done++;
     }
@@ -116,6 +119,10 @@ describe('Load through the extension host', function () {
     assert.equal(sim.stats().openSockets, 0);
     const log = sim.stats().requestsLog;
     assert.ok(log.every((r) => r.closedAt !== undefined), 'a request was left open');
+    // The answer takes ~1.5 s: every cycle must really have been cancelled, its socket closed by the client.
+    assert.ok(cancelled >= done * 0.99, `only ${cancelled} of ${done} cycles ended cancelled`);
+    const chats = log.filter((r) => r.api === 'openai-chat');
+    assert.ok(chats.length > 0 && chats.every((r) => r.closedBy === 'client' && !r.completed), 'a cancelled request was not closed by the client');
 
     await vscode.commands.executeCommand('sidestream.newChat');
     await delay(500);

@@ -175,7 +175,8 @@ function classifyChunk(chunk: ChatCompletionChunk): ChunkKind {
     const usage = convertOpenAIChatUsage(chunk.usage);
     if (usage) return { kind: 'usage-only', usage };
   }
-  return { kind: 'choices', chunk: { ...chunk, choices: Array.isArray(loose.choices) ? chunk.choices : [] } };
+  // Copy only the rare chunk whose `choices` is missing or malformed (the hot path allocates nothing).
+  return { kind: 'choices', chunk: Array.isArray(loose.choices) ? chunk : { ...chunk, choices: [] } };
 }
 
 /** Parses a legacy `error:` field value: JSON `{message, type}` or plain text. */

@@ -157,3 +157,14 @@ export class RejectionCounter {
     assert.deepEqual(this.reasons, [], `unhandled rejections in the extension host:\n${this.reasons.join('\n')}`);
   }
 }
+
+/** Simulator log sink: handler errors are written to SIDESTREAM_SIM_LOG (when set) to explain failures. */
+export function simLog(line: string): void {
+  const file = process.env.SIDESTREAM_SIM_LOG;
+  if (!file) return;
+  try {
+    require('node:fs').appendFileSync(file, `${new Date().toISOString()} ${line}\n`);
+  } catch {
+    // Diagnostics only.
+  }
+}

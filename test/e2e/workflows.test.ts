@@ -1,0 +1,470 @@
+/**
+ * UI end to end on a real VS Code (code-server 4.139 / VS Code 1.139) in Debian's Chromium: the
+ * workflows around the core ask-and-stream loop. A conversation survives a window reload (the
+ * answer cut by the reload comes back cancelled and Continue finishes it in place); "Ask About
+ * Selection" sends the selected code along; an answer's code block is inserted into the editor
+ * and copied; with nothing to talk to, the panel shows the setup card and its buttons work. One
+ * test also takes the README screenshot (test-artifacts/readme-panel.png) mid-stream.
+ *
+ * The model is the wire simulator in its own process, reached over loopback HTTP.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+import { CodeServer, REPO_ROOT, delay } from '../harness/codeServer';
+import { SimulatorProcess } from '../harness/simulatorControl';
+import {
+  answerInputBox,
+  closeQuickInput,
+  findWebviewFrame,
+  openWorkbench,
+  pollFor,
+  runCommandByTitle,
+  statusBarTexts,
+  waitForWorkbenchReady,
+  type Workbench,
+} from '../harness/workbench';
+import { CANNED_ANSWERS, demoScript } from '../../src/simulator/answers';
+import type { SimStats } from '../../src/simulator/SimStats';
+
+const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
+const WEBVIEW = '[data-sidestream-webview]';
+const ASSISTANT = '[data-role="assistant"]';
+const USER = '[data-role="user"]';
+/** The rendered answer inside an assistant message (without its author line and stats footer). */
+const BODY = '.markdown';
+
+/** The file the selection test selects: small, with a marker we look for in the request. */
+const SAMPLE_TS = [
+  'export function clamp(value: number, min: number, max: number): number {',
+  '  // sidestream-e2e-marker',
+  '  return Math.min(max, Math.max(min, value));',
+  '}',
+  '',
+].join('\n');
+
+/** The code block the insert/copy test gets in its answer. */
+const INSERTED_CODE = ['export const greet = (name: string): string => `Hello, ${name}!`;', 'console.log(greet("Sidestream"));'].join('\n');
+const CODE_ANSWER = ['Here is a small helper:', '', '```ts', INSERTED_CODE, '```', '', 'Call it with any name.'].join('\n');
+
+const FIRST_ANSWER = 'Short answer: a debounce waits until the calls stop, then runs once.';
+/** About 40 s at 20 tok/s: long enough that the reload always lands mid-stream. */
+const LONG_ANSWER = Array.from({ length: 120 }, (_, i) => `Part ${i + 1} of a long answer.`).join(' ');
+const CONTINUATION = ' And that is how the long answer ends.';
+
+describe('Sidestream workflows in VS Code (code-server), development extension', function () {
+  this.timeout(240_000);
+  let sim: SimulatorProcess;
+  let server: CodeServer;
+  let workbench: Workbench | undefined;
+  let page: Page;
+  let workspace: string;
+  const serverLog: string[] = [];
+
+  before(async function () {
+    this.timeout(300_000);
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'sidestream-e2e-ws-'));
+    fs.writeFileSync(path.join(workspace, 'clamp.ts'), SAMPLE_TS);
+    fs.writeFileSync(path.join(workspace, 'scratch.ts'), '');
+    sim = await SimulatorProcess.start();
+    server = await CodeServer.start({
+      smokeTestDriver: true,
+      folder: workspace,
+      settings: {
+        'sidestream.provider': 'openai-compatible',
+        'sidestream.baseUrl': `${sim.origin}/v1`,
+        'sidestream.model': 'sim-model',
+      },
+      onOutput: (line) => serverLog.push(line),
+    });
+    workbench = await openWorkbench(server, { extensionDevelopmentPath: REPO_ROOT });
+    page = workbench.page;
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.origin });
+    await waitForWorkbenchReady(page, { statusItemOf: 'sidestream.sidestream' });
+    await openSidestreamView(page);
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    fs.writeFileSync(path.join(ARTIFACTS, 'e2e-workflows-server.log'), serverLog.join('\n'));
+    await workbench?.close();
+    await server?.stop();
+    await sim?.stop();
+    if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && page) {
+      await page.screenshot({ path: path.join(ARTIFACTS, `e2e-workflows-failure-${slug(this.currentTest.title)}.png`) }).catch(() => undefined);
+    }
+  });
+
+  it('Ask About Selection sends the selected code and shows it with the question', async () => {
+    await sim.reset();
+    await sim.enqueue([{ text: 'It clamps a value into a range.', ttftMs: 100, tokensPerSecond: 60 }]);
+    await openFile(page, 'clamp.ts');
+    const frame = await findWebviewFrame(page, WEBVIEW, 30_000);
+    const usersBefore = await frame.locator(USER).count();
+    const assistantsBefore = await frame.locator(ASSISTANT).count();
+
+    await askAboutSelectionFromPalette(page, 'What does this function do?');
+
+    const stats = await sim.waitForStats('the chat request', (s) => lastChat(s) !== undefined, 30_000);
+    const sent = JSON.stringify(lastChat(stats)!.messages);
+    assert.ok(sent.includes('What does this function do?'), `the question was not sent: ${sent}`);
+    assert.ok(sent.includes('sidestream-e2e-marker') && sent.includes('return Math.min(max, Math.max(min, value));'), `the selected code was not sent: ${sent}`);
+    assert.ok(sent.includes('clamp.ts'), `the file name was not sent: ${sent}`);
+
+    const user = frame.locator(USER).nth(usersBefore);
+    await user.waitFor({ state: 'attached', timeout: 20_000 });
+    assert.equal(normalise(await user.locator('.user-text').innerText()), 'What does this function do?');
+    // The selection is shown collapsed above the question, named after its file and language.
+    const context = user.locator('details.message-context');
+    assert.equal(await context.count(), 1, 'the selection is not shown with the question');
+    assert.equal(await context.getAttribute('open'), null, 'the selection should start collapsed');
+    assert.match(normalise(await context.locator('summary').innerText()), /clamp\.ts \(typescript\)/);
+    assert.ok((await context.locator('pre code').textContent())?.includes('sidestream-e2e-marker'), 'the shown selection lacks the code');
+
+    const answer = frame.locator(ASSISTANT).nth(assistantsBefore);
+    await waitForState(answer, 'done', 30_000);
+    assert.equal(normalise(await answer.locator(BODY).innerText()), 'It clamps a value into a range.');
+  });
+
+  it('inserts an answer\'s code block at the cursor and copies it to the clipboard', async () => {
+    await sim.reset();
+    await sim.enqueue([{ text: CODE_ANSWER, ttftMs: 100, tokensPerSecond: 80 }]);
+    await openFile(page, 'scratch.ts');
+    const frame = await findWebviewFrame(page, WEBVIEW, 30_000);
+    const answer = frame.locator(ASSISTANT).nth(await frame.locator(ASSISTANT).count());
+    await runCommandByTitle(page, 'Sidestream: Ask a Question');
+    await answerInputBox(page, 'Write a greeting helper.');
+    await waitForState(answer, 'done', 30_000);
+
+    const block = answer.locator('.code-block');
+    assert.equal(await block.count(), 1);
+    await block.locator('[data-action="insert"]').click({ timeout: 10_000 });
+    const editorText = await pollFor(
+      'the code in the editor',
+      async () => {
+        const text = await activeEditorText(page);
+        return text.includes('console.log(greet("Sidestream"));') ? text : undefined;
+      },
+      20_000,
+      200,
+    );
+    assert.equal(editorText.trim(), INSERTED_CODE, 'the editor does not hold exactly the inserted code');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-workflows-inserted.png') });
+
+    // Copy goes through VS Code's clipboard service; read it back from the page's clipboard.
+    await page.evaluate(() => navigator.clipboard.writeText('before copy')).catch(() => undefined);
+    await block.locator('[data-action="copy"]').click({ timeout: 10_000 });
+    // The button flashes a check mark, and the host confirms in the status bar.
+    await pollFor('the "Copied" confirmation', async () => ((await statusBarTexts(page)).some((t) => /Copied/.test(t)) ? true : undefined), 10_000, 100);
+    const clipboard = await pollFor(
+      'the code on the clipboard',
+      async () => {
+        const text = await page.evaluate(() => navigator.clipboard.readText());
+        return text === INSERTED_CODE ? text : undefined;
+      },
+      10_000,
+      200,
+    );
+    assert.equal(clipboard, INSERTED_CODE);
+  });
+
+  it('streams a realistic answer in a wide panel (README screenshot)', async () => {
+    await widenSidebar(page, 600);
+    await openFile(page, 'clamp.ts');
+    await runCommandByTitle(page, 'Sidestream: New Chat');
+    const frame = await findWebviewFrame(page, WEBVIEW, 30_000);
+    await pollFor('the cleared panel', async () => ((await frame.locator(ASSISTANT).count()) === 0 ? true : undefined), 20_000, 100);
+
+    const demoAnswer = CANNED_ANSWERS[0]!;
+    let shot = false;
+    // A loaded machine may finish the answer before the screenshot is taken: ask again (bounded).
+    for (let attempt = 1; attempt <= 3 && !shot; attempt++) {
+      await sim.reset();
+      await sim.enqueue([{ ...demoScript(), text: demoAnswer }]);
+      const answer = frame.locator(ASSISTANT).nth(await frame.locator(ASSISTANT).count());
+      const input = frame.locator('textarea.input');
+      await input.fill('How do I debounce a function in TypeScript?');
+      await input.press('Enter');
+      await pollFor(
+        'the code block and the list after it',
+        async () => ((await answer.locator(BODY).innerText().catch(() => '')).includes('The returned function') ? true : undefined),
+        60_000,
+        50,
+      );
+      await page.screenshot({ path: path.join(ARTIFACTS, 'readme-panel.png') });
+      const status = await statusBarTexts(page);
+      shot = (await answer.getAttribute('data-state')) === 'streaming' && status.some((t) => /TTFT \d+ ms/.test(t) && /tok\/s/.test(t));
+      console.log(`      (screenshot attempt ${attempt}: ${shot ? 'mid-stream' : 'too late, asking again'})`);
+      await waitForState(answer, 'done', 60_000);
+    }
+    assert.ok(shot, 'could not take the screenshot while the answer streamed');
+    fs.copyFileSync(path.join(ARTIFACTS, 'readme-panel.png'), path.join(REPO_ROOT, 'media', 'screenshot.png'));
+  });
+
+  it('keeps the conversation across a window reload and continues the interrupted answer', async () => {
+    await sim.reset();
+    await runCommandByTitle(page, 'Sidestream: New Chat');
+    let frame = await findWebviewFrame(page, WEBVIEW, 30_000);
+    await pollFor('the cleared panel', async () => ((await frame.locator(ASSISTANT).count()) === 0 ? true : undefined), 20_000, 100);
+    await sim.enqueue([
+      { text: FIRST_ANSWER, ttftMs: 100, tokensPerSecond: 60 },
+      { text: LONG_ANSWER, ttftMs: 200, tokensPerSecond: 20 },
+      { text: CONTINUATION, ttftMs: 100, tokensPerSecond: 40 },
+    ]);
+
+    await runCommandByTitle(page, 'Sidestream: Ask a Question');
+    await answerInputBox(page, 'What is a debounce?');
+    await waitForState(frame.locator(ASSISTANT).nth(0), 'done', 30_000);
+
+    await runCommandByTitle(page, 'Sidestream: Ask a Question');
+    await answerInputBox(page, 'Explain it at length.');
+    const streaming = frame.locator(ASSISTANT).nth(1);
+    await pollFor('the long answer to be well under way', async () => ((await streaming.locator(BODY).innerText().catch(() => '')).includes('Part 6 ') ? true : undefined), 60_000, 100);
+    // The store saves a streaming answer at most every 750 ms: let a save happen with this text.
+    await delay(2_000);
+    assert.equal(await streaming.getAttribute('data-state'), 'streaming');
+    const shownBeforeReload = normalise(await streaming.locator(BODY).innerText());
+
+    await page.reload({ waitUntil: 'domcontentloaded', timeout: 120_000 });
+    await page.waitForSelector('.monaco-workbench', { timeout: 120_000 });
+    await waitForWorkbenchReady(page, { statusItemOf: 'sidestream.sidestream' });
+    await openSidestreamView(page);
+    frame = await findWebviewFrame(page, WEBVIEW, 60_000);
+    await pollFor('the restored conversation', async () => ((await frame.locator(ASSISTANT).count()) === 2 ? true : undefined), 30_000, 200);
+
+    const users = await frame.locator(`${USER} .user-text`).allInnerTexts();
+    assert.deepEqual(users.map(normalise), ['What is a debounce?', 'Explain it at length.']);
+    const first = frame.locator(ASSISTANT).nth(0);
+    const second = frame.locator(ASSISTANT).nth(1);
+    assert.equal(await first.getAttribute('data-state'), 'done');
+    assert.equal(normalise(await first.locator(BODY).innerText()), FIRST_ANSWER);
+    assert.equal(await second.getAttribute('data-state'), 'cancelled');
+    const partial = normalise(await second.locator(BODY).innerText());
+    assert.ok(partial.startsWith('Part 1 of a long answer.'), `the partial answer was not restored: "${partial.slice(0, 80)}"`);
+    assert.ok(LONG_ANSWER.startsWith(partial) && partial.length < LONG_ANSWER.length, 'the restored text is not a prefix of the answer');
+    // At least what had been saved a debounce interval before the reload came back.
+    assert.ok(partial.length >= 'Part 1 of a long answer. Part 2 of a long answer.'.length, `too little was restored: "${partial}" (shown before: ${shownBeforeReload.length} chars)`);
+    assert.match(normalise(await second.locator('.error-line').innerText()), /window was reloaded/);
+    const continueButton = second.locator('.message-footer [data-action="continue"]');
+    assert.equal(await continueButton.count(), 1, 'the interrupted answer has no Continue button');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-workflows-after-reload.png') });
+
+    await continueButton.click({ timeout: 10_000 });
+    await waitForState(second, 'done', 60_000);
+    const continued = normalise(await second.locator(BODY).innerText());
+    assert.equal(continued, normalise(partial + CONTINUATION), 'Continue did not extend the same message');
+    assert.equal(await frame.locator(ASSISTANT).count(), 2, 'Continue added a message instead of extending one');
+    assert.equal(await second.locator('.error-line').isVisible(), false, 'the interruption notice stayed after Continue');
+
+    // The continuation request carried the partial answer, so the model picks up where it stopped.
+    const stats = await sim.stats();
+    const request = lastChat(stats)!;
+    const turns = request.messages as Array<{ role: string; content: unknown }>;
+    assert.ok(
+      turns.some((t) => t.role === 'assistant' && JSON.stringify(t.content).includes('Part 1 of a long answer.')),
+      `the continuation did not send the partial answer: ${JSON.stringify(turns).slice(0, 400)}`,
+    );
+  });
+});
+
+describe('Sidestream workflows: setup card in VS Code (code-server), nothing to talk to', function () {
+  this.timeout(240_000);
+  let server: CodeServer;
+  let workbench: Workbench | undefined;
+  let page: Page;
+  const serverLog: string[] = [];
+
+  before(async function () {
+    this.timeout(300_000);
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    server = await CodeServer.start({
+      smokeTestDriver: true,
+      // No key in the environment, no base URL: `auto` finds nothing (no Ollama or LM Studio here).
+      env: { OPENAI_API_KEY: undefined, ANTHROPIC_API_KEY: undefined },
+      settings: { 'sidestream.provider': 'auto' },
+      onOutput: (line) => serverLog.push(line),
+    });
+    workbench = await openWorkbench(server, { extensionDevelopmentPath: REPO_ROOT });
+    page = workbench.page;
+    await waitForWorkbenchReady(page, { statusItemOf: 'sidestream.sidestream' });
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    fs.writeFileSync(path.join(ARTIFACTS, 'e2e-setup-server.log'), serverLog.join('\n'));
+    await workbench?.close();
+    await server?.stop();
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && page) {
+      await page.screenshot({ path: path.join(ARTIFACTS, `e2e-setup-failure-${slug(this.currentTest.title)}.png`) }).catch(() => undefined);
+    }
+  });
+
+  it('shows the setup card, and "Use a local server" offers the local servers', async () => {
+    await openSidestreamView(page);
+    const frame = await findWebviewFrame(page, WEBVIEW, 60_000);
+    const card = frame.locator('.setup-card');
+    await card.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.match(normalise(await card.locator('.setup-reason').innerText()), /no model to talk to/i);
+    const labels = (await card.locator('.setup-option-label').allInnerTexts()).map(normalise);
+    assert.deepEqual(labels, ['Use OpenAI', 'Use Anthropic', 'Use a local server', 'Use VS Code language models']);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-setup-card.png') });
+
+    await card.locator('[data-option="local"]').click({ timeout: 10_000 });
+    const quickInput = page.locator('.quick-input-widget');
+    await quickInput.waitFor({ state: 'visible', timeout: 20_000 });
+    const rows = await pollFor(
+      'the local servers in the quick pick',
+      async () => {
+        const names = (await quickInput.locator('.quick-input-list .monaco-list-row .label-name').allInnerTexts()).map(normalise);
+        return names.includes('Ollama') && names.includes('LM Studio') ? names : undefined;
+      },
+      20_000,
+      200,
+    );
+    assert.ok(rows.includes('llama.cpp server') && rows.includes('vLLM'), `unexpected picks: ${rows.join(', ')}`);
+    assert.ok(!rows.includes('OpenAI') && !rows.includes('Anthropic'), `"Use a local server" offered cloud providers: ${rows.join(', ')}`);
+    assert.match(normalise(await quickInput.locator('.quick-input-title').innerText()), /Select Provider/);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-setup-local-pick.png') });
+    await closeQuickInput(page);
+  });
+});
+
+/** Shows the Sidestream view: clicks its activity-bar icon unless it is already the open one. */
+async function openSidestreamView(page: Page): Promise<void> {
+  const icon = page.locator('.activitybar a.action-label[aria-label^="Sidestream"]');
+  await icon.waitFor({ state: 'visible', timeout: 60_000 });
+  const item = page.locator('.activitybar .action-item', { has: icon });
+  const checked = ((await item.getAttribute('class')) ?? '').split(/\s+/).includes('checked');
+  const sidebarVisible = await page.locator('.part.sidebar').isVisible().catch(() => false);
+  // Clicking the icon of the open container would close the side bar.
+  if (!checked || !sidebarVisible) await icon.click({ timeout: 30_000 });
+  await findWebviewFrame(page, WEBVIEW, 60_000);
+}
+
+/** Opens a workspace file through Quick Open (F1, then the file name instead of `>`). */
+async function openFile(page: Page, name: string, attempts = 3): Promise<void> {
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    try {
+      await closeQuickInput(page);
+      await page.keyboard.press('F1');
+      const input = page.locator('.quick-input-widget .quick-input-box input');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill(name);
+      const row = page
+        .locator('.quick-input-widget .quick-input-list .monaco-list-row')
+        .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${name.replace(/\./g, '\\.')}\\s*$`) }) })
+        .first();
+      await row.waitFor({ state: 'visible', timeout: 15_000 });
+      await row.click({ timeout: 5_000 });
+      await page.locator(`.tabs-container .tab.active[data-resource-name="${name}"]`).waitFor({ state: 'visible', timeout: 15_000 });
+      await page.locator('.editor-group-container.active .monaco-editor .view-lines').waitFor({ state: 'visible', timeout: 15_000 });
+      return;
+    } catch (err) {
+      lastError = err;
+      console.log(`      (opening ${name} attempt ${attempt} failed: ${firstLine(err)})`);
+      await delay(1_000 * attempt);
+    }
+  }
+  throw new Error(`could not open ${name}: ${String(lastError)}`);
+}
+
+/**
+ * Selects the whole active editor and runs "Sidestream: Ask About Selection" from F1 while the
+ * editor has focus (the command is offered only when the editor has a selection), then answers
+ * its input box.
+ */
+async function askAboutSelectionFromPalette(page: Page, question: string, attempts = 3): Promise<void> {
+  const title = 'Sidestream: Ask About Selection';
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    try {
+      await closeQuickInput(page);
+      await page.locator('.editor-group-container.active .monaco-editor .view-lines').click({ timeout: 10_000 });
+      await page.keyboard.press('Control+A');
+      await pollFor('the selection in the status bar', async () => ((await statusBarTexts(page)).some((t) => /\(\d+ selected\)/.test(t)) ? true : undefined), 10_000, 100);
+      await page.keyboard.press('F1');
+      const input = page.locator('.quick-input-widget .quick-input-box input');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill(`>${title}`);
+      const row = page
+        .locator('.quick-input-widget .quick-input-list .monaco-list-row')
+        .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${title}\\s*$`) }) })
+        .first();
+      await row.waitFor({ state: 'visible', timeout: 8_000 });
+      await row.click({ timeout: 5_000 });
+      // The palette turns into the command's input box, prefilled with a default question.
+      await pollFor('the question box', async () => (/^>/.test(await input.inputValue()) ? undefined : true), 10_000, 100);
+      break;
+    } catch (err) {
+      lastError = err;
+      console.log(`      ("${title}" attempt ${attempt} failed: ${firstLine(err)})`);
+      if (attempt === attempts) throw new Error(`could not run "${title}": ${String(lastError)}`);
+      await delay(1_000 * attempt);
+    }
+  }
+  await answerInputBox(page, question);
+}
+
+/** The text of the active editor as Monaco renders it (all lines are visible for these small files). */
+async function activeEditorText(page: Page): Promise<string> {
+  return page.locator('.editor-group-container.active .monaco-editor .view-lines').evaluate((el) =>
+    Array.from(el.querySelectorAll('.view-line'))
+      .map((line) => ({ top: parseFloat((line as HTMLElement).style.top || '0'), text: (line.textContent ?? '').replace(/\u00a0/g, ' ') }))
+      .sort((a, b) => a.top - b.top)
+      .map((line) => line.text)
+      .join('\n'),
+  );
+}
+
+/** Drags the sash between the side bar and the editor until the side bar is about `width` px wide. */
+async function widenSidebar(page: Page, width: number): Promise<void> {
+  const sidebar = page.locator('.part.sidebar');
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const box = await sidebar.boundingBox();
+    if (!box) throw new Error('the side bar is not visible');
+    if (Math.abs(box.width - width) <= 8) return;
+    const x = box.x + box.width;
+    const y = box.y + box.height / 2;
+    await page.mouse.move(x - 1, y);
+    await page.mouse.down();
+    await page.mouse.move(x + (width - box.width) / 2, y, { steps: 5 });
+    await page.mouse.move(box.x + width, y, { steps: 5 });
+    await page.mouse.up();
+    await delay(300);
+  }
+  const finalBox = await sidebar.boundingBox();
+  assert.ok(finalBox && finalBox.width >= width - 40, `the side bar did not widen (now ${finalBox?.width} px)`);
+}
+
+async function waitForState(message: Locator, state: string, timeoutMs: number): Promise<void> {
+  await pollFor(`data-state="${state}"`, async () => ((await message.getAttribute('data-state', { timeout: 1_000 })) === state ? true : undefined), timeoutMs, 150);
+}
+
+/** The latest streamed chat request (model-list requests are not part of the story). */
+function lastChat(stats: SimStats): SimStats['requestsLog'][number] | undefined {
+  return stats.requestsLog.filter((r) => r.api === 'openai-chat').at(-1);
+}
+
+function normalise(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+function slug(text: string): string {
+  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 60);
+}
+
+function firstLine(err: unknown): string {
+  return String(err instanceof Error ? err.message : err).split('\n')[0] ?? '';
+}
+
