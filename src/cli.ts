@@ -124,6 +124,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     source.cancel();
   };
   process.on('SIGINT', onSigint);
+  // A closed pipe (`… | head`) is the reader going away: stop the request, exit quietly.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') source.cancel();
+  });
   try {
     const apiKey = apiKeyFor(options.provider);
     if (options.listModels) {
@@ -137,8 +141,14 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 2;
     }
     if (!options.model) {
-      process.stderr.write(`--model is required for --provider ${options.provider}\n`);
-      return 2;
+      // Like the extension: a local server's first listed model; the cloud providers need a name.
+      const ids = await listModels({ provider: options.provider, api: options.api, baseUrl: options.baseUrl, apiKey }, source.token);
+      if (!ids[0]) {
+        process.stderr.write(`--model is required: ${options.provider} lists no models\n`);
+        return 2;
+      }
+      options.model = ids[0];
+      process.stderr.write(`[model ${options.model}]\n`);
     }
     const request: ChatRequest = {
       provider: options.provider,

@@ -343,7 +343,7 @@ describe('Sidestream workflows: setup card in VS Code (code-server), nothing to 
 async function openSidestreamView(page: Page): Promise<void> {
   const icon = page.locator('.activitybar a.action-label[aria-label^="Sidestream"]');
   await icon.waitFor({ state: 'visible', timeout: 60_000 });
-  const item = page.locator('.activitybar .action-item', { has: icon });
+  const item = page.locator('.activitybar .action-item', { has: page.locator('a.action-label[aria-label^="Sidestream"]') }).first();
   const checked = ((await item.getAttribute('class')) ?? '').split(/\s+/).includes('checked');
   const sidebarVisible = await page.locator('.part.sidebar').isVisible().catch(() => false);
   // Clicking the icon of the open container would close the side bar.
