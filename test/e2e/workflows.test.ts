@@ -434,12 +434,27 @@ async function widenSidebar(page: Page, width: number): Promise<void> {
     const box = await sidebar.boundingBox();
     if (!box) throw new Error('the side bar is not visible');
     if (Math.abs(box.width - width) <= 8) return;
-    const x = box.x + box.width;
-    const y = box.y + box.height / 2;
-    await page.mouse.move(x - 1, y);
+    // The vertical sash nearest the side bar's right edge (the grid puts sashes in their own layer).
+    const edge = box.x + box.width;
+    const sash = await page.evaluate(
+      ({ edge, top, bottom }) => {
+        let best: { x: number; y: number; d: number } | undefined;
+        for (const el of Array.from(document.querySelectorAll('.monaco-sash.vertical'))) {
+          const r = el.getBoundingClientRect();
+          if (r.width === 0 || r.height === 0 || r.bottom < top + 10 || r.top > bottom - 10) continue;
+          const cx = r.left + r.width / 2;
+          const d = Math.abs(cx - edge);
+          if (d < 12 && (!best || d < best.d)) best = { x: cx, y: Math.max(r.top, top) + Math.min(r.height, bottom - top) / 2, d };
+        }
+        return best;
+      },
+      { edge, top: box.y, bottom: box.y + box.height },
+    );
+    if (!sash) throw new Error(`no sash at the side bar's edge (${edge} px)`);
+    await page.mouse.move(sash.x, sash.y);
+    await delay(100);
     await page.mouse.down();
-    await page.mouse.move(x + (width - box.width) / 2, y, { steps: 5 });
-    await page.mouse.move(box.x + width, y, { steps: 5 });
+    for (let i = 1; i <= 10; i++) await page.mouse.move(sash.x + ((box.x + width - sash.x) * i) / 10, sash.y);
     await page.mouse.up();
     await delay(300);
   }
