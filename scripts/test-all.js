@@ -22,7 +22,7 @@ const TSC = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 const SUITES = [
   { name: 'unit', title: 'Unit', command: () => [process.execPath, MOCHA, '--config', '.mocharc.json'], config: '.mocharc.json', needs: [], timeoutMin: 15 },
   { name: 'webview', title: 'Webview (Chromium)', command: () => [process.execPath, MOCHA, '--config', '.mocharc.webview.json'], config: '.mocharc.webview.json', needs: ['chromium'], timeoutMin: 15 },
-  { name: 'exthost', title: 'Extension host (code-server)', command: () => [process.execPath, 'out/test/runInCodeServer.js'], needs: ['chromium', 'code-server'], timeoutMin: 15 },
+  { name: 'exthost', title: 'Extension host (code-server)', command: () => [process.execPath, 'out/test/runInCodeServer.js'], needs: ['chromium', 'code-server'], timeoutMin: 20 },
   { name: 'e2e', title: 'UI end to end (code-server + Chromium)', command: () => [process.execPath, MOCHA, '--config', '.mocharc.e2e.json'], config: '.mocharc.e2e.json', needs: ['chromium', 'code-server'], timeoutMin: 25 },
 ];
 const ALIASES = { 'extension-host': 'exthost', ext: 'exthost', integration: 'exthost', ui: 'e2e' };

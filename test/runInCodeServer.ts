@@ -12,7 +12,7 @@ import { CodeServer, REPO_ROOT, delay } from './harness/codeServer';
 import { openWorkbench, type Workbench } from './harness/workbench';
 import type { SuiteReport } from './suite/index';
 
-const TIMEOUT_MS = Number(process.env.SIDESTREAM_SUITE_TIMEOUT_MS ?? 240_000);
+const TIMEOUT_MS = Number(process.env.SIDESTREAM_SUITE_TIMEOUT_MS ?? 600_000);
 const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
 
 async function main(): Promise<number> {

@@ -36,12 +36,17 @@ const USER = '[data-role="user"]';
 /** The rendered answer inside an assistant message (without its author line and stats footer). */
 const BODY = '.markdown';
 
-/** The file the selection test selects: small, with a marker we look for in the request. */
-const SAMPLE_TS = [
-  'export function clamp(value: number, min: number, max: number): number {',
-  '  // sidestream-e2e-marker',
-  '  return Math.min(max, Math.max(min, value));',
-  '}',
+/** The file the selection tests select: a search box that fires on every keystroke. */
+const SEARCH_TS = [
+  "import { fetchResults, renderResults } from './api';",
+  '',
+  "const input = document.querySelector<HTMLInputElement>('#search')!;",
+  '',
+  '// Runs on every keystroke: one request per character typed.',
+  "input.addEventListener('input', async () => {",
+  '  const results = await fetchResults(input.value);',
+  '  renderResults(results);',
+  '});',
   '',
 ].join('\n');
 
@@ -66,8 +71,10 @@ describe('Sidestream workflows in VS Code (code-server), development extension',
   before(async function () {
     this.timeout(300_000);
     fs.mkdirSync(ARTIFACTS, { recursive: true });
-    workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'sidestream-e2e-ws-'));
-    fs.writeFileSync(path.join(workspace, 'clamp.ts'), SAMPLE_TS);
+    // A plain folder name: it shows in the window title of the README screenshot.
+    workspace = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sidestream-e2e-ws-')), 'demo-project');
+    fs.mkdirSync(workspace);
+    fs.writeFileSync(path.join(workspace, 'search.ts'), SEARCH_TS);
     fs.writeFileSync(path.join(workspace, 'scratch.ts'), '');
     sim = await SimulatorProcess.start();
     server = await CodeServer.start({
@@ -77,6 +84,8 @@ describe('Sidestream workflows in VS Code (code-server), development extension',
         'sidestream.provider': 'openai-compatible',
         'sidestream.baseUrl': `${sim.origin}/v1`,
         'sidestream.model': 'sim-model',
+        'workbench.colorTheme': 'Default Dark Modern',
+        'window.title': '${activeEditorShort}${separator}${rootName}',
       },
       onOutput: (line) => serverLog.push(line),
     });
@@ -93,7 +102,7 @@ describe('Sidestream workflows in VS Code (code-server), development extension',
     await workbench?.close();
     await server?.stop();
     await sim?.stop();
-    if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
+    if (workspace) fs.rmSync(path.dirname(workspace), { recursive: true, force: true });
   });
 
   afterEach(async function () {
@@ -104,8 +113,8 @@ describe('Sidestream workflows in VS Code (code-server), development extension',
 
   it('Ask About Selection sends the selected code and shows it with the question', async () => {
     await sim.reset();
-    await sim.enqueue([{ text: 'It clamps a value into a range.', ttftMs: 100, tokensPerSecond: 60 }]);
-    await openFile(page, 'clamp.ts');
+    await sim.enqueue([{ text: 'It searches on every keystroke.', ttftMs: 100, tokensPerSecond: 60 }]);
+    await openFile(page, 'search.ts');
     const frame = await findWebviewFrame(page, WEBVIEW, 30_000);
     const usersBefore = await frame.locator(USER).count();
     const assistantsBefore = await frame.locator(ASSISTANT).count();
@@ -115,8 +124,8 @@ describe('Sidestream workflows in VS Code (code-server), development extension',
     const stats = await sim.waitForStats('the chat request', (s) => lastChat(s) !== undefined, 30_000);
     const sent = JSON.stringify(lastChat(stats)!.messages);
     assert.ok(sent.includes('What does this function do?'), `the question was not sent: ${sent}`);
-    assert.ok(sent.includes('sidestream-e2e-marker') && sent.includes('return Math.min(max, Math.max(min, value));'), `the selected code was not sent: ${sent}`);
-    assert.ok(sent.includes('clamp.ts'), `the file name was not sent: ${sent}`);
+    assert.ok(sent.includes("input.addEventListener('input', async () => {") && sent.includes('renderResults(results);'), `the selected code was not sent: ${sent}`);
+    assert.ok(sent.includes('search.ts'), `the file name was not sent: ${sent}`);
 
     const user = frame.locator(USER).nth(usersBefore);
     await user.waitFor({ state: 'attached', timeout: 20_000 });
@@ -125,12 +134,12 @@ describe('Sidestream workflows in VS Code (code-server), development extension',
     const context = user.locator('details.message-context');
     assert.equal(await context.count(), 1, 'the selection is not shown with the question');
     assert.equal(await context.getAttribute('open'), null, 'the selection should start collapsed');
-    assert.match(normalise(await context.locator('summary').innerText()), /clamp\.ts \(typescript\)/);
-    assert.ok((await context.locator('pre code').textContent())?.includes('sidestream-e2e-marker'), 'the shown selection lacks the code');
+    assert.match(normalise(await context.locator('summary').innerText()), /search\.ts \(typescript\)/);
+    assert.equal((await context.locator('pre code').textContent())?.trim(), SEARCH_TS.trim(), 'the shown selection is not the selected code');
 
     const answer = frame.locator(ASSISTANT).nth(assistantsBefore);
     await waitForState(answer, 'done', 30_000);
-    assert.equal(normalise(await answer.locator(BODY).innerText()), 'It clamps a value into a range.');
+    assert.equal(normalise(await answer.locator(BODY).innerText()), 'It searches on every keystroke.');
   });
 
   it('inserts an answer\'s code block at the cursor and copies it to the clipboard', async () => {
@@ -176,11 +185,11 @@ describe('Sidestream workflows in VS Code (code-server), development extension',
   });
 
   it('streams a realistic answer in a wide panel (README screenshot)', async () => {
-    await widenSidebar(page, 600);
-    await openFile(page, 'clamp.ts');
     await runCommandByTitle(page, 'Sidestream: New Chat');
     const frame = await findWebviewFrame(page, WEBVIEW, 30_000);
     await pollFor('the cleared panel', async () => ((await frame.locator(ASSISTANT).count()) === 0 ? true : undefined), 20_000, 100);
+    await widenSidebar(page, 600);
+    await openFile(page, 'search.ts');
 
     const demoAnswer = CANNED_ANSWERS[0]!;
     let shot = false;
@@ -189,12 +198,11 @@ describe('Sidestream workflows in VS Code (code-server), development extension',
       await sim.reset();
       await sim.enqueue([{ ...demoScript(), text: demoAnswer }]);
       const answer = frame.locator(ASSISTANT).nth(await frame.locator(ASSISTANT).count());
-      const input = frame.locator('textarea.input');
-      await input.fill('How do I debounce a function in TypeScript?');
-      await input.press('Enter');
+      await askAboutSelectionFromPalette(page, 'How do I debounce this so it does not search on every keystroke?');
+      // Mid-list: the code block is complete and the streaming cursor sits at the end of the text.
       await pollFor(
         'the code block and the list after it',
-        async () => ((await answer.locator(BODY).innerText().catch(() => '')).includes('The returned function') ? true : undefined),
+        async () => ((await answer.locator(BODY).innerText().catch(() => '')).includes('Clear the timer') ? true : undefined),
         60_000,
         50,
       );

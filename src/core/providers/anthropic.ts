@@ -11,7 +11,7 @@ import { protocolFailure } from '../errors';
 import { loadAnthropic } from '../lazy';
 import type { ChatRequest } from '../request';
 import { withContinuation } from '../continuation';
-import { isKnownType, missingTerminalFailure, type ProviderContext, type ProviderPart } from './providerContext';
+import { isKnownType, missingTerminalFailure, type ProviderContext, type ProviderPart, cachedSdkClient, sdkRequestOptions } from './providerContext';
 
 /** Anthropic requires `max_tokens`; used when the request sets none. */
 export const DEFAULT_ANTHROPIC_MAX_TOKENS = 4096;
@@ -94,16 +94,8 @@ export function buildAnthropicBody(request: ChatRequest): MessageCreateParamsStr
 /** Streams one Messages API request. */
 export async function* streamAnthropic(request: ChatRequest, context: ProviderContext): AsyncGenerator<ProviderPart> {
   const { Anthropic } = loadAnthropic();
-  const client = new Anthropic({
-    apiKey: context.apiKey,
-    baseURL: context.baseUrl,
-    fetch: context.fetch,
-    maxRetries: context.maxRetries,
-    timeout: context.sdkTimeoutMs,
-    // Failures are reported as typed events; SDK console logging would only duplicate them.
-    logLevel: 'off',
-  });
-  const events = await client.messages.create(buildAnthropicBody(request), { signal: context.signal });
+  const client = cachedSdkClient('anthropic', context, (options) => new Anthropic(options));
+  const events = await client.messages.create(buildAnthropicBody(request), sdkRequestOptions(context));
   const tools = new Map<number, ToolCall>();
   let eventCount = 0;
   let inputUsage: Pick<Usage, 'inputTokens' | 'cachedInputTokens'> = { inputTokens: undefined, cachedInputTokens: undefined };

@@ -11,7 +11,7 @@ import { isLocalProvider, providerFailure } from '../errors';
 import { loadOpenAI } from '../lazy';
 import type { ChatRequest } from '../request';
 import { withContinuation } from '../continuation';
-import { isKnownType, missingTerminalFailure, type ProviderContext, type ProviderPart } from './providerContext';
+import { isKnownType, missingTerminalFailure, type ProviderContext, type ProviderPart, cachedSdkClient, sdkRequestOptions } from './providerContext';
 
 /** Non-standard fields some servers add to a delta. */
 interface DeltaExtras {
@@ -105,16 +105,8 @@ export function buildOpenAIChatBody(request: ChatRequest): ChatCompletionCreateP
 /** Streams one Chat Completions request. */
 export async function* streamOpenAIChat(request: ChatRequest, context: ProviderContext): AsyncGenerator<ProviderPart> {
   const { OpenAI } = loadOpenAI();
-  const client = new OpenAI({
-    apiKey: context.apiKey,
-    baseURL: context.baseUrl,
-    fetch: context.fetch,
-    maxRetries: context.maxRetries,
-    timeout: context.sdkTimeoutMs,
-    // Failures are reported as typed events; SDK console logging would only duplicate them.
-    logLevel: 'off',
-  });
-  const chunks = await client.chat.completions.create(buildOpenAIChatBody(request), { signal: context.signal });
+  const client = cachedSdkClient('openai', context, (options) => new OpenAI(options));
+  const chunks = await client.chat.completions.create(buildOpenAIChatBody(request), sdkRequestOptions(context));
   const toolCalls = new ToolCallAccumulator();
   let finishRaw: string | undefined;
   let sawFinish = false;

@@ -10,7 +10,7 @@ import { providerFailure } from '../errors';
 import { loadOpenAI } from '../lazy';
 import type { ChatRequest } from '../request';
 import { withContinuation } from '../continuation';
-import { isKnownType, missingTerminalFailure, type ProviderContext, type ProviderPart } from './providerContext';
+import { isKnownType, missingTerminalFailure, type ProviderContext, type ProviderPart, cachedSdkClient, sdkRequestOptions } from './providerContext';
 
 /** Every event type of this SDK version; the compiler flags a new or removed one. */
 const EVENT_TYPES: Record<ResponseStreamEvent['type'], true> = {
@@ -123,16 +123,8 @@ export function buildResponsesBody(request: ChatRequest) {
 /** Streams one Responses API request. */
 export async function* streamOpenAIResponses(request: ChatRequest, context: ProviderContext): AsyncGenerator<ProviderPart> {
   const { OpenAI } = loadOpenAI();
-  const client = new OpenAI({
-    apiKey: context.apiKey,
-    baseURL: context.baseUrl,
-    fetch: context.fetch,
-    maxRetries: context.maxRetries,
-    timeout: context.sdkTimeoutMs,
-    // Failures are reported as typed events; SDK console logging would only duplicate them.
-    logLevel: 'off',
-  });
-  const events = await client.responses.create(buildResponsesBody(request), { signal: context.signal });
+  const client = cachedSdkClient('openai', context, (options) => new OpenAI(options));
+  const events = await client.responses.create(buildResponsesBody(request), sdkRequestOptions(context));
   let sawToolCall = false;
   let refused = false;
   for await (const event of events) {

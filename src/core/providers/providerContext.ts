@@ -30,6 +30,65 @@ export interface ProviderContext {
   wire: WireState;
 }
 
+/** Carries the per-request observed fetch through the SDK's per-request `fetchOptions`. */
+const OBSERVED_FETCH = Symbol('sidestream.observedFetch');
+
+/** At most this many SDK clients are kept (one per endpoint, key and settings). */
+const MAX_CACHED_CLIENTS = 8;
+const clients = new Map<string, unknown>();
+
+/**
+ * The fetch every cached client is built with. Neither SDK takes a `fetch` per request, but both
+ * spread the request's `fetchOptions` into the `init` they pass to `fetch`, so the per-request
+ * observed fetch rides along there.
+ */
+function dispatchFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+  const observed = (init as { [OBSERVED_FETCH]?: typeof fetch } | undefined)?.[OBSERVED_FETCH];
+  return (observed ?? globalThis.fetch)(input, init);
+}
+
+/** The settings an SDK client is built with. */
+export interface SdkClientOptions {
+  apiKey: string;
+  baseURL: string;
+  fetch: typeof fetch;
+  maxRetries: number;
+  timeout: number;
+  logLevel: 'off';
+}
+
+/**
+ * One SDK client per (SDK, base URL, key, retries, timeout), reused across requests: building a
+ * client per request costs time before the first byte. Per-request state (the observed fetch,
+ * the signal) goes in {@link sdkRequestOptions}.
+ */
+export function cachedSdkClient<T>(sdk: 'openai' | 'anthropic', context: ProviderContext, create: (options: SdkClientOptions) => T): T {
+  const key = JSON.stringify([sdk, context.baseUrl, context.apiKey, context.maxRetries, context.sdkTimeoutMs]);
+  let client = clients.get(key) as T | undefined;
+  if (client !== undefined) {
+    // Most recently used last, so the oldest is evicted first.
+    clients.delete(key);
+  } else {
+    client = create({
+      apiKey: context.apiKey,
+      baseURL: context.baseUrl,
+      fetch: dispatchFetch,
+      maxRetries: context.maxRetries,
+      timeout: context.sdkTimeoutMs,
+      // Failures are reported as typed events; SDK console logging would only duplicate them.
+      logLevel: 'off',
+    });
+    if (clients.size >= MAX_CACHED_CLIENTS) clients.delete(clients.keys().next().value!);
+  }
+  clients.set(key, client);
+  return client;
+}
+
+/** The per-request SDK options: the abort signal and this request's observed fetch. */
+export function sdkRequestOptions(context: ProviderContext): { signal: AbortSignal; fetchOptions: RequestInit } {
+  return { signal: context.signal, fetchOptions: { [OBSERVED_FETCH]: context.fetch } as RequestInit };
+}
+
 /** The events a provider yields. `finish-reason` is yielded once, after the wire's terminal event. */
 export type ProviderPart =
   | Extract<StreamEvent, { type: 'text-delta' | 'reasoning-delta' | 'tool-call' | 'usage' }>
