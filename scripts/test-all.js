@@ -5,7 +5,7 @@
 // failed or a suite could not run.
 //
 //   npm test                              all suites
-//   npm test -- --only unit,webview       some suites (unit, webview, exthost, e2e)
+//   npm test -- --only unit,webview       some suites (unit, webview, exthost, bench, e2e)
 //   npm test -- --vsix                    also package the extension and run the UI suite on the .vsix
 //   npm test -- --skip-setup              do not run scripts/setup-vscode.sh
 'use strict';
@@ -23,6 +23,8 @@ const SUITES = [
   { name: 'unit', title: 'Unit', command: () => [process.execPath, MOCHA, '--config', '.mocharc.json'], config: '.mocharc.json', needs: [], timeoutMin: 15 },
   { name: 'webview', title: 'Webview (Chromium)', command: () => [process.execPath, MOCHA, '--config', '.mocharc.webview.json'], config: '.mocharc.webview.json', needs: ['chromium'], timeoutMin: 15 },
   { name: 'exthost', title: 'Extension host (code-server)', command: () => [process.execPath, 'out/test/runInCodeServer.js'], needs: ['chromium', 'code-server'], timeoutMin: 20 },
+  // The benchmarks' CI smoke run: checks they run and the render output is correct; no timing thresholds.
+  { name: 'bench', title: 'Benchmark smoke (npm run bench -- --smoke)', command: () => [process.execPath, 'scripts/bench.js', '--smoke', '--skip-build'], needs: ['chromium'], timeoutMin: 10, parse: parseBenchChecks },
   { name: 'e2e', title: 'UI end to end (code-server + Chromium)', command: () => [process.execPath, MOCHA, '--config', '.mocharc.e2e.json'], config: '.mocharc.e2e.json', needs: ['chromium', 'code-server'], timeoutMin: 25 },
 ];
 const ALIASES = { 'extension-host': 'exthost', ext: 'exthost', integration: 'exthost', ui: 'e2e' };
@@ -99,6 +101,12 @@ function killGroup(pid, signal) {
   }
 }
 
+/** Counts from the bench's `Correctness: N/M checks passed` line. */
+function parseBenchChecks(text) {
+  const m = /Correctness: (\d+)\/(\d+) checks passed/.exec(text);
+  return m ? { passed: Number(m[1]), failed: Number(m[2]) - Number(m[1]), pending: 0 } : { passed: undefined, failed: undefined, pending: undefined };
+}
+
 /** Counts from mocha's spec summary (`N passing`, `N failing`, `N pending`), last occurrence. */
 function parseCounts(text) {
   const last = (re) => {
@@ -155,9 +163,8 @@ async function main() {
 
   if (options.vsix && selected.some((s) => s.name === 'e2e')) {
     banner('Package: sidestream.vsix');
-    const vsce = path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
-    const production = await run([process.execPath, 'esbuild.js', '--production'], { env, timeoutMin: 10, capture: false });
-    const pack = production.code === 0 ? await run([process.execPath, vsce, 'package', '--no-dependencies', '--out', 'sidestream.vsix'], { env, timeoutMin: 10, capture: false }) : production;
+    // Exactly what `npm run package` does: production build, then vsce.
+    const pack = await run([process.execPath, path.join(ROOT, 'scripts', 'package.js')], { env, timeoutMin: 10, capture: false });
     if (pack.code !== 0) problems.push('packaging the .vsix failed');
     else env.SIDESTREAM_VSIX = path.join(ROOT, 'sidestream.vsix');
     // The development suites below use the normal (unminified, source-mapped) build again.
@@ -173,7 +180,7 @@ async function main() {
     }
     const started = Date.now();
     const outcome = await run(suite.command(), { env, timeoutMin: suite.timeoutMin });
-    const counts = parseCounts(outcome.text);
+    const counts = (suite.parse ?? parseCounts)(outcome.text);
     const result = { suite, passed: counts.passed ?? 0, failed: counts.failed ?? 0, pending: counts.pending ?? 0, seconds: Math.round((Date.now() - started) / 1000), error: undefined };
     if (outcome.timedOut) result.error = `timed out after ${suite.timeoutMin} min`;
     else if (counts.passed === undefined && counts.failed === undefined) result.error = `no test summary (exit code ${outcome.code})`;

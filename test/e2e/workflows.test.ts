@@ -50,6 +50,19 @@ const SEARCH_TS = [
   '',
 ].join('\n');
 
+/** What search.ts imports, so the editor shows no problems. */
+const API_TS = [
+  'export async function fetchResults(query: string): Promise<string[]> {',
+  '  const response = await fetch(`/api/search?q=${encodeURIComponent(query)}`);',
+  '  return (await response.json()) as string[];',
+  '}',
+  '',
+  'export function renderResults(results: string[]): void {',
+  "  document.querySelector('#results')!.textContent = results.join('\\n');",
+  '}',
+  '',
+].join('\n');
+
 /** The code block the insert/copy test gets in its answer. */
 const INSERTED_CODE = ['export const greet = (name: string): string => `Hello, ${name}!`;', 'console.log(greet("Sidestream"));'].join('\n');
 const CODE_ANSWER = ['Here is a small helper:', '', '```ts', INSERTED_CODE, '```', '', 'Call it with any name.'].join('\n');
@@ -75,6 +88,7 @@ describe('Sidestream workflows in VS Code (code-server), development extension',
     workspace = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sidestream-e2e-ws-')), 'demo-project');
     fs.mkdirSync(workspace);
     fs.writeFileSync(path.join(workspace, 'search.ts'), SEARCH_TS);
+    fs.writeFileSync(path.join(workspace, 'api.ts'), API_TS);
     fs.writeFileSync(path.join(workspace, 'scratch.ts'), '');
     sim = await SimulatorProcess.start();
     server = await CodeServer.start({
@@ -206,6 +220,8 @@ describe('Sidestream workflows in VS Code (code-server), development extension',
         60_000,
         50,
       );
+      // Park the mouse on the editor's empty area, so no hover card covers the picture.
+      await page.mouse.move(1000, 700);
       await page.screenshot({ path: path.join(ARTIFACTS, 'readme-panel.png') });
       const status = await statusBarTexts(page);
       shot = (await answer.getAttribute('data-state')) === 'streaming' && status.some((t) => /TTFT \d+ ms/.test(t) && /tok\/s/.test(t));

@@ -85,8 +85,9 @@ export function cachedSdkClient<T>(sdk: 'openai' | 'anthropic', context: Provide
 }
 
 /** The per-request SDK options: the abort signal and this request's observed fetch. */
-export function sdkRequestOptions(context: ProviderContext): { signal: AbortSignal; fetchOptions: RequestInit } {
-  return { signal: context.signal, fetchOptions: { [OBSERVED_FETCH]: context.fetch } as RequestInit };
+export function sdkRequestOptions(context: ProviderContext): { signal: AbortSignal; fetchOptions: object } {
+  // Typed as a plain object: each SDK declares its own `fetchOptions` type, and the key is ours.
+  return { signal: context.signal, fetchOptions: { [OBSERVED_FETCH]: context.fetch } };
 }
 
 /** The events a provider yields. `finish-reason` is yielded once, after the wire's terminal event. */
