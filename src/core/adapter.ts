@@ -129,14 +129,16 @@ export async function* stream(request: ChatRequest, token?: CancellationTokenLik
     let reason: FinishReason | undefined;
     let lastMetricsAt = -Infinity;
     for await (const part of PROVIDER_STREAMS[request.api](request, context)) {
+      // When this part was a delta (the metrics clock read once serves both uses).
+      let deltaAt: number | undefined;
       switch (part.type) {
         case 'text-delta':
           partialText += part.text;
-          metrics.addDelta(part.text);
+          deltaAt = metrics.addDelta(part.text);
           yield part;
           break;
         case 'reasoning-delta':
-          metrics.addDelta(part.text);
+          deltaAt = metrics.addDelta(part.text);
           yield part;
           break;
         case 'tool-call':
@@ -153,9 +155,8 @@ export async function* stream(request: ChatRequest, token?: CancellationTokenLik
         default:
           assertNever(part, 'provider part');
       }
-      const now = performance.now();
-      if ((part.type === 'text-delta' || part.type === 'reasoning-delta') && now - lastMetricsAt >= METRICS_INTERVAL_MS) {
-        lastMetricsAt = now;
+      if (deltaAt !== undefined && deltaAt - lastMetricsAt >= METRICS_INTERVAL_MS) {
+        lastMetricsAt = deltaAt;
         yield { type: 'metrics', metrics: metrics.snapshot() };
       }
     }

@@ -87,9 +87,9 @@ export class StreamMetrics {
     this.bytes += byteCount;
   }
 
-  /** A text or reasoning delta was produced. */
-  addDelta(text: string): void {
-    if (!text) return;
+  /** A text or reasoning delta was produced; returns when (on this clock), or undefined for empty text. */
+  addDelta(text: string): number | undefined {
+    if (!text) return undefined;
     const at = this.now();
     this.firstTokenAt ??= at;
     this.lastTokenAt = at;
@@ -100,11 +100,12 @@ export class StreamMetrics {
       bucket.lastAt = at;
       bucket.chars += chars;
       bucket.pendingChars += chars;
-      return;
+      return at;
     }
     this.buckets.push({ firstAt: at, lastAt: at, chars, firstChars: chars, pendingChars: chars, tokens: 0 });
     // Without snapshots nothing would trim the window; keep it bounded anyway.
     if (this.buckets.length - this.head > 64) this.prune(at - LIVE_WINDOW_MS);
+    return at;
   }
 
   /** The provider reported usage: its output count replaces the estimate. */

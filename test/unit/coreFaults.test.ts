@@ -192,6 +192,27 @@ describe('core: faults, cancellation and timeouts against the simulator', functi
     });
   });
 
+  describe('shared SDK clients', () => {
+    for (const target of TARGETS) {
+      it(`${target}: concurrent requests through one cached client keep their own fetch, timeouts and figures`, async () => {
+        sim.enqueue({ text: ANSWER, fault: { kind: 'stall', afterTokens: 3 } }, { text: ANSWER, tokensPerSecond: 40 });
+        const stalled = drain(stream(simRequest(sim, target, { idleTimeoutSeconds: 0.5 })));
+        await sim.waitForRequest(1, 5000);
+        const healthy = drain(stream(simRequest(sim, target, { idleTimeoutSeconds: 0.5 })));
+        const [a, b] = await Promise.all([stalled, healthy]);
+        assert.equal(failureOf(a).kind, 'idle-timeout');
+        assert.equal(a.error!.partialText, record(1)?.textSent);
+        assert.equal(b.error, undefined, b.error?.error.message);
+        assert.equal(b.text, ANSWER);
+        assert.equal(b.finish?.reason.unified, 'stop');
+        // The second request's bytes reached its own observer.
+        assert.ok(b.finish!.metrics.bytes > ANSWER.length, `bytes ${b.finish!.metrics.bytes}`);
+        assert.ok(b.finish!.metrics.firstByteMs !== undefined);
+        await closedByClient(1);
+      });
+    }
+  });
+
   describe('failure kinds', () => {
     const statusCases: Array<{ status: number; kind: string; target: Target; body?: string; match: RegExp }> = [
       { status: 401, kind: 'auth', target: 'openai-chat', match: /check your API key/ },

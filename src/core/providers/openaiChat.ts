@@ -131,7 +131,7 @@ export async function* streamOpenAIChat(request: ChatRequest, context: ProviderC
             refused = true;
             yield { type: 'text-delta', text: delta.refusal };
           }
-          for (const fragment of delta.tool_calls ?? []) toolCalls.add(fragment);
+          if (delta.tool_calls) for (const fragment of delta.tool_calls) toolCalls.add(fragment);
           if (choice.finish_reason) {
             sawFinish = true;
             finishRaw = choice.finish_reason;
