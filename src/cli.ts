@@ -1,16 +1,21 @@
 /**
- * Command-line front end to the streaming core, for trying a provider without VS Code:
+ * Command-line front end to the streaming core, for trying a provider without VS Code and for
+ * scripts and benchmarks:
  *
- *   node dist/cli.js --provider ollama --model llama3.2 "Why is the sky blue?"
+ *   node dist/cli.js ask --provider ollama --model llama3.2 [--json] "Why is the sky blue?"
+ *   node dist/cli.js bench --provider openai --base-url URL --model a,b --runs 5 "PROMPT"
  *
- * Streams the answer to stdout as it arrives and prints one summary line (TTFT, TPS, tokens,
- * finish) to stderr. Ctrl+C cancels the request (exit 130); a failure prints its one-line
- * message and exits 1. Keys come from OPENAI_API_KEY / ANTHROPIC_API_KEY only.
+ * `ask` is the default subcommand (`node dist/cli.js --provider … "question"` works too). It
+ * streams the answer to stdout as it arrives and prints one summary line to stderr — or, with
+ * `--json`, one JSON line (figures, unified finish reason, typed error) and nothing else on stderr.
+ * Ctrl+C cancels the request and closes the socket (exit 130); a failure exits 1 after the partial
+ * text. Keys come from OPENAI_API_KEY / ANTHROPIC_API_KEY only, never from a flag.
  */
-import { CancellationSource } from './core/cancellation';
-import type { ProviderId, StreamMetricsSnapshot, WireApi } from './core/events';
+import { CancellationSource, type CancellationTokenLike } from './core/cancellation';
+import { assertNever, type FailureKind, type ProviderId, type StreamFailure, type StreamMetricsSnapshot, type UnifiedFinishReason, type WireApi } from './core/events';
 import { CancelledError, listModels, stream } from './core/adapter';
 import { StreamFailureError } from './core/errors';
+import { warmUp } from './core/index';
 import type { ChatRequest } from './core/request';
 
 const PROVIDERS: readonly ProviderId[] = ['openai', 'anthropic', 'ollama', 'lmstudio', 'llamacpp', 'vllm', 'openai-compatible'];
@@ -20,58 +25,95 @@ const DEFAULT_MODELS: Partial<Record<ProviderId, string>> = {
   anthropic: 'claude-sonnet-4-5',
 };
 
-const USAGE = `Usage: sidestream --provider ${PROVIDERS.join('|')} [--api chat|responses] [--base-url URL]
-                  [--model M] [--max-tokens N] [--system S] [--idle-timeout SECONDS] [--list-models] "question"
-Keys are read from OPENAI_API_KEY (openai) and ANTHROPIC_API_KEY (anthropic).`;
+const DEFAULT_RUNS = 3;
+
+/** Exit codes: 130 is the shell's convention for "ended by SIGINT". */
+export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
+
+const USAGE = `Usage: sidestream [ask] --provider ${PROVIDERS.join('|')} [--api chat|responses] [--base-url URL]
+                  [--model M] [--max-tokens N] [--system S] [--idle-timeout SECONDS] [--json] [--list-models] "question"
+       sidestream bench --provider … [--base-url URL] --model a,b [--runs N] [--max-tokens N] [--json] "prompt"
+Keys are read from OPENAI_API_KEY (openai) and ANTHROPIC_API_KEY (anthropic), never from a flag.`;
+
+export type CliCommand = 'ask' | 'bench';
 
 /** Parsed command line. */
 export interface CliOptions {
+  command: CliCommand;
   provider: ProviderId;
   api: WireApi;
   baseUrl: string | undefined;
+  /** `ask`: the model (undefined → the server's first listed model). */
   model: string | undefined;
+  /** `bench`: the models to compare, from the comma-separated `--model`. */
+  models: string[];
+  runs: number;
   maxTokens: number | undefined;
   system: string | undefined;
   idleTimeoutSeconds: number | undefined;
+  json: boolean;
   listModels: boolean;
   question: string;
 }
 
+const BOOLEAN_FLAGS = new Set(['--list-models', '--json', '--help', '-h']);
+const VALUE_OPTIONS = new Set(['provider', 'api', 'base-url', 'model', 'max-tokens', 'system', 'idle-timeout', 'runs']);
+
 /** Parses argv (without `node` and the script); throws a usage message on bad input. */
 export function parseArgs(argv: readonly string[]): CliOptions {
+  let args = argv;
+  let command: CliCommand = 'ask';
+  if (args[0] === 'ask' || args[0] === 'bench') {
+    command = args[0];
+    args = args.slice(1);
+  }
   const values = new Map<string, string>();
   const flags = new Set<string>();
   const positional: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--list-models' || arg === '--help' || arg === '-h') flags.add(arg);
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--api-key' || arg.startsWith('--api-key=')) {
+      // A key on the command line ends up in shell history and in every `ps` listing.
+      throw new Error('--api-key is not accepted: set OPENAI_API_KEY or ANTHROPIC_API_KEY in the environment instead.');
+    }
+    if (BOOLEAN_FLAGS.has(arg)) flags.add(arg);
     else if (arg.startsWith('--')) {
       const eq = arg.indexOf('=');
       if (eq > 0) values.set(arg.slice(2, eq), arg.slice(eq + 1));
       else {
-        const value = argv[++i];
+        const value = args[++i];
         if (value === undefined) throw new Error(`${arg} needs a value`);
         values.set(arg.slice(2), value);
       }
     } else positional.push(arg);
   }
   if (flags.has('--help') || flags.has('-h')) throw new Error(USAGE);
-  const known = new Set(['provider', 'api', 'base-url', 'model', 'max-tokens', 'system', 'idle-timeout']);
-  for (const name of values.keys()) if (!known.has(name)) throw new Error(`Unknown option --${name}\n${USAGE}`);
+  for (const name of values.keys()) if (!VALUE_OPTIONS.has(name)) throw new Error(`Unknown option --${name}\n${USAGE}`);
   const provider = (values.get('provider') ?? 'openai') as ProviderId;
   if (!PROVIDERS.includes(provider)) throw new Error(`Unknown provider "${provider}"\n${USAGE}`);
   const apiFlag = values.get('api') ?? 'chat';
   if (apiFlag !== 'chat' && apiFlag !== 'responses') throw new Error(`--api must be chat or responses\n${USAGE}`);
   if (apiFlag === 'responses' && provider !== 'openai') throw new Error('--api responses is only for --provider openai');
   const api: WireApi = provider === 'anthropic' ? 'anthropic' : apiFlag === 'responses' ? 'openai-responses' : 'openai-chat';
+  const modelFlag = values.get('model');
+  const models = (modelFlag ?? '').split(',').map((m) => m.trim()).filter((m) => m !== '');
+  if (command === 'bench' && models.length === 0) throw new Error(`bench needs --model a,b,…\n${USAGE}`);
+  if (command === 'bench' && flags.has('--list-models')) throw new Error('--list-models is not a bench option');
+  if (values.has('runs') && command !== 'bench') throw new Error('--runs is a bench option');
+  const runs = optionalNumber(values.get('runs'), '--runs') ?? DEFAULT_RUNS;
+  if (!Number.isInteger(runs)) throw new Error('--runs must be a whole number');
   return {
+    command,
     provider,
     api,
     baseUrl: values.get('base-url'),
-    model: values.get('model') ?? DEFAULT_MODELS[provider],
+    model: command === 'ask' ? (modelFlag ?? DEFAULT_MODELS[provider]) : undefined,
+    models,
+    runs,
     maxTokens: optionalNumber(values.get('max-tokens'), '--max-tokens'),
     system: values.get('system'),
     idleTimeoutSeconds: optionalNumber(values.get('idle-timeout'), '--idle-timeout'),
+    json: flags.has('--json'),
     listModels: flags.has('--list-models'),
     question: positional.join(' '),
   };
@@ -100,11 +142,231 @@ export function formatSummary(finish: string, metrics: StreamMetricsSnapshot): s
   return `[${parts.join(' · ')}]`;
 }
 
+/** How one streamed answer ended. */
+export interface AnswerOutcome {
+  finishReason: UnifiedFinishReason;
+  /** The final figures; on a failure, the last live snapshot (undefined if none arrived). */
+  metrics: StreamMetricsSnapshot | undefined;
+  failure: StreamFailure | undefined;
+}
+
+/** The `--json` line: one object, `null` for what is unknown. */
+export interface AnswerJson {
+  ttftMs: number | null;
+  tps: number | null;
+  outputTokens: number | null;
+  tokensEstimated: boolean;
+  finishReason: UnifiedFinishReason;
+  error: { kind: FailureKind; message: string } | null;
+}
+
+/** The `--json` object for an outcome. */
+export function answerJson(outcome: AnswerOutcome): AnswerJson {
+  const m = outcome.metrics;
+  return {
+    ttftMs: m?.ttftMs ?? null,
+    tps: m?.tokensPerSecond ?? null,
+    outputTokens: m?.outputTokens ?? null,
+    tokensEstimated: m?.estimated ?? false,
+    finishReason: outcome.finishReason,
+    error: outcome.failure ? { kind: outcome.failure.kind, message: outcome.failure.message } : null,
+  };
+}
+
+/** What the terminal sees of a stream while it runs. */
+interface AnswerSink {
+  text(text: string): void;
+  reasoning(text: string): void;
+  toolCall(name: string, args: string): void;
+}
+
+/** Streams one answer to `sink` and folds it into its outcome. */
+export async function streamAnswer(request: ChatRequest, token: CancellationTokenLike, sink?: AnswerSink): Promise<AnswerOutcome> {
+  let lastMetrics: StreamMetricsSnapshot | undefined;
+  for await (const event of stream(request, token)) {
+    switch (event.type) {
+      case 'text-delta':
+        sink?.text(event.text);
+        break;
+      case 'reasoning-delta':
+        sink?.reasoning(event.text);
+        break;
+      case 'tool-call':
+        sink?.toolCall(event.toolCall.name, event.toolCall.arguments);
+        break;
+      case 'metrics':
+        lastMetrics = event.metrics;
+        break;
+      case 'finish':
+        return { finishReason: event.reason.unified, metrics: event.metrics, failure: undefined };
+      case 'error':
+        return { finishReason: 'error', metrics: lastMetrics, failure: event.error };
+      case 'start':
+      case 'usage':
+        break;
+    }
+  }
+  // The adapter always ends with finish or error; this only guards a broken invariant.
+  return { finishReason: 'error', metrics: lastMetrics, failure: { kind: 'protocol', message: 'The stream ended without a result.', retryable: true } };
+}
+
+function exitCodeFor(outcome: AnswerOutcome): number {
+  if (outcome.finishReason === 'cancelled') return EXIT.interrupted;
+  return outcome.failure ? EXIT.failure : EXIT.ok;
+}
+
+function failureFrom(error: unknown): StreamFailure {
+  if (error instanceof StreamFailureError) return error.failure;
+  return { kind: 'connection', message: error instanceof Error ? error.message : String(error), retryable: true };
+}
+
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) return '';
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8').trim();
+}
+
+function baseRequest(options: CliOptions, model: string, question: string, apiKey: string | undefined, log: (line: string) => void): ChatRequest {
+  return {
+    provider: options.provider,
+    api: options.api,
+    model,
+    baseUrl: options.baseUrl,
+    apiKey,
+    systemPrompt: options.system,
+    messages: [{ role: 'user', content: question }],
+    maxOutputTokens: options.maxTokens,
+    idleTimeoutSeconds: options.idleTimeoutSeconds,
+    onRetry: ({ delayMs, status }) => log(`[${status ?? 'connection error'} — retrying in ${(delayMs / 1000).toFixed(1)} s]`),
+  };
+}
+
+/** `ask`: one streamed answer to stdout. */
+async function runAsk(options: CliOptions, token: CancellationTokenLike): Promise<number> {
+  // With --json, stderr carries exactly one line, so scripts can parse it.
+  const note = (line: string) => {
+    if (!options.json) process.stderr.write(`${line}\n`);
+  };
+  const report = (outcome: AnswerOutcome) => {
+    if (options.json) process.stderr.write(`${JSON.stringify(answerJson(outcome))}\n`);
+    else if (outcome.failure) process.stderr.write(`${outcome.failure.message}\n`);
+    else if (outcome.metrics) process.stderr.write(`${formatSummary(outcome.finishReason, outcome.metrics)}\n`);
+    return exitCodeFor(outcome);
+  };
+  const apiKey = apiKeyFor(options.provider);
+  const modelConfig = { provider: options.provider, api: options.api, baseUrl: options.baseUrl, apiKey };
+  if (options.listModels) {
+    const ids = await listModels(modelConfig, token);
+    process.stdout.write(ids.map((id) => `${id}\n`).join(''));
+    return EXIT.ok;
+  }
+  const question = options.question || (await readStdin());
+  if (!question) {
+    process.stderr.write(`No question given.\n${USAGE}\n`);
+    return EXIT.usage;
+  }
+  let model = options.model;
+  if (!model) {
+    // Like the extension: a local server's first listed model; the cloud providers need a name.
+    try {
+      model = (await listModels(modelConfig, token))[0];
+    } catch (error) {
+      if (error instanceof CancelledError) throw error;
+      return report({ finishReason: 'error', metrics: undefined, failure: failureFrom(error) });
+    }
+    if (!model) {
+      process.stderr.write(`--model is required: ${options.provider} lists no models\n`);
+      return EXIT.usage;
+    }
+    note(`[model ${model}]`);
+  }
+  let endsWithNewline = true;
+  const outcome = await streamAnswer(baseRequest(options, model, question, apiKey, note), token, {
+    text: (text) => {
+      process.stdout.write(text);
+      endsWithNewline = text.endsWith('\n');
+    },
+    reasoning: (text) => {
+      if (!options.json) process.stderr.write(text);
+    },
+    toolCall: (name, args) => note(`\n[tool call ${name}(${args})]`),
+  });
+  if (!endsWithNewline) process.stdout.write('\n');
+  return report(outcome);
+}
+
+/** Per-model figures of a bench. */
+export interface BenchRow {
+  model: string;
+  runs: number;
+  ok: number;
+  ttftMs: number[];
+  tps: number[];
+  failures: string[];
+}
+
+/** Median of a non-empty list. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** The bench table (Markdown, so it pastes into BENCHMARKS.md): TTFT and TPS median, min, max per model. */
+export function formatBenchTable(rows: readonly BenchRow[]): string {
+  const stats = (values: readonly number[], digits: number): string[] =>
+    values.length === 0 ? ['—', '—', '—'] : [median(values), Math.min(...values), Math.max(...values)].map((v) => v.toFixed(digits));
+  const header = ['model', 'ok', 'TTFT ms median', 'min', 'max', 'tok/s median', 'min', 'max'];
+  const body = rows.map((r) => [r.model, `${r.ok}/${r.runs}`, ...stats(r.ttftMs, 0), ...stats(r.tps, 1)]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => cells[i]!.length)));
+  const line = (cells: readonly string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  const rule = `|${widths.map((w, i) => (i === 0 ? `${'-'.repeat(w + 1)}-` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
+  return [line(header), rule, ...body.map(line)].join('\n');
+}
+
+/** `bench`: `runs` answers per model, one after another, then the table on stdout. */
+async function runBench(options: CliOptions, token: CancellationTokenLike): Promise<number> {
+  const question = options.question || (await readStdin());
+  if (!question) {
+    process.stderr.write(`No prompt given.\n${USAGE}\n`);
+    return EXIT.usage;
+  }
+  const apiKey = apiKeyFor(options.provider);
+  const note = (line: string) => process.stderr.write(`${line}\n`);
+  // Parse the SDK before the clock starts: the first run's TTFT must not include module loading.
+  warmUp(options.api);
+  const rows: BenchRow[] = [];
+  let interrupted = false;
+  for (const model of options.models) {
+    const row: BenchRow = { model, runs: 0, ok: 0, ttftMs: [], tps: [], failures: [] };
+    rows.push(row);
+    for (let run = 1; run <= options.runs && !interrupted; run++) {
+      const outcome = await streamAnswer(baseRequest(options, model, question, apiKey, note), token);
+      if (outcome.finishReason === 'cancelled') {
+        interrupted = true;
+        break;
+      }
+      row.runs++;
+      const m = outcome.metrics;
+      if (outcome.failure) row.failures.push(outcome.failure.message);
+      else {
+        row.ok++;
+        if (m?.ttftMs !== undefined) row.ttftMs.push(m.ttftMs);
+        if (m?.tokensPerSecond !== undefined) row.tps.push(m.tokensPerSecond);
+      }
+      note(`[${model} run ${run}/${options.runs}: ${outcome.failure ? `${outcome.failure.kind}: ${outcome.failure.message}` : m ? formatSummary(outcome.finishReason, m).slice(1, -1) : outcome.finishReason}]`);
+    }
+    if (interrupted) break;
+  }
+  process.stdout.write(`${formatBenchTable(rows)}\n`);
+  if (options.json) {
+    const summary = (values: number[]) => (values.length === 0 ? null : { median: median(values), min: Math.min(...values), max: Math.max(...values) });
+    const json = rows.map((r) => ({ model: r.model, runs: r.runs, ok: r.ok, ttftMs: summary(r.ttftMs), tps: summary(r.tps), failures: r.failures }));
+    process.stderr.write(`${JSON.stringify({ models: json })}\n`);
+  }
+  if (interrupted) return EXIT.interrupted;
+  return rows.every((r) => r.ok === r.runs) ? EXIT.ok : EXIT.failure;
 }
 
 /** Runs the CLI; resolves the exit code. */
@@ -114,13 +376,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     options = parseArgs(argv);
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);
-    return 2;
+    return EXIT.usage;
   }
   const source = new CancellationSource();
   let interrupts = 0;
   const onSigint = () => {
     interrupts++;
-    if (interrupts > 1) process.exit(130);
+    if (interrupts > 1) process.exit(EXIT.interrupted);
     source.cancel();
   };
   process.on('SIGINT', onSigint);
@@ -129,72 +391,22 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (error.code === 'EPIPE') source.cancel();
   });
   try {
-    const apiKey = apiKeyFor(options.provider);
-    if (options.listModels) {
-      const ids = await listModels({ provider: options.provider, api: options.api, baseUrl: options.baseUrl, apiKey }, source.token);
-      process.stdout.write(ids.map((id) => `${id}\n`).join(''));
-      return 0;
+    switch (options.command) {
+      case 'ask':
+        return await runAsk(options, source.token);
+      case 'bench':
+        return await runBench(options, source.token);
+      default:
+        return assertNever(options.command, 'command');
     }
-    const question = options.question || (await readStdin());
-    if (!question) {
-      process.stderr.write(`No question given.\n${USAGE}\n`);
-      return 2;
-    }
-    if (!options.model) {
-      // Like the extension: a local server's first listed model; the cloud providers need a name.
-      const ids = await listModels({ provider: options.provider, api: options.api, baseUrl: options.baseUrl, apiKey }, source.token);
-      if (!ids[0]) {
-        process.stderr.write(`--model is required: ${options.provider} lists no models\n`);
-        return 2;
-      }
-      options.model = ids[0];
-      process.stderr.write(`[model ${options.model}]\n`);
-    }
-    const request: ChatRequest = {
-      provider: options.provider,
-      api: options.api,
-      model: options.model,
-      baseUrl: options.baseUrl,
-      apiKey,
-      systemPrompt: options.system,
-      messages: [{ role: 'user', content: question }],
-      maxOutputTokens: options.maxTokens,
-      idleTimeoutSeconds: options.idleTimeoutSeconds,
-      onRetry: ({ delayMs, status }) =>
-        process.stderr.write(`[${status ?? 'connection error'} — retrying in ${(delayMs / 1000).toFixed(1)} s]\n`),
-    };
-    let endsWithNewline = true;
-    for await (const event of stream(request, source.token)) {
-      switch (event.type) {
-        case 'text-delta':
-          process.stdout.write(event.text);
-          endsWithNewline = event.text.endsWith('\n');
-          break;
-        case 'reasoning-delta':
-          process.stderr.write(event.text);
-          break;
-        case 'tool-call':
-          process.stderr.write(`\n[tool call ${event.toolCall.name}(${event.toolCall.arguments})]\n`);
-          break;
-        case 'finish':
-          if (!endsWithNewline) process.stdout.write('\n');
-          process.stderr.write(`${formatSummary(event.reason.unified, event.metrics)}\n`);
-          return event.reason.unified === 'cancelled' ? 130 : 0;
-        case 'error':
-          if (!endsWithNewline) process.stdout.write('\n');
-          process.stderr.write(`${event.error.message}\n`);
-          return 1;
-        case 'start':
-        case 'usage':
-        case 'metrics':
-          break;
-      }
-    }
-    return 1;
   } catch (error) {
-    if (error instanceof CancelledError) return 130;
-    process.stderr.write(`${error instanceof StreamFailureError ? error.failure.message : String(error)}\n`);
-    return 1;
+    const cancelled = error instanceof CancelledError;
+    const outcome: AnswerOutcome = cancelled
+      ? { finishReason: 'cancelled', metrics: undefined, failure: undefined }
+      : { finishReason: 'error', metrics: undefined, failure: failureFrom(error) };
+    if (options.json && options.command === 'ask') process.stderr.write(`${JSON.stringify(answerJson(outcome))}\n`);
+    else if (outcome.failure) process.stderr.write(`${outcome.failure.message}\n`);
+    return exitCodeFor(outcome);
   } finally {
     process.off('SIGINT', onSigint);
   }

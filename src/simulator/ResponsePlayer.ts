@@ -10,6 +10,11 @@ export function preciseNow(): number {
   return performance.timeOrigin + performance.now();
 }
 
+/** Resolves after the event loop has had a turn (I/O included). */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** One token of the planned answer. */
 export interface PlannedToken {
   segment: Segment;
@@ -44,6 +49,8 @@ export class ResponsePlayer {
   private wake: (() => void) | undefined;
   private lastWriteAt = 0;
   private transform: (chunk: string) => string = (chunk) => chunk;
+  /** Largest socket write in bytes (`SimScript.chunkBytes`); undefined writes each chunk whole. */
+  private chunkBytes: number | undefined;
 
   constructor(
     private readonly res: ServerResponse,
@@ -62,6 +69,7 @@ export class ResponsePlayer {
   async play(script: SimScript, family: ErrorFamily, details: { model?: string | undefined }, plan: () => { renderer: WireRenderer; tokens: PlannedToken[] }): Promise<void> {
     await this.sleepUntil(preciseNow() + (script.headersDelayMs ?? 0), undefined);
     if (this.closed) return;
+    this.chunkBytes = script.chunkBytes !== undefined && script.chunkBytes > 0 ? Math.floor(script.chunkBytes) : undefined;
     const fault = script.fault;
     if (fault?.kind === 'status') return this.sendStatus(fault, family, details.model);
     if (fault?.kind === 'html-200') return this.sendWhole(200, { 'content-type': 'text/html; charset=utf-8' }, PROXY_HTML);
@@ -76,7 +84,7 @@ export class ResponsePlayer {
     this.res.writeHead(200, { 'content-type': renderer.contentType, 'cache-control': 'no-cache', ...requestId });
     this.record.status = 200;
     this.record.headersSentAt = preciseNow();
-    this.write(renderer.start());
+    await this.write(renderer.start());
 
     const after = fault !== undefined && 'afterTokens' in fault ? fault.afterTokens : undefined;
     const stopAt = after !== undefined ? Math.min(Math.max(0, after), tokens.length) : tokens.length;
@@ -99,7 +107,8 @@ export class ResponsePlayer {
           chunk += renderer.token(token.segment, token.text);
           if (token.segment === 'text') text += token.text;
         }
-        this.write(chunk);
+        await this.write(chunk);
+        if (this.closed) return;
         const at = preciseNow();
         this.record.firstTokenAt ??= at;
         this.record.lastTokenAt = at;
@@ -122,18 +131,18 @@ export class ResponsePlayer {
     switch (fault?.kind) {
       case undefined:
       case 'no-event-lines':
-        this.write(renderer.finish());
+        await this.write(renderer.finish());
         this.res.end();
         return;
       case 'midstream-error':
-        this.write(renderer.midstreamError(fault.errorType, fault.message));
+        await this.write(renderer.midstreamError(fault.errorType, fault.message));
         this.res.end();
         return;
       case 'no-terminal':
         this.res.end();
         return;
       case 'malformed-json':
-        this.write(renderer.malformed());
+        await this.write(renderer.malformed());
         this.res.end();
         return;
       case 'reset': {
@@ -189,8 +198,10 @@ export class ResponsePlayer {
     this.record.headersSentAt = preciseNow();
     for (let i = 0; i < chunks.length && !this.closed; i++) {
       if (i > 0 && fault.chunkDelayMs) await this.sleepUntil(preciseNow() + fault.chunkDelayMs, undefined);
+      else if (i > 0 && fault.chunkBytes) await nextTurn();
       if (this.closed) return;
       this.res.write(chunks[i]);
+      this.record.bodyWrites++;
       this.record.firstTokenAt ??= preciseNow();
       this.record.lastTokenAt = preciseNow();
       this.onProgress();
@@ -198,10 +209,25 @@ export class ResponsePlayer {
     if (!this.closed) this.res.end();
   }
 
-  private write(chunk: string): void {
+  /** Writes one scheduled chunk: whole, or in `chunkBytes` slices that each get their own socket write. */
+  private async write(chunk: string): Promise<void> {
     if (this.closed || chunk === '') return;
-    this.res.write(this.transform(chunk));
-    this.lastWriteAt = preciseNow();
+    const data = this.transform(chunk);
+    if (this.chunkBytes === undefined) {
+      this.res.write(data);
+      this.record.bodyWrites++;
+      this.lastWriteAt = preciseNow();
+      return;
+    }
+    const bytes = Buffer.from(data, 'utf8');
+    for (let i = 0; i < bytes.length; i += this.chunkBytes) {
+      // A turn of the event loop per slice, so slices are not coalesced into one TCP segment.
+      await nextTurn();
+      if (this.closed) return;
+      this.res.write(bytes.subarray(i, i + this.chunkBytes));
+      this.record.bodyWrites++;
+      this.lastWriteAt = preciseNow();
+    }
   }
 
   /** Waits until `target` (or the close), sending keep-alives when the line has been quiet too long. */
@@ -214,7 +240,7 @@ export class ResponsePlayer {
       if (keepAlive) {
         const keepAliveAt = this.lastWriteAt + keepAlive.every;
         if (keepAliveAt <= now) {
-          this.write(keepAlive.text());
+          await this.write(keepAlive.text());
           continue;
         }
         wakeAt = Math.min(wakeAt, keepAliveAt);

@@ -25,6 +25,8 @@ export interface SimRequestRecord {
   /** When each token was written (tokens written together share a time). */
   tokenTimes: number[];
   tokensSent: number;
+  /** Socket writes of streamed body data (with `chunkBytes` 1, one per byte). */
+  bodyWrites: number;
   /** The answer text that was streamed, as far as it got (reasoning excluded). */
   textSent: string;
   closedAt?: number | undefined;

@@ -231,6 +231,7 @@ export class Simulator {
       startedAt: preciseNow(),
       tokenTimes: [],
       tokensSent: 0,
+      bodyWrites: 0,
       textSent: '',
       closedBy: undefined,
       completed: false,

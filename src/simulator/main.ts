@@ -1,7 +1,7 @@
 /**
  * CLI for the wire simulator (bundled to dist/simulator.js):
  *
- *   node dist/simulator.js [--port N] [--api-key K] [--demo] [--tps N] [--ttft N] [--strict-models]
+ *   node dist/simulator.js [--port N] [--api-key K] [--demo] [--tps N] [--ttft N] [--chunk-bytes N] [--strict-models]
  *
  * Prints one JSON line `{"origin":"http://127.0.0.1:PORT"}` on stdout once listening, logs
  * requests to stderr, and exits cleanly on SIGINT/SIGTERM. Other processes steer it through
@@ -18,12 +18,13 @@ interface CliOptions {
   demo: boolean;
   tps: number | undefined;
   ttft: number | undefined;
+  chunkBytes: number | undefined;
   strictModels: boolean;
 }
 
 /** Parses the command line; throws on an unknown flag or a bad number. */
 export function parseArgs(argv: string[]): CliOptions {
-  const options: CliOptions = { port: 0, apiKey: undefined, demo: false, tps: undefined, ttft: undefined, strictModels: false };
+  const options: CliOptions = { port: 0, apiKey: undefined, demo: false, tps: undefined, ttft: undefined, chunkBytes: undefined, strictModels: false };
   const number = (flag: string, value: string | undefined): number => {
     const n = Number(value);
     if (value === undefined || !Number.isFinite(n) || n < 0) throw new Error(`${flag} needs a non-negative number`);
@@ -48,6 +49,9 @@ export function parseArgs(argv: string[]): CliOptions {
       case '--ttft':
         options.ttft = number(arg, argv[++i]);
         break;
+      case '--chunk-bytes':
+        options.chunkBytes = number(arg, argv[++i]);
+        break;
       case '--strict-models':
         options.strictModels = true;
         break;
@@ -63,12 +67,13 @@ async function main(): Promise<void> {
   try {
     options = parseArgs(process.argv.slice(2));
   } catch (err) {
-    process.stderr.write(`simulator: ${(err as Error).message}\nusage: simulator [--port N] [--api-key K] [--demo] [--tps N] [--ttft N] [--strict-models]\n`);
+    process.stderr.write(`simulator: ${(err as Error).message}\nusage: simulator [--port N] [--api-key K] [--demo] [--tps N] [--ttft N] [--chunk-bytes N] [--strict-models]\n`);
     process.exit(2);
   }
   const defaultScript: SimScript = options.demo ? demoScript() : {};
   if (options.tps !== undefined) defaultScript.tokensPerSecond = options.tps;
   if (options.ttft !== undefined) defaultScript.ttftMs = options.ttft;
+  if (options.chunkBytes !== undefined) defaultScript.chunkBytes = options.chunkBytes;
   const simulator = new Simulator({
     apiKey: options.apiKey,
     strictModels: options.strictModels,

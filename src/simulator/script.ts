@@ -63,6 +63,12 @@ export interface SimScript {
   times?: number;
   /** The tool call streamed when `finishReason` is `tool-calls`. Default: a `search_docs` call. */
   toolCall?: SimToolCall;
+  /**
+   * Split every scheduled write into socket writes of at most this many bytes, yielding to the
+   * event loop between them so each goes out on its own (1 cuts every multibyte UTF-8 character
+   * and every SSE line apart). A token's recorded time is when its last slice was written.
+   */
+  chunkBytes?: number;
 }
 
 /** Faults selected by model name, e.g. `sim-fault-429`. */
@@ -91,7 +97,7 @@ const PRESETS: Record<string, SimScript> = {
  * followed by dash-separated parts, so they combine (`sim-slow-fault-reset`, `sim-tps-200-ttft-50`):
  *
  * - `fast` (unpaced), `slow` (TTFT 1.5 s, 8 tok/s), `demo` (TTFT 380 ms, 55 tok/s)
- * - `tps-N`, `ttft-N`, `headers-N` (headers delay in ms), `keepalive-N`
+ * - `tps-N`, `ttft-N`, `headers-N` (headers delay in ms), `keepalive-N`, `bytes-N` (`chunkBytes`)
  * - `reasoning` (stream the canned reasoning first), `long` (all canned answers in one), `length`, `content-filter`, `tool-calls`
  * - `fault-reset`, `fault-stall`, `fault-midstream`, `fault-no-terminal`, `fault-malformed`,
  *   `fault-no-event-lines`, `fault-html`: the fault after 5 tokens where it applies
@@ -112,6 +118,7 @@ export const SIM_MODEL_NAME_HELP = [
   'sim-ttft-N',
   'sim-headers-N',
   'sim-keepalive-N',
+  'sim-bytes-N',
   'sim-fault-reset',
   'sim-fault-stall',
   'sim-fault-midstream',
@@ -152,8 +159,9 @@ export function scriptForModel(model: string | undefined): SimScript | undefined
       }
       break;
     }
-    if (num !== undefined && (part === 'tps' || part === 'ttft' || part === 'headers' || part === 'keepalive')) {
+    if (num !== undefined && (part === 'tps' || part === 'ttft' || part === 'headers' || part === 'keepalive' || part === 'bytes')) {
       if (part === 'tps') script.tokensPerSecond = num;
+      if (part === 'bytes' && num > 0) script.chunkBytes = num;
       if (part === 'ttft') script.ttftMs = num;
       if (part === 'headers') script.headersDelayMs = num;
       if (part === 'keepalive') script.keepAliveEveryMs = num;

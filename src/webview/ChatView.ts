@@ -58,7 +58,10 @@ export class ChatView {
     this.sendButton.addEventListener('click', () => (this.isStreaming ? this.host.post({ type: 'cancel' }) : this.send()));
     this.list.addEventListener('click', (e) => this.onListClick(e));
     this.list.addEventListener('auxclick', (e) => {
-      if ((e.target as Element).closest?.('a')) e.preventDefault();
+      if ((e.target as Element).closest?.('a')) {
+        e.preventDefault();
+        e.stopPropagation();
+      }
     });
     document.addEventListener('keydown', (e) => {
       if (e.key === 'Escape' && this.isStreaming) {
@@ -216,8 +219,11 @@ export class ChatView {
     const target = e.target as Element;
     const link = target.closest('a');
     if (link && this.list.contains(link)) {
-      // Links never navigate the webview; the host asks the user before opening anything.
+      // Links never navigate the webview; the host asks the user before opening anything. VS Code's
+      // own webview frame also listens for link clicks on the window and opens them without asking
+      // (it ignores preventDefault), so the click must not bubble that far.
       e.preventDefault();
+      e.stopPropagation();
       const href = link.getAttribute('href');
       if (href) this.host.post({ type: 'openLink', href });
       return;

@@ -203,6 +203,32 @@ describe('Sidestream workflows in VS Code (code-server), development extension',
     assert.equal(clipboard, INSERTED_CODE);
   });
 
+  it('opens a link from the answer only after the user confirms, and never by itself', async () => {
+    await sim.reset();
+    const href = 'https://example.com/docs?q=from-the-model';
+    await sim.enqueue([{ text: `See [the docs](${href}) and ![tracker](https://example.com/pixel.png?leak=1).`, ttftMs: 50, tokensPerSecond: 80 }]);
+    const frame = await findWebviewFrame(page, WEBVIEW, 30_000);
+    const answer = frame.locator(ASSISTANT).nth(await frame.locator(ASSISTANT).count());
+    await runCommandByTitle(page, 'Sidestream: Ask a Question');
+    await answerInputBox(page, 'Where are the docs?');
+    await waitForState(answer, 'done', 30_000);
+    // The remote image is not loaded: it is shown as text, and no <img> points anywhere remote.
+    assert.equal(await answer.locator('img').count(), 0);
+    assert.match(await answer.locator(BODY).innerText(), /remote images are not loaded/);
+    const pagesBefore = page.context().pages().length;
+    await answer.locator(`${BODY} a`).first().click({ timeout: 10_000 });
+    // VS Code asks first, naming the link; the webview itself never navigates.
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ state: 'visible', timeout: 15_000 });
+    assert.match(await dialog.innerText(), /example\.com\/docs\?q=from-the-model/);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-workflows-link-confirm.png') });
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+    await delay(500);
+    assert.equal(page.context().pages().length, pagesBefore, 'declining opened a page anyway');
+    assert.equal(normalise(await answer.locator(BODY).innerText()).startsWith('See the docs'), true, 'the panel navigated away');
+  });
+
   it('streams a realistic answer in a wide panel (README screenshot)', async () => {
     await runCommandByTitle(page, 'Sidestream: New Chat');
     const frame = await findWebviewFrame(page, WEBVIEW, 30_000);
