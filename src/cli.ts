@@ -16,14 +16,11 @@ import { assertNever, type FailureKind, type ProviderId, type StreamFailure, typ
 import { CancelledError, listModels, stream } from './core/adapter';
 import { StreamFailureError } from './core/errors';
 import { warmUp } from './core/index';
-import type { ChatRequest } from './core/request';
+import { CLOUD_DEFAULT_MODELS, type ChatRequest } from './core/request';
 
 const PROVIDERS: readonly ProviderId[] = ['openai', 'anthropic', 'ollama', 'lmstudio', 'llamacpp', 'vllm', 'openai-compatible'];
 
-const DEFAULT_MODELS: Partial<Record<ProviderId, string>> = {
-  openai: 'gpt-4.1-mini',
-  anthropic: 'claude-sonnet-4-5',
-};
+const DEFAULT_MODELS: Partial<Record<ProviderId, string>> = CLOUD_DEFAULT_MODELS;
 
 const DEFAULT_RUNS = 3;
 

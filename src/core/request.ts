@@ -44,3 +44,9 @@ export const CLOUD_DEFAULTS = {
   openai: 'https://api.openai.com/v1',
   anthropic: 'https://api.anthropic.com',
 } as const;
+
+/** Models used when none is configured for a cloud provider (local servers use their first listed model). */
+export const CLOUD_DEFAULT_MODELS = {
+  openai: 'gpt-4.1-mini',
+  anthropic: 'claude-sonnet-4-5',
+} as const;

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { ProviderId, WireApi } from '../core/events';
-import { CLOUD_DEFAULTS, LOCAL_SERVER_DEFAULTS } from '../core/request';
+import { CLOUD_DEFAULT_MODELS, CLOUD_DEFAULTS, LOCAL_SERVER_DEFAULTS } from '../core/request';
 import type { ApiKeyStore, KeyedProvider } from './ApiKeyStore';
 import { loadCore } from './coreLoader';
 import type { ProviderSetting, SidestreamSettings } from './settings';
@@ -32,7 +32,6 @@ const LABELS: Record<Exclude<ProviderSetting, 'auto'>, string> = {
   'vscode-lm': 'VS Code Language Model',
 };
 
-const DEFAULT_MODELS = { openai: 'gpt-4.1-mini', anthropic: 'claude-sonnet-4-5' } as const;
 const PROBE_TIMEOUT_MS = 800;
 
 /** Server-side owner string of the project's own wire simulator (see src/simulator). */
@@ -86,7 +85,7 @@ export class ProviderResolver {
     if (!key) {
       return { ok: false, reason: `No ${LABELS[provider]} API key. Run "Sidestream: Set API Key" or set ${provider === 'openai' ? 'OPENAI_API_KEY' : 'ANTHROPIC_API_KEY'}.` };
     }
-    const model = settings.model || DEFAULT_MODELS[provider];
+    const model = settings.model || CLOUD_DEFAULT_MODELS[provider];
     return {
       ok: true,
       provider: {

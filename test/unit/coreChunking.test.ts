@@ -96,7 +96,8 @@ describe('core: one-byte chunking and honest TTFT/TPS against the simulator', fu
         { chunkBytes: 1, tps: 25, tokens: 50, label: 'one-byte writes' },
       ] as const;
       for (const { chunkBytes, tps, tokens, label } of variants) {
-        it(`TTFT and TPS match the script (200 ms, ${tps} tok/s, ~${tokens} tokens) and the simulator's record — ${label}`, async () => {
+        const held = chunkBytes === undefined ? "the script and the simulator's record" : "the simulator's record (never early vs. the script)";
+        it(`TTFT and TPS match ${held} — 200 ms, ${tps} tok/s, ~${tokens} tokens, ${label}`, async () => {
           const ttftMs = 200;
           const text = answerOf(tokens);
           const { summary, startedAt } = await run(target, { text, reasoning: REASONING, ttftMs, tokensPerSecond: tps, chunkBytes });
@@ -114,8 +115,12 @@ describe('core: one-byte chunking and honest TTFT/TPS against the simulator', fu
           const simTtft = r.firstTokenAt! - r.headersSentAt!;
           assert.ok(simTtft >= ttftMs, `simulator sent the first token after ${simTtft.toFixed(1)} ms`);
           if (chunkBytes === undefined) assert.ok(simTtft <= ttftMs * 1.05 + 30, `simulator first token late: ${simTtft.toFixed(1)} ms`);
+          r.tokenTimes.forEach((at, i) => assert.ok(at >= r.headersSentAt! + ttftMs + (i * 1000) / tps, `token ${i} sent early`));
+          // Whole writes keep the scripted pace; byte-by-byte writes may fall behind it on a loaded
+          // machine (the simulator then shifts its schedule), so there the record is the truth.
           const simTps = ((n - 1) * 1000) / (r.lastTokenAt! - r.firstTokenAt!);
-          assert.ok(Math.abs(simTps - tps) <= tps * 0.05, `simulator paced ${simTps.toFixed(1)} tok/s`);
+          if (chunkBytes === undefined) assert.ok(Math.abs(simTps - tps) <= tps * 0.05, `simulator paced ${simTps.toFixed(1)} tok/s`);
+          else assert.ok(simTps <= tps * 1.05, `simulator paced ${simTps.toFixed(1)} tok/s`);
 
           // The core's TTFT: the simulator's first-token write as seen from the request start, plus
           // loopback and SDK parsing; and the part after the headers is the scripted wait.
@@ -129,7 +134,7 @@ describe('core: one-byte chunking and honest TTFT/TPS against the simulator', fu
           // gaps, so the exact expectation is n / ((n−1)/tps); compare with both the script and the record.
           const coreTps = m.tokensPerSecond!;
           const expected = (n * tps) / (n - 1);
-          assert.ok(Math.abs(coreTps - expected) <= expected * 0.05, `core ${coreTps.toFixed(1)} tok/s vs scripted ${expected.toFixed(1)}`);
+          if (chunkBytes === undefined) assert.ok(Math.abs(coreTps - expected) <= expected * 0.05, `core ${coreTps.toFixed(1)} tok/s vs scripted ${expected.toFixed(1)}`);
           const recorded = (n * 1000) / (r.lastTokenAt! - r.firstTokenAt!);
           assert.ok(Math.abs(coreTps - recorded) <= recorded * 0.05, `core ${coreTps.toFixed(1)} tok/s vs recorded ${recorded.toFixed(1)}`);
         });
