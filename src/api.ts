@@ -16,6 +16,13 @@ export interface SidestreamSnapshot {
   model: string | undefined;
   /** postMessage calls the host made to the panel since it opened (benchmarks read it). */
   postCount: number;
+  /** Leak checks for the load tests: both are 0 whenever nothing streams. */
+  diagnostics: {
+    /** Requests started and not yet finished (their CancellationTokenSource not yet disposed). */
+    liveRequests: number;
+    /** Cancellation-token listeners held by the streaming core (0 before the core is loaded). */
+    liveCancellationListeners: number;
+  };
 }
 
 export interface SidestreamApi {

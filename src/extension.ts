@@ -5,6 +5,7 @@ import { ChatController } from './panel/ChatController';
 import { ChatViewProvider } from './panel/ChatViewProvider';
 import { registerCommands } from './panel/commands';
 import { ConversationStore } from './panel/ConversationStore';
+import { loadedCore } from './panel/coreLoader';
 import { MetricsStatusBar } from './panel/MetricsStatusBar';
 import { ProviderResolver } from './panel/ProviderResolver';
 
@@ -54,6 +55,7 @@ function createApi(chat: ChatController, statusBar: MetricsStatusBar, view: Chat
       provider: chat.provider?.label,
       model: chat.provider?.model,
       postCount: view.postCount,
+      diagnostics: { liveRequests: chat.liveRequests, liveCancellationListeners: loadedCore()?.liveCancellationListeners() ?? 0 },
     }),
     onDidChange: (listener) => {
       const a = chat.onDidChange(listener);

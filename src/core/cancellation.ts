@@ -19,7 +19,24 @@ export function toAbortSignal(token: CancellationTokenLike | undefined): { signa
     return { signal: controller.signal, dispose() {} };
   }
   const subscription = token.onCancellationRequested(() => controller.abort());
-  return { signal: controller.signal, dispose: () => subscription.dispose() };
+  liveListeners++;
+  let disposed = false;
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      if (disposed) return;
+      disposed = true;
+      liveListeners--;
+      subscription.dispose();
+    },
+  };
+}
+
+let liveListeners = 0;
+
+/** Token listeners made by {@link toAbortSignal} and not yet disposed: 0 whenever nothing streams. */
+export function liveCancellationListeners(): number {
+  return liveListeners;
 }
 
 /** A plain token source for Node code and tests (VS Code's CancellationTokenSource, without vscode). */

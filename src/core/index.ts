@@ -1,7 +1,7 @@
 /** The streaming core's public API. Nothing here imports `vscode`. */
 export { stream, listModels, resolveEndpoint, defaultBaseUrl, CancelledError, DEFAULT_IDLE_TIMEOUT_SECONDS, DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_MAX_RETRIES, METRICS_INTERVAL_MS } from './adapter';
 export type { ModelListConfig } from './adapter';
-export { CancellationSource, toAbortSignal } from './cancellation';
+export { CancellationSource, liveCancellationListeners, toAbortSignal } from './cancellation';
 export type { CancellationTokenLike } from './cancellation';
 export { assertNever } from './events';
 export type {

@@ -49,6 +49,8 @@ export class ChatController implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   private lastProvider: ResolvedProvider | undefined;
   private nextId = Date.now();
+  /** Requests whose token source is not yet disposed (a leak check for the load tests). */
+  liveRequests = 0;
 
   constructor(
     private readonly panel: PanelPort,
@@ -163,12 +165,14 @@ export class ChatController implements vscode.Disposable {
 
   private run(assistant: AssistantMessageView, continueFrom: string | undefined): ActiveRequest {
     const cts = new vscode.CancellationTokenSource();
+    this.liveRequests++;
     const active: ActiveRequest = { id: assistant.id, cts, done: Promise.resolve() };
     this.active = active;
     void vscode.commands.executeCommand('setContext', 'sidestream.streaming', true);
     this.changed.fire();
     active.done = this.stream(assistant, continueFrom, cts.token).finally(() => {
       cts.dispose();
+      this.liveRequests--;
       if (this.active === active) this.active = undefined;
       void vscode.commands.executeCommand('setContext', 'sidestream.streaming', this.active !== undefined);
       void this.store.save(this.messages, true);

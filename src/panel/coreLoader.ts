@@ -15,3 +15,8 @@ export function loadCore(): typeof Core {
   }
   return core;
 }
+
+/** The core if something already loaded it; never loads it (for diagnostics). */
+export function loadedCore(): typeof Core | undefined {
+  return core;
+}

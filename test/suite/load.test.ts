@@ -106,6 +106,9 @@ describe('Load through the extension host', function () {
       });
       await vscode.commands.executeCommand('sidestream.cancel');
       await asked;
+      // Listener counts stay constant: nothing from a finished cycle is still held.
+      const live = api.snapshot().diagnostics;
+      assert.ok(live.liveRequests === 0 && live.liveCancellationListeners === 0, `cycle ${i} left ${JSON.stringify(live)}`);
       const last = lastAssistant(api);
       assert.ok(last.state === 'cancelled' || last.state === 'done', `cycle ${i}: ${JSON.stringify({ state: last.state, error: last.error })}`);
       if (last.state === 'cancelled') cancelled++;
@@ -126,6 +129,10 @@ describe('Load through the extension host', function () {
 
     await vscode.commands.executeCommand('sidestream.newChat');
     await delay(500);
+    // Listener counts are back where they were: every request disposed its token source and the
+    // core disposed its token listener.
+    const diagnostics = api.snapshot().diagnostics;
+    assert.deepEqual(diagnostics, { liveRequests: 0, liveCancellationListeners: 0 });
     const end = await settledHeap(gc);
     const growthMb = (end - baseline) / 2 ** 20;
 

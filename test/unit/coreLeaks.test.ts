@@ -4,7 +4,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { stream } from '../../src/core/adapter';
-import { CancellationSource } from '../../src/core/cancellation';
+import { CancellationSource, liveCancellationListeners } from '../../src/core/cancellation';
 import { Simulator } from '../../src/simulator/Simulator';
 import { drain, simRequest, type Target } from './helpers/coreHarness';
 
@@ -16,6 +16,18 @@ describe('core: no leaks over 1,000 requests', function () {
   });
   after(async () => {
     await sim.stop();
+  });
+
+  it('the core holds one token listener while a request streams, and none after', async () => {
+    const source = new CancellationSource();
+    let whileStreaming = -1;
+    const s = await drain(stream(simRequest(sim, 'openai-chat'), source.token), (event) => {
+      if (event.type === 'text-delta' && whileStreaming < 0) whileStreaming = liveCancellationListeners();
+    });
+    assert.equal(s.finish?.reason.unified, 'stop');
+    assert.equal(whileStreaming, 1);
+    assert.equal(source.listenerCount, 0);
+    assert.equal(liveCancellationListeners(), 0);
   });
 
   it('listeners return to 0, open sockets stay bounded, all sockets close', async () => {
@@ -38,6 +50,7 @@ describe('core: no leaks over 1,000 requests', function () {
         assert.equal(s.text, 'Short and fast answer.');
       }
       assert.equal(source.listenerCount, 0, `listener left behind by request ${i}`);
+      assert.equal(liveCancellationListeners(), 0, `the core still holds a token listener after request ${i}`);
       sources.push(source);
       if (i % 25 === 0) maxOpenSockets = Math.max(maxOpenSockets, sim.stats().openSockets);
     }
