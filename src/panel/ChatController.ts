@@ -139,6 +139,7 @@ export class ChatController implements vscode.Disposable {
     message.state = 'streaming';
     message.error = undefined;
     this.panel.post({ type: 'messageResumed', id });
+    if (message.notice) this.clearNotice(message);
     await this.run(message, message.text).done;
   }
 

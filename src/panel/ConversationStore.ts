@@ -26,7 +26,7 @@ export class ConversationStore {
     if (!stored || stored.version !== 1 || !Array.isArray(stored.messages)) return [];
     return stored.messages.map((m) =>
       m.role === 'assistant' && m.state === 'streaming'
-        ? ({ ...m, state: 'cancelled', notice: undefined, error: { kind: 'connection', message: 'Interrupted: the window was reloaded while this answer streamed. Continue picks up from here.' } } satisfies AssistantMessageView)
+        ? ({ ...m, state: 'cancelled', error: undefined, notice: 'Interrupted: the window was reloaded while this answer streamed. Continue picks up from here.' } satisfies AssistantMessageView)
         : m,
     );
   }
