@@ -5,6 +5,7 @@
  */
 import type { FailureKind, ProviderId, StreamFailure } from './events';
 import { isLoaded, loadAnthropic, loadOpenAI } from './lazy';
+import { PROVIDER_NAMES } from './request';
 
 /** The longest wait we honour from a `Retry-After` header. */
 export const RETRY_AFTER_CAP_MS = 60_000;
@@ -59,15 +60,8 @@ const RETRYABLE: Record<FailureKind, boolean> = {
   'content-filter': false,
 };
 
-const LABELS: Record<ProviderId, string> = {
-  openai: 'OpenAI',
-  anthropic: 'Anthropic',
-  ollama: 'Ollama',
-  lmstudio: 'LM Studio',
-  llamacpp: 'llama.cpp',
-  vllm: 'vLLM',
-  'openai-compatible': 'The server',
-};
+/** In a sentence an unnamed OpenAI-compatible server reads better as "The server". */
+const LABELS: Record<ProviderId, string> = { ...PROVIDER_NAMES, 'openai-compatible': 'The server' };
 
 /** A human name for the provider, for messages. */
 export function providerLabel(provider: ProviderId): string {

@@ -50,3 +50,14 @@ export const CLOUD_DEFAULT_MODELS = {
   openai: 'gpt-4.1-mini',
   anthropic: 'claude-sonnet-4-5',
 } as const;
+
+/** What each provider is called in the UI and in messages. */
+export const PROVIDER_NAMES: Record<ProviderId, string> = {
+  openai: 'OpenAI',
+  anthropic: 'Anthropic',
+  ollama: 'Ollama',
+  lmstudio: 'LM Studio',
+  llamacpp: 'llama.cpp',
+  vllm: 'vLLM',
+  'openai-compatible': 'OpenAI-compatible',
+};

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { ProviderId, WireApi } from '../core/events';
-import { CLOUD_DEFAULT_MODELS, CLOUD_DEFAULTS, LOCAL_SERVER_DEFAULTS } from '../core/request';
+import { CLOUD_DEFAULT_MODELS, CLOUD_DEFAULTS, LOCAL_SERVER_DEFAULTS, PROVIDER_NAMES } from '../core/request';
 import type { ApiKeyStore, KeyedProvider } from './ApiKeyStore';
 import { loadCore } from './coreLoader';
 import type { ProviderSetting, SidestreamSettings } from './settings';
@@ -21,16 +21,7 @@ export type ResolvedProvider =
 
 export type Resolution = { ok: true; provider: ResolvedProvider } | { ok: false; reason: string };
 
-const LABELS: Record<Exclude<ProviderSetting, 'auto'>, string> = {
-  openai: 'OpenAI',
-  anthropic: 'Anthropic',
-  ollama: 'Ollama',
-  lmstudio: 'LM Studio',
-  llamacpp: 'llama.cpp',
-  vllm: 'vLLM',
-  'openai-compatible': 'OpenAI-compatible',
-  'vscode-lm': 'VS Code Language Model',
-};
+const LABELS: Record<Exclude<ProviderSetting, 'auto'>, string> = { ...PROVIDER_NAMES, 'vscode-lm': 'VS Code Language Model' };
 
 const PROBE_TIMEOUT_MS = 800;
 
