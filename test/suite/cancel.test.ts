@@ -20,6 +20,7 @@ import {
   generations,
   lastAssistant,
   resetSettings,
+  setEnvKeys,
   sidestream,
   useWire,
   waitFor,
@@ -40,13 +41,12 @@ describe('Cancel in every phase', function () {
   const sim = new Simulator({ log: simLog });
   const rejections = new RejectionCounter();
   let api: SidestreamApi;
-  const savedEnv = { openai: process.env.OPENAI_API_KEY, anthropic: process.env.ANTHROPIC_API_KEY };
+  let restoreEnv = (): void => undefined;
 
   before(async () => {
     api = await sidestream();
     await sim.start();
-    process.env.OPENAI_API_KEY = 'sk-cancel-suite-key';
-    process.env.ANTHROPIC_API_KEY = 'sk-ant-cancel-suite-key';
+    restoreEnv = setEnvKeys('sk-cancel-suite-key', 'sk-ant-cancel-suite-key');
     rejections.install();
   });
 
@@ -54,8 +54,7 @@ describe('Cancel in every phase', function () {
     rejections.dispose();
     await freshChat(api).catch(() => undefined);
     await resetSettings();
-    restoreEnv('OPENAI_API_KEY', savedEnv.openai);
-    restoreEnv('ANTHROPIC_API_KEY', savedEnv.anthropic);
+    restoreEnv();
     await sim.stop();
   });
 
@@ -188,9 +187,4 @@ describe('Cancel in every phase', function () {
 function lastAssistantOf(api: SidestreamApi): AssistantMessageView | undefined {
   const last = api.snapshot().messages.at(-1);
   return last?.role === 'assistant' ? last : undefined;
-}
-
-function restoreEnv(name: string, value: string | undefined): void {
-  if (value === undefined) delete process.env[name];
-  else process.env[name] = value;
 }

@@ -23,6 +23,7 @@ import {
   lastAssistant,
   recordedTurns,
   resetSettings,
+  setEnvKeys,
   sidestream,
   useWire,
   waitForStreamingText,
@@ -81,13 +82,12 @@ describe('Continue a cut answer', function () {
   const sim = new Simulator({ log: simLog });
   const rejections = new RejectionCounter();
   let api: SidestreamApi;
-  const savedEnv = { openai: process.env.OPENAI_API_KEY, anthropic: process.env.ANTHROPIC_API_KEY };
+  let restoreEnv = (): void => undefined;
 
   before(async () => {
     api = await sidestream();
     await sim.start();
-    process.env.OPENAI_API_KEY = 'sk-continue-suite-key';
-    process.env.ANTHROPIC_API_KEY = 'sk-ant-continue-suite-key';
+    restoreEnv = setEnvKeys('sk-continue-suite-key', 'sk-ant-continue-suite-key');
     rejections.install();
   });
 
@@ -95,10 +95,7 @@ describe('Continue a cut answer', function () {
     rejections.dispose();
     await freshChat(api).catch(() => undefined);
     await resetSettings();
-    for (const [name, value] of [['OPENAI_API_KEY', savedEnv.openai], ['ANTHROPIC_API_KEY', savedEnv.anthropic]] as const) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
+    restoreEnv();
     await sim.stop();
   });
 

@@ -24,6 +24,7 @@ import {
   lastAssistant,
   resetSettings,
   setSetting,
+  setEnvKeys,
   sidestream,
   useWire,
   waitFor,
@@ -241,15 +242,14 @@ describe('Faults: what the user sees, per wire format', function () {
   const rejections = new RejectionCounter();
   let api: SidestreamApi;
   let port = 0;
-  const savedEnv = { openai: process.env.OPENAI_API_KEY, anthropic: process.env.ANTHROPIC_API_KEY };
+  let restoreEnv = (): void => undefined;
 
   before(async () => {
     api = await sidestream();
     await sim.start();
     port = await closedPort();
     // The cloud providers need a key; the simulator here accepts any.
-    process.env.OPENAI_API_KEY = 'sk-fault-suite-key';
-    process.env.ANTHROPIC_API_KEY = 'sk-ant-fault-suite-key';
+    restoreEnv = setEnvKeys('sk-fault-suite-key', 'sk-ant-fault-suite-key');
     rejections.install();
   });
 
@@ -257,10 +257,7 @@ describe('Faults: what the user sees, per wire format', function () {
     rejections.dispose();
     await freshChat(api).catch(() => undefined);
     await resetSettings();
-    process.env.OPENAI_API_KEY = savedEnv.openai;
-    process.env.ANTHROPIC_API_KEY = savedEnv.anthropic;
-    if (savedEnv.openai === undefined) delete process.env.OPENAI_API_KEY;
-    if (savedEnv.anthropic === undefined) delete process.env.ANTHROPIC_API_KEY;
+    restoreEnv();
     await sim.stop();
   });
 

@@ -31,6 +31,7 @@ import {
   lastAssistant,
   resetSettings,
   setSetting,
+  setEnvKeys,
   sidestream,
   useWire,
   waitFor,
@@ -61,14 +62,13 @@ describe('Secrets: the API key leaks nowhere', function () {
   const rejections = new RejectionCounter();
   const seenErrors: string[] = [];
   let api: SidestreamApi;
-  const savedEnv = { openai: process.env.OPENAI_API_KEY, anthropic: process.env.ANTHROPIC_API_KEY };
+  let restoreEnv = (): void => undefined;
   let workspaceSettingsFile: string | undefined;
 
   before(async () => {
     api = await sidestream();
     await Promise.all([wrongKeySim.start(), rightKeySim.start(), evilSim.start(), echoSim.start()]);
-    process.env.OPENAI_API_KEY = CANARY;
-    process.env.ANTHROPIC_API_KEY = CANARY;
+    restoreEnv = setEnvKeys(CANARY, CANARY);
     rejections.install();
   });
 
@@ -78,10 +78,7 @@ describe('Secrets: the API key leaks nowhere', function () {
     await vscode.workspace.getConfiguration('sidestream').update('baseUrl', undefined, vscode.ConfigurationTarget.Workspace).then(undefined, () => undefined);
     await freshChat(api).catch(() => undefined);
     await resetSettings();
-    for (const [name, value] of [['OPENAI_API_KEY', savedEnv.openai], ['ANTHROPIC_API_KEY', savedEnv.anthropic]] as const) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
+    restoreEnv();
     await Promise.all([wrongKeySim.stop(), rightKeySim.stop(), evilSim.stop(), echoSim.stop()]);
   });
 

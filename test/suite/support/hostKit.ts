@@ -103,6 +103,22 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * Puts keys in OPENAI_API_KEY / ANTHROPIC_API_KEY (the extension's fallback when SecretStorage has
+ * none) and returns what puts the environment back as it was.
+ */
+export function setEnvKeys(openai: string, anthropic: string): () => void {
+  const saved = { OPENAI_API_KEY: process.env.OPENAI_API_KEY, ANTHROPIC_API_KEY: process.env.ANTHROPIC_API_KEY };
+  process.env.OPENAI_API_KEY = openai;
+  process.env.ANTHROPIC_API_KEY = anthropic;
+  return () => {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+}
+
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
