@@ -9,12 +9,10 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core';
+import type { Browser, CDPSession, Page } from 'playwright-core';
 import { renderWebviewHtml } from '../src/panel/webviewHtml';
 import type { HostToWebview } from '../src/protocol';
 import { ROOT } from './simProcess';
-
-export const CHROMIUM = '/usr/bin/chromium';
 
 export interface PageServer {
   origin: string;
@@ -74,12 +72,8 @@ export async function startPageServer(): Promise<PageServer> {
   };
 }
 
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-}
+/** The same Debian Chromium, with the same offline flags, as every test. */
+export { launchChromium } from '../test/harness/workbench';
 
 /** What the in-page feeder reports back. */
 export interface FeedReport {

@@ -9,7 +9,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { HostToWebview, WebviewToHost } from '../../src/protocol';
 import { renderWebviewHtml } from '../../src/panel/webviewHtml';
 
@@ -102,12 +102,8 @@ export async function startServer(theme: 'dark' | 'light' = 'dark'): Promise<Tes
   };
 }
 
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-}
+/** The same Debian Chromium, with the same offline flags, as every test. */
+export { launchChromium } from '../harness/workbench';
 
 export interface Panel {
   page: Page;
