@@ -198,7 +198,15 @@ describe('core: CLI', function () {
   it('ask --json + SIGINT mid-stream: exit 130, finish cancelled, socket closed by the client', async () => {
     sim.enqueue({ text: 'word '.repeat(200), tokensPerSecond: 20 });
     const run = await runCli(['ask', ...openai(), '--model', 'sim-model', '--json', 'hi'], KEY_ENV, (child) => {
-      void sim.waitForTokens(1, 3, 10_000).then(() => child.kill('SIGINT'));
+      // Interrupt once three words are on screen (not merely sent: the print may lag the send).
+      let printed = '';
+      const onData = (chunk: Buffer) => {
+        printed += chunk.toString('utf8');
+        if (!printed.startsWith('word word word')) return;
+        child.stdout!.off('data', onData);
+        child.kill('SIGINT');
+      };
+      child.stdout!.on('data', onData);
     });
     assert.equal(run.code, 130, run.stderr);
     const json = jsonLine(run);

@@ -11,6 +11,7 @@ import { isLocalProvider, providerFailure } from '../errors';
 import { loadOpenAI } from '../lazy';
 import type { ChatRequest } from '../request';
 import { withContinuation } from '../continuation';
+import { readJsonEvents, type JsonEvent } from './eventStream';
 import { isKnownType, missingTerminalFailure, type ProviderContext, type ProviderPart, cachedSdkClient, sdkRequestOptions } from './providerContext';
 
 /** Non-standard fields some servers add to a delta. */
@@ -106,43 +107,46 @@ export function buildOpenAIChatBody(request: ChatRequest): ChatCompletionCreateP
 export async function* streamOpenAIChat(request: ChatRequest, context: ProviderContext): AsyncGenerator<ProviderPart> {
   const { OpenAI } = loadOpenAI();
   const client = cachedSdkClient('openai', context, (options) => new OpenAI(options));
-  const chunks = await client.chat.completions.create(buildOpenAIChatBody(request), sdkRequestOptions(context));
+  const response = await client.chat.completions.create(buildOpenAIChatBody(request), sdkRequestOptions(context)).asResponse();
   const toolCalls = new ToolCallAccumulator();
   let finishRaw: string | undefined;
   let sawFinish = false;
   let refused = false;
-  for await (const chunk of chunks) {
-    const classified = classifyChunk(chunk);
-    switch (classified.kind) {
-      case 'error':
-        throw providerFailure(classified.message, context.errorContext, classified.type);
-      case 'usage-only':
-        yield { type: 'usage', usage: classified.usage };
-        break;
-      case 'choices': {
-        const usage = convertOpenAIChatUsage(classified.chunk.usage);
-        for (const choice of classified.chunk.choices) {
-          if (choice.index !== 0 && choice.index !== undefined) continue;
-          const delta = (choice.delta ?? {}) as ChatCompletionChunk.Choice.Delta & DeltaExtras;
-          const reasoning = delta.reasoning_content ?? delta.reasoning;
-          if (typeof reasoning === 'string' && reasoning) yield { type: 'reasoning-delta', text: reasoning };
-          if (typeof delta.content === 'string' && delta.content) yield { type: 'text-delta', text: delta.content };
-          if (typeof delta.refusal === 'string' && delta.refusal) {
-            refused = true;
-            yield { type: 'text-delta', text: delta.refusal };
+  for await (const events of readJsonEvents(response)) {
+    for (const event of events) {
+      throwIfOpenAIErrorEvent(event, response.headers);
+      const classified = classifyChunk(event.data as ChatCompletionChunk);
+      switch (classified.kind) {
+        case 'error':
+          throw providerFailure(classified.message, context.errorContext, classified.type);
+        case 'usage-only':
+          yield { type: 'usage', usage: classified.usage };
+          break;
+        case 'choices': {
+          const usage = convertOpenAIChatUsage(classified.chunk.usage);
+          for (const choice of classified.chunk.choices) {
+            if (choice.index !== 0 && choice.index !== undefined) continue;
+            const delta = (choice.delta ?? {}) as ChatCompletionChunk.Choice.Delta & DeltaExtras;
+            const reasoning = delta.reasoning_content ?? delta.reasoning;
+            if (typeof reasoning === 'string' && reasoning) yield { type: 'reasoning-delta', text: reasoning };
+            if (typeof delta.content === 'string' && delta.content) yield { type: 'text-delta', text: delta.content };
+            if (typeof delta.refusal === 'string' && delta.refusal) {
+              refused = true;
+              yield { type: 'text-delta', text: delta.refusal };
+            }
+            if (delta.tool_calls) for (const fragment of delta.tool_calls) toolCalls.add(fragment);
+            if (choice.finish_reason) {
+              sawFinish = true;
+              finishRaw = choice.finish_reason;
+              for (const call of toolCalls.flush()) yield { type: 'tool-call', toolCall: call };
+            }
           }
-          if (delta.tool_calls) for (const fragment of delta.tool_calls) toolCalls.add(fragment);
-          if (choice.finish_reason) {
-            sawFinish = true;
-            finishRaw = choice.finish_reason;
-            for (const call of toolCalls.flush()) yield { type: 'tool-call', toolCall: call };
-          }
+          if (usage) yield { type: 'usage', usage };
+          break;
         }
-        if (usage) yield { type: 'usage', usage };
-        break;
+        default:
+          assertNever(classified, 'chunk kind');
       }
-      default:
-        assertNever(classified, 'chunk kind');
     }
   }
   if (context.signal.aborted) return;
@@ -158,7 +162,18 @@ export async function* streamOpenAIChat(request: ChatRequest, context: ProviderC
   yield { type: 'finish-reason', reason: refused ? { unified: 'content-filter', raw: reason.raw } : reason };
 }
 
+/**
+ * What openai-node's own stream does with an error sent mid-stream (an `event: error`, or a chunk
+ * with an `error` key): throw its `APIError` with no status, so it is classified like any other.
+ */
+export function throwIfOpenAIErrorEvent(event: JsonEvent, headers: Headers): void {
+  const data = event.data as { error?: unknown } | null;
+  if (event.event === 'error') throw new (loadOpenAI().APIError)(undefined, (data?.error ?? data) as object | undefined, undefined, headers);
+  if (data && typeof data === 'object' && data.error) throw new (loadOpenAI().APIError)(undefined, data.error as object, undefined, headers);
+}
+
 function classifyChunk(chunk: ChatCompletionChunk): ChunkKind {
+  if (typeof chunk !== 'object' || chunk === null) return { kind: 'choices', chunk: { choices: [] } as unknown as ChatCompletionChunk };
   const loose = chunk as unknown as Partial<FlatErrorChunk> & { choices?: unknown };
   if (loose.object === 'error') {
     return { kind: 'error', message: loose.message ?? 'unknown error', type: typeof loose.type === 'string' ? loose.type : undefined };

@@ -10,6 +10,8 @@ import { providerFailure } from '../errors';
 import { loadOpenAI } from '../lazy';
 import type { ChatRequest } from '../request';
 import { withContinuation } from '../continuation';
+import { readJsonEvents } from './eventStream';
+import { throwIfOpenAIErrorEvent } from './openaiChat';
 import { isKnownType, missingTerminalFailure, type ProviderContext, type ProviderPart, cachedSdkClient, sdkRequestOptions } from './providerContext';
 
 /** Every event type of this SDK version; the compiler flags a new or removed one. */
@@ -124,99 +126,103 @@ export function buildResponsesBody(request: ChatRequest) {
 export async function* streamOpenAIResponses(request: ChatRequest, context: ProviderContext): AsyncGenerator<ProviderPart> {
   const { OpenAI } = loadOpenAI();
   const client = cachedSdkClient('openai', context, (options) => new OpenAI(options));
-  const events = await client.responses.create(buildResponsesBody(request), sdkRequestOptions(context));
+  const response = await client.responses.create(buildResponsesBody(request), sdkRequestOptions(context)).asResponse();
   let sawToolCall = false;
   let refused = false;
-  for await (const event of events) {
-    if (!isKnownType(EVENT_TYPES, (event as { type?: unknown }).type)) continue;
-    switch (event.type) {
-      case 'response.output_text.delta':
-        if (event.delta) yield { type: 'text-delta', text: event.delta };
-        break;
-      case 'response.refusal.delta':
-        refused = true;
-        if (event.delta) yield { type: 'text-delta', text: event.delta };
-        break;
-      case 'response.reasoning_summary_text.delta':
-      case 'response.reasoning_text.delta':
-        if (event.delta) yield { type: 'reasoning-delta', text: event.delta };
-        break;
-      case 'response.output_item.done':
-        if (event.item.type === 'function_call') {
-          sawToolCall = true;
-          yield { type: 'tool-call', toolCall: { id: event.item.call_id, name: event.item.name, arguments: event.item.arguments } };
+  for await (const events of readJsonEvents(response)) {
+    for (const raw of events) {
+      throwIfOpenAIErrorEvent(raw, response.headers);
+      const event = raw.data as ResponseStreamEvent;
+      if (!isKnownType(EVENT_TYPES, (event as { type?: unknown } | null)?.type)) continue;
+      switch (event.type) {
+        case 'response.output_text.delta':
+          if (event.delta) yield { type: 'text-delta', text: event.delta };
+          break;
+        case 'response.refusal.delta':
+          refused = true;
+          if (event.delta) yield { type: 'text-delta', text: event.delta };
+          break;
+        case 'response.reasoning_summary_text.delta':
+        case 'response.reasoning_text.delta':
+          if (event.delta) yield { type: 'reasoning-delta', text: event.delta };
+          break;
+        case 'response.output_item.done':
+          if (event.item.type === 'function_call') {
+            sawToolCall = true;
+            yield { type: 'tool-call', toolCall: { id: event.item.call_id, name: event.item.name, arguments: event.item.arguments } };
+          }
+          break;
+        case 'response.completed':
+        case 'response.incomplete': {
+          const usage = convertResponsesUsage(event.response.usage);
+          if (usage) yield { type: 'usage', usage };
+          yield { type: 'finish-reason', reason: mapResponsesFinish(event.response, sawToolCall, refused) };
+          return;
         }
-        break;
-      case 'response.completed':
-      case 'response.incomplete': {
-        const usage = convertResponsesUsage(event.response.usage);
-        if (usage) yield { type: 'usage', usage };
-        yield { type: 'finish-reason', reason: mapResponsesFinish(event.response, sawToolCall, refused) };
-        return;
+        case 'response.failed': {
+          const error = event.response.error;
+          throw providerFailure(error?.message ?? 'the response failed', context.errorContext, error?.code ?? undefined);
+        }
+        case 'error': {
+          // `event: error` and a nested `error` key are thrown above; this is the flat payload without the event line.
+          const nested = (event as unknown as { error?: { message?: string; code?: string; type?: string } }).error;
+          throw providerFailure(nested?.message ?? event.message ?? 'unknown error', context.errorContext, nested?.type ?? event.code ?? undefined);
+        }
+        case 'response.audio.delta':
+        case 'response.audio.done':
+        case 'response.audio.transcript.delta':
+        case 'response.audio.transcript.done':
+        case 'response.code_interpreter_call_code.delta':
+        case 'response.code_interpreter_call_code.done':
+        case 'response.code_interpreter_call.completed':
+        case 'response.code_interpreter_call.in_progress':
+        case 'response.code_interpreter_call.interpreting':
+        case 'response.compaction.compacting':
+        case 'response.content_part.added':
+        case 'response.content_part.done':
+        case 'response.created':
+        case 'response.file_search_call.completed':
+        case 'response.file_search_call.in_progress':
+        case 'response.file_search_call.searching':
+        case 'response.function_call_arguments.delta':
+        case 'response.function_call_arguments.done':
+        case 'response.shell_call_command.added':
+        case 'response.shell_call_command.delta':
+        case 'response.shell_call_command.done':
+        case 'response.shell_call_output_content.delta':
+        case 'response.shell_call_output_content.done':
+        case 'response.in_progress':
+        case 'response.output_item.added':
+        case 'response.reasoning_summary_part.added':
+        case 'response.reasoning_summary_part.done':
+        case 'response.reasoning_summary_text.done':
+        case 'response.reasoning_text.done':
+        case 'response.refusal.done':
+        case 'response.output_text.done':
+        case 'response.web_search_call.completed':
+        case 'response.web_search_call.in_progress':
+        case 'response.web_search_call.searching':
+        case 'response.image_generation_call.completed':
+        case 'response.image_generation_call.generating':
+        case 'response.image_generation_call.in_progress':
+        case 'response.image_generation_call.partial_image':
+        case 'response.mcp_call_arguments.delta':
+        case 'response.mcp_call_arguments.done':
+        case 'response.mcp_call.completed':
+        case 'response.mcp_call.failed':
+        case 'response.mcp_call.in_progress':
+        case 'response.mcp_list_tools.completed':
+        case 'response.mcp_list_tools.failed':
+        case 'response.mcp_list_tools.in_progress':
+        case 'response.output_text.annotation.added':
+        case 'response.queued':
+        case 'response.custom_tool_call_input.delta':
+        case 'response.custom_tool_call_input.done':
+          // Progress and tool-internal events: nothing to show in a chat answer.
+          break;
+        default:
+          assertNever(event, 'Responses event');
       }
-      case 'response.failed': {
-        const error = event.response.error;
-        throw providerFailure(error?.message ?? 'the response failed', context.errorContext, error?.code ?? undefined);
-      }
-      case 'error': {
-        // openai-node throws on `event: error`; this catches the same payload sent without the event line.
-        const nested = (event as unknown as { error?: { message?: string; code?: string; type?: string } }).error;
-        throw providerFailure(nested?.message ?? event.message ?? 'unknown error', context.errorContext, nested?.type ?? event.code ?? undefined);
-      }
-      case 'response.audio.delta':
-      case 'response.audio.done':
-      case 'response.audio.transcript.delta':
-      case 'response.audio.transcript.done':
-      case 'response.code_interpreter_call_code.delta':
-      case 'response.code_interpreter_call_code.done':
-      case 'response.code_interpreter_call.completed':
-      case 'response.code_interpreter_call.in_progress':
-      case 'response.code_interpreter_call.interpreting':
-      case 'response.compaction.compacting':
-      case 'response.content_part.added':
-      case 'response.content_part.done':
-      case 'response.created':
-      case 'response.file_search_call.completed':
-      case 'response.file_search_call.in_progress':
-      case 'response.file_search_call.searching':
-      case 'response.function_call_arguments.delta':
-      case 'response.function_call_arguments.done':
-      case 'response.shell_call_command.added':
-      case 'response.shell_call_command.delta':
-      case 'response.shell_call_command.done':
-      case 'response.shell_call_output_content.delta':
-      case 'response.shell_call_output_content.done':
-      case 'response.in_progress':
-      case 'response.output_item.added':
-      case 'response.reasoning_summary_part.added':
-      case 'response.reasoning_summary_part.done':
-      case 'response.reasoning_summary_text.done':
-      case 'response.reasoning_text.done':
-      case 'response.refusal.done':
-      case 'response.output_text.done':
-      case 'response.web_search_call.completed':
-      case 'response.web_search_call.in_progress':
-      case 'response.web_search_call.searching':
-      case 'response.image_generation_call.completed':
-      case 'response.image_generation_call.generating':
-      case 'response.image_generation_call.in_progress':
-      case 'response.image_generation_call.partial_image':
-      case 'response.mcp_call_arguments.delta':
-      case 'response.mcp_call_arguments.done':
-      case 'response.mcp_call.completed':
-      case 'response.mcp_call.failed':
-      case 'response.mcp_call.in_progress':
-      case 'response.mcp_list_tools.completed':
-      case 'response.mcp_list_tools.failed':
-      case 'response.mcp_list_tools.in_progress':
-      case 'response.output_text.annotation.added':
-      case 'response.queued':
-      case 'response.custom_tool_call_input.delta':
-      case 'response.custom_tool_call_input.done':
-        // Progress and tool-internal events: nothing to show in a chat answer.
-        break;
-      default:
-        assertNever(event, 'Responses event');
     }
   }
   if (context.signal.aborted) return;
