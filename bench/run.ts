@@ -1,6 +1,6 @@
 /**
  * One bench group in its own process, started by scripts/bench.js:
- *   node [--expose-gc] out/bench/run.js <host|memory|webview|startup> [--smoke] --out <file.json>
+ *   node [--expose-gc] out/bench/run.js <host|memory|webview|startup|vscode> [--smoke] --out <file.json>
  * Writes `{ results: BenchResult[], errors: string[] }` to the file.
  */
 import * as fs from 'node:fs';
@@ -9,6 +9,7 @@ import { withTimeout } from './common';
 import { benchCancel, benchCpu, benchHostMemory, benchMessageLoad, benchMetricAccuracy, benchTtft } from './hostBenches';
 import { startSimProcess } from './simProcess';
 import { benchStartup } from './startup';
+import { benchFirstPaint } from './vscodePaint';
 import { benchRenderCost, benchSmoothRate, benchWebviewMemory } from './webviewBenches';
 import { launchChromium, startPageServer } from './webviewPage';
 
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
     const sim = await startSimProcess();
     cleanups.push(() => sim.stop());
     if (group === 'host') {
-      steps.push(['B3', () => benchMessageLoad(sim, opts)], ['B4', () => benchTtft(sim, opts)], ['B5', () => benchCpu(sim, opts)], ['B6', () => benchCancel(opts)], ['B8', () => benchMetricAccuracy(opts)]);
+      steps.push(['B3', () => benchMessageLoad(sim, opts)], ['B4-host', () => benchTtft(sim, opts)], ['B5', () => benchCpu(sim, opts)], ['B6', () => benchCancel(opts)], ['B8', () => benchMetricAccuracy(opts)]);
     } else {
       steps.push(['B7-host', () => benchHostMemory(sim, opts)]);
     }
@@ -43,6 +44,8 @@ async function main(): Promise<void> {
     steps.push(['B1', () => benchRenderCost(browser, server, opts)], ['B2', () => benchSmoothRate(browser, server, opts)], ['B7-webview', () => benchWebviewMemory(browser, server, opts)]);
   } else if (group === 'startup') {
     steps.push(['B9', () => benchStartup(opts)]);
+  } else if (group === 'vscode') {
+    steps.push(['B4-paint', () => benchFirstPaint(opts)]);
   } else {
     throw new Error(`unknown group ${group}`);
   }

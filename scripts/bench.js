@@ -28,6 +28,7 @@ const GROUPS = [
   { name: 'memory', ids: ['B7'], nodeArgs: ['--expose-gc'], timeoutS: 180 },
   { name: 'webview', ids: ['B1', 'B2', 'B7'], nodeArgs: [], timeoutS: 400 },
   { name: 'startup', ids: ['B9'], nodeArgs: [], timeoutS: 240 },
+  { name: 'vscode', ids: ['B4'], nodeArgs: [], timeoutS: 300 },
 ];
 
 function parseArgs(argv) {
@@ -128,7 +129,7 @@ function machine() {
   };
 }
 
-/** One verdict per target; B7 has a host and a webview part and is met only when both are. */
+/** One verdict per target; B4 and B7 have a host and a webview part and are met only when both are. */
 function verdicts(results, smoke) {
   const lines = [];
   for (const id of TARGET_IDS) {
