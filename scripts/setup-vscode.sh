@@ -8,6 +8,8 @@ CACHE="${SIDESTREAM_CACHE:-$HOME/.cache/sidestream}"
 CODE_SERVER_VERSION=4.139.1
 NODE24_VERSION=24.21.0
 log() { printf '[setup] %s\n' "$*" >&2; }
+# On a new machine even ~/.cache may not exist yet; the apt log below is written beside $CACHE.
+mkdir -p "$CACHE"
 
 apt_missing=()
 command -v chromium >/dev/null 2>&1 || apt_missing+=(chromium)
