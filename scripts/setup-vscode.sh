@@ -10,6 +10,9 @@ NODE24_VERSION=24.21.0
 log() { printf '[setup] %s\n' "$*" >&2; }
 # On a new machine even ~/.cache may not exist yet; the apt log below is written beside $CACHE.
 mkdir -p "$CACHE"
+# Run from `npm test`, the outer npm (Node 20) leaves npm_config_user_agent in the environment; the
+# inner npm would take it as config, and code-server's postinstall reads the Node version from it.
+unset npm_config_user_agent
 
 apt_missing=()
 command -v chromium >/dev/null 2>&1 || apt_missing+=(chromium)
