@@ -79,7 +79,6 @@ export type WebviewToHost =
   | { type: 'cancel' }
   | { type: 'retry'; id: string }
   | { type: 'continue'; id: string }
-  | { type: 'newChat' }
   | { type: 'copy'; text: string }
   | { type: 'insert'; text: string }
   | { type: 'openLink'; href: string }

@@ -83,9 +83,6 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, PanelPort, 
       case 'continue':
         await controller.continue(message.id);
         return;
-      case 'newChat':
-        await controller.newChat();
-        return;
       case 'copy':
         await vscode.env.clipboard.writeText(message.text);
         void vscode.window.setStatusBarMessage('$(check) Copied', 2000);

@@ -8,7 +8,7 @@ import { AppendQueue } from './AppendQueue';
 import { AssistantMessage } from './AssistantMessage';
 import { renderSetupCard } from './SetupCard';
 import { renderUserMessage } from './UserMessage';
-import { button, h, icon } from './dom';
+import { h, icon } from './dom';
 import type { HostChannel } from './hostApi';
 
 /** Distance from the bottom (px) within which the list keeps following new text. */
@@ -28,10 +28,9 @@ export class ChatView {
   private frameRequested = false;
 
   constructor(root: HTMLElement, private readonly host: HostChannel) {
-    const newChat = button({ label: 'New Chat', icon: 'add', className: 'icon-button', showLabel: false });
-    newChat.addEventListener('click', () => this.host.post({ type: 'newChat' }));
+    // New Chat, Stop and the model picker live in the view's own title bar (package.json view/title).
     this.modelLabel = h('span', { class: 'model-label' });
-    const header = h('header', { class: 'toolbar' }, h('span', { class: 'title' }, 'Sidestream'), this.modelLabel, h('span', { class: 'spacer' }), newChat);
+    const header = h('header', { class: 'toolbar' }, h('span', { class: 'title' }, 'Sidestream'), this.modelLabel);
 
     this.emptyState = h(
       'div',
