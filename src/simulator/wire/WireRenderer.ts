@@ -44,11 +44,15 @@ export function sse(event: string | undefined, data: unknown): string {
 
 let idCounter = 0;
 
-/** A unique, realistic-looking id with the service's prefix (`chatcmpl-`, `msg_`, …). */
+/**
+ * A unique, realistic-looking id with the service's prefix (`chatcmpl-`, `msg_`, …). Fixed length,
+ * as the services' ids are, so the same script always renders to the same number of bytes: base-36
+ * `Math.random()` digits alone are sometimes fewer than ten, and the counter grows a digit at 36.
+ */
 export function makeId(prefix: string): string {
   idCounter++;
-  const random = Math.random().toString(36).slice(2, 12);
-  return `${prefix}sim${Date.now().toString(36)}${idCounter.toString(36)}${random}`;
+  const random = Math.random().toString(36).slice(2, 12).padEnd(10, '0');
+  return `${prefix}sim${Date.now().toString(36)}${idCounter.toString(36).padStart(4, '0')}${random}`;
 }
 
 /** Seconds since the epoch, as the services put in `created` fields. */
