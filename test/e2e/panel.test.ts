@@ -19,6 +19,7 @@ import {
   openWorkbench,
   pollFor,
   runCommandByTitle,
+  shownText,
   statusBarTexts,
   waitForWorkbenchReady,
   type Workbench,
@@ -108,7 +109,7 @@ for (const variant of variants) {
 
       await pollFor('the answer to finish', async () => ((await message.getAttribute('data-state')) === 'done' ? true : undefined), 60_000, 200);
       step(t0, 'answer done');
-      const shown = normalise(await message.locator(BODY).innerText());
+      const shown = normalise(await shownText(message.locator(BODY)));
       for (const line of ['Line 1: the quick brown fox', 'Line 27: the quick brown fox jumps over a lazy dog.']) {
         assert.ok(shown.includes(line), `the panel lacks "${line}"`);
       }
@@ -134,12 +135,12 @@ for (const variant of variants) {
       await askFromPalette(page, 'Tell me something long.');
 
       const message = frame.locator(ASSISTANT).nth(before);
-      await pollFor('tokens of the long answer', async () => ((await message.locator(BODY).innerText().catch(() => '')).length > 20 ? true : undefined), 30_000, 100);
+      await pollFor('tokens of the long answer', async () => ((await shownText(message.locator(BODY)).catch(() => '')).length > 20 ? true : undefined), 30_000, 100);
       assert.equal(await message.getAttribute('data-state'), 'streaming');
 
       await runCommandByTitle(page, 'Sidestream: Cancel Response');
       await pollFor('data-state="cancelled"', async () => ((await message.getAttribute('data-state')) === 'cancelled' ? true : undefined), 20_000, 100);
-      const kept = normalise(await message.locator(BODY).innerText());
+      const kept = normalise(await shownText(message.locator(BODY)));
       assert.ok(kept.includes('Part 1 of a long answer.'), 'the partial answer was not kept');
       assert.ok(!kept.includes('Part 150 of a long answer.'), 'the whole answer arrived: the cancel did not stop it');
 
@@ -148,9 +149,9 @@ for (const variant of variants) {
       assert.equal(log.closedBy, 'client', `socket closed by ${log.closedBy}`);
       assert.notEqual(log.completed, true);
       // Nothing more arrives after the cancel.
-      const lengthAfterCancel = (await message.locator(BODY).innerText()).length;
+      const lengthAfterCancel = (await shownText(message.locator(BODY))).length;
       await delay(1_000);
-      assert.equal((await message.locator(BODY).innerText()).length, lengthAfterCancel, 'text kept growing after the cancel');
+      assert.equal((await shownText(message.locator(BODY))).length, lengthAfterCancel, 'text kept growing after the cancel');
       await page.screenshot({ path: path.join(ARTIFACTS, `e2e-${tag}-cancelled.png`) });
     });
   });
@@ -167,7 +168,7 @@ async function readGrowingText(message: Locator, reads: number, timeoutMs: numbe
   const deadline = Date.now() + timeoutMs;
   const lengths: number[] = [];
   while (Date.now() < deadline && lengths.length < reads) {
-    const length = (await message.locator(BODY).innerText({ timeout: 1_000 }).catch(() => '')).length;
+    const length = (await shownText(message.locator(BODY), 1_000).catch(() => '')).length;
     if (length > 0 && (lengths.length === 0 || length > lengths.at(-1)!)) lengths.push(length);
     await delay(300);
   }

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { CodeServer, REPO_ROOT, delay } from '../harness/codeServer';
-import { answerInputBox, findWebviewFrame, openWorkbench, pollFor, runCommandByTitle, waitForWorkbenchReady, type Workbench } from '../harness/workbench';
+import { answerInputBox, findWebviewFrame, openWorkbench, pollFor, runCommandByTitle, shownText, waitForWorkbenchReady, type Workbench } from '../harness/workbench';
 import { Simulator } from '../../src/simulator/Simulator';
 
 const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
@@ -69,9 +69,19 @@ describe('Sidestream UI: the API key in SecretStorage', function () {
     await reload(page);
     await askAndWait(page, 'Does it still work after a reload?', 2);
 
-    const frame = await findWebviewFrame(page, '[data-sidestream-webview]', 30_000);
-    const panelText = await frame.locator('body').innerText();
-    assert.ok(panelText.includes(ANSWER), 'the answer is not in the panel');
+    // The request can finish before the reloaded window has loaded the panel's webview: wait for the
+    // panel (found afresh each time) to show both answers, as the user will see them.
+    let panelText = '';
+    await pollFor(
+      'both answers in the panel',
+      async () => {
+        const frame = await findWebviewFrame(page, '[data-sidestream-webview]', 5_000);
+        panelText = await shownText(frame.locator('body'));
+        return panelText.split(ANSWER).length - 1 === 2 ? true : undefined;
+      },
+      30_000,
+      250,
+    ).catch((err: unknown) => assert.fail(`${String(err)}; the panel shows: ${JSON.stringify(panelText.slice(0, 400))}`));
     assert.ok(!panelText.includes(CANARY), 'the key is shown in the panel');
 
     await delay(1_500);

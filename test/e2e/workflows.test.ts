@@ -26,6 +26,7 @@ import {
   openWorkbench,
   pollFor,
   runCommandByTitle,
+  shownText,
   statusBarTexts,
   waitForWorkbenchReady,
   type Workbench,
@@ -148,17 +149,17 @@ describe('Sidestream workflows in VS Code (code-server), development extension',
 
     const user = frame.locator(USER).nth(usersBefore);
     await user.waitFor({ state: 'attached', timeout: 20_000 });
-    assert.equal(normalise(await user.locator('.user-text').innerText()), 'What does this function do?');
+    assert.equal(normalise(await shownText(user.locator('.user-text'))), 'What does this function do?');
     // The selection is shown collapsed above the question, named after its file and language.
     const context = user.locator('details.message-context');
     assert.equal(await context.count(), 1, 'the selection is not shown with the question');
     assert.equal(await context.getAttribute('open'), null, 'the selection should start collapsed');
-    assert.match(normalise(await context.locator('summary').innerText()), /search\.ts \(typescript\)/);
+    assert.match(normalise(await shownText(context.locator('summary'))), /search\.ts \(typescript\)/);
     assert.equal((await context.locator('pre code').textContent())?.trim(), SEARCH_TS.trim(), 'the shown selection is not the selected code');
 
     const answer = frame.locator(ASSISTANT).nth(assistantsBefore);
     await waitForState(answer, 'done', 30_000);
-    assert.equal(normalise(await answer.locator(BODY).innerText()), 'It searches on every keystroke.');
+    assert.equal(normalise(await shownText(answer.locator(BODY))), 'It searches on every keystroke.');
   });
 
   it('inserts an answer\'s code block at the cursor and copies it to the clipboard', async () => {
@@ -214,7 +215,7 @@ describe('Sidestream workflows in VS Code (code-server), development extension',
     await waitForState(answer, 'done', 30_000);
     // The remote image is not loaded: it is shown as text, and no <img> points anywhere remote.
     assert.equal(await answer.locator('img').count(), 0);
-    assert.match(await answer.locator(BODY).innerText(), /remote images are not loaded/);
+    assert.match(await shownText(answer.locator(BODY)), /remote images are not loaded/);
     const pagesBefore = page.context().pages().length;
     await answer.locator(`${BODY} a`).first().click({ timeout: 10_000 });
     // VS Code asks first, naming the link; the webview itself never navigates.
@@ -226,7 +227,7 @@ describe('Sidestream workflows in VS Code (code-server), development extension',
     await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
     await delay(500);
     assert.equal(page.context().pages().length, pagesBefore, 'declining opened a page anyway');
-    assert.equal(normalise(await answer.locator(BODY).innerText()).startsWith('See the docs'), true, 'the panel navigated away');
+    assert.equal(normalise(await shownText(answer.locator(BODY))).startsWith('See the docs'), true, 'the panel navigated away');
   });
 
   it('streams a realistic answer in a wide panel (README screenshot)', async () => {
@@ -250,7 +251,7 @@ describe('Sidestream workflows in VS Code (code-server), development extension',
       // Mid-list: the code block is complete and the streaming cursor sits at the end of the text.
       await pollFor(
         'the code block and the list after it',
-        async () => ((await answer.locator(BODY).innerText().catch(() => '')).includes('Clear the timer') ? true : undefined),
+        async () => ((await shownText(answer.locator(BODY)).catch(() => '')).includes('Clear the timer') ? true : undefined),
         60_000,
         50,
       );
@@ -285,11 +286,11 @@ describe('Sidestream workflows in VS Code (code-server), development extension',
     await runCommandByTitle(page, 'Sidestream: Ask a Question');
     await answerInputBox(page, 'Explain it at length.');
     const streaming = frame.locator(ASSISTANT).nth(1);
-    await pollFor('the long answer to be well under way', async () => ((await streaming.locator(BODY).innerText().catch(() => '')).includes('Part 6 ') ? true : undefined), 60_000, 100);
+    await pollFor('the long answer to be well under way', async () => ((await shownText(streaming.locator(BODY)).catch(() => '')).includes('Part 6 ') ? true : undefined), 60_000, 100);
     // The store saves a streaming answer at most every 750 ms: let a save happen with this text.
     await delay(2_000);
     assert.equal(await streaming.getAttribute('data-state'), 'streaming');
-    const shownBeforeReload = normalise(await streaming.locator(BODY).innerText());
+    const shownBeforeReload = normalise(await shownText(streaming.locator(BODY)));
 
     await page.reload({ waitUntil: 'domcontentloaded', timeout: 120_000 });
     await page.waitForSelector('.monaco-workbench', { timeout: 120_000 });
@@ -303,15 +304,15 @@ describe('Sidestream workflows in VS Code (code-server), development extension',
     const first = frame.locator(ASSISTANT).nth(0);
     const second = frame.locator(ASSISTANT).nth(1);
     assert.equal(await first.getAttribute('data-state'), 'done');
-    assert.equal(normalise(await first.locator(BODY).innerText()), FIRST_ANSWER);
+    assert.equal(normalise(await shownText(first.locator(BODY))), FIRST_ANSWER);
     assert.equal(await second.getAttribute('data-state'), 'cancelled');
-    const partial = normalise(await second.locator(BODY).innerText());
+    const partial = normalise(await shownText(second.locator(BODY)));
     assert.ok(partial.startsWith('Part 1 of a long answer.'), `the partial answer was not restored: "${partial.slice(0, 80)}"`);
     assert.ok(LONG_ANSWER.startsWith(partial) && partial.length < LONG_ANSWER.length, 'the restored text is not a prefix of the answer');
     // At least what had been saved a debounce interval before the reload came back.
     assert.ok(partial.length >= 'Part 1 of a long answer. Part 2 of a long answer.'.length, `too little was restored: "${partial}" (shown before: ${shownBeforeReload.length} chars)`);
     // A reload is not a failure: a notice says what happened, there is no error line.
-    assert.match(normalise(await second.locator('.notice').innerText()), /window was reloaded/);
+    assert.match(normalise(await shownText(second.locator('.notice'))), /window was reloaded/);
     assert.equal(await second.locator('.error-line').isVisible(), false, 'a reload is shown as an error');
     const continueButton = second.locator('.message-footer [data-action="continue"]');
     assert.equal(await continueButton.count(), 1, 'the interrupted answer has no Continue button');
@@ -319,7 +320,7 @@ describe('Sidestream workflows in VS Code (code-server), development extension',
 
     await continueButton.click({ timeout: 10_000 });
     await waitForState(second, 'done', 60_000);
-    const continued = normalise(await second.locator(BODY).innerText());
+    const continued = normalise(await shownText(second.locator(BODY)));
     assert.equal(continued, normalise(partial + CONTINUATION), 'Continue did not extend the same message');
     assert.equal(await frame.locator(ASSISTANT).count(), 2, 'Continue added a message instead of extending one');
     assert.equal(await second.locator('.notice').isVisible(), false, 'the interruption notice stayed after Continue');

@@ -4,7 +4,7 @@
  * loaded machine (the quick-open, focus) but report the underlying failure when they give up.
  */
 import * as fs from 'node:fs';
-import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
+import { chromium, type Browser, type Frame, type Locator, type Page } from 'playwright-core';
 import type { CodeServer } from './codeServer';
 import { delay } from './codeServer';
 
@@ -195,6 +195,31 @@ export async function findWebviewFrame(page: Page, selector: string, timeoutMs =
 export async function statusBarTexts(page: Page): Promise<string[]> {
   return page.locator('.statusbar-item').evaluateAll((items) =>
     items.map((item) => (item.textContent ?? '').replace(/\s+/g, ' ').trim()).filter((t) => t.length > 0),
+  );
+}
+
+/**
+ * The text a user sees in `locator`, read after the webview's next two frames. `innerText` leaves out
+ * content that has not been through a rendering update yet: the panel's blocks use
+ * `content-visibility: auto`, so a block inserted in the current task reads as '' until the browser
+ * has decided it is on screen (the frame after it was inserted). Waiting two animation frames reads
+ * what the next paint shows; a hidden webview (no frames) is read after a second instead.
+ */
+export async function shownText(locator: Locator, timeoutMs = 10_000): Promise<string> {
+  return locator.evaluate(
+    (el) =>
+      new Promise<string>((resolve) => {
+        const read = () => resolve((el as HTMLElement).innerText);
+        const fallback = setTimeout(read, 1_000);
+        requestAnimationFrame(() =>
+          requestAnimationFrame(() => {
+            clearTimeout(fallback);
+            read();
+          }),
+        );
+      }),
+    undefined,
+    { timeout: timeoutMs },
   );
 }
 
