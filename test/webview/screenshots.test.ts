@@ -98,6 +98,9 @@ describe('Webview screenshots (Chromium)', function () {
       await panel.page.waitForSelector('[data-id="a2"][data-state="error"]');
       await panel.page.screenshot({ path: path.join(dir, `webview-${theme}-finished.png`), fullPage: false });
       await panel.page.evaluate(() => document.querySelector('.messages')!.scrollTo(0, 0));
+      // Blocks use content-visibility: auto, so ones scrolled into view by a jump are painted in the
+      // frame after the jump (the browser decides they are on screen at the end of a frame): wait two.
+      await panel.page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))));
       await panel.page.screenshot({ path: path.join(dir, `webview-${theme}-top.png`) });
       // Colours really come from the theme variables.
       const colours = await panel.page.evaluate(() => ({
