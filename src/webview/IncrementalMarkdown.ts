@@ -6,9 +6,19 @@
  * one is finished, because a following block has started, so it is rendered once (highlighted,
  * sanitized) and never touched again. The live tokens are re-rendered plain on each update. The
  * final DOM is byte-identical to {@link renderMarkdownOnce} of the same text.
+ *
+ * Finished blocks are grouped into chunk elements of {@link CHUNK_ELEMENTS} blocks; the live blocks
+ * follow the chunks. The stylesheet gives each top-level child `content-visibility: auto`, and the
+ * browser's per-frame bookkeeping for that grows with the number of such elements: chunks keep it to
+ * one per 16 blocks (BENCHMARKS.md, B1). Chunking depends only on the sequence of rendered nodes, so
+ * a one-shot render chunks the same way.
  */
 import type { Token } from 'marked';
 import { collectDefinitions, lexBlocks, normalizeNewlines, renderBlocks, type LinkTable } from './markdownBlocks';
+
+/** Finished top-level blocks per chunk element. */
+export const CHUNK_ELEMENTS = 16;
+const CHUNK_CLASS = 'md-chunk';
 
 /** Top-level blocks finished in one update: their source and the DOM nodes they rendered to. */
 interface FinishedBlock {
@@ -98,7 +108,7 @@ export class IncrementalMarkdown {
     let reopened = '';
     while (this.blocks.length > 0) {
       const block = this.blocks.pop()!;
-      for (const node of block.nodes) node.parentNode?.removeChild(node);
+      for (const node of block.nodes) removeFromChunk(node);
       for (const label of block.defined) {
         delete this.links[label];
         this.linkCount--;
@@ -162,7 +172,7 @@ export class IncrementalMarkdown {
     }
     const fragment = renderBlocks(tokens, true);
     const nodes = Array.from(fragment.childNodes);
-    this.container.insertBefore(fragment, this.liveNodes[0] ?? null);
+    appendChunked(this.container, nodes, this.liveNodes[0] ?? null);
     this.blocks.push({ raw, nodes, defined, linksAtRender: this.linkCount });
   }
 
@@ -182,17 +192,27 @@ export class IncrementalMarkdown {
    * render sees all definitions, so re-render just those blocks once, at the end.
    */
   private resolveForwardReferences(): void {
+    let replaced = false;
     for (const block of this.blocks) {
       if (block.linksAtRender >= this.linkCount || !block.raw.includes('[')) continue;
       const { tokens } = lexBlocks(block.raw, this.links);
       const fragment = renderBlocks(tokens, true);
       const nodes = Array.from(fragment.childNodes);
       if (serialize(nodes) === serialize(block.nodes)) continue;
-      const anchor = block.nodes[block.nodes.length - 1]?.nextSibling ?? null;
+      const last = block.nodes[block.nodes.length - 1];
+      const parent = last?.parentNode ?? this.container;
+      const anchor = last?.nextSibling ?? null;
+      parent.insertBefore(fragment, anchor);
       for (const node of block.nodes) node.parentNode?.removeChild(node);
-      this.container.insertBefore(fragment, anchor);
       block.nodes = nodes;
       block.linksAtRender = this.linkCount;
+      replaced = true;
+    }
+    // A re-rendered block may have a different number of elements: chunk everything afresh (rare, once).
+    if (replaced) {
+      const all = this.blocks.flatMap((b) => b.nodes);
+      for (const chunk of Array.from(this.container.children)) if (chunk.classList.contains(CHUNK_CLASS)) chunk.remove();
+      appendChunked(this.container, all, this.container.firstChild);
     }
   }
 }
@@ -213,5 +233,33 @@ export function renderMarkdownOnce(text: string): string {
 /** Replaces `container`'s children with the one-pass rendering of `text`. */
 export function renderMarkdownInto(container: HTMLElement, text: string): void {
   const { tokens } = lexBlocks(normalizeNewlines(text), Object.create(null));
-  container.replaceChildren(renderBlocks(tokens, true));
+  const nodes = Array.from(renderBlocks(tokens, true).childNodes);
+  container.replaceChildren();
+  appendChunked(container, nodes, null);
+}
+
+/**
+ * Appends finished nodes, in order, to the chunk just before `before` (or at the end), opening a new
+ * chunk when an element would be the chunk's (CHUNK_ELEMENTS + 1)th. Text nodes never open a chunk,
+ * so the result depends only on the sequence of elements, however the text nodes are split.
+ */
+function appendChunked(container: HTMLElement, nodes: Node[], before: Node | null): void {
+  const previous = before ? before.previousSibling : container.lastChild;
+  let chunk = previous instanceof HTMLElement && previous.classList.contains(CHUNK_CLASS) ? previous : undefined;
+  for (const node of nodes) {
+    if (!chunk || (node.nodeType === Node.ELEMENT_NODE && chunk.childElementCount >= CHUNK_ELEMENTS)) {
+      chunk = document.createElement('div');
+      chunk.className = CHUNK_CLASS;
+      container.insertBefore(chunk, before);
+    }
+    chunk.appendChild(node);
+  }
+}
+
+/** Removes a finished node, and its chunk once the chunk is empty. */
+function removeFromChunk(node: Node): void {
+  const chunk = node.parentNode;
+  if (!chunk) return;
+  chunk.removeChild(node);
+  if (chunk instanceof HTMLElement && chunk.classList.contains(CHUNK_CLASS) && chunk.firstChild === null) chunk.remove();
 }

@@ -68,7 +68,7 @@ describe('Chat webview (Chromium)', function () {
     });
     await panel.page.waitForSelector('[data-role="assistant"][data-id="a1"][data-state="done"]');
     assert.equal(await panel.page.textContent('[data-role="user"][data-id="u1"] .user-text'), 'What is <b>TTFT</b>?');
-    assert.equal(await panel.page.innerHTML('[data-id="a1"] .markdown'), '<p>Time to <strong>first</strong> token.</p>\n');
+    assert.equal(await panel.page.innerHTML('[data-id="a1"] .markdown'), '<div class="md-chunk"><p>Time to <strong>first</strong> token.</p>\n</div>');
     assert.equal(await panel.page.textContent('.model-label'), 'OpenAI · gpt-4o-mini');
     const footer = await panel.page.textContent('[data-id="a1"] .message-footer');
     for (const part of ['gpt-4o-mini', 'TTFT 312 ms', '~48.2 tok/s', '~512 tokens', 'done']) assert.ok(footer?.includes(part), `${part} in ${footer}`);
@@ -112,7 +112,8 @@ describe('Chat webview (Chromium)', function () {
     await panel.waitRendered('long', chunks.slice(0, head).join('').length);
     const watched = await panel.page.evaluate(() => {
       const md = document.querySelector('[data-id="long"] .markdown')!;
-      const blocks = Array.from(md.children).slice(0, -3);
+      // Finished blocks live in chunks of 16; the live blocks follow the chunks.
+      const blocks = Array.from(md.querySelectorAll(':scope > .md-chunk > *')).slice(0, -3);
       const w = window as unknown as { __watched: Element[]; __mutations: number };
       w.__watched = blocks;
       w.__mutations = 0;
@@ -129,16 +130,20 @@ describe('Chat webview (Chromium)', function () {
       const bench = (window as unknown as { __sidestreamBench: SidestreamBench }).__sidestreamBench;
       const md = document.querySelector('[data-id="long"] .markdown')!;
       const w = window as unknown as { __watched: Element[]; __mutations: number };
+      const finished = Array.from(md.querySelectorAll(':scope > .md-chunk > *'));
+      const chunks = Array.from(md.children);
       return {
         same: md.innerHTML === bench.renderMarkdownOnce(text),
         mutations: w.__mutations,
-        stillThere: w.__watched.every((el, i) => md.children[i] === el),
+        stillThere: w.__watched.every((el, i) => finished[i] === el),
+        chunked: chunks.every((c) => c.classList.contains('md-chunk')) && chunks.slice(0, -1).every((c) => c.childElementCount === 16) && chunks.length === Math.ceil(finished.length / 16),
         highlighted: md.querySelectorAll('code.hljs span[class^="hljs-"]').length,
       };
     }, text);
     assert.ok(result.same, 'incremental HTML differs from one-shot HTML');
     assert.equal(result.mutations, 0, 'finished blocks were mutated');
     assert.ok(result.stillThere, 'finished block elements were replaced');
+    assert.ok(result.chunked, 'finished blocks are not grouped in chunks of 16');
     assert.ok(result.highlighted > 50, 'code blocks were not highlighted');
     const rendered = ofType(await panel.posted(), 'rendered').filter((r) => r.id === 'long');
     assert.equal(rendered[rendered.length - 1].length, text.length);
@@ -148,7 +153,7 @@ describe('Chat webview (Chromium)', function () {
   it('shows a blinking cursor while streaming, and only then', async () => {
     await panel.post(assistant('a1'), { type: 'append', id: 'a1', seq: 0, text: 'Hello' });
     await panel.waitRendered('a1', 5);
-    const cursor = () => panel.page.evaluate(() => getComputedStyle(document.querySelector('[data-id="a1"] .markdown > p')!, '::after').animationName);
+    const cursor = () => panel.page.evaluate(() => getComputedStyle(document.querySelector('[data-id="a1"] .markdown p')!, '::after').animationName);
     assert.equal(await cursor(), 'ss-blink');
     await panel.post({ type: 'messageFinished', id: 'a1', state: 'done', stats: STATS, error: undefined });
     await panel.page.waitForSelector('[data-id="a1"][data-state="done"] .markdown[aria-busy="false"]');

@@ -122,6 +122,43 @@ describe('IncrementalMarkdown (Chromium)', function () {
     assert.equal(incremental, once);
   });
 
+  it('groups finished blocks in chunks of 16 across resumes and late link definitions, as a one-shot render does', async () => {
+    // 70 blocks: references used early and defined only at the end (re-rendered on finish), and a
+    // cut, finish and resume at a chunk boundary and inside a block.
+    const blocks: string[] = [];
+    for (let i = 0; i < 70; i++) {
+      if (i % 9 === 0) blocks.push(`## Section ${i}`);
+      else if (i % 7 === 0) blocks.push(`- item ${i}\n- see [late][l${i % 3}]`);
+      else if (i % 11 === 0) blocks.push('```js\nconst x = ' + i + ';\n```');
+      else blocks.push(`Paragraph ${i} with [a reference][l${i % 3}] and *emphasis*.`);
+    }
+    const text = blocks.join('\n\n') + '\n\n[l0]: https://a.example\n[l1]: https://b.example\n[l2]: https://c.example "C"\n';
+    const cuts = [blocks.slice(0, 16).join('\n\n').length + 2, Math.floor(text.length / 2) + 3];
+    const result = await page.evaluate(({ text, cuts }) => {
+      const bench = (window as unknown as { __sidestreamBench: SidestreamBench }).__sidestreamBench;
+      const el = document.createElement('div');
+      const md = new bench.IncrementalMarkdown(el);
+      let at = 0;
+      for (const cut of [...cuts, text.length]) {
+        for (; at < cut; at += 7) md.append(text.slice(at, Math.min(at + 7, cut)));
+        at = cut;
+        md.finish();
+        if (cut < text.length) md.resume();
+      }
+      const chunks = Array.from(el.children);
+      return {
+        same: el.innerHTML === bench.renderMarkdownOnce(text),
+        allChunks: chunks.every((c) => c.className === 'md-chunk'),
+        sizes: chunks.map((c) => c.childElementCount),
+        links: el.querySelectorAll('a[href="https://b.example"]').length,
+      };
+    }, { text, cuts });
+    assert.ok(result.same, 'chunked incremental HTML differs from the one-shot render');
+    assert.ok(result.allChunks, 'a finished block sits outside a chunk');
+    assert.ok(result.sizes.length >= 4 && result.sizes.slice(0, -1).every((n) => n === 16), `chunk sizes ${result.sizes.join(',')}`);
+    assert.ok(result.links > 5, 'late link definitions were not applied');
+  });
+
   it('the naive reference renderer produces the same HTML', async () => {
     const text = makeLongAnswer(3, 5_000);
     const same = await page.evaluate((text) => {
