@@ -17,7 +17,7 @@ import type { Token } from 'marked';
 import { collectDefinitions, lexBlocks, normalizeNewlines, renderBlocks, type LinkTable } from './markdownBlocks';
 
 /** Finished top-level blocks per chunk element. */
-export const CHUNK_ELEMENTS = 16;
+const CHUNK_ELEMENTS = 16;
 const CHUNK_CLASS = 'md-chunk';
 
 /** Top-level blocks finished in one update: their source and the DOM nodes they rendered to. */

@@ -158,6 +158,14 @@ describe('Chat webview (Chromium)', function () {
     await panel.post({ type: 'messageFinished', id: 'a1', state: 'done', stats: STATS, error: undefined });
     await panel.page.waitForSelector('[data-id="a1"][data-state="done"] .markdown[aria-busy="false"]');
     assert.equal(await cursor(), 'none');
+    // After a table (no text line to sit on) the cursor is a block of its own below it.
+    await panel.post(assistant('t1'), { type: 'append', id: 't1', seq: 0, text: '| a | b |\n|---|---|\n| 1 | 2 |\n' });
+    await panel.waitRendered('t1', 28);
+    const tableCursor = await panel.page.evaluate(() => {
+      const style = getComputedStyle(document.querySelector('[data-id="t1"] .markdown > table')!, '::after');
+      return { animation: style.animationName, display: style.display, border: style.borderLeftStyle };
+    });
+    assert.deepEqual(tableCursor, { animation: 'ss-blink', display: 'block', border: 'none' });
   });
 
   it('Stop button and Escape post cancel while streaming; Send turns back afterwards', async () => {
