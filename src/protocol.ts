@@ -41,6 +41,12 @@ export interface AssistantMessageView {
   error?: ErrorInfo | undefined;
   /** A transient notice while streaming, e.g. "Rate limited: retrying in 3 s". */
   notice?: string | undefined;
+  /**
+   * In a snapshot posted to the webview (`init`, `messageAdded`): the last `append` seq whose text
+   * `text`/`reasoning` already contain. The webview ignores appends at or below it and expects
+   * `rev + 1` next, so a snapshot and the appends posted around it never overlap. Not stored.
+   */
+  rev?: number | undefined;
 }
 
 export type MessageView = UserMessageView | AssistantMessageView;
@@ -60,12 +66,12 @@ export type HostToWebview =
   | { type: 'init'; messages: MessageView[]; streaming: boolean; modelLabel: string | undefined }
   | { type: 'setup'; options: SetupOption[]; reason: string }
   | { type: 'messageAdded'; message: MessageView }
-  /** Coalesced text appended to an assistant message; `seq` increases by one per post. */
+  /** Coalesced text appended to an assistant message; `seq` increases by one per post of that message (from 1). */
   | { type: 'append'; id: string; seq: number; text: string; reasoning?: string | undefined }
   | { type: 'notice'; id: string; notice: string | undefined }
   | { type: 'messageFinished'; id: string; state: Exclude<MessageState, 'streaming'>; stats: MessageStats | undefined; error: ErrorInfo | undefined }
   /** The message is being continued: back to streaming, new text is appended to the same message. */
-  | { type: 'messageResumed'; id: string }
+  | { type: 'messageResumed'; id: string; rev: number }
   | { type: 'stats'; id: string; stats: MessageStats }
   /** Where the next question goes, e.g. "Simulator · sim-model"; shown in the panel's header. */
   | { type: 'provider'; label: string | undefined }

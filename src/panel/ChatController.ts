@@ -27,6 +27,8 @@ interface ActiveRequest {
   id: string;
   cts: vscode.CancellationTokenSource;
   done: Promise<void>;
+  /** The running stream's coalescer: text it holds is in the message but not yet posted. */
+  coalescer?: DeltaCoalescer | undefined;
 }
 
 /** Commands the setup card may run: the webview can ask for nothing else. */
@@ -74,9 +76,15 @@ export class ChatController implements vscode.Disposable {
     return this.lastProvider;
   }
 
-  /** What the panel shows after its `ready`. */
+  /**
+   * The whole conversation for the panel (after its `ready`, or to redraw it). Text the coalescer
+   * still holds is posted first, so every assistant message's text is exactly what its appends up
+   * to `rev` carried: the webview drops appends at or below `rev` and streams on from `rev + 1`.
+   */
   initMessage(): HostToWebview {
-    return { type: 'init', messages: this.messages, streaming: this.streaming, modelLabel: this.providerLabel() };
+    this.active?.coalescer?.flush();
+    const messages = this.messages.map((m) => (m.role === 'assistant' ? { ...m, rev: this.seqs.get(m.id) ?? 0 } : m));
+    return { type: 'init', messages, streaming: this.streaming, modelLabel: this.providerLabel() };
   }
 
   private providerLabel(): string | undefined {
@@ -114,7 +122,7 @@ export class ChatController implements vscode.Disposable {
     this.messages.push(user, assistant);
     this.panel.reveal();
     this.panel.post({ type: 'messageAdded', message: user });
-    this.panel.post({ type: 'messageAdded', message: assistant });
+    this.panel.post({ type: 'messageAdded', message: { ...assistant, rev: 0 } });
     await this.run(assistant, undefined).done;
     return assistant;
   }
@@ -138,7 +146,7 @@ export class ChatController implements vscode.Disposable {
     if (!message || message.state === 'streaming' || !message.text) return;
     message.state = 'streaming';
     message.error = undefined;
-    this.panel.post({ type: 'messageResumed', id });
+    this.panel.post({ type: 'messageResumed', id, rev: this.seqs.get(id) ?? 0 });
     if (message.notice) this.clearNotice(message);
     await this.run(message, message.text).done;
   }
@@ -202,6 +210,7 @@ export class ChatController implements vscode.Disposable {
       // The API's onDidChange promises every snapshot change; appends are already coalesced here.
       this.changed.fire();
     });
+    if (this.active?.id === assistant.id) this.active.coalescer = coalescer;
     const request: ChatRequest = {
       provider: provider.kind === 'core' ? provider.provider : 'openai-compatible',
       api: provider.kind === 'core' ? provider.api : 'openai-chat',

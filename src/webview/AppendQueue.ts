@@ -1,7 +1,9 @@
 /**
  * Orders one message's `append` posts by `seq` and coalesces them until the next animation frame.
  * Duplicates are dropped; posts that arrive early wait for the missing ones, so text is never
- * reordered. The first post seen sets the expected sequence (the host's numbering may start anywhere).
+ * reordered. A queue made from a snapshot knows the snapshot's revision: posts at or below it are
+ * already in the snapshot's text and are dropped. Without one, the first post seen sets the
+ * expected sequence.
  */
 export interface AppendChunk {
   text: string;
@@ -12,6 +14,11 @@ export interface AppendChunk {
 
 export class AppendQueue {
   private expected: number | undefined;
+
+  /** `rev`: the last seq the message's snapshot text already contains (0 = none). */
+  constructor(rev?: number) {
+    if (rev !== undefined) this.expected = rev + 1;
+  }
   private readonly early = new Map<number, { text: string; reasoning: string }>();
   private text = '';
   private reasoning = '';
@@ -60,10 +67,13 @@ export class AppendQueue {
     this.early.clear();
   }
 
-  /** Forgets the numbering, e.g. when a message is resumed and the host may number afresh. */
-  resetNumbering(): void {
+  /**
+   * A resumed message: the host's numbering continues after `rev` (what the webview has). Early
+   * posts are released first; with `rev` unknown the next post seen sets the numbering.
+   */
+  resetNumbering(rev?: number): void {
     this.releaseGaps();
-    this.expected = undefined;
+    this.expected = rev === undefined ? undefined : Math.max(rev, this.lastSeq ?? 0) + 1;
   }
 
   private accept(seq: number, text: string, reasoning: string): void {

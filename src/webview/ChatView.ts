@@ -11,8 +11,12 @@ import { renderUserMessage } from './UserMessage';
 import { h, icon } from './dom';
 import type { HostChannel } from './hostApi';
 
-/** Distance from the bottom (px) within which the list keeps following new text. */
+/** Scrolling down to within this distance (px) of the end resumes following new text. */
 const STICK_TO_BOTTOM_PX = 48;
+/** A scroll this soon (ms) after a wheel, touch, key or pointer gesture on the list is the user's. */
+const USER_GESTURE_MS = 600;
+/** Keys that scroll the list up. */
+const UP_KEYS = new Set(['ArrowUp', 'PageUp', 'Home']);
 
 export class ChatView {
   private readonly list: HTMLElement;
@@ -26,6 +30,17 @@ export class ChatView {
   private setupCard: HTMLElement | undefined;
   private hostStreaming = false;
   private frameRequested = false;
+  /**
+   * Whether the list keeps its end in sight. Only the user turns it off (scrolling up with the
+   * wheel, touch, keys or the scroll bar); layout that moves the end (content-visibility blocks
+   * getting their real size, highlighting, the footer) never does. Scrolling back to the end turns
+   * it on again.
+   */
+  private following = true;
+  private lastScrollTop = 0;
+  private lastGestureAt = -Infinity;
+  private pointerDown = false;
+  private readonly resizeObserver: ResizeObserver;
 
   constructor(root: HTMLElement, private readonly host: HostChannel) {
     // New Chat, Stop and the model picker live in the view's own title bar (package.json view/title).
@@ -51,6 +66,14 @@ export class ChatView {
     );
     root.replaceChildren(header, this.list, composer);
     this.updateStreaming();
+
+    // Any change of the list's size or of a message's height: keep the end in sight when following.
+    this.resizeObserver = new ResizeObserver(() => {
+      if (this.following) this.scrollToBottom();
+    });
+    this.resizeObserver.observe(this.list);
+    this.observeChildren();
+    this.watchUserScrolling();
 
     this.textarea.addEventListener('keydown', (e) => this.onInputKey(e));
     this.textarea.addEventListener('input', () => this.updateSendEnabled());
@@ -78,6 +101,7 @@ export class ChatView {
         this.hostStreaming = msg.streaming;
         this.modelLabel.textContent = msg.modelLabel ?? '';
         for (const message of msg.messages) this.addMessage(message);
+        this.following = true;
         this.scrollToBottom();
         break;
       case 'setup':
@@ -85,6 +109,8 @@ export class ChatView {
         break;
       case 'messageAdded':
         this.addMessage(msg.message);
+        // A new question or answer: show it, and follow the answer from its first line.
+        this.following = true;
         this.scrollToBottom();
         break;
       case 'append': {
@@ -101,17 +127,17 @@ export class ChatView {
       case 'messageFinished': {
         const message = this.assistants.get(msg.id);
         if (!message) break;
-        const follow = this.isNearBottom();
         this.queues.get(msg.id)?.releaseGaps();
         this.flush(msg.id);
         message.finish(msg.state, msg.stats, msg.error);
         this.hostStreaming = false;
         this.updateStreaming();
-        if (follow) this.scrollToBottom();
+        // The footer (figures, Continue, Retry) and the error line come into sight with the last line.
+        if (this.following) this.scrollToBottom();
         break;
       }
       case 'messageResumed':
-        this.queues.get(msg.id)?.resetNumbering();
+        this.queues.get(msg.id)?.resetNumbering(msg.rev);
         this.flush(msg.id);
         this.assistants.get(msg.id)?.resume();
         this.updateStreaming();
@@ -145,20 +171,62 @@ export class ChatView {
     this.setupCard = undefined;
     this.hostStreaming = false;
     this.list.replaceChildren(this.emptyState);
+    this.following = true;
     this.updateStreaming();
   }
 
+  /** Adds a message, or replaces the one with the same id (a snapshot is idempotent). */
   private addMessage(view: MessageView): void {
     this.emptyState.remove();
+    let element: HTMLElement;
     if (view.role === 'user') {
-      this.list.append(renderUserMessage(view));
+      element = renderUserMessage(view);
     } else {
       const message = new AssistantMessage(view);
       this.assistants.set(view.id, message);
-      this.queues.set(view.id, new AppendQueue());
-      this.list.append(message.element);
+      this.queues.set(view.id, new AppendQueue(view.rev));
+      element = message.element;
     }
+    const existing = [...this.list.children].find((el) => (el as HTMLElement).dataset.id === view.id);
+    if (existing) existing.replaceWith(element);
+    else this.list.append(element);
+    this.resizeObserver.observe(element);
     this.updateStreaming();
+  }
+
+  /** Observes the size of everything in the list (messages, setup card, empty state). */
+  private observeChildren(): void {
+    for (const child of this.list.children) this.resizeObserver.observe(child);
+  }
+
+  /**
+   * Tells the user's scrolling from layout: a scroll that moves up within a moment of a wheel,
+   * touch, key or scroll-bar gesture stops following; reaching the end again resumes it.
+   */
+  private watchUserScrolling(): void {
+    const gesture = () => (this.lastGestureAt = performance.now());
+    this.list.addEventListener('wheel', (e) => {
+      gesture();
+      if (e.deltaY < 0 && this.list.scrollTop > 0) this.following = false;
+    }, { passive: true });
+    this.list.addEventListener('touchmove', gesture, { passive: true });
+    this.list.addEventListener('pointerdown', () => {
+      this.pointerDown = true;
+      gesture();
+    });
+    window.addEventListener('pointerup', () => (this.pointerDown = false));
+    document.addEventListener('keydown', (e) => {
+      if ((e.target as Element | null)?.closest?.('textarea, input')) return;
+      gesture();
+      if ((UP_KEYS.has(e.key) || (e.key === ' ' && e.shiftKey)) && this.list.scrollTop > 0) this.following = false;
+    });
+    this.list.addEventListener('scroll', () => {
+      const top = this.list.scrollTop;
+      const byUser = this.pointerDown || performance.now() - this.lastGestureAt < USER_GESTURE_MS;
+      if (top < this.lastScrollTop - 1 && byUser) this.following = false;
+      else if (top > this.lastScrollTop && this.isNearBottom()) this.following = true;
+      this.lastScrollTop = top;
+    }, { passive: true });
   }
 
   private showSetup(options: SetupOption[], reason: string): void {
@@ -166,6 +234,7 @@ export class ChatView {
     const card = renderSetupCard(options, reason);
     if (this.setupCard) this.setupCard.replaceWith(card);
     else this.list.prepend(card);
+    this.resizeObserver.observe(card);
     this.emptyState.remove();
     this.setupCard = card;
   }
@@ -175,9 +244,8 @@ export class ChatView {
     this.frameRequested = true;
     requestAnimationFrame(() => {
       this.frameRequested = false;
-      const follow = this.isNearBottom();
       for (const id of this.queues.keys()) this.flush(id);
-      if (follow) this.scrollToBottom();
+      if (this.following) this.scrollToBottom();
     });
   }
 
@@ -197,6 +265,7 @@ export class ChatView {
 
   private scrollToBottom(): void {
     this.list.scrollTop = this.list.scrollHeight;
+    this.lastScrollTop = this.list.scrollTop;
   }
 
   private send(): void {

@@ -215,7 +215,7 @@ describe('Chat webview (Chromium)', function () {
     assert.deepEqual(ofType(posted, 'continue'), [{ type: 'continue', id: 'a1' }]);
 
     // Continue: back to streaming, new text extends the same message.
-    await panel.post({ type: 'messageResumed', id: 'a1' }, { type: 'append', id: 'a1', seq: 1, text: ' continued.' });
+    await panel.post({ type: 'messageResumed', id: 'a1', rev: 0 }, { type: 'append', id: 'a1', seq: 1, text: ' continued.' });
     await panel.waitRendered('a1', 25);
     assert.equal(await panel.page.getAttribute('[data-id="a1"]', 'data-state'), 'streaming');
     assert.equal((await panel.page.textContent('[data-id="a1"] .markdown'))?.trim(), 'Partial answer continued.');
