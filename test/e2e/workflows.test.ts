@@ -18,11 +18,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { CodeServer, REPO_ROOT, delay } from '../harness/codeServer';
+import { OneShotRenderer } from '../harness/oneShot';
 import { SimulatorProcess } from '../harness/simulatorControl';
 import {
   answerInputBox,
   closeQuickInput,
   findWebviewFrame,
+  openSidestreamView,
   openWorkbench,
   pollFor,
   runCommandByTitle,
@@ -84,6 +86,7 @@ describe('Sidestream workflows in VS Code (code-server), development extension',
   let workbench: Workbench | undefined;
   let page: Page;
   let workspace: string;
+  let renderer: OneShotRenderer;
   const serverLog: string[] = [];
 
   before(async function () {
@@ -111,6 +114,7 @@ describe('Sidestream workflows in VS Code (code-server), development extension',
     });
     workbench = await openWorkbench(server, { extensionDevelopmentPath: REPO_ROOT });
     page = workbench.page;
+    renderer = await OneShotRenderer.open(workbench.browser);
     await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.origin });
     await waitForWorkbenchReady(page, { statusItemOf: 'sidestream.sidestream' });
     await openSidestreamView(page);
@@ -119,6 +123,7 @@ describe('Sidestream workflows in VS Code (code-server), development extension',
   after(async function () {
     this.timeout(60_000);
     fs.writeFileSync(path.join(ARTIFACTS, 'e2e-workflows-server.log'), serverLog.join('\n'));
+    await renderer?.close();
     await workbench?.close();
     await server?.stop();
     await sim?.stop();
@@ -171,6 +176,7 @@ describe('Sidestream workflows in VS Code (code-server), development extension',
     await runCommandByTitle(page, 'Sidestream: Ask a Question');
     await answerInputBox(page, 'Write a greeting helper.');
     await waitForState(answer, 'done', 30_000);
+    assert.equal(await answer.locator(BODY).evaluate((el) => el.innerHTML), await renderer.render(CODE_ANSWER), 'the panel is not the one-shot rendering of the answer');
 
     const block = answer.locator('.code-block');
     assert.equal(await block.count(), 1);
@@ -260,6 +266,7 @@ describe('Sidestream workflows in VS Code (code-server), development extension',
       shot = (await answer.getAttribute('data-state')) === 'streaming' && status.some((t) => /TTFT \d+ ms/.test(t) && /tok\/s/.test(t));
       console.log(`      (screenshot attempt ${attempt}: ${shot ? 'mid-stream' : 'too late, asking again'})`);
       await waitForState(answer, 'done', 60_000);
+      assert.equal(await answer.locator(BODY).evaluate((el) => el.innerHTML), await renderer.render(demoAnswer), 'the panel is not the one-shot rendering of the demo answer');
     }
     assert.ok(shot, 'could not take the screenshot while the answer streamed');
     // media/screenshot.png is tracked: refresh it only when asked, not on every run.
@@ -400,18 +407,6 @@ describe('Sidestream workflows: setup card in VS Code (code-server), nothing to 
     await closeQuickInput(page);
   });
 });
-
-/** Shows the Sidestream view: clicks its activity-bar icon unless it is already the open one. */
-async function openSidestreamView(page: Page): Promise<void> {
-  const icon = page.locator('.activitybar a.action-label[aria-label^="Sidestream"]');
-  await icon.waitFor({ state: 'visible', timeout: 60_000 });
-  const item = page.locator('.activitybar .action-item', { has: page.locator('a.action-label[aria-label^="Sidestream"]') }).first();
-  const checked = ((await item.getAttribute('class')) ?? '').split(/\s+/).includes('checked');
-  const sidebarVisible = await page.locator('.part.sidebar').isVisible().catch(() => false);
-  // Clicking the icon of the open container would close the side bar.
-  if (!checked || !sidebarVisible) await icon.click({ timeout: 30_000 });
-  await findWebviewFrame(page, WEBVIEW, 60_000);
-}
 
 /** Opens a workspace file through Quick Open (F1, then the file name instead of `>`). */
 async function openFile(page: Page, name: string, attempts = 3): Promise<void> {

@@ -223,6 +223,22 @@ export async function shownText(locator: Locator, timeoutMs = 10_000): Promise<s
   );
 }
 
+/** Whether the Sidestream view container is the one shown in the side bar. */
+export async function isSidestreamViewOpen(page: Page): Promise<boolean> {
+  const item = page.locator('.activitybar .action-item', { has: page.locator('a.action-label[aria-label^="Sidestream"]') }).first();
+  const checked = ((await item.getAttribute('class').catch(() => null)) ?? '').split(/\s+/).includes('checked');
+  return checked && (await page.locator('.part.sidebar').isVisible().catch(() => false));
+}
+
+/** Shows the Sidestream view: clicks its activity-bar icon unless it is already the open one. */
+export async function openSidestreamView(page: Page, webviewSelector = '[data-sidestream-webview]'): Promise<Frame> {
+  const icon = page.locator('.activitybar a.action-label[aria-label^="Sidestream"]');
+  await icon.waitFor({ state: 'visible', timeout: 60_000 });
+  // Clicking the icon of the open container would close the side bar.
+  if (!(await isSidestreamViewOpen(page))) await icon.click({ timeout: 30_000 });
+  return findWebviewFrame(page, webviewSelector, 60_000);
+}
+
 /** Polls until `predicate` returns a non-undefined value, or throws with `what` after `timeoutMs`. */
 export async function pollFor<T>(what: string, predicate: () => Promise<T | undefined>, timeoutMs: number, intervalMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -1,0 +1,287 @@
+/**
+ * The panel watched as a new user watches it, in real VS Code (code-server) with a fresh window for
+ * every run: F1 → Ask a Question before the Sidestream view was ever opened, so the answer starts
+ * streaming while the panel's webview is still being created. Whatever the timing, the finished
+ * panel must hold exactly a one-shot rendering of the answer's text (no stretch twice, none lost),
+ * and the message list must end in sight — the last line and the footer — after done, cancel and
+ * error. Also with the view closed mid-stream and reopened, and with a window reload mid-stream.
+ *
+ * Each run opens a new browser context (no remembered workbench state) on its own workspace folder
+ * (no remembered conversation), so every window's extension host starts cold.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Browser, BrowserContext, Frame, Locator, Page } from 'playwright-core';
+import { CodeServer, REPO_ROOT } from '../harness/codeServer';
+import { SimulatorProcess } from '../harness/simulatorControl';
+import { answerInputBox, findWebviewFrame, isSidestreamViewOpen, launchChromium, openSidestreamView, pollFor, runCommandByTitle, waitForWorkbenchReady } from '../harness/workbench';
+import { OneShotRenderer } from '../harness/oneShot';
+import { tokenize } from '../../src/simulator/tokenize';
+
+const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
+const WEBVIEW = '[data-sidestream-webview]';
+const ASSISTANT = '[data-role="assistant"]';
+const RUNS = Number(process.env.SIDESTREAM_FRESH_RUNS ?? 10);
+
+/**
+ * The answer the user saw duplicated: about 3,000 simulator tokens in 60 paragraphs, each a
+ * sentence, with a numbered list, a ```ts block and a closing line.
+ */
+const ANSWER = (() => {
+  const paragraph = (i: number) =>
+    `Paragraph ${i}: a streamed answer keeps its order, and every word of it arrives in the panel exactly once, never twice and never lost, whatever the timing between the host and the webview, so the final text is **exactly** what the model sent.`;
+  return [
+    'Sure — here is a short answer.',
+    ...Array.from({ length: 30 }, (_, i) => paragraph(i + 1)),
+    '1. Open the panel.\n2. Ask the question.\n3. Watch the answer stream.',
+    '```ts\nexport function tokensPerSecond(tokens: number, ms: number): number {\n  return ms > 0 ? (tokens * 1000) / ms : 0;\n}\n```',
+    ...Array.from({ length: 30 }, (_, i) => paragraph(i + 31)),
+    'Done: that is the whole answer.',
+  ].join('\n\n');
+})();
+const ANSWER_TOKENS = tokenize(ANSWER);
+
+describe('The panel in a fresh VS Code window (code-server): exact text, end in sight', function () {
+  this.timeout(600_000);
+  let sim: SimulatorProcess;
+  let server: CodeServer;
+  let browser: Browser;
+  let renderer: OneShotRenderer;
+  const serverLog: string[] = [];
+  const workspaces: string[] = [];
+  let context: BrowserContext | undefined;
+  let page: Page | undefined;
+
+  before(async function () {
+    this.timeout(300_000);
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    assert.ok(ANSWER_TOKENS.length > 2_800 && ANSWER_TOKENS.length < 3_300, `the answer has ${ANSWER_TOKENS.length} tokens`);
+    sim = await SimulatorProcess.start();
+    server = await CodeServer.start({
+      smokeTestDriver: true,
+      settings: {
+        'sidestream.provider': 'openai-compatible',
+        'sidestream.baseUrl': `${sim.origin}/v1`,
+        'sidestream.model': 'sim-model',
+      },
+      onOutput: (line) => serverLog.push(line),
+    });
+    browser = await launchChromium();
+    // The webview's own renderer, loaded in a plain page: the one-shot rendering to compare with.
+    renderer = await OneShotRenderer.open(browser);
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    fs.writeFileSync(path.join(ARTIFACTS, 'e2e-fresh-window-server.log'), serverLog.join('\n'));
+    await context?.close().catch(() => undefined);
+    await renderer?.close();
+    await browser?.close().catch(() => undefined);
+    await server?.stop();
+    await sim?.stop();
+    for (const dir of workspaces) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && page) {
+      await page.screenshot({ path: path.join(ARTIFACTS, `e2e-fresh-window-failure-${slug(this.currentTest.title)}.png`) }).catch(() => undefined);
+    }
+    await context?.close().catch(() => undefined);
+    context = undefined;
+    page = undefined;
+  });
+
+  /** A one-shot rendering of `text` by the webview's renderer. */
+  function oneShot(text: string): Promise<string> {
+    return renderer.render(text);
+  }
+
+  /** A new window (new browser context, new workspace folder) with the development extension, ready. */
+  async function freshWindow(): Promise<Page> {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'sidestream-fresh-'));
+    workspaces.push(folder);
+    context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    page = await context.newPage();
+    const params = new URLSearchParams({ folder, payload: JSON.stringify([['extensionDevelopmentPath', server.remoteUri(REPO_ROOT)]]) });
+    await page.goto(`${server.origin}/?${params.toString()}`, { waitUntil: 'domcontentloaded', timeout: 120_000 });
+    await page.waitForSelector('.monaco-workbench', { timeout: 120_000 });
+    await waitForWorkbenchReady(page, { statusItemOf: 'sidestream.sidestream' });
+    return page;
+  }
+
+  async function askFromPalette(p: Page, question: string): Promise<void> {
+    await runCommandByTitle(p, 'Sidestream: Ask a Question');
+    await answerInputBox(p, question);
+  }
+
+  /** The assistant message of this window's only question, once the panel shows it. */
+  async function answerIn(p: Page): Promise<{ frame: Frame; message: Locator }> {
+    const frame = await findWebviewFrame(p, WEBVIEW, 60_000);
+    const message = frame.locator(ASSISTANT).last();
+    await message.waitFor({ state: 'attached', timeout: 30_000 });
+    return { frame, message };
+  }
+
+  for (const rate of [400, 5_000]) {
+    it(`asked before the view was ever opened, ${rate} tok/s, ${RUNS} fresh windows: exactly the one-shot text, end in sight`, async () => {
+      const expected = await oneShot(ANSWER);
+      const report: string[] = [];
+      for (let run = 1; run <= RUNS; run++) {
+        const p = await freshWindow();
+        assert.equal(await isSidestreamViewOpen(p), false, 'the Sidestream view was already open');
+        await sim.enqueue([{ text: ANSWER, ttftMs: 50, tokensPerSecond: rate }]);
+        await askFromPalette(p, `Run ${run}: a long answer, please.`);
+        const { frame, message } = await answerIn(p);
+        let grew = 'n/a';
+        if (rate <= 400 && run === 1) {
+          // The webview became ready mid-stream: it shows the text so far, then visibly streams on.
+          const a = await bodyLength(message);
+          await p.waitForTimeout(400);
+          const b = await bodyLength(message);
+          const state = await message.getAttribute('data-state');
+          assert.ok(state === 'streaming' && b > a, `the panel did not stream visibly after it loaded (${a} → ${b} chars, ${state})`);
+          grew = `${a}→${b}`;
+        }
+        await waitForState(message, 'done', 60_000);
+        const html = await message.locator('.markdown').evaluate((el) => el.innerHTML);
+        if (html !== expected) {
+          await p.screenshot({ path: path.join(ARTIFACTS, `e2e-fresh-window-${rate}-run${run}.png`) });
+          assert.fail(`run ${run} at ${rate} tok/s: the panel's answer is not the one-shot rendering (${await paragraphCount(message)} paragraphs, expected 62)`);
+        }
+        const { distance, line } = await distanceToEnd(frame);
+        assert.ok(distance < line, `run ${run} at ${rate} tok/s: the message list ends ${distance} px below the fold (line height ${line} px)`);
+        assert.ok(await footerInSight(frame), `run ${run}: the footer is out of sight`);
+        report.push(`${distance.toFixed(0)}px${grew !== 'n/a' ? ` grew ${grew}` : ''}`);
+        await context!.close();
+        context = undefined;
+      }
+      console.log(`      ${rate} tok/s, distance to end per run: ${report.join(', ')}`);
+    });
+  }
+
+  it('cancelled and failed answers in a fresh window: the text so far exactly once, the footer and Continue in sight', async () => {
+    // Cancel: a stream long enough (3,000 tokens at 100 tok/s) that the Stop always lands mid-stream.
+    let p = await freshWindow();
+    await sim.enqueue([{ text: ANSWER, ttftMs: 50, tokensPerSecond: 100 }]);
+    await askFromPalette(p, 'Cancel me halfway.');
+    let { frame, message } = await answerIn(p);
+    await pollFor('some text in the panel', async () => ((await bodyLength(message)) > 400 ? true : undefined), 30_000, 100);
+    await runCommandByTitle(p, 'Sidestream: Cancel Response');
+    await waitForState(message, 'cancelled', 30_000);
+    const shown = await message.locator('.markdown').evaluate((el) => el.textContent ?? '');
+    assertNoStretchTwice(shown);
+    const squeeze = (t: string) => t.replace(/[*`]/g, '').replace(/\s+/g, '');
+    assert.ok(squeeze(ANSWER).startsWith(squeeze(shown).slice(0, 300)), `the cancelled answer does not start like the answer: ${shown.slice(0, 120)}`);
+    let end = await distanceToEnd(frame);
+    assert.ok(end.distance < end.line, `after cancel the list ends ${end.distance} px below the fold`);
+    assert.ok(await footerInSight(frame), 'after cancel the footer is out of sight');
+    assert.equal(await message.locator('.message-footer button[data-action="continue"]').isVisible(), true, 'Continue is not visible after cancel');
+    await context!.close();
+    context = undefined;
+
+    // Error: the server fails mid-stream after 1,500 tokens; the panel shows exactly those.
+    p = await freshWindow();
+    await sim.enqueue([{ text: ANSWER, ttftMs: 50, tokensPerSecond: 400, fault: { kind: 'midstream-error', afterTokens: 1_500, message: 'The model crashed.' } }]);
+    await askFromPalette(p, 'Fail halfway.');
+    ({ frame, message } = await answerIn(p));
+    await waitForState(message, 'error', 60_000);
+    const html = await message.locator('.markdown').evaluate((el) => el.innerHTML);
+    assert.equal(html, await oneShot(ANSWER_TOKENS.slice(0, 1_500).join('')), 'the failed answer is not the one-shot rendering of the 1,500 tokens that arrived');
+    end = await distanceToEnd(frame);
+    assert.ok(end.distance < end.line, `after an error the list ends ${end.distance} px below the fold`);
+    assert.ok(await footerInSight(frame), 'after an error the footer is out of sight');
+    assert.equal(await message.locator('.message-footer button[data-action="retry"]').isVisible(), true, 'Retry is not visible after an error');
+  });
+
+  it('the view closed mid-stream and reopened shows the text so far, streams on, and ends exact', async () => {
+    const p = await freshWindow();
+    await sim.enqueue([{ text: ANSWER, ttftMs: 50, tokensPerSecond: 400 }]);
+    await askFromPalette(p, 'Close the view while I answer.');
+    let { message } = await answerIn(p);
+    await pollFor('some text in the panel', async () => ((await bodyLength(message)) > 300 ? true : undefined), 30_000, 100);
+    // Another view container takes the side bar: the Sidestream webview is hidden and torn down.
+    await p.locator('.activitybar a.action-label[aria-label^="Explorer"]').click({ timeout: 30_000 });
+    await p.waitForTimeout(1_500);
+    await openSidestreamView(p);
+    ({ message } = await answerIn(p));
+    const frame = await findWebviewFrame(p, WEBVIEW, 60_000);
+    const state = await message.getAttribute('data-state');
+    assert.equal(state, 'streaming', 'the reopened view does not show the answer still streaming');
+    await waitForState(message, 'done', 60_000);
+    assert.equal(await message.locator('.markdown').evaluate((el) => el.innerHTML), await oneShot(ANSWER), 'after reopening, the panel is not the one-shot rendering');
+    const end = await distanceToEnd(frame);
+    assert.ok(end.distance < end.line, `after reopening the list ends ${end.distance} px below the fold`);
+  });
+
+  it('a window reloaded mid-stream shows the saved part exactly once, end in sight', async () => {
+    const p = await freshWindow();
+    await sim.enqueue([{ text: ANSWER, ttftMs: 50, tokensPerSecond: 200 }]);
+    await askFromPalette(p, 'Reload while I answer.');
+    const { message } = await answerIn(p);
+    await pollFor('some text in the panel', async () => ((await bodyLength(message)) > 1_500 ? true : undefined), 30_000, 100);
+    await p.reload({ waitUntil: 'domcontentloaded', timeout: 120_000 });
+    await waitForWorkbenchReady(p, { statusItemOf: 'sidestream.sidestream' });
+    const frame = await openSidestreamView(p);
+    const restored = frame.locator(ASSISTANT).last();
+    await pollFor('the restored answer', async () => {
+      const s = await restored.getAttribute('data-state').catch(() => null);
+      return s && s !== 'streaming' ? s : undefined;
+    }, 60_000, 200);
+    const shown = await restored.locator('.markdown').evaluate((el) => el.textContent ?? '');
+    assert.ok(shown.length > 0, 'nothing of the answer came back after the reload');
+    assertNoStretchTwice(shown);
+    const end = await distanceToEnd(frame);
+    assert.ok(end.distance < end.line, `after the reload the list ends ${end.distance} px below the fold`);
+  });
+});
+
+/** No paragraph of the answer shows twice, and the paragraphs shown are 1, 2, 3… in order. */
+function assertNoStretchTwice(text: string): void {
+  const numbers = [...text.matchAll(/Paragraph (\d+):/g)].map((m) => Number(m[1]));
+  numbers.forEach((n, i) => assert.equal(n, i + 1, `paragraph ${n} shows where ${i + 1} belongs: a stretch is shown twice or lost`));
+  assert.ok((text.match(/Sure — here is a short answer\./g) ?? []).length <= 1, 'the opening line shows twice');
+}
+
+async function bodyLength(message: Locator): Promise<number> {
+  return message.locator('.markdown').evaluate((el) => el.textContent?.length ?? 0).catch(() => 0);
+}
+
+async function paragraphCount(message: Locator): Promise<number> {
+  return message.locator('.markdown p').count();
+}
+
+async function waitForState(message: Locator, state: string, timeoutMs: number): Promise<void> {
+  await pollFor(`the answer to be ${state}`, async () => ((await message.getAttribute('data-state')) === state ? true : undefined), timeoutMs, 100);
+}
+
+/** The message list's distance (px) from its visible bottom to its end, after layout has settled. */
+async function distanceToEnd(frame: Frame): Promise<{ distance: number; line: number }> {
+  return frame.evaluate(
+    () =>
+      new Promise<{ distance: number; line: number }>((resolve) => {
+        const read = () => {
+          const list = document.querySelector<HTMLElement>('.messages')!;
+          const line = parseFloat(getComputedStyle(list).lineHeight) || 20;
+          resolve({ distance: list.scrollHeight - list.scrollTop - list.clientHeight, line });
+        };
+        requestAnimationFrame(() => requestAnimationFrame(() => requestAnimationFrame(read)));
+      }),
+  );
+}
+
+async function footerInSight(frame: Frame): Promise<boolean> {
+  return frame.evaluate(() => {
+    const list = document.querySelector<HTMLElement>('.messages')!.getBoundingClientRect();
+    const all = document.querySelectorAll<HTMLElement>('[data-role="assistant"] .message-footer');
+    const footer = all[all.length - 1];
+    if (!footer || footer.hidden) return false;
+    const box = footer.getBoundingClientRect();
+    return box.top >= list.top - 0.5 && box.bottom <= list.bottom + 0.5;
+  });
+}
+
+function slug(title: string): string {
+  return title.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 60);
+}
