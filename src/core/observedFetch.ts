@@ -13,6 +13,8 @@ import { HeadersTimeoutError, IdleTimeoutError, parseRetryAfterMs } from './erro
 
 /** What the observed fetch reports while a request runs. */
 export interface FetchObserver {
+  /** The request is about to be handed to the network (every attempt, retries included). */
+  onRequest?(info: { attempt: number }): void;
   /** Response headers arrived (for every attempt, retries included). */
   onHeaders?(info: { status: number; contentType: string | undefined }): void;
   /** A body chunk of `byteCount` bytes arrived. */
@@ -52,6 +54,7 @@ export function createObservedFetch(options: ObservedFetchOptions): typeof fetch
         : undefined;
     let response: Response;
     try {
+      options.observer.onRequest?.({ attempt: thisAttempt });
       response = await baseFetch(input, { ...init, signal: link.controller.signal });
     } catch (error) {
       link.dispose();
