@@ -47,7 +47,19 @@ function jsonLine(run: Run): Record<string, unknown> {
   const lines = run.stderr.trim().split('\n');
   assert.equal(lines.length, 1, `one stderr line, got: ${run.stderr}`);
   const parsed = JSON.parse(lines[0]!) as Record<string, unknown>;
-  assert.deepEqual(Object.keys(parsed).sort(), ['error', 'finishReason', 'outputTokens', 'tokensEstimated', 'tps', 'ttftMs']);
+  assert.deepEqual(Object.keys(parsed).sort(), [
+    'error',
+    'finishReason',
+    'firstAnswerTokenMs',
+    'inputTokens',
+    'outputTokens',
+    'rawFinishReason',
+    'reasoningTokens',
+    'setupMs',
+    'tokensEstimated',
+    'tps',
+    'ttftMs',
+  ]);
   return parsed;
 }
 
@@ -78,7 +90,7 @@ describe('core: CLI', function () {
     });
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout, 'Hello from the simulator.\n');
-    assert.match(run.stderr, /\[finish stop · TTFT \d+ ms · .* · \d+ tokens\]/);
+    assert.match(run.stderr, /\[finish stop · TTFT \d+ ms · .* · \d+ tokens( · setup \d+ ms)?\]/);
   });
 
   it('speaks Anthropic and the Responses API too', async () => {
@@ -260,7 +272,14 @@ describe('core: CLI', function () {
     assert.throws(() => parseArgs(['bench', 'p']), /bench needs --model/);
     assert.throws(() => parseArgs(['ask', '--runs', '2', 'p']), /--runs is a bench option/);
     assert.throws(() => parseArgs(['bench', '--model', 'a', '--runs', '1.5', 'p']), /whole number/);
-    assert.throws(() => parseArgs(['--provider', 'anthropic', '--api', 'responses', 'p']), /only for --provider openai/);
+    assert.throws(() => parseArgs(['--provider', 'anthropic', '--api', 'responses', 'p']), /--api is for OpenAI-compatible providers/);
+    // The Responses API is a choice for every OpenAI-compatible server, not only OpenAI.
+    for (const provider of ['ollama', 'lmstudio', 'llamacpp', 'vllm', 'openai-compatible']) {
+      assert.equal(parseArgs(['--provider', provider, '--api', 'responses', 'p']).api, 'openai-responses', provider);
+    }
+    assert.equal(parseArgs(['--provider', 'anthropic', '--thinking-budget', '2048', 'p']).thinkingBudget, 2048);
+    assert.throws(() => parseArgs(['--provider', 'ollama', '--thinking-budget', '2048', 'p']), /for --provider anthropic/);
+    assert.equal(parseArgs(['--provider', 'ollama', '--show-reasoning', 'p']).showReasoning, true);
   });
 
   it('formats the bench table with median, min and max, and dashes for a model without figures', () => {
