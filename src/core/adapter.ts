@@ -212,8 +212,9 @@ function mergeUsage(previous: Usage, next: Usage): Usage {
 
 function wireObserver(wire: WireState, metrics: StreamMetrics, onRetry: ChatRequest['onRetry']): FetchObserver {
   return {
-    onRequest() {
-      metrics.markRequestSent();
+    onRequest({ attempt, phase }) {
+      // The first attempt starts the clock; a retry's wait is part of the provider's time.
+      if (attempt === 0) metrics.markRequestSent(phase === 'sent');
     },
     onHeaders({ status, contentType }) {
       wire.status = status;

@@ -54,6 +54,7 @@ export class StreamMetrics {
   private readonly createdAt: number;
   /** When the request was first handed to the network: the origin of every time figure once known. */
   private requestSentAt: number | undefined;
+  private requestSentPrecise = false;
   private headersAt: number | undefined;
   private firstByteAt: number | undefined;
   private firstTokenAt: number | undefined;
@@ -83,10 +84,16 @@ export class StreamMetrics {
   /**
    * The request is being handed to the network. The first call starts the clock every figure is
    * measured on (a retry does not restart it): TTFT is the provider's, and what came before (a
-   * cold SDK load, building the request) is reported apart as `setupMs`.
+   * cold SDK load, building the request) is reported apart as `setupMs`. `precise` is the moment
+   * the headers were written to the socket, when the fetch implementation reports it; it replaces
+   * the time fetch was called.
    */
-  markRequestSent(): void {
-    this.requestSentAt ??= this.now();
+  markRequestSent(precise = false): void {
+    if (this.requestSentPrecise) return;
+    if (precise) {
+      this.requestSentAt = this.now();
+      this.requestSentPrecise = true;
+    } else this.requestSentAt ??= this.now();
   }
 
   /** Response headers arrived. A retry restarts the header and byte figures but not the request clock. */
