@@ -1,5 +1,7 @@
 /**
- * Anthropic Messages streaming: `text_delta` → text, `thinking_delta` → reasoning,
+ * Anthropic Messages streaming: `text_delta` → text, `thinking_delta` and redacted-thinking
+ * blocks → reasoning (the blocks, signatures included, are handed back for the next turn; extended
+ * thinking is asked for with `reasoning.budgetTokens`),
  * `input_json_delta` fragments → one whole tool call, usage from `message_start` (input) and
  * `message_delta` (cumulative output). `event: error` becomes the SDK's `APIError`, as its own
  * stream does (overload arrives as `overloaded_error` or as `api_error` "Overloaded"). Events are read by

@@ -2,8 +2,10 @@
  * OpenAI Chat Completions streaming, for OpenAI itself and every local OpenAI-compatible server
  * (Ollama, LM Studio, llama.cpp, vLLM, others). Handles the dialects seen on the wire: role-only
  * first chunks, `null` content, refusals, tool-call fragments, `reasoning_content` / `reasoning`,
- * the usage-only final chunk, vLLM's flat `{"object":"error"}` chunk and llama.cpp's legacy
- * `error:` SSE field.
+ * `delta.content` as an array of `text` / `thinking` parts (Mistral), reasoning inline in
+ * `<think>` tags at the start of the content (raw R1/Qwen3; never from OpenAI itself), the
+ * usage-only final chunk, vLLM's flat `{"object":"error"}` chunk and llama.cpp's legacy `error:`
+ * SSE field.
  */
 import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { assertNever, type FinishReason, type ToolCall, type Usage, type UnifiedFinishReason } from '../events';

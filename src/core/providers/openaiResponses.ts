@@ -1,7 +1,9 @@
 /**
- * OpenAI Responses API streaming. Text comes from `response.output_text.delta`, reasoning from the
- * reasoning summary / reasoning text deltas, usage and the finish from `response.completed` or
- * `response.incomplete`. `response.failed` and `error` events (flat and nested shapes) become a
+ * OpenAI Responses API streaming, for OpenAI and any OpenAI-compatible server that serves
+ * `/responses`. Text comes from `response.output_text.delta` (each output message its own
+ * paragraph), reasoning from the reasoning summary / reasoning text deltas (summaries are asked for
+ * on OpenAI's reasoning models), usage and the finish from `response.completed` or
+ * `response.incomplete` (any length-like reason is `length`, the server's word kept). `response.failed` and `error` events (flat and nested shapes) become a
  * typed `provider` failure; a stream that stops before its terminal event is a `protocol` failure.
  */
 import type { Response, ResponseInputItem, ResponseStreamEvent, ResponseUsage } from 'openai/resources/responses/responses';
