@@ -261,6 +261,29 @@ describe('core: wire shapes and reasoning', function () {
       assert.deepEqual(sent[1], { role: 'assistant', content: [...blocks, { type: 'text', text: ANSWER }] });
     });
 
+    it('a block and a delta type newer than the SDK (compaction) are each logged once and skipped; the text after them streams', async () => {
+      const event = (data: Record<string, unknown>) => `event: ${String(data.type)}\ndata: ${JSON.stringify(data)}\n\n`;
+      const body =
+        event({ type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude', content: [], stop_reason: null, usage: { input_tokens: 90, output_tokens: 1 } } }) +
+        event({ type: 'content_block_start', index: 0, content_block: { type: 'compaction', content: null } }) +
+        event({ type: 'content_block_delta', index: 0, delta: { type: 'compaction_delta', content: '## Summary of the conversation' } }) +
+        event({ type: 'content_block_delta', index: 0, delta: { type: 'compaction_delta', content: ' so far.' } }) +
+        event({ type: 'content_block_stop', index: 0 }) +
+        event({ type: 'content_block_start', index: 1, content_block: { type: 'text', text: '' } }) +
+        event({ type: 'content_block_delta', index: 1, delta: { type: 'text_delta', text: 'Carrying on.' } }) +
+        event({ type: 'content_block_stop', index: 1 }) +
+        event({ type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 42 } }) +
+        event({ type: 'message_stop' });
+      const lines: string[] = [];
+      const s = await run('anthropic', raw(body), { onLog: (line) => lines.push(line) });
+      assert.equal(s.text, 'Carrying on.');
+      assert.deepEqual(s.finish?.reason, { unified: 'stop', raw: 'end_turn' });
+      assert.equal(s.finish?.usage.outputTokens, 42);
+      assert.equal(lines.length, 2, lines.join('\n'));
+      assert.match(lines[0]!, /content block "compaction"/);
+      assert.match(lines[1]!, /content block delta "compaction_delta"/);
+    });
+
     it('an unknown event type is logged once and skipped', async () => {
       const lines: string[] = [];
       const s = await run('anthropic', { text: 'Fine.', unknownEvent: true }, { onLog: (line) => lines.push(line) });
