@@ -86,6 +86,7 @@ export async function hostStream(
         case 'error':
           coalescer.flush();
           result.terminal = event;
+          result.metrics = event.metrics;
           break;
         default:
           break;

@@ -12,7 +12,7 @@
  * text. Keys come from OPENAI_API_KEY / ANTHROPIC_API_KEY only, never from a flag.
  */
 import { CancellationSource, type CancellationTokenLike } from './core/cancellation';
-import { assertNever, type FailureKind, type ProviderId, type StreamFailure, type StreamMetricsSnapshot, type UnifiedFinishReason, type WireApi } from './core/events';
+import { assertNever, type FailureKind, type ProviderId, type StreamFailure, type StreamMetricsSnapshot, type UnifiedFinishReason, type Usage, type WireApi } from './core/events';
 import { CancelledError, listModels, stream } from './core/adapter';
 import { StreamFailureError } from './core/errors';
 import { warmUp } from './core/index';
@@ -24,12 +24,20 @@ const DEFAULT_MODELS: Partial<Record<ProviderId, string>> = CLOUD_DEFAULT_MODELS
 
 const DEFAULT_RUNS = 3;
 
+/** The lines around reasoning in the terminal. */
+export const REASONING_START = '[reasoning]';
+export const REASONING_END = '[/reasoning]';
+
 /** Exit codes: 130 is the shell's convention for "ended by SIGINT". */
 export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
 
 const USAGE = `Usage: sidestream [ask] --provider ${PROVIDERS.join('|')} [--api chat|responses] [--base-url URL]
-                  [--model M] [--max-tokens N] [--system S] [--idle-timeout SECONDS] [--json] [--list-models] "question"
+                  [--model M] [--max-tokens N] [--system S] [--idle-timeout SECONDS] [--json] [--list-models]
+                  [--thinking-budget N] [--reasoning-summaries] [--show-reasoning] "question"
        sidestream bench --provider … [--base-url URL] --model a,b [--runs N] [--max-tokens N] [--json] "prompt"
+--api picks the wire API of any OpenAI-compatible provider (default chat). Reasoning goes to stderr;
+--show-reasoning prints it to stdout before the answer. --thinking-budget turns on Anthropic extended
+thinking with that many tokens; --reasoning-summaries asks a Responses server for reasoning summaries.
 Keys are read from OPENAI_API_KEY (openai) and ANTHROPIC_API_KEY (anthropic), never from a flag.`;
 
 export type CliCommand = 'ask' | 'bench';
@@ -50,11 +58,17 @@ export interface CliOptions {
   idleTimeoutSeconds: number | undefined;
   json: boolean;
   listModels: boolean;
+  /** Print reasoning to stdout before the answer (default: stderr). */
+  showReasoning: boolean;
+  /** Anthropic extended thinking budget in tokens (undefined: off). */
+  thinkingBudget: number | undefined;
+  /** Ask a Responses server for reasoning summaries (undefined: the provider's default). */
+  reasoningSummaries: boolean | undefined;
   question: string;
 }
 
-const BOOLEAN_FLAGS = new Set(['--list-models', '--json', '--help', '-h']);
-const VALUE_OPTIONS = new Set(['provider', 'api', 'base-url', 'model', 'max-tokens', 'system', 'idle-timeout', 'runs']);
+const BOOLEAN_FLAGS = new Set(['--list-models', '--json', '--show-reasoning', '--reasoning-summaries', '--help', '-h']);
+const VALUE_OPTIONS = new Set(['provider', 'api', 'base-url', 'model', 'max-tokens', 'system', 'idle-timeout', 'runs', 'thinking-budget']);
 
 /** Parses argv (without `node` and the script); throws a usage message on bad input. */
 export function parseArgs(argv: readonly string[]): CliOptions {
@@ -90,7 +104,8 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   if (!PROVIDERS.includes(provider)) throw new Error(`Unknown provider "${provider}"\n${USAGE}`);
   const apiFlag = values.get('api') ?? 'chat';
   if (apiFlag !== 'chat' && apiFlag !== 'responses') throw new Error(`--api must be chat or responses\n${USAGE}`);
-  if (apiFlag === 'responses' && provider !== 'openai') throw new Error('--api responses is only for --provider openai');
+  if (values.has('api') && provider === 'anthropic') throw new Error('--api is for OpenAI-compatible providers; anthropic speaks its own Messages API');
+  if (values.has('thinking-budget') && provider !== 'anthropic') throw new Error('--thinking-budget is for --provider anthropic');
   const api: WireApi = provider === 'anthropic' ? 'anthropic' : apiFlag === 'responses' ? 'openai-responses' : 'openai-chat';
   const modelFlag = values.get('model');
   const models = (modelFlag ?? '').split(',').map((m) => m.trim()).filter((m) => m !== '');
@@ -112,6 +127,9 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     idleTimeoutSeconds: optionalNumber(values.get('idle-timeout'), '--idle-timeout'),
     json: flags.has('--json'),
     listModels: flags.has('--list-models'),
+    showReasoning: flags.has('--show-reasoning'),
+    thinkingBudget: optionalNumber(values.get('thinking-budget'), '--thinking-budget'),
+    reasoningSummaries: flags.has('--reasoning-summaries') ? true : undefined,
     question: positional.join(' '),
   };
 }
@@ -134,26 +152,39 @@ function apiKeyFor(provider: ProviderId): string | undefined {
 export function formatSummary(finish: string, metrics: StreamMetricsSnapshot): string {
   const parts = [`finish ${finish}`];
   if (metrics.ttftMs !== undefined) parts.push(`TTFT ${Math.round(metrics.ttftMs)} ms`);
+  if (metrics.firstAnswerTokenMs !== undefined) parts.push(`first answer token ${Math.round(metrics.firstAnswerTokenMs)} ms`);
   if (metrics.tokensPerSecond !== undefined) parts.push(`${metrics.tokensPerSecond.toFixed(1)} tok/s`);
   if (metrics.outputTokens !== undefined) parts.push(`${metrics.outputTokens} tokens${metrics.estimated ? ' (estimated)' : ''}`);
+  if (metrics.reasoningTokens !== undefined && metrics.reasoningTokens > 0) parts.push(`${metrics.reasoningTokens} reasoning`);
+  if (metrics.setupMs !== undefined && metrics.setupMs >= 1) parts.push(`setup ${Math.round(metrics.setupMs)} ms`);
   return `[${parts.join(' · ')}]`;
 }
 
 /** How one streamed answer ended. */
 export interface AnswerOutcome {
   finishReason: UnifiedFinishReason;
-  /** The final figures; on a failure, the last live snapshot (undefined if none arrived). */
+  /** The provider's own finish word, when it sent one. */
+  rawFinishReason?: string | undefined;
+  /** The final figures, however the stream ended (undefined only when it never started). */
   metrics: StreamMetricsSnapshot | undefined;
+  usage?: Usage | undefined;
   failure: StreamFailure | undefined;
 }
 
 /** The `--json` line: one object, `null` for what is unknown. */
 export interface AnswerJson {
   ttftMs: number | null;
+  /** When the answer's first text token came, if reasoning came before it. */
+  firstAnswerTokenMs: number | null;
+  /** Local time before the request was handed to the network (SDK load on a cold start). */
+  setupMs: number | null;
   tps: number | null;
   outputTokens: number | null;
   tokensEstimated: boolean;
+  inputTokens: number | null;
+  reasoningTokens: number | null;
   finishReason: UnifiedFinishReason;
+  rawFinishReason: string | null;
   error: { kind: FailureKind; message: string } | null;
 }
 
@@ -162,10 +193,15 @@ export function answerJson(outcome: AnswerOutcome): AnswerJson {
   const m = outcome.metrics;
   return {
     ttftMs: m?.ttftMs ?? null,
+    firstAnswerTokenMs: m?.firstAnswerTokenMs ?? null,
+    setupMs: m?.setupMs ?? null,
     tps: m?.tokensPerSecond ?? null,
     outputTokens: m?.outputTokens ?? null,
     tokensEstimated: m?.estimated ?? false,
+    inputTokens: outcome.usage?.inputTokens ?? null,
+    reasoningTokens: m?.reasoningTokens ?? outcome.usage?.reasoningTokens ?? null,
     finishReason: outcome.finishReason,
+    rawFinishReason: outcome.rawFinishReason ?? null,
     error: outcome.failure ? { kind: outcome.failure.kind, message: outcome.failure.message } : null,
   };
 }
@@ -195,9 +231,9 @@ export async function streamAnswer(request: ChatRequest, token: CancellationToke
         lastMetrics = event.metrics;
         break;
       case 'finish':
-        return { finishReason: event.reason.unified, metrics: event.metrics, failure: undefined };
+        return { finishReason: event.reason.unified, rawFinishReason: event.reason.raw, metrics: event.metrics, usage: event.usage, failure: undefined };
       case 'error':
-        return { finishReason: 'error', metrics: lastMetrics, failure: event.error };
+        return { finishReason: 'error', metrics: event.metrics, usage: event.usage, failure: event.error };
       case 'start':
       case 'usage':
         break;
@@ -235,6 +271,8 @@ function baseRequest(options: CliOptions, model: string, question: string, apiKe
     messages: [{ role: 'user', content: question }],
     maxOutputTokens: options.maxTokens,
     idleTimeoutSeconds: options.idleTimeoutSeconds,
+    reasoning: { budgetTokens: options.thinkingBudget, summaries: options.reasoningSummaries },
+    onLog: log,
     onRetry: ({ delayMs, status }) => log(`[${status ?? 'connection error'} — retrying in ${(delayMs / 1000).toFixed(1)} s]`),
   };
 }
@@ -279,16 +317,34 @@ async function runAsk(options: CliOptions, token: CancellationTokenLike): Promis
     note(`[model ${model}]`);
   }
   let endsWithNewline = true;
+  // Reasoning streams before the answer: to stderr (or, with --show-reasoning, to stdout) and is
+  // closed off by a line of its own when the answer starts.
+  let reasoningOpen = false;
+  let reasoningEndsWithNewline = true;
+  const closeReasoning = () => {
+    if (!reasoningOpen) return;
+    reasoningOpen = false;
+    const end = `${reasoningEndsWithNewline ? '' : '\n'}${REASONING_END}\n`;
+    if (options.showReasoning) process.stdout.write(end);
+    else if (!options.json) process.stderr.write(end);
+  };
   const outcome = await streamAnswer(baseRequest(options, model, question, apiKey, note), token, {
     text: (text) => {
+      closeReasoning();
       process.stdout.write(text);
       endsWithNewline = text.endsWith('\n');
     },
     reasoning: (text) => {
-      if (!options.json) process.stderr.write(text);
+      if (!options.showReasoning && options.json) return;
+      const out = (reasoningOpen ? '' : `${REASONING_START}\n`) + text;
+      reasoningOpen = true;
+      reasoningEndsWithNewline = text.endsWith('\n');
+      if (options.showReasoning) process.stdout.write(out);
+      else process.stderr.write(out);
     },
     toolCall: (name, args) => note(`\n[tool call ${name}(${args})]`),
   });
+  closeReasoning();
   if (!endsWithNewline) process.stdout.write('\n');
   return report(outcome);
 }

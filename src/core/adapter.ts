@@ -7,7 +7,7 @@
  */
 import type { CancellationTokenLike } from './cancellation';
 import { toAbortSignal } from './cancellation';
-import { assertNever, type FinishReason, type StreamEvent, type StreamFailure, type Usage } from './events';
+import { assertNever, type FinishReason, type ReasoningBlock, type StreamEvent, type StreamFailure, type Usage } from './events';
 import {
   classifyError,
   makeFailure,
@@ -99,7 +99,7 @@ export async function* stream(request: ChatRequest, token?: CancellationTokenLik
   try {
     yield { type: 'start', provider: request.provider, model: request.model };
     if (endpoint.failure) {
-      yield { type: 'error', error: endpoint.failure, partialText };
+      yield { type: 'error', error: endpoint.failure, partialText, metrics: metrics.snapshot(true), usage };
       return;
     }
     if (signal.aborted) {
@@ -110,6 +110,7 @@ export async function* stream(request: ChatRequest, token?: CancellationTokenLik
     const maxRetries = request.maxRetries ?? DEFAULT_MAX_RETRIES;
     const headersTimeoutMs = request.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
     const observer = wireObserver(wire, metrics, request.onRetry);
+    const logged = new Set<string>();
     const context: ProviderContext = {
       signal,
       fetch: createObservedFetch({
@@ -127,6 +128,7 @@ export async function* stream(request: ChatRequest, token?: CancellationTokenLik
       wire,
     };
     let reason: FinishReason | undefined;
+    let reasoningBlocks: ReasoningBlock[] | undefined;
     let lastMetricsAt = -Infinity;
     for await (const part of PROVIDER_STREAMS[request.api](request, context)) {
       // When this part was a delta (the metrics clock read once serves both uses).
@@ -138,11 +140,23 @@ export async function* stream(request: ChatRequest, token?: CancellationTokenLik
           yield part;
           break;
         case 'reasoning-delta':
-          deltaAt = metrics.addDelta(part.text);
+          deltaAt = metrics.addDelta(part.text, 'reasoning');
           yield part;
           break;
         case 'tool-call':
+          // A tool-call-only answer still has output: its arguments are counted like text.
+          metrics.addDelta(part.toolCall.arguments || part.toolCall.name, 'tool');
           yield part;
+          break;
+        case 'reasoning-blocks':
+          reasoningBlocks = part.blocks;
+          break;
+        case 'unknown':
+          // Something newer than this adapter: say so once per kind, skip it, keep streaming.
+          if (!logged.has(part.what)) {
+            logged.add(part.what);
+            log(request, `${request.provider}: skipped ${part.what} (not understood by this version of Sidestream)`);
+          }
           break;
         case 'usage':
           usage = mergeUsage(usage, part.usage);
@@ -165,15 +179,24 @@ export async function* stream(request: ChatRequest, token?: CancellationTokenLik
       return;
     }
     if (!reason) throw protocolFailure('The stream ended without its terminal event — the answer may be incomplete.', errorContext);
-    yield { type: 'finish', reason, usage, metrics: metrics.snapshot(true) };
+    yield { type: 'finish', reason, usage, metrics: metrics.snapshot(true), ...(reasoningBlocks ? { reasoningBlocks } : {}) };
   } catch (error) {
     if (signal.aborted) {
       yield cancelled();
       return;
     }
-    yield { type: 'error', error: classifyError(error, errorContext), partialText };
+    yield { type: 'error', error: classifyError(error, errorContext), partialText, metrics: metrics.snapshot(true), usage };
   } finally {
     dispose();
+  }
+}
+
+/** Passes a diagnostic line to the request's logger; a logger that throws never breaks the stream. */
+function log(request: ChatRequest, line: string): void {
+  try {
+    request.onLog?.(line);
+  } catch {
+    // Logging is best effort.
   }
 }
 
@@ -189,6 +212,10 @@ function mergeUsage(previous: Usage, next: Usage): Usage {
 
 function wireObserver(wire: WireState, metrics: StreamMetrics, onRetry: ChatRequest['onRetry']): FetchObserver {
   return {
+    onRequest({ attempt, phase }) {
+      // The first attempt starts the clock; a retry's wait is part of the provider's time.
+      if (attempt === 0) metrics.markRequestSent(phase === 'sent');
+    },
     onHeaders({ status, contentType }) {
       wire.status = status;
       wire.contentType = contentType;

@@ -50,6 +50,15 @@ export interface StreamFailure {
   retryable: boolean;
 }
 
+/**
+ * A reasoning block as the provider must see it again on the next turn. Anthropic verifies its
+ * extended-thinking blocks by their `signature` (and needs redacted blocks' `data` verbatim) when a
+ * conversation continues after thinking, so they are kept whole, in order, next to the answer.
+ */
+export type ReasoningBlock =
+  | { type: 'thinking'; thinking: string; signature: string }
+  | { type: 'redacted_thinking'; data: string };
+
 export interface ToolCall {
   id: string;
   name: string;
@@ -60,25 +69,52 @@ export interface ToolCall {
 export type StreamEvent =
   | { type: 'start'; provider: ProviderId; model: string }
   | { type: 'text-delta'; text: string }
-  | { type: 'reasoning-delta'; text: string }
+  /** Reasoning shown in the Thinking section; `redacted` marks a placeholder for reasoning the provider encrypted. */
+  | { type: 'reasoning-delta'; text: string; redacted?: boolean }
   | { type: 'tool-call'; toolCall: ToolCall }
   | { type: 'usage'; usage: Usage }
   | { type: 'metrics'; metrics: StreamMetricsSnapshot }
-  | { type: 'finish'; reason: FinishReason; usage: Usage; metrics: StreamMetricsSnapshot }
-  | { type: 'error'; error: StreamFailure; partialText: string };
+  | {
+      type: 'finish';
+      reason: FinishReason;
+      usage: Usage;
+      metrics: StreamMetricsSnapshot;
+      /** Anthropic thinking blocks (with signatures) to send back with this answer on the next turn. */
+      reasoningBlocks?: ReasoningBlock[] | undefined;
+    }
+  /**
+   * The stream failed. `metrics` are the final figures, counted on all the text that arrived (the
+   * provider's usage when it reported it), exactly as a `finish` carries them.
+   */
+  | { type: 'error'; error: StreamFailure; partialText: string; metrics: StreamMetricsSnapshot; usage: Usage };
 
-/** Figures measured from the response bytes (see metrics.ts). Times are ms since request start. */
+/**
+ * Figures measured from the response bytes (see metrics.ts). Times are ms since the request was
+ * handed to the network (the provider's time, without SDK loading or request building).
+ */
 export interface StreamMetricsSnapshot {
+  /**
+   * ms spent locally before the request was handed to the network (loading the SDK on a cold
+   * start, building the request); undefined when it never was.
+   */
+  setupMs?: number | undefined;
   /** ms from request start to response headers. */
   headersMs: number | undefined;
   /** ms from request start to the first body byte. */
   firstByteMs: number | undefined;
   /** Time to first token: ms from request start to the first text (or reasoning) delta. */
   ttftMs: number | undefined;
+  /**
+   * ms from request start to the first answer (text) token, set only when reasoning came first:
+   * then `ttftMs` is the first visible (reasoning) token and this is when the answer itself began.
+   */
+  firstAnswerTokenMs?: number | undefined;
   /** ms from request start to the last token. */
   lastTokenMs: number | undefined;
   /** Output tokens: the provider's count when reported, else counted with a tokenizer. */
   outputTokens: number | undefined;
+  /** Reasoning tokens, when the provider's usage reports them (they are part of `outputTokens`). */
+  reasoningTokens?: number | undefined;
   /** True when `outputTokens` was counted locally rather than reported by the provider. */
   estimated: boolean;
   /** Tokens per second over the whole answer: outputTokens / (last token − first token). */

@@ -50,11 +50,18 @@ interface Bucket {
  * instead of once per delta. When the provider reports usage, the final figure counts nothing.
  */
 export class StreamMetrics {
-  private readonly startedAt: number;
+  /** When the metrics were created (the caller's start: SDK loading and request building follow). */
+  private readonly createdAt: number;
+  /** When the request was first handed to the network: the origin of every time figure once known. */
+  private requestSentAt: number | undefined;
+  private requestSentPrecise = false;
   private headersAt: number | undefined;
   private firstByteAt: number | undefined;
   private firstTokenAt: number | undefined;
+  private firstReasoningAt: number | undefined;
+  private firstAnswerAt: number | undefined;
   private lastTokenAt: number | undefined;
+  private reportedReasoningTokens: number | undefined;
   private bytes = 0;
   private outputText = '';
   /** How much of {@link outputText} {@link estimatedTokens} covers. */
@@ -70,8 +77,23 @@ export class StreamMetrics {
     model: string,
     private readonly now: () => number = () => performance.now(),
   ) {
-    this.startedAt = now();
+    this.createdAt = now();
     this.encoding = encodingForModel(model);
+  }
+
+  /**
+   * The request is being handed to the network. The first call starts the clock every figure is
+   * measured on (a retry does not restart it): TTFT is the provider's, and what came before (a
+   * cold SDK load, building the request) is reported apart as `setupMs`. `precise` is the moment
+   * the headers were written to the socket, when the fetch implementation reports it; it replaces
+   * the time fetch was called.
+   */
+  markRequestSent(precise = false): void {
+    if (this.requestSentPrecise) return;
+    if (precise) {
+      this.requestSentAt = this.now();
+      this.requestSentPrecise = true;
+    } else this.requestSentAt ??= this.now();
   }
 
   /** Response headers arrived. A retry restarts the header and byte figures but not the request clock. */
@@ -87,11 +109,16 @@ export class StreamMetrics {
     this.bytes += byteCount;
   }
 
-  /** A text or reasoning delta was produced; returns when (on this clock), or undefined for empty text. */
-  addDelta(text: string): number | undefined {
+  /**
+   * A text or reasoning delta was produced; returns when (on this clock), or undefined for empty
+   * text. Tool-call arguments are added as `tool`: they count as output like any other token.
+   */
+  addDelta(text: string, kind: 'text' | 'reasoning' | 'tool' = 'text'): number | undefined {
     if (!text) return undefined;
     const at = this.now();
     this.firstTokenAt ??= at;
+    if (kind === 'reasoning') this.firstReasoningAt ??= at;
+    else if (kind === 'text') this.firstAnswerAt ??= at;
     this.lastTokenAt = at;
     this.outputText += text;
     const chars = text.length;
@@ -111,6 +138,7 @@ export class StreamMetrics {
   /** The provider reported usage: its output count replaces the estimate. */
   setUsage(usage: Usage): void {
     if (usage.outputTokens !== undefined) this.reportedOutputTokens = usage.outputTokens;
+    if (usage.reasoningTokens !== undefined) this.reportedReasoningTokens = usage.reasoningTokens;
   }
 
   /** The figures so far; `final` counts the whole text once (more exact than summing per-batch counts). */
@@ -125,14 +153,19 @@ export class StreamMetrics {
       }
       outputTokens = this.firstTokenAt === undefined ? undefined : Math.round(this.estimatedTokens);
     }
-    const since = (at: number | undefined) => (at === undefined ? undefined : at - this.startedAt);
+    const origin = this.requestSentAt ?? this.createdAt;
+    const since = (at: number | undefined) => (at === undefined ? undefined : at - origin);
     const span = this.firstTokenAt !== undefined && this.lastTokenAt !== undefined ? this.lastTokenAt - this.firstTokenAt : 0;
+    const reasoningFirst = this.firstReasoningAt !== undefined && this.firstAnswerAt !== undefined && this.firstReasoningAt < this.firstAnswerAt;
     return {
+      setupMs: this.requestSentAt === undefined ? undefined : this.requestSentAt - this.createdAt,
       headersMs: since(this.headersAt),
       firstByteMs: since(this.firstByteAt),
       ttftMs: since(this.firstTokenAt),
+      firstAnswerTokenMs: reasoningFirst ? since(this.firstAnswerAt) : undefined,
       lastTokenMs: since(this.lastTokenAt),
       outputTokens,
+      reasoningTokens: this.reportedReasoningTokens,
       estimated,
       tokensPerSecond: outputTokens !== undefined && span > 0 ? (outputTokens / span) * 1000 : undefined,
       liveTokensPerSecond: final ? undefined : this.liveRate(this.now()),

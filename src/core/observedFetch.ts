@@ -9,10 +9,47 @@
  * - notices llama.cpp's legacy non-standard `error:` SSE field, which SSE parsers drop silently.
  * Abort keeps working: the caller's signal is linked to the underlying request for its whole life.
  */
+import * as diagnostics from 'node:diagnostics_channel';
 import { HeadersTimeoutError, IdleTimeoutError, parseRetryAfterMs } from './errors';
+
+/** Node's fetch (undici) publishes here when a request's headers are written to the socket. */
+const HEADERS_SENT_CHANNEL = 'undici:client:sendHeaders';
+
+/**
+ * Calls `onSent` once, when undici writes the headers of a request to `input`'s URL; returns the
+ * unsubscribe. Requests are matched by origin and path (two requests to the same URL at the same
+ * moment cannot be told apart, and either time is right for both).
+ */
+function watchHeadersSent(input: string | URL | Request, onSent: () => void): () => void {
+  let target: string;
+  try {
+    const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+    target = `${url.origin}${url.pathname}${url.search}`;
+  } catch {
+    return () => undefined;
+  }
+  let done = false;
+  const listener = (message: unknown) => {
+    const request = (message as { request?: { origin?: unknown; path?: unknown } } | undefined)?.request;
+    if (done || !request || `${String(request.origin)}${String(request.path)}` !== target) return;
+    done = true;
+    onSent();
+  };
+  diagnostics.subscribe(HEADERS_SENT_CHANNEL, listener);
+  return () => {
+    diagnostics.unsubscribe(HEADERS_SENT_CHANNEL, listener);
+  };
+}
 
 /** What the observed fetch reports while a request runs. */
 export interface FetchObserver {
+  /**
+   * The request is being handed to the network (every attempt, retries included): `called` when
+   * fetch is called, then `sent` when undici writes its headers to the socket (Node's fetch
+   * reports it on a diagnostics channel; a first fetch in a process spends tens of ms setting
+   * itself up in between, which is local overhead, not the server's time).
+   */
+  onRequest?(info: { attempt: number; phase: 'called' | 'sent' }): void;
   /** Response headers arrived (for every attempt, retries included). */
   onHeaders?(info: { status: number; contentType: string | undefined }): void;
   /** A body chunk of `byteCount` bytes arrived. */
@@ -51,7 +88,9 @@ export function createObservedFetch(options: ObservedFetchOptions): typeof fetch
           }, options.headersTimeoutMs)
         : undefined;
     let response: Response;
+    const stopWatching = watchHeadersSent(input, () => options.observer.onRequest?.({ attempt: thisAttempt, phase: 'sent' }));
     try {
+      options.observer.onRequest?.({ attempt: thisAttempt, phase: 'called' });
       response = await baseFetch(input, { ...init, signal: link.controller.signal });
     } catch (error) {
       link.dispose();
@@ -62,6 +101,7 @@ export function createObservedFetch(options: ObservedFetchOptions): typeof fetch
       throw headersTimedOut ? new HeadersTimeoutError(options.headersTimeoutMs) : error;
     } finally {
       clearTimeout(headersTimer);
+      stopWatching();
     }
     const contentType = response.headers.get('content-type') ?? undefined;
     options.observer.onHeaders?.({ status: response.status, contentType });

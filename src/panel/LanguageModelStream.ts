@@ -53,6 +53,13 @@ export async function* streamLanguageModel(
     }
     const message = err instanceof vscode.LanguageModelError ? `${chatModel.name}: ${err.message} (${err.code})` : err instanceof Error ? err.message : String(err);
     const kind = err instanceof vscode.LanguageModelError && err.code === vscode.LanguageModelError.NoPermissions().code ? 'auth' : err instanceof vscode.LanguageModelError && err.code === vscode.LanguageModelError.NotFound().code ? 'not-found' : 'provider';
-    yield { type: 'error', error: { kind, message, retryable: kind === 'provider' }, partialText: partial };
+    const snapshot = metrics.snapshot(true);
+    yield {
+      type: 'error',
+      error: { kind, message, retryable: kind === 'provider' },
+      partialText: partial,
+      metrics: snapshot,
+      usage: { inputTokens: undefined, outputTokens: snapshot.outputTokens },
+    };
   }
 }

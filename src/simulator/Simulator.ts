@@ -305,6 +305,7 @@ export class Simulator {
     const toolCall = script.toolCall ?? { name: 'search_docs', arguments: JSON.stringify({ query: request.lastUserText.slice(0, 60) }) };
     let tokens: PlannedToken[] = [
       ...tokenize(script.reasoning ?? '').map((t) => ({ segment: 'reasoning' as const, text: t })),
+      ...tokenize(script.commentary ?? '').map((t) => ({ segment: 'commentary' as const, text: t })),
       ...tokenize(text).map((t) => ({ segment: 'text' as const, text: t })),
       ...(finishReason === 'tool-calls' ? tokenize(toolCall.arguments).map((t) => ({ segment: 'tool' as const, text: t })) : []),
     ];
@@ -319,6 +320,13 @@ export class Simulator {
       includeUsage: (script.includeUsage ?? true) && request.usageRequested,
       toolCall,
       firstSegment: tokens[0]?.segment,
+      shapes: {
+        reasoningFormat: script.reasoningFormat ?? 'reasoning_content',
+        redactedThinking: script.redactedThinking ?? false,
+        incompleteReason: script.incompleteReason,
+        unknownEvent: script.unknownEvent ?? false,
+        commentaryUsed: (script.commentary ?? '') !== '',
+      },
     };
     switch (api) {
       case 'openai-chat':

@@ -162,6 +162,9 @@ export const CANNED_ANSWERS: readonly string[] = [
 ];
 
 /** Reasoning text for scripts and model names that ask for reasoning without giving any. */
+/** The commentary message a `sim-commentary` answer starts with (Responses sends it as its own item). */
+export const CANNED_COMMENTARY = 'Got it — I will check the relevant docs first, then answer.';
+
 export const CANNED_REASONING =
   'The user is asking a programming question. I should give a short explanation first, then a ' +
   'complete code example they can paste, and finish with the pitfalls that usually bite people.';

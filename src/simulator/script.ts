@@ -1,4 +1,4 @@
-import { CANNED_REASONING, longAnswer } from './answers';
+import { CANNED_COMMENTARY, CANNED_REASONING, longAnswer } from './answers';
 
 /**
  * What the simulator does for the next response: the answer, its pace, and an optional fault.
@@ -7,6 +7,9 @@ import { CANNED_REASONING, longAnswer } from './answers';
 
 /** The finish reasons a script can ask for; each wire format maps them to its own word. */
 export type SimFinishReason = 'stop' | 'length' | 'content-filter' | 'tool-calls';
+
+/** How a Chat Completions stream carries reasoning (see {@link SimScript.reasoningFormat}). */
+export type SimReasoningFormat = 'reasoning_content' | 'content-parts' | 'think-tags';
 
 /** A way for the response to go wrong, modelled on what real services and proxies do. */
 export type SimFault =
@@ -46,6 +49,27 @@ export interface SimScript {
   text?: string;
   /** Reasoning streamed before the answer (`reasoning_content`, reasoning summary, thinking block). */
   reasoning?: string;
+  /**
+   * How Chat Completions carries the reasoning: `reasoning_content` (llama.cpp, DeepSeek; default),
+   * `content-parts` (Mistral: `delta.content` as an array of `thinking` and `text` parts, the answer
+   * too), or `think-tags` (a raw R1/Qwen3: `<think>…</think>` inline in the content, each tag cut
+   * across two deltas).
+   */
+  reasoningFormat?: SimReasoningFormat;
+  /** Anthropic: a `redacted_thinking` block before the thinking block. */
+  redactedThinking?: boolean;
+  /**
+   * A first message streamed before the answer: in Responses its own output message item
+   * (`phase: "commentary"`), elsewhere text run straight into the answer.
+   */
+  commentary?: string;
+  /** Responses: the `incomplete_details.reason` of a `length` finish (default `max_output_tokens`; xAI sends `REASON_MAX_LEN`). */
+  incompleteReason?: string;
+  /**
+   * An event the client cannot know, sent before the first token: Chat a `delta.content` part of
+   * type `reference`, Responses `response.sim_future.delta`, Anthropic `sim_future_event`.
+   */
+  unknownEvent?: boolean;
   /** Delay from headers sent to the first token. Default 0. */
   ttftMs?: number;
   /** Delay before the status line and headers are sent. Default 0. */
@@ -99,6 +123,10 @@ const PRESETS: Record<string, SimScript> = {
  * - `fast` (unpaced), `slow` (TTFT 1.5 s, 8 tok/s), `demo` (TTFT 380 ms, 55 tok/s)
  * - `tps-N`, `ttft-N`, `headers-N` (headers delay in ms), `keepalive-N`, `bytes-N` (`chunkBytes`)
  * - `reasoning` (stream the canned reasoning first), `long` (all canned answers in one), `length`, `content-filter`, `tool-calls`
+ * - `parts` (reasoning and answer as Mistral-style content parts), `think` (reasoning in inline
+ *   `<think>` tags), `redacted` (an Anthropic redacted-thinking block): each also streams the reasoning
+ * - `commentary` (a commentary message before the answer), `maxlen` (finish `length` with xAI's
+ *   `REASON_MAX_LEN` in Responses), `unknown` (an event no client knows, before the first token)
  * - `fault-reset`, `fault-stall`, `fault-midstream`, `fault-no-terminal`, `fault-malformed`,
  *   `fault-no-event-lines`, `fault-html`: the fault after 5 tokens where it applies
  * - `fault-NNN` (e.g. `fault-401`, `fault-429`, `fault-529`): that HTTP status with a real-shaped body
@@ -110,6 +138,12 @@ export const SIM_MODEL_NAME_HELP = [
   'sim-slow',
   'sim-demo',
   'sim-reasoning',
+  'sim-parts',
+  'sim-think',
+  'sim-redacted',
+  'sim-commentary',
+  'sim-maxlen',
+  'sim-unknown',
   'sim-long',
   'sim-length',
   'sim-content-filter',
@@ -177,6 +211,16 @@ export function scriptForModel(model: string | undefined): SimScript | undefined
     const preset = PRESETS[part];
     if (preset) Object.assign(script, preset);
     if (part === 'reasoning') script.reasoning = CANNED_REASONING;
+    if (part === 'parts' || part === 'think' || part === 'redacted') script.reasoning ??= CANNED_REASONING;
+    if (part === 'parts') script.reasoningFormat = 'content-parts';
+    if (part === 'think') script.reasoningFormat = 'think-tags';
+    if (part === 'redacted') script.redactedThinking = true;
+    if (part === 'commentary') script.commentary = CANNED_COMMENTARY;
+    if (part === 'maxlen') {
+      script.finishReason = 'length';
+      script.incompleteReason = 'REASON_MAX_LEN';
+    }
+    if (part === 'unknown') script.unknownEvent = true;
     if (part === 'long') script.text = longAnswer();
   }
   return script;

@@ -124,8 +124,13 @@ describe('core: one-byte chunking and honest TTFT/TPS against the simulator', fu
 
           // The core's TTFT: the simulator's first-token write as seen from the request start, plus
           // loopback and SDK parsing; and the part after the headers is the scripted wait.
-          const seenTtft = r.firstTokenAt! - startedAt;
-          assert.ok(m.ttftMs! >= seenTtft - 5 && m.ttftMs! <= seenTtft + ttftMs * 0.05 + 15, `core TTFT ${m.ttftMs!.toFixed(1)} vs simulator ${seenTtft.toFixed(1)} ms`);
+          // (TTFT starts when the request is handed to the network: the local setup before it is apart.)
+          const seenTtft = r.firstTokenAt! - startedAt - (m.setupMs ?? 0);
+          // With one-byte writes the record is the last byte of a write that may carry more than
+          // the first token's event (a late turn makes several tokens due at once), so the core may
+          // parse the first delta before the write it came in is recorded as done.
+          const early = chunkBytes === undefined ? 5 : 40;
+          assert.ok(m.ttftMs! >= seenTtft - early && m.ttftMs! <= seenTtft + ttftMs * 0.05 + 15, `core TTFT ${m.ttftMs!.toFixed(1)} vs simulator ${seenTtft.toFixed(1)} ms`);
           const afterHeaders = m.ttftMs! - m.headersMs!;
           assert.ok(afterHeaders >= ttftMs - 5, `core TTFT after headers ${afterHeaders.toFixed(1)} ms`);
           if (chunkBytes === undefined) assert.ok(afterHeaders <= ttftMs * 1.05 + 30, `core TTFT after headers ${afterHeaders.toFixed(1)} ms`);

@@ -47,7 +47,19 @@ function jsonLine(run: Run): Record<string, unknown> {
   const lines = run.stderr.trim().split('\n');
   assert.equal(lines.length, 1, `one stderr line, got: ${run.stderr}`);
   const parsed = JSON.parse(lines[0]!) as Record<string, unknown>;
-  assert.deepEqual(Object.keys(parsed).sort(), ['error', 'finishReason', 'outputTokens', 'tokensEstimated', 'tps', 'ttftMs']);
+  assert.deepEqual(Object.keys(parsed).sort(), [
+    'error',
+    'finishReason',
+    'firstAnswerTokenMs',
+    'inputTokens',
+    'outputTokens',
+    'rawFinishReason',
+    'reasoningTokens',
+    'setupMs',
+    'tokensEstimated',
+    'tps',
+    'ttftMs',
+  ]);
   return parsed;
 }
 
@@ -78,7 +90,7 @@ describe('core: CLI', function () {
     });
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout, 'Hello from the simulator.\n');
-    assert.match(run.stderr, /\[finish stop · TTFT \d+ ms · .* · \d+ tokens\]/);
+    assert.match(run.stderr, /\[finish stop · TTFT \d+ ms · .* · \d+ tokens( · setup \d+ ms)?\]/);
   });
 
   it('speaks Anthropic and the Responses API too', async () => {
@@ -247,6 +259,54 @@ describe('core: CLI', function () {
     assert.match(run.stderr, /sim-fault-401 run 1\/1: auth/);
   });
 
+  it('a cold process: TTFT is the provider\'s (from the request on the network), the SDK load is reported apart as setup', async () => {
+    sim.enqueue({ text: 'Cold start.', ttftMs: 300 });
+    const run = await runCli(['ask', ...openai(), '--model', 'sim-model', '--json', 'hi'], KEY_ENV);
+    assert.equal(run.code, 0, run.stderr);
+    const json = jsonLine(run);
+    const r = sim.stats().requestsLog[0]!;
+    const serverTtft = r.firstTokenAt! - r.startedAt;
+    const ttft = json.ttftMs as number;
+    // The request reaches the loopback server within a millisecond or two of being handed over;
+    // loading the SDK (tens of ms in a cold process) is not in the figure.
+    assert.ok(ttft >= serverTtft && ttft <= serverTtft + 40, `TTFT ${ttft.toFixed(1)} vs server ${serverTtft.toFixed(1)} ms`);
+    assert.ok((json.setupMs as number) > 0, `setup ${String(json.setupMs)}`);
+  });
+
+  it('reasoning goes to stderr by default; --show-reasoning prints it to stdout before the answer', async () => {
+    const env = { ANTHROPIC_API_KEY: 'sk-cli-test-key-123456' };
+    const anthropic = ['--provider', 'anthropic', '--base-url', sim.anthropicBaseUrl, '--model', 'sim-model', '--thinking-budget', '2048'];
+    sim.enqueue({ reasoning: 'Weigh it.', text: 'The answer.' }, { reasoning: 'Weigh it.', text: 'The answer.' });
+    const quiet = await runCli([...anthropic, 'q'], env);
+    assert.equal(quiet.code, 0, quiet.stderr);
+    assert.equal(quiet.stdout, 'The answer.\n');
+    assert.ok(quiet.stderr.startsWith('[reasoning]\nWeigh it.\n[/reasoning]\n'), quiet.stderr);
+    assert.match(quiet.stderr, /first answer token \d+ ms/);
+    const shown = await runCli([...anthropic, '--show-reasoning', 'q'], env);
+    assert.equal(shown.stdout, '[reasoning]\nWeigh it.\n[/reasoning]\nThe answer.\n');
+    assert.ok(!shown.stderr.includes('Weigh it.'));
+  });
+
+  it('--api responses against a server without /responses: one line that says to switch to chat', async () => {
+    sim.enqueue({ fault: { kind: 'status', status: 404, body: '404 page not found' } });
+    const run = await runCli([...openai(), '--api', 'responses', '--model', 'm', 'hi'], KEY_ENV);
+    assert.equal(run.code, 1);
+    assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+    assert.match(run.stderr, /switch the wire API to chat \(CLI: --api chat\)/);
+  });
+
+  it('ask --json on a failure reports the final count of what arrived, the same at 10 and 2,000 tok/s', async () => {
+    const counts: unknown[] = [];
+    for (const tokensPerSecond of [10, 2000]) {
+      sim.enqueue({ text: 'one two three four five six seven eight nine ten eleven twelve thirteen fourteen', tokensPerSecond, fault: { kind: 'midstream-error', afterTokens: 12 } });
+      const run = await runCli(['ask', ...openai(), '--model', 'sim-model', '--json', 'hi'], KEY_ENV);
+      assert.equal(run.code, 1);
+      counts.push(jsonLine(run).outputTokens);
+    }
+    assert.equal(counts[0], 12);
+    assert.deepEqual(counts, [12, 12]);
+  });
+
   it('parses ask (also the default) and bench; rejects options of the other subcommand', () => {
     const plain = parseArgs(['--provider', 'ollama', '--model', 'm', 'why', 'blue?']);
     const ask = parseArgs(['ask', '--provider', 'ollama', '--model', 'm', 'why', 'blue?']);
@@ -260,7 +320,14 @@ describe('core: CLI', function () {
     assert.throws(() => parseArgs(['bench', 'p']), /bench needs --model/);
     assert.throws(() => parseArgs(['ask', '--runs', '2', 'p']), /--runs is a bench option/);
     assert.throws(() => parseArgs(['bench', '--model', 'a', '--runs', '1.5', 'p']), /whole number/);
-    assert.throws(() => parseArgs(['--provider', 'anthropic', '--api', 'responses', 'p']), /only for --provider openai/);
+    assert.throws(() => parseArgs(['--provider', 'anthropic', '--api', 'responses', 'p']), /--api is for OpenAI-compatible providers/);
+    // The Responses API is a choice for every OpenAI-compatible server, not only OpenAI.
+    for (const provider of ['ollama', 'lmstudio', 'llamacpp', 'vllm', 'openai-compatible']) {
+      assert.equal(parseArgs(['--provider', provider, '--api', 'responses', 'p']).api, 'openai-responses', provider);
+    }
+    assert.equal(parseArgs(['--provider', 'anthropic', '--thinking-budget', '2048', 'p']).thinkingBudget, 2048);
+    assert.throws(() => parseArgs(['--provider', 'ollama', '--thinking-budget', '2048', 'p']), /for --provider anthropic/);
+    assert.equal(parseArgs(['--provider', 'ollama', '--show-reasoning', 'p']).showReasoning, true);
   });
 
   it('formats the bench table with median, min and max, and dashes for a model without figures', () => {

@@ -122,12 +122,21 @@ describe('core: wire fixture replay through the real SDKs', function () {
       assert.equal(s.finish?.usage.outputTokens, 65);
     });
 
-    it('03 thinking deltas become reasoning; signatures are not shown', async () => {
+    it('03 thinking deltas become reasoning, one paragraph per block; signatures are kept for the next turn, not shown', async () => {
       const s = await replay('anthropic', 'anthropic/03_thinking_signature_tool_use.sse');
       assert.equal(
         s.reasoning,
-        'The user wants me to read a file called "foo". Let me find and read it.I should use the Read tool to access the file contents.',
+        'The user wants me to read a file called "foo". Let me find and read it.\n\nI should use the Read tool to access the file contents.',
       );
+      const blocks = s.finish?.reasoningBlocks ?? [];
+      assert.deepEqual(
+        blocks.map((b) => (b.type === 'thinking' ? [b.thinking.slice(0, 20), b.signature.slice(0, 8)] : [b.type])),
+        [
+          ['The user wants me to', 'Eu8BCkYI'],
+          ['I should use the Rea', 'Aa1BCkYI'],
+        ],
+      );
+      assert.ok(!s.reasoning.includes('Eu8BCkYI'), 'no signature in the Thinking section');
       assert.equal(s.text, '');
       assert.deepEqual(s.toolCalls, [{ id: 'toolu_01RX68weRSquLx6HUTj65iBo', name: 'Read', arguments: '{"file_path": "/tmp/blah/foo"}' }]);
       assert.equal(s.finish?.reason.unified, 'tool-calls');

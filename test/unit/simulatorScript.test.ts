@@ -68,6 +68,21 @@ describe('Simulator: scripts, tokenizer and canned answers', () => {
     assert.ok((scriptForModel('sim-reasoning')?.reasoning ?? '').length > 20);
   });
 
+  it('names the new wire shapes: content parts, <think> tags, redacted thinking, commentary, xAI max-len, unknown events', () => {
+    assert.equal(scriptForModel('sim-parts')?.reasoningFormat, 'content-parts');
+    assert.equal(scriptForModel('sim-think')?.reasoningFormat, 'think-tags');
+    for (const name of ['sim-parts', 'sim-think', 'sim-redacted']) assert.ok((scriptForModel(name)?.reasoning ?? '').length > 20, `${name} streams reasoning`);
+    assert.equal(scriptForModel('sim-redacted')?.redactedThinking, true);
+    assert.ok((scriptForModel('sim-commentary')?.commentary ?? '').length > 5);
+    assert.deepEqual(
+      { finishReason: scriptForModel('sim-maxlen')?.finishReason, incompleteReason: scriptForModel('sim-maxlen')?.incompleteReason },
+      { finishReason: 'length', incompleteReason: 'REASON_MAX_LEN' },
+    );
+    assert.equal(scriptForModel('sim-unknown-think-tps-50')?.unknownEvent, true);
+    assert.equal(scriptForModel('sim-unknown-think-tps-50')?.tokensPerSecond, 50);
+    assert.equal(scriptForModel('sim-unknown-think-tps-50')?.reasoningFormat, 'think-tags');
+  });
+
   it('resolves an enqueued script over the model name over the default', () => {
     const byModel = { tokensPerSecond: 8, ttftMs: 1500 };
     assert.deepEqual(resolveScript({ text: 'q', ttftMs: 0 }, byModel, { text: 'default' }), { text: 'q', ttftMs: 0, tokensPerSecond: 8 });

@@ -1,5 +1,7 @@
 /**
- * Anthropic Messages streaming: `text_delta` → text, `thinking_delta` → reasoning,
+ * Anthropic Messages streaming: `text_delta` → text, `thinking_delta` and redacted-thinking
+ * blocks → reasoning (the blocks, signatures included, are handed back for the next turn; extended
+ * thinking is asked for with `reasoning.budgetTokens`),
  * `input_json_delta` fragments → one whole tool call, usage from `message_start` (input) and
  * `message_delta` (cumulative output). `event: error` becomes the SDK's `APIError`, as its own
  * stream does (overload arrives as `overloaded_error` or as `api_error` "Overloaded"). Events are read by
@@ -7,7 +9,7 @@
  * iterator yields nothing for it).
  */
 import type { MessageCreateParamsStreaming, MessageParam, RawMessageStreamEvent, StopReason } from '@anthropic-ai/sdk/resources/messages/messages';
-import { assertNever, type FinishReason, type ToolCall, type UnifiedFinishReason, type Usage } from '../events';
+import { assertNever, type FinishReason, type ReasoningBlock, type ToolCall, type UnifiedFinishReason, type Usage } from '../events';
 import { loadAnthropic } from '../lazy';
 import type { ChatRequest } from '../request';
 import { withContinuation } from '../continuation';
@@ -34,6 +36,23 @@ const DELTA_TYPES: Record<BlockDelta['type'], true> = {
   citations_delta: true,
   thinking_delta: true,
   signature_delta: true,
+};
+
+type ContentBlock = Extract<RawMessageStreamEvent, { type: 'content_block_start' }>['content_block'];
+
+const BLOCK_TYPES: Record<ContentBlock['type'], true> = {
+  text: true,
+  tool_use: true,
+  thinking: true,
+  redacted_thinking: true,
+  server_tool_use: true,
+  web_search_tool_result: true,
+  web_fetch_tool_result: true,
+  code_execution_tool_result: true,
+  bash_code_execution_tool_result: true,
+  text_editor_code_execution_tool_result: true,
+  tool_search_tool_result: true,
+  container_upload: true,
 };
 
 const STOP_REASONS: Record<StopReason, true> = {
@@ -75,21 +94,43 @@ export function mapAnthropicStopReason(raw: string | null | undefined): FinishRe
   return { unified, raw };
 }
 
+/** The smallest thinking budget the API accepts. */
+export const MIN_THINKING_BUDGET = 1024;
+
+/** Shown in the Thinking section for a `redacted_thinking` block (its content is encrypted). */
+export const REDACTED_THINKING_TEXT = '[Part of the reasoning was redacted by Anthropic.]';
+
 /** Builds the request body for `request`. */
 export function buildAnthropicBody(request: ChatRequest): MessageCreateParamsStreaming {
   const turns = withContinuation(request.messages, request.continueFrom, 'prefill');
-  const messages: MessageParam[] = turns.map((turn, index) => ({
-    role: turn.role,
+  // Extended thinking cannot continue an assistant prefill (the API wants such a turn to start
+  // with a thinking block), so a Continue asks without it.
+  const budget = request.continueFrom ? undefined : thinkingBudget(request);
+  const messages: MessageParam[] = turns.map((turn, index) => {
     // The API rejects a final assistant turn that ends in whitespace; the model re-emits it.
-    content: index === turns.length - 1 && turn.role === 'assistant' ? turn.content.trimEnd() : turn.content,
-  }));
+    const text = index === turns.length - 1 && turn.role === 'assistant' ? turn.content.trimEnd() : turn.content;
+    const blocks = turn.role === 'assistant' ? turn.reasoningBlocks : undefined;
+    if (!blocks || blocks.length === 0) return { role: turn.role, content: text };
+    // Earlier thinking goes back whole, signatures included, before the text it led to.
+    return { role: turn.role, content: [...blocks.map((block) => ({ ...block })), ...(text ? [{ type: 'text' as const, text }] : [])] };
+  });
+  const answerTokens = request.maxOutputTokens ?? DEFAULT_ANTHROPIC_MAX_TOKENS;
   return {
     model: request.model,
-    max_tokens: request.maxOutputTokens ?? DEFAULT_ANTHROPIC_MAX_TOKENS,
+    // The thinking budget counts toward max_tokens, which must exceed it: the answer keeps its own room.
+    max_tokens: budget ? budget + answerTokens : answerTokens,
     messages,
     stream: true,
     ...(request.systemPrompt ? { system: request.systemPrompt } : {}),
+    ...(budget ? { thinking: { type: 'enabled' as const, budget_tokens: budget } } : {}),
   };
+}
+
+/** The thinking budget to send, or undefined when thinking is off. */
+function thinkingBudget(request: ChatRequest): number | undefined {
+  const budget = request.reasoning?.budgetTokens;
+  if (!budget || budget <= 0) return undefined;
+  return Math.max(MIN_THINKING_BUDGET, Math.floor(budget));
 }
 
 /** Streams one Messages API request. */
@@ -98,13 +139,31 @@ export async function* streamAnthropic(request: ChatRequest, context: ProviderCo
   const client = cachedSdkClient('anthropic', context, (options) => new Anthropic(options));
   const response = await client.messages.create(buildAnthropicBody(request), sdkRequestOptions(context)).asResponse();
   const tools = new Map<number, ToolCall>();
+  // Thinking blocks by index, kept whole (with their signatures) for the next turn.
+  const thinking = new Map<number, ReasoningBlock>();
+  // A second thinking block is its own paragraph in the Thinking section.
+  let shownReasoning = false;
+  let breakBeforeNext = false;
+  const startReasoningBlock = () => {
+    if (shownReasoning) breakBeforeNext = true;
+  };
+  const reasoningText = (text: string): string => {
+    const out = breakBeforeNext ? `\n\n${text}` : text;
+    breakBeforeNext = false;
+    shownReasoning = true;
+    return out;
+  };
   let inputUsage: Pick<Usage, 'inputTokens' | 'cachedInputTokens'> = { inputTokens: undefined, cachedInputTokens: undefined };
   let stopReason: string | undefined;
   for await (const events of readJsonEvents(response)) {
     for (const raw of events) {
       throwIfAnthropicErrorEvent(raw, response.headers);
       const event = raw.data as RawMessageStreamEvent;
-      if (!isKnownType(EVENT_TYPES, (event as { type?: unknown } | null)?.type)) continue;
+      const type = (event as { type?: unknown } | null)?.type;
+      if (!isKnownType(EVENT_TYPES, type)) {
+        if (type !== 'ping') yield { type: 'unknown', what: `Messages event "${String(type)}"` };
+        continue;
+      }
       switch (event.type) {
         case 'message_start':
           inputUsage = {
@@ -112,31 +171,72 @@ export async function* streamAnthropic(request: ChatRequest, context: ProviderCo
             cachedInputTokens: event.message.usage?.cache_read_input_tokens ?? undefined,
           };
           break;
-        case 'content_block_start':
-          if (event.content_block.type === 'tool_use') {
-            tools.set(event.index, { id: event.content_block.id, name: event.content_block.name, arguments: '' });
-          } else if (event.content_block.type === 'text' && event.content_block.text) {
-            yield { type: 'text-delta', text: event.content_block.text };
+        case 'content_block_start': {
+          const block = event.content_block;
+          if (!isKnownType(BLOCK_TYPES, block.type)) {
+            yield { type: 'unknown', what: `content block "${String(block.type)}"` };
+            break;
+          }
+          switch (block.type) {
+            case 'tool_use':
+              tools.set(event.index, { id: block.id, name: block.name, arguments: '' });
+              break;
+            case 'text':
+              if (block.text) yield { type: 'text-delta', text: block.text };
+              break;
+            case 'thinking':
+              thinking.set(event.index, { type: 'thinking', thinking: block.thinking ?? '', signature: block.signature ?? '' });
+              startReasoningBlock();
+              if (block.thinking) yield { type: 'reasoning-delta', text: reasoningText(block.thinking) };
+              break;
+            case 'redacted_thinking':
+              thinking.set(event.index, { type: 'redacted_thinking', data: block.data });
+              startReasoningBlock();
+              yield { type: 'reasoning-delta', text: reasoningText(REDACTED_THINKING_TEXT), redacted: true };
+              break;
+            case 'server_tool_use':
+            case 'web_search_tool_result':
+            case 'web_fetch_tool_result':
+            case 'code_execution_tool_result':
+            case 'bash_code_execution_tool_result':
+            case 'text_editor_code_execution_tool_result':
+            case 'tool_search_tool_result':
+            case 'container_upload':
+              // Server-side tools run by Anthropic: their results feed the text that follows.
+              break;
+            default:
+              assertNever(block, 'content block');
           }
           break;
+        }
         case 'content_block_delta': {
           const delta = event.delta;
-          if (!isKnownType(DELTA_TYPES, (delta as { type?: unknown }).type)) break;
+          if (!isKnownType(DELTA_TYPES, (delta as { type?: unknown }).type)) {
+            yield { type: 'unknown', what: `content block delta "${String((delta as { type?: unknown }).type)}"` };
+            break;
+          }
           switch (delta.type) {
             case 'text_delta':
               if (delta.text) yield { type: 'text-delta', text: delta.text };
               break;
-            case 'thinking_delta':
-              if (delta.thinking) yield { type: 'reasoning-delta', text: delta.thinking };
+            case 'thinking_delta': {
+              const block = thinking.get(event.index);
+              if (block?.type === 'thinking') block.thinking += delta.thinking;
+              if (delta.thinking) yield { type: 'reasoning-delta', text: reasoningText(delta.thinking) };
               break;
+            }
+            case 'signature_delta': {
+              const block = thinking.get(event.index);
+              if (block?.type === 'thinking') block.signature += delta.signature;
+              break;
+            }
             case 'input_json_delta': {
               const tool = tools.get(event.index);
               if (tool) tool.arguments += delta.partial_json;
               break;
             }
             case 'citations_delta':
-            case 'signature_delta':
-              // Signatures verify thinking blocks on a later turn; citations are metadata. Neither is shown.
+              // Citations are metadata about the text around them.
               break;
             default:
               assertNever(delta, 'content block delta');
@@ -168,6 +268,7 @@ export async function* streamAnthropic(request: ChatRequest, context: ProviderCo
             yield { type: 'tool-call', toolCall: tool };
           }
           tools.clear();
+          if (thinking.size > 0) yield { type: 'reasoning-blocks', blocks: [...thinking.entries()].sort(([a], [b]) => a - b).map(([, block]) => block) };
           yield { type: 'finish-reason', reason: mapAnthropicStopReason(stopReason) };
           return;
         default:

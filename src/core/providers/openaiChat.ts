@@ -2,8 +2,10 @@
  * OpenAI Chat Completions streaming, for OpenAI itself and every local OpenAI-compatible server
  * (Ollama, LM Studio, llama.cpp, vLLM, others). Handles the dialects seen on the wire: role-only
  * first chunks, `null` content, refusals, tool-call fragments, `reasoning_content` / `reasoning`,
- * the usage-only final chunk, vLLM's flat `{"object":"error"}` chunk and llama.cpp's legacy
- * `error:` SSE field.
+ * `delta.content` as an array of `text` / `thinking` parts (Mistral), reasoning inline in
+ * `<think>` tags at the start of the content (raw R1/Qwen3; never from OpenAI itself), the
+ * usage-only final chunk, vLLM's flat `{"object":"error"}` chunk and llama.cpp's legacy `error:`
+ * SSE field.
  */
 import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { assertNever, type FinishReason, type ToolCall, type Usage, type UnifiedFinishReason } from '../events';
@@ -12,12 +14,57 @@ import { loadOpenAI } from '../lazy';
 import type { ChatRequest } from '../request';
 import { withContinuation } from '../continuation';
 import { readJsonEvents, type JsonEvent } from './eventStream';
+import { ThinkTagSplitter, type SplitPiece } from './thinkTags';
 import { isKnownType, missingTerminalFailure, type ProviderContext, type ProviderPart, cachedSdkClient, sdkRequestOptions } from './providerContext';
 
 /** Non-standard fields some servers add to a delta. */
 interface DeltaExtras {
   reasoning_content?: string | null;
   reasoning?: string | null;
+}
+
+/**
+ * `delta.content` as an array of parts (Mistral's magistral models, some gateways):
+ * `{type:"text", text}` is answer, `{type:"thinking", thinking:[{type:"text", text}…]}` is reasoning.
+ */
+type ContentPart =
+  | { type: 'text'; text?: unknown }
+  | { type: 'thinking'; thinking?: unknown }
+  | { type: string; [key: string]: unknown };
+
+/** The text of a content part, whatever nesting the server used (a string, a part, or a list of parts). */
+export function partText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) return value.map(partText).join('');
+  if (value && typeof value === 'object') {
+    const part = value as { text?: unknown; thinking?: unknown };
+    if (part.text !== undefined) return partText(part.text);
+    if (part.thinking !== undefined) return partText(part.thinking);
+  }
+  return '';
+}
+
+/** Maps `delta.content` parts to text and reasoning pieces, in order; unknown part types are reported. */
+export function mapContentParts(parts: readonly unknown[]): Array<{ kind: 'text' | 'reasoning' | 'unknown'; text: string }> {
+  const out: Array<{ kind: 'text' | 'reasoning' | 'unknown'; text: string }> = [];
+  for (const raw of parts) {
+    if (typeof raw === 'string') {
+      out.push({ kind: 'text', text: raw });
+      continue;
+    }
+    const part = (raw ?? {}) as ContentPart;
+    switch (part.type) {
+      case 'text':
+        out.push({ kind: 'text', text: partText(part.text) });
+        break;
+      case 'thinking':
+        out.push({ kind: 'reasoning', text: partText(part.thinking) });
+        break;
+      default:
+        out.push({ kind: 'unknown', text: `content part "${String(part.type)}"` });
+    }
+  }
+  return out;
 }
 
 /** vLLM (and some proxies) send an error as a flat chunk instead of an HTTP error or an `error` key. */
@@ -109,6 +156,8 @@ export async function* streamOpenAIChat(request: ChatRequest, context: ProviderC
   const client = cachedSdkClient('openai', context, (options) => new OpenAI(options));
   const response = await client.chat.completions.create(buildOpenAIChatBody(request), sdkRequestOptions(context)).asResponse();
   const toolCalls = new ToolCallAccumulator();
+  // OpenAI itself never inlines reasoning; raw open-weights models behind other servers may.
+  const thinkTags = request.provider === 'openai' ? undefined : new ThinkTagSplitter();
   let finishRaw: string | undefined;
   let sawFinish = false;
   let refused = false;
@@ -129,13 +178,26 @@ export async function* streamOpenAIChat(request: ChatRequest, context: ProviderC
             const delta = (choice.delta ?? {}) as ChatCompletionChunk.Choice.Delta & DeltaExtras;
             const reasoning = delta.reasoning_content ?? delta.reasoning;
             if (typeof reasoning === 'string' && reasoning) yield { type: 'reasoning-delta', text: reasoning };
-            if (typeof delta.content === 'string' && delta.content) yield { type: 'text-delta', text: delta.content };
+            const content: unknown = delta.content;
+            if (typeof content === 'string' && content) {
+              if (thinkTags) yield* splitPieces(thinkTags.push(content));
+              else yield { type: 'text-delta', text: content };
+            } else if (Array.isArray(content)) {
+              for (const piece of mapContentParts(content)) {
+                if (!piece.text) continue;
+                if (piece.kind === 'unknown') yield { type: 'unknown', what: piece.text };
+                else if (piece.kind === 'reasoning') yield { type: 'reasoning-delta', text: piece.text };
+                else if (thinkTags) yield* splitPieces(thinkTags.push(piece.text));
+                else yield { type: 'text-delta', text: piece.text };
+              }
+            }
             if (typeof delta.refusal === 'string' && delta.refusal) {
               refused = true;
               yield { type: 'text-delta', text: delta.refusal };
             }
             if (delta.tool_calls) for (const fragment of delta.tool_calls) toolCalls.add(fragment);
             if (choice.finish_reason) {
+              if (thinkTags) yield* splitPieces(thinkTags.end());
               sawFinish = true;
               finishRaw = choice.finish_reason;
               for (const call of toolCalls.flush()) yield { type: 'tool-call', toolCall: call };
@@ -160,6 +222,10 @@ export async function* streamOpenAIChat(request: ChatRequest, context: ProviderC
   const reason = mapOpenAIChatFinishReason(finishRaw);
   // A refusal arrives with finish_reason "stop": say what really happened, keep the provider's word.
   yield { type: 'finish-reason', reason: refused ? { unified: 'content-filter', raw: reason.raw } : reason };
+}
+
+function* splitPieces(pieces: readonly SplitPiece[]): Generator<ProviderPart> {
+  for (const piece of pieces) yield piece.kind === 'reasoning' ? { type: 'reasoning-delta', text: piece.text } : { type: 'text-delta', text: piece.text };
 }
 
 /**

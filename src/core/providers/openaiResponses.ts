@@ -1,12 +1,14 @@
 /**
- * OpenAI Responses API streaming. Text comes from `response.output_text.delta`, reasoning from the
- * reasoning summary / reasoning text deltas, usage and the finish from `response.completed` or
- * `response.incomplete`. `response.failed` and `error` events (flat and nested shapes) become a
+ * OpenAI Responses API streaming, for OpenAI and any OpenAI-compatible server that serves
+ * `/responses`. Text comes from `response.output_text.delta` (each output message its own
+ * paragraph), reasoning from the reasoning summary / reasoning text deltas (summaries are asked for
+ * on OpenAI's reasoning models), usage and the finish from `response.completed` or
+ * `response.incomplete` (any length-like reason is `length`, the server's word kept). `response.failed` and `error` events (flat and nested shapes) become a
  * typed `provider` failure; a stream that stops before its terminal event is a `protocol` failure.
  */
 import type { Response, ResponseInputItem, ResponseStreamEvent, ResponseUsage } from 'openai/resources/responses/responses';
-import { assertNever, type FinishReason, type Usage } from '../events';
-import { providerFailure } from '../errors';
+import { assertNever, type FinishReason, type UnifiedFinishReason, type Usage } from '../events';
+import { makeFailure, providerFailure, StreamFailureError } from '../errors';
 import { loadOpenAI } from '../lazy';
 import type { ChatRequest } from '../request';
 import { withContinuation } from '../continuation';
@@ -88,18 +90,25 @@ export function convertResponsesUsage(usage: ResponseUsage | null | undefined): 
   };
 }
 
+/** The unified reason for a `response.incomplete` reason: any length-like word is `length`. */
+export function mapIncompleteReason(reason: string | undefined): UnifiedFinishReason {
+  if (!reason) return 'other';
+  if (/content.?filter|safety|moderat/i.test(reason)) return 'content-filter';
+  if (/max|len|token|context|truncat/i.test(reason)) return 'length';
+  return 'other';
+}
+
+/** OpenAI's reasoning models, which accept (and need, to stream any reasoning) `reasoning.summary`. */
+export function isOpenAIReasoningModel(model: string): boolean {
+  return /^(o\d|gpt-5|codex)/i.test(model.replace(/^openai\//, ''));
+}
+
 /** The finish of a completed or incomplete response. */
 export function mapResponsesFinish(response: Pick<Response, 'status' | 'incomplete_details'>, sawToolCall: boolean, refused: boolean): FinishReason {
   if (response.status === 'incomplete') {
-    const reason = response.incomplete_details?.reason;
-    switch (reason) {
-      case 'max_output_tokens':
-        return { unified: 'length', raw: reason };
-      case 'content_filter':
-        return { unified: 'content-filter', raw: reason };
-      default:
-        return { unified: 'other', raw: reason ?? 'incomplete' };
-    }
+    // Servers word it their own way (OpenAI `max_output_tokens`, xAI `REASON_MAX_LEN`): keep their word.
+    const reason: string | undefined = response.incomplete_details?.reason ?? undefined;
+    return { unified: mapIncompleteReason(reason), raw: reason ?? 'incomplete' };
   }
   const raw = response.status ?? 'completed';
   if (refused) return { unified: 'content-filter', raw };
@@ -119,32 +128,52 @@ export function buildResponsesBody(request: ChatRequest) {
     store: false,
     ...(request.systemPrompt ? { instructions: request.systemPrompt } : {}),
     ...(request.maxOutputTokens !== undefined ? { max_output_tokens: request.maxOutputTokens } : {}),
+    ...(wantsReasoningSummaries(request) ? { reasoning: { summary: 'auto' as const } } : {}),
   };
+}
+
+function wantsReasoningSummaries(request: ChatRequest): boolean {
+  return request.reasoning?.summaries ?? (request.provider === 'openai' && isOpenAIReasoningModel(request.model));
 }
 
 /** Streams one Responses API request. */
 export async function* streamOpenAIResponses(request: ChatRequest, context: ProviderContext): AsyncGenerator<ProviderPart> {
   const { OpenAI } = loadOpenAI();
   const client = cachedSdkClient('openai', context, (options) => new OpenAI(options));
-  const response = await client.responses.create(buildResponsesBody(request), sdkRequestOptions(context)).asResponse();
+  let response: globalThis.Response;
+  try {
+    response = await client.responses.create(buildResponsesBody(request), sdkRequestOptions(context)).asResponse();
+  } catch (error) {
+    throw noResponsesApiFailure(error, context) ?? error;
+  }
   let sawToolCall = false;
   let refused = false;
+  // Each output item (a commentary message, then the final one) and each reasoning summary part
+  // is its own paragraph: joined bare, "Got it" and "Here are" run together.
+  const text = new Paragraphs();
+  const reasoning = new Paragraphs();
   for await (const events of readJsonEvents(response)) {
     for (const raw of events) {
       throwIfOpenAIErrorEvent(raw, response.headers);
       const event = raw.data as ResponseStreamEvent;
-      if (!isKnownType(EVENT_TYPES, (event as { type?: unknown } | null)?.type)) continue;
+      const type = (event as { type?: unknown } | null)?.type;
+      if (!isKnownType(EVENT_TYPES, type)) {
+        yield { type: 'unknown', what: `Responses event "${String(type)}"` };
+        continue;
+      }
       switch (event.type) {
         case 'response.output_text.delta':
-          if (event.delta) yield { type: 'text-delta', text: event.delta };
+          if (event.delta) yield { type: 'text-delta', text: text.next(event.item_id ?? event.output_index, event.delta) };
           break;
         case 'response.refusal.delta':
           refused = true;
-          if (event.delta) yield { type: 'text-delta', text: event.delta };
+          if (event.delta) yield { type: 'text-delta', text: text.next(event.item_id ?? event.output_index, event.delta) };
           break;
         case 'response.reasoning_summary_text.delta':
+          if (event.delta) yield { type: 'reasoning-delta', text: reasoning.next(`${event.item_id}:s${event.summary_index}`, event.delta) };
+          break;
         case 'response.reasoning_text.delta':
-          if (event.delta) yield { type: 'reasoning-delta', text: event.delta };
+          if (event.delta) yield { type: 'reasoning-delta', text: reasoning.next(`${event.item_id}:c${event.content_index}`, event.delta) };
           break;
         case 'response.output_item.done':
           if (event.item.type === 'function_call') {
@@ -227,6 +256,40 @@ export async function* streamOpenAIResponses(request: ChatRequest, context: Prov
   }
   if (context.signal.aborted) return;
   throw missingTerminalFailure(context, 'response.completed');
+}
+
+/** Puts a blank line between deltas of different parts (output items, summary parts). */
+class Paragraphs {
+  private part: unknown;
+  private any = false;
+
+  /** `delta`, preceded by a paragraph break when it starts a new part after earlier text. */
+  next(part: unknown, delta: string): string {
+    const starts = this.any && part !== this.part;
+    this.part = part;
+    this.any = true;
+    return starts ? `\n\n${delta}` : delta;
+  }
+}
+
+/**
+ * A 404 from a server without `/responses` (many OpenAI-compatible servers serve only Chat
+ * Completions) gets a one-line message that says what to change. A 404 about the model is left to
+ * the usual message.
+ */
+function noResponsesApiFailure(error: unknown, context: ProviderContext): StreamFailureError | undefined {
+  const status = (error as { status?: unknown } | null)?.status;
+  if (status !== 404) return undefined;
+  const message = String((error as { message?: unknown }).message ?? '');
+  if (/model/i.test(message)) return undefined;
+  return new StreamFailureError(
+    makeFailure(
+      'not-found',
+      `${context.baseUrl}/responses was not found (404): this server does not serve the Responses API — switch the wire API to chat (CLI: --api chat).`,
+      context.errorContext,
+      { status: 404 },
+    ),
+  );
 }
 
 function numberOrUndefined(value: unknown): number | undefined {

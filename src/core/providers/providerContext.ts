@@ -2,7 +2,7 @@
  * What the adapter gives a provider, and what a provider yields back. Providers map their wire
  * events into {@link ProviderPart}s; the adapter adds `start`, `metrics` and the one terminal event.
  */
-import type { FinishReason, StreamEvent } from '../events';
+import type { FinishReason, ReasoningBlock, StreamEvent } from '../events';
 import type { ErrorContext } from '../errors';
 import { protocolFailure, type StreamFailureError } from '../errors';
 
@@ -93,7 +93,11 @@ export function sdkRequestOptions(context: ProviderContext): { signal: AbortSign
 /** The events a provider yields. `finish-reason` is yielded once, after the wire's terminal event. */
 export type ProviderPart =
   | Extract<StreamEvent, { type: 'text-delta' | 'reasoning-delta' | 'tool-call' | 'usage' }>
-  | { type: 'finish-reason'; reason: FinishReason };
+  | { type: 'finish-reason'; reason: FinishReason }
+  /** Reasoning blocks to keep for the next turn (Anthropic thinking signatures); the last report wins. */
+  | { type: 'reasoning-blocks'; blocks: ReasoningBlock[] }
+  /** Something on the wire the provider does not understand (`what` names it); logged once and skipped. */
+  | { type: 'unknown'; what: string };
 
 /** One provider: a request in, parts out. Throws on failure; ends without `finish-reason` only when aborted. */
 export type ProviderStream = (request: import('../request').ChatRequest, context: ProviderContext) => AsyncGenerator<ProviderPart>;

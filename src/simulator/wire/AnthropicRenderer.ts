@@ -22,6 +22,8 @@ export function anthropicStopReason(reason: SimFinishReason): string {
 const PING = 'event: ping\ndata: {"type": "ping"}\n\n';
 const SIGNATURE = 'EqQBCkgIBxABGAIiQL5sim0nLyAT3stS1gNaTuReoFtheSIMULAT0rNotAReALSIgnatureAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==';
 
+const REDACTED_DATA = 'EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpPsimREDACTEDsimREDACTEDsimREDACTEDsim==';
+
 /**
  * Messages API events as api.anthropic.com sends them (anthropic/01, /03, /04 captures):
  * `message_start` with input tokens and `output_tokens: 1`, `content_block_start`, `ping`,
@@ -55,6 +57,8 @@ export class AnthropicRenderer implements WireRenderer {
       },
     };
     let out = sse('message_start', { type: 'message_start', message });
+    // An event type newer than any client here knows.
+    if (this.ctx.shapes.unknownEvent) out += sse('sim_future_event', { type: 'sim_future_event', detail: 'ignored' });
     if (this.ctx.firstSegment !== undefined) out += this.openBlock(this.ctx.firstSegment) + PING;
     return out;
   }
@@ -94,6 +98,7 @@ export class AnthropicRenderer implements WireRenderer {
     switch (segment) {
       case 'reasoning':
         return { type: 'thinking_delta', thinking: text };
+      case 'commentary':
       case 'text':
         return { type: 'text_delta', text };
       case 'tool':
@@ -108,8 +113,14 @@ export class AnthropicRenderer implements WireRenderer {
     this.index++;
     const start = (block: Record<string, unknown>) => sse('content_block_start', { type: 'content_block_start', index: this.index, content_block: block });
     switch (segment) {
-      case 'reasoning':
-        return start({ type: 'thinking', thinking: '' });
+      case 'reasoning': {
+        if (!this.ctx.shapes.redactedThinking) return start({ type: 'thinking', thinking: '' });
+        // Reasoning flagged by the safety systems arrives encrypted, in a block of its own.
+        const redacted = start({ type: 'redacted_thinking', data: REDACTED_DATA }) + sse('content_block_stop', { type: 'content_block_stop', index: this.index });
+        this.index++;
+        return redacted + start({ type: 'thinking', thinking: '' });
+      }
+      case 'commentary':
       case 'text':
         return start({ type: 'text', text: '' });
       case 'tool':

@@ -22,7 +22,8 @@ export function chatFinishReason(reason: SimFinishReason): string {
  * Chat Completions chunks as api.openai.com sends them (openai-chat/01 and /05 captures): a
  * role-only first chunk, one delta per token, an empty-delta chunk with `finish_reason`, a usage
  * chunk with `choices: []` when usage was requested (every chunk then carries `usage: null`),
- * and `data: [DONE]`. Reasoning goes out as llama.cpp's `reasoning_content` deltas.
+ * and `data: [DONE]`. Reasoning goes out as llama.cpp's `reasoning_content` deltas, as Mistral's
+ * content parts, or inline in `<think>` tags (`SimScript.reasoningFormat`).
  */
 export class OpenAIChatRenderer implements WireRenderer {
   readonly contentType = 'text/event-stream; charset=utf-8';
@@ -35,30 +36,52 @@ export class OpenAIChatRenderer implements WireRenderer {
   constructor(private readonly ctx: RenderContext) {}
 
   start(): string {
-    return this.chunk({ role: 'assistant', content: '', refusal: null }, null);
+    const first = this.chunk({ role: 'assistant', content: '', refusal: null }, null);
+    return this.ctx.shapes.unknownEvent ? first + this.unknownEvent() : first;
   }
 
   token(segment: Segment, text: string): string {
     this.outputTokens++;
     let out = '';
-    if (segment !== this.segment) {
+    const previous = this.segment;
+    if (segment !== previous) {
       this.segment = segment;
       if (segment === 'tool') {
         const { name } = this.ctx.toolCall;
         out += this.chunk({ tool_calls: [{ index: 0, id: makeId('call_'), type: 'function', function: { name, arguments: '' } }] }, null);
       }
     }
+    const format = this.ctx.shapes.reasoningFormat;
     switch (segment) {
       case 'reasoning':
         this.reasoningTokens++;
+        if (format === 'content-parts') return out + this.chunk({ content: [{ type: 'thinking', thinking: [{ type: 'text', text }] }] }, null);
+        if (format === 'think-tags') {
+          // The tag is cut across two deltas, as a model emitting it token by token does.
+          if (previous !== 'reasoning') out += this.chunk({ content: '<thi' }, null);
+          return out + this.chunk({ content: previous !== 'reasoning' ? `nk>${text}` : text }, null);
+        }
         return out + this.chunk({ reasoning_content: text }, null);
-      case 'text':
-        return out + this.chunk({ content: text }, null);
+      case 'commentary':
+      case 'text': {
+        let content = text;
+        if (format === 'think-tags' && previous === 'reasoning') {
+          out += this.chunk({ content: '</th' }, null);
+          content = `ink>\n\n${text}`;
+        }
+        if (format === 'content-parts') return out + this.chunk({ content: [{ type: 'text', text: content }] }, null);
+        return out + this.chunk({ content }, null);
+      }
       case 'tool':
         return out + this.chunk({ tool_calls: [{ index: 0, function: { arguments: text } }] }, null);
       default:
         return assertNever(segment, 'segment');
     }
+  }
+
+  /** A `reference` content part (as Mistral sends with citations), which no client here knows. */
+  unknownEvent(): string {
+    return this.chunk({ content: [{ type: 'reference', reference_ids: [1] }] }, null);
   }
 
   finish(): string {

@@ -7,7 +7,8 @@ type Item = Record<string, unknown>;
  * Responses API events as api.openai.com sends them (openai-responses/01 and /04 captures):
  * `event:` + `data:` lines with a running `sequence_number`, output items opened and closed
  * around their deltas, and `response.completed` (or `response.incomplete`) carrying usage.
- * Reasoning is a `reasoning` output item with `response.reasoning_summary_text.delta` events.
+ * Reasoning is a `reasoning` output item with `response.reasoning_summary_text.delta` events; a
+ * commentary message is its own `message` item before the final one (`phase`).
  */
 export class OpenAIResponsesRenderer implements WireRenderer {
   readonly contentType = 'text/event-stream; charset=utf-8';
@@ -27,7 +28,10 @@ export class OpenAIResponsesRenderer implements WireRenderer {
 
   start(): string {
     const response = this.response('in_progress', []);
-    return this.event('response.created', { response }) + this.event('response.in_progress', { response });
+    let out = this.event('response.created', { response }) + this.event('response.in_progress', { response });
+    // A newer event type than any client here knows (the real API adds them now and then).
+    if (this.ctx.shapes.unknownEvent) out += this.event('response.sim_future.delta', { output_index: 0, delta: 'ignored' });
+    return out;
   }
 
   token(segment: Segment, text: string): string {
@@ -43,6 +47,7 @@ export class OpenAIResponsesRenderer implements WireRenderer {
       case 'reasoning':
         this.reasoningTokens++;
         return out + this.event('response.reasoning_summary_text.delta', { ...base, summary_index: 0, delta: text });
+      case 'commentary':
       case 'text':
         return out + this.event('response.output_text.delta', { ...base, content_index: 0, delta: text, logprobs: [] });
       case 'tool':
@@ -65,7 +70,7 @@ export class OpenAIResponsesRenderer implements WireRenderer {
       : null;
     const reason = this.ctx.finishReason;
     if (reason === 'length' || reason === 'content-filter') {
-      const incomplete = { reason: reason === 'length' ? 'max_output_tokens' : 'content_filter' };
+      const incomplete = { reason: reason === 'length' ? (this.ctx.shapes.incompleteReason ?? 'max_output_tokens') : 'content_filter' };
       const response = { ...this.response('incomplete', this.output), incomplete_details: incomplete, usage };
       return out + this.event('response.incomplete', { response });
     }
@@ -106,9 +111,12 @@ export class OpenAIResponsesRenderer implements WireRenderer {
           this.event('response.reasoning_summary_part.added', { item_id: this.itemId, output_index: outputIndex, part, summary_index: 0 })
         );
       }
+      case 'commentary':
       case 'text': {
         this.itemId = makeId('msg_');
-        const item = { id: this.itemId, type: 'message', status: 'in_progress', content: [], role: 'assistant' };
+        // A commentary message comes before the final answer, each its own item (gpt-5 codex models).
+        const phase = this.ctx.shapes.commentaryUsed ? { phase: segment === 'commentary' ? 'commentary' : 'final_answer' } : {};
+        const item = { id: this.itemId, type: 'message', status: 'in_progress', content: [], ...phase, role: 'assistant' };
         const part = { type: 'output_text', annotations: [], logprobs: [], text: '' };
         return (
           this.event('response.output_item.added', { item, output_index: outputIndex }) +
@@ -144,9 +152,11 @@ export class OpenAIResponsesRenderer implements WireRenderer {
           this.event('response.output_item.done', { item, output_index: this.outputIndex })
         );
       }
+      case 'commentary':
       case 'text': {
         const part = { type: 'output_text', annotations: [], logprobs: [], text };
-        const item = { id: this.itemId, type: 'message', status, content: [part], role: 'assistant' };
+        const phase = this.ctx.shapes.commentaryUsed ? { phase: segment === 'commentary' ? 'commentary' : 'final_answer' } : {};
+        const item = { id: this.itemId, type: 'message', status, content: [part], ...phase, role: 'assistant' };
         this.output.push(item);
         return (
           this.event('response.output_text.done', { content_index: 0, ...base, logprobs: [], text }) +

@@ -1,7 +1,17 @@
-import type { SimFinishReason, SimToolCall } from '../script';
+import type { SimFinishReason, SimReasoningFormat, SimToolCall } from '../script';
 
 /** Which part of the answer a token belongs to. Segments always come in this order. */
-export type Segment = 'reasoning' | 'text' | 'tool';
+export type Segment = 'reasoning' | 'commentary' | 'text' | 'tool';
+
+/** The optional wire shapes a script asks for (see `SimScript`). */
+export interface RenderShapes {
+  reasoningFormat: SimReasoningFormat;
+  redactedThinking: boolean;
+  incompleteReason: string | undefined;
+  unknownEvent: boolean;
+  /** Whether the answer has a commentary message (Responses then marks each message's `phase`). */
+  commentaryUsed: boolean;
+}
 
 /** What a renderer needs to know about the response it renders. */
 export interface RenderContext {
@@ -13,6 +23,7 @@ export interface RenderContext {
   toolCall: SimToolCall;
   /** The first segment that will carry tokens, so a renderer can open it in its preamble. */
   firstSegment: Segment | undefined;
+  shapes: RenderShapes;
 }
 
 /**

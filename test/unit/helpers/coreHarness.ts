@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FinishReason, StreamEvent, StreamFailure, StreamMetricsSnapshot, ToolCall, Usage } from '../../../src/core/events';
+import type { FinishReason, ReasoningBlock, StreamEvent, StreamFailure, StreamMetricsSnapshot, ToolCall, Usage } from '../../../src/core/events';
 import type { ChatRequest } from '../../../src/core/request';
 import type { Simulator } from '../../../src/simulator/Simulator';
 
@@ -47,8 +47,10 @@ export interface StreamSummary {
   reasoning: string;
   toolCalls: ToolCall[];
   terminalCount: number;
-  finish: { reason: FinishReason; usage: Usage; metrics: StreamMetricsSnapshot } | undefined;
-  error: { error: StreamFailure; partialText: string } | undefined;
+  finish: { reason: FinishReason; usage: Usage; metrics: StreamMetricsSnapshot; reasoningBlocks: ReasoningBlock[] | undefined } | undefined;
+  error: { error: StreamFailure; partialText: string; metrics: StreamMetricsSnapshot; usage: Usage } | undefined;
+  /** Reasoning deltas flagged as a redacted-block placeholder. */
+  redactedReasoning: number;
   metricsEvents: StreamMetricsSnapshot[];
 }
 
@@ -67,6 +69,7 @@ export async function drain(
     finish: undefined,
     error: undefined,
     metricsEvents: [],
+    redactedReasoning: 0,
   };
   for await (const event of events) {
     summary.events.push(event);
@@ -78,6 +81,7 @@ export async function drain(
         break;
       case 'reasoning-delta':
         summary.reasoning += event.text;
+        if (event.redacted) summary.redactedReasoning++;
         break;
       case 'tool-call':
         summary.toolCalls.push(event.toolCall);
@@ -87,11 +91,11 @@ export async function drain(
         break;
       case 'finish':
         summary.terminalCount++;
-        summary.finish = { reason: event.reason, usage: event.usage, metrics: event.metrics };
+        summary.finish = { reason: event.reason, usage: event.usage, metrics: event.metrics, reasoningBlocks: event.reasoningBlocks };
         break;
       case 'error':
         summary.terminalCount++;
-        summary.error = { error: event.error, partialText: event.partialText };
+        summary.error = { error: event.error, partialText: event.partialText, metrics: event.metrics, usage: event.usage };
         break;
       case 'start':
       case 'usage':
