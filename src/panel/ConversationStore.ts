@@ -9,6 +9,8 @@ const LEGACY_KEY = 'sidestream.conversation.v1';
 const MAX_MESSAGES = 400;
 /** The conversation's file in the storage folder. */
 export const CONVERSATION_FILE = 'conversation.json';
+/** Names the extension host that last loaded the conversation: only it may write the file. */
+export const OWNER_FILE = 'conversation.owner';
 
 interface Stored {
   version: 1;
@@ -35,6 +37,9 @@ export class ConversationStore {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private pending: readonly MessageView[] | undefined;
   private readonly file: string;
+  private readonly ownerFile: string;
+  private readonly owner = `${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+  private superseded = false;
   /** Writes done (tests and diagnostics read it). */
   writes = 0;
 
@@ -45,13 +50,23 @@ export class ConversationStore {
     private readonly log?: (line: string) => void,
   ) {
     this.file = path.join(dir, CONVERSATION_FILE);
+    this.ownerFile = path.join(dir, OWNER_FILE);
   }
 
   get filePath(): string {
     return this.file;
   }
 
+  /**
+   * Reads the conversation, and makes this store its writer: an extension host of a window that
+   * was reloaded may still be shutting down, and must not overwrite what the new one loaded.
+   */
   load(): MessageView[] {
+    try {
+      writeFileDurably(this.ownerFile, this.owner);
+    } catch (err) {
+      this.log?.(`could not claim the conversation file: ${(err as Error).message}`);
+    }
     let stored: Stored | undefined;
     try {
       stored = JSON.parse(fs.readFileSync(this.file, 'utf8')) as Stored;
@@ -90,6 +105,7 @@ export class ConversationStore {
     const pending = this.pending;
     this.pending = undefined;
     if (!pending) return undefined;
+    if (this.superseded || !this.isOwner()) return undefined;
     const messages = pending.slice(-MAX_MESSAGES).map(forDisk);
     try {
       writeFileDurably(this.file, JSON.stringify({ version: 1, savedAt: Date.now(), messages } satisfies Stored));
@@ -98,6 +114,19 @@ export class ConversationStore {
       this.log?.(`could not save the conversation to ${this.file}: ${(err as Error).message}`);
     }
     return undefined;
+  }
+
+  private isOwner(): boolean {
+    let current: string | undefined;
+    try {
+      current = fs.readFileSync(this.ownerFile, 'utf8');
+    } catch {
+      return true; // never claimed (or removed): nothing newer to protect
+    }
+    if (current === this.owner) return true;
+    this.superseded = true;
+    this.log?.('another window loaded this conversation since; this (closing) window no longer saves it');
+    return false;
   }
 }
 

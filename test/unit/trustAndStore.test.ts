@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { scrubSecrets } from '../../src/core/errors';
 import { redactCredentials, redactUrl } from '../../src/core/redact';
 import { BASE_URL_SETTING, PROJECT_SETTINGS, URL_PROVIDERS, USER_ONLY_SETTINGS, chooseValue, legacyBaseUrlTarget } from '../../src/core/settingsPolicy';
-import { CONVERSATION_FILE, ConversationStore, INTERRUPTED_NOTICE } from '../../src/panel/ConversationStore';
+import { CONVERSATION_FILE, ConversationStore, INTERRUPTED_NOTICE, OWNER_FILE } from '../../src/panel/ConversationStore';
 import { validateWebviewMessage } from '../../src/panel/webviewMessages';
 import type { AssistantMessageView, MessageView } from '../../src/protocol';
 
@@ -141,7 +141,7 @@ describe('ConversationStore (durable)', () => {
     void store.save(messages, true);
     // No await, no timer: the file is complete now.
     assert.deepEqual(new ConversationStore(dir).load(), messages);
-    assert.deepEqual(fs.readdirSync(dir), [CONVERSATION_FILE], 'a temp file was left behind');
+    assert.deepEqual(fs.readdirSync(dir).sort(), [CONVERSATION_FILE, OWNER_FILE].sort(), 'a temp file was left behind');
   });
 
   it('while streaming it writes at most once per debounce interval, with the latest text; a streaming message comes back cancelled', async () => {
@@ -160,6 +160,17 @@ describe('ConversationStore (durable)', () => {
     assert.equal(restored.text, a.text);
     assert.equal(restored.state, 'cancelled');
     assert.equal(restored.notice, INTERRUPTED_NOTICE);
+  });
+
+  it('the closing window of a reload cannot overwrite what the reloaded window loaded', () => {
+    const old = new ConversationStore(dir);
+    old.load();
+    void old.save([done('a1', 'first')], true);
+    const reloaded = new ConversationStore(dir);
+    assert.equal((reloaded.load()[0] as AssistantMessageView).text, 'first');
+    void reloaded.save([done('a1', 'first'), done('a2', 'second, shown done in the new window')], true);
+    void old.save([done('a1', 'first')], true); // the old host's shutdown save
+    assert.equal(new ConversationStore(dir).load().length, 2, 'the old window overwrote the new conversation');
   });
 
   it('moves a conversation from the old workspaceState once', async () => {
