@@ -215,6 +215,26 @@ export class CodeServer {
     return `vscode-remote://127.0.0.1:${this.port}${path.resolve(absPath)}`;
   }
 
+  /** Pids of this server's extension host processes (Linux: its process group, `--type=extensionHost`). */
+  extensionHostPids(): number[] {
+    const group = this.child?.pid;
+    if (!group) return [];
+    const pids: number[] = [];
+    for (const entry of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+        // pgrp is the 5th field, after "pid (comm) state ppid"
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        if (Number(fields[2]) !== group) continue;
+        if (/extensionHost/.test(fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8'))) pids.push(Number(entry));
+      } catch {
+        // the process ended meanwhile
+      }
+    }
+    return pids;
+  }
+
   /** Ends the whole process group (SIGTERM, then SIGKILL after a grace period) and removes temp dirs. */
   async stop(): Promise<void> {
     if (this.stopped) return;
