@@ -43,6 +43,8 @@ export function activate(context: vscode.ExtensionContext): SidestreamApi | unde
     vscode.window.registerWebviewViewProvider(ChatViewProvider.viewType, view),
     ...registerCommands({ controller: chat, keys, resolver, log, refreshPanel }),
     keys.onDidChange(refreshPanel),
+    // Trusting the workspace lets its project settings (model, system prompt…) count from now on.
+    vscode.workspace.onDidGrantWorkspaceTrust(refreshPanel),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('sidestream')) refreshPanel();
     }),

@@ -209,6 +209,35 @@ describe('Secrets: the API key leaks nowhere', function () {
     }
   });
 
+  it('a base URL\'s own credentials (user:pass@, ?api-key=) are redacted from the error, the log and the saved conversation', async () => {
+    await freshChat(api);
+    const tag = randomBytes(6).toString('hex');
+    const closed = await new Promise<number>((resolve) => {
+      const s = require('node:net').createServer().listen(0, '127.0.0.1', () => {
+        const port = (s.address() as { port: number }).port;
+        s.close(() => resolve(port));
+      });
+    });
+    await useWire('openai-chat', `http://sidestream-user:PW${tag}@127.0.0.1:${closed}/v1?api-key=QK${tag}`);
+    const answer = await withTimeout(api.ask('Does the URL leak?'), 30_000, 'the failed answer');
+    assert.equal(answer?.role === 'assistant' && answer.state, 'error', JSON.stringify(answer));
+    const shown = JSON.stringify(api.snapshot());
+    assert.ok(!shown.includes(`PW${tag}`) && !shown.includes(`QK${tag}`), `the URL's credentials are shown: ${answer?.role === 'assistant' ? answer.error?.message : ''}`);
+    await delay(1_500);
+    const userDataDir = serverUserDataDir();
+    assert.ok(userDataDir, 'no user-data folder');
+    const files = listFiles(userDataDir);
+    const conversation = files.filter((f) => f.endsWith(path.join('sidestream.sidestream', 'conversation.json')));
+    assert.ok(conversation.length > 0, 'no saved conversation file found: the search would prove nothing');
+    assert.ok(conversation.some((f) => fs.readFileSync(f, 'utf8').includes('Does the URL leak?')), 'the saved conversation does not hold this question');
+    const leaks = files.filter((f) => fs.statSync(f).size <= MAX_SCANNED_FILE_BYTES && (fs.readFileSync(f).includes(Buffer.from(`PW${tag}`)) || fs.readFileSync(f).includes(Buffer.from(`QK${tag}`))));
+    // The settings file holds the URL as the user typed it, which is theirs to keep, and VS Code keeps
+    // its own copies of that file (settings history, cached configuration): none of them is Sidestream's.
+    const vscodeSettingsCopies = /settings\.json$|[\\/]User[\\/]History[\\/]|CachedConfigurations/;
+    assert.deepEqual(leaks.filter((f) => !vscodeSettingsCopies.test(f)), [], 'the URL\'s credentials were logged or saved');
+    await resetSettings();
+  });
+
   it('the canary is nowhere: snapshot, errors, settings, log file, state databases', async () => {
     // Let debounced saves and log writes reach the disk.
     await delay(1_500);
