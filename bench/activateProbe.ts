@@ -54,6 +54,7 @@ function makeVscode(): Record<string, unknown> {
   const api: Record<string, unknown> = {};
   for (const name of API_NAMES) api[name] = stub(name);
   api.EventEmitter = EventEmitter;
+  api.ExtensionMode = { Production: 1, Development: 2, Test: 3 };
   api.Disposable = class {
     static from = () => disposable;
     constructor(private readonly fn: () => void) {}
@@ -69,7 +70,8 @@ function makeVscode(): Record<string, unknown> {
 
 async function main(): Promise<void> {
   const file = process.argv[2];
-  if (!file) throw new Error('usage: activateProbe <extension.js>');
+  if (!file) throw new Error('usage: activateProbe <extension.js> [extensionMode: 1 production, 2 development, 3 test]');
+  const mode = Number(process.argv[3] ?? 1);
   const vscode = makeVscode();
   const original = (Module as unknown as { _load: AnyFn })._load;
   (Module as unknown as { _load: AnyFn })._load = function (request: unknown, ...rest: unknown[]) {
@@ -83,7 +85,7 @@ async function main(): Promise<void> {
     secrets: { get: async () => undefined, store: async () => undefined, delete: async () => undefined, onDidChange: () => disposable },
     extensionUri: stub('extensionUri'),
     extensionPath: '/ext',
-    extensionMode: 1,
+    extensionMode: mode,
     logUri: stub('logUri'),
     storageUri: undefined,
     globalStorageUri: stub('globalStorageUri'),
@@ -94,7 +96,7 @@ async function main(): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const ext = require(file) as { activate(ctx: unknown): unknown };
   const t1 = performance.now();
-  ext.activate(context);
+  const exported = ext.activate(context);
   const t2 = performance.now();
   const loaded = Object.keys(require.cache);
   const has = (re: RegExp) => loaded.some((k) => re.test(k));
@@ -104,6 +106,7 @@ async function main(): Promise<void> {
       activateMs: t2 - t1,
       totalMs: t2 - t0,
       subscriptions: context.subscriptions.length,
+      exportsApi: exported !== undefined && exported !== null,
       coreLoaded: has(/[\\/]core\.js$/),
       openaiLoaded: has(/node_modules[\\/]openai[\\/]/),
       anthropicLoaded: has(/node_modules[\\/]@anthropic-ai[\\/]/),

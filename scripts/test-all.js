@@ -25,7 +25,7 @@ const SUITES = [
   { name: 'exthost', title: 'Extension host (code-server)', command: () => [process.execPath, 'out/test/runInCodeServer.js'], needs: ['chromium', 'code-server'], timeoutMin: 20 },
   // The benchmarks' CI smoke run: checks they run and the render output is correct; no timing thresholds.
   { name: 'bench', title: 'Benchmark smoke (npm run bench -- --smoke)', command: () => [process.execPath, 'scripts/bench.js', '--smoke', '--skip-build'], needs: ['chromium', 'code-server'], timeoutMin: 12, parse: parseBenchChecks },
-  { name: 'e2e', title: 'UI end to end (code-server + Chromium)', command: () => [process.execPath, MOCHA, '--config', '.mocharc.e2e.json'], config: '.mocharc.e2e.json', needs: ['chromium', 'code-server'], timeoutMin: 25 },
+  { name: 'e2e', title: 'UI end to end (code-server + Chromium)', command: () => [process.execPath, MOCHA, '--config', '.mocharc.e2e.json'], config: '.mocharc.e2e.json', needs: ['chromium', 'code-server'], timeoutMin: 45 },
 ];
 const ALIASES = { 'extension-host': 'exthost', ext: 'exthost', integration: 'exthost', ui: 'e2e' };
 

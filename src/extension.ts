@@ -1,5 +1,8 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SidestreamApi } from './api';
+import { redactCredentials } from './core/redact';
 import { ApiKeyStore } from './panel/ApiKeyStore';
 import { ChatController } from './panel/ChatController';
 import { ChatViewProvider } from './panel/ChatViewProvider';
@@ -8,17 +11,22 @@ import { ConversationStore } from './panel/ConversationStore';
 import { loadedCore } from './panel/coreLoader';
 import { MetricsStatusBar } from './panel/MetricsStatusBar';
 import { ProviderResolver } from './panel/ProviderResolver';
+import { migrateLegacyBaseUrl, setSettingsLog } from './panel/settings';
 
 let controller: ChatController | undefined;
 
 /** Wires the features together; each owns its own work. Nothing here touches the network or the SDKs. */
-export function activate(context: vscode.ExtensionContext): SidestreamApi {
-  const log = vscode.window.createOutputChannel('Sidestream', { log: true });
+export function activate(context: vscode.ExtensionContext): SidestreamApi | undefined {
+  const channel = vscode.window.createOutputChannel('Sidestream', { log: true });
+  const log = redactingLog(channel);
+  setSettingsLog(log);
+  const settingsReady = migrateLegacyBaseUrl(log);
   const statusBar = new MetricsStatusBar();
   const keys = new ApiKeyStore(context.secrets);
   const resolver = new ProviderResolver(keys);
   const view = new ChatViewProvider(context.extensionUri, log);
-  controller = new ChatController(view, new ConversationStore(context.workspaceState), resolver, statusBar, log);
+  const store = new ConversationStore(storageDir(context), context.workspaceState, 500, (line) => log.warn(line));
+  controller = new ChatController(view, store, resolver, statusBar, log);
   view.attach(controller);
   const chat = controller;
   const refreshPanel = () => {
@@ -26,19 +34,45 @@ export function activate(context: vscode.ExtensionContext): SidestreamApi {
     void chat.checkSetup();
   };
 
+  void settingsReady.then(refreshPanel);
   context.subscriptions.push(
-    log,
+    channel,
     statusBar,
     view,
     chat,
     vscode.window.registerWebviewViewProvider(ChatViewProvider.viewType, view),
     ...registerCommands({ controller: chat, keys, resolver, log, refreshPanel }),
     keys.onDidChange(refreshPanel),
+    // Trusting the workspace lets its project settings (model, system prompt…) count from now on.
+    vscode.workspace.onDidGrantWorkspaceTrust(refreshPanel),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('sidestream')) refreshPanel();
     }),
   );
-  return createApi(chat, statusBar, view);
+  // The API spends the user's keys (ask) and reads the conversation: only the tests get it.
+  return context.extensionMode === vscode.ExtensionMode.Test ? createApi(chat, statusBar, view) : undefined;
+}
+
+/** The conversation's folder: this workspace's storage, or the global one without a workspace. */
+function storageDir(context: vscode.ExtensionContext): string {
+  for (const uri of [context.storageUri, context.globalStorageUri]) {
+    if (uri && uri.scheme === 'file' && typeof uri.fsPath === 'string') return uri.fsPath;
+  }
+  return path.join(os.tmpdir(), 'sidestream-storage');
+}
+
+/** The log with URL credentials (user:pass@, ?api-key=…) redacted from every line. */
+function redactingLog(log: vscode.LogOutputChannel): vscode.LogOutputChannel {
+  const wrapped = new Set<PropertyKey>(['trace', 'debug', 'info', 'warn', 'error', 'append', 'appendLine', 'replace']);
+  return new Proxy(log, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target) as unknown;
+      if (typeof value !== 'function') return value;
+      if (!wrapped.has(prop)) return (value as (...a: unknown[]) => unknown).bind(target);
+      return (first: unknown, ...rest: unknown[]) =>
+        (value as (...a: unknown[]) => unknown).call(target, typeof first === 'string' ? redactCredentials(first) : first instanceof Error ? redactCredentials(first.message) : first, ...rest);
+    },
+  });
 }
 
 export async function deactivate(): Promise<void> {

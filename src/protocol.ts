@@ -88,6 +88,7 @@ export type WebviewToHost =
   | { type: 'copy'; text: string }
   | { type: 'insert'; text: string }
   | { type: 'openLink'; href: string }
-  | { type: 'runCommand'; command: string; args?: unknown[] | undefined }
+  /** A setup card button: the host runs that option's command with its own arguments. */
+  | { type: 'runCommand'; id: string }
   /** Test hook: the webview reports each frame's applied text length so tests and benches can check it. */
   | { type: 'rendered'; id: string; seq: number; length: number };

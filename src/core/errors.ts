@@ -5,6 +5,7 @@
  */
 import type { FailureKind, ProviderId, StreamFailure } from './events';
 import { isLoaded, loadAnthropic, loadOpenAI } from './lazy';
+import { redactCredentials } from './redact';
 import { PROVIDER_NAMES } from './request';
 
 /** The longest wait we honour from a `Retry-After` header. */
@@ -86,9 +87,9 @@ export function makeFailure(
   return failure;
 }
 
-/** Removes the API key (and anything that looks like a provider key) from text shown to the user. */
+/** Removes the API key (and anything that looks like a provider key, and URL credentials) from text shown to the user. */
 export function scrubSecrets(text: string, apiKey?: string): string {
-  let out = text;
+  let out = redactCredentials(text);
   if (apiKey && apiKey.length >= 4) out = out.split(apiKey).join('***');
   // Servers sometimes echo a (partial) key back: "Incorrect API key provided: sk-abc…".
   return out.replace(/\b(sk-(?:ant-|proj-)?)[A-Za-z0-9_*-]{6,}/g, '$1***');

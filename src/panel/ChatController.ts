@@ -301,6 +301,8 @@ export class ChatController implements vscode.Disposable {
       if (state === 'cancelled') stats.finishReason = 'cancelled';
       assistant.stats = stats;
     }
+    // On disk before the panel shows it finished: a reload or crash from here on cannot lose it.
+    this.store.save(this.messages, true);
     this.panel.post({ type: 'messageFinished', id: assistant.id, state, stats: assistant.stats, error });
     this.statusBar.finished(metrics, state === 'done' ? (stats?.finishReason ?? 'stop') : state);
   }

@@ -4,6 +4,7 @@ import type { HostToWebview, WebviewToHost } from '../protocol';
 import type { ChatController, PanelPort } from './ChatController';
 import { SETUP_OPTIONS } from './ChatController';
 import { renderWebviewHtml } from './webviewHtml';
+import { validateWebviewMessage } from './webviewMessages';
 
 /**
  * The chat panel: a webview view in Sidestream's own view container. It never posts before the
@@ -40,7 +41,11 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, PanelPort, 
       codiconsUri: asUri('dist', 'codicons', 'codicon.css'),
     });
     this.disposables.push(
-      view.webview.onDidReceiveMessage((message: WebviewToHost) => void this.onMessage(message)),
+      view.webview.onDidReceiveMessage((raw: unknown) => {
+        const checked = validateWebviewMessage(raw);
+        if (checked.ok) void this.onMessage(checked.message);
+        else this.log.warn(`rejected a malformed message from the panel: ${checked.reason}`);
+      }),
       view.onDidDispose(() => {
         this.view = undefined;
         this.ready = false;
@@ -93,14 +98,14 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, PanelPort, 
       case 'openLink':
         await openLinkAfterConfirm(message.href);
         return;
-      case 'runCommand':
-        // Only the setup card's own commands: a compromised webview cannot run arbitrary commands.
-        if (SETUP_OPTIONS.some((o) => o.command === message.command)) {
-          await vscode.commands.executeCommand(message.command, ...(message.args ?? []));
-        } else {
-          this.log.warn(`webview asked for a command it may not run: ${message.command}`);
-        }
+      case 'runCommand': {
+        // Only the setup card's own options, each run with the host's own arguments: the panel
+        // names an option, it never chooses the command or its arguments.
+        const option = SETUP_OPTIONS.find((o) => o.id === message.id);
+        if (option) await vscode.commands.executeCommand(option.command, ...(option.args ?? []));
+        else this.log.warn(`webview asked for a setup option that does not exist: ${JSON.stringify(message.id.slice(0, 80))}`);
         return;
+      }
       case 'rendered':
         return;
       default:

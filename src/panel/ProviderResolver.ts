@@ -3,7 +3,8 @@ import type { ProviderId, WireApi } from '../core/events';
 import { CLOUD_DEFAULT_MODELS, CLOUD_DEFAULTS, LOCAL_SERVER_DEFAULTS, PROVIDER_NAMES } from '../core/request';
 import type { ApiKeyStore, KeyedProvider } from './ApiKeyStore';
 import { loadCore } from './coreLoader';
-import type { ProviderSetting, SidestreamSettings } from './settings';
+import { redactUrl } from '../core/redact';
+import { baseUrlHint, type ProviderSetting, type SidestreamSettings } from './settings';
 
 /** A provider the next question can go to. */
 export type ResolvedProvider =
@@ -24,6 +25,8 @@ export type Resolution = { ok: true; provider: ResolvedProvider } | { ok: false;
 const LABELS: Record<Exclude<ProviderSetting, 'auto'>, string> = { ...PROVIDER_NAMES, 'vscode-lm': 'VS Code Language Model' };
 
 const PROBE_TIMEOUT_MS = 800;
+
+type UrlProviderId = 'openai' | 'anthropic' | 'openai-compatible' | 'ollama' | 'lmstudio' | 'llamacpp' | 'vllm';
 
 /** Server-side owner string of the project's own wire simulator (see src/simulator). */
 export const SIMULATOR_OWNER = 'sidestream-simulator';
@@ -57,7 +60,7 @@ export class ProviderResolver {
   }
 
   private async resolveAuto(settings: SidestreamSettings, token?: vscode.CancellationToken): Promise<Resolution> {
-    if (settings.baseUrl) return this.resolveOpenAICompatible('openai-compatible', settings, token);
+    if (settings.baseUrls['openai-compatible']) return this.resolveOpenAICompatible('openai-compatible', settings, token);
     const lm = await this.languageModel(settings.model);
     if (lm) return { ok: true, provider: lm };
     for (const local of ['ollama', 'lmstudio'] as const) {
@@ -83,7 +86,8 @@ export class ProviderResolver {
         kind: 'core',
         provider,
         api: provider === 'anthropic' ? 'anthropic' : settings.openaiApi === 'responses' ? 'openai-responses' : 'openai-chat',
-        baseUrl: settings.baseUrl || CLOUD_DEFAULTS[provider],
+        // The provider's own URL: another provider's (or a workspace's) URL never gets this key.
+        baseUrl: settings.baseUrls[provider] || CLOUD_DEFAULTS[provider],
         apiKey: key.key,
         model,
         label: LABELS[provider],
@@ -97,12 +101,12 @@ export class ProviderResolver {
     token?: vscode.CancellationToken,
     probeOnly = false,
   ): Promise<Resolution> {
-    const baseUrl = (probeOnly ? '' : settings.baseUrl) || (provider === 'openai-compatible' ? '' : LOCAL_SERVER_DEFAULTS[provider]);
-    if (!baseUrl) return { ok: false, reason: 'Set "sidestream.baseUrl" in your user settings to the server\'s URL, e.g. http://127.0.0.1:8000/v1.' };
+    const baseUrl = settings.baseUrls[provider] || (provider === 'openai-compatible' ? '' : LOCAL_SERVER_DEFAULTS[provider]);
+    if (!baseUrl) return { ok: false, reason: `Run "Sidestream: Select Provider" → "Other OpenAI-compatible server…", or set ${baseUrlHint('openai-compatible')} to the server's URL, e.g. http://127.0.0.1:8000/v1.` };
     const apiKey = provider === 'openai-compatible' ? (await this.keys.get('openai-compatible'))?.key : undefined;
     let model = settings.model;
     let label = LABELS[provider];
-    const listing = await this.probe(baseUrl, apiKey, token);
+    const listing = await this.probe(baseUrl, apiKey, token, provider);
     if (listing.ok) {
       if (listing.simulator) label = 'Simulator';
       if (!model) model = listing.models[0] ?? '';
@@ -110,7 +114,7 @@ export class ProviderResolver {
       return { ok: false, reason: listing.reason };
     }
     if (!model) {
-      return { ok: false, reason: listing.ok ? `${label} at ${baseUrl} lists no models. Load or pull one first.` : listing.reason };
+      return { ok: false, reason: listing.ok ? `${label} at ${redactUrl(baseUrl)} lists no models. Load or pull one first.` : listing.reason };
     }
     return { ok: true, provider: { kind: 'core', provider, api: 'openai-chat', baseUrl, apiKey, model, label } };
   }
@@ -119,20 +123,21 @@ export class ProviderResolver {
   private async probe(
     baseUrl: string,
     apiKey: string | undefined,
-    token?: vscode.CancellationToken,
+    token: vscode.CancellationToken | undefined,
+    provider: Exclude<UrlProviderId, 'openai' | 'anthropic'>,
   ): Promise<{ ok: true; models: string[]; simulator: boolean } | { ok: false; reason: string }> {
     let url: URL;
     try {
       url = new URL(baseUrl.replace(/\/+$/, '') + '/models');
     } catch {
-      return { ok: false, reason: `"${baseUrl}" is not a valid URL. Fix "sidestream.baseUrl" in your user settings.` };
+      return { ok: false, reason: `"${redactUrl(baseUrl)}" is not a valid URL. Fix ${baseUrlHint(provider)}.` };
     }
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), PROBE_TIMEOUT_MS);
     const sub = token?.onCancellationRequested(() => controller.abort());
     try {
       const res = await fetch(url, { signal: controller.signal, headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {} });
-      if (!res.ok) return { ok: false, reason: `${url.origin} answered ${res.status} when listing models.` };
+      if (!res.ok) return { ok: false, reason: `${redactUrl(url.origin)} answered ${res.status} when listing models.` };
       const body = (await res.json()) as { data?: Array<{ id?: string; owned_by?: string }> };
       const data = Array.isArray(body.data) ? body.data : [];
       return {
@@ -141,7 +146,7 @@ export class ProviderResolver {
         simulator: data.some((m) => m.owned_by === SIMULATOR_OWNER),
       };
     } catch {
-      return { ok: false, reason: `Nothing answered at ${baseUrl}. Start the server or change "sidestream.baseUrl".` };
+      return { ok: false, reason: `Nothing answered at ${redactUrl(baseUrl)}. Start the server or change ${baseUrlHint(provider)}.` };
     } finally {
       clearTimeout(timer);
       sub?.dispose();

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { KEYED_PROVIDER_LABELS, type ApiKeyStore, type KeyedProvider } from './ApiKeyStore';
 import type { ChatController } from './ChatController';
 import type { ProviderResolver } from './ProviderResolver';
-import { readSettings, type ProviderSetting } from './settings';
+import { readSettings, updateUserSetting, type ProviderSetting } from './settings';
 
 interface CommandDeps {
   controller: ChatController;
@@ -70,8 +70,18 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         { title: `Sidestream: Select Model (${provider.label})`, placeHolder: 'Type to filter', matchOnDescription: true },
       );
       if (!picked) return;
-      await vscode.workspace.getConfiguration('sidestream').update('model', picked.label, vscode.ConfigurationTarget.Global);
-      log.info(`model set to ${picked.label}`);
+      // Write where it is read next: a trusted workspace that sets the model wins over the user
+      // settings, so the pick goes to that workspace's settings; otherwise to the user's.
+      const inspected = vscode.workspace.getConfiguration('sidestream').inspect<string>('model');
+      const target = !vscode.workspace.isTrusted
+        ? vscode.ConfigurationTarget.Global
+        : inspected?.workspaceFolderValue !== undefined
+          ? vscode.ConfigurationTarget.WorkspaceFolder
+          : inspected?.workspaceValue !== undefined
+            ? vscode.ConfigurationTarget.Workspace
+            : vscode.ConfigurationTarget.Global;
+      await vscode.workspace.getConfiguration('sidestream', target === vscode.ConfigurationTarget.WorkspaceFolder ? vscode.workspace.workspaceFolders?.[0]?.uri : undefined).update('model', picked.label, target);
+      log.info(`model set to ${picked.label}${target === vscode.ConfigurationTarget.Global ? '' : ' in the workspace settings (this workspace sets sidestream.model)'}`);
       deps.refreshPanel();
     }),
     vscode.commands.registerCommand('sidestream.setApiKey', async (provider?: KeyedProvider) => {
@@ -88,7 +98,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       await keys.set(which, key);
       const settings = readSettings();
       if (which !== 'openai-compatible' && settings.provider === 'auto') {
-        await vscode.workspace.getConfiguration('sidestream').update('provider', which, vscode.ConfigurationTarget.Global);
+        await updateUserSetting('provider', which, log);
       }
       void vscode.window.showInformationMessage(`Sidestream: ${KEYED_PROVIDER_LABELS[which]} key saved.`);
       deps.refreshPanel();
@@ -115,21 +125,19 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       const shown = hint === 'local' ? items.filter((i) => ['ollama', 'lmstudio', 'llamacpp', 'vllm', 'openai-compatible'].includes(i.id)) : items;
       const picked = hint === 'vscode-lm' ? items.find((i) => i.id === 'vscode-lm') : await vscode.window.showQuickPick(shown, { title: 'Sidestream: Select Provider' });
       if (!picked) return;
-      const config = vscode.workspace.getConfiguration('sidestream');
       if (picked.id === 'openai-compatible') {
         const url = await vscode.window.showInputBox({
           title: 'Sidestream: base URL of the OpenAI-compatible server',
-          value: readSettings().baseUrl || 'http://127.0.0.1:8000/v1',
+          value: readSettings().baseUrls['openai-compatible'] || 'http://127.0.0.1:8000/v1',
           validateInput: (v) => (isHttpUrl(v) ? undefined : 'Enter an http(s) URL, e.g. http://127.0.0.1:8000/v1'),
           ignoreFocusOut: true,
         });
         if (!url) return;
-        await config.update('baseUrl', url.trim(), vscode.ConfigurationTarget.Global);
-      } else if (picked.id !== 'auto') {
-        await config.update('baseUrl', undefined, vscode.ConfigurationTarget.Global);
+        // Only this server's URL: the OpenAI and Anthropic URLs (and keys) are untouched.
+        await updateUserSetting('openaiCompatible.baseUrl', url.trim(), log);
       }
-      await config.update('provider', picked.id, vscode.ConfigurationTarget.Global);
-      await config.update('model', undefined, vscode.ConfigurationTarget.Global);
+      await updateUserSetting('provider', picked.id, log);
+      await updateUserSetting('model', undefined, log);
       if (picked.id === 'openai' || picked.id === 'anthropic') {
         if (!(await keys.get(picked.id))) await vscode.commands.executeCommand('sidestream.setApiKey', picked.id);
       }

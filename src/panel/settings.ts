@@ -1,29 +1,124 @@
 import * as vscode from 'vscode';
+import { redactUrl } from '../core/redact';
+import {
+  BASE_URL_SETTING,
+  LEGACY_BASE_URL_SETTING,
+  URL_PROVIDERS,
+  chooseValue,
+  ignoredWorkspaceMessage,
+  isProviderSetting,
+  legacyBaseUrlTarget,
+  type ProviderSetting,
+  type UrlProvider,
+} from '../core/settingsPolicy';
 
-export type ProviderSetting = 'auto' | 'openai' | 'anthropic' | 'ollama' | 'lmstudio' | 'llamacpp' | 'vllm' | 'openai-compatible' | 'vscode-lm';
+export type { ProviderSetting, UrlProvider } from '../core/settingsPolicy';
 
 export interface SidestreamSettings {
+  /** From the user's own settings only (it decides where the keys go). */
   provider: ProviderSetting;
   model: string;
-  /** Only from user/machine settings: the `machine` scope keeps workspaces from setting it. */
-  baseUrl: string;
+  /** Each provider's own base URL, from the user's own (user or remote) settings only; '' = the provider's default. */
+  baseUrls: Record<UrlProvider, string>;
   openaiApi: 'chat' | 'responses';
   maxOutputTokens: number;
   idleTimeoutSeconds: number;
   systemPrompt: string;
 }
 
+let logSink: vscode.LogOutputChannel | undefined;
+const alreadyLogged = new Set<string>();
+
+/** Where readSettings() reports ignored workspace values (once per setting and reason). */
+export function setSettingsLog(log: vscode.LogOutputChannel): void {
+  logSink = log;
+}
+
+/**
+ * Reads Sidestream's settings under its trust rules (src/core/settingsPolicy.ts): provider and
+ * base URLs from the user's settings only; model, system prompt, output limit, API flavour and idle
+ * timeout also from a trusted workspace; in Restricted Mode nothing from the workspace.
+ */
 export function readSettings(): SidestreamSettings {
   const c = vscode.workspace.getConfiguration('sidestream');
-  // Read the base URL from the global value only: even if a workspace file carries the key, it is ignored.
-  const baseUrlInspect = c.inspect<string>('baseUrl');
-  return {
-    provider: c.get<ProviderSetting>('provider', 'auto'),
-    model: c.get<string>('model', '').trim(),
-    baseUrl: (baseUrlInspect?.globalValue ?? '').trim(),
-    openaiApi: c.get<'chat' | 'responses'>('openai.api', 'chat'),
-    maxOutputTokens: Math.max(1, Math.floor(c.get<number>('maxOutputTokens', 4096))),
-    idleTimeoutSeconds: Math.max(1, c.get<number>('idleTimeoutSeconds', 60)),
-    systemPrompt: c.get<string>('systemPrompt', ''),
+  const trusted = vscode.workspace.isTrusted;
+  const read = <T>(key: string, fallback: T): T => {
+    const chosen = chooseValue<T>(key, c.inspect<T>(key), { trusted });
+    if (chosen.ignoredWorkspaceValue && chosen.reason) {
+      const id = `${key}:${chosen.reason}`;
+      if (!alreadyLogged.has(id)) {
+        alreadyLogged.add(id);
+        logSink?.warn(ignoredWorkspaceMessage(key, chosen.reason));
+      }
+    }
+    return chosen.value === undefined || chosen.value === null ? fallback : chosen.value;
   };
+  const provider = read<string>('provider', 'auto');
+  const baseUrls = {} as Record<UrlProvider, string>;
+  for (const p of URL_PROVIDERS) baseUrls[p] = String(read<string>(BASE_URL_SETTING[p], '') ?? '').trim();
+  const api = read<string>('openai.api', 'chat');
+  const maxOutputTokens = Number(read<number>('maxOutputTokens', 4096));
+  const idle = Number(read<number>('idleTimeoutSeconds', 60));
+  return {
+    provider: isProviderSetting(provider) ? provider : 'auto',
+    model: String(read<string>('model', '') ?? '').trim(),
+    baseUrls,
+    openaiApi: api === 'responses' ? 'responses' : 'chat',
+    maxOutputTokens: Number.isFinite(maxOutputTokens) ? Math.max(1, Math.floor(maxOutputTokens)) : 4096,
+    idleTimeoutSeconds: Number.isFinite(idle) ? Math.max(1, idle) : 60,
+    systemPrompt: String(read<string>('systemPrompt', '') ?? ''),
+  };
+}
+
+/** True in a remote window (code-server, Remote-SSH, WSL, Dev Containers, Codespaces). */
+export function isRemoteWindow(): boolean {
+  return vscode.env.remoteName !== undefined && vscode.env.remoteName !== '';
+}
+
+/**
+ * The settings file that counts for a base URL (a `machine`-scoped setting): in a remote window VS
+ * Code reads those only from the remote's settings, never from the local user settings.
+ */
+export function baseUrlSettingsFile(): string {
+  return isRemoteWindow() ? 'your Remote settings (Preferences: Open Remote Settings)' : 'your user settings (Preferences: Open User Settings)';
+}
+
+/** "sidestream.openaiCompatible.baseUrl in your Remote settings (…)": what a message tells the user to edit. */
+export function baseUrlHint(provider: UrlProvider): string {
+  return `"sidestream.${BASE_URL_SETTING[provider]}" in ${baseUrlSettingsFile()}`;
+}
+
+/**
+ * Writes one of the user's own settings where VS Code reads it next: base URLs (`machine` scope)
+ * in a remote window go to the remote settings, everything else to the user settings. Checks that
+ * the value reads back and logs when it does not.
+ */
+export async function updateUserSetting(key: string, value: unknown, log?: vscode.LogOutputChannel): Promise<void> {
+  const c = vscode.workspace.getConfiguration('sidestream');
+  await c.update(key, value, vscode.ConfigurationTarget.Global);
+  const after = vscode.workspace.getConfiguration('sidestream').inspect(key)?.globalValue;
+  if (JSON.stringify(after) !== JSON.stringify(value)) {
+    log?.warn(`sidestream.${key} was written to the user settings but reads back as ${JSON.stringify(typeof after === 'string' ? redactUrl(after) : after)}`);
+  }
+}
+
+/**
+ * Moves the old shared `sidestream.baseUrl` (user value) to the base URL of the provider it served,
+ * once, and says so in the log. A newer per-provider value is never overwritten.
+ */
+export async function migrateLegacyBaseUrl(log: vscode.LogOutputChannel): Promise<void> {
+  const c = vscode.workspace.getConfiguration('sidestream');
+  const legacy = c.inspect<string>(LEGACY_BASE_URL_SETTING)?.globalValue;
+  if (typeof legacy !== 'string') return;
+  const url = legacy.trim();
+  const userProvider = c.inspect<string>('provider')?.globalValue;
+  const target = legacyBaseUrlTarget(userProvider);
+  const key = BASE_URL_SETTING[target];
+  try {
+    if (url && !c.inspect<string>(key)?.globalValue) await c.update(key, url, vscode.ConfigurationTarget.Global);
+    await c.update(LEGACY_BASE_URL_SETTING, undefined, vscode.ConfigurationTarget.Global);
+    log.info(url ? `migrated sidestream.baseUrl (${redactUrl(url)}) to sidestream.${key}, the base URL of ${target} only; sidestream.baseUrl is no longer used` : 'removed the empty sidestream.baseUrl (no longer used)');
+  } catch (err) {
+    log.warn(`could not migrate sidestream.baseUrl to sidestream.${key}: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }

@@ -12,6 +12,8 @@ export interface SimRequestRecord {
   /** Which API the path served: a wire format, `models`, or `other` for anything else. */
   api: 'openai-chat' | 'openai-responses' | 'anthropic' | 'models' | 'other';
   model?: string | undefined;
+  /** The API key the request carried (`Authorization: Bearer …`, `x-api-key` or `api-key`), if any. */
+  credential?: string | undefined;
   messages?: unknown;
   system?: unknown;
   /** The status sent with the headers. */

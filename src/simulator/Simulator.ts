@@ -228,6 +228,7 @@ export class Simulator {
       method,
       path,
       api: route ?? (isModels ? 'models' : 'other'),
+      credential: requestCredential(req),
       startedAt: preciseNow(),
       tokenTimes: [],
       tokensSent: 0,
@@ -432,4 +433,14 @@ async function readBody(req: IncomingMessage): Promise<string> {
     chunks.push(buf);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The key a request carried (Bearer token or x-api-key / api-key header), so tests can see where keys went. */
+function requestCredential(req: IncomingMessage): string | undefined {
+  const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  const header = (name: string): string | undefined => {
+    const v = req.headers[name];
+    return typeof v === 'string' && v ? v : undefined;
+  };
+  return bearer ?? header('x-api-key') ?? header('api-key') ?? header('authorization');
 }

@@ -318,7 +318,7 @@ export class ChatView {
         break;
       case 'setup': {
         const option = this.setupOptions.find((o) => o.id === actionEl.dataset.option);
-        if (option && actionEl.closest('.setup-card')) this.host.post({ type: 'runCommand', command: option.command, args: option.args });
+        if (option && actionEl.closest('.setup-card')) this.host.post({ type: 'runCommand', id: option.id });
         break;
       }
     }

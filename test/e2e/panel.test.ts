@@ -65,7 +65,7 @@ for (const variant of variants) {
         vsix: variant.vsix ? [variant.vsix] : [],
         settings: {
           'sidestream.provider': 'openai-compatible',
-          'sidestream.baseUrl': `${sim.origin}/v1`,
+          'sidestream.openaiCompatible.baseUrl': `${sim.origin}/v1`,
           'sidestream.model': 'sim-model',
         },
         onOutput: (line) => serverLog.push(line),

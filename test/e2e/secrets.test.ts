@@ -33,7 +33,7 @@ describe('Sidestream UI: the API key in SecretStorage', function () {
       smokeTestDriver: true,
       // Only the key typed into the UI may reach the extension.
       env: { OPENAI_API_KEY: undefined, ANTHROPIC_API_KEY: undefined },
-      settings: { 'sidestream.provider': 'openai', 'sidestream.baseUrl': sim.openAIBaseUrl, 'sidestream.model': 'sim-model' },
+      settings: { 'sidestream.provider': 'openai', 'sidestream.openai.baseUrl': sim.openAIBaseUrl, 'sidestream.model': 'sim-model' },
       onOutput: (line) => serverLog.push(line),
     });
     workbench = await openWorkbench(server, { extensionDevelopmentPath: REPO_ROOT });

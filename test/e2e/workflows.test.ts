@@ -104,7 +104,7 @@ describe('Sidestream workflows in VS Code (code-server), development extension',
       folder: workspace,
       settings: {
         'sidestream.provider': 'openai-compatible',
-        'sidestream.baseUrl': `${sim.origin}/v1`,
+        'sidestream.openaiCompatible.baseUrl': `${sim.origin}/v1`,
         'sidestream.model': 'sim-model',
         'workbench.colorTheme': 'Default Dark Modern',
         'window.title': '${activeEditorShort}${separator}${rootName}',

@@ -55,6 +55,13 @@ export interface CodeServerOptions {
   onOutput?: (line: string) => void;
   /** How long to wait for the server to answer HTTP. */
   startTimeoutMs?: number;
+  /**
+   * Turns Workspace Trust on (it is off by default here): the folder opens in Restricted Mode
+   * unless trusted, and no trust prompt is shown.
+   */
+  workspaceTrust?: boolean;
+  /** Files written into the folder before start, e.g. `{ '.vscode/settings.json': '{…}' }`. */
+  files?: Record<string, string>;
 }
 
 /** One running (or prepared) code-server. Create with {@link CodeServer.create}, then `start()`. */
@@ -87,7 +94,12 @@ export class CodeServer {
     fs.mkdirSync(folder, { recursive: true });
     // An explicit config file keeps code-server from writing ~/.config/code-server/config.yaml.
     fs.writeFileSync(path.join(root, 'config.yaml'), 'auth: none\n');
-    const settings = { ...QUIET_SETTINGS, ...(options.settings ?? {}) };
+    const trust = options.workspaceTrust ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'never' } : {};
+    const settings = { ...QUIET_SETTINGS, ...trust, ...(options.settings ?? {}) };
+    for (const [rel, content] of Object.entries(options.files ?? {})) {
+      fs.mkdirSync(path.dirname(path.join(folder, rel)), { recursive: true });
+      fs.writeFileSync(path.join(folder, rel), content);
+    }
     fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
     // The web workbench is a remote window: once it has loaded, `machine`-scoped settings (such
     // as sidestream.baseUrl) count only from the server's Machine settings, so write them there too.
@@ -153,7 +165,7 @@ export class CodeServer {
       '--extensions-dir', this.extensionsDir,
       '--disable-telemetry',
       '--disable-update-check',
-      '--disable-workspace-trust',
+      ...(this.options.workspaceTrust ? [] : ['--disable-workspace-trust']),
       '--disable-getting-started-override',
       '--ignore-last-opened',
     ];
@@ -201,6 +213,26 @@ export class CodeServer {
   /** A file path on the server as the `vscode-remote://` URI the web workbench expects. */
   remoteUri(absPath: string): string {
     return `vscode-remote://127.0.0.1:${this.port}${path.resolve(absPath)}`;
+  }
+
+  /** Pids of this server's extension host processes (Linux: its process group, `--type=extensionHost`). */
+  extensionHostPids(): number[] {
+    const group = this.child?.pid;
+    if (!group) return [];
+    const pids: number[] = [];
+    for (const entry of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+        // pgrp is the 5th field, after "pid (comm) state ppid"
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        if (Number(fields[2]) !== group) continue;
+        if (/extensionHost/.test(fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8'))) pids.push(Number(entry));
+      } catch {
+        // the process ended meanwhile
+      }
+    }
+    return pids;
   }
 
   /** Ends the whole process group (SIGTERM, then SIGKILL after a grace period) and removes temp dirs. */

@@ -37,14 +37,14 @@ describe('Sidestream in the extension host', function () {
     await sim.start();
     const config = vscode.workspace.getConfiguration('sidestream');
     await config.update('provider', 'openai-compatible', vscode.ConfigurationTarget.Global);
-    await config.update('baseUrl', `${sim.origin}/v1`, vscode.ConfigurationTarget.Global);
+    await config.update('openaiCompatible.baseUrl', `${sim.origin}/v1`, vscode.ConfigurationTarget.Global);
     await config.update('model', 'sim-model', vscode.ConfigurationTarget.Global);
   });
 
   after(async () => {
     if (api?.snapshot().streaming) await vscode.commands.executeCommand('sidestream.cancel');
     const config = vscode.workspace.getConfiguration('sidestream');
-    for (const key of ['provider', 'baseUrl', 'model']) {
+    for (const key of ['provider', 'openaiCompatible.baseUrl', 'model']) {
       await config.update(key, undefined, vscode.ConfigurationTarget.Global);
     }
     await sim.stop();
@@ -54,8 +54,9 @@ describe('Sidestream in the extension host', function () {
     sim.reset();
   });
 
-  it('activates and returns the API', () => {
+  it('activates and returns the API (the tests run in ExtensionMode.Test, the only mode that exports it)', () => {
     assert.equal(extension.isActive, true);
+    assert.ok(extension.exports, 'no API in ExtensionMode.Test');
     assert.equal(typeof api.snapshot, 'function');
     assert.equal(typeof api.onDidChange, 'function');
     assert.equal(typeof api.ask, 'function');

@@ -19,6 +19,7 @@ import {
   WIRES,
   allRequestsClosed,
   baseUrlFor,
+  baseUrlKey,
   freshChat,
   generations,
   lastAssistant,
@@ -279,7 +280,7 @@ describe('Faults: what the user sees, per wire format', function () {
           await freshChat(api);
           sim.reset();
           if (c.scripts) sim.enqueue(...c.scripts);
-          if (c.baseUrl) await setSetting('baseUrl', c.baseUrl(ctx));
+          if (c.baseUrl) await setSetting(baseUrlKey(wire), c.baseUrl(ctx));
           if (c.model) await setSetting('model', c.model);
           const notices: string[] = [];
           const listener = api.onDidChange(() => {
@@ -292,7 +293,7 @@ describe('Faults: what the user sees, per wire format', function () {
             await withTimeout(pending, 30_000, 'the answer');
           } finally {
             listener.dispose();
-            if (c.baseUrl) await setSetting('baseUrl', baseUrlFor(wire, sim));
+            if (c.baseUrl) await setSetting(baseUrlKey(wire), baseUrlFor(wire, sim));
             if (c.model) await setSetting('model', 'sim-model');
           }
 

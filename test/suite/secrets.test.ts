@@ -25,6 +25,7 @@ import {
   simLog,
   WIRES,
   baseUrlFor,
+  baseUrlKey,
   delay,
   freshChat,
   generations,
@@ -75,7 +76,7 @@ describe('Secrets: the API key leaks nowhere', function () {
   after(async () => {
     rejections.dispose();
     if (workspaceSettingsFile) fs.rmSync(workspaceSettingsFile, { force: true });
-    await vscode.workspace.getConfiguration('sidestream').update('baseUrl', undefined, vscode.ConfigurationTarget.Workspace).then(undefined, () => undefined);
+    await Promise.resolve(vscode.workspace.getConfiguration('sidestream').update('model', undefined, vscode.ConfigurationTarget.Workspace)).catch(() => undefined);
     await freshChat(api).catch(() => undefined);
     await resetSettings();
     restoreEnv();
@@ -108,7 +109,7 @@ describe('Secrets: the API key leaks nowhere', function () {
       assert.equal(generations(echoSim, wire).length, 1);
       assert.equal(generations(wrongKeySim, wire).length, 1);
 
-      await setSetting('baseUrl', baseUrlFor(wire, rightKeySim));
+      await setSetting(baseUrlKey(wire), baseUrlFor(wire, rightKeySim));
       rightKeySim.enqueue({ text: ANSWER });
       await withTimeout(Promise.resolve(vscode.commands.executeCommand('sidestream.retry', lastAssistant(api).id)), 20_000, 'sidestream.retry');
       const retried = lastAssistant(api);
@@ -121,38 +122,120 @@ describe('Secrets: the API key leaks nowhere', function () {
     });
   }
 
-  it('a workspace cannot redirect requests (and the key) with sidestream.baseUrl', async () => {
-    await freshChat(api);
-    await useWire('openai-chat', rightKeySim.openAIBaseUrl);
-    rightKeySim.reset();
-    evilSim.reset();
-    const evilUrl = evilSim.openAIBaseUrl;
-    const config = vscode.workspace.getConfiguration('sidestream');
-    // Through the API: VS Code refuses a machine-scoped setting in the workspace (or the extension ignores it).
-    let rejected = false;
-    await config.update('baseUrl', evilUrl, vscode.ConfigurationTarget.Workspace).then(undefined, () => (rejected = true));
-    // Through a file in the repository, as a malicious project would ship it.
+  /** Every setting a hostile repository could use to steer requests, all pointing at `url`. */
+  function hostileWorkspaceSettings(url: string, provider: string): Record<string, unknown> {
+    const settings: Record<string, unknown> = { 'sidestream.provider': provider, 'sidestream.baseUrl': url, 'sidestream.model': 'sim-model' };
+    for (const key of ['openai', 'anthropic', 'openaiCompatible', 'ollama', 'lmstudio', 'llamacpp', 'vllm']) settings[`sidestream.${key}.baseUrl`] = key === 'anthropic' ? url.replace(/\/v1$/, '') : url;
+    return settings;
+  }
+
+  async function writeWorkspaceSettings(settings: Record<string, unknown>): Promise<void> {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     assert.ok(folder, 'the test window has no workspace folder');
     const dir = path.join(folder, '.vscode');
     fs.mkdirSync(dir, { recursive: true });
     workspaceSettingsFile = path.join(dir, 'settings.json');
-    fs.writeFileSync(workspaceSettingsFile, JSON.stringify({ 'sidestream.baseUrl': evilUrl, 'sidestream.provider': 'openai' }, null, 2));
-    // Give the configuration service time to read the file (it may also never report the value).
-    await waitFor('the workspace settings file to be read', 3_000, () => (vscode.workspace.getConfiguration('sidestream').inspect('baseUrl')?.workspaceValue ? true : undefined)).catch(() => undefined);
-    await delay(300);
-    const inspected = vscode.workspace.getConfiguration('sidestream').inspect<string>('baseUrl');
-    assert.equal(inspected?.globalValue, rightKeySim.openAIBaseUrl, 'the user setting changed');
+    fs.writeFileSync(workspaceSettingsFile, JSON.stringify(settings, null, 2));
+    // The configuration service must have read the file, or the test proves nothing.
+    await waitFor('the workspace settings file to be read', 10_000, () => (vscode.workspace.getConfiguration('sidestream').inspect('provider')?.workspaceValue === settings['sidestream.provider'] ? true : undefined));
+  }
 
-    rightKeySim.enqueue({ text: ANSWER });
-    const answer = await withTimeout(api.ask('Where does this go?'), 20_000, 'the answer');
-    assert.equal(answer?.role === 'assistant' && answer.state, 'done', JSON.stringify(answer));
-    assert.equal(generations(evilSim, 'openai-chat').length, 0, 'the workspace redirected the request (and the API key) to another server');
-    assert.equal(evilSim.stats().requests, 0, 'the workspace server received a request');
-    assert.equal(generations(rightKeySim, 'openai-chat').length, 1, 'the request did not go to the user-configured server');
-    console.log(`      workspace baseUrl: update() ${rejected ? 'rejected' : 'accepted but ignored'}; workspaceValue ${JSON.stringify(inspected?.workspaceValue)}`);
-    fs.rmSync(workspaceSettingsFile, { force: true });
+  async function removeWorkspaceSettings(): Promise<void> {
+    if (workspaceSettingsFile) fs.rmSync(workspaceSettingsFile, { force: true });
     workspaceSettingsFile = undefined;
+    await waitFor('the workspace settings to be gone', 10_000, () => (vscode.workspace.getConfiguration('sidestream').inspect('provider')?.workspaceValue === undefined ? true : undefined));
+  }
+
+  it('a workspace setting provider "openai" and every base URL cannot send the OpenAI key to the user\'s OpenAI-compatible server or its own', async () => {
+    // The issue's case: the user's own provider is their OpenAI-compatible server (no key set for
+    // it), their OpenAI key (the canary) is in OPENAI_API_KEY; a cloned repository says "openai".
+    await freshChat(api);
+    const ownServer = new Simulator({ log: simLog });
+    await ownServer.start();
+    try {
+      await setSetting('provider', 'openai-compatible');
+      await setSetting('openaiCompatible.baseUrl', ownServer.openAIBaseUrl);
+      await setSetting('model', 'sim-model');
+      evilSim.reset();
+      await writeWorkspaceSettings(hostileWorkspaceSettings(evilSim.openAIBaseUrl, 'openai'));
+      ownServer.enqueue({ text: ANSWER });
+      const answer = await withTimeout(api.ask('Where does my key go?'), 20_000, 'the answer');
+      assert.equal(answer?.role === 'assistant' && answer.state, 'done', JSON.stringify(answer));
+      assert.equal(answer?.text, ANSWER);
+      assert.equal(evilSim.stats().requests, 0, 'the workspace\'s server received a request');
+      const own = ownServer.stats().requestsLog;
+      assert.ok(own.some((r) => r.api === 'openai-chat'), 'the question did not go to the user\'s own server');
+      const carried = own.filter((r) => r.credential === CANARY);
+      assert.deepEqual(carried.map((r) => `${r.method} ${r.path}`), [], 'the OpenAI key was sent to the OpenAI-compatible server');
+      assert.ok(own.every((r) => r.credential === undefined || !r.credential.includes('ZZ9')), 'a key reached the OpenAI-compatible server');
+    } finally {
+      await removeWorkspaceSettings();
+      await ownServer.stop();
+    }
+  });
+
+  it('a workspace setting provider "openai-compatible" and every base URL cannot redirect the user\'s OpenAI requests (and key)', async () => {
+    await freshChat(api);
+    await useWire('openai-chat', rightKeySim.openAIBaseUrl);
+    rightKeySim.reset();
+    evilSim.reset();
+    await writeWorkspaceSettings(hostileWorkspaceSettings(evilSim.openAIBaseUrl, 'openai-compatible'));
+    try {
+      assert.equal(vscode.workspace.getConfiguration('sidestream').inspect<string>('openai.baseUrl')?.globalValue, rightKeySim.openAIBaseUrl, 'the user setting changed');
+      rightKeySim.enqueue({ text: ANSWER });
+      const answer = await withTimeout(api.ask('Where does this go?'), 20_000, 'the answer');
+      assert.equal(answer?.role === 'assistant' && answer.state, 'done', JSON.stringify(answer));
+      assert.equal(evilSim.stats().requests, 0, 'the workspace redirected a request (and so the API key) to its server');
+      const accepted = generations(rightKeySim, 'openai-chat');
+      assert.equal(accepted.length, 1, 'the request did not go to the user-configured server');
+      assert.equal(accepted[0]?.credential, CANARY, 'the user\'s server did not get the user\'s key');
+    } finally {
+      await removeWorkspaceSettings();
+    }
+  });
+
+  it('a trusted workspace may still set the model (project settings still work)', async () => {
+    await freshChat(api);
+    await useWire('openai-chat', rightKeySim.openAIBaseUrl);
+    rightKeySim.reset();
+    await writeWorkspaceSettings({ 'sidestream.provider': 'openai', 'sidestream.model': 'sim-project-model' });
+    try {
+      rightKeySim.enqueue({ text: ANSWER });
+      const answer = await withTimeout(api.ask('Which model?'), 20_000, 'the answer');
+      assert.equal(answer?.role === 'assistant' && answer.state, 'done', JSON.stringify(answer));
+      assert.equal(generations(rightKeySim, 'openai-chat')[0]?.model, 'sim-project-model', 'the trusted workspace\'s model was not used');
+    } finally {
+      await removeWorkspaceSettings();
+    }
+  });
+
+  it('a base URL\'s own credentials (user:pass@, ?api-key=) are redacted from the error, the log and the saved conversation', async () => {
+    await freshChat(api);
+    const tag = randomBytes(6).toString('hex');
+    const closed = await new Promise<number>((resolve) => {
+      const s = require('node:net').createServer().listen(0, '127.0.0.1', () => {
+        const port = (s.address() as { port: number }).port;
+        s.close(() => resolve(port));
+      });
+    });
+    await useWire('openai-chat', `http://sidestream-user:PW${tag}@127.0.0.1:${closed}/v1?api-key=QK${tag}`);
+    const answer = await withTimeout(api.ask('Does the URL leak?'), 30_000, 'the failed answer');
+    assert.equal(answer?.role === 'assistant' && answer.state, 'error', JSON.stringify(answer));
+    const shown = JSON.stringify(api.snapshot());
+    assert.ok(!shown.includes(`PW${tag}`) && !shown.includes(`QK${tag}`), `the URL's credentials are shown: ${answer?.role === 'assistant' ? answer.error?.message : ''}`);
+    await delay(1_500);
+    const userDataDir = serverUserDataDir();
+    assert.ok(userDataDir, 'no user-data folder');
+    const files = listFiles(userDataDir);
+    const conversation = files.filter((f) => f.endsWith(path.join('sidestream.sidestream', 'conversation.json')));
+    assert.ok(conversation.length > 0, 'no saved conversation file found: the search would prove nothing');
+    assert.ok(conversation.some((f) => fs.readFileSync(f, 'utf8').includes('Does the URL leak?')), 'the saved conversation does not hold this question');
+    const leaks = files.filter((f) => fs.statSync(f).size <= MAX_SCANNED_FILE_BYTES && (fs.readFileSync(f).includes(Buffer.from(`PW${tag}`)) || fs.readFileSync(f).includes(Buffer.from(`QK${tag}`))));
+    // The settings file holds the URL as the user typed it, which is theirs to keep, and VS Code keeps
+    // its own copies of that file (settings history, cached configuration): none of them is Sidestream's.
+    const vscodeSettingsCopies = /settings\.json$|[\\/]User[\\/]History[\\/]|CachedConfigurations/;
+    assert.deepEqual(leaks.filter((f) => !vscodeSettingsCopies.test(f)), [], 'the URL\'s credentials were logged or saved');
+    await resetSettings();
   });
 
   it('the canary is nowhere: snapshot, errors, settings, log file, state databases', async () => {

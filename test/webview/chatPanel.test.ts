@@ -269,7 +269,7 @@ describe('Chat webview (Chromium)', function () {
     await panel.page.waitForFunction(() => document.querySelectorAll('[data-role]').length === 0);
   });
 
-  it('setup card buttons post runCommand with their args', async () => {
+  it('setup card buttons post runCommand with the option id only (the host owns command and args)', async () => {
     await panel.post({
       type: 'setup',
       reason: 'No API key is set and no local model server answered.',
@@ -283,8 +283,8 @@ describe('Chat webview (Chromium)', function () {
     await panel.page.click('.setup-card button:has-text("Use Ollama")');
     await panel.page.click('.setup-card button:has-text("Try the simulator")');
     assert.deepEqual(ofType(await panel.posted(), 'runCommand'), [
-      { type: 'runCommand', command: 'sidestream.useLocal', args: [{ provider: 'ollama' }] },
-      { type: 'runCommand', command: 'sidestream.useSimulator' },
+      { type: 'runCommand', id: 'ollama' },
+      { type: 'runCommand', id: 'sim' },
     ]);
   });
 

@@ -16,7 +16,26 @@ export type Wire = 'openai-chat' | 'openai-responses' | 'anthropic';
 export const WIRES: readonly Wire[] = ['openai-chat', 'openai-responses', 'anthropic'];
 
 /** The Sidestream settings a suite touches; all are reset to their defaults by {@link resetSettings}. */
-const KEYS = ['provider', 'baseUrl', 'model', 'openai.api', 'idleTimeoutSeconds', 'maxOutputTokens'] as const;
+const KEYS = [
+  'provider',
+  'baseUrl',
+  'openai.baseUrl',
+  'anthropic.baseUrl',
+  'openaiCompatible.baseUrl',
+  'ollama.baseUrl',
+  'lmstudio.baseUrl',
+  'llamacpp.baseUrl',
+  'vllm.baseUrl',
+  'model',
+  'openai.api',
+  'idleTimeoutSeconds',
+  'maxOutputTokens',
+] as const;
+
+/** The base URL setting (under `sidestream.`) of the provider `wire` uses. */
+export function baseUrlKey(wire: Wire): string {
+  return wire === 'anthropic' ? 'anthropic.baseUrl' : 'openai.baseUrl';
+}
 
 /** Activates the extension and returns its API. */
 export async function sidestream(): Promise<SidestreamApi> {
@@ -30,13 +49,13 @@ export function baseUrlFor(wire: Wire, sim: Simulator): string {
   return wire === 'anthropic' ? sim.anthropicBaseUrl : sim.openAIBaseUrl;
 }
 
-/** Sets provider, API and base URL for `wire` in the user (Global) settings. */
+/** Sets provider, API and that provider's base URL for `wire` in the user (Global) settings. */
 export async function useWire(wire: Wire, baseUrl: string, extra: { model?: string; idleTimeoutSeconds?: number; maxOutputTokens?: number } = {}): Promise<void> {
   const c = vscode.workspace.getConfiguration('sidestream');
   const G = vscode.ConfigurationTarget.Global;
   await c.update('provider', wire === 'anthropic' ? 'anthropic' : 'openai', G);
   if (wire !== 'anthropic') await c.update('openai.api', wire === 'openai-responses' ? 'responses' : 'chat', G);
-  await c.update('baseUrl', baseUrl, G);
+  await c.update(baseUrlKey(wire), baseUrl, G);
   await c.update('model', extra.model ?? 'sim-model', G);
   await c.update('idleTimeoutSeconds', extra.idleTimeoutSeconds, G);
   await c.update('maxOutputTokens', extra.maxOutputTokens, G);

@@ -1,0 +1,89 @@
+/**
+ * Which Sidestream settings a workspace may set, where each provider's base URL lives, and how the
+ * old shared `sidestream.baseUrl` is migrated. No `vscode` import: unit-tested in plain Node; the
+ * extension's settings reader (src/panel/settings.ts) feeds it `inspect()` results.
+ *
+ * The rule: settings that decide **where requests and keys go** (the provider and every base URL)
+ * come from the user's own settings only. A trusted workspace may set what is about the project
+ * (model, system prompt, output limit, OpenAI API flavour, idle timeout). In Restricted Mode no
+ * workspace value is read at all.
+ */
+
+export type ProviderSetting = 'auto' | 'openai' | 'anthropic' | 'ollama' | 'lmstudio' | 'llamacpp' | 'vllm' | 'openai-compatible' | 'vscode-lm';
+export const PROVIDER_SETTINGS: readonly ProviderSetting[] = ['auto', 'openai', 'anthropic', 'ollama', 'lmstudio', 'llamacpp', 'vllm', 'openai-compatible', 'vscode-lm'];
+
+/** Providers reached over HTTP, each with its own base URL setting. */
+export type UrlProvider = 'openai' | 'anthropic' | 'openai-compatible' | 'ollama' | 'lmstudio' | 'llamacpp' | 'vllm';
+export const URL_PROVIDERS: readonly UrlProvider[] = ['openai', 'anthropic', 'openai-compatible', 'ollama', 'lmstudio', 'llamacpp', 'vllm'];
+
+/** The setting (under `sidestream.`) holding each provider's base URL. */
+export const BASE_URL_SETTING: Record<UrlProvider, string> = {
+  openai: 'openai.baseUrl',
+  anthropic: 'anthropic.baseUrl',
+  'openai-compatible': 'openaiCompatible.baseUrl',
+  ollama: 'ollama.baseUrl',
+  lmstudio: 'lmstudio.baseUrl',
+  llamacpp: 'llamacpp.baseUrl',
+  vllm: 'vllm.baseUrl',
+};
+
+/** The old shared base URL, read once to migrate it. */
+export const LEGACY_BASE_URL_SETTING = 'baseUrl';
+
+/** Decide where requests and keys go: user settings only, never a workspace. */
+export const USER_ONLY_SETTINGS: readonly string[] = ['provider', ...URL_PROVIDERS.map((p) => BASE_URL_SETTING[p]), LEGACY_BASE_URL_SETTING];
+
+/** About the project: a trusted workspace may set them (`restrictedConfigurations` in package.json). */
+export const PROJECT_SETTINGS: readonly string[] = ['model', 'systemPrompt', 'maxOutputTokens', 'openai.api', 'idleTimeoutSeconds'];
+
+/** The parts of `WorkspaceConfiguration.inspect()` the policy looks at. */
+export interface InspectedValue<T> {
+  defaultValue?: T | undefined;
+  globalValue?: T | undefined;
+  workspaceValue?: T | undefined;
+  workspaceFolderValue?: T | undefined;
+}
+
+export interface Chosen<T> {
+  value: T | undefined;
+  /** A workspace (or folder) value exists and was not used. */
+  ignoredWorkspaceValue: boolean;
+  /** Why it was ignored, for the log. */
+  reason?: 'user-only' | 'restricted-mode' | undefined;
+}
+
+/** Picks the value Sidestream uses for `key` from its inspected values. */
+export function chooseValue<T>(key: string, inspected: InspectedValue<T> | undefined, opts: { trusted: boolean }): Chosen<T> {
+  const i = inspected ?? {};
+  const hasWorkspace = i.workspaceValue !== undefined || i.workspaceFolderValue !== undefined;
+  const userOnly = USER_ONLY_SETTINGS.includes(key);
+  if (userOnly || !opts.trusted) {
+    return {
+      value: i.globalValue !== undefined ? i.globalValue : i.defaultValue,
+      ignoredWorkspaceValue: hasWorkspace,
+      reason: hasWorkspace ? (userOnly ? 'user-only' : 'restricted-mode') : undefined,
+    };
+  }
+  const value = i.workspaceFolderValue !== undefined ? i.workspaceFolderValue : i.workspaceValue !== undefined ? i.workspaceValue : i.globalValue !== undefined ? i.globalValue : i.defaultValue;
+  return { value, ignoredWorkspaceValue: false };
+}
+
+/** The log line for an ignored workspace value (never the value itself: it may carry credentials). */
+export function ignoredWorkspaceMessage(key: string, reason: 'user-only' | 'restricted-mode'): string {
+  return reason === 'user-only'
+    ? `ignoring the workspace's value of sidestream.${key}: it decides where requests and API keys go, so only your own (user or remote) settings count`
+    : `ignoring the workspace's value of sidestream.${key}: the workspace is not trusted (Restricted Mode), so only your own settings count`;
+}
+
+/**
+ * Where the old shared `sidestream.baseUrl` goes: the base URL of the provider the user chose, or
+ * of the OpenAI-compatible server when the user's provider is `auto` (which then used it as one)
+ * or one without a URL.
+ */
+export function legacyBaseUrlTarget(userProvider: string | undefined): UrlProvider {
+  return (URL_PROVIDERS as readonly string[]).includes(userProvider ?? '') ? (userProvider as UrlProvider) : 'openai-compatible';
+}
+
+export function isProviderSetting(value: unknown): value is ProviderSetting {
+  return typeof value === 'string' && (PROVIDER_SETTINGS as readonly string[]).includes(value);
+}

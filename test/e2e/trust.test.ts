@@ -1,0 +1,335 @@
+/**
+ * Issue 12 through the real UI (code-server 4.139 = VS Code 1.139, a remote window, in Debian's
+ * Chromium), with the wire simulator recording which key each request carried:
+ *
+ * 1. A cloned repository whose .vscode/settings.json sets the provider and every base URL never
+ *    gets a request — nor sends the user's OpenAI key (a canary) to the user's own
+ *    OpenAI-compatible server — in a trusted window and in Restricted Mode. A trusted workspace may
+ *    still set the model; a restricted one may not.
+ * 2. From no settings: Select Provider → "Other OpenAI-compatible server…" → URL → Select Model →
+ *    Ask streams, and keeps working after a reload; what the commands write lands in the remote
+ *    (Machine) settings, the file a remote window reads, and the error text names that file.
+ * 3. 20 reloads — every other one after killing the extension host — at random moments during and
+ *    right after streaming: every answer the panel showed as done comes back whole.
+ *
+ * Run alone: `npx mocha --no-config --timeout 600000 --exit out/test/e2e/trust.test.js`
+ */
+import * as assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Frame, Page } from 'playwright-core';
+import { CodeServer, REPO_ROOT, delay } from '../harness/codeServer';
+import { answerInputBox, findWebviewFrame, openWorkbench, pollFor, runCommandByTitle, shownText, statusBarTexts, waitForWorkbenchReady, type Workbench } from '../harness/workbench';
+import { Simulator } from '../../src/simulator/Simulator';
+
+const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
+const WEBVIEW = '[data-sidestream-webview]';
+const ASSISTANT = '[data-role="assistant"]';
+const BODY = '.markdown';
+const CANARY = `sk-canary-ZZ9${randomBytes(12).toString('hex')}`;
+const BASE_URL_KEYS = ['openai', 'anthropic', 'openaiCompatible', 'ollama', 'lmstudio', 'llamacpp', 'vllm'];
+
+for (const mode of ['trusted', 'restricted'] as const) {
+  describe(`Sidestream UI: a workspace cannot steer requests or keys (${mode} workspace)`, function () {
+    this.timeout(240_000);
+    const own = new Simulator();
+    const evil = new Simulator();
+    let server: CodeServer | undefined;
+    let workbench: Workbench | undefined;
+    let page: Page;
+    const serverLog: string[] = [];
+
+    before(async function () {
+      this.timeout(300_000);
+      fs.mkdirSync(ARTIFACTS, { recursive: true });
+      await Promise.all([own.start(), evil.start()]);
+      const hostile: Record<string, unknown> = { 'sidestream.provider': 'openai', 'sidestream.baseUrl': evil.openAIBaseUrl, 'sidestream.model': 'sim-workspace-model' };
+      for (const key of BASE_URL_KEYS) hostile[`sidestream.${key}.baseUrl`] = key === 'anthropic' ? evil.anthropicBaseUrl : evil.openAIBaseUrl;
+      server = await CodeServer.start({
+        smokeTestDriver: true,
+        workspaceTrust: mode === 'restricted',
+        env: { OPENAI_API_KEY: CANARY, ANTHROPIC_API_KEY: CANARY },
+        // The user's own choice: their OpenAI-compatible server, with no key set for it.
+        settings: { 'sidestream.provider': 'openai-compatible', 'sidestream.openaiCompatible.baseUrl': own.openAIBaseUrl, 'sidestream.model': 'sim-model' },
+        files: { '.vscode/settings.json': JSON.stringify(hostile, null, 2) },
+        onOutput: (line) => serverLog.push(line),
+      });
+      workbench = await openWorkbench(server, { extensionDevelopmentPath: REPO_ROOT });
+      page = workbench.page;
+      await waitForWorkbenchReady(page, { statusItemOf: 'sidestream.sidestream' });
+    });
+
+    after(async function () {
+      this.timeout(60_000);
+      fs.writeFileSync(path.join(ARTIFACTS, `e2e-trust-${mode}-server.log`), serverLog.join('\n'));
+      await workbench?.close();
+      await server?.stop();
+      await Promise.all([own.stop(), evil.stop()]);
+    });
+
+    afterEach(async function () {
+      if (this.currentTest?.state === 'failed' && page) await page.screenshot({ path: path.join(ARTIFACTS, `e2e-trust-${mode}-failure.png`) }).catch(() => undefined);
+    });
+
+    it('the question goes to the user\'s server, without the OpenAI key; the workspace\'s servers get nothing', async () => {
+      const restricted = (await statusBarTexts(page)).some((t) => /Restricted Mode/i.test(t));
+      assert.equal(restricted, mode === 'restricted', `Restricted Mode is ${restricted ? 'on' : 'off'} in the ${mode} window`);
+      own.enqueue({ text: 'Answered by your own server.' });
+      await openSidestreamView(page);
+      const frame = await findWebviewFrame(page, WEBVIEW, 60_000);
+      await runCommandByTitle(page, 'Sidestream: Ask a Question');
+      await answerInputBox(page, 'Where does my key go?');
+      const answer = frame.locator(ASSISTANT).first();
+      await waitForState(answer, 'done', 30_000);
+      assert.equal(normalise(await shownText(answer.locator(BODY))), 'Answered by your own server.');
+
+      assert.equal(evil.stats().requests, 0, `the workspace's server got requests: ${JSON.stringify(evil.stats().requestsLog.map((r) => r.path))}`);
+      const log = own.stats().requestsLog;
+      const chats = log.filter((r) => r.api === 'openai-chat');
+      assert.equal(chats.length, 1, 'the question did not reach the user\'s server');
+      assert.deepEqual(log.filter((r) => r.credential?.includes('ZZ9')).map((r) => `${r.method} ${r.path}`), [], 'the OpenAI key (canary) reached the OpenAI-compatible server');
+      // A trusted workspace may pick the model; Restricted Mode reads nothing from the workspace.
+      assert.equal(chats[0]?.model, mode === 'trusted' ? 'sim-workspace-model' : 'sim-model');
+      const logText = serverLog.join('\n');
+      assert.ok(!logText.includes(CANARY), 'the key is in the server output');
+    });
+  });
+}
+
+describe('Sidestream UI: from no settings to a working OpenAI-compatible server, in a remote window', function () {
+  this.timeout(300_000);
+  const sim = new Simulator({ models: ['sim-model', 'sim-picked-model'] });
+  let server: CodeServer | undefined;
+  let workbench: Workbench | undefined;
+  let page: Page;
+  const serverLog: string[] = [];
+
+  before(async function () {
+    this.timeout(300_000);
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    await sim.start();
+    server = await CodeServer.start({ smokeTestDriver: true, env: { OPENAI_API_KEY: undefined, ANTHROPIC_API_KEY: undefined }, onOutput: (line) => serverLog.push(line) });
+    workbench = await openWorkbench(server, { extensionDevelopmentPath: REPO_ROOT });
+    page = workbench.page;
+    await waitForWorkbenchReady(page, { statusItemOf: 'sidestream.sidestream' });
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    fs.writeFileSync(path.join(ARTIFACTS, 'e2e-onboarding-server.log'), serverLog.join('\n'));
+    await workbench?.close();
+    await server?.stop();
+    await sim.stop();
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && page) await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-onboarding-failure.png') }).catch(() => undefined);
+  });
+
+  it('Select Provider → URL → Select Model → Ask streams, survives a reload, and the settings land in the remote settings', async () => {
+    await openSidestreamView(page);
+    let frame = await findWebviewFrame(page, WEBVIEW, 60_000);
+    await frame.locator('.setup-card').waitFor({ state: 'visible', timeout: 30_000 });
+
+    // First a URL where nothing answers: the error must name the file a remote window reads.
+    const closed = `http://127.0.0.1:${await closedPort()}/v1`;
+    await selectOpenAICompatible(page, closed);
+    await runCommandByTitle(page, 'Sidestream: Ask a Question');
+    await answerInputBox(page, 'Is anyone there?');
+    const failed = frame.locator(ASSISTANT).first();
+    await waitForState(failed, 'error', 30_000);
+    const errorText = normalise(await shownText(failed.locator('.error-line')));
+    assert.match(errorText, /Nothing answered at http:\/\/127\.0\.0\.1:\d+\/v1/);
+    assert.match(errorText, /sidestream\.openaiCompatible\.baseUrl" in your Remote settings/, `the error does not name the remote settings: ${errorText}`);
+
+    // Then the real server: what Select Provider writes is what the next question reads.
+    await selectOpenAICompatible(page, sim.openAIBaseUrl);
+    const machine = readJson(path.join(server!.userDataDir, 'Machine', 'settings.json'));
+    assert.equal(machine['sidestream.openaiCompatible.baseUrl'], sim.openAIBaseUrl, `the base URL is not in the remote (Machine) settings: ${JSON.stringify(machine)}`);
+
+    await runCommandByTitle(page, 'Sidestream: Select Model');
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await pollFor('the model pick', async () => (/Select Model/.test(await page.locator('.quick-input-widget .quick-input-title').innerText().catch(() => '')) ? true : undefined), 30_000, 200);
+    await input.fill('sim-picked-model');
+    await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: /sim-picked-model/ }).first().click({ timeout: 10_000 });
+
+    sim.enqueue({ text: 'First streamed answer.', ttftMs: 50, tokensPerSecond: 40 });
+    await runCommandByTitle(page, 'Sidestream: Ask a Question');
+    await answerInputBox(page, 'Does it work?');
+    const first = frame.locator(ASSISTANT).nth(1);
+    await pollFor('streaming', async () => ((await first.getAttribute('data-state').catch(() => null)) ? true : undefined), 20_000, 50);
+    await waitForState(first, 'done', 30_000);
+    assert.equal(normalise(await shownText(first.locator(BODY))), 'First streamed answer.');
+    assert.equal(lastChat(sim)?.model, 'sim-picked-model', 'Select Model\'s pick was not used');
+
+    await reloadWindow(page);
+    frame = await findWebviewFrame(page, WEBVIEW, 60_000);
+    sim.enqueue({ text: 'Still working after the reload.' });
+    await runCommandByTitle(page, 'Sidestream: Ask a Question');
+    await answerInputBox(page, 'And after a reload?');
+    const second = frame.locator(ASSISTANT).nth(2);
+    await waitForState(second, 'done', 30_000);
+    assert.equal(normalise(await shownText(second.locator(BODY))), 'Still working after the reload.');
+    assert.equal(lastChat(sim)?.model, 'sim-picked-model', 'the model was lost on reload');
+    assert.equal(sim.stats().requestsLog.filter((r) => r.api === 'openai-chat').length, 2);
+  });
+});
+
+describe('Sidestream UI: no finished answer is lost on reload (20 reloads, half after killing the extension host)', function () {
+  this.timeout(900_000);
+  const sim = new Simulator();
+  let server: CodeServer | undefined;
+  let workbench: Workbench | undefined;
+  let page: Page;
+  const serverLog: string[] = [];
+
+  before(async function () {
+    this.timeout(300_000);
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    await sim.start();
+    server = await CodeServer.start({
+      smokeTestDriver: true,
+      settings: { 'sidestream.provider': 'openai-compatible', 'sidestream.openaiCompatible.baseUrl': sim.openAIBaseUrl, 'sidestream.model': 'sim-model' },
+      onOutput: (line) => serverLog.push(line),
+    });
+    workbench = await openWorkbench(server, { extensionDevelopmentPath: REPO_ROOT });
+    page = workbench.page;
+    await waitForWorkbenchReady(page, { statusItemOf: 'sidestream.sidestream' });
+    await openSidestreamView(page);
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    fs.writeFileSync(path.join(ARTIFACTS, 'e2e-reloads-server.log'), serverLog.join('\n'));
+    await workbench?.close();
+    await server?.stop();
+    await sim.stop();
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && page) await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-reloads-failure.png') }).catch(() => undefined);
+  });
+
+  it('every answer shown as done before a reload or kill comes back whole', async () => {
+    const ROUNDS = Number(process.env.SIDESTREAM_RELOAD_ROUNDS ?? 20);
+    const expected = new Map<string, string>();
+    let checked = 0;
+    let doneAtReload = 0;
+    let streamingAtReload = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      const text = `Round ${round} answer: ${Array.from({ length: 40 }, (_, i) => `w${round}x${i}`).join(' ')} end of round ${round}.`;
+      sim.enqueue({ text, ttftMs: 50, tokensPerSecond: 60 });
+      let frame = await findWebviewFrame(page, WEBVIEW, 60_000);
+      const before = await frame.locator(ASSISTANT).count();
+      await runCommandByTitle(page, 'Sidestream: Ask a Question');
+      await answerInputBox(page, `Question ${round}`);
+      const mine = frame.locator(ASSISTANT).nth(before);
+      await mine.waitFor({ state: 'attached', timeout: 20_000 });
+      const id = await mine.getAttribute('data-id');
+      assert.ok(id, 'the new answer has no id');
+      expected.set(id, text);
+      // A random moment while it streams (~1 s) or shortly after it finished.
+      await delay(Math.floor(Math.random() * 2_500));
+      const shown = await shownMessages(frame);
+      const kill = round % 2 === 1;
+      if (kill) {
+        const pids = server!.extensionHostPids();
+        assert.ok(pids.length > 0, 'no extension host process found to kill');
+        for (const pid of pids) process.kill(pid, 'SIGKILL');
+      }
+      await reloadWindow(page);
+      if (shown.find((m) => m.id === id)?.state === 'done') doneAtReload++;
+      else streamingAtReload++;
+
+      frame = await findWebviewFrame(page, WEBVIEW, 60_000);
+      const wanted = shown.filter((m) => m.state === 'done');
+      let restored: ShownMessage[] = [];
+      await pollFor('the restored conversation', async () => {
+        restored = await shownMessages(frame).catch(() => []);
+        return restored.length >= shown.length ? true : undefined;
+      }, 60_000, 200).catch(() => undefined);
+      for (const m of wanted) {
+        const back = restored.find((r) => r.id === m.id);
+        const want = expected.get(m.id);
+        assert.ok(back, `round ${round} (${kill ? 'kill' : 'reload'}): answer ${m.id}, shown as done, is gone after the reload`);
+        assert.equal(back.state, 'done', `round ${round} (${kill ? 'kill' : 'reload'}): answer ${m.id}, shown as done, came back ${back.state}`);
+        assert.equal(normalise(back.text), normalise(want ?? m.text), `round ${round} (${kill ? 'kill' : 'reload'}): answer ${m.id} came back cut`);
+        checked++;
+      }
+    }
+    console.log(`      ${ROUNDS} reloads (${Math.ceil(ROUNDS / 2)} plain, ${Math.floor(ROUNDS / 2)} after SIGKILL of the extension host): the new answer was done at ${doneAtReload}, still streaming at ${streamingAtReload}; ${checked} finished answers checked after reloads`);
+    assert.ok(doneAtReload >= 3 && streamingAtReload >= 3, `the random moments did not cover both cases (done ${doneAtReload}, streaming ${streamingAtReload})`);
+  });
+});
+
+interface ShownMessage {
+  id: string;
+  state: string;
+  text: string;
+}
+
+async function shownMessages(frame: Frame): Promise<ShownMessage[]> {
+  return frame.locator(ASSISTANT).evaluateAll((els, body) =>
+    els.map((el) => ({ id: (el as HTMLElement).dataset.id ?? '', state: (el as HTMLElement).dataset.state ?? '', text: el.querySelector(body)?.textContent ?? '' })),
+  BODY);
+}
+
+async function selectOpenAICompatible(page: Page, url: string): Promise<void> {
+  await runCommandByTitle(page, 'Sidestream: Select Provider');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible', timeout: 20_000 });
+  await input.fill('Other');
+  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: /Other OpenAI-compatible server/ }).first().click({ timeout: 10_000 });
+  await pollFor('the base URL box', async () => (/base URL/.test(await page.locator('.quick-input-widget .quick-input-title').innerText().catch(() => '')) ? true : undefined), 15_000, 100);
+  await answerInputBox(page, url);
+  await delay(500);
+}
+
+async function reloadWindow(page: Page): Promise<void> {
+  await page.reload({ waitUntil: 'domcontentloaded', timeout: 120_000 });
+  await page.waitForSelector('.monaco-workbench', { timeout: 120_000 });
+  await waitForWorkbenchReady(page, { statusItemOf: 'sidestream.sidestream' });
+  await openSidestreamView(page);
+}
+
+/** Shows the Sidestream view: clicks its activity-bar icon unless it is already the open one. */
+async function openSidestreamView(page: Page): Promise<void> {
+  const icon = page.locator('.activitybar a.action-label[aria-label^="Sidestream"]');
+  await icon.waitFor({ state: 'visible', timeout: 60_000 });
+  const item = page.locator('.activitybar .action-item', { has: page.locator('a.action-label[aria-label^="Sidestream"]') }).first();
+  const checked = ((await item.getAttribute('class')) ?? '').split(/\s+/).includes('checked');
+  const sidebarVisible = await page.locator('.part.sidebar').isVisible().catch(() => false);
+  if (!checked || !sidebarVisible) await icon.click({ timeout: 30_000 });
+  await findWebviewFrame(page, WEBVIEW, 60_000);
+}
+
+async function waitForState(message: ReturnType<Frame['locator']>, state: string, timeoutMs: number): Promise<void> {
+  await pollFor(`data-state="${state}"`, async () => ((await message.getAttribute('data-state', { timeout: 1_000 }).catch(() => null)) === state ? true : undefined), timeoutMs, 100);
+}
+
+function lastChat(sim: Simulator): ReturnType<Simulator['stats']>['requestsLog'][number] | undefined {
+  return sim.stats().requestsLog.filter((r) => r.api === 'openai-chat').at(-1);
+}
+
+function readJson(file: string): Record<string, unknown> {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
+
+async function closedPort(): Promise<number> {
+  const net = await import('node:net');
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function normalise(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
