@@ -2,7 +2,7 @@
  * The one message protocol between the extension host and the webview. Imported by both sides;
  * one discriminated union per direction. Nothing here may carry an API key.
  */
-import type { FailureKind, UnifiedFinishReason } from './core/events';
+import type { FailureKind, ReasoningBlock, UnifiedFinishReason } from './core/events';
 
 export type MessageState = 'streaming' | 'done' | 'cancelled' | 'error';
 
@@ -16,6 +16,10 @@ export interface MessageStats {
   outputTokens: number | undefined;
   estimated: boolean;
   finishReason: UnifiedFinishReason | undefined;
+  /** When reasoning came first: ms to the first token of the answer itself (TTFT is the first visible token). */
+  firstAnswerTokenMs?: number | undefined;
+  /** Reasoning tokens, when the provider's usage reports them (part of `outputTokens`). */
+  reasoningTokens?: number | undefined;
 }
 
 export interface ErrorInfo {
@@ -36,6 +40,8 @@ export interface AssistantMessageView {
   role: 'assistant';
   text: string;
   reasoning?: string | undefined;
+  /** Anthropic thinking blocks with their signatures, sent back with this answer on the next turn. */
+  reasoningBlocks?: ReasoningBlock[] | undefined;
   state: MessageState;
   stats?: MessageStats | undefined;
   error?: ErrorInfo | undefined;

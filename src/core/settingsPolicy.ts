@@ -27,6 +27,23 @@ export const BASE_URL_SETTING: Record<UrlProvider, string> = {
   vllm: 'vllm.baseUrl',
 };
 
+/** Providers that speak OpenAI's wire formats: each picks Chat Completions or the Responses API. */
+export type OpenAIWireProvider = Exclude<UrlProvider, 'anthropic'>;
+export const OPENAI_WIRE_PROVIDERS: readonly OpenAIWireProvider[] = ['openai', 'openai-compatible', 'ollama', 'lmstudio', 'llamacpp', 'vllm'];
+
+/** The setting (under `sidestream.`) holding each OpenAI-format provider's wire API (`chat` | `responses`). */
+export const API_SETTING: Record<OpenAIWireProvider, string> = {
+  openai: 'openai.api',
+  'openai-compatible': 'openaiCompatible.api',
+  ollama: 'ollama.api',
+  lmstudio: 'lmstudio.api',
+  llamacpp: 'llamacpp.api',
+  vllm: 'vllm.api',
+};
+
+/** Anthropic extended thinking: the token budget (0 = off). */
+export const THINKING_BUDGET_SETTING = 'anthropic.thinkingBudget';
+
 /** The old shared base URL, read once to migrate it. */
 export const LEGACY_BASE_URL_SETTING = 'baseUrl';
 
@@ -34,7 +51,7 @@ export const LEGACY_BASE_URL_SETTING = 'baseUrl';
 export const USER_ONLY_SETTINGS: readonly string[] = ['provider', ...URL_PROVIDERS.map((p) => BASE_URL_SETTING[p]), LEGACY_BASE_URL_SETTING];
 
 /** About the project: a trusted workspace may set them (`restrictedConfigurations` in package.json). */
-export const PROJECT_SETTINGS: readonly string[] = ['model', 'systemPrompt', 'maxOutputTokens', 'openai.api', 'idleTimeoutSeconds'];
+export const PROJECT_SETTINGS: readonly string[] = ['model', 'systemPrompt', 'maxOutputTokens', ...OPENAI_WIRE_PROVIDERS.map((p) => API_SETTING[p]), THINKING_BUDGET_SETTING, 'idleTimeoutSeconds'];
 
 /** The parts of `WorkspaceConfiguration.inspect()` the policy looks at. */
 export interface InspectedValue<T> {

@@ -220,6 +220,8 @@ export class ChatController implements vscode.Disposable {
       systemPrompt: settings.systemPrompt || undefined,
       messages: this.history(assistant),
       maxOutputTokens: settings.maxOutputTokens,
+      reasoning: provider.kind === 'core' && provider.api === 'anthropic' && settings.anthropicThinkingBudget > 0 ? { budgetTokens: settings.anthropicThinkingBudget } : undefined,
+      onLog: (line) => this.log.info(`request ${assistant.id}: ${line}`),
       idleTimeoutSeconds: settings.idleTimeoutSeconds,
       continueFrom,
       onRetry: ({ delayMs, status }) => {
@@ -262,11 +264,16 @@ export class ChatController implements vscode.Disposable {
             coalescer.flush();
             metrics = event.metrics;
             Object.assign(stats, statsFrom(event.metrics), { finishReason: event.reason.unified });
+            // Anthropic thinking blocks (with signatures) go back with this answer on the next turn.
+            if (event.reasoningBlocks?.length) assistant.reasoningBlocks = event.reasoningBlocks;
             this.log.info(`request ${assistant.id}: finish ${event.reason.unified} (${event.reason.raw ?? '-'}) TTFT ${fmt(event.metrics.ttftMs)} ms, ${event.metrics.outputTokens ?? '?'}${event.metrics.estimated ? ' (estimated)' : ''} tokens, ${fmt(event.metrics.tokensPerSecond)} tok/s`);
             return this.finish(assistant, event.reason.unified === 'cancelled' ? 'cancelled' : 'done', stats, undefined, metrics);
           }
           case 'error': {
             coalescer.flush();
+            // Final figures counted on all the text that arrived, as a finish carries them.
+            metrics = event.metrics;
+            Object.assign(stats, statsFrom(event.metrics));
             stats.finishReason = 'error';
             this.log.warn(`request ${assistant.id}: ${event.error.kind}: ${event.error.message}`);
             return this.finish(assistant, 'error', stats, { kind: event.error.kind, message: event.error.message }, metrics);
@@ -321,7 +328,7 @@ export class ChatController implements vscode.Disposable {
       if (m.role === 'user') {
         out.push({ role: 'user', content: m.context ? withContext(m.text, m.context) : m.text });
       } else if (m.text) {
-        out.push({ role: 'assistant', content: m.text });
+        out.push({ role: 'assistant', content: m.text, reasoningBlocks: m.reasoningBlocks });
       }
     }
     // Two user turns in a row (an answer that failed empty) are merged, as some APIs reject them.
@@ -349,8 +356,8 @@ function withContext(question: string, context: SelectionContext): string {
   return `${question}\n\nSelected code from \`${context.fileName}\`:\n${fence}${context.languageId}\n${context.text}\n${fence}`;
 }
 
-function statsFrom(m: StreamMetricsSnapshot): Pick<MessageStats, 'ttftMs' | 'tokensPerSecond' | 'outputTokens' | 'estimated'> {
-  return { ttftMs: m.ttftMs, tokensPerSecond: m.tokensPerSecond, outputTokens: m.outputTokens, estimated: m.estimated };
+function statsFrom(m: StreamMetricsSnapshot): Pick<MessageStats, 'ttftMs' | 'tokensPerSecond' | 'outputTokens' | 'estimated' | 'firstAnswerTokenMs' | 'reasoningTokens'> {
+  return { ttftMs: m.ttftMs, tokensPerSecond: m.tokensPerSecond, outputTokens: m.outputTokens, estimated: m.estimated, firstAnswerTokenMs: m.firstAnswerTokenMs, reasoningTokens: m.reasoningTokens };
 }
 
 function fmt(n: number | undefined): string {

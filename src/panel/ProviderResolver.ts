@@ -85,7 +85,7 @@ export class ProviderResolver {
       provider: {
         kind: 'core',
         provider,
-        api: provider === 'anthropic' ? 'anthropic' : settings.openaiApi === 'responses' ? 'openai-responses' : 'openai-chat',
+        api: provider === 'anthropic' ? 'anthropic' : settings.apis.openai === 'responses' ? 'openai-responses' : 'openai-chat',
         // The provider's own URL: another provider's (or a workspace's) URL never gets this key.
         baseUrl: settings.baseUrls[provider] || CLOUD_DEFAULTS[provider],
         apiKey: key.key,
@@ -116,7 +116,8 @@ export class ProviderResolver {
     if (!model) {
       return { ok: false, reason: listing.ok ? `${label} at ${redactUrl(baseUrl)} lists no models. Load or pull one first.` : listing.reason };
     }
-    return { ok: true, provider: { kind: 'core', provider, api: 'openai-chat', baseUrl, apiKey, model, label } };
+    const api = settings.apis[provider] === 'responses' ? 'openai-responses' : 'openai-chat';
+    return { ok: true, provider: { kind: 'core', provider, api, baseUrl, apiKey, model, label } };
   }
 
   /** Lists models of a server with a short timeout; tells whether it is Sidestream's simulator. */

@@ -1,13 +1,17 @@
 import * as vscode from 'vscode';
 import { redactUrl } from '../core/redact';
 import {
+  API_SETTING,
   BASE_URL_SETTING,
+  OPENAI_WIRE_PROVIDERS,
+  THINKING_BUDGET_SETTING,
   LEGACY_BASE_URL_SETTING,
   URL_PROVIDERS,
   chooseValue,
   ignoredWorkspaceMessage,
   isProviderSetting,
   legacyBaseUrlTarget,
+  type OpenAIWireProvider,
   type ProviderSetting,
   type UrlProvider,
 } from '../core/settingsPolicy';
@@ -20,7 +24,10 @@ export interface SidestreamSettings {
   model: string;
   /** Each provider's own base URL, from the user's own (user or remote) settings only; '' = the provider's default. */
   baseUrls: Record<UrlProvider, string>;
-  openaiApi: 'chat' | 'responses';
+  /** Each OpenAI-format provider's wire API: Chat Completions or the Responses API. */
+  apis: Record<OpenAIWireProvider, 'chat' | 'responses'>;
+  /** Anthropic extended thinking budget in tokens; 0 = off. */
+  anthropicThinkingBudget: number;
   maxOutputTokens: number;
   idleTimeoutSeconds: number;
   systemPrompt: string;
@@ -56,14 +63,18 @@ export function readSettings(): SidestreamSettings {
   const provider = read<string>('provider', 'auto');
   const baseUrls = {} as Record<UrlProvider, string>;
   for (const p of URL_PROVIDERS) baseUrls[p] = String(read<string>(BASE_URL_SETTING[p], '') ?? '').trim();
-  const api = read<string>('openai.api', 'chat');
+  const apis = {} as Record<OpenAIWireProvider, 'chat' | 'responses'>;
+  for (const p of OPENAI_WIRE_PROVIDERS) apis[p] = read<string>(API_SETTING[p], 'chat') === 'responses' ? 'responses' : 'chat';
+  const budget = Number(read<number>(THINKING_BUDGET_SETTING, 0));
   const maxOutputTokens = Number(read<number>('maxOutputTokens', 4096));
   const idle = Number(read<number>('idleTimeoutSeconds', 60));
   return {
     provider: isProviderSetting(provider) ? provider : 'auto',
     model: String(read<string>('model', '') ?? '').trim(),
     baseUrls,
-    openaiApi: api === 'responses' ? 'responses' : 'chat',
+    apis,
+    // Anthropic needs at least 1,024 tokens of budget; anything less (or nonsense) is off.
+    anthropicThinkingBudget: Number.isFinite(budget) && budget >= 1024 ? Math.floor(budget) : 0,
     maxOutputTokens: Number.isFinite(maxOutputTokens) ? Math.max(1, Math.floor(maxOutputTokens)) : 4096,
     idleTimeoutSeconds: Number.isFinite(idle) ? Math.max(1, idle) : 60,
     systemPrompt: String(read<string>('systemPrompt', '') ?? ''),

@@ -16,6 +16,8 @@ export interface SimRequestRecord {
   credential?: string | undefined;
   messages?: unknown;
   system?: unknown;
+  /** The reasoning parameters the request carried: Anthropic `thinking`, Responses `reasoning`. */
+  reasoningParams?: { thinking?: unknown; reasoning?: unknown } | undefined;
   /** The status sent with the headers. */
   status?: number | undefined;
   /** The fault the script asked for, if any. */

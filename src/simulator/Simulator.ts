@@ -285,6 +285,7 @@ export class Simulator {
     record.model = request.model;
     record.messages = request.messages;
     record.system = request.system;
+    if (body.thinking !== undefined || body.reasoning !== undefined) record.reasoningParams = { thinking: body.thinking, reasoning: body.reasoning };
 
     if (!this.modelAllowed(request.model)) return fail(404, { model: request.model });
     if (!request.stream) {

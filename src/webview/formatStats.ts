@@ -22,6 +22,10 @@ export function describeFinishReason(reason: UnifiedFinishReason): string {
   }
 }
 
+function formatMs(ms: number): string {
+  return ms >= 10_000 ? `${(ms / 1000).toFixed(0)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
+}
+
 function formatRate(tps: number): string {
   return tps >= 100 ? tps.toFixed(0) : tps.toFixed(1);
 }
@@ -32,8 +36,10 @@ export function formatStats(stats: MessageStats): string[] {
   const parts: string[] = [];
   parts.push(stats.providerLabel && stats.model ? `${stats.providerLabel} · ${stats.model}` : stats.model || stats.providerLabel);
   if (stats.ttftMs !== undefined) parts.push(`TTFT ${Math.round(stats.ttftMs)} ms`);
+  if (stats.firstAnswerTokenMs !== undefined) parts.push(`answer at ${formatMs(stats.firstAnswerTokenMs)}`);
   if (stats.tokensPerSecond !== undefined) parts.push(`${approx}${formatRate(stats.tokensPerSecond)} tok/s`);
   if (stats.outputTokens !== undefined) parts.push(`${approx}${stats.outputTokens} tokens`);
+  if (stats.reasoningTokens) parts.push(`${stats.reasoningTokens} reasoning`);
   if (stats.finishReason !== undefined) parts.push(describeFinishReason(stats.finishReason));
   return parts.filter((p) => p.length > 0);
 }

@@ -63,7 +63,7 @@ describe('The panel in a fresh VS Code window (code-server): exact text, end in 
       smokeTestDriver: true,
       settings: {
         'sidestream.provider': 'openai-compatible',
-        'sidestream.baseUrl': `${sim.origin}/v1`,
+        'sidestream.openaiCompatible.baseUrl': `${sim.origin}/v1`,
         'sidestream.model': 'sim-model',
       },
       onOutput: (line) => serverLog.push(line),

@@ -28,6 +28,8 @@ const KEYS = [
   'vllm.baseUrl',
   'model',
   'openai.api',
+  'openaiCompatible.api',
+  'anthropic.thinkingBudget',
   'idleTimeoutSeconds',
   'maxOutputTokens',
 ] as const;
