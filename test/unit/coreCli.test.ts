@@ -292,7 +292,7 @@ describe('core: CLI', function () {
     const run = await runCli([...openai(), '--api', 'responses', '--model', 'm', 'hi'], KEY_ENV);
     assert.equal(run.code, 1);
     assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
-    assert.match(run.stderr, /switch the wire API to chat \(CLI: --api chat\)/);
+    assert.match(run.stderr, /switch the wire API to chat \(setting sidestream\.openai\.api = "chat", CLI --api chat\)/);
   });
 
   it('ask --json on a failure reports the final count of what arrived, the same at 10 and 2,000 tok/s', async () => {

@@ -7,10 +7,11 @@
  * typed `provider` failure; a stream that stops before its terminal event is a `protocol` failure.
  */
 import type { Response, ResponseInputItem, ResponseStreamEvent, ResponseUsage } from 'openai/resources/responses/responses';
-import { assertNever, type FinishReason, type UnifiedFinishReason, type Usage } from '../events';
+import { assertNever, type FinishReason, type ProviderId, type UnifiedFinishReason, type Usage } from '../events';
 import { makeFailure, providerFailure, StreamFailureError } from '../errors';
 import { loadOpenAI } from '../lazy';
 import type { ChatRequest } from '../request';
+import { API_SETTING, OPENAI_WIRE_PROVIDERS, type OpenAIWireProvider } from '../settingsPolicy';
 import { withContinuation } from '../continuation';
 import { readJsonEvents } from './eventStream';
 import { throwIfOpenAIErrorEvent } from './openaiChat';
@@ -285,11 +286,16 @@ function noResponsesApiFailure(error: unknown, context: ProviderContext): Stream
   return new StreamFailureError(
     makeFailure(
       'not-found',
-      `${context.baseUrl}/responses was not found (404): this server does not serve the Responses API — switch the wire API to chat (CLI: --api chat).`,
+      `${context.baseUrl}/responses was not found (404): this server does not serve the Responses API — switch the wire API to chat (setting sidestream.${apiSettingOf(context.errorContext.provider)} = "chat", CLI --api chat).`,
       context.errorContext,
       { status: 404 },
     ),
   );
+}
+
+/** The setting that picks this provider's wire API (settingsPolicy's table). */
+function apiSettingOf(provider: ProviderId): string {
+  return (OPENAI_WIRE_PROVIDERS as readonly string[]).includes(provider) ? API_SETTING[provider as OpenAIWireProvider] : API_SETTING['openai-compatible'];
 }
 
 function numberOrUndefined(value: unknown): number | undefined {
