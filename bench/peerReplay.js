@@ -93,7 +93,8 @@ function expected(api, events) {
     for (const { event, data } of events) {
       const type = data.type ?? event;
       if (type === 'response.output_text.delta' || type === 'response.refusal.delta') {
-        const id = data.item_id ?? data.output_index;
+        // output_index, not item_id: some gateways send a new item_id with every event.
+        const id = data.output_index ?? data.item_id;
         if (item !== undefined && id !== item && text !== '') text += '\n\n';
         item = id;
         text += data.delta;
