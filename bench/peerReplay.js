@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /**
  * Replays the peer recordings (real streams recorded by other projects, kept outside this repo in
- * ../shared/fixtures/peer) through the built CLI, `node dist/cli.js ask --json`, against the wire
- * simulator in its own process, and checks each against what the recording itself says: the
- * answer text exactly, the finish reason, and the output/input token usage (or, for a recording
+ * ../shared/fixtures/peer) through the built CLI, `node dist/cli.js ask --json --show-reasoning`,
+ * against the wire simulator in its own process, and checks each against what the recording itself
+ * says: the answer text and the reasoning exactly, the finish reason, and the output/input token
+ * usage (or, for a recording
  * that ends in an error, that the CLI reports a failure with the text before it).
  *
  *   npm run build && node bench/peerReplay.js [DIR] [--verbose]
@@ -68,13 +69,23 @@ function expected(api, events) {
     let finish;
     let refused = false;
     let usage;
+    let reasoning = '';
+    const flat = (v) => (typeof v === 'string' ? v : Array.isArray(v) ? v.map(flat).join('') : v && typeof v === 'object' ? flat(v.text ?? '') : '');
     for (const { event, data } of events) {
       if (event === 'error' || data.error || data.object === 'error') return { error: true, text };
       for (const choice of data.choices ?? []) {
         if ((choice.index ?? 0) !== 0) continue;
-        const content = choice.delta?.content;
+        const delta = choice.delta ?? {};
+        const r = delta.reasoning_content ?? delta.reasoning;
+        if (typeof r === 'string') reasoning += r;
+        const content = delta.content;
         if (typeof content === 'string') text += content;
-        else if (Array.isArray(content)) for (const part of content) if (part.type === 'text') text += part.text;
+        else if (Array.isArray(content)) {
+          for (const part of content) {
+            if (part.type === 'text') text += part.text;
+            if (part.type === 'thinking') reasoning += flat(part.thinking);
+          }
+        }
         if (typeof choice.delta?.refusal === 'string') {
           refused = true;
           text += choice.delta.refusal;
@@ -84,16 +95,25 @@ function expected(api, events) {
       if (data.usage && typeof data.usage.completion_tokens === 'number') usage = data.usage;
     }
     if (!finish) return { error: true, text };
-    return { text, finish: refused ? 'content-filter' : finish, outputTokens: usage?.completion_tokens, inputTokens: usage?.prompt_tokens };
+    return { text, reasoning, finish: refused ? 'content-filter' : finish, outputTokens: usage?.completion_tokens, inputTokens: usage?.prompt_tokens };
   }
   if (api === 'responses') {
     // What streamed: output_text (and refusal) deltas, each output item its own paragraph.
     let text = '';
     let item;
+    let reasoning = '';
+    let reasoningPart;
     for (const { event, data } of events) {
       const type = data.type ?? event;
+      if (type === 'response.reasoning_summary_text.delta' || type === 'response.reasoning_text.delta') {
+        const part = `${data.output_index ?? data.item_id}:${type}:${data.summary_index ?? data.content_index}`;
+        if (reasoningPart !== undefined && part !== reasoningPart && reasoning !== '') reasoning += '\n\n';
+        reasoningPart = part;
+        reasoning += data.delta;
+      }
       if (type === 'response.output_text.delta' || type === 'response.refusal.delta') {
-        const id = data.item_id ?? data.output_index;
+        // output_index, not item_id: some gateways send a new item_id with every event.
+        const id = data.output_index ?? data.item_id;
         if (item !== undefined && id !== item && text !== '') text += '\n\n';
         item = id;
         text += data.delta;
@@ -106,7 +126,7 @@ function expected(api, events) {
           const reason = String(response.incomplete_details?.reason ?? '');
           finish = /content.?filter/i.test(reason) ? 'content-filter' : /max|len|token/i.test(reason) ? 'length' : 'other';
         } else if ((response.output ?? []).some((o) => o.type === 'function_call')) finish = 'tool-calls';
-        return { text, finish, outputTokens: response.usage?.output_tokens, inputTokens: response.usage?.input_tokens };
+        return { text, reasoning, finish, outputTokens: response.usage?.output_tokens, inputTokens: response.usage?.input_tokens };
       }
     }
     return { error: true, text };
@@ -115,8 +135,16 @@ function expected(api, events) {
   let finish;
   let outputTokens;
   let inputTokens;
+  let reasoning = '';
+  let blocks = 0;
   for (const { event, data } of events) {
     if (event === 'error' || data.type === 'error') return { error: true, text };
+    if (data.type === 'content_block_start' && (data.content_block?.type === 'thinking' || data.content_block?.type === 'redacted_thinking')) {
+      if (blocks++ > 0 && reasoning !== '') reasoning += '\n\n';
+      if (data.content_block.type === 'redacted_thinking') reasoning += '[Part of the reasoning was redacted by Anthropic.]';
+      else reasoning += data.content_block.thinking ?? '';
+    }
+    if (data.type === 'content_block_delta' && data.delta?.type === 'thinking_delta') reasoning += data.delta.thinking;
     if (data.type === 'message_start') inputTokens = data.message?.usage?.input_tokens;
     if (data.type === 'content_block_start' && data.content_block?.type === 'text') text += data.content_block.text ?? '';
     if (data.type === 'content_block_delta' && data.delta?.type === 'text_delta') text += data.delta.text;
@@ -125,7 +153,7 @@ function expected(api, events) {
       outputTokens = data.usage?.output_tokens ?? outputTokens;
       inputTokens = data.usage?.input_tokens ?? inputTokens;
     }
-    if (data.type === 'message_stop') return { text, finish, outputTokens, inputTokens };
+    if (data.type === 'message_stop') return { text, reasoning, finish, outputTokens, inputTokens };
   }
   return { error: true, text };
 }
@@ -176,10 +204,18 @@ async function main() {
       if (!enqueue.ok) throw new Error(`enqueue failed: ${enqueue.status}`);
       const provider = source.api === 'anthropic' ? 'anthropic' : source.provider;
       const baseUrl = source.api === 'anthropic' ? origin : `${origin}/v1`;
-      const cliArgs = ['ask', '--provider', provider, '--base-url', baseUrl, '--model', 'peer-model', '--json'];
+      const cliArgs = ['ask', '--provider', provider, '--base-url', baseUrl, '--model', 'peer-model', '--json', '--show-reasoning'];
       if (source.api === 'responses') cliArgs.push('--api', 'responses');
       cliArgs.push('Replay');
-      const { code, stdout, stderr } = await runCli(cliArgs);
+      const { code, stdout: printed, stderr } = await runCli(cliArgs);
+      // --show-reasoning: `[reasoning]\n…\n[/reasoning]\n` before the answer on stdout.
+      let stdout = printed;
+      let reasoningShown = '';
+      if (printed.startsWith('[reasoning]\n')) {
+        const end = printed.indexOf('[/reasoning]\n');
+        reasoningShown = printed.slice('[reasoning]\n'.length, end);
+        stdout = printed.slice(end + '[/reasoning]\n'.length);
+      }
       const lines = stderr.trim().split('\n');
       let json;
       try {
@@ -202,13 +238,20 @@ async function main() {
           problems.push(`text differs at ${at}: got ${JSON.stringify(shown.slice(at, at + 40))}, want ${JSON.stringify(want.text.slice(at, at + 40))}`);
         }
         if (json.error) problems.push(`failed: ${json.error.kind}: ${json.error.message}`);
+        const wantReasoning = want.reasoning ?? '';
+        const gotReasoning = reasoningShown.endsWith('\n') && !wantReasoning.endsWith('\n') ? reasoningShown.slice(0, -1) : reasoningShown;
+        if (gotReasoning !== wantReasoning) {
+          let at = 0;
+          while (at < gotReasoning.length && gotReasoning[at] === wantReasoning[at]) at++;
+          problems.push(`reasoning differs at ${at}: got ${JSON.stringify(gotReasoning.slice(at, at + 40))}, want ${JSON.stringify(wantReasoning.slice(at, at + 40))}`);
+        }
         if (json.finishReason !== want.finish) problems.push(`finish ${json.finishReason}, want ${want.finish}`);
         if (want.outputTokens !== undefined && json.outputTokens !== want.outputTokens) problems.push(`outputTokens ${json.outputTokens}, want ${want.outputTokens}`);
         if (want.outputTokens !== undefined && json.tokensEstimated) problems.push('tokens estimated although usage was reported');
         if (want.inputTokens !== undefined && 'inputTokens' in json && json.inputTokens !== want.inputTokens) problems.push(`inputTokens ${json.inputTokens}, want ${want.inputTokens}`);
       }
       if (problems.length === 0) right++;
-      const what = want.error ? 'error' : `${want.finish}, ${want.outputTokens ?? '?'} tok, ${want.text.length} chars`;
+      const what = want.error ? 'error' : `${want.finish}, ${want.outputTokens ?? '?'} tok, ${want.text.length} chars${want.reasoning ? `, ${want.reasoning.length} reasoning chars` : ''}`;
       console.log(`${problems.length === 0 ? 'ok  ' : 'FAIL'} ${name} (${source.api}: ${what})${problems.length ? `\n       ${problems.join('\n       ')}` : ''}`);
       if (verbose && json) console.log(`       ${JSON.stringify(json)}`);
     }

@@ -7,7 +7,8 @@
 import * as assert from 'node:assert/strict';
 import { stream } from '../../src/core/adapter';
 import { CancellationSource } from '../../src/core/cancellation';
-import { countTokens, encodingForModel } from '../../src/core/metrics';
+import { countTokens, encodingForModel, StreamMetrics } from '../../src/core/metrics';
+import { createObservedFetch } from '../../src/core/observedFetch';
 import type { SimScript } from '../../src/simulator/script';
 import { Simulator } from '../../src/simulator/Simulator';
 import { tokenize } from '../../src/simulator/tokenize';
@@ -93,6 +94,35 @@ describe('core: final figures on every ending', function () {
     assert.equal(counted.finish?.metrics.outputTokens, countTokens(toolCall.arguments, encodingForModel('sim-model')));
     const reported = await run('anthropic', { text: '', finishReason: 'tool-calls', toolCall });
     assert.equal(reported.finish?.metrics.outputTokens, tokenize(toolCall.arguments).length);
+  });
+
+  it('the observed fetch reports the call, then the headers going to the socket, for its own URL only', async () => {
+    const phases: string[] = [];
+    const fetch = createObservedFetch({ idleTimeoutMs: 0, headersTimeoutMs: 0, maxRetries: 0, observer: { onRequest: ({ phase }) => phases.push(phase) } });
+    const other = globalThis.fetch(`${sim.openAIBaseUrl}/models?other=1`);
+    const response = await fetch(`${sim.openAIBaseUrl}/models`);
+    await response.text();
+    await (await other).text();
+    assert.deepEqual(phases, ['called', 'sent']);
+  });
+
+  it('metrics: times run from the request on the network, the setup before it apart; a socket time replaces the call time', () => {
+    let t = 0;
+    const m = new StreamMetrics('m', () => t);
+    t = 80; // SDK loaded, request built
+    m.markRequestSent();
+    t = 95; // the first fetch in a process sets itself up before the headers go out
+    m.markRequestSent(true);
+    t = 100;
+    m.markRequestSent(); // a retry does not restart the clock
+    t = 395;
+    m.addDelta('Hi', 'reasoning');
+    t = 495;
+    m.addDelta('Hello', 'text');
+    const s = m.snapshot(true);
+    assert.equal(s.setupMs, 95);
+    assert.equal(s.ttftMs, 300);
+    assert.equal(s.firstAnswerTokenMs, 400);
   });
 
   it('the clock starts when the request is handed to the network: local setup is its own figure', async () => {

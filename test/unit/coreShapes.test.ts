@@ -147,6 +147,24 @@ describe('core: wire shapes and reasoning', function () {
       assert.equal(s.finish?.metrics.reasoningTokens, 180);
     });
 
+    it('a gateway that sends a new item_id with every event (GitHub Copilot) still gives one paragraph per output item', async () => {
+      let seq = 0;
+      let id = 0;
+      const event = (type: string, fields: Record<string, unknown>) =>
+        `event: ${type}\ndata: ${JSON.stringify({ type, ...fields, item_id: `capture-id-${++id}`, sequence_number: seq++ })}\n\n`;
+      const body =
+        event('response.reasoning_summary_text.delta', { output_index: 0, summary_index: 0, delta: '**Counting**' }) +
+        event('response.reasoning_summary_text.delta', { output_index: 0, summary_index: 0, delta: ' letters' }) +
+        event('response.output_text.delta', { output_index: 1, content_index: 0, delta: 'There are' }) +
+        event('response.output_text.delta', { output_index: 1, content_index: 0, delta: ' **3**' }) +
+        event('response.output_text.delta', { output_index: 1, content_index: 0, delta: ' r’s.' }) +
+        event('response.completed', { response: { id: 'resp_1', object: 'response', status: 'completed', output: [], usage: { input_tokens: 5, output_tokens: 9 } } });
+      const s = await run('openai-responses', raw(body));
+      assert.equal(s.reasoning, '**Counting** letters');
+      assert.equal(s.text, 'There are **3** r’s.');
+      assert.equal(s.finish?.usage.outputTokens, 9);
+    });
+
     it('maps every length-like incomplete reason to length', () => {
       for (const reason of ['max_output_tokens', 'REASON_MAX_LEN', 'max_tokens', 'length', 'context_length_exceeded']) assert.equal(mapIncompleteReason(reason), 'length', reason);
       assert.equal(mapIncompleteReason('content_filter'), 'content-filter');

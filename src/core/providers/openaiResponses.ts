@@ -164,17 +164,17 @@ export async function* streamOpenAIResponses(request: ChatRequest, context: Prov
       }
       switch (event.type) {
         case 'response.output_text.delta':
-          if (event.delta) yield { type: 'text-delta', text: text.next(event.item_id ?? event.output_index, event.delta) };
+          if (event.delta) yield { type: 'text-delta', text: text.next(outputPart(event), event.delta) };
           break;
         case 'response.refusal.delta':
           refused = true;
-          if (event.delta) yield { type: 'text-delta', text: text.next(event.item_id ?? event.output_index, event.delta) };
+          if (event.delta) yield { type: 'text-delta', text: text.next(outputPart(event), event.delta) };
           break;
         case 'response.reasoning_summary_text.delta':
-          if (event.delta) yield { type: 'reasoning-delta', text: reasoning.next(`${event.item_id}:s${event.summary_index}`, event.delta) };
+          if (event.delta) yield { type: 'reasoning-delta', text: reasoning.next(`${outputPart(event)}:s${event.summary_index}`, event.delta) };
           break;
         case 'response.reasoning_text.delta':
-          if (event.delta) yield { type: 'reasoning-delta', text: reasoning.next(`${event.item_id}:c${event.content_index}`, event.delta) };
+          if (event.delta) yield { type: 'reasoning-delta', text: reasoning.next(`${outputPart(event)}:c${event.content_index}`, event.delta) };
           break;
         case 'response.output_item.done':
           if (event.item.type === 'function_call') {
@@ -257,6 +257,14 @@ export async function* streamOpenAIResponses(request: ChatRequest, context: Prov
   }
   if (context.signal.aborted) return;
   throw missingTerminalFailure(context, 'response.completed');
+}
+
+/**
+ * Which output item a delta belongs to: its `output_index`, which is stable. Some gateways (GitHub
+ * Copilot's Responses endpoint) send a new `item_id` with every event, so the id is only a fallback.
+ */
+function outputPart(event: { output_index?: number; item_id?: string }): string {
+  return typeof event.output_index === 'number' ? `#${event.output_index}` : `id:${String(event.item_id)}`;
 }
 
 /** Puts a blank line between deltas of different parts (output items, summary parts). */
