@@ -96,7 +96,7 @@ export async function benchFirstPaint(opts: BenchOptions): Promise<BenchResult> 
     await sim.client.enqueue({ text: 'First paint check: **bold**, `code` and a [link](https://example.com).', ttftMs: 0, tokensPerSecond: 200, times: 1000 });
     server = await CodeServer.start({
       smokeTestDriver: true,
-      settings: { 'sidestream.provider': 'openai-compatible', 'sidestream.baseUrl': `${sim.origin}/v1`, 'sidestream.model': 'sim-model' },
+      settings: { 'sidestream.provider': 'openai-compatible', 'sidestream.openaiCompatible.baseUrl': `${sim.origin}/v1`, 'sidestream.model': 'sim-model' },
     });
     workbench = await openWorkbench(server, { extensionDevelopmentPath: ROOT });
     const page = workbench.page;

@@ -92,7 +92,7 @@ async function chooseProvider() {
   sim.stderr.resume();
   return {
     label: `Sidestream's wire simulator at ${origin}/v1 (no key found: set OPENAI_API_KEY or ANTHROPIC_API_KEY, or start Ollama / LM Studio, to use a real model)`,
-    settings: { 'sidestream.provider': 'openai-compatible', 'sidestream.baseUrl': `${origin}/v1`},
+    settings: { 'sidestream.provider': 'openai-compatible', 'sidestream.openaiCompatible.baseUrl': `${origin}/v1` },
   };
 }
 
