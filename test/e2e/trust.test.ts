@@ -333,3 +333,52 @@ async function closedPort(): Promise<number> {
 function normalise(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
+
+describe('Sidestream UI: an existing sidestream.baseUrl keeps working (migrated once)', function () {
+  this.timeout(240_000);
+  const sim = new Simulator();
+  let server: CodeServer | undefined;
+  let workbench: Workbench | undefined;
+  let page: Page;
+  const serverLog: string[] = [];
+
+  before(async function () {
+    this.timeout(300_000);
+    await sim.start();
+    // What a user of the previous version has: the shared base URL, in user and remote settings.
+    server = await CodeServer.start({
+      smokeTestDriver: true,
+      settings: { 'sidestream.provider': 'openai-compatible', 'sidestream.baseUrl': sim.openAIBaseUrl, 'sidestream.model': 'sim-model' },
+      onOutput: (line) => serverLog.push(line),
+    });
+    workbench = await openWorkbench(server, { extensionDevelopmentPath: REPO_ROOT });
+    page = workbench.page;
+    await waitForWorkbenchReady(page, { statusItemOf: 'sidestream.sidestream' });
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    fs.writeFileSync(path.join(ARTIFACTS, 'e2e-migration-server.log'), serverLog.join('\n'));
+    await workbench?.close();
+    await server?.stop();
+    await sim.stop();
+  });
+
+  it('moves it to sidestream.openaiCompatible.baseUrl in the remote settings, and asking still works', async () => {
+    const machineFile = path.join(server!.userDataDir, 'Machine', 'settings.json');
+    const machine = await pollFor('the migrated remote settings', async () => {
+      const m = readJson(machineFile);
+      return m['sidestream.openaiCompatible.baseUrl'] === sim.openAIBaseUrl ? m : undefined;
+    }, 30_000, 200).catch(() => readJson(machineFile));
+    assert.equal(machine['sidestream.openaiCompatible.baseUrl'], sim.openAIBaseUrl, `not migrated: ${JSON.stringify(machine)}`);
+    assert.equal(machine['sidestream.baseUrl'], undefined, 'the old setting was not removed');
+    await openSidestreamView(page);
+    const frame = await findWebviewFrame(page, WEBVIEW, 60_000);
+    sim.enqueue({ text: 'Migrated and working.' });
+    await runCommandByTitle(page, 'Sidestream: Ask a Question');
+    await answerInputBox(page, 'Still there?');
+    const answer = frame.locator(ASSISTANT).first();
+    await waitForState(answer, 'done', 30_000);
+    assert.equal(normalise(await shownText(answer.locator(BODY))), 'Migrated and working.');
+  });
+});
