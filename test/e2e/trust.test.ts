@@ -219,6 +219,8 @@ describe('Sidestream UI: no finished answer is lost on reload (20 reloads, half 
     let streamingAtReload = 0;
     for (let round = 0; round < ROUNDS; round++) {
       const text = `Round ${round} answer: ${Array.from({ length: 40 }, (_, i) => `w${round}x${i}`).join(' ')} end of round ${round}.`;
+      // A question killed before its request was served leaves its script queued: start clean.
+      sim.reset();
       sim.enqueue({ text, ttftMs: 50, tokensPerSecond: 60 });
       let frame = await findWebviewFrame(page, WEBVIEW, 60_000);
       const before = await frame.locator(ASSISTANT).count();
@@ -368,7 +370,8 @@ describe('Sidestream UI: an existing sidestream.baseUrl keeps working (migrated 
     const machineFile = path.join(server!.userDataDir, 'Machine', 'settings.json');
     const machine = await pollFor('the migrated remote settings', async () => {
       const m = readJson(machineFile);
-      return m['sidestream.openaiCompatible.baseUrl'] === sim.openAIBaseUrl ? m : undefined;
+      // Two writes: the new setting, then the old one removed.
+      return m['sidestream.openaiCompatible.baseUrl'] === sim.openAIBaseUrl && m['sidestream.baseUrl'] === undefined ? m : undefined;
     }, 30_000, 200).catch(() => readJson(machineFile));
     assert.equal(machine['sidestream.openaiCompatible.baseUrl'], sim.openAIBaseUrl, `not migrated: ${JSON.stringify(machine)}`);
     assert.equal(machine['sidestream.baseUrl'], undefined, 'the old setting was not removed');
