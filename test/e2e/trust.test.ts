@@ -219,6 +219,8 @@ describe('Sidestream UI: no finished answer is lost on reload (20 reloads, half 
     let streamingAtReload = 0;
     for (let round = 0; round < ROUNDS; round++) {
       const text = `Round ${round} answer: ${Array.from({ length: 40 }, (_, i) => `w${round}x${i}`).join(' ')} end of round ${round}.`;
+      // A question killed before its request was served leaves its script queued: start clean.
+      sim.reset();
       sim.enqueue({ text, ttftMs: 50, tokensPerSecond: 60 });
       let frame = await findWebviewFrame(page, WEBVIEW, 60_000);
       const before = await frame.locator(ASSISTANT).count();
@@ -333,3 +335,53 @@ async function closedPort(): Promise<number> {
 function normalise(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
+
+describe('Sidestream UI: an existing sidestream.baseUrl keeps working (migrated once)', function () {
+  this.timeout(240_000);
+  const sim = new Simulator();
+  let server: CodeServer | undefined;
+  let workbench: Workbench | undefined;
+  let page: Page;
+  const serverLog: string[] = [];
+
+  before(async function () {
+    this.timeout(300_000);
+    await sim.start();
+    // What a user of the previous version has: the shared base URL, in user and remote settings.
+    server = await CodeServer.start({
+      smokeTestDriver: true,
+      settings: { 'sidestream.provider': 'openai-compatible', 'sidestream.baseUrl': sim.openAIBaseUrl, 'sidestream.model': 'sim-model' },
+      onOutput: (line) => serverLog.push(line),
+    });
+    workbench = await openWorkbench(server, { extensionDevelopmentPath: REPO_ROOT });
+    page = workbench.page;
+    await waitForWorkbenchReady(page, { statusItemOf: 'sidestream.sidestream' });
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    fs.writeFileSync(path.join(ARTIFACTS, 'e2e-migration-server.log'), serverLog.join('\n'));
+    await workbench?.close();
+    await server?.stop();
+    await sim.stop();
+  });
+
+  it('moves it to sidestream.openaiCompatible.baseUrl in the remote settings, and asking still works', async () => {
+    const machineFile = path.join(server!.userDataDir, 'Machine', 'settings.json');
+    const machine = await pollFor('the migrated remote settings', async () => {
+      const m = readJson(machineFile);
+      // Two writes: the new setting, then the old one removed.
+      return m['sidestream.openaiCompatible.baseUrl'] === sim.openAIBaseUrl && m['sidestream.baseUrl'] === undefined ? m : undefined;
+    }, 30_000, 200).catch(() => readJson(machineFile));
+    assert.equal(machine['sidestream.openaiCompatible.baseUrl'], sim.openAIBaseUrl, `not migrated: ${JSON.stringify(machine)}`);
+    assert.equal(machine['sidestream.baseUrl'], undefined, 'the old setting was not removed');
+    await openSidestreamView(page);
+    const frame = await findWebviewFrame(page, WEBVIEW, 60_000);
+    sim.enqueue({ text: 'Migrated and working.' });
+    await runCommandByTitle(page, 'Sidestream: Ask a Question');
+    await answerInputBox(page, 'Still there?');
+    const answer = frame.locator(ASSISTANT).first();
+    await waitForState(answer, 'done', 30_000);
+    assert.equal(normalise(await shownText(answer.locator(BODY))), 'Migrated and working.');
+  });
+});

@@ -262,6 +262,9 @@ describe('Secrets: the API key leaks nowhere', function () {
     const logs = files.filter((f) => /sidestream/i.test(f) && f.endsWith('.log'));
     assert.ok(logs.length > 0, `no Sidestream log file under ${userDataDir}:\n${files.filter((f) => f.endsWith('.log')).join('\n')}`);
     assert.ok(logs.some((f) => fs.readFileSync(f, 'utf8').includes('request ')), 'the Sidestream log has no request lines: the search would prove nothing');
+    // Three tests set a workspace provider: the log says once that it was ignored.
+    const ignoredLines = logs.flatMap((f) => fs.readFileSync(f, 'utf8').split('\n')).filter((l) => l.includes("ignoring the workspace's value of sidestream.provider"));
+    assert.equal(ignoredLines.length, 1, `expected one log line about the ignored workspace provider, got ${ignoredLines.length}`);
     const stateDbs = files.filter((f) => /state\.vscdb/.test(f));
     const needle = Buffer.from(CANARY, 'utf8');
     const leaks = files.filter((f) => {
