@@ -171,6 +171,10 @@ export class ChatView {
     this.setupCard = undefined;
     this.hostStreaming = false;
     this.list.replaceChildren(this.emptyState);
+    // Stop observing the removed messages, so a cleared conversation is not kept alive by the observer.
+    this.resizeObserver.disconnect();
+    this.resizeObserver.observe(this.list);
+    this.observeChildren();
     this.following = true;
     this.updateStreaming();
   }
@@ -188,7 +192,10 @@ export class ChatView {
       element = message.element;
     }
     const existing = [...this.list.children].find((el) => (el as HTMLElement).dataset.id === view.id);
-    if (existing) existing.replaceWith(element);
+    if (existing) {
+      this.resizeObserver.unobserve(existing);
+      existing.replaceWith(element);
+    }
     else this.list.append(element);
     this.resizeObserver.observe(element);
     this.updateStreaming();
