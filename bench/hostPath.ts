@@ -1,12 +1,11 @@
 /**
  * Sidestream's host-side streaming path without `vscode`: the shipped core bundle (dist/core.js,
- * what the extension loads on first use) feeding the real DeltaCoalescer, which builds the same
- * `append` messages ChatController posts to the webview.
+ * what the extension loads on first use) streaming through the same StreamSession ChatController
+ * uses, whose coalesced appends become the `append` messages the panel would get.
  */
 import * as path from 'node:path';
 import type * as Core from '../src/core';
 import type { CancellationTokenLike, ChatRequest, StreamEvent, StreamMetricsSnapshot } from '../src/core';
-import { DeltaCoalescer } from '../src/panel/DeltaCoalescer';
 import type { HostToWebview } from '../src/protocol';
 import { ROOT } from './simProcess';
 
@@ -44,7 +43,7 @@ export function chatRequest(baseUrl: string, userText: string, model = 'sim-mode
 }
 
 /**
- * Streams one answer through stream() and the coalescer. `hooks.onDelta` runs after each delta
+ * Streams one answer through stream() and a StreamSession. `hooks.onDelta` runs on each text delta
  * (lets B6 schedule a cancel); `hooks.cancelledAt` tells which deltas came after a cancel.
  */
 export async function hostStream(
@@ -52,48 +51,28 @@ export async function hostStream(
   token?: CancellationTokenLike,
   hooks: { onDelta?: (count: number) => void; cancelledAt?: () => number | undefined } = {},
 ): Promise<HostRunResult> {
-  const { stream } = loadShippedCore();
+  const { stream, StreamSession } = loadShippedCore();
   const result: HostRunResult = { text: '', posts: [], startedAt: performance.now(), firstPostAt: undefined, deltaTimes: [], terminal: undefined, metrics: undefined, deltasAfterCancel: 0 };
-  let seq = 0;
-  const coalescer = new DeltaCoalescer((delta) => {
-    const at = performance.now();
-    result.firstPostAt ??= at;
-    result.posts.push({ at, message: { type: 'append', id: 'a1', seq: ++seq, text: delta.text, reasoning: delta.reasoning || undefined } });
-  });
-  try {
-    for await (const event of stream(request, token)) {
-      switch (event.type) {
-        case 'text-delta': {
-          const at = performance.now();
-          if (hooks.cancelledAt?.() !== undefined) result.deltasAfterCancel++;
-          result.deltaTimes.push(at);
-          result.text += event.text;
-          coalescer.push(event.text);
-          hooks.onDelta?.(result.deltaTimes.length);
-          break;
-        }
-        case 'reasoning-delta':
-          coalescer.push('', event.text);
-          break;
-        case 'metrics':
-          result.metrics = event.metrics;
-          break;
-        case 'finish':
-          coalescer.flush();
-          result.terminal = event;
-          result.metrics = event.metrics;
-          break;
-        case 'error':
-          coalescer.flush();
-          result.terminal = event;
-          result.metrics = event.metrics;
-          break;
-        default:
-          break;
+  const session = new StreamSession(request, {
+    source: stream,
+    providerLabel: 'bench',
+    onEvent: (event) => {
+      if (event.type === 'text-delta') {
+        if (hooks.cancelledAt?.() !== undefined) result.deltasAfterCancel++;
+        result.deltaTimes.push(performance.now());
+        hooks.onDelta?.(result.deltaTimes.length);
+      } else if (event.type === 'finish' || event.type === 'error') {
+        result.terminal = event;
       }
-    }
-  } finally {
-    coalescer.dispose();
-  }
+    },
+    onAppend: ({ seq, text, reasoning }) => {
+      const at = performance.now();
+      result.firstPostAt ??= at;
+      result.posts.push({ at, message: { type: 'append', id: 'a1', seq, text, reasoning: reasoning || undefined } });
+    },
+  });
+  const outcome = await session.run(token);
+  result.text = outcome.message.text;
+  result.metrics = outcome.metrics;
   return result;
 }

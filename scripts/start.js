@@ -71,10 +71,16 @@ async function probe(url, headers = {}) {
 
 /** Decides where questions go; starts the simulator when nothing else is there. */
 async function chooseProvider() {
-  if (process.env.OPENAI_API_KEY) return { label: 'OpenAI (OPENAI_API_KEY)', settings: { 'sidestream.provider': 'openai' } };
-  if (process.env.ANTHROPIC_API_KEY) return { label: 'Anthropic (ANTHROPIC_API_KEY)', settings: { 'sidestream.provider': 'anthropic' } };
-  if (await probe('http://127.0.0.1:11434/v1/models')) return { label: 'Ollama on 127.0.0.1:11434', settings: { 'sidestream.provider': 'ollama' } };
-  if (await probe('http://127.0.0.1:1234/v1/models')) return { label: 'LM Studio on 127.0.0.1:1234', settings: { 'sidestream.provider': 'lmstudio' } };
+  // The provider catalog (src/core/providerCatalog.ts), from the bundle just built.
+  const { providerInfo, BASE_URL_SETTING } = require(path.join(ROOT, 'dist', 'core.js'));
+  for (const id of ['openai', 'anthropic']) {
+    const { label, keyEnv } = providerInfo(id);
+    if (process.env[keyEnv]) return { label: `${label} (${keyEnv})`, settings: { 'sidestream.provider': id } };
+  }
+  for (const id of ['ollama', 'lmstudio']) {
+    const { label, defaultBaseUrl } = providerInfo(id);
+    if (await probe(`${defaultBaseUrl}/models`)) return { label: `${label} on ${new URL(defaultBaseUrl).host}`, settings: { 'sidestream.provider': id } };
+  }
   const sim = startGroup(process.execPath, [path.join(ROOT, 'dist', 'simulator.js'), '--demo', '--port', process.env.SIDESTREAM_SIM_PORT || '0']);
   const origin = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the simulator did not start within 15 s')), 15000);
@@ -92,7 +98,7 @@ async function chooseProvider() {
   sim.stderr.resume();
   return {
     label: `Sidestream's wire simulator at ${origin}/v1 (no key found: set OPENAI_API_KEY or ANTHROPIC_API_KEY, or start Ollama / LM Studio, to use a real model)`,
-    settings: { 'sidestream.provider': 'openai-compatible', 'sidestream.openaiCompatible.baseUrl': `${origin}/v1` },
+    settings: { 'sidestream.provider': 'openai-compatible', [`sidestream.${BASE_URL_SETTING['openai-compatible']}`]: `${origin}/v1` },
   };
 }
 

@@ -14,13 +14,17 @@
 import { CancellationSource, type CancellationTokenLike } from './core/cancellation';
 import { assertNever, type FailureKind, type ProviderId, type StreamFailure, type StreamMetricsSnapshot, type UnifiedFinishReason, type Usage, type WireApi } from './core/events';
 import { CancelledError, listModels, stream } from './core/adapter';
+import { StreamSession } from './core/session/StreamSession';
 import { StreamFailureError } from './core/errors';
 import { warmUp } from './core/index';
-import { CLOUD_DEFAULT_MODELS, type ChatRequest } from './core/request';
+import { PROVIDER_CATALOG, URL_PROVIDERS, providerInfo, wireApiFor } from './core/providerCatalog';
+import type { ChatRequest } from './core/request';
 
-const PROVIDERS: readonly ProviderId[] = ['openai', 'anthropic', 'ollama', 'lmstudio', 'llamacpp', 'vllm', 'openai-compatible'];
+/** The providers reachable from a terminal: every one spoken to over HTTP (not VS Code's Language Model API). */
+const PROVIDERS: readonly ProviderId[] = URL_PROVIDERS;
 
-const DEFAULT_MODELS: Partial<Record<ProviderId, string>> = CLOUD_DEFAULT_MODELS;
+/** "OPENAI_API_KEY (openai) and ANTHROPIC_API_KEY (anthropic)", from the catalog. */
+const KEY_VARIABLES = PROVIDERS.filter((p) => PROVIDER_CATALOG[p].keyEnv).map((p) => `${PROVIDER_CATALOG[p].keyEnv} (${p})`).join(' and ');
 
 const DEFAULT_RUNS = 3;
 
@@ -38,7 +42,7 @@ const USAGE = `Usage: sidestream [ask] --provider ${PROVIDERS.join('|')} [--api 
 --api picks the wire API of any OpenAI-compatible provider (default chat). Reasoning goes to stderr;
 --show-reasoning prints it to stdout before the answer. --thinking-budget turns on Anthropic extended
 thinking with that many tokens; --reasoning-summaries asks a Responses server for reasoning summaries.
-Keys are read from OPENAI_API_KEY (openai) and ANTHROPIC_API_KEY (anthropic), never from a flag.`;
+Keys are read from ${KEY_VARIABLES}, never from a flag.`;
 
 export type CliCommand = 'ask' | 'bench';
 
@@ -85,7 +89,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     const arg = args[i]!;
     if (arg === '--api-key' || arg.startsWith('--api-key=')) {
       // A key on the command line ends up in shell history and in every `ps` listing.
-      throw new Error('--api-key is not accepted: set OPENAI_API_KEY or ANTHROPIC_API_KEY in the environment instead.');
+      throw new Error(`--api-key is not accepted: set ${KEY_VARIABLES.replace(' and ', ' or ')} in the environment instead.`);
     }
     if (BOOLEAN_FLAGS.has(arg)) flags.add(arg);
     else if (arg.startsWith('--')) {
@@ -104,9 +108,9 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   if (!PROVIDERS.includes(provider)) throw new Error(`Unknown provider "${provider}"\n${USAGE}`);
   const apiFlag = values.get('api') ?? 'chat';
   if (apiFlag !== 'chat' && apiFlag !== 'responses') throw new Error(`--api must be chat or responses\n${USAGE}`);
-  if (values.has('api') && provider === 'anthropic') throw new Error('--api is for OpenAI-compatible providers; anthropic speaks its own Messages API');
+  if (values.has('api') && !providerInfo(provider).wireApis.includes('openai-responses')) throw new Error(`--api is for OpenAI-compatible providers; ${provider} speaks its own Messages API`);
   if (values.has('thinking-budget') && provider !== 'anthropic') throw new Error('--thinking-budget is for --provider anthropic');
-  const api: WireApi = provider === 'anthropic' ? 'anthropic' : apiFlag === 'responses' ? 'openai-responses' : 'openai-chat';
+  const api: WireApi = wireApiFor(provider, apiFlag);
   const modelFlag = values.get('model');
   const models = (modelFlag ?? '').split(',').map((m) => m.trim()).filter((m) => m !== '');
   if (command === 'bench' && models.length === 0) throw new Error(`bench needs --model a,b,…\n${USAGE}`);
@@ -119,7 +123,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     provider,
     api,
     baseUrl: values.get('base-url'),
-    model: command === 'ask' ? (modelFlag ?? DEFAULT_MODELS[provider]) : undefined,
+    model: command === 'ask' ? (modelFlag ?? providerInfo(provider).defaultModel) : undefined,
     models,
     runs,
     maxTokens: optionalNumber(values.get('max-tokens'), '--max-tokens'),
@@ -143,9 +147,8 @@ function optionalNumber(value: string | undefined, name: string): number | undef
 
 /** The key for a provider, from the environment; local servers need none. */
 function apiKeyFor(provider: ProviderId): string | undefined {
-  if (provider === 'openai') return process.env.OPENAI_API_KEY;
-  if (provider === 'anthropic') return process.env.ANTHROPIC_API_KEY;
-  return undefined;
+  const variable = providerInfo(provider).keyEnv;
+  return variable ? process.env[variable] : undefined;
 }
 
 /** The stderr summary line. */
@@ -213,34 +216,23 @@ interface AnswerSink {
   toolCall(name: string, args: string): void;
 }
 
-/** Streams one answer to `sink` and folds it into its outcome. */
+/**
+ * Streams one answer to `sink` and folds it into its outcome, through the same StreamSession the
+ * panel uses; a terminal wants every delta at once, so nothing is coalesced.
+ */
 export async function streamAnswer(request: ChatRequest, token: CancellationTokenLike, sink?: AnswerSink): Promise<AnswerOutcome> {
-  let lastMetrics: StreamMetricsSnapshot | undefined;
-  for await (const event of stream(request, token)) {
-    switch (event.type) {
-      case 'text-delta':
-        sink?.text(event.text);
-        break;
-      case 'reasoning-delta':
-        sink?.reasoning(event.text);
-        break;
-      case 'tool-call':
-        sink?.toolCall(event.toolCall.name, event.toolCall.arguments);
-        break;
-      case 'metrics':
-        lastMetrics = event.metrics;
-        break;
-      case 'finish':
-        return { finishReason: event.reason.unified, rawFinishReason: event.reason.raw, metrics: event.metrics, usage: event.usage, failure: undefined };
-      case 'error':
-        return { finishReason: 'error', metrics: event.metrics, usage: event.usage, failure: event.error };
-      case 'start':
-      case 'usage':
-        break;
-    }
-  }
-  // The adapter always ends with finish or error; this only guards a broken invariant.
-  return { finishReason: 'error', metrics: lastMetrics, failure: { kind: 'protocol', message: 'The stream ended without a result.', retryable: true } };
+  const session = new StreamSession(request, {
+    source: stream,
+    providerLabel: providerInfo(request.provider).label,
+    coalesceMs: 0,
+    onAppend: ({ text, reasoning }) => {
+      if (reasoning) sink?.reasoning(reasoning);
+      if (text) sink?.text(text);
+    },
+    onToolCall: (call) => sink?.toolCall(call.name, call.arguments),
+  });
+  const result = await session.run(token);
+  return { finishReason: result.finishReason, rawFinishReason: result.rawFinishReason, metrics: result.metrics, usage: result.usage, failure: result.failure };
 }
 
 function exitCodeFor(outcome: AnswerOutcome): number {

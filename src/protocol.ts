@@ -2,30 +2,15 @@
  * The one message protocol between the extension host and the webview. Imported by both sides;
  * one discriminated union per direction. Nothing here may carry an API key.
  */
-import type { FailureKind, ReasoningBlock, UnifiedFinishReason } from './core/events';
+import type { ReasoningBlock } from './core/events';
+import type { AnswerError, AnswerState, AnswerStats } from './core/session/StreamSession';
 
-export type MessageState = 'streaming' | 'done' | 'cancelled' | 'error';
+export type MessageState = AnswerState;
 
-/** Figures shown under an assistant message and in the status bar. */
-export interface MessageStats {
-  model: string;
-  /** Provider label shown to the user, e.g. "OpenAI", "Ollama", "Simulator". */
-  providerLabel: string;
-  ttftMs: number | undefined;
-  tokensPerSecond: number | undefined;
-  outputTokens: number | undefined;
-  estimated: boolean;
-  finishReason: UnifiedFinishReason | undefined;
-  /** When reasoning came first: ms to the first token of the answer itself (TTFT is the first visible token). */
-  firstAnswerTokenMs?: number | undefined;
-  /** Reasoning tokens, when the provider's usage reports them (part of `outputTokens`). */
-  reasoningTokens?: number | undefined;
-}
+/** Figures shown under an assistant message and in the status bar (the stream session's). */
+export type MessageStats = AnswerStats;
 
-export interface ErrorInfo {
-  kind: FailureKind;
-  message: string;
-}
+export type ErrorInfo = AnswerError;
 
 export interface UserMessageView {
   id: string;

@@ -5,7 +5,7 @@
  * looks like a short success: the SDK iterators swallow `AbortError`, so the signal is checked
  * after the loop.
  */
-import type { CancellationTokenLike } from './cancellation';
+import type { Cancellation } from './cancellation';
 import { toAbortSignal } from './cancellation';
 import { assertNever, type FinishReason, type ReasoningBlock, type StreamEvent, type StreamFailure, type Usage } from './events';
 import {
@@ -24,7 +24,8 @@ import { streamAnthropic } from './providers/anthropic';
 import { streamOpenAIChat } from './providers/openaiChat';
 import { streamOpenAIResponses } from './providers/openaiResponses';
 import type { ProviderContext, ProviderStream, WireState } from './providers/providerContext';
-import { CLOUD_DEFAULTS, LOCAL_SERVER_DEFAULTS, type ChatRequest } from './request';
+import { providerInfo } from './providerCatalog';
+import type { ChatRequest } from './request';
 import type { ProviderId, WireApi } from './events';
 
 /** Default seconds of silence after the headers before `idle-timeout`. */
@@ -47,39 +48,27 @@ const PROVIDER_STREAMS: Record<WireApi, ProviderStream> = {
 
 /** Where a provider lives when the request does not say. */
 export function defaultBaseUrl(provider: ProviderId): string | undefined {
-  switch (provider) {
-    case 'openai':
-      return CLOUD_DEFAULTS.openai;
-    case 'anthropic':
-      return CLOUD_DEFAULTS.anthropic;
-    case 'ollama':
-    case 'lmstudio':
-    case 'llamacpp':
-    case 'vllm':
-      return LOCAL_SERVER_DEFAULTS[provider];
-    case 'openai-compatible':
-      return undefined;
-    default:
-      return assertNever(provider, 'provider');
-  }
+  return providerInfo(provider).defaultBaseUrl;
 }
 
 /** The base URL and key a request will use, or the failure that stops it before any request. */
 export function resolveEndpoint(config: Pick<ChatRequest, 'provider' | 'baseUrl' | 'apiKey'>):
   | { baseUrl: string; apiKey: string; failure?: undefined }
   | { failure: StreamFailure; baseUrl: string } {
-  const raw = config.baseUrl?.trim() || defaultBaseUrl(config.provider);
+  const info = providerInfo(config.provider);
   const keyContext = { apiKey: config.apiKey };
+  if (info.place === 'vscode') {
+    return { baseUrl: '', failure: makeFailure('bad-request', `${info.label} is reached through VS Code's Language Model API, not over HTTP.`, keyContext) };
+  }
+  const raw = config.baseUrl?.trim() || info.defaultBaseUrl;
   if (!raw) {
     return { baseUrl: '', failure: makeFailure('bad-request', 'No base URL set for the OpenAI-compatible server — set one, e.g. http://127.0.0.1:8000/v1.', keyContext) };
   }
   const baseUrl = raw.replace(/\/+$/, '');
   const invalid = validateBaseUrl(baseUrl, keyContext);
   if (invalid) return { baseUrl, failure: invalid };
-  const cloud = config.provider === 'openai' || config.provider === 'anthropic';
-  if (cloud && !config.apiKey) {
-    const variable = config.provider === 'openai' ? 'OPENAI_API_KEY' : 'ANTHROPIC_API_KEY';
-    return { baseUrl, failure: makeFailure('auth', `No API key set for ${providerLabel(config.provider)} — add one (the CLI reads ${variable}).`) };
+  if (info.needsKey && !config.apiKey) {
+    return { baseUrl, failure: makeFailure('auth', `No API key set for ${providerLabel(config.provider)} — add one${info.keyEnv ? ` (the CLI reads ${info.keyEnv})` : ''}.`) };
   }
   return { baseUrl, apiKey: config.apiKey || PLACEHOLDER_KEY };
 }
@@ -88,7 +77,7 @@ export function resolveEndpoint(config: Pick<ChatRequest, 'provider' | 'baseUrl'
  * Streams one answer. The token is bridged to an `AbortSignal` here and only here; its listener is
  * disposed when the stream ends, however it ends (including the consumer leaving the loop early).
  */
-export async function* stream(request: ChatRequest, token?: CancellationTokenLike): AsyncGenerator<StreamEvent, void, undefined> {
+export async function* stream(request: ChatRequest, token?: Cancellation): AsyncGenerator<StreamEvent, void, undefined> {
   const { signal, dispose } = toAbortSignal(token);
   const metrics = new StreamMetrics(request.model);
   const endpoint = resolveEndpoint(request);
@@ -254,7 +243,7 @@ export class CancelledError extends Error {
  * Lists the model ids a server offers, sorted. Rejects with {@link StreamFailureError} (typed,
  * one-line message) or {@link CancelledError}.
  */
-export async function listModels(config: ModelListConfig, token?: CancellationTokenLike): Promise<string[]> {
+export async function listModels(config: ModelListConfig, token?: Cancellation): Promise<string[]> {
   const { signal, dispose } = toAbortSignal(token);
   const endpoint = resolveEndpoint(config);
   const errorContext: ErrorContext = { provider: config.provider, model: '(model list)', baseUrl: endpoint.baseUrl, apiKey: config.apiKey };

@@ -8,10 +8,28 @@ export interface CancellationTokenLike {
 }
 
 /**
- * The one place a cancellation token becomes an `AbortSignal`. The returned `dispose` must be
- * called in `finally`: it removes the token listener so nothing leaks across requests.
+ * What a consumer cancels a request with: VS Code's `CancellationToken` (or any token-like), or an
+ * `AbortSignal` it already has (a Node or web caller).
  */
-export function toAbortSignal(token: CancellationTokenLike | undefined): { signal: AbortSignal; dispose(): void } {
+export type Cancellation = CancellationTokenLike | AbortSignal;
+
+/** True once the request was cancelled. */
+export function isCancelled(cancellation: Cancellation | undefined): boolean {
+  if (!cancellation) return false;
+  return isAbortSignal(cancellation) ? cancellation.aborted : cancellation.isCancellationRequested;
+}
+
+function isAbortSignal(value: Cancellation): value is AbortSignal {
+  return typeof (value as Partial<AbortSignal>).aborted === 'boolean' && typeof (value as Partial<AbortSignal>).addEventListener === 'function';
+}
+
+/**
+ * The one place a cancellation token becomes an `AbortSignal`. The returned `dispose` must be
+ * called in `finally`: it removes the token listener so nothing leaks across requests. An
+ * `AbortSignal` is used as it is.
+ */
+export function toAbortSignal(token: Cancellation | undefined): { signal: AbortSignal; dispose(): void } {
+  if (token && isAbortSignal(token)) return { signal: token, dispose() {} };
   const controller = new AbortController();
   if (!token) return { signal: controller.signal, dispose() {} };
   if (token.isCancellationRequested) {

@@ -6,7 +6,7 @@
 import type { FailureKind, ProviderId, StreamFailure } from './events';
 import { isLoaded, loadAnthropic, loadOpenAI } from './lazy';
 import { redactCredentials } from './redact';
-import { PROVIDER_NAMES } from './request';
+import { isLocalProvider, providerInfo } from './providerCatalog';
 
 /** The longest wait we honour from a `Retry-After` header. */
 export const RETRY_AFTER_CAP_MS = 60_000;
@@ -61,18 +61,12 @@ const RETRYABLE: Record<FailureKind, boolean> = {
   'content-filter': false,
 };
 
-/** In a sentence an unnamed OpenAI-compatible server reads better as "The server". */
-const LABELS: Record<ProviderId, string> = { ...PROVIDER_NAMES, 'openai-compatible': 'The server' };
-
-/** A human name for the provider, for messages. */
+/** A human name for the provider as a sentence's subject ("The server" for an unnamed OpenAI-compatible one). */
 export function providerLabel(provider: ProviderId): string {
-  return LABELS[provider];
+  return providerInfo(provider).sentenceLabel;
 }
 
-/** True for servers the user runs on their own machine or network. */
-export function isLocalProvider(provider: ProviderId): boolean {
-  return provider !== 'openai' && provider !== 'anthropic';
-}
+export { isLocalProvider };
 
 /** Builds a failure, scrubbing the message and filling `retryable` from the kind. */
 export function makeFailure(
@@ -190,7 +184,7 @@ export function connectionMessage(ctx: ErrorContext, code: string | undefined): 
     return `Could not resolve the host of ${ctx.baseUrl}${reason} — check the base URL and your network.`;
   }
   if (isLocalProvider(ctx.provider)) {
-    const who = ctx.provider === 'openai-compatible' ? 'the server' : providerLabel(ctx.provider);
+    const who = providerInfo(ctx.provider).place === 'custom' ? providerLabel(ctx.provider).toLowerCase() : providerLabel(ctx.provider);
     return `Could not connect to ${ctx.baseUrl}${reason} — is ${who} running?`;
   }
   return `Could not connect to ${ctx.baseUrl}${reason} — check your network connection and the base URL.`;

@@ -4,7 +4,8 @@
  * (never 0), and a finish reason that keeps the provider's own word next to a unified value.
  */
 
-export type ProviderId = 'openai' | 'anthropic' | 'ollama' | 'lmstudio' | 'llamacpp' | 'vllm' | 'openai-compatible';
+/** Who answers (see providerCatalog.ts); `vscode-lm` is VS Code's Language Model API, reached without HTTP. */
+export type ProviderId = 'openai' | 'anthropic' | 'ollama' | 'lmstudio' | 'llamacpp' | 'vllm' | 'openai-compatible' | 'vscode-lm';
 
 /** Which wire format a request speaks. */
 export type WireApi = 'openai-chat' | 'openai-responses' | 'anthropic';

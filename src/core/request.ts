@@ -58,33 +58,3 @@ export interface ChatRequest {
   /** Called when the SDK is about to wait before a retry: lets the UI say so. */
   onRetry?: ((info: { attempt: number; delayMs: number; status: number | undefined }) => void) | undefined;
 }
-
-/** Default base URLs of the local OpenAI-compatible servers. No key is required for them. */
-export const LOCAL_SERVER_DEFAULTS: Record<'ollama' | 'lmstudio' | 'llamacpp' | 'vllm', string> = {
-  ollama: 'http://127.0.0.1:11434/v1',
-  lmstudio: 'http://127.0.0.1:1234/v1',
-  llamacpp: 'http://127.0.0.1:8080/v1',
-  vllm: 'http://127.0.0.1:8000/v1',
-};
-
-export const CLOUD_DEFAULTS = {
-  openai: 'https://api.openai.com/v1',
-  anthropic: 'https://api.anthropic.com',
-} as const;
-
-/** Models used when none is configured for a cloud provider (local servers use their first listed model). */
-export const CLOUD_DEFAULT_MODELS = {
-  openai: 'gpt-4.1-mini',
-  anthropic: 'claude-sonnet-4-5',
-} as const;
-
-/** What each provider is called in the UI and in messages. */
-export const PROVIDER_NAMES: Record<ProviderId, string> = {
-  openai: 'OpenAI',
-  anthropic: 'Anthropic',
-  ollama: 'Ollama',
-  lmstudio: 'LM Studio',
-  llamacpp: 'llama.cpp',
-  vllm: 'vLLM',
-  'openai-compatible': 'OpenAI-compatible',
-};

@@ -9,37 +9,21 @@
  * workspace value is read at all.
  */
 
-export type ProviderSetting = 'auto' | 'openai' | 'anthropic' | 'ollama' | 'lmstudio' | 'llamacpp' | 'vllm' | 'openai-compatible' | 'vscode-lm';
-export const PROVIDER_SETTINGS: readonly ProviderSetting[] = ['auto', 'openai', 'anthropic', 'ollama', 'lmstudio', 'llamacpp', 'vllm', 'openai-compatible', 'vscode-lm'];
+import { OPENAI_WIRE_PROVIDERS, PROVIDER_CATALOG, PROVIDER_SETTINGS, URL_PROVIDERS, isProviderId, type OpenAIWireProvider, type ProviderSetting, type UrlProvider } from './providerCatalog';
 
-/** Providers reached over HTTP, each with its own base URL setting. */
-export type UrlProvider = 'openai' | 'anthropic' | 'openai-compatible' | 'ollama' | 'lmstudio' | 'llamacpp' | 'vllm';
-export const URL_PROVIDERS: readonly UrlProvider[] = ['openai', 'anthropic', 'openai-compatible', 'ollama', 'lmstudio', 'llamacpp', 'vllm'];
+export { OPENAI_WIRE_PROVIDERS, PROVIDER_SETTINGS, URL_PROVIDERS };
+export type { OpenAIWireProvider, ProviderSetting, UrlProvider };
+
+/** The setting under `sidestream.` named `key` in a provider's section (`openaiCompatible.baseUrl`). */
+function sectionSettings<P extends UrlProvider>(providers: readonly P[], key: string): Record<P, string> {
+  return Object.fromEntries(providers.map((p) => [p, `${PROVIDER_CATALOG[p].settingsSection!}.${key}`])) as Record<P, string>;
+}
 
 /** The setting (under `sidestream.`) holding each provider's base URL. */
-export const BASE_URL_SETTING: Record<UrlProvider, string> = {
-  openai: 'openai.baseUrl',
-  anthropic: 'anthropic.baseUrl',
-  'openai-compatible': 'openaiCompatible.baseUrl',
-  ollama: 'ollama.baseUrl',
-  lmstudio: 'lmstudio.baseUrl',
-  llamacpp: 'llamacpp.baseUrl',
-  vllm: 'vllm.baseUrl',
-};
-
-/** Providers that speak OpenAI's wire formats: each picks Chat Completions or the Responses API. */
-export type OpenAIWireProvider = Exclude<UrlProvider, 'anthropic'>;
-export const OPENAI_WIRE_PROVIDERS: readonly OpenAIWireProvider[] = ['openai', 'openai-compatible', 'ollama', 'lmstudio', 'llamacpp', 'vllm'];
+export const BASE_URL_SETTING: Record<UrlProvider, string> = sectionSettings(URL_PROVIDERS, 'baseUrl');
 
 /** The setting (under `sidestream.`) holding each OpenAI-format provider's wire API (`chat` | `responses`). */
-export const API_SETTING: Record<OpenAIWireProvider, string> = {
-  openai: 'openai.api',
-  'openai-compatible': 'openaiCompatible.api',
-  ollama: 'ollama.api',
-  lmstudio: 'lmstudio.api',
-  llamacpp: 'llamacpp.api',
-  vllm: 'vllm.api',
-};
+export const API_SETTING: Record<OpenAIWireProvider, string> = sectionSettings(OPENAI_WIRE_PROVIDERS, 'api');
 
 /** Anthropic extended thinking: the token budget (0 = off). */
 export const THINKING_BUDGET_SETTING = 'anthropic.thinkingBudget';
@@ -102,5 +86,5 @@ export function legacyBaseUrlTarget(userProvider: string | undefined): UrlProvid
 }
 
 export function isProviderSetting(value: unknown): value is ProviderSetting {
-  return typeof value === 'string' && (PROVIDER_SETTINGS as readonly string[]).includes(value);
+  return value === 'auto' || isProviderId(value);
 }

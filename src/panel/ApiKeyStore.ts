@@ -1,18 +1,12 @@
 import * as vscode from 'vscode';
+import { KEYED_PROVIDERS, providerInfo, type KeyedProvider } from '../core/providerCatalog';
 
-export type KeyedProvider = 'openai' | 'anthropic' | 'openai-compatible';
+export { KEYED_PROVIDERS, type KeyedProvider };
 
-const ENV: Record<KeyedProvider, string | undefined> = {
-  openai: 'OPENAI_API_KEY',
-  anthropic: 'ANTHROPIC_API_KEY',
-  'openai-compatible': undefined,
-};
-
-export const KEYED_PROVIDER_LABELS: Record<KeyedProvider, string> = {
-  openai: 'OpenAI',
-  anthropic: 'Anthropic',
-  'openai-compatible': 'OpenAI-compatible server',
-};
+/** How each keyed provider's key is named where the user sets it (the catalog's `keyLabel`). */
+export function keyLabel(provider: KeyedProvider): string {
+  return providerInfo(provider).keyLabel ?? providerInfo(provider).label;
+}
 
 /** API keys live in SecretStorage; the environment is the fallback. Keys are never logged or posted. */
 export class ApiKeyStore {
@@ -21,7 +15,7 @@ export class ApiKeyStore {
   async get(provider: KeyedProvider): Promise<{ key: string; source: 'secret-storage' | 'environment' } | undefined> {
     const stored = await this.secrets.get(secretId(provider));
     if (stored) return { key: stored, source: 'secret-storage' };
-    const env = ENV[provider];
+    const env = providerInfo(provider).keyEnv;
     const fromEnv = env ? process.env[env]?.trim() : undefined;
     return fromEnv ? { key: fromEnv, source: 'environment' } : undefined;
   }

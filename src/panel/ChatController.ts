@@ -1,14 +1,13 @@
 import * as vscode from 'vscode';
-import type { StreamEvent, StreamMetricsSnapshot } from '../core/events';
-import { assertNever } from '../core/events';
+import { providerInfo } from '../core/providerCatalog';
 import type { ChatMessage, ChatRequest } from '../core/request';
-import type { AssistantMessageView, HostToWebview, MessageStats, MessageView, SetupOption, UserMessageView } from '../protocol';
+import { endMessage, StreamSession, type SessionResult } from '../core/session/StreamSession';
+import type { AssistantMessageView, HostToWebview, MessageView, SetupOption, UserMessageView } from '../protocol';
 import type { ConversationStore } from './ConversationStore';
 import { loadCore } from './coreLoader';
-import { DeltaCoalescer } from './DeltaCoalescer';
 import { streamLanguageModel } from './LanguageModelStream';
 import type { MetricsStatusBar } from './MetricsStatusBar';
-import type { ProviderResolver, ResolvedProvider } from './ProviderResolver';
+import type { ProviderResolver, Resolution, ResolvedProvider } from './ProviderResolver';
 import { readSettings } from './settings';
 
 /** Where the controller posts: the panel, when it exists. */
@@ -27,14 +26,13 @@ interface ActiveRequest {
   id: string;
   cts: vscode.CancellationTokenSource;
   done: Promise<void>;
-  /** The running stream's coalescer: text it holds is in the message but not yet posted. */
-  coalescer?: DeltaCoalescer | undefined;
+  /** The running answer's session: text its coalescer holds is in the message but not yet posted. */
+  session?: StreamSession | undefined;
 }
 
 /** Commands the setup card may run: the webview can ask for nothing else. */
 export const SETUP_OPTIONS: SetupOption[] = [
-  { id: 'openai', label: 'Use OpenAI', description: 'Paste an OpenAI API key (kept in VS Code\'s secret storage).', command: 'sidestream.setApiKey', args: ['openai'] },
-  { id: 'anthropic', label: 'Use Anthropic', description: 'Paste an Anthropic API key (kept in VS Code\'s secret storage).', command: 'sidestream.setApiKey', args: ['anthropic'] },
+  ...(['openai', 'anthropic'] as const).map((id) => ({ id, label: `Use ${providerInfo(id).label}`, description: `Paste an ${providerInfo(id).label} API key (kept in VS Code's secret storage).`, command: 'sidestream.setApiKey', args: [id] })),
   { id: 'local', label: 'Use a local server', description: 'Ollama, LM Studio, llama.cpp or vLLM on this machine — no key needed.', command: 'sidestream.selectProvider', args: ['local'] },
   { id: 'vscode-lm', label: 'Use VS Code language models', description: 'Models offered by other extensions, such as GitHub Copilot.', command: 'sidestream.selectProvider', args: ['vscode-lm'] },
 ];
@@ -82,7 +80,7 @@ export class ChatController implements vscode.Disposable {
    * to `rev` carried: the webview drops appends at or below `rev` and streams on from `rev + 1`.
    */
   initMessage(): HostToWebview {
-    this.active?.coalescer?.flush();
+    this.active?.session?.flush();
     const messages = this.messages.map((m) => (m.role === 'assistant' ? { ...m, rev: this.seqs.get(m.id) ?? 0 } : m));
     return { type: 'init', messages, streaming: this.streaming, modelLabel: this.providerLabel() };
   }
@@ -179,40 +177,35 @@ export class ChatController implements vscode.Disposable {
     this.active = active;
     void vscode.commands.executeCommand('setContext', 'sidestream.streaming', true);
     this.changed.fire();
-    active.done = this.stream(assistant, continueFrom, cts.token).finally(() => {
+    // The answer was saved durably when it ended (before the panel was told): nothing to save here.
+    active.done = this.stream(assistant, continueFrom, active, cts.token).finally(() => {
       cts.dispose();
       this.liveRequests--;
       if (this.active === active) this.active = undefined;
       void vscode.commands.executeCommand('setContext', 'sidestream.streaming', this.active !== undefined);
-      void this.store.save(this.messages, true);
       this.changed.fire();
     });
     return active;
   }
 
-  private async stream(assistant: AssistantMessageView, continueFrom: string | undefined, token: vscode.CancellationToken): Promise<void> {
+  private async stream(assistant: AssistantMessageView, continueFrom: string | undefined, active: ActiveRequest, token: vscode.CancellationToken): Promise<void> {
+    let resolution: Resolution;
     const settings = readSettings();
-    const resolution = await this.resolver.resolve(settings, token);
-    if (token.isCancellationRequested) return this.finish(assistant, 'cancelled', undefined, undefined);
+    try {
+      resolution = await this.resolver.resolve(settings, token);
+    } catch (err) {
+      resolution = { ok: false, reason: err instanceof Error ? err.message : String(err) };
+    }
+    if (token.isCancellationRequested) return this.endWithoutRequest(assistant, 'cancelled', undefined);
     if (!resolution.ok) {
       this.panel.post({ type: 'setup', options: SETUP_OPTIONS, reason: resolution.reason });
-      return this.finish(assistant, 'error', undefined, { kind: 'connection', message: resolution.reason });
+      return this.endWithoutRequest(assistant, 'error', { kind: 'connection', message: resolution.reason });
     }
     const provider = resolution.provider;
     this.setProvider(provider);
     this.statusBar.started(provider.model, provider.label);
-    const stats: MessageStats = { model: provider.model, providerLabel: provider.label, ttftMs: undefined, tokensPerSecond: undefined, outputTokens: undefined, estimated: false, finishReason: undefined };
-    const coalescer = new DeltaCoalescer((delta) => {
-      const seq = (this.seqs.get(assistant.id) ?? 0) + 1;
-      this.seqs.set(assistant.id, seq);
-      this.panel.post({ type: 'append', id: assistant.id, seq, text: delta.text, reasoning: delta.reasoning || undefined });
-      this.store.save(this.messages);
-      // The API's onDidChange promises every snapshot change; appends are already coalesced here.
-      this.changed.fire();
-    });
-    if (this.active?.id === assistant.id) this.active.coalescer = coalescer;
     const request: ChatRequest = {
-      provider: provider.kind === 'core' ? provider.provider : 'openai-compatible',
+      provider: provider.kind === 'core' ? provider.provider : 'vscode-lm',
       api: provider.kind === 'core' ? provider.api : 'openai-chat',
       model: provider.model,
       baseUrl: provider.kind === 'core' ? provider.baseUrl : undefined,
@@ -224,94 +217,44 @@ export class ChatController implements vscode.Disposable {
       onLog: (line) => this.log.info(`request ${assistant.id}: ${line}`),
       idleTimeoutSeconds: settings.idleTimeoutSeconds,
       continueFrom,
-      onRetry: ({ delayMs, status }) => {
-        const why = status === 429 ? 'Rate limited (429)' : status ? `Server answered ${status}` : 'Connection failed';
-        const notice = `${why}: retrying in ${Math.max(1, Math.round(delayMs / 1000))} s — Cancel to stop.`;
-        assistant.notice = notice;
+    };
+    this.log.info(`request ${assistant.id}: ${provider.label} ${provider.model}${provider.kind === 'core' ? ` at ${provider.baseUrl} (${provider.api})` : ''}${continueFrom ? ' (continue)' : ''}`);
+    const session = new StreamSession(request, {
+      source: provider.kind === 'core' ? (r, c) => loadCore().stream(r, c) : (r) => streamLanguageModel(provider.chatModel, r, token),
+      providerLabel: provider.label,
+      message: assistant,
+      seq: this.seqs.get(assistant.id) ?? 0,
+      onAppend: ({ seq, text, reasoning }) => {
+        this.seqs.set(assistant.id, seq);
+        this.panel.post({ type: 'append', id: assistant.id, seq, text, reasoning: reasoning || undefined });
+        // The API's onDidChange promises every snapshot change; appends are already coalesced here.
+        this.changed.fire();
+      },
+      onPersist: (durable) => this.store.save(this.messages, durable),
+      onNotice: (notice) => {
         this.panel.post({ type: 'notice', id: assistant.id, notice });
         this.changed.fire();
       },
-    };
-    this.log.info(`request ${assistant.id}: ${provider.label} ${provider.model}${provider.kind === 'core' ? ` at ${provider.baseUrl} (${provider.api})` : ''}${continueFrom ? ' (continue)' : ''}`);
-    let metrics: StreamMetricsSnapshot | undefined;
-    try {
-      const events: AsyncIterable<StreamEvent> =
-        provider.kind === 'core' ? loadCore().stream(request, token) : streamLanguageModel(provider.chatModel, request, token);
-      for await (const event of events) {
-        switch (event.type) {
-          case 'start':
-            break;
-          case 'text-delta':
-            if (assistant.notice) this.clearNotice(assistant);
-            assistant.text += event.text;
-            coalescer.push(event.text);
-            break;
-          case 'reasoning-delta':
-            if (assistant.notice) this.clearNotice(assistant);
-            assistant.reasoning = (assistant.reasoning ?? '') + event.text;
-            coalescer.push('', event.text);
-            break;
-          case 'tool-call':
-            this.log.info(`request ${assistant.id}: tool call ${event.toolCall.name} ignored (Sidestream offers no tools)`);
-            break;
-          case 'usage':
-            break;
-          case 'metrics':
-            metrics = event.metrics;
-            this.statusBar.live(event.metrics);
-            break;
-          case 'finish': {
-            coalescer.flush();
-            metrics = event.metrics;
-            Object.assign(stats, statsFrom(event.metrics), { finishReason: event.reason.unified });
-            // Anthropic thinking blocks (with signatures) go back with this answer on the next turn.
-            if (event.reasoningBlocks?.length) assistant.reasoningBlocks = event.reasoningBlocks;
-            this.log.info(`request ${assistant.id}: finish ${event.reason.unified} (${event.reason.raw ?? '-'}) TTFT ${fmt(event.metrics.ttftMs)} ms, ${event.metrics.outputTokens ?? '?'}${event.metrics.estimated ? ' (estimated)' : ''} tokens, ${fmt(event.metrics.tokensPerSecond)} tok/s`);
-            return this.finish(assistant, event.reason.unified === 'cancelled' ? 'cancelled' : 'done', stats, undefined, metrics);
-          }
-          case 'error': {
-            coalescer.flush();
-            // Final figures counted on all the text that arrived, as a finish carries them.
-            metrics = event.metrics;
-            Object.assign(stats, statsFrom(event.metrics));
-            stats.finishReason = 'error';
-            this.log.warn(`request ${assistant.id}: ${event.error.kind}: ${event.error.message}`);
-            return this.finish(assistant, 'error', stats, { kind: event.error.kind, message: event.error.message }, metrics);
-          }
-          default:
-            assertNever(event, 'stream event');
-        }
-      }
-      coalescer.flush();
-      return this.finish(assistant, token.isCancellationRequested ? 'cancelled' : 'error', stats, token.isCancellationRequested ? undefined : { kind: 'protocol', message: 'The stream ended without a finish event.' }, metrics);
-    } catch (err) {
-      coalescer.flush();
-      const message = err instanceof Error ? err.message : String(err);
-      this.log.error(`request ${assistant.id}: unexpected failure: ${message}`);
-      return this.finish(assistant, 'error', stats, { kind: 'provider', message: `Unexpected failure: ${message}` }, metrics);
-    } finally {
-      coalescer.dispose();
-    }
+      onMetrics: (metrics) => this.statusBar.live(metrics),
+      onToolCall: (call) => this.log.info(`request ${assistant.id}: tool call ${call.name} ignored (Sidestream offers no tools)`),
+      onLog: (level, line) => this.log[level](`request ${assistant.id}: ${line}`),
+      onFinish: (result) => this.finished(assistant, result),
+    });
+    active.session = session;
+    await session.run(token);
   }
 
-  private finish(
-    assistant: AssistantMessageView,
-    state: 'done' | 'cancelled' | 'error',
-    stats: MessageStats | undefined,
-    error: AssistantMessageView['error'],
-    metrics?: StreamMetricsSnapshot,
-  ): void {
-    assistant.state = state;
-    assistant.error = error;
-    assistant.notice = undefined;
-    if (stats) {
-      if (state === 'cancelled') stats.finishReason = 'cancelled';
-      assistant.stats = stats;
-    }
-    // On disk before the panel shows it finished: a reload or crash from here on cannot lose it.
+  /** Ends an answer whose request never started (cancelled while resolving, or no provider). */
+  private endWithoutRequest(assistant: AssistantMessageView, state: 'cancelled' | 'error', error: AssistantMessageView['error']): void {
+    const result = endMessage(assistant, { state, stats: undefined, error, failure: undefined, metrics: undefined, usage: undefined, finishReason: state, rawFinishReason: undefined });
     this.store.save(this.messages, true);
-    this.panel.post({ type: 'messageFinished', id: assistant.id, state, stats: assistant.stats, error });
-    this.statusBar.finished(metrics, state === 'done' ? (stats?.finishReason ?? 'stop') : state);
+    this.finished(assistant, result);
+  }
+
+  /** The answer ended and is on disk (a reload or crash from here on cannot lose it): tell the panel and the status bar. */
+  private finished(assistant: AssistantMessageView, result: SessionResult): void {
+    this.panel.post({ type: 'messageFinished', id: assistant.id, state: result.state, stats: assistant.stats, error: result.error });
+    this.statusBar.finished(result.metrics, result.state === 'done' ? (result.stats?.finishReason ?? 'stop') : result.state);
   }
 
   private clearNotice(assistant: AssistantMessageView): void {
@@ -354,12 +297,4 @@ export class ChatController implements vscode.Disposable {
 function withContext(question: string, context: SelectionContext): string {
   const fence = context.text.includes('```') ? '````' : '```';
   return `${question}\n\nSelected code from \`${context.fileName}\`:\n${fence}${context.languageId}\n${context.text}\n${fence}`;
-}
-
-function statsFrom(m: StreamMetricsSnapshot): Pick<MessageStats, 'ttftMs' | 'tokensPerSecond' | 'outputTokens' | 'estimated' | 'firstAnswerTokenMs' | 'reasoningTokens'> {
-  return { ttftMs: m.ttftMs, tokensPerSecond: m.tokensPerSecond, outputTokens: m.outputTokens, estimated: m.estimated, firstAnswerTokenMs: m.firstAnswerTokenMs, reasoningTokens: m.reasoningTokens };
-}
-
-function fmt(n: number | undefined): string {
-  return n === undefined ? '?' : n.toFixed(1);
 }

@@ -15,7 +15,7 @@ export async function* streamLanguageModel(
 ): AsyncIterable<StreamEvent> {
   const core = loadCore();
   const metrics = new core.StreamMetrics(chatModel.id);
-  yield { type: 'start', provider: 'openai-compatible', model: chatModel.id };
+  yield { type: 'start', provider: 'vscode-lm', model: chatModel.id };
   const messages = [
     ...(request.systemPrompt ? [vscode.LanguageModelChatMessage.User(request.systemPrompt)] : []),
     ...request.messages.map((m) => (m.role === 'user' ? vscode.LanguageModelChatMessage.User(m.content) : vscode.LanguageModelChatMessage.Assistant(m.content))),

@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
 import type { ProviderId, WireApi } from '../core/events';
-import { CLOUD_DEFAULT_MODELS, CLOUD_DEFAULTS, LOCAL_SERVER_DEFAULTS, PROVIDER_NAMES } from '../core/request';
-import type { ApiKeyStore, KeyedProvider } from './ApiKeyStore';
+import { KEYED_PROVIDERS, providerInfo, wireApiFor, type KeyedProvider, type UrlProvider } from '../core/providerCatalog';
+import type { ApiKeyStore } from './ApiKeyStore';
 import { loadCore } from './coreLoader';
 import { redactUrl } from '../core/redact';
-import { baseUrlHint, type ProviderSetting, type SidestreamSettings } from './settings';
+import { baseUrlHint, type SidestreamSettings } from './settings';
 
 /** A provider the next question can go to. */
 export type ResolvedProvider =
@@ -22,11 +22,7 @@ export type ResolvedProvider =
 
 export type Resolution = { ok: true; provider: ResolvedProvider } | { ok: false; reason: string };
 
-const LABELS: Record<Exclude<ProviderSetting, 'auto'>, string> = { ...PROVIDER_NAMES, 'vscode-lm': 'VS Code Language Model' };
-
 const PROBE_TIMEOUT_MS = 800;
-
-type UrlProviderId = 'openai' | 'anthropic' | 'openai-compatible' | 'ollama' | 'lmstudio' | 'llamacpp' | 'vllm';
 
 /** Server-side owner string of the project's own wire simulator (see src/simulator). */
 export const SIMULATOR_OWNER = 'sidestream-simulator';
@@ -75,22 +71,23 @@ export class ProviderResolver {
   }
 
   private async resolveCloud(provider: 'openai' | 'anthropic', settings: SidestreamSettings): Promise<Resolution> {
+    const info = providerInfo(provider);
     const key = await this.keys.get(provider);
     if (!key) {
-      return { ok: false, reason: `No ${LABELS[provider]} API key. Run "Sidestream: Set API Key" or set ${provider === 'openai' ? 'OPENAI_API_KEY' : 'ANTHROPIC_API_KEY'}.` };
+      return { ok: false, reason: `No ${info.label} API key. Run "Sidestream: Set API Key" or set ${info.keyEnv}.` };
     }
-    const model = settings.model || CLOUD_DEFAULT_MODELS[provider];
+    const model = settings.model || info.defaultModel || '';
     return {
       ok: true,
       provider: {
         kind: 'core',
         provider,
-        api: provider === 'anthropic' ? 'anthropic' : settings.apis.openai === 'responses' ? 'openai-responses' : 'openai-chat',
+        api: wireApiFor(provider, provider === 'anthropic' ? 'chat' : settings.apis[provider]),
         // The provider's own URL: another provider's (or a workspace's) URL never gets this key.
-        baseUrl: settings.baseUrls[provider] || CLOUD_DEFAULTS[provider],
+        baseUrl: settings.baseUrls[provider] || info.defaultBaseUrl || '',
         apiKey: key.key,
         model,
-        label: LABELS[provider],
+        label: info.label,
       },
     };
   }
@@ -101,11 +98,11 @@ export class ProviderResolver {
     token?: vscode.CancellationToken,
     probeOnly = false,
   ): Promise<Resolution> {
-    const baseUrl = settings.baseUrls[provider] || (provider === 'openai-compatible' ? '' : LOCAL_SERVER_DEFAULTS[provider]);
+    const baseUrl = settings.baseUrls[provider] || providerInfo(provider).defaultBaseUrl || '';
     if (!baseUrl) return { ok: false, reason: `Run "Sidestream: Select Provider" → "Other OpenAI-compatible server…", or set ${baseUrlHint('openai-compatible')} to the server's URL, e.g. http://127.0.0.1:8000/v1.` };
     const apiKey = provider === 'openai-compatible' ? (await this.keys.get('openai-compatible'))?.key : undefined;
     let model = settings.model;
-    let label = LABELS[provider];
+    let label = providerInfo(provider).label;
     const listing = await this.probe(baseUrl, apiKey, token, provider);
     if (listing.ok) {
       if (listing.simulator) label = 'Simulator';
@@ -116,7 +113,7 @@ export class ProviderResolver {
     if (!model) {
       return { ok: false, reason: listing.ok ? `${label} at ${redactUrl(baseUrl)} lists no models. Load or pull one first.` : listing.reason };
     }
-    const api = settings.apis[provider] === 'responses' ? 'openai-responses' : 'openai-chat';
+    const api = wireApiFor(provider, settings.apis[provider]);
     return { ok: true, provider: { kind: 'core', provider, api, baseUrl, apiKey, model, label } };
   }
 
@@ -125,7 +122,7 @@ export class ProviderResolver {
     baseUrl: string,
     apiKey: string | undefined,
     token: vscode.CancellationToken | undefined,
-    provider: Exclude<UrlProviderId, 'openai' | 'anthropic'>,
+    provider: Exclude<UrlProvider, 'openai' | 'anthropic'>,
   ): Promise<{ ok: true; models: string[]; simulator: boolean } | { ok: false; reason: string }> {
     let url: URL;
     try {
@@ -177,5 +174,5 @@ export class ProviderResolver {
 }
 
 export function providerKeyFor(provider: ProviderId): KeyedProvider | undefined {
-  return provider === 'openai' || provider === 'anthropic' || provider === 'openai-compatible' ? provider : undefined;
+  return (KEYED_PROVIDERS as readonly ProviderId[]).includes(provider) ? (provider as KeyedProvider) : undefined;
 }

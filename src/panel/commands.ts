@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
-import { KEYED_PROVIDER_LABELS, type ApiKeyStore, type KeyedProvider } from './ApiKeyStore';
+import { providerInfo, SELECT_PROVIDER_ORDER, type ProviderInfo } from '../core/providerCatalog';
+import { BASE_URL_SETTING } from '../core/settingsPolicy';
+import { KEYED_PROVIDERS, keyLabel, type ApiKeyStore, type KeyedProvider } from './ApiKeyStore';
 import type { ChatController } from './ChatController';
 import type { ProviderResolver } from './ProviderResolver';
 import { readSettings, updateUserSetting, type ProviderSetting } from './settings';
@@ -88,7 +90,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       const which = provider ?? (await pickKeyedProvider('Set API Key'));
       if (!which) return;
       const key = await vscode.window.showInputBox({
-        title: `Sidestream: Set API Key — ${KEYED_PROVIDER_LABELS[which]}`,
+        title: `Sidestream: Set API Key — ${keyLabel(which)}`,
         prompt: 'Stored in VS Code\'s secret storage; never written to settings or logs.',
         password: true,
         ignoreFocusOut: true,
@@ -100,29 +102,23 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       if (which !== 'openai-compatible' && settings.provider === 'auto') {
         await updateUserSetting('provider', which, log);
       }
-      void vscode.window.showInformationMessage(`Sidestream: ${KEYED_PROVIDER_LABELS[which]} key saved.`);
+      void vscode.window.showInformationMessage(`Sidestream: ${keyLabel(which)} key saved.`);
       deps.refreshPanel();
     }),
     vscode.commands.registerCommand('sidestream.clearApiKey', async (provider?: KeyedProvider) => {
       const which = provider ?? (await pickKeyedProvider('Clear API Key'));
       if (!which) return;
       await keys.clear(which);
-      void vscode.window.showInformationMessage(`Sidestream: ${KEYED_PROVIDER_LABELS[which]} key removed from secret storage.`);
+      void vscode.window.showInformationMessage(`Sidestream: ${keyLabel(which)} key removed from secret storage.`);
       deps.refreshPanel();
     }),
     vscode.commands.registerCommand('sidestream.selectProvider', async (hint?: 'local' | 'vscode-lm') => {
-      const items: Array<vscode.QuickPickItem & { id: ProviderSetting }> = [
+      const items: Array<vscode.QuickPickItem & { id: ProviderSetting; place?: ProviderInfo['place'] }> = [
         { id: 'auto', label: 'Automatic', description: 'First that works' },
-        { id: 'ollama', label: 'Ollama', description: 'http://127.0.0.1:11434/v1' },
-        { id: 'lmstudio', label: 'LM Studio', description: 'http://127.0.0.1:1234/v1' },
-        { id: 'llamacpp', label: 'llama.cpp server', description: 'http://127.0.0.1:8080/v1' },
-        { id: 'vllm', label: 'vLLM', description: 'http://127.0.0.1:8000/v1' },
-        { id: 'openai-compatible', label: 'Other OpenAI-compatible server…', description: 'Enter its base URL' },
-        { id: 'vscode-lm', label: 'VS Code language models', description: 'e.g. GitHub Copilot' },
-        { id: 'openai', label: 'OpenAI', description: 'API key' },
-        { id: 'anthropic', label: 'Anthropic', description: 'API key' },
+        ...SELECT_PROVIDER_ORDER.map((id) => ({ id, place: providerInfo(id).place, ...providerInfo(id).pick })),
       ];
-      const shown = hint === 'local' ? items.filter((i) => ['ollama', 'lmstudio', 'llamacpp', 'vllm', 'openai-compatible'].includes(i.id)) : items;
+      // The setup card's "local server": every server the user runs (on this machine or the LAN).
+      const shown = hint === 'local' ? items.filter((i) => i.place === 'local' || i.place === 'custom') : items;
       const picked = hint === 'vscode-lm' ? items.find((i) => i.id === 'vscode-lm') : await vscode.window.showQuickPick(shown, { title: 'Sidestream: Select Provider' });
       if (!picked) return;
       if (picked.id === 'openai-compatible') {
@@ -134,11 +130,11 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         });
         if (!url) return;
         // Only this server's URL: the OpenAI and Anthropic URLs (and keys) are untouched.
-        await updateUserSetting('openaiCompatible.baseUrl', url.trim(), log);
+        await updateUserSetting(BASE_URL_SETTING['openai-compatible'], url.trim(), log);
       }
       await updateUserSetting('provider', picked.id, log);
       await updateUserSetting('model', undefined, log);
-      if (picked.id === 'openai' || picked.id === 'anthropic') {
+      if (picked.id !== 'auto' && providerInfo(picked.id).needsKey && isKeyed(picked.id)) {
         if (!(await keys.get(picked.id))) await vscode.commands.executeCommand('sidestream.setApiKey', picked.id);
       }
       deps.refreshPanel();
@@ -157,10 +153,14 @@ function selectionContext(): { fileName: string; languageId: string; text: strin
 
 async function pickKeyedProvider(what: string): Promise<KeyedProvider | undefined> {
   const picked = await vscode.window.showQuickPick(
-    (Object.keys(KEYED_PROVIDER_LABELS) as KeyedProvider[]).map((id) => ({ id, label: KEYED_PROVIDER_LABELS[id] })),
+    KEYED_PROVIDERS.map((id) => ({ id, label: keyLabel(id) })),
     { title: `Sidestream: ${what}` },
   );
   return picked?.id;
+}
+
+function isKeyed(id: string): id is KeyedProvider {
+  return (KEYED_PROVIDERS as readonly string[]).includes(id);
 }
 
 function isHttpUrl(value: string): boolean {

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { DeltaCoalescer, type CoalescedDelta } from '../../src/panel/DeltaCoalescer';
+import { DeltaCoalescer, type CoalescedDelta } from '../../src/core/session/DeltaCoalescer';
 import { formatFigures, formatTps } from '../../src/panel/statusText';
 
 describe('DeltaCoalescer', () => {

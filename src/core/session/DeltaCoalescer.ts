@@ -2,7 +2,7 @@
  * Coalesces streamed deltas into few `postMessage` calls. The first delta after a quiet spell is
  * posted at once (so first paint is not delayed); later ones are gathered and posted at most once
  * per `intervalMs`. Text is never dropped or reordered: `flush()` posts whatever is pending.
- * No `vscode` import: tested in plain Node and used by the benchmarks.
+ * No `vscode` import: used by StreamSession, tested in plain Node.
  */
 export interface CoalescedDelta {
   text: string;

@@ -1,0 +1,295 @@
+/**
+ * One streamed answer as a consumer sees it: the core's events folded into the answer's state
+ * (text, reasoning, notice, final stats, error), its deltas coalesced into numbered appends, live
+ * figures, and the points where the answer must be saved. The panel (ChatController), the CLI, the
+ * benchmarks and VS Code's chat integration all stream through it, so the one copy of this logic
+ * is tested in plain Node. No `vscode` import and no DOM: the events come from a source the
+ * consumer hands in (the core's `stream()`, or VS Code's Language Model API in the extension).
+ */
+import { isCancelled, type Cancellation } from '../cancellation';
+import { assertNever, type FailureKind, type ProviderId, type ReasoningBlock, type StreamEvent, type StreamFailure, type StreamMetricsSnapshot, type ToolCall, type UnifiedFinishReason, type Usage } from '../events';
+import type { ChatRequest } from '../request';
+import { DeltaCoalescer } from './DeltaCoalescer';
+
+/** Where an answer is: streaming, or how it ended. */
+export type AnswerState = 'streaming' | 'done' | 'cancelled' | 'error';
+
+/** Figures shown under an answer and in the status bar. */
+export interface AnswerStats {
+  /** Who answered; absent on answers saved by versions before it was recorded. */
+  provider?: ProviderId | undefined;
+  model: string;
+  /** Provider label shown to the user, e.g. "OpenAI", "Ollama", "Simulator". */
+  providerLabel: string;
+  ttftMs: number | undefined;
+  tokensPerSecond: number | undefined;
+  outputTokens: number | undefined;
+  estimated: boolean;
+  finishReason: UnifiedFinishReason | undefined;
+  /** When reasoning came first: ms to the first token of the answer itself (TTFT is the first visible token). */
+  firstAnswerTokenMs?: number | undefined;
+  /** Reasoning tokens, when the provider's usage reports them (part of `outputTokens`). */
+  reasoningTokens?: number | undefined;
+}
+
+/** Why an answer failed, in one line. */
+export interface AnswerError {
+  kind: FailureKind;
+  message: string;
+}
+
+/**
+ * The answer a session fills in. The panel hands in its own message object (the one its
+ * conversation holds and saves) and the session updates it in place.
+ */
+export interface SessionMessage {
+  text: string;
+  reasoning?: string | undefined;
+  /** Anthropic thinking blocks with their signatures, sent back with this answer on the next turn. */
+  reasoningBlocks?: ReasoningBlock[] | undefined;
+  state: AnswerState;
+  stats?: AnswerStats | undefined;
+  error?: AnswerError | undefined;
+  /** A transient notice while streaming, e.g. "Rate limited (429): retrying in 3 s — Cancel to stop." */
+  notice?: string | undefined;
+}
+
+/** Text gathered since the last append; `seq` increases by one per append of this message. */
+export interface SessionAppend {
+  seq: number;
+  text: string;
+  reasoning: string;
+}
+
+/** How the answer ended. The message is final (and was persisted durably) when this is reported. */
+export interface SessionResult {
+  state: Exclude<AnswerState, 'streaming'>;
+  message: SessionMessage;
+  /** Undefined only when the request never started (see {@link endMessage}). */
+  stats: AnswerStats | undefined;
+  error: AnswerError | undefined;
+  /** The full typed failure (status, retryable…) when it failed. */
+  failure: StreamFailure | undefined;
+  /** The final figures (the last live ones when the stream ended without a terminal event). */
+  metrics: StreamMetricsSnapshot | undefined;
+  usage: Usage | undefined;
+  /** The unified finish reason: `error` for a failure, `cancelled` for a cancel. */
+  finishReason: UnifiedFinishReason;
+  /** The provider's own finish word, when it sent one. */
+  rawFinishReason: string | undefined;
+}
+
+/** Where a session's events come from: the core's `stream()`, or another source of the same union. */
+export type StreamSource = (request: ChatRequest, cancellation: Cancellation | undefined) => AsyncIterable<StreamEvent>;
+
+export type SessionLogLevel = 'info' | 'warn' | 'error';
+
+export interface StreamSessionOptions {
+  source: StreamSource;
+  /** Shown with the figures, e.g. "OpenAI", "Simulator", "Copilot". */
+  providerLabel: string;
+  /** The message to fill in (mutated in place); a new empty one when absent. */
+  message?: SessionMessage | undefined;
+  /** The last append seq already sent for this message (a continued answer goes on from it). */
+  seq?: number | undefined;
+  /** The coalescing interval: at most one append per this many ms (0: every delta at once). Default 20. */
+  coalesceMs?: number | undefined;
+  /** Coalesced text (and reasoning), in order; the message already contains it. */
+  onAppend?: ((append: SessionAppend) => void) | undefined;
+  /** Live figures while streaming (at most every 100 ms). */
+  onMetrics?: ((metrics: StreamMetricsSnapshot) => void) | undefined;
+  /** The message's notice changed (a retry wait began, or text arrived after it). */
+  onNotice?: ((notice: string | undefined) => void) | undefined;
+  /**
+   * Save the message now. `durable: false` after each append (a debounced save is enough);
+   * `durable: true` exactly once, when it ended and before `onFinish`: once it returns, the
+   * finished answer must be on disk.
+   */
+  onPersist?: ((durable: boolean) => void) | undefined;
+  /** The answer ended (done, cancelled or failed); the message is final. */
+  onFinish?: ((result: SessionResult) => void) | undefined;
+  /** A tool call the model made (Sidestream offers no tools: consumers log or show it). */
+  onToolCall?: ((call: ToolCall) => void) | undefined;
+  /** Every event from the source, before the session folds it in (benchmarks time them). */
+  onEvent?: ((event: StreamEvent) => void) | undefined;
+  /** The session's own diagnostic lines (finish figures, failures). */
+  onLog?: ((level: SessionLogLevel, line: string) => void) | undefined;
+}
+
+/** The notice shown while the SDK waits before retrying. */
+export function retryNotice(info: { delayMs: number; status: number | undefined }): string {
+  const why = info.status === 429 ? 'Rate limited (429)' : info.status ? `Server answered ${info.status}` : 'Connection failed';
+  return `${why}: retrying in ${Math.max(1, Math.round(info.delayMs / 1000))} s — Cancel to stop.`;
+}
+
+/**
+ * One request's answer: `run()` streams it to its end, whatever happens. Deltas go into the
+ * message at once and out through `onAppend` coalesced; `flush()` sends what is held, so a
+ * snapshot of the message taken right after matches the appends up to {@link seq}.
+ */
+export class StreamSession {
+  readonly message: SessionMessage;
+  private lastSeq: number;
+  private readonly coalescer: DeltaCoalescer;
+  private started = false;
+
+  constructor(
+    private readonly request: ChatRequest,
+    private readonly options: StreamSessionOptions,
+  ) {
+    this.message = options.message ?? { text: '', state: 'streaming' };
+    this.message.state = 'streaming';
+    this.message.error = undefined;
+    this.lastSeq = options.seq ?? 0;
+    this.coalescer = new DeltaCoalescer((delta) => {
+      this.lastSeq++;
+      this.options.onAppend?.({ seq: this.lastSeq, text: delta.text, reasoning: delta.reasoning });
+      this.options.onPersist?.(false);
+    }, options.coalesceMs ?? 20);
+  }
+
+  /** The seq of the last append sent: the message's text is exactly what appends up to it carried, plus what the coalescer holds. */
+  get seq(): number {
+    return this.lastSeq;
+  }
+
+  /** Sends what the coalescer holds now (before a snapshot of the message is taken). */
+  flush(): void {
+    this.coalescer.flush();
+  }
+
+  /**
+   * Streams the answer to its end and resolves how it ended; never rejects. The cancellation
+   * (VS Code's token, a token-like or an AbortSignal) is handed to the source as it is.
+   */
+  async run(cancellation?: Cancellation): Promise<SessionResult> {
+    if (this.started) throw new Error('A StreamSession runs once.');
+    this.started = true;
+    const message = this.message;
+    const stats: AnswerStats = {
+      provider: this.request.provider,
+      model: this.request.model,
+      providerLabel: this.options.providerLabel,
+      ttftMs: undefined,
+      tokensPerSecond: undefined,
+      outputTokens: undefined,
+      estimated: false,
+      finishReason: undefined,
+    };
+    const request: ChatRequest = {
+      ...this.request,
+      onRetry: (info) => {
+        this.setNotice(retryNotice(info));
+        this.request.onRetry?.(info);
+      },
+    };
+    let metrics: StreamMetricsSnapshot | undefined;
+    let usage: Usage | undefined;
+    try {
+      for await (const event of this.options.source(request, cancellation)) {
+        this.options.onEvent?.(event);
+        switch (event.type) {
+          case 'start':
+            break;
+          case 'text-delta':
+            if (message.notice) this.setNotice(undefined);
+            message.text += event.text;
+            this.coalescer.push(event.text);
+            break;
+          case 'reasoning-delta':
+            if (message.notice) this.setNotice(undefined);
+            message.reasoning = (message.reasoning ?? '') + event.text;
+            this.coalescer.push('', event.text);
+            break;
+          case 'tool-call':
+            this.options.onToolCall?.(event.toolCall);
+            break;
+          case 'usage':
+            usage = event.usage;
+            break;
+          case 'metrics':
+            metrics = event.metrics;
+            this.options.onMetrics?.(event.metrics);
+            break;
+          case 'finish': {
+            this.coalescer.flush();
+            Object.assign(stats, statsFrom(event.metrics), { finishReason: event.reason.unified });
+            // Anthropic thinking blocks (with signatures) go back with this answer on the next turn.
+            if (event.reasoningBlocks?.length) message.reasoningBlocks = event.reasoningBlocks;
+            const m = event.metrics;
+            this.log('info', `finish ${event.reason.unified} (${event.reason.raw ?? '-'}) TTFT ${fmt(m.ttftMs)} ms, ${m.outputTokens ?? '?'}${m.estimated ? ' (estimated)' : ''} tokens, ${fmt(m.tokensPerSecond)} tok/s`);
+            const state = event.reason.unified === 'cancelled' ? 'cancelled' : 'done';
+            return this.end({ state, stats, error: undefined, failure: undefined, metrics: m, usage: event.usage, finishReason: event.reason.unified, rawFinishReason: event.reason.raw });
+          }
+          case 'error': {
+            this.coalescer.flush();
+            // Final figures counted on all the text that arrived, as a finish carries them.
+            Object.assign(stats, statsFrom(event.metrics));
+            this.log('warn', `${event.error.kind}: ${event.error.message}`);
+            return this.end({ state: 'error', stats, error: { kind: event.error.kind, message: event.error.message }, failure: event.error, metrics: event.metrics, usage: event.usage, finishReason: 'error', rawFinishReason: undefined });
+          }
+          default:
+            assertNever(event, 'stream event');
+        }
+      }
+      this.coalescer.flush();
+      if (metrics) Object.assign(stats, statsFrom(metrics));
+      if (isCancelled(cancellation)) {
+        return this.end({ state: 'cancelled', stats, error: undefined, failure: undefined, metrics, usage, finishReason: 'cancelled', rawFinishReason: undefined });
+      }
+      const failure: StreamFailure = { kind: 'protocol', message: 'The stream ended without a finish event.', retryable: true };
+      this.log('warn', `${failure.kind}: ${failure.message}`);
+      return this.end({ state: 'error', stats, error: { kind: failure.kind, message: failure.message }, failure, metrics, usage, finishReason: 'error', rawFinishReason: undefined });
+    } catch (err) {
+      this.coalescer.flush();
+      if (metrics) Object.assign(stats, statsFrom(metrics));
+      const text = err instanceof Error ? err.message : String(err);
+      this.log('error', `unexpected failure: ${text}`);
+      const failure: StreamFailure = { kind: 'provider', message: `Unexpected failure: ${text}`, retryable: true };
+      return this.end({ state: 'error', stats, error: { kind: failure.kind, message: failure.message }, failure, metrics, usage, finishReason: 'error', rawFinishReason: undefined });
+    } finally {
+      this.coalescer.dispose();
+    }
+  }
+
+  private end(outcome: Omit<SessionResult, 'message'>): SessionResult {
+    const result = endMessage(this.message, outcome);
+    this.options.onPersist?.(true);
+    this.options.onFinish?.(result);
+    return result;
+  }
+
+  private setNotice(notice: string | undefined): void {
+    this.message.notice = notice;
+    this.options.onNotice?.(notice);
+  }
+
+  private log(level: SessionLogLevel, line: string): void {
+    this.options.onLog?.(level, line);
+  }
+}
+
+/**
+ * Writes how an answer ended into its message: state, error, final stats (a cancel's stats say
+ * `cancelled`, a failure's `error`), no notice. Used by the session, and by a consumer whose
+ * request never started (no provider to ask): then there are no stats.
+ */
+export function endMessage(message: SessionMessage, outcome: Omit<SessionResult, 'message'>): SessionResult {
+  message.state = outcome.state;
+  message.error = outcome.error;
+  message.notice = undefined;
+  if (outcome.stats) {
+    if (outcome.state === 'cancelled') outcome.stats.finishReason = 'cancelled';
+    if (outcome.state === 'error') outcome.stats.finishReason = 'error';
+    message.stats = outcome.stats;
+  }
+  return { ...outcome, message };
+}
+
+function statsFrom(m: StreamMetricsSnapshot): Pick<AnswerStats, 'ttftMs' | 'tokensPerSecond' | 'outputTokens' | 'estimated' | 'firstAnswerTokenMs' | 'reasoningTokens'> {
+  return { ttftMs: m.ttftMs, tokensPerSecond: m.tokensPerSecond, outputTokens: m.outputTokens, estimated: m.estimated, firstAnswerTokenMs: m.firstAnswerTokenMs, reasoningTokens: m.reasoningTokens };
+}
+
+function fmt(n: number | undefined): string {
+  return n === undefined ? '?' : n.toFixed(1);
+}
