@@ -99,7 +99,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       if (!key?.trim()) return;
       await keys.set(which, key);
       const settings = readSettings();
-      if (which !== 'openai-compatible' && settings.provider === 'auto') {
+      // A cloud key under `auto` means: use that provider (a server's optional key does not).
+      if (providerInfo(which).needsKey && settings.provider === 'auto') {
         await updateUserSetting('provider', which, log);
       }
       void vscode.window.showInformationMessage(`Sidestream: ${keyLabel(which)} key saved.`);

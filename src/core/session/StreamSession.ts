@@ -126,6 +126,16 @@ export function retryNotice(info: { delayMs: number; status: number | undefined 
  * One request's answer: `run()` streams it to its end, whatever happens. Deltas go into the
  * message at once and out through `onAppend` coalesced; `flush()` sends what is held, so a
  * snapshot of the message taken right after matches the appends up to {@link seq}.
+ *
+ * ```ts
+ * const session = new StreamSession(request, {
+ *   source: core.stream,                 // or any source of StreamEvents
+ *   providerLabel: 'OpenAI',
+ *   onAppend: ({ text, reasoning }) => progress.report(text),
+ *   onMetrics: (m) => statusBar.live(m),
+ * });
+ * const { state, message, stats } = await session.run(token); // a CancellationToken or an AbortSignal, last
+ * ```
  */
 export class StreamSession {
   readonly message: SessionMessage;
