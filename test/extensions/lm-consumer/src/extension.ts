@@ -18,12 +18,20 @@ export interface ConsumerAskArgs {
 
 export interface ConsumerAskResult {
   text: string;
+  /** Epoch ms (performance.timeOrigin + now, the simulator's clock) just before sendRequest. */
+  startedAt: number;
+  /** Epoch ms when the first fragment reached this extension. */
+  firstFragmentAt: number | undefined;
   fragments: number;
   cancelled: boolean;
   error?: { isLanguageModelError: boolean; name: string; code: string | undefined; message: string; causeCode: string | undefined; json: string };
 }
 
 let changes = 0;
+
+function epochNow(): number {
+  return performance.timeOrigin + performance.now();
+}
 
 export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
@@ -51,10 +59,11 @@ export function activate(context: vscode.ExtensionContext): void {
       const [model] = await vscode.lm.selectChatModels({ vendor: VENDOR, id: args.modelId });
       if (!model) throw new Error(`no model ${args.modelId}`);
       const cts = new vscode.CancellationTokenSource();
-      const result: ConsumerAskResult = { text: '', fragments: 0, cancelled: false };
+      const result: ConsumerAskResult = { text: '', startedAt: epochNow(), firstFragmentAt: undefined, fragments: 0, cancelled: false };
       try {
         const response = await model.sendRequest([vscode.LanguageModelChatMessage.User(args.prompt)], { justification: 'Sidestream test', modelOptions: args.modelOptions }, cts.token);
         for await (const fragment of response.text) {
+          result.firstFragmentAt ??= epochNow();
           result.text += fragment;
           result.fragments++;
           if (args.cancelAfterChars !== undefined && result.text.length >= args.cancelAfterChars && !result.cancelled) {
