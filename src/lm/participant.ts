@@ -57,7 +57,7 @@ export function createParticipantHandler(deps: ParticipantDeps): vscode.ChatRequ
       baseUrl: provider.kind === 'core' ? provider.baseUrl : undefined,
       apiKey: provider.kind === 'core' ? provider.apiKey : undefined,
       systemPrompt: settings.systemPrompt || undefined,
-      messages: [...historyOf(context), { role: 'user', content: question.text }],
+      messages: mergeTurns([...historyOf(context), { role: 'user', content: question.text }]),
       maxOutputTokens: settings.maxOutputTokens,
       idleTimeoutSeconds: settings.idleTimeoutSeconds,
       onLog: (line) => deps.log.info(`@sidestream: ${line}`),
@@ -141,4 +141,14 @@ function historyOf(context: vscode.ChatContext): ChatMessage[] {
     }
   }
   return out;
+}
+
+/** A question whose answer failed empty leaves two user turns in a row: merged, as some APIs reject them. */
+function mergeTurns(turns: ChatMessage[]): ChatMessage[] {
+  return turns.reduce<ChatMessage[]>((acc, m) => {
+    const prev = acc[acc.length - 1];
+    if (prev && prev.role === m.role) prev.content += `\n\n${m.content}`;
+    else acc.push({ ...m });
+    return acc;
+  }, []);
 }
