@@ -29,6 +29,15 @@ export async function benchLmTtft(opts: BenchOptions): Promise<BenchResult> {
   });
   const figures = fs.existsSync(out) ? (JSON.parse(fs.readFileSync(out, 'utf8')) as B12Figures) : undefined;
   fs.rmSync(path.dirname(out), { recursive: true, force: true });
+  if (figures) {
+    const legs = (name: string, values: number[]) => `${name} p50 ${median(values).toFixed(1)} ms, p95 ${percentile(values, 95).toFixed(1)} ms`;
+    opts.log(legs('provider added', figures.providerAddedMs));
+    opts.log(legs('panel added', figures.panelAddedMs));
+    opts.log(legs('provider request leg', figures.providerRequestLegMs));
+    opts.log(legs('panel request leg', figures.panelRequestLegMs));
+    opts.log(legs('provider delivery leg', figures.providerDeliveryLegMs));
+    opts.log(legs('panel delivery leg', figures.panelDeliveryLegMs));
+  }
   const checks = [
     { name: 'B12: both paths streamed the same answer in real VS Code', ok: code === 0 && figures !== undefined, detail: `runner exit ${code}` },
   ];
@@ -53,6 +62,10 @@ export async function benchLmTtft(opts: BenchOptions): Promise<BenchResult> {
           panelAddedP95: percentile(figures.panelAddedMs, 95),
           providerTtftP50: median(figures.providerTtftMs),
           panelTtftP50: median(figures.panelTtftMs),
+          providerRequestLegP50: median(figures.providerRequestLegMs),
+          panelRequestLegP50: median(figures.panelRequestLegMs),
+          providerDeliveryLegP50: median(figures.providerDeliveryLegMs),
+          panelDeliveryLegP50: median(figures.panelDeliveryLegMs),
           raw: figures,
         }
       : {},

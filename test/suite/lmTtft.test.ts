@@ -26,6 +26,12 @@ export interface B12Figures {
   /** The callers' whole TTFT, ms. */
   providerTtftMs: number[];
   panelTtftMs: number[];
+  /** Call → the simulator has the request, ms (the request leg). */
+  providerRequestLegMs: number[];
+  panelRequestLegMs: number[];
+  /** The simulator wrote the first token → the caller has it, ms (the delivery leg). */
+  providerDeliveryLegMs: number[];
+  panelDeliveryLegMs: number[];
 }
 
 function epochNow(): number {
@@ -56,7 +62,17 @@ describe('B12: TTFT through the registered provider vs the panel path', function
   it('both paths stream the same answer; the figures are recorded', async () => {
     const runs = Number(process.env.SIDESTREAM_B12_RUNS ?? 4);
     const warmup = 2;
-    const figures: B12Figures = { runs, providerAddedMs: [], panelAddedMs: [], providerTtftMs: [], panelTtftMs: [] };
+    const figures: B12Figures = {
+      runs,
+      providerAddedMs: [],
+      panelAddedMs: [],
+      providerTtftMs: [],
+      panelTtftMs: [],
+      providerRequestLegMs: [],
+      panelRequestLegMs: [],
+      providerDeliveryLegMs: [],
+      panelDeliveryLegMs: [],
+    };
     for (let i = 0; i < warmup + runs; i++) {
       const record = i >= warmup;
       // Alternate which path goes first, so neither always runs on a warmer process.
@@ -73,6 +89,8 @@ describe('B12: TTFT through the registered provider vs the panel path', function
         if (!record) continue;
         (path === 'provider' ? figures.providerTtftMs : figures.panelTtftMs).push(ttft);
         (path === 'provider' ? figures.providerAddedMs : figures.panelAddedMs).push(ttft - serverMs);
+        (path === 'provider' ? figures.providerRequestLegMs : figures.panelRequestLegMs).push(req.startedAt - startedAt);
+        (path === 'provider' ? figures.providerDeliveryLegMs : figures.panelDeliveryLegMs).push(firstTextAt - req.firstTokenAt);
       }
     }
     for (const v of [...figures.providerAddedMs, ...figures.panelAddedMs]) assert.ok(Number.isFinite(v) && v > 0, `a path added ${v} ms`);
