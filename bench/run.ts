@@ -9,6 +9,7 @@ import { withTimeout } from './common';
 import { benchCancel, benchCpu, benchHostMemory, benchMessageLoad, benchMetricAccuracy, benchTtft } from './hostBenches';
 import { startSimProcess } from './simProcess';
 import { benchStartup } from './startup';
+import { benchLmTtft } from './lmTtft';
 import { benchFirstPaint } from './vscodePaint';
 import { benchRenderCost, benchSmoothRate, benchWebviewMemory } from './webviewBenches';
 import { launchChromium, startPageServer } from './webviewPage';
@@ -26,7 +27,7 @@ async function main(): Promise<void> {
   const errors: string[] = [];
   const cleanups: Array<() => Promise<void>> = [];
   const steps: Step[] = [];
-  const limit = smoke ? 60_000 : 180_000;
+  const limit = group === 'lm' ? 400_000 : smoke ? 60_000 : 180_000;
 
   if (group === 'host' || group === 'memory') {
     const sim = await startSimProcess();
@@ -46,6 +47,8 @@ async function main(): Promise<void> {
     steps.push(['B9', () => benchStartup(opts)]);
   } else if (group === 'vscode') {
     steps.push(['B4-paint', () => benchFirstPaint(opts)]);
+  } else if (group === 'lm') {
+    steps.push(['B12', () => benchLmTtft(opts)]);
   } else {
     throw new Error(`unknown group ${group}`);
   }

@@ -20,7 +20,7 @@ const path = require('node:path');
 const ROOT = path.resolve(__dirname, '..');
 const TSC = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 const RUNNER = path.join(ROOT, 'out', 'bench', 'run.js');
-const TARGET_IDS = ['B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B9'];
+const TARGET_IDS = ['B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B9', 'B12'];
 
 /** Bench groups, each one process. `ids` decides whether `--only` needs the group. */
 const GROUPS = [
@@ -29,6 +29,7 @@ const GROUPS = [
   { name: 'webview', ids: ['B1', 'B2', 'B7'], nodeArgs: [], timeoutS: 400 },
   { name: 'startup', ids: ['B9'], nodeArgs: [], timeoutS: 240 },
   { name: 'vscode', ids: ['B4'], nodeArgs: [], timeoutS: 300 },
+  { name: 'lm', ids: ['B12'], nodeArgs: [], timeoutS: 420 },
 ];
 
 function parseArgs(argv) {

@@ -2,6 +2,7 @@
  * What `activate()` returns. Other extensions and the integration tests use it to observe the
  * panel without scraping the DOM. It never exposes an API key.
  */
+import type * as vscode from 'vscode';
 import type { MessageView } from './protocol';
 
 export interface SidestreamSnapshot {
@@ -31,4 +32,6 @@ export interface SidestreamApi {
   onDidChange(listener: () => void): { dispose(): void };
   /** Asks a question as if typed in the panel; resolves when the answer has finished (any state). */
   ask(question: string): Promise<MessageView | undefined>;
+  /** The `@sidestream` chat participant's handler, for tests that cannot drive the chat view. */
+  chatParticipantHandler: vscode.ChatRequestHandler;
 }

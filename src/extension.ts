@@ -12,6 +12,7 @@ import { loadedCore } from './panel/coreLoader';
 import { MetricsStatusBar } from './panel/MetricsStatusBar';
 import { ProviderResolver } from './panel/ProviderResolver';
 import { migrateLegacyBaseUrl, setSettingsLog } from './panel/settings';
+import { registerLanguageModelFeatures, type LanguageModelFeatures } from './lm';
 
 let controller: ChatController | undefined;
 
@@ -35,11 +36,13 @@ export function activate(context: vscode.ExtensionContext): SidestreamApi | unde
   };
 
   void settingsReady.then(refreshPanel);
+  const lm = registerLanguageModelFeatures(context.extensionUri, { keys, resolver, statusBar, log });
   context.subscriptions.push(
     channel,
     statusBar,
     view,
     chat,
+    ...lm.disposables,
     vscode.window.registerWebviewViewProvider(ChatViewProvider.viewType, view),
     ...registerCommands({ controller: chat, keys, resolver, log, refreshPanel }),
     keys.onDidChange(refreshPanel),
@@ -50,7 +53,7 @@ export function activate(context: vscode.ExtensionContext): SidestreamApi | unde
     }),
   );
   // The API spends the user's keys (ask) and reads the conversation: only the tests get it.
-  return context.extensionMode === vscode.ExtensionMode.Test ? createApi(chat, statusBar, view) : undefined;
+  return context.extensionMode === vscode.ExtensionMode.Test ? createApi(chat, statusBar, view, lm) : undefined;
 }
 
 /** The conversation's folder: this workspace's storage, or the global one without a workspace. */
@@ -79,7 +82,7 @@ export async function deactivate(): Promise<void> {
   await controller?.cancelAndWait();
 }
 
-function createApi(chat: ChatController, statusBar: MetricsStatusBar, view: ChatViewProvider): SidestreamApi {
+function createApi(chat: ChatController, statusBar: MetricsStatusBar, view: ChatViewProvider, lm: LanguageModelFeatures): SidestreamApi {
   return {
     snapshot: () => ({
       streaming: chat.streaming,
@@ -97,5 +100,6 @@ function createApi(chat: ChatController, statusBar: MetricsStatusBar, view: Chat
       return { dispose: () => (a.dispose(), b.dispose()) };
     },
     ask: async (question) => chat.ask(question),
+    chatParticipantHandler: lm.participantHandler,
   };
 }

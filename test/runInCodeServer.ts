@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CodeServer, REPO_ROOT, delay } from './harness/codeServer';
+import { buildTestExtensions } from './harness/testExtensions';
 import { openWorkbench, type Workbench } from './harness/workbench';
 import type { SuiteReport } from './suite/index';
 
@@ -46,10 +47,15 @@ async function main(): Promise<number> {
 
   const started = Date.now();
   try {
-    console.log('  starting code-server (VS Code 1.139) with the development extension…');
+    // The language-model tests talk to Sidestream through two other extensions, installed as .vsix files.
+    const vsix = extensionDir === REPO_ROOT ? buildTestExtensions(path.join(reportDir, 'test-extensions')) : [];
+    console.log(`  starting code-server (VS Code 1.139) with the development extension${vsix.length ? ` and ${vsix.length} test extensions` : ''}…`);
     server = await CodeServer.start({
       smokeTestDriver: true,
       env: { SIDESTREAM_TEST_REPORT: reportFile },
+      // vscode.lm offers no models when AI features are disabled (the harness's quiet default).
+      settings: { 'chat.disableAIFeatures': false },
+      vsix,
       onOutput: (line) => serverLog.push(line),
     });
     workbench = await openWorkbench(server, {

@@ -12,6 +12,8 @@ export class MetricsStatusBar implements vscode.Disposable {
   private providerLabel = '';
   private last: StreamMetricsSnapshot | undefined;
   private lastFinish: string | undefined;
+  /** Who asked, when not the panel: "for <extension>" / "via VS Code chat" (language-model requests). */
+  private requester: string | undefined;
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
 
@@ -37,19 +39,20 @@ export class MetricsStatusBar implements vscode.Disposable {
     if (changedModel && !this.last) this.showIdle();
   }
 
-  /** A new request started: forget the last figures. */
-  started(model: string, providerLabel: string): void {
+  /** A new request started: forget the last figures. `requester` tags a request another extension (or VS Code's chat) made. */
+  started(model: string, providerLabel: string, requester?: string): void {
     this.model = model;
     this.providerLabel = providerLabel;
+    this.requester = requester;
     this.last = undefined;
     this.lastFinish = undefined;
-    this.set(`$(loading~spin) ${this.label()} waiting for first token…`, formatTooltip(model, providerLabel, undefined, undefined));
+    this.set(`$(loading~spin) ${this.label()} waiting for first token…${this.requesterSuffix()}`, this.tooltipFor(undefined, undefined));
   }
 
   live(metrics: StreamMetricsSnapshot): void {
     this.last = metrics;
     const figures = formatFigures(metrics, true);
-    this.set(`$(loading~spin) ${this.simulatorPrefix()}${figures || 'waiting for first token…'}`, formatTooltip(this.model, this.providerLabel, metrics, undefined));
+    this.set(`$(loading~spin) ${this.simulatorPrefix()}${figures || 'waiting for first token…'}${this.requesterSuffix()}`, this.tooltipFor(metrics, undefined));
   }
 
   finished(metrics: StreamMetricsSnapshot | undefined, finish: string): void {
@@ -57,7 +60,7 @@ export class MetricsStatusBar implements vscode.Disposable {
     this.lastFinish = finish;
     const figures = metrics ? formatFigures(metrics, false) : '';
     const icon = finish === 'error' ? '$(warning)' : finish === 'cancelled' ? '$(debug-stop)' : '$(pulse)';
-    this.set(`${icon} ${figures ? this.simulatorPrefix() + figures : this.label()}`, formatTooltip(this.model, this.providerLabel, metrics, this.lastFinish));
+    this.set(`${icon} ${figures ? this.simulatorPrefix() + figures : this.label()}${this.requesterSuffix()}`, this.tooltipFor(metrics, this.lastFinish));
   }
 
   showIdle(): void {
@@ -66,6 +69,15 @@ export class MetricsStatusBar implements vscode.Disposable {
     } else {
       this.set(`$(comment-discussion) ${this.label()}`, formatTooltip(this.model, this.providerLabel, this.last, this.lastFinish));
     }
+  }
+
+  private requesterSuffix(): string {
+    return this.requester ? ` · ${this.requester}` : '';
+  }
+
+  private tooltipFor(metrics: StreamMetricsSnapshot | undefined, finish: string | undefined): string {
+    const tooltip = formatTooltip(this.model, this.providerLabel, metrics, finish);
+    return this.requester ? `${tooltip}\nRequested ${this.requester}` : tooltip;
   }
 
   /** The simulator is never mistaken for a real model: its figures say so. */

@@ -4,6 +4,7 @@ import { KEYED_PROVIDERS, providerInfo, wireApiFor, type KeyedProvider, type Url
 import type { ApiKeyStore } from './ApiKeyStore';
 import { loadCore } from './coreLoader';
 import { redactUrl } from '../core/redact';
+import { SIDESTREAM_VENDOR } from '../lm/modelLimits';
 import { baseUrlHint, type SidestreamSettings } from './settings';
 
 /** A provider the next question can go to. */
@@ -155,7 +156,8 @@ export class ProviderResolver {
     // vscode.lm exists from 1.90; guard anyway for hosts without it.
     if (!vscode.lm?.selectChatModels) return undefined;
     try {
-      const models = await vscode.lm.selectChatModels(model ? { id: model } : undefined);
+      // Never Sidestream's own models (vendor `sidestream`, src/lm): a question would come back to itself.
+      const models = (await vscode.lm.selectChatModels(model ? { id: model } : undefined)).filter((m) => m.vendor !== SIDESTREAM_VENDOR);
       const chatModel = models[0];
       if (!chatModel) return undefined;
       return { kind: 'vscode-lm', chatModel, model: chatModel.id, label: chatModel.vendor === 'copilot' ? 'Copilot' : chatModel.vendor };
@@ -167,7 +169,7 @@ export class ProviderResolver {
   /** Models the user can pick from, for "Sidestream: Select Model". */
   async listModels(resolved: ResolvedProvider, token?: vscode.CancellationToken): Promise<string[]> {
     if (resolved.kind === 'vscode-lm') {
-      return (await vscode.lm.selectChatModels()).map((m) => m.id);
+      return (await vscode.lm.selectChatModels()).filter((m) => m.vendor !== SIDESTREAM_VENDOR).map((m) => m.id);
     }
     return loadCore().listModels({ provider: resolved.provider, api: resolved.api, baseUrl: resolved.baseUrl, apiKey: resolved.apiKey }, token);
   }

@@ -1,0 +1,283 @@
+/**
+ * Sidestream as a language model provider (vendor `sidestream`): every model Sidestream can reach —
+ * each local server's listed models, the OpenAI-compatible server's, OpenAI's and Anthropic's when
+ * a key is set — is offered to VS Code's chat and to any extension through `vscode.lm`. Requests
+ * stream through the same core `stream()` the panel uses: text as it arrives, the caller's token
+ * closes the socket, failures become `LanguageModelError`s with Sidestream's one-line message.
+ *
+ * Keys never leave: a model's information holds only `provider/model` (no key, no URL), every
+ * message is scrubbed of the key and URL credentials, and the key is looked up again per request.
+ */
+import * as vscode from 'vscode';
+import type { FailureKind, ProviderId, StreamFailure } from '../core/events';
+import { redactCredentials } from '../core/redact';
+import { providerInfo } from '../core/providerCatalog';
+import type { ChatMessage, ChatRequest } from '../core/request';
+import { StreamSession } from '../core/session/StreamSession';
+import type { ApiKeyStore } from '../panel/ApiKeyStore';
+import { loadCore } from '../panel/coreLoader';
+import type { MetricsStatusBar } from '../panel/MetricsStatusBar';
+import { SIMULATOR_OWNER } from '../panel/ProviderResolver';
+import { readSettings, type SidestreamSettings } from '../panel/settings';
+import { CLOUD_MODEL_LIMITS, describeRequester, modelInfoId, modelLimits, parseModelInfoId, reportedContext, type ListedModel } from './modelLimits';
+
+const LIST_TIMEOUT_MS = 800;
+const LOCAL_SERVERS = ['ollama', 'lmstudio', 'llamacpp', 'vllm'] as const;
+
+/** Where one provider's requests go, with its key: never leaves this file except into a request. */
+interface Endpoint {
+  provider: ProviderId;
+  baseUrl: string;
+  apiKey: string | undefined;
+  api: ChatRequest['api'];
+}
+
+export class SidestreamChatProvider implements vscode.LanguageModelChatProvider, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeLanguageModelChatInformation = this.changed.event;
+  private readonly subscriptions: vscode.Disposable[];
+  /** Server labels seen at the last listing ("Simulator" for Sidestream's own), by provider. */
+  private readonly labels = new Map<ProviderId, string>();
+
+  constructor(
+    private readonly keys: ApiKeyStore,
+    private readonly statusBar: MetricsStatusBar,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.subscriptions = [
+      keys.onDidChange(() => this.changed.fire()),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('sidestream')) this.changed.fire();
+      }),
+    ];
+  }
+
+  async provideLanguageModelChatInformation(_options: vscode.PrepareLanguageModelChatModelOptions, token: vscode.CancellationToken): Promise<vscode.LanguageModelChatInformation[]> {
+    const settings = readSettings();
+    const groups = await Promise.all([
+      ...LOCAL_SERVERS.map((p) => this.listServer(p, settings, token)),
+      this.listServer('openai-compatible', settings, token),
+      this.listCloud('openai', settings),
+      this.listCloud('anthropic', settings),
+    ]);
+    return groups.flat();
+  }
+
+  async provideLanguageModelChatResponse(
+    model: vscode.LanguageModelChatInformation,
+    messages: readonly vscode.LanguageModelChatRequestMessage[],
+    options: vscode.ProvideLanguageModelChatResponseOptions,
+    progress: vscode.Progress<vscode.LanguageModelResponsePart>,
+    token: vscode.CancellationToken,
+  ): Promise<void> {
+    const route = parseModelInfoId(model.id);
+    if (!route) throw vscode.LanguageModelError.NotFound(`Sidestream offers no model "${model.id}".`);
+    const settings = readSettings();
+    const endpoint = await this.endpoint(route.provider, settings);
+    if (!endpoint) throw vscode.LanguageModelError.NoPermissions(`${providerInfo(route.provider).label} is not set up in Sidestream (no API key or base URL).`);
+    const initiator = requestInitiator(options);
+    const caller = initiator && initiator !== 'core' ? vscode.extensions.getExtension(initiator) : undefined;
+    const requester = describeRequester(initiator, (caller?.packageJSON as { displayName?: string } | undefined)?.displayName);
+    const request: ChatRequest = {
+      provider: route.provider,
+      api: endpoint.api,
+      model: route.model,
+      baseUrl: endpoint.baseUrl,
+      apiKey: endpoint.apiKey,
+      ...toCoreMessages(messages),
+      maxOutputTokens: Math.min(model.maxOutputTokens, requestedMaxTokens(options) ?? model.maxOutputTokens),
+      idleTimeoutSeconds: settings.idleTimeoutSeconds,
+      onLog: (line) => this.log.info(`language model request: ${line}`),
+    };
+    const label = this.labels.get(route.provider) ?? providerInfo(route.provider).label;
+    this.log.info(`language model request ${requester ?? ''}: ${label} ${route.model} (${endpoint.api})`);
+    this.statusBar.started(route.model, label, requester);
+    // The same stream session as the panel: every delta is reported as it arrives.
+    const session = new StreamSession(request, {
+      source: (r, c) => loadCore().stream(r, c),
+      providerLabel: label,
+      coalesceMs: 0,
+      onAppend: (append) => {
+        // Reasoning has no part in VS Code's stable API; tool calls never come (no tools are sent).
+        if (append.text) progress.report(new vscode.LanguageModelTextPart(append.text));
+      },
+      onMetrics: (live) => this.statusBar.live(live),
+    });
+    const result = await session.run(token);
+    this.statusBar.finished(result.metrics, result.state === 'error' ? 'error' : result.finishReason);
+    if (result.state === 'error') {
+      const failure: StreamFailure = result.failure ?? { kind: 'provider', message: result.error?.message ?? 'The request failed.', retryable: false };
+      this.log.warn(`language model request ${requester ?? ''}: ${failure.kind}: ${failure.message}`);
+      throw toLanguageModelError(failure, endpoint.apiKey);
+    }
+  }
+
+  async provideTokenCount(_model: vscode.LanguageModelChatInformation, text: string | vscode.LanguageModelChatRequestMessage): Promise<number> {
+    const core = loadCore();
+    const plain = typeof text === 'string' ? text : partsText(text.content);
+    return core.countTokens(plain, core.encodingForModel(_model.id));
+  }
+
+  /** Each local server or the OpenAI-compatible server: its listed models, or none when it does not answer. */
+  private async listServer(provider: (typeof LOCAL_SERVERS)[number] | 'openai-compatible', settings: SidestreamSettings, token: vscode.CancellationToken): Promise<vscode.LanguageModelChatInformation[]> {
+    const endpoint = await this.endpoint(provider, settings);
+    if (!endpoint) return [];
+    const listed = await listModels(endpoint, token);
+    if (!listed) return [];
+    const simulator = listed.some((m) => m.owned_by === SIMULATOR_OWNER);
+    const label = simulator ? 'Simulator' : providerInfo(provider).label;
+    this.labels.set(provider, label);
+    return listed.map((entry) => {
+      const limits = modelLimits(reportedContext(entry), undefined, settings.maxOutputTokens);
+      return {
+        id: modelInfoId(provider, entry.id),
+        name: entry.id,
+        family: entry.id,
+        version: entry.id,
+        detail: `Sidestream · ${label}`,
+        tooltip: `${entry.id} on ${label}, through Sidestream.${limits.known ? '' : ` The server reports no context length: ${limits.maxInputTokens + limits.maxOutputTokens} tokens assumed.`}`,
+        maxInputTokens: limits.maxInputTokens,
+        maxOutputTokens: limits.maxOutputTokens,
+        capabilities: { toolCalling: false, imageInput: false },
+      };
+    });
+  }
+
+  /** OpenAI's or Anthropic's models with published limits (plus the configured one), when a key is set. */
+  private async listCloud(provider: 'openai' | 'anthropic', settings: SidestreamSettings): Promise<vscode.LanguageModelChatInformation[]> {
+    if (!(await this.endpoint(provider, settings))) return [];
+    const table = CLOUD_MODEL_LIMITS[provider];
+    const ids = new Set(Object.keys(table));
+    const defaultModel = providerInfo(provider).defaultModel;
+    if (defaultModel) ids.add(defaultModel);
+    if (settings.provider === provider && settings.model) ids.add(settings.model);
+    return [...ids].map((id) => {
+      const known = table[id];
+      const limits = modelLimits(known?.context, known?.maxOutput, settings.maxOutputTokens);
+      return {
+        id: modelInfoId(provider, id),
+        name: id,
+        family: id,
+        version: id,
+        detail: `Sidestream · ${providerInfo(provider).label}`,
+        tooltip: `${id} from ${providerInfo(provider).label}, with your key, through Sidestream.${limits.known ? '' : ` Its context length is not known to Sidestream: ${limits.maxInputTokens + limits.maxOutputTokens} tokens assumed.`}`,
+        maxInputTokens: limits.maxInputTokens,
+        maxOutputTokens: limits.maxOutputTokens,
+        capabilities: { toolCalling: false, imageInput: false },
+      };
+    });
+  }
+
+  /** The URL, key and wire API of a provider from the user's settings and keys, as the panel resolves them. */
+  private async endpoint(provider: ProviderId, settings: SidestreamSettings): Promise<Endpoint | undefined> {
+    const openAIApi = (p: keyof SidestreamSettings['apis']): ChatRequest['api'] => (settings.apis[p] === 'responses' ? 'openai-responses' : 'openai-chat');
+    switch (provider) {
+      case 'openai':
+      case 'anthropic': {
+        const key = await this.keys.get(provider);
+        if (!key) return undefined;
+        return { provider, baseUrl: settings.baseUrls[provider] || providerInfo(provider).defaultBaseUrl || '', apiKey: key.key, api: provider === 'anthropic' ? 'anthropic' : openAIApi('openai') };
+      }
+      case 'openai-compatible': {
+        const baseUrl = settings.baseUrls['openai-compatible'];
+        if (!baseUrl) return undefined;
+        return { provider, baseUrl, apiKey: (await this.keys.get('openai-compatible'))?.key, api: openAIApi('openai-compatible') };
+      }
+      case 'ollama':
+      case 'lmstudio':
+      case 'llamacpp':
+      case 'vllm':
+        return { provider, baseUrl: settings.baseUrls[provider] || providerInfo(provider).defaultBaseUrl || '', apiKey: undefined, api: openAIApi(provider) };
+    }
+  }
+
+  dispose(): void {
+    for (const s of this.subscriptions) s.dispose();
+    this.changed.dispose();
+  }
+}
+
+/** A server's `GET /models`, or undefined when it does not answer in time. */
+async function listModels(endpoint: Endpoint, token: vscode.CancellationToken): Promise<ListedModel[] | undefined> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), LIST_TIMEOUT_MS);
+  const sub = token.onCancellationRequested(() => controller.abort());
+  try {
+    const res = await fetch(endpoint.baseUrl.replace(/\/+$/, '') + '/models', {
+      signal: controller.signal,
+      headers: endpoint.apiKey ? { authorization: `Bearer ${endpoint.apiKey}` } : {},
+    });
+    if (!res.ok) return undefined;
+    const body = (await res.json()) as { data?: unknown };
+    if (!Array.isArray(body.data)) return undefined;
+    return body.data.filter((m): m is ListedModel => typeof m === 'object' && m !== null && typeof (m as { id?: unknown }).id === 'string');
+  } catch {
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+    sub.dispose();
+  }
+}
+
+/** VS Code passes who asked (an extension id, or `core` for its own chat) beyond the typed options. */
+export function requestInitiator(options: vscode.ProvideLanguageModelChatResponseOptions): string | undefined {
+  const value = (options as { requestInitiator?: unknown }).requestInitiator;
+  return typeof value === 'string' && value ? value : undefined;
+}
+
+/** `max_tokens` / `maxOutputTokens` / `max_output_tokens` a caller asked for in its model options. */
+function requestedMaxTokens(options: vscode.ProvideLanguageModelChatResponseOptions): number | undefined {
+  const o = options.modelOptions ?? {};
+  for (const key of ['maxOutputTokens', 'max_tokens', 'max_output_tokens', 'max_completion_tokens']) {
+    const value: unknown = o[key];
+    if (typeof value === 'number' && Number.isFinite(value) && value >= 1) return Math.floor(value);
+  }
+  return undefined;
+}
+
+/** VS Code's messages as the core's: system messages become the system prompt, the rest alternate user/assistant. */
+function toCoreMessages(messages: readonly vscode.LanguageModelChatRequestMessage[]): { systemPrompt: string | undefined; messages: ChatMessage[] } {
+  const system: string[] = [];
+  const out: ChatMessage[] = [];
+  for (const m of messages) {
+    const text = partsText(m.content);
+    if (m.role === vscode.LanguageModelChatMessageRole.User || m.role === vscode.LanguageModelChatMessageRole.Assistant) {
+      const role = m.role === vscode.LanguageModelChatMessageRole.User ? 'user' : 'assistant';
+      const prev = out[out.length - 1];
+      if (prev && prev.role === role) prev.content += `\n\n${text}`;
+      else out.push({ role, content: text });
+    } else {
+      // The System role (3) is a proposed API; its text still belongs to the request.
+      system.push(text);
+    }
+  }
+  return { systemPrompt: system.length ? system.join('\n\n') : undefined, messages: out };
+}
+
+/** The text of a message's parts: text parts, and the text inside tool results. */
+function partsText(content: ReadonlyArray<unknown>): string {
+  let text = '';
+  for (const part of content) {
+    if (part instanceof vscode.LanguageModelTextPart) text += part.value;
+    else if (part instanceof vscode.LanguageModelToolResultPart) text += partsText(part.content);
+    else if (typeof part === 'object' && part !== null && typeof (part as { value?: unknown }).value === 'string') text += (part as { value: string }).value;
+  }
+  return text;
+}
+
+/** VS Code's error codes for the failures that have one; the rest are `Unknown`, with Sidestream's kind as the cause's code. */
+export function toLanguageModelError(failure: StreamFailure, apiKey: string | undefined): vscode.LanguageModelError {
+  let message = redactCredentials(failure.message);
+  if (apiKey && apiKey.length >= 4) message = message.split(apiKey).join('***');
+  const byKind: Partial<Record<FailureKind, (m: string) => vscode.LanguageModelError>> = {
+    auth: vscode.LanguageModelError.NoPermissions,
+    'not-found': vscode.LanguageModelError.NotFound,
+    'content-filter': vscode.LanguageModelError.Blocked,
+  };
+  const make = byKind[failure.kind];
+  if (make) return make(message);
+  // VS Code's runtime constructor is (message, code, cause); the typed one only takes the message.
+  const cause = Object.assign(new Error(message), { name: 'SidestreamFailure', code: failure.kind });
+  const Ctor = vscode.LanguageModelError as unknown as new (message: string, code?: string, cause?: Error) => vscode.LanguageModelError;
+  return new Ctor(message, 'Unknown', cause);
+}

@@ -1,0 +1,32 @@
+/**
+ * Sidestream in VS Code's own chat, both ways: its models offered through `vscode.lm` (vendor
+ * `sidestream`) and the `@sidestream` participant. `extension.ts` calls {@link registerLanguageModelFeatures} once.
+ */
+import * as vscode from 'vscode';
+import type { ApiKeyStore } from '../panel/ApiKeyStore';
+import type { MetricsStatusBar } from '../panel/MetricsStatusBar';
+import type { ProviderResolver } from '../panel/ProviderResolver';
+import { SIDESTREAM_VENDOR } from './modelLimits';
+import { createParticipantHandler, registerChatParticipant } from './participant';
+import { SidestreamChatProvider } from './SidestreamChatProvider';
+
+export interface LanguageModelFeatures {
+  disposables: vscode.Disposable[];
+  /** The `@sidestream` handler (the test-mode API hands it to the extension-host tests). */
+  participantHandler: vscode.ChatRequestHandler;
+}
+
+export function registerLanguageModelFeatures(
+  extensionUri: vscode.Uri,
+  deps: { keys: ApiKeyStore; resolver: ProviderResolver; statusBar: MetricsStatusBar; log: vscode.LogOutputChannel },
+): LanguageModelFeatures {
+  const provider = new SidestreamChatProvider(deps.keys, deps.statusBar, deps.log);
+  const participantHandler = createParticipantHandler(deps);
+  // Both APIs are final since VS Code 1.104, the lowest version engines.vscode allows.
+  const disposables: vscode.Disposable[] = [
+    provider,
+    vscode.lm.registerLanguageModelChatProvider(SIDESTREAM_VENDOR, provider),
+    registerChatParticipant(extensionUri, participantHandler),
+  ];
+  return { disposables, participantHandler };
+}

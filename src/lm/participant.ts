@@ -1,0 +1,154 @@
+/**
+ * The `@sidestream` chat participant: answers in VS Code's chat with the model Sidestream's panel
+ * would use (its provider resolution), streamed as Markdown through the same `StreamSession` as the panel.
+ * The chat's Stop cancels the token, which closes the socket. The footer and the result metadata
+ * carry TTFT and tok/s, as the panel's footer does. `/explain` explains the editor's selection.
+ */
+import * as vscode from 'vscode';
+import type { StreamMetricsSnapshot } from '../core/events';
+import type { ChatMessage, ChatRequest } from '../core/request';
+import { StreamSession } from '../core/session/StreamSession';
+import { loadCore } from '../panel/coreLoader';
+import { streamLanguageModel } from '../panel/LanguageModelStream';
+import type { MetricsStatusBar } from '../panel/MetricsStatusBar';
+import type { ProviderResolver } from '../panel/ProviderResolver';
+import { readSettings } from '../panel/settings';
+import { formatFigures } from '../panel/statusText';
+
+export const PARTICIPANT_ID = 'sidestream.chat';
+
+/** What a `@sidestream` answer reports in `ChatResult.metadata`. */
+export interface SidestreamChatMetadata {
+  provider: string;
+  model: string;
+  finishReason: string;
+  ttftMs: number | undefined;
+  tokensPerSecond: number | undefined;
+  outputTokens: number | undefined;
+  estimated: boolean;
+  /** The answer without its footer: the next turn's history sends this back. */
+  answer: string;
+}
+
+export interface ParticipantDeps {
+  resolver: ProviderResolver;
+  statusBar: MetricsStatusBar;
+  log: vscode.LogOutputChannel;
+}
+
+/** The handler, exported on its own so the extension-host tests can call it (the chat view needs a signed-in chat). */
+export function createParticipantHandler(deps: ParticipantDeps): vscode.ChatRequestHandler {
+  return async (request, context, response, token): Promise<vscode.ChatResult> => {
+    const question = questionFor(request);
+    if (!question.ok) {
+      response.markdown(question.message);
+      return { metadata: { finishReason: 'no-selection' } };
+    }
+    const settings = readSettings();
+    const resolution = await deps.resolver.resolve(settings, token);
+    if (!resolution.ok) {
+      response.markdown(`${resolution.reason}\n\nRun **Sidestream: Select Provider** to choose one.`);
+      return { errorDetails: { message: resolution.reason } };
+    }
+    const provider = resolution.provider;
+    const coreRequest: ChatRequest = {
+      provider: provider.kind === 'core' ? provider.provider : 'openai-compatible',
+      api: provider.kind === 'core' ? provider.api : 'openai-chat',
+      model: provider.model,
+      baseUrl: provider.kind === 'core' ? provider.baseUrl : undefined,
+      apiKey: provider.kind === 'core' ? provider.apiKey : undefined,
+      systemPrompt: settings.systemPrompt || undefined,
+      messages: mergeTurns([...historyOf(context), { role: 'user', content: question.text }]),
+      maxOutputTokens: settings.maxOutputTokens,
+      idleTimeoutSeconds: settings.idleTimeoutSeconds,
+      onLog: (line) => deps.log.info(`@sidestream: ${line}`),
+    };
+    deps.log.info(`@sidestream: ${provider.label} ${provider.model}${request.command ? ` /${request.command}` : ''}`);
+    deps.statusBar.started(provider.model, provider.label, 'via VS Code chat');
+    // The same stream session as the panel and the CLI; every delta goes out at once (VS Code's
+    // chat view draws the Markdown stream itself).
+    let thinking = false;
+    const session = new StreamSession(coreRequest, {
+      source: provider.kind === 'core' ? (r, c) => loadCore().stream(r, c) : (r) => streamLanguageModel(provider.chatModel, r, token),
+      providerLabel: provider.label,
+      coalesceMs: 0,
+      onAppend: (append) => {
+        if (append.text) response.markdown(append.text);
+        else if (append.reasoning && !thinking && !session.message.text) {
+          thinking = true;
+          response.progress('Thinking…');
+        }
+      },
+      onMetrics: (live) => deps.statusBar.live(live),
+    });
+    const result = await session.run(token);
+    const answer = result.message.text;
+    const metrics = result.metrics;
+    const failure = result.state === 'error' ? (result.error?.message ?? 'The request failed.') : undefined;
+    const finishReason = result.state === 'cancelled' ? 'cancelled' : result.finishReason;
+    deps.statusBar.finished(metrics, failure ? 'error' : finishReason);
+    const metadata: SidestreamChatMetadata = {
+      provider: provider.label,
+      model: provider.model,
+      finishReason: failure ? 'error' : finishReason,
+      ttftMs: metrics?.ttftMs,
+      tokensPerSecond: metrics?.tokensPerSecond,
+      outputTokens: metrics?.outputTokens,
+      estimated: metrics?.estimated ?? false,
+      answer,
+    };
+    response.markdown(footer(metadata, metrics));
+    return failure ? { errorDetails: { message: failure }, metadata } : { metadata };
+  };
+}
+
+/** Registers `@sidestream` (declared in `contributes.chatParticipants`). */
+export function registerChatParticipant(extensionUri: vscode.Uri, handler: vscode.ChatRequestHandler): vscode.Disposable {
+  const participant = vscode.chat.createChatParticipant(PARTICIPANT_ID, handler);
+  participant.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.png');
+  return participant;
+}
+
+/** The footer line: `Simulator · sim-model · TTFT 120 ms · 45.2 tok/s · 230 tokens`, as the panel shows it. */
+export function footer(m: SidestreamChatMetadata, metrics: StreamMetricsSnapshot | undefined): string {
+  const parts = [m.provider, m.model];
+  const figures = metrics ? formatFigures(metrics, false) : '';
+  if (figures) parts.push(figures);
+  if (m.outputTokens !== undefined) parts.push(`${m.estimated ? '~' : ''}${m.outputTokens} tokens`);
+  if (m.finishReason !== 'stop') parts.push(m.finishReason);
+  return `\n\n---\n*${parts.join(' · ')}*\n`;
+}
+
+function questionFor(request: vscode.ChatRequest): { ok: true; text: string } | { ok: false; message: string } {
+  if (request.command !== 'explain') return { ok: true, text: request.prompt };
+  const editor = vscode.window.activeTextEditor;
+  const selection = editor && !editor.selection.isEmpty ? editor.document.getText(editor.selection) : '';
+  if (!editor || !selection.trim()) return { ok: false, message: 'Select some code in the editor first, then ask `@sidestream /explain`.' };
+  const fence = selection.includes('```') ? '````' : '```';
+  const ask = request.prompt.trim() ? request.prompt.trim() : 'Explain what this code does.';
+  return { ok: true, text: `${ask}\n\nSelected code from \`${vscode.workspace.asRelativePath(editor.document.uri)}\`:\n${fence}${editor.document.languageId}\n${selection}\n${fence}` };
+}
+
+/** This participant's earlier turns in the chat, as the core's messages (answers without their footers). */
+function historyOf(context: vscode.ChatContext): ChatMessage[] {
+  const out: ChatMessage[] = [];
+  for (const turn of context.history) {
+    if (turn.participant !== PARTICIPANT_ID) continue;
+    if (turn instanceof vscode.ChatRequestTurn) out.push({ role: 'user', content: turn.prompt });
+    else if (turn instanceof vscode.ChatResponseTurn) {
+      const answer = (turn.result.metadata as Partial<SidestreamChatMetadata> | undefined)?.answer;
+      if (answer) out.push({ role: 'assistant', content: answer });
+    }
+  }
+  return out;
+}
+
+/** A question whose answer failed empty leaves two user turns in a row: merged, as some APIs reject them. */
+function mergeTurns(turns: ChatMessage[]): ChatMessage[] {
+  return turns.reduce<ChatMessage[]>((acc, m) => {
+    const prev = acc[acc.length - 1];
+    if (prev && prev.role === m.role) prev.content += `\n\n${m.content}`;
+    else acc.push({ ...m });
+    return acc;
+  }, []);
+}

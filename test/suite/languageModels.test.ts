@@ -1,0 +1,360 @@
+/**
+ * VS Code's own chat, both ways, in the real extension host with real counterparts installed
+ * beside Sidestream as .vsix files (test/extensions/, built by the runner):
+ * - `lm-consumer` uses Sidestream's models through `vscode.lm` as any extension would: lists them,
+ *   streams, cancels (the simulator sees the client close the socket), gets typed errors, counts
+ *   tokens — and never sees a key.
+ * - `lm-provider` offers a model (vendor `sidestream-test`) streaming from the simulator: Sidestream
+ *   with provider `vscode-lm`, and `auto` with nothing else, streams it into the panel and cancels it.
+ * - the `@sidestream` participant's handler, called directly (code-server's chat view needs a
+ *   signed-in chat to send a request), streams Markdown, stops on its token, reports figures, /explain.
+ */
+import * as assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import type { SidestreamApi } from '../../src/api';
+import type { SidestreamChatMetadata } from '../../src/lm/participant';
+import { Simulator } from '../../src/simulator/Simulator';
+import type { ConsumerAskArgs, ConsumerAskResult } from '../extensions/lm-consumer/src/extension';
+import {
+  RejectionCounter,
+  asAssistant,
+  delay,
+  freshChat,
+  generations,
+  resetSettings,
+  setEnvKeys,
+  setSetting,
+  sidestream,
+  simLog,
+  waitFor,
+  waitForStreamingText,
+  withTimeout,
+} from './support/hostKit';
+
+const CANARY = `sk-lmcanary-QQ7${randomBytes(10).toString('hex')}`;
+const ANSWER = 'Streaming through the Language Model API works, token by token.';
+const LONG = Array.from({ length: 60 }, (_, i) => `Part ${i + 1} of a long answer.`).join(' ');
+const CONSUMER = 'sidestream-test.lm-consumer';
+const PROVIDER = 'sidestream-test.lm-provider';
+
+interface ListedModel {
+  id: string;
+  name: string;
+  vendor: string;
+  maxInputTokens: number;
+  json: string;
+}
+
+function consumerAsk(args: ConsumerAskArgs): Promise<ConsumerAskResult> {
+  return withTimeout(Promise.resolve(vscode.commands.executeCommand<ConsumerAskResult>('sidestreamConsumer.ask', args)), 30_000, `consumer ask ${args.modelId}`);
+}
+
+async function consumerModels(): Promise<ListedModel[]> {
+  return vscode.commands.executeCommand<ListedModel[]>('sidestreamConsumer.listModels');
+}
+
+describe('Language models: VS Code chat, both ways', function () {
+  this.timeout(90_000);
+  const sim = new Simulator({ log: simLog });
+  /** Wants the canary key: a request it accepts proves the key went where it belongs. */
+  const keyedSim = new Simulator({ log: simLog, apiKey: CANARY });
+  const rejections = new RejectionCounter();
+  let api: SidestreamApi;
+
+  before(async () => {
+    api = await sidestream();
+    await Promise.all([sim.start(), keyedSim.start()]);
+    for (const id of [CONSUMER, PROVIDER]) {
+      const ext = vscode.extensions.getExtension(id);
+      assert.ok(ext, `test extension ${id} is not installed (the runner installs it as a .vsix)`);
+      await ext.activate();
+    }
+    rejections.install();
+  });
+
+  after(async () => {
+    rejections.dispose();
+    await vscode.commands.executeCommand('sidestreamTestProvider.configure', undefined).then(undefined, () => undefined);
+    await freshChat(api).catch(() => undefined);
+    await resetSettings();
+    await Promise.all([sim.stop(), keyedSim.stop()]);
+  });
+
+  afterEach(() => rejections.assertNone());
+
+  describe('Sidestream as a provider (vendor sidestream), used by another extension', () => {
+    let restoreEnv = (): void => undefined;
+
+    before(async () => {
+      await resetSettings();
+      restoreEnv = setEnvKeys(CANARY, CANARY);
+      await setSetting('openai.baseUrl', keyedSim.openAIBaseUrl);
+      await setSetting('anthropic.baseUrl', keyedSim.anthropicBaseUrl);
+    });
+
+    after(async () => {
+      restoreEnv();
+      await resetSettings();
+    });
+
+    beforeEach(() => {
+      sim.reset();
+      keyedSim.reset();
+    });
+
+    it('lists the reachable models with honest limits, and announces a change when the settings change', async () => {
+      const before = await consumerModels();
+      assert.ok(before.some((m) => m.id === 'openai/gpt-4.1-mini'), `no OpenAI model with a key set: ${before.map((m) => m.id).join(', ')}`);
+      assert.ok(before.some((m) => m.id === 'anthropic/claude-sonnet-4-5'), 'no Anthropic model with a key set');
+      assert.ok(!before.some((m) => m.id.startsWith('openai-compatible/')), 'an OpenAI-compatible model without a base URL');
+      for (const m of before) assert.equal(m.vendor, 'sidestream');
+      const gpt = before.find((m) => m.id === 'openai/gpt-4.1-mini')!;
+      // Context window 1,047,576 less the 4,096 tokens Sidestream lets an answer have.
+      assert.equal(gpt.maxInputTokens, 1_047_576 - 4096);
+
+      const changesBefore = await vscode.commands.executeCommand<number>('sidestreamConsumer.modelChanges');
+      await setSetting('openaiCompatible.baseUrl', sim.openAIBaseUrl);
+      const changed = await pollAsync('the consumer to see a model change', 10_000, async () =>
+        (await vscode.commands.executeCommand<number>('sidestreamConsumer.modelChanges')) > changesBefore ? true : undefined,
+      );
+      assert.ok(changed);
+      const after = await consumerModels();
+      const simModels = after.filter((m) => m.id.startsWith('openai-compatible/'));
+      assert.deepEqual(simModels.map((m) => m.name).sort(), ['sim-demo', 'sim-fast', 'sim-model', 'sim-reasoning', 'sim-slow']);
+      // The simulator reports no context length: 8,192 assumed, less the answer's 4,096.
+      assert.equal(simModels[0]!.maxInputTokens, 8192 - 4096);
+
+      // Nothing a model shows another extension carries a key or a URL.
+      const everything = JSON.stringify(after);
+      assert.ok(!everything.includes(CANARY), 'a key is in the model information');
+      assert.ok(!everything.includes('127.0.0.1'), 'a URL is in the model information');
+    });
+
+    it('streams a request from another extension through the core, tagged with who asked', async () => {
+      await setSetting('openaiCompatible.baseUrl', sim.openAIBaseUrl);
+      sim.enqueue({ text: ANSWER, tokensPerSecond: 200 });
+      const result = await consumerAsk({ modelId: 'openai-compatible/sim-model', prompt: 'Stream something.' });
+      assert.equal(result.error, undefined, JSON.stringify(result.error));
+      assert.equal(result.text, ANSWER);
+      assert.ok(result.fragments > 3, `expected the answer in many fragments, got ${result.fragments}`);
+      const [record] = generations(sim, 'openai-chat');
+      assert.ok(record, 'the simulator got no request');
+      assert.equal(record.model, 'sim-model');
+      assert.match(JSON.stringify(record.messages), /Stream something\./);
+      // The status bar shows this request's figures, and for whom.
+      const status = api.snapshot().statusBarText;
+      assert.match(status, /TTFT \d+ ms/, status);
+      assert.match(status, /for Sidestream LM Consumer \(test\)/, status);
+    });
+
+    it('cancelling the caller\'s token mid-stream closes the socket', async () => {
+      await setSetting('openaiCompatible.baseUrl', sim.openAIBaseUrl);
+      sim.enqueue({ text: LONG, tokensPerSecond: 40 });
+      const result = await consumerAsk({ modelId: 'openai-compatible/sim-model', prompt: 'Cancel me.', cancelAfterChars: 40 });
+      assert.equal(result.cancelled, true);
+      assert.ok(result.text.length < LONG.length, 'the whole answer arrived');
+      assert.ok(LONG.startsWith(result.text));
+      const [record] = generations(sim, 'openai-chat');
+      assert.ok(record);
+      const closed = await sim.waitForClose(record.id, 5_000);
+      assert.equal(closed.closedBy, 'client', 'the server, not the client, closed the socket');
+      assert.equal(closed.completed, false);
+    });
+
+    it('a failure is a LanguageModelError with Sidestream\'s one-line message, never the key', async () => {
+      // OpenAI's 401 echoes the key it got; Sidestream's message must not.
+      keyedSim.enqueue({
+        fault: {
+          kind: 'status',
+          status: 401,
+          body: JSON.stringify({ error: { message: `Incorrect API key provided: ${CANARY}.`, type: 'invalid_request_error', code: 'invalid_api_key' } }),
+          headers: { 'content-type': 'application/json' },
+        },
+      });
+      const auth = await consumerAsk({ modelId: 'openai/gpt-4.1-mini', prompt: 'Fail with 401.' });
+      assert.ok(auth.error, 'no error');
+      assert.equal(auth.error.isLanguageModelError, true, JSON.stringify(auth.error));
+      assert.equal(auth.error.code, 'NoPermissions');
+      assert.match(auth.error.message, /OpenAI rejected the request \(401\)/);
+      assert.ok(!auth.error.json.includes(CANARY), `the key reached the other extension: ${auth.error.json}`);
+      assert.doesNotMatch(auth.error.json, /QQ7[0-9a-f]{6,}/);
+
+      keyedSim.enqueue({ fault: { kind: 'status', status: 500 } }, { fault: { kind: 'status', status: 500 } }, { fault: { kind: 'status', status: 500 } });
+      const server = await consumerAsk({ modelId: 'openai/gpt-4.1-mini', prompt: 'Fail with 500.' });
+      assert.ok(server.error);
+      assert.equal(server.error.isLanguageModelError, true);
+      assert.equal(server.error.causeCode, 'server', JSON.stringify(server.error));
+      assert.match(server.error.message, /500/);
+      assert.ok(!server.error.json.includes(CANARY));
+
+      // And with the right key, the request goes through to the keyed server.
+      keyedSim.enqueue({ text: ANSWER });
+      const ok = await consumerAsk({ modelId: 'anthropic/claude-sonnet-4-5', prompt: 'Succeed.' });
+      assert.equal(ok.error, undefined, JSON.stringify(ok.error));
+      assert.equal(ok.text, ANSWER);
+      assert.equal(generations(keyedSim, 'anthropic')[0]?.status, 200);
+    });
+
+    it('counts tokens with the project\'s tokenizer (gpt-tokenizer, cl100k)', async () => {
+      // Short words and symbols: a tokenizer's count is far from any characters-per-token estimate.
+      const text = 'a b c d e f g h ✓ ✓ ✓ 1 2 3 4 5';
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const expected = (require('gpt-tokenizer/cjs/encoding/cl100k_base') as { countTokens(t: string): number }).countTokens(text);
+      assert.notEqual(expected, Math.ceil(text.length / 4), 'the sample text cannot tell a tokenizer from an estimate');
+      const counted = await vscode.commands.executeCommand<number>('sidestreamConsumer.countTokens', 'openai/gpt-4.1-mini', text);
+      assert.equal(counted, expected);
+    });
+  });
+
+  describe('the @sidestream chat participant (handler in the real extension host)', () => {
+    beforeEach(async () => {
+      await resetSettings();
+      await setSetting('provider', 'openai-compatible');
+      await setSetting('openaiCompatible.baseUrl', sim.openAIBaseUrl);
+      await setSetting('model', 'sim-model');
+      sim.reset();
+    });
+
+    it('streams Markdown from the current Sidestream model and reports TTFT and tok/s in its footer', async () => {
+      sim.enqueue({ text: ANSWER, tokensPerSecond: 200 });
+      const chat = recordingStream();
+      const result = await api.chatParticipantHandler(chatRequest('Hello from the chat.'), { history: [] }, chat.stream, new vscode.CancellationTokenSource().token);
+      const metadata = (result as vscode.ChatResult).metadata as SidestreamChatMetadata;
+      assert.ok(chat.parts.length > 3, `expected streamed parts, got ${chat.parts.length}`);
+      assert.ok(chat.text.startsWith(ANSWER), chat.text);
+      assert.match(chat.text, /---\n\*Simulator · sim-model · TTFT \d+ ms · [\d.]+ tok\/s · \d+ tokens\*/);
+      assert.equal(metadata.finishReason, 'stop');
+      assert.equal(metadata.answer, ANSWER);
+      assert.ok(metadata.ttftMs !== undefined && metadata.ttftMs > 0);
+      assert.ok(metadata.tokensPerSecond !== undefined && metadata.tokensPerSecond > 0);
+      assert.match(api.snapshot().statusBarText, /via VS Code chat/);
+      const [record] = generations(sim, 'openai-chat');
+      assert.match(JSON.stringify(record?.messages), /Hello from the chat\./);
+    });
+
+    it('the chat\'s Stop (its token) closes the socket', async () => {
+      sim.enqueue({ text: LONG, tokensPerSecond: 40 });
+      const chat = recordingStream();
+      const cts = new vscode.CancellationTokenSource();
+      const pending = api.chatParticipantHandler(chatRequest('A long one.'), { history: [] }, chat.stream, cts.token);
+      await waitFor('some streamed Markdown', 15_000, () => (chat.text.length > 30 ? true : undefined));
+      cts.cancel();
+      const result = (await withTimeout(Promise.resolve(pending), 5_000, 'the handler after Stop')) as vscode.ChatResult;
+      assert.equal((result.metadata as SidestreamChatMetadata).finishReason, 'cancelled');
+      const [record] = generations(sim, 'openai-chat');
+      const closed = await sim.waitForClose(record!.id, 5_000);
+      assert.equal(closed.closedBy, 'client');
+      assert.equal(closed.completed, false);
+    });
+
+    it('/explain sends the editor selection', async () => {
+      // Python: opening TypeScript would start the TypeScript server, which the test does not need.
+      const code = 'def add(a, b):\n    return a + b';
+      const doc = await vscode.workspace.openTextDocument({ content: `# before\n${code}\n# after\n`, language: 'python' });
+      const editor = await vscode.window.showTextDocument(doc);
+      editor.selection = new vscode.Selection(1, 0, 2, 16);
+      sim.enqueue({ text: 'It adds two numbers.' });
+      const chat = recordingStream();
+      const result = (await api.chatParticipantHandler(chatRequest('', 'explain'), { history: [] }, chat.stream, new vscode.CancellationTokenSource().token)) as vscode.ChatResult;
+      assert.equal((result.metadata as SidestreamChatMetadata).answer, 'It adds two numbers.');
+      const sent = JSON.stringify(generations(sim, 'openai-chat')[0]?.messages);
+      assert.ok(sent.includes(JSON.stringify(code).slice(1, -1)), `the selection was not sent: ${sent}`);
+      assert.ok(!sent.includes('# before') && !sent.includes('# after'), 'more than the selection was sent');
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    });
+
+    it('a failure is shown with Sidestream\'s one-line message', async () => {
+      sim.enqueue({ fault: { kind: 'status', status: 404 } });
+      const chat = recordingStream();
+      const result = (await api.chatParticipantHandler(chatRequest('Fail.'), { history: [] }, chat.stream, new vscode.CancellationTokenSource().token)) as vscode.ChatResult;
+      assert.match(result.errorDetails?.message ?? '', /not found/i);
+      assert.equal((result.metadata as SidestreamChatMetadata).finishReason, 'error');
+    });
+  });
+
+  describe('another extension\'s model (vendor sidestream-test) in Sidestream\'s panel', () => {
+    before(async () => {
+      await resetSettings();
+      await vscode.commands.executeCommand('sidestreamTestProvider.configure', sim.openAIBaseUrl);
+    });
+
+    after(async () => {
+      await vscode.commands.executeCommand('sidestreamTestProvider.configure', undefined);
+    });
+
+    beforeEach(async () => {
+      await freshChat(api);
+      sim.reset();
+    });
+
+    for (const setting of ['vscode-lm', 'auto'] as const) {
+      it(`provider ${setting}: streams its answer into the panel, figures marked estimated`, async () => {
+        await setSetting('provider', setting === 'auto' ? undefined : setting);
+        sim.enqueue({ text: ANSWER, tokensPerSecond: 100 });
+        const answer = asAssistant(await withTimeout(api.ask('Through the other extension, please.'), 30_000, 'the answer'));
+        assert.equal(answer.state, 'done', JSON.stringify(answer));
+        assert.equal(answer.text, ANSWER);
+        assert.equal(answer.stats?.model, 'sidestream-test-model');
+        assert.equal(answer.stats?.estimated, true, 'the token count is not marked estimated');
+        assert.ok(answer.stats?.ttftMs !== undefined);
+        assert.match(api.snapshot().statusBarText, /~[\d.]+ tok\/s/, api.snapshot().statusBarText);
+        const [record] = generations(sim, 'openai-chat');
+        assert.ok(record, 'the other extension never reached the simulator');
+        assert.match(JSON.stringify(record.messages), /Through the other extension/);
+      });
+    }
+
+    it('Cancel stops it: the other extension\'s socket is closed', async () => {
+      await setSetting('provider', 'vscode-lm');
+      sim.enqueue({ text: LONG, tokensPerSecond: 40 });
+      const pending = api.ask('A long answer through the other extension.');
+      await waitForStreamingText(api, 20);
+      await vscode.commands.executeCommand('sidestream.cancel');
+      const answer = asAssistant(await withTimeout(pending, 5_000, 'ask() after cancel'));
+      assert.equal(answer.state, 'cancelled');
+      assert.ok(answer.text.length > 0 && answer.text.length < LONG.length);
+      const [record] = generations(sim, 'openai-chat');
+      const closed = await sim.waitForClose(record!.id, 5_000);
+      assert.equal(closed.closedBy, 'client');
+      assert.equal(closed.completed, false);
+      await delay(100);
+    });
+  });
+});
+
+/** A ChatResponseStream that records what the participant streamed (the real one exists only inside a chat view). */
+function recordingStream(): { stream: vscode.ChatResponseStream; parts: string[]; readonly text: string } {
+  const parts: string[] = [];
+  const ignore = (): void => undefined;
+  const stream = {
+    markdown: (value: string | vscode.MarkdownString) => parts.push(typeof value === 'string' ? value : value.value),
+    anchor: ignore,
+    button: ignore,
+    filetree: ignore,
+    progress: ignore,
+    reference: ignore,
+    push: ignore,
+  } as unknown as vscode.ChatResponseStream;
+  return {
+    stream,
+    parts,
+    get text() {
+      return parts.join('');
+    },
+  };
+}
+
+function chatRequest(prompt: string, command?: string): vscode.ChatRequest {
+  return { prompt, command, references: [], toolReferences: [], toolInvocationToken: undefined, model: undefined } as unknown as vscode.ChatRequest;
+}
+
+async function pollAsync<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await delay(50);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
