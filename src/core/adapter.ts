@@ -106,7 +106,7 @@ export async function* stream(request: ChatRequest, token?: CancellationTokenLik
       yield cancelled();
       return;
     }
-    const wire: WireState = { status: undefined, contentType: undefined, bytes: 0, sseErrorField: undefined };
+    const wire: WireState = { status: undefined, contentType: undefined, bytes: 0 };
     const maxRetries = request.maxRetries ?? DEFAULT_MAX_RETRIES;
     const headersTimeoutMs = request.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
     const observer = wireObserver(wire, metrics, request.onRetry);
@@ -225,9 +225,6 @@ function wireObserver(wire: WireState, metrics: StreamMetrics, onRetry: ChatRequ
     onBytes(byteCount) {
       wire.bytes += byteCount;
       metrics.markBytes(byteCount);
-    },
-    onSseErrorField(value) {
-      wire.sseErrorField = value;
     },
     onRetry(info) {
       try {

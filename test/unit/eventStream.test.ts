@@ -136,3 +136,50 @@ describe('readJsonEvents: SSE bodies into JSON events', () => {
     assert.deepEqual(batches, []);
   });
 });
+
+/** Runs readJsonEvents with an `error:` field listener; returns the fields, events and error. */
+async function collectErrorFields(chunks: Array<string | Uint8Array>, maxBufferChars?: number) {
+  const fields: string[] = [];
+  const events: unknown[] = [];
+  let error: unknown;
+  try {
+    for await (const batch of readJsonEvents(body(chunks).response, { onErrorField: (value) => fields.push(value), maxBufferChars })) {
+      for (const event of batch) events.push(event.data);
+    }
+  } catch (caught) {
+    error = caught;
+  }
+  return { fields, events, error };
+}
+
+describe("readJsonEvents: llama.cpp's legacy `error:` field (eventsource-parser's unknown-field report)", () => {
+  it('reports an `error:` line cut between two network reads', async () => {
+    const { fields, events } = await collectErrorFields(['data: {"a":1}\n\nerr', 'or: {"message":"boom"}\n\ndata: [DONE]\n\n']);
+    assert.deepEqual(fields, ['{"message":"boom"}']);
+    assert.deepEqual(events, [{ a: 1 }]);
+  });
+
+  it('reports `error:` fields however the bytes are split, only at line starts, and an unfinished last one at the end', async () => {
+    const text =
+      'error: first\r\ndata: {"e":"error: not a field"}\n\n: comment error: no\n' +
+      'data: {"x":1}\rerror:{"message":"b\u00f6\u00f6m \u2603"}\r\nxerror: no\nerror:\n\nerror: last';
+    const bytes = new TextEncoder().encode(text);
+    const expected = ['first', '{"message":"b\u00f6\u00f6m \u2603"}', '', 'last'];
+    const fieldsOf = async (chunks: Uint8Array[]) => {
+      const { fields, events, error } = await collectErrorFields(chunks);
+      assert.equal(error, undefined);
+      assert.deepEqual(events, [{ e: 'error: not a field' }, { x: 1 }]);
+      return fields;
+    };
+    assert.deepEqual(await fieldsOf([bytes]), expected);
+    // Every single split point, then every pair of split points close together (names and
+    // multi-byte characters cut anywhere, chunks shorter than the name).
+    for (let a = 0; a <= bytes.length; a++) {
+      assert.deepEqual(await fieldsOf([bytes.subarray(0, a), bytes.subarray(a)]), expected, `split at ${a}`);
+      for (let b = a; b <= Math.min(bytes.length, a + 8); b++) {
+        assert.deepEqual(await fieldsOf([bytes.subarray(0, a), bytes.subarray(a, b), bytes.subarray(b)]), expected, `split at ${a}, ${b}`);
+      }
+    }
+    assert.deepEqual(await fieldsOf(Array.from(bytes, (byte) => Uint8Array.of(byte))), expected, 'one byte at a time');
+  });
+});

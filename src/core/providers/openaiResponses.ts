@@ -153,7 +153,7 @@ export async function* streamOpenAIResponses(request: ChatRequest, context: Prov
   // is its own paragraph: joined bare, "Got it" and "Here are" run together.
   const text = new Paragraphs();
   const reasoning = new Paragraphs();
-  for await (const events of readJsonEvents(response)) {
+  for await (const events of readJsonEvents(response, { source: context.baseUrl })) {
     for (const raw of events) {
       throwIfOpenAIErrorEvent(raw, response.headers);
       const event = raw.data as ResponseStreamEvent;
