@@ -83,7 +83,7 @@ function build() {
  * bench processes (with SIDESTREAM_CODE_SERVER / SIDESTREAM_NODE24, so no bench installs anything
  * inside its time limit) and, for each need that is not available, why.
  */
-function setUp(groups) {
+async function setUp(groups) {
   const env = { ...process.env };
   const missing = new Map();
   const needs = new Set(groups.flatMap((g) => g.needs));
@@ -95,29 +95,49 @@ function setUp(groups) {
   }
   const started = Date.now();
   console.log('bench: set-up (scripts/setup-vscode.sh: Chromium, code-server; not timed)');
-  const setup = spawnSync('bash', [path.join(ROOT, 'scripts', 'setup-vscode.sh')], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: SETUP_TIMEOUT_S * 1000,
-    killSignal: 'SIGKILL',
-  });
-  if (setup.stderr) process.stderr.write(setup.stderr);
-  for (const line of (setup.stdout || '').split('\n')) {
+  const setup = await runSetupScript();
+  for (const line of setup.stdout.split('\n')) {
     const m = /^(SIDESTREAM_[A-Z0-9_]+)=(.*)$/.exec(line.trim());
     if (m) env[m[1]] = m[2];
   }
   let why;
-  if (setup.error || setup.status !== 0) {
-    const last = (setup.stderr || '').split('\n').map((l) => l.replace(/^\[setup\]\s*/, '').trim()).filter(Boolean).pop();
-    why = setup.error && setup.error.code === 'ETIMEDOUT' ? `scripts/setup-vscode.sh took over ${SETUP_TIMEOUT_S / 60} min` : `scripts/setup-vscode.sh failed${last ? `: ${last}` : ` (exit ${setup.status})`}`;
-  }
+  if (setup.timedOut) why = `scripts/setup-vscode.sh took over ${SETUP_TIMEOUT_S / 60} min`;
+  else if (setup.status !== 0) why = `scripts/setup-vscode.sh failed${setup.lastLine ? `: ${setup.lastLine}` : ` (exit ${setup.status})`}`;
   if (!fs.existsSync(CHROMIUM_PATH)) missing.set('chromium', why ?? `Chromium not found at ${CHROMIUM_PATH}`);
   const codeServer = env.SIDESTREAM_CODE_SERVER;
   const node24 = env.SIDESTREAM_NODE24;
-  if (!codeServer || !node24 || !fs.existsSync(codeServer) || !fs.existsSync(node24)) missing.set('code-server', why ?? 'code-server was not installed by scripts/setup-vscode.sh');
+  if (needs.has('code-server') && (!codeServer || !node24 || !fs.existsSync(codeServer) || !fs.existsSync(node24))) missing.set('code-server', why ?? 'code-server was not installed by scripts/setup-vscode.sh');
   console.log(`bench: set-up ${missing.size ? `incomplete (${[...missing].map(([need, reason]) => `${need}: ${reason}`).join('; ')})` : 'done'} in ${Math.round((Date.now() - started) / 1000)} s`);
   return { env, missing, seconds: Math.round((Date.now() - started) / 1000) };
+}
+
+/** Runs scripts/setup-vscode.sh, its progress shown live; resolves with its output and last stderr line. */
+function runSetupScript() {
+  return new Promise((resolve) => {
+    const child = spawn('bash', [path.join(ROOT, 'scripts', 'setup-vscode.sh')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let lastLine = '';
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, SETUP_TIMEOUT_S * 1000);
+    child.stdout.setEncoding('utf8').on('data', (text) => (stdout += text));
+    let tail = '';
+    child.stderr.setEncoding('utf8').on('data', (text) => {
+      process.stderr.write(text);
+      tail = (tail + text).slice(-4096);
+    });
+    child.on('error', (error) => {
+      lastLine = error.message;
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const lines = tail.split('\n').map((l) => l.replace(/^\[setup\]\s*/, '').trim()).filter(Boolean);
+      if (lines.length) lastLine = lines[lines.length - 1];
+      resolve({ stdout, lastLine, status: code, timedOut });
+    });
+  });
 }
 
 /** A result for a bench that did not run: never met. */
@@ -283,7 +303,7 @@ async function main() {
   const groups = GROUPS.filter((group) => !options.only || group.ids.some((id) => options.only.includes(id)));
   const wanted = (resultId) => !options.only || options.only.some((id) => resultId === id || resultId.startsWith(`${id}-`));
   // Everything that is not measured happens first: set-up, then the builds.
-  const { env, missing, seconds: setupSeconds } = setUp(groups);
+  const { env, missing, seconds: setupSeconds } = await setUp(groups);
   if (!options.skipBuild) build();
   const loadStart = os.loadavg()[0];
   const results = [];
