@@ -95,7 +95,7 @@ export async function* stream(request: ChatRequest, token?: Cancellation): Async
       yield cancelled();
       return;
     }
-    const wire: WireState = { status: undefined, contentType: undefined, bytes: 0, sseErrorField: undefined };
+    const wire: WireState = { status: undefined, contentType: undefined, bytes: 0 };
     const maxRetries = request.maxRetries ?? DEFAULT_MAX_RETRIES;
     const headersTimeoutMs = request.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
     const observer = wireObserver(wire, metrics, request.onRetry);
@@ -214,9 +214,6 @@ function wireObserver(wire: WireState, metrics: StreamMetrics, onRetry: ChatRequ
     onBytes(byteCount) {
       wire.bytes += byteCount;
       metrics.markBytes(byteCount);
-    },
-    onSseErrorField(value) {
-      wire.sseErrorField = value;
     },
     onRetry(info) {
       try {

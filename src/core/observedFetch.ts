@@ -5,8 +5,9 @@
  * - fails a body that goes silent after the headers with {@link IdleTimeoutError} (neither SDK has
  *   an idle timeout: a stalled stream would hang forever),
  * - fails a request whose headers do not arrive in time with {@link HeadersTimeoutError},
- * - caps `Retry-After` and pins the SDK's back-off to a delay it reports through `onRetry`,
- * - notices llama.cpp's legacy non-standard `error:` SSE field, which SSE parsers drop silently.
+ * - caps `Retry-After` and pins the SDK's back-off to a delay it reports through `onRetry`.
+ * SSE parsing (llama.cpp's legacy `error:` field and the buffer bound included) is the body
+ * reader's job (`providers/eventStream.ts`), not this one's.
  * Abort keeps working: the caller's signal is linked to the underlying request for its whole life.
  */
 import * as diagnostics from 'node:diagnostics_channel';
@@ -54,8 +55,6 @@ export interface FetchObserver {
   onHeaders?(info: { status: number; contentType: string | undefined }): void;
   /** A body chunk of `byteCount` bytes arrived. */
   onBytes?(byteCount: number): void;
-  /** A legacy `error:` SSE field (llama.cpp before 2025-09) with its raw value. */
-  onSseErrorField?(value: string): void;
   /** The SDK is about to wait `delayMs` before retry number `attempt`. */
   onRetry?(info: { attempt: number; delayMs: number; status: number | undefined }): void;
 }
@@ -120,10 +119,9 @@ export function createObservedFetch(options: ObservedFetchOptions): typeof fetch
         headers.set('retry-after', String(Math.ceil(capped / 1000)));
       }
     }
-    const sniffSse = (contentType ?? '').includes('text/event-stream');
     const body =
       response.body && !isNullBodyStatus(response.status)
-        ? observeBody(response.body, { ...options, sniffSse, onEnd: link.dispose })
+        ? observeBody(response.body, { ...options, onEnd: link.dispose })
         : (link.dispose(), null);
     return new Response(body, { status: response.status, statusText: response.statusText, headers });
   };
@@ -175,7 +173,6 @@ function linkSignal(parent: AbortSignal | undefined): { controller: AbortControl
 interface BodyOptions {
   idleTimeoutMs: number;
   observer: FetchObserver;
-  sniffSse: boolean;
   onEnd(): void;
 }
 
@@ -188,7 +185,6 @@ interface BodyOptions {
 function observeBody(source: ReadableStream<Uint8Array>, options: BodyOptions): ReadableStream<Uint8Array> {
   const reader = source.getReader();
   const observer = options.observer;
-  const sniffer = options.sniffSse && observer.onSseErrorField ? new SseErrorFieldSniffer((value) => observer.onSseErrorField?.(value)) : undefined;
   const idleTimeoutMs = options.idleTimeoutMs;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let reading = false;
@@ -236,7 +232,6 @@ function observeBody(source: ReadableStream<Uint8Array>, options: BodyOptions): 
         }
         const chunk = result.value;
         observer.onBytes?.(chunk.byteLength);
-        sniffer?.push(chunk);
         controller.enqueue(chunk);
       },
       cancel(reason) {
@@ -246,117 +241,4 @@ function observeBody(source: ReadableStream<Uint8Array>, options: BodyOptions): 
     },
     { highWaterMark: 0 },
   );
-}
-
-const FIELD = 'error:';
-const FIELD_BYTES = new TextEncoder().encode(FIELD);
-const LF = 0x0a;
-const CR = 0x0d;
-const SPACE = 0x20;
-/** A value longer than this without a line end is not an error field worth keeping. */
-const MAX_FIELD_BYTES = 1 << 20;
-
-/**
- * Finds lines starting with `error:` in an SSE byte stream (chunk boundaries may split lines).
- * Works on the raw bytes: a native `indexOf` per chunk finds candidates, and only a real field is
- * ever decoded, so the stream the SDK already decodes is not decoded a second time.
- */
-export class SseErrorFieldSniffer {
-  /** The last `tailLength` bytes seen (at most the field name's length); the stream starts at a line start. */
-  private readonly tail = Uint8Array.of(LF, 0, 0, 0, 0, 0);
-  private tailLength = 1;
-  /** Bytes of a field value whose line has not ended yet. */
-  private capture: Uint8Array[] | undefined;
-  private captureBytes = 0;
-
-  constructor(private readonly onErrorField: (value: string) => void) {}
-
-  push(chunk: Uint8Array): void {
-    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    let from = 0;
-    if (this.capture) {
-      from = this.continueCapture(bytes, 0);
-      if (from < 0) return this.remember(bytes);
-    } else {
-      const split = this.splitFieldLength(bytes);
-      if (split > 0) {
-        from = this.startCapture(bytes, split);
-        if (from < 0) return this.remember(bytes);
-      }
-    }
-    for (let at = bytes.indexOf(FIELD_BYTES, from); at >= 0; at = bytes.indexOf(FIELD_BYTES, from)) {
-      const before = at === 0 ? this.tail[this.tailLength - 1] : bytes[at - 1];
-      if (before !== LF && before !== CR) {
-        from = at + 1;
-        continue;
-      }
-      from = this.startCapture(bytes, at + FIELD_BYTES.length);
-      if (from < 0) break;
-    }
-    this.remember(bytes);
-  }
-
-  /**
-   * When the previous chunk ended inside `error:` at a line start, how many bytes of the name are
-   * in this chunk (so the value starts there); 0 otherwise.
-   */
-  private splitFieldLength(bytes: Uint8Array): number {
-    const tail = this.tail;
-    for (let inTail = Math.min(FIELD_BYTES.length - 1, this.tailLength - 1); inTail >= 1; inTail--) {
-      const rest = FIELD_BYTES.length - inTail;
-      if (bytes.length < rest) continue;
-      const start = this.tailLength - inTail;
-      const before = tail[start - 1];
-      if (before !== LF && before !== CR) continue;
-      let match = true;
-      for (let i = 0; i < FIELD_BYTES.length && match; i++) {
-        const byte = i < inTail ? tail[start + i] : bytes[i - inTail];
-        match = byte === FIELD_BYTES[i];
-      }
-      if (match) return rest;
-    }
-    return 0;
-  }
-
-  /** Starts a value at `valueStart`; returns where scanning resumes, or -1 if the line goes on. */
-  private startCapture(bytes: Uint8Array, valueStart: number): number {
-    this.capture = [];
-    this.captureBytes = 0;
-    return this.continueCapture(bytes, valueStart);
-  }
-
-  /** Adds bytes up to the line end; reports the field when the line ends. */
-  private continueCapture(bytes: Uint8Array, start: number): number {
-    let end = start;
-    while (end < bytes.length && bytes[end] !== LF && bytes[end] !== CR) end++;
-    if (this.captureBytes < MAX_FIELD_BYTES) {
-      this.capture!.push(bytes.subarray(start, end));
-      this.captureBytes += end - start;
-    }
-    if (end === bytes.length) {
-      // Keep a copy: the SDK may reuse or transfer the chunk's buffer.
-      const last = this.capture!.pop()!;
-      this.capture!.push(last.slice());
-      return -1;
-    }
-    const value = Buffer.concat(this.capture!);
-    this.capture = undefined;
-    this.captureBytes = 0;
-    const text = new TextDecoder().decode(value[0] === SPACE ? value.subarray(1) : value);
-    this.onErrorField(text);
-    return end;
-  }
-
-  private remember(bytes: Uint8Array): void {
-    const keep = this.tail.length;
-    if (bytes.length >= keep) {
-      this.tail.set(bytes.subarray(bytes.length - keep));
-      this.tailLength = keep;
-      return;
-    }
-    const fromTail = Math.min(this.tailLength, keep - bytes.length);
-    this.tail.copyWithin(0, this.tailLength - fromTail, this.tailLength);
-    this.tail.set(bytes, fromTail);
-    this.tailLength = fromTail + bytes.length;
-  }
 }

@@ -152,6 +152,11 @@ export class ResponsePlayer {
         this.res.socket?.destroy();
         return;
       }
+      case 'endless-line':
+        await this.writeEndlessLine(fault.megabytes ?? 64);
+        if (this.closed) return;
+        this.res.end();
+        return;
       case 'stall':
         // Headers and some tokens are out; send nothing more and hold the socket until the client leaves.
         this.onProgress();
@@ -228,6 +233,36 @@ export class ResponsePlayer {
       this.record.bodyWrites++;
       this.lastWriteAt = preciseNow();
     }
+  }
+
+  /** Writes `data: ` and `megabytes` MB of `x` without a line break, 64 KB at a time, as fast as the socket drains. */
+  private async writeEndlessLine(megabytes: number): Promise<void> {
+    const piece = Buffer.alloc(64 * 1024, 'x');
+    const total = Math.round(megabytes * 1024 * 1024);
+    this.record.endlessLineBytes = 0;
+    this.res.write('data: ');
+    for (let written = 0; written < total && !this.closed; ) {
+      const slice = piece.subarray(0, Math.min(piece.length, total - written));
+      const flushed = this.res.write(slice);
+      written += slice.length;
+      this.record.bodyWrites++;
+      this.lastWriteAt = preciseNow();
+      if (!flushed) await this.drainOrClose();
+      if (!this.closed) this.record.endlessLineBytes = written;
+    }
+  }
+
+  /** Resolves when the socket takes more data, or the response closed. */
+  private drainOrClose(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        this.res.off('drain', done);
+        this.res.off('close', done);
+        resolve();
+      };
+      this.res.once('drain', done);
+      this.res.once('close', done);
+    });
   }
 
   /** Waits until `target` (or the close), sending keep-alives when the line has been quiet too long. */

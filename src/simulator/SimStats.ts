@@ -31,6 +31,8 @@ export interface SimRequestRecord {
   tokensSent: number;
   /** Socket writes of streamed body data (with `chunkBytes` 1, one per byte). */
   bodyWrites: number;
+  /** Bytes of the `endless-line` fault's line the socket took before the client left. */
+  endlessLineBytes?: number | undefined;
   /** The answer text that was streamed, as far as it got (reasoning excluded). */
   textSent: string;
   closedAt?: number | undefined;

@@ -30,6 +30,12 @@ export type SimFault =
   /** A 200 `text/html` page from a proxy instead of an event stream. */
   | { kind: 'html-200' }
   /**
+   * After some tokens, a `data:` line that never ends: `megabytes` MB of `x` (default 64) with no
+   * line break, written as fast as the client reads (the server waits for `drain`), then the
+   * response ends. A broken server or a misrouted binary download, for the reader's buffer bound.
+   */
+  | { kind: 'endless-line'; afterTokens: number; megabytes?: number }
+  /**
    * Replays a captured body verbatim. `chunkDelayMs` splits it at event boundaries with a pause
    * between them; `chunkBytes` splits it into fixed-size byte chunks (to cut UTF-8 characters).
    */
@@ -104,6 +110,7 @@ const FAULTS_BY_NAME: Record<string, SimFault> = {
   malformed: { kind: 'malformed-json', afterTokens: 5 },
   'no-event-lines': { kind: 'no-event-lines' },
   html: { kind: 'html-200' },
+  'endless-line': { kind: 'endless-line', afterTokens: 5 },
 };
 
 /** Canned pace presets selected by model name. */
@@ -128,7 +135,7 @@ const PRESETS: Record<string, SimScript> = {
  * - `commentary` (a commentary message before the answer), `maxlen` (finish `length` with xAI's
  *   `REASON_MAX_LEN` in Responses), `unknown` (an event no client knows, before the first token)
  * - `fault-reset`, `fault-stall`, `fault-midstream`, `fault-no-terminal`, `fault-malformed`,
- *   `fault-no-event-lines`, `fault-html`: the fault after 5 tokens where it applies
+ *   `fault-no-event-lines`, `fault-html`, `fault-endless-line`: the fault after 5 tokens where it applies
  * - `fault-NNN` (e.g. `fault-401`, `fault-429`, `fault-529`): that HTTP status with a real-shaped body
  *
  * Unknown parts are ignored, so any `sim-…` name is a valid model.
@@ -160,6 +167,7 @@ export const SIM_MODEL_NAME_HELP = [
   'sim-fault-malformed',
   'sim-fault-no-event-lines',
   'sim-fault-html',
+  'sim-fault-endless-line',
   'sim-fault-400',
   'sim-fault-401',
   'sim-fault-403',

@@ -1,7 +1,6 @@
 /** Error classification helpers: Retry-After parsing and capping, key scrubbing, base URL checks, messages. */
 import * as assert from 'node:assert/strict';
 import { classifyError, failureForStatus, IdleTimeoutError, parseRetryAfterMs, scrubSecrets, StreamFailureError, validateBaseUrl } from '../../src/core/errors';
-import { SseErrorFieldSniffer } from '../../src/core/observedFetch';
 
 const ctx = { provider: 'ollama' as const, model: 'llama3.2', baseUrl: 'http://127.0.0.1:11434/v1', apiKey: 'sk-live-SECRETSECRET' };
 
@@ -49,38 +48,5 @@ describe('core: errors', () => {
     assert.equal(idle.kind, 'idle-timeout');
     assert.match(idle.message, /No data for 60 s after the response started/);
     assert.equal(classifyError(new SyntaxError('Unexpected end of JSON input'), ctx).kind, 'protocol');
-  });
-
-  it('finds llama.cpp legacy `error:` fields across chunk boundaries', () => {
-    const found: string[] = [];
-    const sniffer = new SseErrorFieldSniffer((value) => found.push(value));
-    const text = 'data: {"a":1}\n\nerr';
-    sniffer.push(new TextEncoder().encode(text));
-    sniffer.push(new TextEncoder().encode('or: {"message":"boom"}\n\ndata: [DONE]\n\n'));
-    assert.deepEqual(found, ['{"message":"boom"}']);
-  });
-
-  it('finds `error:` fields however the bytes are split, and only at line starts', () => {
-    const text =
-      'error: first\r\ndata: {"error: not a field"}\n\n: comment error: no\n' +
-      'data: x\rerror:{"message":"b\u00f6\u00f6m \u2603"}\r\nxerror: no\nerror:\n\nerror: last';
-    const bytes = new TextEncoder().encode(text);
-    const expected = ['first', '{"message":"b\u00f6\u00f6m \u2603"}', ''];
-    const run = (chunks: Uint8Array[]) => {
-      const found: string[] = [];
-      const sniffer = new SseErrorFieldSniffer((value) => found.push(value));
-      for (const chunk of chunks) sniffer.push(chunk);
-      return found;
-    };
-    assert.deepEqual(run([bytes]), expected);
-    // Every single split point, then every pair of split points (covers names and multi-byte
-    // characters cut anywhere, and chunks shorter than the name).
-    for (let a = 0; a <= bytes.length; a++) {
-      assert.deepEqual(run([bytes.subarray(0, a), bytes.subarray(a)]), expected, `split at ${a}`);
-      for (let b = a; b <= Math.min(bytes.length, a + 8); b++) {
-        assert.deepEqual(run([bytes.subarray(0, a), bytes.subarray(a, b), bytes.subarray(b)]), expected, `split at ${a}, ${b}`);
-      }
-    }
-    assert.deepEqual(run(Array.from(bytes, (byte) => Uint8Array.of(byte))), expected, 'one byte at a time');
   });
 });

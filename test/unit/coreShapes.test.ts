@@ -210,6 +210,35 @@ describe('core: wire shapes and reasoning', function () {
       assert.match(lines[0]!, /response\.sim_future\.delta/);
     });
 
+    it('skips every event it does not use through one default; only a delta nobody reads or a type-less event is logged, once per kind', async () => {
+      let seq = 0;
+      const event = (type: string | undefined, fields: Record<string, unknown>) =>
+        `data: ${JSON.stringify({ ...(type === undefined ? {} : { type }), ...fields, sequence_number: seq++ })}\n\n`;
+      const response = (status: string, extra: Record<string, unknown> = {}) => ({ id: 'resp_1', object: 'response', status, output: [], ...extra });
+      const body =
+        event('response.created', { response: response('in_progress') }) +
+        event('response.in_progress', { response: response('in_progress') }) +
+        event('response.output_item.added', { output_index: 0, item: { id: 'msg_1', type: 'message', status: 'in_progress', role: 'assistant', content: [] } }) +
+        event('response.web_search_call.searching', { output_index: 0, item_id: 'ws_1' }) +
+        event('response.sim_future.started', { output_index: 0 }) +
+        event('response.output_text.delta', { output_index: 0, content_index: 0, delta: 'Still' }) +
+        event('response.sim_future_text.delta', { output_index: 0, delta: 'lost?' }) +
+        event('response.sim_future_text.delta', { output_index: 0, delta: 'lost again?' }) +
+        event(undefined, { delta: 'no type' }) +
+        event('response.function_call_arguments.delta', { output_index: 0, item_id: 'fc_1', delta: '{"a"' }) +
+        event('response.output_text.delta', { output_index: 0, content_index: 0, delta: ' streaming.' }) +
+        event('response.output_text.done', { output_index: 0, content_index: 0, text: 'Still streaming.' }) +
+        event('response.output_item.done', { output_index: 0, item: { id: 'msg_1', type: 'message', status: 'completed', role: 'assistant', content: [] } }) +
+        event('response.completed', { response: response('completed', { usage: { input_tokens: 5, output_tokens: 4 } }) });
+      const lines: string[] = [];
+      const s = await run('openai-responses', raw(body), { onLog: (line) => lines.push(line) });
+      assert.equal(s.text, 'Still streaming.');
+      assert.deepEqual(s.finish?.reason, { unified: 'stop', raw: 'completed' });
+      assert.equal(lines.length, 2, lines.join('\n'));
+      assert.match(lines[0]!, /Responses event "response\.sim_future_text\.delta"/);
+      assert.match(lines[1]!, /Responses event "without a type \(undefined\)"/);
+    });
+
     for (const provider of ['ollama', 'lmstudio', 'llamacpp', 'vllm', 'openai-compatible'] as const) {
       it(`serves the Responses API for ${provider}`, async () => {
         const s = await run('openai-responses', { text: 'From /responses.' }, { provider, apiKey: undefined });

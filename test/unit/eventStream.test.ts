@@ -4,6 +4,7 @@
  * coreFixtures (every wire capture) and coreChunking (one-byte writes).
  */
 import * as assert from 'node:assert/strict';
+import { StreamFailureError } from '../../src/core/errors';
 import { readJsonEvents, type JsonEvent } from '../../src/core/providers/eventStream';
 
 interface Body {
@@ -134,5 +135,96 @@ describe('readJsonEvents: SSE bodies into JSON events', () => {
     const { batches, error } = await collect(new Response(null, { status: 200 }));
     assert.equal(error, undefined);
     assert.deepEqual(batches, []);
+  });
+});
+
+/** Runs readJsonEvents with an `error:` field listener; returns the fields, events and error. */
+async function collectErrorFields(chunks: Array<string | Uint8Array>, maxBufferChars?: number) {
+  const fields: string[] = [];
+  const events: unknown[] = [];
+  let error: unknown;
+  try {
+    for await (const batch of readJsonEvents(body(chunks).response, { onErrorField: (value) => fields.push(value), maxBufferChars })) {
+      for (const event of batch) events.push(event.data);
+    }
+  } catch (caught) {
+    error = caught;
+  }
+  return { fields, events, error };
+}
+
+describe("readJsonEvents: llama.cpp's legacy `error:` field (eventsource-parser's unknown-field report)", () => {
+  it('reports an `error:` line cut between two network reads', async () => {
+    const { fields, events } = await collectErrorFields(['data: {"a":1}\n\nerr', 'or: {"message":"boom"}\n\ndata: [DONE]\n\n']);
+    assert.deepEqual(fields, ['{"message":"boom"}']);
+    assert.deepEqual(events, [{ a: 1 }]);
+  });
+
+  it('reports `error:` fields however the bytes are split, only at line starts, and an unfinished last one at the end', async () => {
+    const text =
+      'error: first\r\ndata: {"e":"error: not a field"}\n\n: comment error: no\n' +
+      'data: {"x":1}\rerror:{"message":"b\u00f6\u00f6m \u2603"}\r\nxerror: no\nerror:\n\nerror: last';
+    const bytes = new TextEncoder().encode(text);
+    const expected = ['first', '{"message":"b\u00f6\u00f6m \u2603"}', '', 'last'];
+    const fieldsOf = async (chunks: Uint8Array[]) => {
+      const { fields, events, error } = await collectErrorFields(chunks);
+      assert.equal(error, undefined);
+      assert.deepEqual(events, [{ e: 'error: not a field' }, { x: 1 }]);
+      return fields;
+    };
+    assert.deepEqual(await fieldsOf([bytes]), expected);
+    // Every single split point, then every pair of split points close together (names and
+    // multi-byte characters cut anywhere, chunks shorter than the name).
+    for (let a = 0; a <= bytes.length; a++) {
+      assert.deepEqual(await fieldsOf([bytes.subarray(0, a), bytes.subarray(a)]), expected, `split at ${a}`);
+      for (let b = a; b <= Math.min(bytes.length, a + 8); b++) {
+        assert.deepEqual(await fieldsOf([bytes.subarray(0, a), bytes.subarray(a, b), bytes.subarray(b)]), expected, `split at ${a}, ${b}`);
+      }
+    }
+    assert.deepEqual(await fieldsOf(Array.from(bytes, (byte) => Uint8Array.of(byte))), expected, 'one byte at a time');
+  });
+});
+
+describe('readJsonEvents: the buffer bound', () => {
+  const bound = 1024;
+  const long = (prefix: string) => [prefix, 'x'.repeat(600), 'x'.repeat(600), 'x'.repeat(600)];
+
+  for (const [what, prefix, withErrorField] of [
+    ['a data line', 'data: ', false],
+    ['a data line, error: fields watched', 'data: ', true],
+    ['an error: line', 'error: ', true],
+  ] as const) {
+    it(`${what} longer than the bound → a one-line protocol failure after the events before it, the rest unread`, async () => {
+      const b = body([data({ n: 1 }), ...long(prefix), 'x'.repeat(600), '\n\n' + data({ n: 2 })], { keepOpen: true });
+      const fields: string[] = [];
+      const events: unknown[] = [];
+      let error: unknown;
+      try {
+        const options = { source: 'http://127.0.0.1:9/v1', maxBufferChars: bound, ...(withErrorField ? { onErrorField: (v: string) => fields.push(v) } : {}) };
+        for await (const batch of readJsonEvents(b.response, options)) for (const event of batch) events.push(event.data);
+      } catch (caught) {
+        error = caught;
+      }
+      assert.deepEqual(events, [{ n: 1 }]);
+      assert.deepEqual(fields, []);
+      assert.ok(error instanceof StreamFailureError, String(error));
+      assert.equal(error.failure.kind, 'protocol');
+      assert.equal(error.message, 'http://127.0.0.1:9/v1 sent more than 1024 characters without ending a line or an event, so this is not a usable event stream; reading stopped (the text so far is kept) — check the base URL and the server.');
+      assert.ok(b.cancelled(), 'the body is cancelled');
+      assert.ok(b.pulled() < 6, `stopped reading at the bound (${b.pulled()} chunks)`);
+    });
+  }
+
+  it('many data lines of one event (no blank line) count too', async () => {
+    const lines = Array.from({ length: 40 }, () => `data: ${'y'.repeat(40)}\n`);
+    const { error } = await collectErrorFields(lines, bound);
+    assert.ok(error instanceof StreamFailureError, String(error));
+  });
+
+  it('lines and events up to the bound pass', async () => {
+    const value = 'z'.repeat(bound - 20);
+    const { events, error } = await collectErrorFields([`data: ${JSON.stringify({ value })}\n\n`, data({ n: 2 })], bound);
+    assert.equal(error, undefined);
+    assert.deepEqual(events, [{ value }, { n: 2 }]);
   });
 });

@@ -155,7 +155,7 @@ export async function* streamAnthropic(request: ChatRequest, context: ProviderCo
   };
   let inputUsage: Pick<Usage, 'inputTokens' | 'cachedInputTokens'> = { inputTokens: undefined, cachedInputTokens: undefined };
   let stopReason: string | undefined;
-  for await (const events of readJsonEvents(response)) {
+  for await (const events of readJsonEvents(response, { source: context.baseUrl })) {
     for (const raw of events) {
       throwIfAnthropicErrorEvent(raw, response.headers);
       const event = raw.data as RawMessageStreamEvent;

@@ -161,7 +161,12 @@ export async function* streamOpenAIChat(request: ChatRequest, context: ProviderC
   let finishRaw: string | undefined;
   let sawFinish = false;
   let refused = false;
-  for await (const events of readJsonEvents(response)) {
+  // llama.cpp before 2025-09 sent a mid-stream error as an `error:` SSE field, which SSE parsers skip.
+  let errorField: string | undefined;
+  const onErrorField = (value: string) => {
+    errorField = value;
+  };
+  for await (const events of readJsonEvents(response, { source: context.baseUrl, onErrorField })) {
     for (const event of events) {
       throwIfOpenAIErrorEvent(event, response.headers);
       const classified = classifyChunk(event.data as ChatCompletionChunk);
@@ -213,8 +218,8 @@ export async function* streamOpenAIChat(request: ChatRequest, context: ProviderC
   }
   if (context.signal.aborted) return;
   if (!sawFinish) {
-    if (context.wire.sseErrorField !== undefined) {
-      const { message, type } = parseErrorPayload(context.wire.sseErrorField);
+    if (errorField !== undefined) {
+      const { message, type } = parseErrorPayload(errorField);
       throw providerFailure(message, context.errorContext, type);
     }
     throw missingTerminalFailure(context, 'a finish_reason');

@@ -17,68 +17,60 @@ import { readJsonEvents } from './eventStream';
 import { throwIfOpenAIErrorEvent } from './openaiChat';
 import { isKnownType, missingTerminalFailure, type ProviderContext, type ProviderPart, cachedSdkClient, sdkRequestOptions } from './providerContext';
 
-/** Every event type of this SDK version; the compiler flags a new or removed one. */
-const EVENT_TYPES: Record<ResponseStreamEvent['type'], true> = {
-  'response.audio.delta': true,
-  'response.audio.done': true,
-  'response.audio.transcript.delta': true,
-  'response.audio.transcript.done': true,
-  'response.code_interpreter_call_code.delta': true,
-  'response.code_interpreter_call_code.done': true,
-  'response.code_interpreter_call.completed': true,
-  'response.code_interpreter_call.in_progress': true,
-  'response.code_interpreter_call.interpreting': true,
-  'response.compaction.compacting': true,
-  'response.completed': true,
-  'response.content_part.added': true,
-  'response.content_part.done': true,
-  'response.created': true,
-  error: true,
-  'response.file_search_call.completed': true,
-  'response.file_search_call.in_progress': true,
-  'response.file_search_call.searching': true,
-  'response.function_call_arguments.delta': true,
-  'response.function_call_arguments.done': true,
-  'response.shell_call_command.added': true,
-  'response.shell_call_command.delta': true,
-  'response.shell_call_command.done': true,
-  'response.shell_call_output_content.delta': true,
-  'response.shell_call_output_content.done': true,
-  'response.in_progress': true,
-  'response.failed': true,
-  'response.incomplete': true,
-  'response.output_item.added': true,
-  'response.output_item.done': true,
-  'response.reasoning_summary_part.added': true,
-  'response.reasoning_summary_part.done': true,
-  'response.reasoning_summary_text.delta': true,
-  'response.reasoning_summary_text.done': true,
-  'response.reasoning_text.delta': true,
-  'response.reasoning_text.done': true,
-  'response.refusal.delta': true,
-  'response.refusal.done': true,
+/** The events this provider reads (typed by the SDK); every other event is {@link OtherEvent}. */
+type UsedEvent = Extract<
+  ResponseStreamEvent,
+  {
+    type:
+      | 'response.output_text.delta'
+      | 'response.refusal.delta'
+      | 'response.reasoning_summary_text.delta'
+      | 'response.reasoning_text.delta'
+      | 'response.output_item.done'
+      | 'response.completed'
+      | 'response.incomplete'
+      | 'response.failed'
+      | 'error';
+  }
+>;
+
+/** The used event types; the compiler checks each is one the SDK knows, and that none is missing. */
+const USED_TYPES: Record<UsedEvent['type'], true> = {
   'response.output_text.delta': true,
-  'response.output_text.done': true,
-  'response.web_search_call.completed': true,
-  'response.web_search_call.in_progress': true,
-  'response.web_search_call.searching': true,
-  'response.image_generation_call.completed': true,
-  'response.image_generation_call.generating': true,
-  'response.image_generation_call.in_progress': true,
-  'response.image_generation_call.partial_image': true,
-  'response.mcp_call_arguments.delta': true,
-  'response.mcp_call_arguments.done': true,
-  'response.mcp_call.completed': true,
-  'response.mcp_call.failed': true,
-  'response.mcp_call.in_progress': true,
-  'response.mcp_list_tools.completed': true,
-  'response.mcp_list_tools.failed': true,
-  'response.mcp_list_tools.in_progress': true,
-  'response.output_text.annotation.added': true,
-  'response.queued': true,
-  'response.custom_tool_call_input.delta': true,
-  'response.custom_tool_call_input.done': true,
+  'response.refusal.delta': true,
+  'response.reasoning_summary_text.delta': true,
+  'response.reasoning_text.delta': true,
+  'response.output_item.done': true,
+  'response.completed': true,
+  'response.incomplete': true,
+  'response.failed': true,
+  error: true,
 };
+
+/**
+ * Any other event: the SDK's progress, lifecycle and tool-internal events (`response.created`,
+ * `…added`, `…done`, web search, code interpreter…) and any type newer than this code. Nothing in
+ * them belongs in a chat answer, so they are skipped, except that a delta nobody reads may be
+ * content this version drops: that is logged once per kind.
+ */
+interface OtherEvent {
+  type: 'other';
+  wireType: string;
+}
+
+/** One wire event as the provider sees it: one it uses, or the one default for everything else. */
+function classifyEvent(data: unknown): UsedEvent | OtherEvent {
+  const type = (data as { type?: unknown } | null)?.type;
+  if (isKnownType(USED_TYPES, type)) return data as UsedEvent;
+  return { type: 'other', wireType: typeof type === 'string' ? type : `without a type (${typeof type})` };
+}
+
+/** Whether a skipped event may carry content (a delta no case reads, or one without a type). */
+function mayCarryContent(event: OtherEvent): boolean {
+  // Tool-call arguments also arrive whole in `response.output_item.done`, which is read.
+  if (event.wireType === 'response.function_call_arguments.delta') return false;
+  return event.wireType.endsWith('.delta') || event.wireType.startsWith('without a type');
+}
 
 /** Maps Responses usage to {@link Usage}. */
 export function convertResponsesUsage(usage: ResponseUsage | null | undefined): Usage | undefined {
@@ -153,15 +145,10 @@ export async function* streamOpenAIResponses(request: ChatRequest, context: Prov
   // is its own paragraph: joined bare, "Got it" and "Here are" run together.
   const text = new Paragraphs();
   const reasoning = new Paragraphs();
-  for await (const events of readJsonEvents(response)) {
+  for await (const events of readJsonEvents(response, { source: context.baseUrl })) {
     for (const raw of events) {
       throwIfOpenAIErrorEvent(raw, response.headers);
-      const event = raw.data as ResponseStreamEvent;
-      const type = (event as { type?: unknown } | null)?.type;
-      if (!isKnownType(EVENT_TYPES, type)) {
-        yield { type: 'unknown', what: `Responses event "${String(type)}"` };
-        continue;
-      }
+      const event = classifyEvent(raw.data);
       switch (event.type) {
         case 'response.output_text.delta':
           if (event.delta) yield { type: 'text-delta', text: text.next(outputPart(event), event.delta) };
@@ -198,57 +185,8 @@ export async function* streamOpenAIResponses(request: ChatRequest, context: Prov
           const nested = (event as unknown as { error?: { message?: string; code?: string; type?: string } }).error;
           throw providerFailure(nested?.message ?? event.message ?? 'unknown error', context.errorContext, nested?.type ?? event.code ?? undefined);
         }
-        case 'response.audio.delta':
-        case 'response.audio.done':
-        case 'response.audio.transcript.delta':
-        case 'response.audio.transcript.done':
-        case 'response.code_interpreter_call_code.delta':
-        case 'response.code_interpreter_call_code.done':
-        case 'response.code_interpreter_call.completed':
-        case 'response.code_interpreter_call.in_progress':
-        case 'response.code_interpreter_call.interpreting':
-        case 'response.compaction.compacting':
-        case 'response.content_part.added':
-        case 'response.content_part.done':
-        case 'response.created':
-        case 'response.file_search_call.completed':
-        case 'response.file_search_call.in_progress':
-        case 'response.file_search_call.searching':
-        case 'response.function_call_arguments.delta':
-        case 'response.function_call_arguments.done':
-        case 'response.shell_call_command.added':
-        case 'response.shell_call_command.delta':
-        case 'response.shell_call_command.done':
-        case 'response.shell_call_output_content.delta':
-        case 'response.shell_call_output_content.done':
-        case 'response.in_progress':
-        case 'response.output_item.added':
-        case 'response.reasoning_summary_part.added':
-        case 'response.reasoning_summary_part.done':
-        case 'response.reasoning_summary_text.done':
-        case 'response.reasoning_text.done':
-        case 'response.refusal.done':
-        case 'response.output_text.done':
-        case 'response.web_search_call.completed':
-        case 'response.web_search_call.in_progress':
-        case 'response.web_search_call.searching':
-        case 'response.image_generation_call.completed':
-        case 'response.image_generation_call.generating':
-        case 'response.image_generation_call.in_progress':
-        case 'response.image_generation_call.partial_image':
-        case 'response.mcp_call_arguments.delta':
-        case 'response.mcp_call_arguments.done':
-        case 'response.mcp_call.completed':
-        case 'response.mcp_call.failed':
-        case 'response.mcp_call.in_progress':
-        case 'response.mcp_list_tools.completed':
-        case 'response.mcp_list_tools.failed':
-        case 'response.mcp_list_tools.in_progress':
-        case 'response.output_text.annotation.added':
-        case 'response.queued':
-        case 'response.custom_tool_call_input.delta':
-        case 'response.custom_tool_call_input.done':
-          // Progress and tool-internal events: nothing to show in a chat answer.
+        case 'other':
+          if (mayCarryContent(event)) yield { type: 'unknown', what: `Responses event "${event.wireType}"` };
           break;
         default:
           assertNever(event, 'Responses event');

@@ -11,8 +11,6 @@ export interface WireState {
   status: number | undefined;
   contentType: string | undefined;
   bytes: number;
-  /** The value of the last legacy `error:` SSE field (llama.cpp before 2025-09), if any. */
-  sseErrorField: string | undefined;
 }
 
 export interface ProviderContext {
