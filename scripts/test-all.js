@@ -27,7 +27,7 @@ const SUITES = [
   { name: 'bench', title: 'Benchmark smoke (npm run bench -- --smoke)', command: () => [process.execPath, 'scripts/bench.js', '--smoke', '--skip-build'], needs: ['chromium', 'code-server'], timeoutMin: 12, parse: parseBenchChecks },
   { name: 'e2e', title: 'UI end to end (code-server + Chromium)', command: () => [process.execPath, MOCHA, '--config', '.mocharc.e2e.json'], config: '.mocharc.e2e.json', needs: ['chromium', 'code-server'], timeoutMin: 45 },
 ];
-const ALIASES = { 'extension-host': 'exthost', ext: 'exthost', integration: 'exthost', ui: 'e2e' };
+const ALIASES = { 'extension-host': 'exthost', ext: 'exthost', ui: 'e2e' };
 
 function parseArgs(argv) {
   const options = { only: undefined, vsix: false, skipSetup: false };

@@ -18,8 +18,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { CodeServer, REPO_ROOT, delay } from '../harness/codeServer';
-import { OneShotRenderer } from '../harness/oneShot';
-import { SimulatorProcess } from '../harness/simulatorControl';
+import { OneShotRenderer } from './helpers/oneShot';
+import { SimulatorProcess } from './helpers/simulatorControl';
 import {
   answerInputBox,
   closeQuickInput,

@@ -38,7 +38,7 @@ import {
   waitFor,
   withTimeout,
   type Wire,
-} from './support/hostKit';
+} from './helpers/hostKit';
 
 const CANARY = `sk-canary-ZZ9${randomBytes(12).toString('hex')}`;
 const ANSWER = 'The key worked.';
@@ -111,7 +111,7 @@ describe('Secrets: the API key leaks nowhere', function () {
 
       await setSetting(baseUrlKey(wire), baseUrlFor(wire, rightKeySim));
       rightKeySim.enqueue({ text: ANSWER });
-      await withTimeout(Promise.resolve(vscode.commands.executeCommand('sidestream.retry', lastAssistant(api).id)), 20_000, 'sidestream.retry');
+      await withTimeout(api.retry(lastAssistant(api).id), 20_000, 'retry');
       const retried = lastAssistant(api);
       assert.equal(retried.state, 'done', JSON.stringify(retried));
       assert.equal(retried.text, ANSWER);
