@@ -63,7 +63,7 @@ export async function benchRenderCost(browser: Browser, server: PageServer, opts
   // Incremental: the real ChatView, fed coalesced appends from an in-page timer.
   const inc = await openBenchPage(browser, server);
   const segments: Array<{ from: number; to: number; ms: number; frames: number; posts: number; wallMs: number; breakdownMs: Record<string, number> }> = [];
-  let renders = 0;
+  let renders: number;
   try {
     await warmUp(inc);
     await setTokens(inc, tokens);
@@ -220,7 +220,7 @@ export async function benchSmoothRate(browser: Browser, server: PageServer, opts
   const p = await openBenchPage(browser, server);
   const runs: RateRun[] = [];
   const checks: Check[] = [];
-  let idle = { p99: NaN, max: NaN, median: NaN };
+  let idle: { p99: number; max: number; median: number };
   try {
     await warmUp(p);
     await setTokens(p, tokens);
@@ -305,7 +305,7 @@ export async function benchWebviewMemory(browser: Browser, server: PageServer, o
     }
   };
   let baseline, full, afterFirst, afterSecond;
-  let identical = false;
+  let identical: boolean;
   try {
     await warmUp(p);
     await setTokens(p, tokens);

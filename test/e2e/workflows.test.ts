@@ -466,7 +466,7 @@ async function askAboutSelectionFromPalette(page: Page, question: string, attemp
     } catch (err) {
       lastError = err;
       console.log(`      ("${title}" attempt ${attempt} failed: ${firstLine(err)})`);
-      if (attempt === attempts) throw new Error(`could not run "${title}": ${String(lastError)}`);
+      if (attempt === attempts) throw new Error(`could not run "${title}": ${String(lastError)}`, { cause: err });
       await delay(1_000 * attempt);
     }
   }

@@ -14,6 +14,7 @@
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SidestreamApi } from '../../src/api';
@@ -213,7 +214,7 @@ describe('Secrets: the API key leaks nowhere', function () {
     await freshChat(api);
     const tag = randomBytes(6).toString('hex');
     const closed = await new Promise<number>((resolve) => {
-      const s = require('node:net').createServer().listen(0, '127.0.0.1', () => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
         const port = (s.address() as { port: number }).port;
         s.close(() => resolve(port));
       });
