@@ -83,6 +83,12 @@ export async function startPageServer(theme: 'dark' | 'light' = 'dark'): Promise
       res.end(html);
       return;
     }
+    if (pathname === '/favicon.ico') {
+      // Chromium asks on its own; answering keeps a 404 out of the page's console errors.
+      res.writeHead(204);
+      res.end();
+      return;
+    }
     const file = files[pathname];
     if (!file) {
       res.writeHead(404);
