@@ -1,70 +1,86 @@
 // Builds every bundle into dist/: the extension (Node, CommonJS, `vscode` external), the CLI, the
-// wire simulator's CLI and the webview (browser IIFE). `--production` minifies; `--watch` rebuilds.
+// wire simulator's CLI and the webview (browser IIFE). `--production` minifies and leaves out the
+// test hooks; `--watch` rebuilds.
+//
+// `__SIDESTREAM_TEST__` is the build-time flag for test hooks (the extension's test API, the
+// webview's renderers and per-frame render reports): true in the development build, which every
+// test suite and benchmark runs, false in the production build that `npm run package` ships. esbuild
+// replaces it with a constant and drops the dead branches, so the shipped bundles do not contain
+// the hooks at all (test/unit/productionBundle.test.ts checks).
 const esbuild = require('esbuild');
 
-const production = process.argv.includes('--production');
-const watch = process.argv.includes('--watch');
+/**
+ * The bundles' build options.
+ * @param {{ production?: boolean, testHooks?: boolean, outdir?: string }} [mode]
+ * @returns {import('esbuild').BuildOptions[]}
+ */
+function buildOptions({ production = false, testHooks = !production, outdir = 'dist' } = {}) {
+  const common = {
+    absWorkingDir: __dirname,
+    bundle: true,
+    minify: production,
+    sourcemap: production ? false : 'linked',
+    sourcesContent: false,
+    logLevel: 'warning',
+    legalComments: production ? 'none' : 'inline',
+    define: { __SIDESTREAM_TEST__: testHooks ? 'true' : 'false' },
+    outdir,
+  };
+  return [
+    {
+      ...common,
+      entryPoints: { extension: 'src/extension.ts' },
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      // The core (SDKs, tokenizer) is its own bundle, required on first use (src/panel/coreLoader.ts),
+      // so activation parses only the small extension bundle.
+      external: ['vscode', './core.js'],
+    },
+    {
+      ...common,
+      entryPoints: { core: 'src/core/index.ts' },
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+    },
+    {
+      ...common,
+      entryPoints: { cli: 'src/cli.ts', simulator: 'src/simulator/main.ts' },
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+    },
+    webviewOptions(common),
+  ];
+}
 
-const common = {
-  bundle: true,
-  minify: production,
-  sourcemap: production ? false : 'linked',
-  sourcesContent: false,
-  logLevel: 'warning',
-  legalComments: production ? 'none' : 'inline',
-};
-
-/** @type {import('esbuild').BuildOptions[]} */
-const builds = [
-  {
-    ...common,
-    entryPoints: { extension: 'src/extension.ts' },
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    // The core (SDKs, tokenizer) is its own bundle, required on first use (src/panel/coreLoader.ts),
-    // so activation parses only the small extension bundle.
-    external: ['vscode', './core.js'],
-    outdir: 'dist',
-  },
-  {
-    ...common,
-    entryPoints: { core: 'src/core/index.ts' },
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    outdir: 'dist',
-  },
-  {
-    ...common,
-    entryPoints: { cli: 'src/cli.ts', simulator: 'src/simulator/main.ts' },
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    outdir: 'dist',
-  },
-  {
+/** @returns {import('esbuild').BuildOptions} */
+function webviewOptions(common) {
+  return {
     ...common,
     entryPoints: { webview: 'src/webview/main.ts' },
     platform: 'browser',
     format: 'iife',
     target: 'es2022',
-    outdir: 'dist',
     loader: { '.ttf': 'file' },
-  },
-];
+  };
+}
 
 /** The webview loads codicons from dist/codicons/ (the host serves only dist/ and media/). */
-function copyCodicons() {
+function copyCodicons(outdir = 'dist') {
   const fs = require('fs');
   const path = require('path');
   const from = path.join(__dirname, 'node_modules', '@vscode', 'codicons', 'dist');
-  const to = path.join(__dirname, 'dist', 'codicons');
+  const to = path.resolve(__dirname, outdir, 'codicons');
   fs.mkdirSync(to, { recursive: true });
   for (const file of ['codicon.css', 'codicon.ttf']) fs.copyFileSync(path.join(from, file), path.join(to, file));
 }
 
 async function main() {
+  const production = process.argv.includes('--production');
+  const watch = process.argv.includes('--watch');
+  const builds = buildOptions({ production });
   copyCodicons();
   if (watch) {
     const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
@@ -75,7 +91,11 @@ async function main() {
   await Promise.all(builds.map((b) => esbuild.build(b)));
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+module.exports = { buildOptions, copyCodicons };
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

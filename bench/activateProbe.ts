@@ -3,7 +3,7 @@
  * Module._load), times require + activate(), and reports whether the core or any SDK was loaded.
  * Prints one JSON line. Usage: node activateProbe.js <path/to/extension.js>
  */
-import Module = require('node:module');
+import Module from 'node:module';
 
 type AnyFn = (...args: unknown[]) => unknown;
 

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { Simulator } from '../src/simulator/Simulator';
-import { answerTokens } from './answer';
+import { answerTokens } from '../src/simulator/answers';
 import { bareStream } from './bareClient';
 import { sdkStream } from './sdkClient';
 import { epochNow, fmt, median, percentile, type BenchOptions, type BenchResult, type Check } from './common';

@@ -2,14 +2,14 @@
  * B12: TTFT of a request through Sidestream's registered language model provider (another
  * extension → vscode.lm → Sidestream) vs the same request through Sidestream's own panel path,
  * side by side in one real VS Code 1.139 (code-server). The measuring runs inside the extension
- * host (test/suite/lmTtft.test.ts, with the test extensions installed as .vsix): this starts that
+ * host (test/exthost/lmTtft.test.ts, with the test extensions installed as .vsix): this starts that
  * suite alone through the extension-host runner and reads the figures it writes.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { B12Figures } from '../test/suite/lmTtft.test';
+import type { B12Figures } from '../test/exthost/lmTtft.test';
 import { median, percentile, type BenchOptions, type BenchResult } from './common';
 
 const ROOT = path.resolve(__dirname, '..', '..');

@@ -3,7 +3,7 @@
  * re-render, B2 highest smooth rate, B7-webview memory after New Chat.
  */
 import type { Browser } from 'playwright-core';
-import { answerTokens } from './answer';
+import { answerTokens } from '../src/simulator/answers';
 import { fmt, percentile, type BenchOptions, type BenchResult, type Check } from './common';
 import { finishAndCompare, openBenchPage, startMessage, type BenchPage, type FeedReport, type PageServer } from './webviewPage';
 
@@ -63,26 +63,26 @@ export async function benchRenderCost(browser: Browser, server: PageServer, opts
   // Incremental: the real ChatView, fed coalesced appends from an in-page timer.
   const inc = await openBenchPage(browser, server);
   const segments: Array<{ from: number; to: number; ms: number; frames: number; posts: number; wallMs: number; breakdownMs: Record<string, number> }> = [];
-  let renders = 0;
+  let renders: number;
   try {
     await warmUp(inc);
     await setTokens(inc, tokens);
-    await inc.page.evaluate(() => void (window.__rendered = []));
+    await inc.page.evaluate(() => void (window.__renders = []));
     await startMessage(inc, 'a1');
     await nextFrames(inc);
     let seq = 1;
     for (const [from, to] of [[0, 1000], [1000, n - 1000], [n - 1000, n]] as const) {
       const before = await inc.cpuBreakdown();
-      const framesBefore = await inc.page.evaluate(() => window.__rendered.length);
+      const framesBefore = await inc.page.evaluate(() => window.__renders.length);
       const report = await feed(inc, { id: 'a1', from, to, rate, seqStart: seq, targetLength: ends[to - 1]! });
       const after = await inc.cpuBreakdown();
-      const framesAfter = await inc.page.evaluate(() => window.__rendered.length);
+      const framesAfter = await inc.page.evaluate(() => window.__renders.length);
       seq += report.posts.length;
       const breakdownMs = { script: after.script - before.script, layout: after.layout - before.layout, style: after.style - before.style };
       segments.push({ from, to, ms: after.task - before.task, frames: framesAfter - framesBefore, posts: report.posts.length, wallMs: report.doneAt - report.t0, breakdownMs });
       opts.log(`B1 tokens ${from}–${to}: ${fmt(after.task - before.task)} ms CPU (script ${fmt(breakdownMs.script)}, layout ${fmt(breakdownMs.layout)}, style ${fmt(breakdownMs.style)}) in ${fmt(report.doneAt - report.t0)} ms wall, ${report.posts.length} posts, ${framesAfter - framesBefore} renders`);
     }
-    renders = await inc.page.evaluate(() => window.__rendered.length);
+    renders = await inc.page.evaluate(() => window.__renders.length);
     const cmp = await finishAndCompare(inc, 'a1', text);
     checks.push({ name: `B1 streamed DOM byte-identical to one-shot render (${n} tokens)`, ok: cmp.identical, detail: `${cmp.length} chars of HTML` });
   } finally {
@@ -106,7 +106,7 @@ export async function benchRenderCost(browser: Browser, server: PageServer, opts
         const c = document.createElement('div');
         c.className = 'markdown naive';
         document.querySelector('main')!.append(c);
-        const r = new window.__sidestreamBench!.NaiveRenderer(c);
+        const r = new window.__sidestreamTest!.NaiveRenderer(c);
         r.append(window.__tokens.slice(0, p).join(''));
         (window as unknown as { __naive: unknown }).__naive = r;
       }, pos);
@@ -220,7 +220,7 @@ export async function benchSmoothRate(browser: Browser, server: PageServer, opts
   const p = await openBenchPage(browser, server);
   const runs: RateRun[] = [];
   const checks: Check[] = [];
-  let idle = { p99: NaN, max: NaN, median: NaN };
+  let idle: { p99: number; max: number; median: number };
   try {
     await warmUp(p);
     await setTokens(p, tokens);
@@ -239,14 +239,14 @@ export async function benchSmoothRate(browser: Browser, server: PageServer, opts
         await p.post({ type: 'cleared' });
         await nextFrames(p);
         await p.collectGarbage();
-        await p.page.evaluate(() => void (window.__rendered = []));
+        await p.page.evaluate(() => void (window.__renders = []));
         await startMessage(p, id);
         await nextFrames(p);
         await p.page.evaluate(() => window.__startFrames());
         const report = await feed(p, { id, from: 0, to: n, rate, seqStart: 1, targetLength: ends[n - 1]! });
         await nextFrames(p, 1);
         const frames = await p.page.evaluate(() => window.__stopFrames());
-        const rendered = await p.page.evaluate((i) => window.__rendered.filter((r) => r.id === i).map((r) => ({ length: r.length, at: r.at })), id);
+        const rendered = await p.page.evaluate((i) => window.__renders.filter((r) => r.id === i).map((r) => ({ length: r.length, at: r.at })), id);
         const cmp = await finishAndCompare(p, id, tokens.slice(0, n).join(''));
         const run = analyseRun(rate, n, ends, report, frames, rendered, FRAME_MS + FRAME_TIMESTAMP_SLACK_MS);
         const pass = run.failed.length === 0 && cmp.identical;
@@ -288,7 +288,7 @@ export async function benchWebviewMemory(browser: Browser, server: PageServer, o
   const text = tokens.join('');
   const p = await openBenchPage(browser, server);
   const measure = async () => {
-    await p.page.evaluate(() => void (window.__rendered = []));
+    await p.page.evaluate(() => void (window.__renders = []));
     await nextFrames(p);
     await p.collectGarbage();
     const elements = await p.page.evaluate(() => document.getElementsByTagName('*').length);
@@ -305,7 +305,7 @@ export async function benchWebviewMemory(browser: Browser, server: PageServer, o
     }
   };
   let baseline, full, afterFirst, afterSecond;
-  let identical = false;
+  let identical: boolean;
   try {
     await warmUp(p);
     await setTokens(p, tokens);
@@ -314,7 +314,7 @@ export async function benchWebviewMemory(browser: Browser, server: PageServer, o
     await p.post({ type: 'cleared' });
     baseline = await measure();
     await fill(1);
-    identical = (await p.page.evaluate((t) => document.querySelector(`article[data-id="c1m0"] .markdown`)?.innerHTML === window.__sidestreamBench!.renderMarkdownOnce(t), text)) === true;
+    identical = (await p.page.evaluate((t) => document.querySelector(`article[data-id="c1m0"] .markdown`)?.innerHTML === window.__sidestreamTest!.renderMarkdownOnce(t), text)) === true;
     full = await measure();
     await p.post({ type: 'cleared' });
     afterFirst = await measure();

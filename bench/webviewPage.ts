@@ -1,79 +1,14 @@
 /**
- * Opens the real webview bundle (dist/webview.js, built by `node esbuild.js`) in Debian Chromium,
- * in the page renderWebviewHtml makes (with `data-bench`, so `window.__sidestreamBench` exists),
- * behind a stub `acquireVsCodeApi` that timestamps what the webview posts. Also installs the
- * in-page feeder that plays a token stream as coalesced `append` posts at a given rate.
+ * The webview benches' page: the real webview bundle (its test build, from the page server the
+ * webview tests share, test/harness/webviewPage.ts) in Debian Chromium, behind the shared stub of
+ * VS Code's side of the page, which timestamps each frame's render report. Adds the in-page feeder
+ * that plays a token stream as coalesced `append` posts at a given rate, and a frame recorder.
  */
-import * as crypto from 'node:crypto';
-import * as fs from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import * as path from 'node:path';
 import type { Browser, CDPSession, Page } from 'playwright-core';
-import { renderWebviewHtml } from '../src/panel/webviewHtml';
 import type { HostToWebview } from '../src/protocol';
-import { ROOT } from './simProcess';
+import { openWebviewPage, type PageServer } from '../test/harness/webviewPage';
 
-export interface PageServer {
-  origin: string;
-  close(): Promise<void>;
-}
-
-export async function startPageServer(): Promise<PageServer> {
-  const theme = path.join(ROOT, 'test', 'fixtures', 'webview', 'theme-dark.css');
-  const files: Record<string, [string, string]> = {
-    '/dist/webview.js': [path.join(ROOT, 'dist', 'webview.js'), 'text/javascript'],
-    '/media/main.css': [path.join(ROOT, 'media', 'main.css'), 'text/css'],
-    '/codicons/codicon.css': [path.join(ROOT, 'dist', 'codicons', 'codicon.css'), 'text/css'],
-    '/codicons/codicon.ttf': [path.join(ROOT, 'dist', 'codicons', 'codicon.ttf'), 'font/ttf'],
-    '/theme.css': [theme, 'text/css'],
-  };
-  let origin = '';
-  const server = http.createServer((req, res) => {
-    const pathname = new URL(req.url ?? '/', 'http://x').pathname;
-    if (pathname === '/') {
-      let html = renderWebviewHtml({
-        cspSource: origin,
-        nonce: crypto.randomBytes(16).toString('base64'),
-        scriptUri: `${origin}/dist/webview.js`,
-        styleUri: `${origin}/media/main.css`,
-        codiconsUri: `${origin}/codicons/codicon.css`,
-        bench: true,
-      });
-      // VS Code injects its theme variables; the test theme stands in for them.
-      if (fs.existsSync(theme)) html = html.replace('<link rel="stylesheet"', `<link rel="stylesheet" href="${origin}/theme.css">\n<link rel="stylesheet"`);
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(html);
-      return;
-    }
-    const file = files[pathname];
-    if (pathname === '/favicon.ico') {
-      res.writeHead(204);
-      res.end();
-      return;
-    }
-    if (!file || !fs.existsSync(file[0])) {
-      res.writeHead(404);
-      res.end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': file[1] });
-    res.end(fs.readFileSync(file[0]));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    origin,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-/** The same Debian Chromium, with the same offline flags, as every test. */
-export { launchChromium } from '../test/harness/workbench';
+export { launchChromium, startPageServer, type PageServer } from '../test/harness/webviewPage';
 
 /** What the in-page feeder reports back. */
 export interface FeedReport {
@@ -98,9 +33,6 @@ export interface BenchPage {
 
 declare global {
   interface Window {
-    __posted: unknown[];
-    __rendered: Array<{ id: string; seq: number; length: number; at: number }>;
-    __renderedLen: Record<string, number>;
     __tokens: string[];
     __frames: number[];
     __recording: boolean;
@@ -110,28 +42,10 @@ declare global {
   }
 }
 
-/** Runs in the page before the bundle: the VS Code API stub, the feeder and the frame recorder. */
+/** Runs in the page after the shared stub, before the bundle: the feeder and the frame recorder. */
 function pageInit(): void {
-  window.__posted = [];
-  window.__rendered = [];
-  window.__renderedLen = {};
   window.__frames = [];
   window.__recording = false;
-  let acquired = false;
-  (window as unknown as { acquireVsCodeApi: () => unknown }).acquireVsCodeApi = () => {
-    if (acquired) throw new Error('acquireVsCodeApi called twice');
-    acquired = true;
-    return {
-      postMessage: (m: { type: string; id: string; seq: number; length: number }) => {
-        if (m.type === 'rendered') {
-          window.__rendered.push({ id: m.id, seq: m.seq, length: m.length, at: performance.now() });
-          window.__renderedLen[m.id] = m.length;
-        } else window.__posted.push(m);
-      },
-      getState: () => undefined,
-      setState: () => undefined,
-    };
-  };
   window.__startFrames = () => {
     window.__frames = [];
     window.__recording = true;
@@ -158,10 +72,10 @@ function pageInit(): void {
       const deadline = t0 + o.timeoutMs;
       const waitRendered = () => {
         const check = () => {
-          if ((window.__renderedLen[o.id] ?? 0) >= o.targetLength) {
-            const last = window.__rendered.filter((r) => r.id === o.id && r.length >= o.targetLength)[0];
+          if ((window.__renderedLength[o.id] ?? 0) >= o.targetLength) {
+            const last = window.__renders.filter((r) => r.id === o.id && r.length >= o.targetLength)[0];
             resolve({ t0, posts, doneAt: last ? last.at : performance.now() });
-          } else if (performance.now() > deadline) reject(new Error(`feed: rendered ${window.__renderedLen[o.id]} of ${o.targetLength} chars before the deadline`));
+          } else if (performance.now() > deadline) reject(new Error(`feed: rendered ${window.__renderedLength[o.id]} of ${o.targetLength} chars before the deadline`));
           else requestAnimationFrame(check);
         };
         check();
@@ -186,18 +100,16 @@ function pageInit(): void {
 
 export async function openBenchPage(browser: Browser, server: PageServer): Promise<BenchPage> {
   const context = await browser.newContext({ viewport: { width: 420, height: 760 } });
-  const page = await context.newPage();
   const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
+  const page = await openWebviewPage(context, server, {
+    initScripts: [pageInit],
+    onPage: (p) => {
+      p.on('pageerror', (e) => errors.push(String(e)));
+      p.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
+    },
   });
-  await page.addInitScript(pageInit);
-  await page.goto(`${server.origin}/`);
-  await page.waitForFunction(() => window.__posted.some((m) => (m as { type: string }).type === 'ready'), undefined, { timeout: 15_000 });
-  await page.evaluate(() => document.fonts.ready.then(() => undefined));
-  const ok = await page.evaluate(() => window.__sidestreamBench !== undefined);
-  if (!ok) throw new Error('window.__sidestreamBench missing: is the page built with data-bench?');
   const cdp = await context.newCDPSession(page);
   await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
   return {
@@ -241,7 +153,7 @@ export async function finishAndCompare(p: BenchPage, id: string, text: string): 
     ({ id, text }) => {
       const el = document.querySelector(`article[data-id="${id}"] .markdown`);
       const html = el ? el.innerHTML : '';
-      return { identical: el !== null && html === window.__sidestreamBench!.renderMarkdownOnce(text), length: html.length };
+      return { identical: el !== null && html === window.__sidestreamTest!.renderMarkdownOnce(text), length: html.length };
     },
     { id, text },
   );

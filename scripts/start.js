@@ -11,7 +11,7 @@
  * Ctrl+C stops everything it started (each child in its own process group, ended by id).
  */
 'use strict';
-const { spawn, spawnSync, execFileSync } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -42,7 +42,9 @@ function stopAll() {
     if (child.exitCode !== null || child.signalCode !== null) continue;
     try {
       process.kill(-child.pid, 'SIGTERM');
-    } catch {}
+    } catch {
+      // already gone
+    }
   }
   const deadline = Date.now() + 3000;
   for (const child of groups) {
@@ -56,7 +58,9 @@ function stopAll() {
     }
     try {
       process.kill(-child.pid, 'SIGKILL');
-    } catch {}
+    } catch {
+      // already gone
+    }
   }
 }
 
@@ -91,7 +95,9 @@ async function chooseProvider() {
           clearTimeout(timer);
           resolve(msg.origin);
         }
-      } catch {}
+      } catch {
+        // not a JSON line: the simulator's own log
+      }
     });
     sim.once('exit', (code) => reject(new Error(`the simulator exited (${code})`)));
   });

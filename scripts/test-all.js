@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // What `npm test` runs: installs what the real-VS-Code suites need (scripts/setup-vscode.sh),
-// builds, then runs every suite in order, streaming each one's output live, and ends with a
-// summary whose last counting line is exactly `N passed, N failed`. Exits non-zero when anything
-// failed or a suite could not run.
+// builds, type-checks each layer, lints (`npm run lint`: a lint failure fails the run), then runs
+// every suite in order, streaming each one's output live, and ends with a summary whose last
+// counting line is exactly `N passed, N failed`. Exits non-zero when anything failed or a suite
+// could not run.
 //
 //   npm test                              all suites
 //   npm test -- --only unit,webview       some suites (unit, webview, exthost, bench, e2e)
@@ -27,7 +28,7 @@ const SUITES = [
   { name: 'bench', title: 'Benchmark smoke (npm run bench -- --smoke)', command: () => [process.execPath, 'scripts/bench.js', '--smoke', '--skip-build'], needs: ['chromium', 'code-server'], timeoutMin: 12, parse: parseBenchChecks },
   { name: 'e2e', title: 'UI end to end (code-server + Chromium)', command: () => [process.execPath, MOCHA, '--config', '.mocharc.e2e.json'], config: '.mocharc.e2e.json', needs: ['chromium', 'code-server'], timeoutMin: 45 },
 ];
-const ALIASES = { 'extension-host': 'exthost', ext: 'exthost', integration: 'exthost', ui: 'e2e' };
+const ALIASES = { 'extension-host': 'exthost', ext: 'exthost', ui: 'e2e' };
 
 function parseArgs(argv) {
   const options = { only: undefined, vsix: false, skipSetup: false };
@@ -160,6 +161,16 @@ async function main() {
   const tsc = await run([process.execPath, TSC, '-p', 'tsconfig.test.json'], { env, timeoutMin: 10, capture: false });
   // tsc still emits on type errors; the suites run, but a type error fails the whole run.
   if (tsc.code !== 0) problems.push('tsc reported type errors');
+
+  banner('Typecheck: one config per layer (tsconfig.core.json, tsconfig.webview.json, tsconfig.host.json)');
+  for (const layer of ['core', 'webview', 'host']) {
+    const check = await run([process.execPath, TSC, '-p', `tsconfig.${layer}.json`], { env, timeoutMin: 10, capture: false });
+    if (check.code !== 0) problems.push(`tsc -p tsconfig.${layer}.json reported type errors`);
+  }
+
+  banner('Lint: npm run lint (eslint + prettier --check)');
+  const lint = await run(['npm', 'run', '--silent', 'lint'], { env, timeoutMin: 10, capture: false });
+  if (lint.code !== 0) problems.push('npm run lint failed');
 
   if (options.vsix && selected.some((s) => s.name === 'e2e')) {
     banner('Package: sidestream.vsix');

@@ -1,5 +1,6 @@
 /**
- * What `activate()` returns. Other extensions and the integration tests use it to observe the
+ * What `activate()` returns in a test build run by VS Code in test mode, and nowhere else (the
+ * production build does not contain it). The extension-host tests use it to observe and drive the
  * panel without scraping the DOM. It never exposes an API key.
  */
 import type * as vscode from 'vscode';
@@ -34,4 +35,8 @@ export interface SidestreamApi {
   ask(question: string): Promise<MessageView | undefined>;
   /** The `@sidestream` chat participant's handler, for tests that cannot drive the chat view. */
   chatParticipantHandler: vscode.ChatRequestHandler;
+  /** The panel's Retry button on answer `id`; resolves when the new answer has finished. */
+  retry(id: string): Promise<void>;
+  /** The panel's Continue button on answer `id`; resolves when the continued answer has finished. */
+  continueAnswer(id: string): Promise<void>;
 }

@@ -52,8 +52,9 @@ export function activate(context: vscode.ExtensionContext): SidestreamApi | unde
       if (e.affectsConfiguration('sidestream')) refreshPanel();
     }),
   );
-  // The API spends the user's keys (ask) and reads the conversation: only the tests get it.
-  return context.extensionMode === vscode.ExtensionMode.Test ? createApi(chat, statusBar, view, lm) : undefined;
+  // The API spends the user's keys (ask) and reads the conversation: only the tests get it. It is a
+  // test hook: the production build (`__SIDESTREAM_TEST__` false) does not contain it at all.
+  return __SIDESTREAM_TEST__ && context.extensionMode === vscode.ExtensionMode.Test ? createApi(chat, statusBar, view, lm) : undefined;
 }
 
 /** The conversation's folder: this workspace's storage, or the global one without a workspace. */
@@ -101,5 +102,7 @@ function createApi(chat: ChatController, statusBar: MetricsStatusBar, view: Chat
     },
     ask: async (question) => chat.ask(question),
     chatParticipantHandler: lm.participantHandler,
+    retry: async (id) => chat.retry(id),
+    continueAnswer: async (id) => chat.continue(id),
   };
 }

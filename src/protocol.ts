@@ -63,11 +63,9 @@ export type HostToWebview =
   | { type: 'messageFinished'; id: string; state: Exclude<MessageState, 'streaming'>; stats: MessageStats | undefined; error: ErrorInfo | undefined }
   /** The message is being continued: back to streaming, new text is appended to the same message. */
   | { type: 'messageResumed'; id: string; rev: number }
-  | { type: 'stats'; id: string; stats: MessageStats }
   /** Where the next question goes, e.g. "Simulator · sim-model"; shown in the panel's header. */
   | { type: 'provider'; label: string | undefined }
-  | { type: 'cleared' }
-  | { type: 'focusInput' };
+  | { type: 'cleared' };
 
 /** Webview → host. */
 export type WebviewToHost =
@@ -80,6 +78,4 @@ export type WebviewToHost =
   | { type: 'insert'; text: string }
   | { type: 'openLink'; href: string }
   /** A setup card button: the host runs that option's command with its own arguments. */
-  | { type: 'runCommand'; id: string }
-  /** Test hook: the webview reports each frame's applied text length so tests and benches can check it. */
-  | { type: 'rendered'; id: string; seq: number; length: number };
+  | { type: 'runCommand'; id: string };

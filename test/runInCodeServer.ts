@@ -1,5 +1,5 @@
 /**
- * Runs the extension-host suite (out/test/suite) inside a real VS Code without internet:
+ * Runs the extension-host suite (out/test/exthost) inside a real VS Code without internet:
  * code-server with the smoke-test driver, the web workbench opened in Debian's Chromium with the
  * repository as the development extension and the suite as the extension tests path. The suite
  * writes a JSON report to SIDESTREAM_TEST_REPORT; this runner waits for it, prints it like mocha's
@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { CodeServer, REPO_ROOT, delay } from './harness/codeServer';
 import { buildTestExtensions } from './harness/testExtensions';
 import { openWorkbench, type Workbench } from './harness/workbench';
-import type { SuiteReport } from './suite/index';
+import type { SuiteReport } from './exthost/index';
 
 const TIMEOUT_MS = Number(process.env.SIDESTREAM_SUITE_TIMEOUT_MS ?? 600_000);
 const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
@@ -19,7 +19,7 @@ const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
 async function main(): Promise<number> {
   // `--extension DIR --tests DIR` run another extension/suite (used to check the harness itself).
   const extensionDir = path.resolve(argValue('--extension') ?? REPO_ROOT);
-  const suiteDir = path.resolve(argValue('--tests') ?? path.join(REPO_ROOT, 'out', 'test', 'suite'));
+  const suiteDir = path.resolve(argValue('--tests') ?? path.join(REPO_ROOT, 'out', 'test', 'exthost'));
   const mainFile = path.join(extensionDir, (JSON.parse(fs.readFileSync(path.join(extensionDir, 'package.json'), 'utf8')) as { main?: string }).main ?? 'dist/extension.js');
   for (const required of [mainFile.endsWith('.js') ? mainFile : `${mainFile}.js`, path.join(suiteDir, 'index.js')]) {
     if (!fs.existsSync(required)) {

@@ -12,7 +12,7 @@ import { runTests } from '@vscode/test-electron';
 async function main(): Promise<void> {
   // This file compiles to out/test/runTest.js; the extension's package.json is two levels up.
   const extensionDevelopmentPath = path.resolve(__dirname, '..', '..');
-  const extensionTestsPath = path.resolve(__dirname, 'suite', 'index');
+  const extensionTestsPath = path.resolve(__dirname, 'exthost', 'index');
   const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'sidestream-electron-ws-'));
   try {
     await runTests({

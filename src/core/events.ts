@@ -126,7 +126,5 @@ export interface StreamMetricsSnapshot {
   bytes: number;
 }
 
-/** Exhaustiveness guard for `switch` statements over unions. */
-export function assertNever(value: never, what = 'value'): never {
-  throw new Error(`Unexpected ${what}: ${JSON.stringify(value)}`);
-}
+/** Re-exported for the core's own switches; the guard lives in src/shared/, which every layer may import. */
+export { assertNever } from '../shared/assertNever';

@@ -35,6 +35,7 @@ export function loadTokenizer(encoding: TokenizerEncoding): TokenizerModule {
   let module = tokenizers.get(encoding);
   if (!module) {
     // A literal path so the bundler can see it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     module = require('gpt-tokenizer/cjs/encoding/cl100k_base') as TokenizerModule;
     tokenizers.set(encoding, module);
   }

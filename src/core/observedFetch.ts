@@ -215,7 +215,7 @@ function observeBody(source: ReadableStream<Uint8Array>, options: BodyOptions): 
           else timer.refresh();
         }
         reading = true;
-        let result: ReadableStreamReadResult<Uint8Array>;
+        let result: Awaited<ReturnType<typeof reader.read>>;
         try {
           result = await reader.read();
         } catch (error) {

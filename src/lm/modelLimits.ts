@@ -5,6 +5,7 @@
  * information is visible to every extension.
  */
 import type { ProviderId } from '../core/events';
+import { URL_PROVIDERS } from '../core/providerCatalog';
 
 /** The vendor Sidestream registers under (`contributes.languageModelChatProviders`). */
 export const SIDESTREAM_VENDOR = 'sidestream';
@@ -77,8 +78,8 @@ export function parseModelInfoId(id: string): { provider: ProviderId; model: str
   if (slash <= 0) return undefined;
   const provider = id.slice(0, slash);
   const model = id.slice(slash + 1);
-  const known: readonly string[] = ['openai', 'anthropic', 'ollama', 'lmstudio', 'llamacpp', 'vllm', 'openai-compatible'];
-  return known.includes(provider) && model ? { provider: provider as ProviderId, model } : undefined;
+  // Every provider with a URL (the catalog's); never `vscode-lm`, whose models are not Sidestream's to offer.
+  return (URL_PROVIDERS as readonly string[]).includes(provider) && model ? { provider: provider as ProviderId, model } : undefined;
 }
 
 /** What the status bar and the log say about who asked: an extension's name, or VS Code's chat. */

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { assertNever } from '../core/events';
+import { assertNever } from '../shared/assertNever';
 import type { HostToWebview, WebviewToHost } from '../protocol';
 import type { ChatController, PanelPort } from './ChatController';
 import { SETUP_OPTIONS } from './ChatController';
@@ -106,8 +106,6 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, PanelPort, 
         else this.log.warn(`webview asked for a setup option that does not exist: ${JSON.stringify(message.id.slice(0, 80))}`);
         return;
       }
-      case 'rendered':
-        return;
       default:
         assertNever(message, 'webview message');
     }

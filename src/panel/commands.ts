@@ -44,9 +44,6 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       if (text?.trim()) await controller.ask(text, context);
     }),
     vscode.commands.registerCommand('sidestream.cancel', () => controller.cancel()),
-    // Internal (not in the palette): the panel's Retry and Continue buttons, by message id.
-    vscode.commands.registerCommand('sidestream.retry', (id: string) => controller.retry(id)),
-    vscode.commands.registerCommand('sidestream.continue', (id: string) => controller.continue(id)),
     vscode.commands.registerCommand('sidestream.newChat', () => controller.newChat()),
     vscode.commands.registerCommand('sidestream.selectModel', async () => {
       const resolution = await resolver.resolve(readSettings());

@@ -12,8 +12,6 @@ export interface WebviewHtmlOptions {
   scriptUri: string;
   styleUri: string;
   codiconsUri: string;
-  /** Exposes the renderers on `window.__sidestreamBench` (benchmarks only). */
-  bench?: boolean;
 }
 
 function attr(value: string): string {
@@ -45,7 +43,7 @@ export function renderWebviewHtml(opts: WebviewHtmlOptions): string {
 <link rel="stylesheet" href="${attr(opts.styleUri)}">
 <title>Sidestream</title>
 </head>
-<body data-sidestream-webview${opts.bench ? ' data-bench' : ''}>
+<body data-sidestream-webview>
 <div id="app" class="app"></div>
 <script nonce="${attr(opts.nonce)}" src="${attr(opts.scriptUri)}"></script>
 </body>

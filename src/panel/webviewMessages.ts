@@ -22,8 +22,6 @@ const str = (m: Record<string, unknown>, field: string, max: number, allowEmpty 
   if (!allowEmpty && !v) return `"${field}" is empty`;
   return undefined;
 };
-const int = (m: Record<string, unknown>, field: string): string | undefined =>
-  typeof m[field] === 'number' && Number.isSafeInteger(m[field]) && (m[field] as number) >= 0 ? undefined : `"${field}" must be a non-negative integer`;
 
 /** Per type: the fields it has, and its check. */
 const CHECKS: Record<WebviewToHost['type'], { fields: readonly string[]; check: Checker }> = {
@@ -36,7 +34,6 @@ const CHECKS: Record<WebviewToHost['type'], { fields: readonly string[]; check: 
   insert: { fields: ['text'], check: (m) => str(m, 'text', MAX_TEXT) },
   openLink: { fields: ['href'], check: (m) => str(m, 'href', MAX_HREF, false) },
   runCommand: { fields: ['id'], check: (m) => str(m, 'id', MAX_ID, false) },
-  rendered: { fields: ['id', 'seq', 'length'], check: (m) => str(m, 'id', MAX_ID, false) ?? int(m, 'seq') ?? int(m, 'length') },
 };
 
 /** Checks one inbound message; returns it typed, or why it was rejected. */

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { WireApi } from '../core/events';
-import { assertNever } from '../core/events';
+import { assertNever } from '../shared/assertNever';
 import { pickAnswer } from './answers';
 import { errorBody, errorHeaders, type ErrorFamily } from './errorBody';
 import { parseApiRequest, type ApiRequest } from './parseApiRequest';

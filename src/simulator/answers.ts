@@ -1,4 +1,5 @@
 import type { SimScript } from './script';
+import { tokenize } from './tokenize';
 
 /**
  * Realistic markdown answers the simulator streams when a script gives no text: headings, lists,
@@ -192,4 +193,123 @@ export function longAnswer(): string {
 /** The pace of a real hosted model, for demos: TTFT ~380 ms, ~55 tokens per second. */
 export function demoScript(): SimScript {
   return { ttftMs: 380, tokensPerSecond: 55, keepAliveEveryMs: 15000 };
+}
+
+/** A small seeded PRNG (mulberry32), so generated text and chunkings reproduce from their seed. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+
+const WORDS = 'the stream parser token buffer request model latency answer reader chunk event signal abort retry window render frame block list table code fence value index offset cursor panel host message'.split(' ');
+
+const CODE: Array<[string, string]> = [
+  ['ts', 'export async function* readLines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {\n  const decoder = new TextDecoder();\n  let buffer = "";\n  for await (const chunk of body) {\n    buffer += decoder.decode(chunk, { stream: true });\n    let nl: number;\n    while ((nl = buffer.indexOf("\\n")) >= 0) {\n      yield buffer.slice(0, nl);\n      buffer = buffer.slice(nl + 1);\n    }\n  }\n  if (buffer) yield buffer;\n}'],
+  ['python', 'def tokens_per_second(tokens: int, first_ms: float, last_ms: float) -> float | None:\n    """Rate over the answer, not the request."""\n    span = (last_ms - first_ms) / 1000\n    if span <= 0:\n        return None\n    return tokens / span\n\nprint(f"{tokens_per_second(512, 300.0, 9800.5):.1f} tok/s")'],
+  ['json', '{\n  "model": "gpt-4o-mini",\n  "stream": true,\n  "stream_options": { "include_usage": true },\n  "messages": [{ "role": "user", "content": "Hello <b>there</b> & welcome" }]\n}'],
+  ['bash', 'curl -N https://api.example.com/v1/chat \\\n  -H "Authorization: Bearer $KEY" \\\n  -d @request.json | grep --line-buffered "^data:"'],
+  ['rust', 'fn main() {\n    let v: Vec<u32> = (1..=10).map(|x| x * x).collect();\n    println!("{:?}", v);\n}'],
+  ['', 'plain text block\n  with indentation <not html>\n\tand a tab'],
+  ['go', 'func main() {\n\tch := make(chan string)\n\tgo func() { ch <- "hi" }()\n\tfmt.Println(<-ch)\n}'],
+];
+
+function sentence(rand: () => number): string {
+  const n = 6 + Math.floor(rand() * 14);
+  const words: string[] = [];
+  for (let i = 0; i < n; i++) {
+    let w = WORDS[Math.floor(rand() * WORDS.length)]!;
+    const r = rand();
+    if (r < 0.05) w = `**${w}**`;
+    else if (r < 0.09) w = `*${w}*`;
+    else if (r < 0.13) w = `\`${w}()\``;
+    else if (r < 0.15) w = `[${w}](https://example.com/${w})`;
+    else if (r < 0.16) w = `~~${w}~~`;
+    words.push(w);
+  }
+  const s = words.join(' ');
+  return s.charAt(0).toUpperCase() + s.slice(1) + '.';
+}
+
+function paragraph(rand: () => number): string {
+  const n = 2 + Math.floor(rand() * 4);
+  return Array.from({ length: n }, () => sentence(rand)).join(' ');
+}
+
+/**
+ * A generated answer of at least `targetChars` characters: deterministic markdown for a seed, with
+ * headings, paragraphs, lists, task lists, tables, quotes, rules and fenced code in several
+ * languages — what a long coding answer looks like. The one generator the webview tests, the e2e
+ * tests and the benchmarks share; a longer target for the same seed extends the same text.
+ */
+export function generateAnswer(seed: number, targetChars: number): string {
+  const rand = mulberry32(seed);
+  const parts: string[] = [];
+  let size = 0;
+  let section = 1;
+  while (size < targetChars) {
+    const kind = Math.floor(rand() * 9);
+    let block: string;
+    switch (kind) {
+      case 0:
+        block = `${'#'.repeat(1 + Math.floor(rand() * 3))} Section ${section++}: ${sentence(rand).slice(0, 40)}`;
+        break;
+      case 1: {
+        const items = 2 + Math.floor(rand() * 4);
+        const lines: string[] = [];
+        for (let i = 0; i < items; i++) {
+          lines.push(`- ${sentence(rand)}`);
+          if (rand() < 0.3) lines.push(`  - nested ${sentence(rand)}`);
+        }
+        block = lines.join('\n');
+        break;
+      }
+      case 2: {
+        const items = 2 + Math.floor(rand() * 4);
+        block = Array.from({ length: items }, (_, i) => `${i + 1}. ${sentence(rand)}`).join('\n');
+        break;
+      }
+      case 3: {
+        const rows = 2 + Math.floor(rand() * 4);
+        const lines = ['| Name | Value | Notes |', '|:-----|------:|:-----:|'];
+        for (let i = 0; i < rows; i++) lines.push(`| \`row${i}\` | ${Math.floor(rand() * 1000)} | ${sentence(rand).slice(0, 30)} |`);
+        block = lines.join('\n');
+        break;
+      }
+      case 4:
+      case 5: {
+        const [lang, code] = CODE[Math.floor(rand() * CODE.length)]!;
+        block = '```' + lang + '\n' + code + '\n```';
+        break;
+      }
+      case 6:
+        block = `> ${sentence(rand)}\n> ${sentence(rand)}`;
+        break;
+      case 7:
+        block = rand() < 0.5 ? '---' : `- [ ] ${sentence(rand)}\n- [x] ${sentence(rand)}`;
+        break;
+      default:
+        block = paragraph(rand);
+    }
+    parts.push(block);
+    size += block.length + 2;
+  }
+  return parts.join('\n\n') + '\n';
+}
+
+/**
+ * A generated answer (see {@link generateAnswer}) of exactly `tokenCount` simulator tokens (word
+ * pieces of at most six characters, the simulator's tokenizer), as its tokens, for streaming them.
+ */
+export function answerTokens(tokenCount: number, seed = 7): string[] {
+  for (let chars = tokenCount * 4 + 200; ; chars *= 2) {
+    const tokens = tokenize(generateAnswer(seed, chars));
+    if (tokens.length >= tokenCount) return tokens.slice(0, tokenCount);
+  }
 }

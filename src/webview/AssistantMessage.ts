@@ -81,11 +81,6 @@ export class AssistantMessage {
     this.applyState();
   }
 
-  setStats(stats: MessageStats): void {
-    this.stats = stats;
-    if (!this.isStreaming) this.renderFooter();
-  }
-
   setNotice(notice: string | undefined): void {
     this.notice.hidden = !notice;
     this.notice.replaceChildren(...(notice ? [icon('info'), h('span', {}, notice)] : []));

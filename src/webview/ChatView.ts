@@ -2,7 +2,7 @@
  * The whole panel: header, message list, composer. Applies host messages (exhaustively), batches
  * streamed text to one render per animation frame, and turns clicks and keys into host messages.
  */
-import { assertNever } from '../core/events';
+import { assertNever } from '../shared/assertNever';
 import type { HostToWebview, MessageView, SetupOption } from '../protocol';
 import { AppendQueue } from './AppendQueue';
 import { AssistantMessage } from './AssistantMessage';
@@ -10,6 +10,7 @@ import { renderSetupCard } from './SetupCard';
 import { renderUserMessage } from './UserMessage';
 import { h, icon } from './dom';
 import type { HostChannel } from './hostApi';
+import type { RenderReport } from './testHooks';
 
 /** Scrolling down to within this distance (px) of the end resumes following new text. */
 const STICK_TO_BOTTOM_PX = 48;
@@ -42,7 +43,8 @@ export class ChatView {
   private pointerDown = false;
   private readonly resizeObserver: ResizeObserver;
 
-  constructor(root: HTMLElement, private readonly host: HostChannel) {
+  /** `onRender` (test builds only) hears of each frame's render of a message. */
+  constructor(root: HTMLElement, private readonly host: HostChannel, private readonly onRender?: (report: RenderReport) => void) {
     // New Chat, Stop and the model picker live in the view's own title bar (package.json view/title).
     this.modelLabel = h('span', { class: 'model-label' });
     const header = h('header', { class: 'toolbar' }, h('span', { class: 'title' }, 'Sidestream'), this.modelLabel);
@@ -142,17 +144,11 @@ export class ChatView {
         this.assistants.get(msg.id)?.resume();
         this.updateStreaming();
         break;
-      case 'stats':
-        this.assistants.get(msg.id)?.setStats(msg.stats);
-        break;
       case 'provider':
         this.modelLabel.textContent = msg.label ?? '';
         break;
       case 'cleared':
         this.reset();
-        break;
-      case 'focusInput':
-        this.textarea.focus();
         break;
       default:
         assertNever(msg, 'host message');
@@ -256,13 +252,13 @@ export class ChatView {
     });
   }
 
-  /** Renders whatever in-order text is waiting for one message and reports it (test/bench hook). */
+  /** Renders whatever in-order text is waiting for one message. */
   private flush(id: string): void {
     const chunk = this.queues.get(id)?.take();
     const message = this.assistants.get(id);
     if (!chunk || !message) return;
     message.append(chunk.text, chunk.reasoning);
-    this.host.post({ type: 'rendered', id, seq: chunk.seq, length: message.markdown.length });
+    this.onRender?.({ id, seq: chunk.seq, length: message.markdown.length });
   }
 
   private isNearBottom(): boolean {

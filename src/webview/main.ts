@@ -4,34 +4,19 @@
  */
 import type { HostToWebview } from '../protocol';
 import { ChatView } from './ChatView';
-import { IncrementalMarkdown, renderMarkdownOnce } from './IncrementalMarkdown';
-import { NaiveRenderer } from './naiveRenderer';
 import { connectToHost } from './hostApi';
-
-/** Renderers exposed to benchmarks when the page is built with `data-bench`. */
-export interface SidestreamBench {
-  IncrementalMarkdown: typeof IncrementalMarkdown;
-  NaiveRenderer: typeof NaiveRenderer;
-  renderMarkdownOnce: typeof renderMarkdownOnce;
-}
-
-declare global {
-  interface Window {
-    __sidestreamBench?: SidestreamBench;
-  }
-}
+import { installTestHooks } from './testHooks';
 
 function isHostMessage(data: unknown): data is HostToWebview {
   return typeof data === 'object' && data !== null && typeof (data as { type?: unknown }).type === 'string';
 }
 
 function start(): void {
-  if (document.body.dataset.bench !== undefined) {
-    window.__sidestreamBench = { IncrementalMarkdown, NaiveRenderer, renderMarkdownOnce };
-  }
+  // Test builds only: the constant is false in the production build, which then drops the hooks.
+  const onRender = __SIDESTREAM_TEST__ ? installTestHooks() : undefined;
   const host = connectToHost();
   const root = document.getElementById('app') ?? document.body;
-  const view = new ChatView(root, host);
+  const view = new ChatView(root, host, onRender);
   window.addEventListener('message', (event: MessageEvent) => {
     if (!isHostMessage(event.data)) return;
     try {

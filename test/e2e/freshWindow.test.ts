@@ -15,9 +15,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser, BrowserContext, Frame, Locator, Page } from 'playwright-core';
 import { CodeServer, REPO_ROOT } from '../harness/codeServer';
-import { SimulatorProcess } from '../harness/simulatorControl';
+import { SimulatorProcess } from './helpers/simulatorControl';
 import { answerInputBox, findWebviewFrame, isSidestreamViewOpen, launchChromium, openSidestreamView, pollFor, runCommandByTitle, waitForWorkbenchReady } from '../harness/workbench';
-import { OneShotRenderer } from '../harness/oneShot';
+import { OneShotRenderer } from './helpers/oneShot';
 import { tokenize } from '../../src/simulator/tokenize';
 
 const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');

@@ -12,8 +12,8 @@ import * as path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { CodeServer, REPO_ROOT, delay } from '../harness/codeServer';
 import type { SimStats } from '../../src/simulator/SimStats';
-import { OneShotRenderer } from '../harness/oneShot';
-import { SimulatorProcess } from '../harness/simulatorControl';
+import { OneShotRenderer } from './helpers/oneShot';
+import { SimulatorProcess } from './helpers/simulatorControl';
 import {
   answerInputBox,
   findWebviewFrame,

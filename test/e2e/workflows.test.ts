@@ -18,8 +18,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { CodeServer, REPO_ROOT, delay } from '../harness/codeServer';
-import { OneShotRenderer } from '../harness/oneShot';
-import { SimulatorProcess } from '../harness/simulatorControl';
+import { OneShotRenderer } from './helpers/oneShot';
+import { SimulatorProcess } from './helpers/simulatorControl';
 import {
   answerInputBox,
   closeQuickInput,
@@ -466,7 +466,7 @@ async function askAboutSelectionFromPalette(page: Page, question: string, attemp
     } catch (err) {
       lastError = err;
       console.log(`      ("${title}" attempt ${attempt} failed: ${firstLine(err)})`);
-      if (attempt === attempts) throw new Error(`could not run "${title}": ${String(lastError)}`);
+      if (attempt === attempts) throw new Error(`could not run "${title}": ${String(lastError)}`, { cause: err });
       await delay(1_000 * attempt);
     }
   }

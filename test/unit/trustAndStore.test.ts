@@ -95,7 +95,6 @@ describe('Webview message validation', () => {
       { type: 'insert', text: 'x' },
       { type: 'openLink', href: 'https://example.com' },
       { type: 'runCommand', id: 'openai' },
-      { type: 'rendered', id: 'm1', seq: 3, length: 10 },
     ]) {
       assert.deepEqual(validateWebviewMessage(m), { ok: true, message: m }, JSON.stringify(m));
     }
@@ -114,7 +113,8 @@ describe('Webview message validation', () => {
       { type: 'openLink', href: { toString: 'x' } },
       { type: 'runCommand', command: 'workbench.action.terminal.new', args: ['x'] },
       { type: 'runCommand', id: 'openai', args: ['attacker'] },
-      { type: 'rendered', id: 'm1', seq: -1, length: 1 },
+      // The render report is a test-build hook inside the page, not a message to the host.
+      { type: 'rendered', id: 'm1', seq: 3, length: 10 },
       { type: 'copy', text: 'x'.repeat(1_000_001) },
       { type: '__proto__' },
       { type: 'toString' },

@@ -6,9 +6,8 @@ import * as assert from 'node:assert/strict';
 import { encode } from 'gpt-tokenizer';
 import type { Browser } from 'playwright-core';
 import type { AssistantMessageView, HostToWebview, MessageStats, WebviewToHost } from '../../src/protocol';
-import type { SidestreamBench } from '../../src/webview/main';
-import { makeLongAnswer } from './longAnswer';
-import { launchChromium, openPanel, randomChunks, startServer, type Panel, type TestServer } from './webviewHarness';
+import { generateAnswer } from '../../src/simulator/answers';
+import { launchChromium, openPanel, randomChunks, startPageServer, type Panel, type PageServer } from './helpers/panel';
 
 const STATS: MessageStats = {
   model: 'gpt-4o-mini',
@@ -29,13 +28,13 @@ function ofType<T extends WebviewToHost['type']>(posted: WebviewToHost[], type: 
 }
 
 describe('Chat webview (Chromium)', function () {
-  let server: TestServer;
+  let server: PageServer;
   let browser: Browser;
   let panel: Panel;
 
   before(async function () {
     this.timeout(60_000);
-    server = await startServer();
+    server = await startPageServer();
     browser = await launchChromium();
   });
 
@@ -82,7 +81,7 @@ describe('Chat webview (Chromium)', function () {
       for (let i = 0; i < 50; i++) window.postMessage({ type: 'append', id: 'a1', seq: i, text: `w${i} ` }, '*');
     });
     await panel.waitRendered('a1', 50 * 3 + 40);
-    let rendered = ofType(await panel.posted(), 'rendered');
+    let rendered = await panel.renders();
     assert.ok(rendered.length < 10, `${rendered.length} renders for 50 appends`);
     // Out of order and duplicate posts: seq 52 before 51, and 50 twice.
     await panel.post(
@@ -93,7 +92,7 @@ describe('Chat webview (Chromium)', function () {
     );
     const expected = Array.from({ length: 50 }, (_, i) => `w${i}`).join(' ') + ' ABC';
     await panel.page.waitForFunction((t) => document.querySelector('[data-id="a1"] .markdown')?.textContent?.trim() === t, expected);
-    rendered = ofType(await panel.posted(), 'rendered');
+    rendered = await panel.renders();
     const last = rendered[rendered.length - 1];
     assert.equal(last.seq, 52);
     assert.equal(last.length, expected.length);
@@ -102,7 +101,7 @@ describe('Chat webview (Chromium)', function () {
 
   it('a long streamed answer (>= 20k tokens) ends byte-identical to a one-shot render, finished blocks untouched', async function () {
     this.timeout(60_000);
-    const text = makeLongAnswer(42, 84_000);
+    const text = generateAnswer(42, 84_000);
     assert.ok(encode(text).length >= 20_000, `only ${encode(text).length} tokens`);
     const chunks = randomChunks(text, 1234, 1, 400);
     await panel.post(assistant('long'));
@@ -127,7 +126,7 @@ describe('Chat webview (Chromium)', function () {
     await panel.post({ type: 'messageFinished', id: 'long', state: 'done', stats: STATS, error: undefined });
     await panel.page.waitForSelector('[data-id="long"][data-state="done"]');
     const result = await panel.page.evaluate((text) => {
-      const bench = (window as unknown as { __sidestreamBench: SidestreamBench }).__sidestreamBench;
+      const bench = window.__sidestreamTest!;
       const md = document.querySelector('[data-id="long"] .markdown')!;
       const w = window as unknown as { __watched: Element[]; __mutations: number };
       const finished = Array.from(md.querySelectorAll(':scope > .md-chunk > *'));
@@ -145,7 +144,7 @@ describe('Chat webview (Chromium)', function () {
     assert.ok(result.stillThere, 'finished block elements were replaced');
     assert.ok(result.chunked, 'finished blocks are not grouped in chunks of 16');
     assert.ok(result.highlighted > 50, 'code blocks were not highlighted');
-    const rendered = ofType(await panel.posted(), 'rendered').filter((r) => r.id === 'long');
+    const rendered = (await panel.renders()).filter((r) => r.id === 'long');
     assert.equal(rendered[rendered.length - 1].length, text.length);
     assert.equal(rendered[rendered.length - 1].seq, chunks.length - 1);
   });
@@ -186,9 +185,8 @@ describe('Chat webview (Chromium)', function () {
     assert.equal(ofType(await panel.posted(), 'cancel').length, 2, 'Escape after streaming must not cancel');
   });
 
-  it('Shift+Enter inserts a newline; Enter sends; focusInput focuses the textarea', async () => {
-    await panel.post({ type: 'focusInput' });
-    await panel.page.waitForFunction(() => document.activeElement?.tagName === 'TEXTAREA');
+  it('Shift+Enter inserts a newline; Enter sends', async () => {
+    await panel.page.focus('textarea');
     await panel.page.keyboard.type('line one');
     await panel.page.keyboard.press('Shift+Enter');
     await panel.page.keyboard.type('line two');

@@ -8,11 +8,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
 import type { WebviewToHost } from '../../src/protocol';
-import type { SidestreamBench } from '../../src/webview/main';
-import { makeLongAnswer } from './longAnswer';
-import { ALLOWED_PATHS, ROOT, launchChromium, openPanel, randomChunks, startServer, type Panel, type TestServer } from './webviewHarness';
+import { generateAnswer } from '../../src/simulator/answers';
+import { REPO_ROOT } from '../harness/codeServer';
+import { ALLOWED_PATHS, launchChromium, openPanel, randomChunks, startPageServer, type Panel, type PageServer } from './helpers/panel';
 
-const CORPUS_DIR = path.join(ROOT, 'test', 'fixtures', 'hostile');
+const CORPUS_DIR = path.join(REPO_ROOT, 'test', 'fixtures', 'hostile');
 
 function loadCorpus(origin: string): Array<{ name: string; text: string }> {
   return fs
@@ -47,13 +47,13 @@ interface DomReport {
 
 describe('Hostile answers (Chromium)', function () {
   this.timeout(60_000);
-  let server: TestServer;
+  let server: PageServer;
   let browser: Browser;
   let panel: Panel;
   let requestsAtLoad: number;
 
   before(async () => {
-    server = await startServer();
+    server = await startPageServer();
     browser = await launchChromium();
     panel = await openPanel(browser, server);
     requestsAtLoad = server.requests.length;
@@ -151,7 +151,7 @@ describe('Hostile answers (Chromium)', function () {
     assert.ok(placeholders.includes('[image: pixel — remote images are not loaded]'));
     // Each message still matches a one-shot render of the same text.
     const mismatched = await panel.page.evaluate((texts) => {
-      const bench = (window as unknown as { __sidestreamBench: SidestreamBench }).__sidestreamBench;
+      const bench = window.__sidestreamTest!;
       return texts.filter((t, i) => document.querySelector(`[data-id="h${i}"] .markdown`)!.innerHTML !== bench.renderMarkdownOnce(t)).map((_, i) => i);
     }, corpus.map((p) => p.text));
     assert.deepEqual(mismatched, []);
@@ -180,14 +180,13 @@ describe('Hostile answers (Chromium)', function () {
   it('a 1 MB answer streams in without breaking anything', async () => {
     const corpusText = loadCorpus(server.origin).map((p) => p.text).join('\n\n');
     let text = '';
-    for (let seed = 1; text.length < 1_000_000; seed++) text += makeLongAnswer(seed, 60_000) + '\n' + corpusText + '\n';
+    for (let seed = 1; text.length < 1_000_000; seed++) text += generateAnswer(seed, 60_000) + '\n' + corpusText + '\n';
     await streamAnswer('mega', text, 99, 32_000, 8);
-    const rendered = await panel.posted();
-    const last = rendered.filter((m): m is Extract<WebviewToHost, { type: 'rendered' }> => m.type === 'rendered' && m.id === 'mega').pop();
+    const last = (await panel.renders()).filter((r) => r.id === 'mega').pop();
     assert.equal(last?.length, text.length);
     await assertSafe();
     const same = await panel.page.evaluate((text) => {
-      const bench = (window as unknown as { __sidestreamBench: SidestreamBench }).__sidestreamBench;
+      const bench = window.__sidestreamTest!;
       return document.querySelector('[data-id="mega"] .markdown')!.innerHTML === bench.renderMarkdownOnce(text);
     }, text);
     assert.ok(same, '1 MB answer differs from its one-shot render');

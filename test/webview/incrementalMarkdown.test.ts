@@ -1,13 +1,12 @@
 /**
- * The incremental renderer, driven directly in real Chromium through `window.__sidestreamBench`:
+ * The incremental renderer, driven directly in real Chromium through `window.__sidestreamTest` (the test build's hook):
  * whatever the chunking, the result is byte-identical to a one-shot render, and only the last
  * block is ever re-lexed.
  */
 import * as assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import { makeLongAnswer } from './longAnswer';
-import { launchChromium, openPanel, startServer, type TestServer } from './webviewHarness';
-import type { SidestreamBench } from '../../src/webview/main';
+import { generateAnswer } from '../../src/simulator/answers';
+import { launchChromium, openPanel, startPageServer, type PageServer } from './helpers/panel';
 
 const TRICKY: Record<string, string> = {
   mixed: [
@@ -31,13 +30,13 @@ const TRICKY: Record<string, string> = {
 };
 
 describe('IncrementalMarkdown (Chromium)', function () {
-  let server: TestServer;
+  let server: PageServer;
   let browser: Browser;
   let page: Page;
 
   before(async function () {
     this.timeout(60_000);
-    server = await startServer();
+    server = await startPageServer();
     browser = await launchChromium();
     page = (await openPanel(browser, server)).page;
   });
@@ -50,7 +49,7 @@ describe('IncrementalMarkdown (Chromium)', function () {
   /** Streams `text` in the given chunk sizes (cycled) and returns [incremental, one-shot] HTML. */
   function renderBothWays(text: string, sizes: number[]): Promise<[string, string]> {
     return page.evaluate(({ text, sizes }) => {
-      const bench = (window as unknown as { __sidestreamBench: SidestreamBench }).__sidestreamBench;
+      const bench = window.__sidestreamTest!;
       const el = document.createElement('div');
       const md = new bench.IncrementalMarkdown(el);
       for (let i = 0, k = 0; i < text.length; k++) {
@@ -74,7 +73,7 @@ describe('IncrementalMarkdown (Chromium)', function () {
 
   it('one-shot render escapes raw HTML and resolves forward references', async () => {
     const html = await page.evaluate((texts) => {
-      const bench = (window as unknown as { __sidestreamBench: SidestreamBench }).__sidestreamBench;
+      const bench = window.__sidestreamTest!;
       return [bench.renderMarkdownOnce(texts[0]), bench.renderMarkdownOnce(texts[1])];
     }, [TRICKY.html, TRICKY.forwardReferences]);
     assert.match(html[0], /&lt;div&gt;/);
@@ -84,9 +83,9 @@ describe('IncrementalMarkdown (Chromium)', function () {
   });
 
   it('re-lexes only the last block: the live tail stays small while the answer grows', async () => {
-    const text = makeLongAnswer(7, 40_000);
+    const text = generateAnswer(7, 40_000);
     const result = await page.evaluate((text) => {
-      const bench = (window as unknown as { __sidestreamBench: SidestreamBench }).__sidestreamBench;
+      const bench = window.__sidestreamTest!;
       const el = document.createElement('div');
       const md = new bench.IncrementalMarkdown(el);
       let maxLive = 0;
@@ -106,7 +105,7 @@ describe('IncrementalMarkdown (Chromium)', function () {
 
   it('resume reopens the last block so a continuation extends it', async () => {
     const [incremental, once] = await page.evaluate(() => {
-      const bench = (window as unknown as { __sidestreamBench: SidestreamBench }).__sidestreamBench;
+      const bench = window.__sidestreamTest!;
       const el = document.createElement('div');
       const md = new bench.IncrementalMarkdown(el);
       md.append('Intro.\n\n```js\nconst a');
@@ -135,7 +134,7 @@ describe('IncrementalMarkdown (Chromium)', function () {
     const text = blocks.join('\n\n') + '\n\n[l0]: https://a.example\n[l1]: https://b.example\n[l2]: https://c.example "C"\n';
     const cuts = [blocks.slice(0, 16).join('\n\n').length + 2, Math.floor(text.length / 2) + 3];
     const result = await page.evaluate(({ text, cuts }) => {
-      const bench = (window as unknown as { __sidestreamBench: SidestreamBench }).__sidestreamBench;
+      const bench = window.__sidestreamTest!;
       const el = document.createElement('div');
       const md = new bench.IncrementalMarkdown(el);
       let at = 0;
@@ -160,9 +159,9 @@ describe('IncrementalMarkdown (Chromium)', function () {
   });
 
   it('the naive reference renderer produces the same HTML', async () => {
-    const text = makeLongAnswer(3, 5_000);
+    const text = generateAnswer(3, 5_000);
     const same = await page.evaluate((text) => {
-      const bench = (window as unknown as { __sidestreamBench: SidestreamBench }).__sidestreamBench;
+      const bench = window.__sidestreamTest!;
       const el = document.createElement('div');
       const naive = new bench.NaiveRenderer(el);
       for (let i = 0; i < text.length; i += 500) naive.append(text.slice(i, i + 500));

@@ -8,16 +8,15 @@
 import * as assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import type { AssistantMessageView, HostToWebview, MessageStats } from '../../src/protocol';
-import type { SidestreamBench } from '../../src/webview/main';
-import { makeLongAnswer } from './longAnswer';
-import { launchChromium, openPanel, randomChunks, startServer, type Panel, type TestServer } from './webviewHarness';
+import { generateAnswer } from '../../src/simulator/answers';
+import { launchChromium, openPanel, randomChunks, startPageServer, type Panel, type PageServer } from './helpers/panel';
 
 const STATS: MessageStats = { model: 'sim-model', providerLabel: 'Simulator', ttftMs: 120, tokensPerSecond: 400, outputTokens: 3000, estimated: false, finishReason: 'stop' };
 
 /** The message body's HTML equals a one-shot render of `text` (the webview's own renderer). */
 async function sameAsOneShot(panel: Panel, id: string, text: string): Promise<boolean> {
   return panel.page.evaluate(({ id, text }) => {
-    const bench = (window as unknown as { __sidestreamBench: SidestreamBench }).__sidestreamBench;
+    const bench = window.__sidestreamTest!;
     return document.querySelector(`[data-id="${id}"] .markdown`)!.innerHTML === bench.renderMarkdownOnce(text);
   }, { id, text });
 }
@@ -72,13 +71,13 @@ function longMarkdownAnswer(): string {
 }
 
 describe('Panel sync and follow (Chromium)', function () {
-  let server: TestServer;
+  let server: PageServer;
   let browser: Browser;
   let panel: Panel;
 
   before(async function () {
     this.timeout(60_000);
-    server = await startServer();
+    server = await startPageServer();
     browser = await launchChromium();
   });
 
@@ -149,7 +148,7 @@ describe('Panel sync and follow (Chromium)', function () {
 
   for (const ending of ['done', 'cancelled', 'error'] as const) {
     it(`follows a long answer to its end and keeps the footer in sight after ${ending}`, async () => {
-      const text = makeLongAnswer(5, 14_000);
+      const text = generateAnswer(5, 14_000);
       const chunks = randomChunks(text, 3, 4, 24);
       await panel.post({ type: 'messageAdded', message: { id: 'u1', role: 'user', text: 'Explain the stream' } });
       await panel.post({ type: 'messageAdded', message: { id: 'f1', role: 'assistant', text: '', state: 'streaming', rev: 0 } });
@@ -175,7 +174,7 @@ describe('Panel sync and follow (Chromium)', function () {
 
   it('layout growing above the fold is not taken for the user scrolling up', async () => {
     await panel.post({ type: 'messageAdded', message: { id: 'g1', role: 'assistant', text: '', state: 'streaming', rev: 0 } });
-    const text = makeLongAnswer(9, 8_000);
+    const text = generateAnswer(9, 8_000);
     const chunks = randomChunks(text, 5, 4, 24);
     await panel.stream('g1', chunks, 6, 1);
     await panel.waitRendered('g1', text.length);
@@ -192,7 +191,7 @@ describe('Panel sync and follow (Chromium)', function () {
 
   it('scrolling up stops following; scrolling back to the end resumes it', async () => {
     await panel.post({ type: 'messageAdded', message: { id: 's1', role: 'assistant', text: '', state: 'streaming', rev: 0 } });
-    const text = makeLongAnswer(13, 8_000);
+    const text = generateAnswer(13, 8_000);
     const chunks = randomChunks(text, 9, 4, 24);
     const half = Math.floor(chunks.length / 2);
     await panel.stream('s1', chunks.slice(0, half), 2, 1);

@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
 import type { HostToWebview, MessageStats } from '../../src/protocol';
-import { ensureArtifactsDir, launchChromium, openPanel, randomChunks, startServer, type Panel, type TestServer } from './webviewHarness';
+import { ensureArtifactsDir, launchChromium, openPanel, randomChunks, startPageServer, type Panel, type PageServer } from './helpers/panel';
 
 const QUESTION = 'How do I read a streamed response line by line in TypeScript, and stop it early?';
 const ANSWER = `Use the response body as an async iterable and split on newlines. Keep the **partial last line** in a buffer until the next chunk arrives:
@@ -47,7 +47,7 @@ const STATS: MessageStats = { model: 'gpt-4o-mini', providerLabel: 'OpenAI', ttf
 describe('Webview screenshots (Chromium)', function () {
   this.timeout(60_000);
   let browser: Browser;
-  const servers: TestServer[] = [];
+  const servers: PageServer[] = [];
 
   before(async () => {
     browser = await launchChromium();
@@ -59,7 +59,7 @@ describe('Webview screenshots (Chromium)', function () {
   });
 
   async function conversation(theme: 'dark' | 'light'): Promise<Panel> {
-    const server = await startServer(theme);
+    const server = await startPageServer(theme);
     servers.push(server);
     const panel = await openPanel(browser, server, { width: 440, height: 900 });
     const init: HostToWebview = {
@@ -116,7 +116,7 @@ describe('Webview screenshots (Chromium)', function () {
   }
 
   it('setup card (dark)', async () => {
-    const server = await startServer('dark');
+    const server = await startPageServer('dark');
     servers.push(server);
     const panel = await openPanel(browser, server, { width: 440, height: 600 });
     await panel.post({

@@ -1,4 +1,4 @@
-import { assertNever } from '../../core/events';
+import { assertNever } from '../../shared/assertNever';
 import type { SimFinishReason } from '../script';
 import { makeId, sse, type RenderContext, type Segment, type WireRenderer } from './WireRenderer';
 

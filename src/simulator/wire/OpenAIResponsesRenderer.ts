@@ -1,4 +1,4 @@
-import { assertNever } from '../../core/events';
+import { assertNever } from '../../shared/assertNever';
 import { makeId, sse, unixSeconds, type RenderContext, type Segment, type WireRenderer } from './WireRenderer';
 
 type Item = Record<string, unknown>;

@@ -30,7 +30,7 @@ import {
   waitFor,
   waitForStreamingText,
   withTimeout,
-} from './support/hostKit';
+} from './helpers/hostKit';
 
 const CANARY = `sk-lmcanary-QQ7${randomBytes(10).toString('hex')}`;
 const ANSWER = 'Streaming through the Language Model API works, token by token.';

@@ -26,7 +26,7 @@ import {
   useWire,
   waitFor,
   withTimeout,
-} from './support/hostKit';
+} from './helpers/hostKit';
 
 /** Ask/cancel cycles; SIDESTREAM_LOAD_CYCLES overrides (the loop also stops at LOOP_BUDGET_MS). */
 const CYCLES = Number(process.env.SIDESTREAM_LOAD_CYCLES ?? 1000);

@@ -26,7 +26,7 @@ import {
   waitFor,
   waitForStreamingText,
   withTimeout,
-} from './support/hostKit';
+} from './helpers/hostKit';
 
 /** About 300 tokens: at 40 tok/s it streams for ~7 s, so a cancel always lands mid-stream. */
 const LONG = Array.from({ length: 60 }, (_, i) => `Part ${i + 1} of a long answer.`).join(' ');

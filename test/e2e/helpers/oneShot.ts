@@ -1,21 +1,24 @@
 /**
  * The webview's own one-shot Markdown rendering, for end-to-end tests that check a streamed answer:
  * the panel's final HTML must equal what the renderer makes of the whole text at once. Loads the
- * built webview bundle (with its benchmark hooks) in a plain page of the test's own Chromium.
+ * webview's test build (with its `window.__sidestreamTest` hook) from the shared page server
+ * (test/harness/webviewPage.ts) in a plain page of the test's own Chromium.
  */
-import type { Browser } from 'playwright-core';
-import type { SidestreamBench } from '../../src/webview/main';
-import { openPanel, startServer, type Panel, type TestServer } from '../webview/webviewHarness';
+import type { Browser, Page } from 'playwright-core';
+import { openWebviewPage, startPageServer, type PageServer } from '../../harness/webviewPage';
 
 export class OneShotRenderer {
   private readonly cache = new Map<string, string>();
 
-  private constructor(private readonly server: TestServer, private readonly panel: Panel) {}
+  private constructor(
+    private readonly server: PageServer,
+    private readonly page: Page,
+  ) {}
 
   static async open(browser: Browser): Promise<OneShotRenderer> {
-    const server = await startServer();
+    const server = await startPageServer();
     try {
-      return new OneShotRenderer(server, await openPanel(browser, server));
+      return new OneShotRenderer(server, await openWebviewPage(browser, server));
     } catch (err) {
       await server.close();
       throw err;
@@ -26,14 +29,14 @@ export class OneShotRenderer {
   async render(text: string): Promise<string> {
     let html = this.cache.get(text);
     if (html === undefined) {
-      html = await this.panel.page.evaluate((t) => (window as unknown as { __sidestreamBench: SidestreamBench }).__sidestreamBench.renderMarkdownOnce(t), text);
+      html = await this.page.evaluate((t) => window.__sidestreamTest!.renderMarkdownOnce(t), text);
       this.cache.set(text, html);
     }
     return html;
   }
 
   async close(): Promise<void> {
-    await this.panel.page.close().catch(() => undefined);
+    await this.page.close().catch(() => undefined);
     await this.server.close();
   }
 }

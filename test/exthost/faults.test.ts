@@ -31,7 +31,7 @@ import {
   waitFor,
   withTimeout,
   type Wire,
-} from './support/hostKit';
+} from './helpers/hostKit';
 
 /** Twelve simulator tokens; faults "after 3 tokens" leave "Alpha beta gamma". */
 const TEXT = 'Alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu.';
@@ -333,7 +333,7 @@ describe('Faults: what the user sees, per wire format', function () {
           // Retry, as the panel's Retry button does, with a healthy server: the answer arrives.
           sim.reset();
           sim.enqueue({ text: RECOVERED });
-          await withTimeout(Promise.resolve(vscode.commands.executeCommand('sidestream.retry', answer.id)), 20_000, 'sidestream.retry');
+          await withTimeout(api.retry(answer.id), 20_000, 'retry');
           const retried = lastAssistant(api);
           assert.equal(retried.state, 'done', JSON.stringify(retried));
           assert.equal(retried.text, RECOVERED);

@@ -14,7 +14,7 @@ import * as vscode from 'vscode';
 import type { SidestreamApi } from '../../src/api';
 import { Simulator } from '../../src/simulator/Simulator';
 import type { ConsumerAskResult } from '../extensions/lm-consumer/src/extension';
-import { asAssistant, freshChat, generations, resetSettings, setSetting, sidestream, simLog, withTimeout } from './support/hostKit';
+import { asAssistant, freshChat, generations, resetSettings, setSetting, sidestream, simLog, withTimeout } from './helpers/hostKit';
 
 const ANSWER = 'A short answer, streamed at once for the TTFT comparison.';
 

@@ -1,5 +1,5 @@
 /**
- * Integration tests that run inside the real extension host (VS Code 1.139 under code-server, or
+ * Extension-host tests that run inside the real extension host (VS Code 1.139 under code-server, or
  * VS Code desktop under @vscode/test-electron). They drive Sidestream through its public API and
  * commands against the wire simulator started in this process, over real loopback HTTP.
  */
@@ -65,13 +65,16 @@ describe('Sidestream in the extension host', function () {
     assert.ok(Array.isArray(snapshot.messages));
   });
 
-  it('registers every command it contributes', async () => {
+  it('registers every command it contributes, and no other', async () => {
     const contributed = ((extension.packageJSON as { contributes?: { commands?: Array<{ command: string }> } }).contributes
       ?.commands ?? []).map((c) => c.command);
     for (const id of CORE_COMMANDS) assert.ok(contributed.includes(id), `package.json does not contribute ${id}`);
     const registered = new Set(await vscode.commands.getCommands(true));
     const missing = contributed.filter((id) => !registered.has(id));
     assert.deepEqual(missing, [], `contributed but not registered: ${missing.join(', ')}`);
+    // No hidden commands: tests drive the extension through its test API, not through commands.
+    const hidden = [...registered].filter((id) => id.startsWith('sidestream.') && !id.startsWith('sidestream.chatView.') && !contributed.includes(id));
+    assert.deepEqual(hidden, [], `registered but not contributed: ${hidden.join(', ')}`);
   });
 
   it('uses the configured OpenAI-compatible server and model', () => {

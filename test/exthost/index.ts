@@ -24,6 +24,8 @@ export async function run(): Promise<void> {
   const started = Date.now();
   const report: SuiteReport = { passed: 0, failed: 0, pending: 0, failures: [], tests: [], durationMs: 0, vscodeVersion: undefined };
   try {
+    // Required here, not imported: this file may also be loaded outside an extension host.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     report.vscodeVersion = (require('vscode') as typeof import('vscode')).version;
   } catch {
     // Not inside an extension host (e.g. someone required this file directly).

@@ -4,6 +4,7 @@
  * a counter of unhandled promise rejections in the extension host process.
  */
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { SidestreamApi } from '../../../src/api';
 import type { AssistantMessageView, MessageView } from '../../../src/protocol';
@@ -200,7 +201,7 @@ export function simLog(line: string): void {
   const file = process.env.SIDESTREAM_SIM_LOG;
   if (!file) return;
   try {
-    require('node:fs').appendFileSync(file, `${new Date().toISOString()} ${line}\n`);
+    fs.appendFileSync(file, `${new Date().toISOString()} ${line}\n`);
   } catch {
     // Diagnostics only.
   }

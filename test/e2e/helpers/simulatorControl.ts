@@ -7,9 +7,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
-import type { SimScript } from '../../src/simulator/script';
-import type { SimStats } from '../../src/simulator/SimStats';
-import { REPO_ROOT, delay } from './codeServer';
+import type { SimScript } from '../../../src/simulator/script';
+import type { SimStats } from '../../../src/simulator/SimStats';
+import { REPO_ROOT, delay } from '../../harness/codeServer';
 
 
 /** The control API of a simulator at `origin`. */

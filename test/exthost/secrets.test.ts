@@ -14,6 +14,7 @@
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SidestreamApi } from '../../src/api';
@@ -38,7 +39,7 @@ import {
   waitFor,
   withTimeout,
   type Wire,
-} from './support/hostKit';
+} from './helpers/hostKit';
 
 const CANARY = `sk-canary-ZZ9${randomBytes(12).toString('hex')}`;
 const ANSWER = 'The key worked.';
@@ -111,7 +112,7 @@ describe('Secrets: the API key leaks nowhere', function () {
 
       await setSetting(baseUrlKey(wire), baseUrlFor(wire, rightKeySim));
       rightKeySim.enqueue({ text: ANSWER });
-      await withTimeout(Promise.resolve(vscode.commands.executeCommand('sidestream.retry', lastAssistant(api).id)), 20_000, 'sidestream.retry');
+      await withTimeout(api.retry(lastAssistant(api).id), 20_000, 'retry');
       const retried = lastAssistant(api);
       assert.equal(retried.state, 'done', JSON.stringify(retried));
       assert.equal(retried.text, ANSWER);
@@ -213,7 +214,7 @@ describe('Secrets: the API key leaks nowhere', function () {
     await freshChat(api);
     const tag = randomBytes(6).toString('hex');
     const closed = await new Promise<number>((resolve) => {
-      const s = require('node:net').createServer().listen(0, '127.0.0.1', () => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
         const port = (s.address() as { port: number }).port;
         s.close(() => resolve(port));
       });

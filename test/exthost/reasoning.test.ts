@@ -8,7 +8,7 @@
 import * as assert from 'node:assert/strict';
 import type { SidestreamApi } from '../../src/api';
 import { Simulator } from '../../src/simulator/Simulator';
-import { RejectionCounter, baseUrlFor, freshChat, generations, lastAssistant, resetSettings, setEnvKeys, setSetting, sidestream, simLog, useWire } from './support/hostKit';
+import { RejectionCounter, baseUrlFor, freshChat, generations, lastAssistant, resetSettings, setEnvKeys, setSetting, sidestream, simLog, useWire } from './helpers/hostKit';
 
 describe('Reasoning, wire API and final figures in the panel', function () {
   this.timeout(60_000);

@@ -29,7 +29,7 @@ import {
   waitForStreamingText,
   withTimeout,
   type Wire,
-} from './support/hostKit';
+} from './helpers/hostKit';
 
 const FULL = Array.from({ length: 40 }, (_, i) => `Step ${i + 1} of the answer.`).join(' ');
 /** What a `length` stop delivers first: a token-aligned prefix of FULL. */
@@ -125,7 +125,7 @@ describe('Continue a cut answer', function () {
 
           sim.reset();
           sim.enqueue(continuationScript(wire, partial));
-          await withTimeout(Promise.resolve(vscode.commands.executeCommand('sidestream.continue', cut.id)), 20_000, 'sidestream.continue');
+          await withTimeout(api.continueAnswer(cut.id), 20_000, 'continueAnswer');
 
           const messages = api.snapshot().messages;
           assert.equal(messages.length, 2, 'Continue added a message instead of extending the cut one');

@@ -1,0 +1,89 @@
+/**
+ * The webview tests' handle on the chat panel page (served by test/harness/webviewPage.ts, the
+ * page server the benchmarks share): post host messages, read what the webview posted back and
+ * what it rendered, stream appends a few per animation frame.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import type { HostToWebview, WebviewToHost } from '../../../src/protocol';
+import { mulberry32 } from '../../../src/simulator/answers';
+import { REPO_ROOT } from '../../harness/codeServer';
+import { openWebviewPage, type PageServer, type TimedRenderReport } from '../../harness/webviewPage';
+
+export { ALLOWED_PATHS, launchChromium, startPageServer, type PageServer } from '../../harness/webviewPage';
+
+export const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
+
+export interface Panel {
+  page: Page;
+  /** Every URL the page requested (from Playwright's side). */
+  pageRequests: string[];
+  /** Dialogs (alert/confirm/prompt) the page tried to open. */
+  dialogs: string[];
+  post(...messages: HostToWebview[]): Promise<void>;
+  posted(): Promise<WebviewToHost[]>;
+  clearPosted(): Promise<void>;
+  /** Every frame's render report (test build hook), in order. */
+  renders(): Promise<TimedRenderReport[]>;
+  /** Streams `text` into assistant message `id` as appends of the given sizes, a few per animation frame. */
+  stream(id: string, chunks: string[], perFrame?: number, firstSeq?: number): Promise<void>;
+  /** Waits until the webview reports having rendered `length` characters of message `id`. */
+  waitRendered(id: string, length: number): Promise<void>;
+}
+
+/** Opens the webview page with the stub VS Code API and waits for its `ready`. */
+export async function openPanel(browser: Browser, server: PageServer, viewport = { width: 420, height: 760 }): Promise<Panel> {
+  const pageRequests: string[] = [];
+  const dialogs: string[] = [];
+  const page = await openWebviewPage(browser, server, {
+    viewport,
+    onPage: (p) => {
+      p.on('request', (req) => pageRequests.push(req.url()));
+      p.on('dialog', (dialog) => {
+        dialogs.push(dialog.message());
+        void dialog.dismiss();
+      });
+    },
+  });
+  return {
+    page,
+    pageRequests,
+    dialogs,
+    post: (...messages) => page.evaluate((msgs) => msgs.forEach((m) => window.postMessage(m, '*')), messages),
+    posted: () => page.evaluate(() => window.__posted as WebviewToHost[]),
+    clearPosted: () => page.evaluate(() => void ((window.__posted = []), (window.__renders = []))),
+    renders: () => page.evaluate(() => window.__renders),
+    stream: (id, chunks, perFrame = 3, firstSeq = 0) =>
+      page.evaluate(
+        async ({ id, chunks, perFrame, firstSeq }) => {
+          let seq = firstSeq;
+          for (let i = 0; i < chunks.length; i += perFrame) {
+            for (const text of chunks.slice(i, i + perFrame)) window.postMessage({ type: 'append', id, seq: seq++, text }, '*');
+            await new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
+          }
+        },
+        { id, chunks, perFrame, firstSeq },
+      ),
+    waitRendered: async (id, length) => {
+      await page.waitForFunction(({ id, length }) => window.__renders.some((r) => r.id === id && r.length >= length), { id, length }, { timeout: 20_000 });
+    },
+  };
+}
+
+/** Splits `text` into chunks of pseudo-random sizes in [min, max], deterministic for a seed. */
+export function randomChunks(text: string, seed: number, min = 1, max = 40): string[] {
+  const rand = mulberry32(seed);
+  const chunks: string[] = [];
+  for (let i = 0; i < text.length; ) {
+    const size = min + Math.floor(rand() * (max - min + 1));
+    chunks.push(text.slice(i, i + size));
+    i += size;
+  }
+  return chunks;
+}
+
+export function ensureArtifactsDir(): string {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  return ARTIFACTS;
+}
