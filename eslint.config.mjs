@@ -55,10 +55,7 @@ export default tseslint.config(
   {
     files: ['src/shared/**/*.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': restrict(
-        [vscode],
-        [nodeBuiltins, { regex: `^\\.\\./`, message: 'src/shared/ is neutral: it imports nothing from the layers.' }],
-      ),
+      '@typescript-eslint/no-restricted-imports': restrict([vscode], [nodeBuiltins, { regex: `^\\.\\./`, message: 'src/shared/ is neutral: it imports nothing from the layers.' }]),
     },
   },
   {
@@ -66,7 +63,14 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-restricted-imports': restrict(
         [vscode],
-        [nodeBuiltins, { regex: srcPath(['core', 'simulator', 'panel', 'lm', 'webview', 'extension', 'api', 'cli']), allowTypeImports: true, message: 'The protocol is imported by the webview: types only.' }],
+        [
+          nodeBuiltins,
+          {
+            regex: srcPath(['core', 'simulator', 'panel', 'lm', 'webview', 'extension', 'api', 'cli']),
+            allowTypeImports: true,
+            message: 'The protocol is imported by the webview: types only.',
+          },
+        ],
       ),
     },
   },

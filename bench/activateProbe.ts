@@ -48,7 +48,31 @@ const memento = { get: (_k: string, d?: unknown) => d, update: async () => undef
 const config = { get: (_k: string, d?: unknown) => d, has: () => false, inspect: () => undefined, update: async () => undefined };
 
 /** Namespaces and classes of the API; a plain object so bundlers' `__toESM` can copy its keys. */
-const API_NAMES = ['window', 'commands', 'workspace', 'env', 'lm', 'chat', 'extensions', 'languages', 'l10n', 'Uri', 'CancellationTokenSource', 'ConfigurationTarget', 'LanguageModelChatMessage', 'LanguageModelError', 'ProgressLocation', 'StatusBarAlignment', 'ThemeColor', 'ThemeIcon', 'MarkdownString', 'ViewColumn', 'QuickPickItemKind', 'LogLevel', 'ExtensionMode'];
+const API_NAMES = [
+  'window',
+  'commands',
+  'workspace',
+  'env',
+  'lm',
+  'chat',
+  'extensions',
+  'languages',
+  'l10n',
+  'Uri',
+  'CancellationTokenSource',
+  'ConfigurationTarget',
+  'LanguageModelChatMessage',
+  'LanguageModelError',
+  'ProgressLocation',
+  'StatusBarAlignment',
+  'ThemeColor',
+  'ThemeIcon',
+  'MarkdownString',
+  'ViewColumn',
+  'QuickPickItemKind',
+  'LogLevel',
+  'ExtensionMode',
+];
 
 function makeVscode(): Record<string, unknown> {
   const api: Record<string, unknown> = {};

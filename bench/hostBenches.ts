@@ -107,7 +107,9 @@ export async function benchTtft(sim: SimProcess, opts: BenchOptions): Promise<Be
   const added50 = p50.side - p50.bare;
   const added95 = p95.side - p95.bare;
   const met = added50 <= 2 && added95 <= 5;
-  opts.log(`B4-host TTFT p50 ${fmt(p50.side, 2)} vs bare ${fmt(p50.bare, 2)} ms (+${fmt(added50, 2)}); p95 ${fmt(p95.side, 2)} vs ${fmt(p95.bare, 2)} (+${fmt(added95, 2)}); openai SDK direct p50 ${fmt(median(sdk), 2)} p95 ${fmt(percentile(sdk, 95), 2)}; cold first request ${fmt(coldMs)} ms`);
+  opts.log(
+    `B4-host TTFT p50 ${fmt(p50.side, 2)} vs bare ${fmt(p50.bare, 2)} ms (+${fmt(added50, 2)}); p95 ${fmt(p95.side, 2)} vs ${fmt(p95.bare, 2)} (+${fmt(added95, 2)}); openai SDK direct p50 ${fmt(median(sdk), 2)} p95 ${fmt(percentile(sdk, 95), 2)}; cold first request ${fmt(coldMs)} ms`,
+  );
   return {
     id: 'B4-host',
     title: 'TTFT added by Sidestream (host side)',
@@ -117,9 +119,22 @@ export async function benchTtft(sim: SimProcess, opts: BenchOptions): Promise<Be
     target: '≤ ref + 2 ms p50, + 5 ms p95',
     met: opts.smoke ? undefined : met,
     checks: [{ name: 'B4-host both clients received the whole answer', ok: textsOk }],
-    figures: { iterations, warmup: warm, bareMs: { p50: p50.bare, p95: p95.bare }, sidestreamMs: { p50: p50.side, p95: p95.side }, openaiSdkDirectMs: { p50: median(sdk), p95: percentile(sdk, 95) }, addedMs: { p50: added50, p95: added95 }, coreMetricTtftMsP50: median(sideMetric), coldFirstRequestMs: coldMs },
+    figures: {
+      iterations,
+      warmup: warm,
+      bareMs: { p50: p50.bare, p95: p95.bare },
+      sidestreamMs: { p50: p50.side, p95: p95.side },
+      openaiSdkDirectMs: { p50: median(sdk), p95: percentile(sdk, 95) },
+      addedMs: { p50: added50, p95: added95 },
+      coreMetricTtftMsP50: median(sideMetric),
+      coldFirstRequestMs: coldMs,
+    },
     method: `${iterations} interleaved requests each (after ${warm} warm-up) to the simulator (own process, TTFT 0, unpaced, ${text.length}-char answer). Sidestream: stream() call → first append post out of the DeltaCoalescer. Reference: http.request → first content delta parsed. Both keep-alive.`,
-    notes: [`For scale, the openai SDK used directly (one cached client, default fetch, no Sidestream) in the same run: p50 ${fmt(median(sdk), 2)} ms, p95 ${fmt(percentile(sdk, 95), 2)} ms to the first content chunk.`, `The very first Sidestream request (loads openai SDK + tokenizer from dist/core.js) took ${fmt(coldMs)} ms to the first post; not part of the comparison.`, `TTFT the core itself reports (its StreamMetrics), p50: ${fmt(median(sideMetric), 2)} ms.`],
+    notes: [
+      `For scale, the openai SDK used directly (one cached client, default fetch, no Sidestream) in the same run: p50 ${fmt(median(sdk), 2)} ms, p95 ${fmt(percentile(sdk, 95), 2)} ms to the first content chunk.`,
+      `The very first Sidestream request (loads openai SDK + tokenizer from dist/core.js) took ${fmt(coldMs)} ms to the first post; not part of the comparison.`,
+      `TTFT the core itself reports (its StreamMetrics), p50: ${fmt(median(sideMetric), 2)} ms.`,
+    ],
   };
 }
 
@@ -211,10 +226,11 @@ export async function benchCancel(opts: BenchOptions): Promise<BenchResult> {
       const r = await hostStream(chatRequest(sim.openAIBaseUrl, 'b6'), source.token, {
         onDelta: (n) => {
           // Cancel from a separate task, as a command would, a little after a token arrived.
-          if (n === cancelAfter) setTimeout(() => {
-            cancelAt = epochNow();
-            source.cancel();
-          }, i % 5);
+          if (n === cancelAfter)
+            setTimeout(() => {
+              cancelAt = epochNow();
+              source.cancel();
+            }, i % 5);
         },
         cancelledAt: () => cancelAt,
       });
@@ -247,7 +263,8 @@ export async function benchCancel(opts: BenchOptions): Promise<BenchResult> {
     met: opts.smoke ? undefined : p95 <= 20 && checks.every((c) => c.ok),
     checks,
     figures: { iterations, p50Ms: p50, p95Ms: p95, maxMs: Math.max(...latencies), deltasAfterCancel: afterCancel },
-    method: 'In-process simulator streaming at 400 tok/s; a timer (separate task, like a command) calls CancellationSource.cancel() a few tokens in; latency = the simulator\'s closedAt (closedBy client) − the cancel time, both performance.timeOrigin + performance.now() in this process.',
+    method:
+      "In-process simulator streaming at 400 tok/s; a timer (separate task, like a command) calls CancellationSource.cancel() a few tokens in; latency = the simulator's closedAt (closedBy client) − the cancel time, both performance.timeOrigin + performance.now() in this process.",
   };
 }
 
@@ -311,7 +328,8 @@ export async function benchMetricAccuracy(opts: BenchOptions): Promise<BenchResu
       const long = answerTokens(cutAfter + 50, 23).join('');
       for (const ending of ['finish', 'error', 'cancelled'] as const) {
         sim.reset();
-        const fault = ending === 'error' ? { kind: 'midstream-error' as const, afterTokens: cutAfter } : ending === 'cancelled' ? { kind: 'stall' as const, afterTokens: cutAfter } : undefined;
+        const fault =
+          ending === 'error' ? { kind: 'midstream-error' as const, afterTokens: cutAfter } : ending === 'cancelled' ? { kind: 'stall' as const, afterTokens: cutAfter } : undefined;
         sim.enqueue({ text: long, tokensPerSecond: speed, includeUsage: false, ...(fault ? { fault } : {}) });
         const source = new CancellationSource();
         const r = await hostStream(chatRequest(sim.openAIBaseUrl, 'b8'), source.token, {
@@ -342,9 +360,13 @@ export async function benchMetricAccuracy(opts: BenchOptions): Promise<BenchResu
   const coldErr = Math.max(...cold.map((r) => Math.abs(r.ttftAdapter - r.ttftTruth)));
   const countErr = Math.max(...endings.map((e) => (e.countAdapter === undefined ? Infinity : Math.abs(e.countAdapter - e.countTruth) / e.countTruth))) * 100;
   const endTpsErr = Math.max(...endings.map((e) => (e.tpsAdapter === undefined ? Infinity : Math.abs(e.tpsAdapter - e.tpsTruth) / e.tpsTruth))) * 100;
-  opts.log(`B8 TTFT error max ${fmt(ttftErr, 2)} ms; TPS error max ${fmt(tpsErr, 2)} % (${rows.map((r) => `${fmt(r.ttftAdapter)}/${fmt(r.ttftTruth)} ms, ${fmt(r.tpsAdapter)}/${fmt(r.tpsTruth)} tok/s`).join('; ')})`);
+  opts.log(
+    `B8 TTFT error max ${fmt(ttftErr, 2)} ms; TPS error max ${fmt(tpsErr, 2)} % (${rows.map((r) => `${fmt(r.ttftAdapter)}/${fmt(r.ttftTruth)} ms, ${fmt(r.tpsAdapter)}/${fmt(r.tpsTruth)} tok/s`).join('; ')})`,
+  );
   opts.log(`B8 cold process TTFT error max ${fmt(coldErr, 2)} ms (${cold.map((r) => `${fmt(r.ttftAdapter)}/${fmt(r.ttftTruth)} ms, setup ${fmt(r.setupMs)} ms`).join('; ')})`);
-  opts.log(`B8 endings: count error max ${fmt(countErr, 2)} %, TPS error max ${fmt(endTpsErr, 2)} % (${endings.map((e) => `${e.ending}@${e.tps}: ${e.countAdapter ?? '?'}/${e.countTruth} tok, ${fmt(e.tpsAdapter ?? NaN)}/${fmt(e.tpsTruth)} tok/s`).join('; ')})`);
+  opts.log(
+    `B8 endings: count error max ${fmt(countErr, 2)} %, TPS error max ${fmt(endTpsErr, 2)} % (${endings.map((e) => `${e.ending}@${e.tps}: ${e.countAdapter ?? '?'}/${e.countTruth} tok, ${fmt(e.tpsAdapter ?? NaN)}/${fmt(e.tpsTruth)} tok/s`).join('; ')})`,
+  );
   return {
     id: 'B8',
     title: 'Metric accuracy (scripted TTFT and rate; finished, failed and cancelled streams)',
@@ -357,7 +379,18 @@ export async function benchMetricAccuracy(opts: BenchOptions): Promise<BenchResu
       { name: 'B8 failed and cancelled streams report a final count', ok: endings.every((e) => e.countAdapter !== undefined && e.estimated) },
       { name: 'B8 cold process reports its setup apart', ok: cold.every((r) => Number.isFinite(r.setupMs) && r.setupMs > 0) },
     ],
-    figures: { runs: rows, cold, endings, scriptedTtftMs: ttftMs, scriptedTps: tps, maxTtftErrorMs: ttftErr, maxColdTtftErrorMs: coldErr, maxTpsErrorPercent: tpsErr, maxEndingCountErrorPercent: countErr, maxEndingTpsErrorPercent: endTpsErr },
+    figures: {
+      runs: rows,
+      cold,
+      endings,
+      scriptedTtftMs: ttftMs,
+      scriptedTps: tps,
+      maxTtftErrorMs: ttftErr,
+      maxColdTtftErrorMs: coldErr,
+      maxTpsErrorPercent: tpsErr,
+      maxEndingCountErrorPercent: countErr,
+      maxEndingTpsErrorPercent: endTpsErr,
+    },
     method: `In-process simulator scripted TTFT ${ttftMs} ms, ${tps} tok/s, ${tokenCount} tokens, ${runs} runs (worst reported). Truth: the simulator's recorded times (performance.timeOrigin + performance.now()): TTFT = first token write − the request's arrival (the provider's time; the adapter starts its clock when the headers go to the socket); rate = (tokens − 1) ÷ (last − first write). Cold: ${runs} fresh \`node dist/cli.js ask --json\` processes, same truth. Endings: at ${speeds.join(', ')} tok/s, a stream without usage that finishes, fails mid-stream (error chunk) or stalls and is cancelled after max(100, 0.6 s of) tokens; truth count = cl100k tokens of the text the simulator sent, truth rate = that ÷ (last − first write). Compared with the final metrics stream() reports on finish / error / cancel.`,
   };
 }
@@ -365,9 +398,13 @@ export async function benchMetricAccuracy(opts: BenchOptions): Promise<BenchResu
 /** Runs `node dist/cli.js ask --json` in a fresh process against `baseUrl`; resolves its JSON line. */
 function coldCliAsk(baseUrl: string): Promise<{ ttftMs: number | null; setupMs: number | null }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'ask', '--provider', 'openai-compatible', '--base-url', baseUrl, '--model', 'sim-model', '--json', 'b8 cold'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [path.join(ROOT, 'dist', 'cli.js'), 'ask', '--provider', 'openai-compatible', '--base-url', baseUrl, '--model', 'sim-model', '--json', 'b8 cold'],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
@@ -407,7 +444,9 @@ export async function benchHostMemory(sim: SimProcess, opts: BenchOptions): Prom
   }
   const after = await collect();
   const growth = (after - before) / 1024 / 1024;
-  opts.log(`B7-host heap ${fmt(before / 1048576, 2)} → ${fmt(after / 1048576, 2)} MB (+${fmt(growth, 3)} MB over ${requests} requests); samples ${samples.map((s) => fmt(s / 1048576, 2)).join(' ')}`);
+  opts.log(
+    `B7-host heap ${fmt(before / 1048576, 2)} → ${fmt(after / 1048576, 2)} MB (+${fmt(growth, 3)} MB over ${requests} requests); samples ${samples.map((s) => fmt(s / 1048576, 2)).join(' ')}`,
+  );
   return {
     id: 'B7-host',
     title: `Host heap growth, ${requests} requests × 200 tokens`,

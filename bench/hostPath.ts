@@ -52,7 +52,16 @@ export async function hostStream(
   hooks: { onDelta?: (count: number) => void; cancelledAt?: () => number | undefined } = {},
 ): Promise<HostRunResult> {
   const { stream, StreamSession } = loadShippedCore();
-  const result: HostRunResult = { text: '', posts: [], startedAt: performance.now(), firstPostAt: undefined, deltaTimes: [], terminal: undefined, metrics: undefined, deltasAfterCancel: 0 };
+  const result: HostRunResult = {
+    text: '',
+    posts: [],
+    startedAt: performance.now(),
+    firstPostAt: undefined,
+    deltaTimes: [],
+    terminal: undefined,
+    metrics: undefined,
+    deltasAfterCancel: 0,
+  };
   const session = new StreamSession(request, {
     source: stream,
     providerLabel: 'bench',

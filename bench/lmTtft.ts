@@ -38,9 +38,7 @@ export async function benchLmTtft(opts: BenchOptions): Promise<BenchResult> {
     opts.log(legs('provider delivery leg', figures.providerDeliveryLegMs));
     opts.log(legs('panel delivery leg', figures.panelDeliveryLegMs));
   }
-  const checks = [
-    { name: 'B12: both paths streamed the same answer in real VS Code', ok: code === 0 && figures !== undefined, detail: `runner exit ${code}` },
-  ];
+  const checks = [{ name: 'B12: both paths streamed the same answer in real VS Code', ok: code === 0 && figures !== undefined, detail: `runner exit ${code}` }];
   const provider = figures ? median(figures.providerAddedMs) : NaN;
   const panel = figures ? median(figures.panelAddedMs) : NaN;
   const diff = provider - panel;
@@ -72,6 +70,6 @@ export async function benchLmTtft(opts: BenchOptions): Promise<BenchResult> {
     method:
       `${runs} interleaved pairs (after 2 warm-up pairs) in one code-server window, simulator in the extension host (TTFT 20 ms, 60-char answer). ` +
       'Provider path: a test extension (test/extensions/lm-consumer) calls sendRequest on the vendor "sidestream" model → first fragment in its hands. ' +
-      'Panel path: api.ask() (resolution, with its /models probe, included) → first text in the conversation. Each is the caller\'s TTFT less the simulator\'s own (request received → first token written).',
+      "Panel path: api.ask() (resolution, with its /models probe, included) → first text in the conversation. Each is the caller's TTFT less the simulator's own (request received → first token written).",
   };
 }

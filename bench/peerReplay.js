@@ -28,7 +28,10 @@ const DIR = path.resolve(args.find((a) => !a.startsWith('--')) ?? path.join(ROOT
 function bodyOf(name, source) {
   const sse = path.join(DIR, `${name}.sse`);
   if (fs.existsSync(sse)) return fs.readFileSync(sse, 'utf8');
-  const lines = fs.readFileSync(path.join(DIR, `${name}.jsonl`), 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const lines = fs
+    .readFileSync(path.join(DIR, `${name}.jsonl`), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   if (source.api === 'chat') return lines.map((l) => `data: ${l}\n\n`).join('') + 'data: [DONE]\n\n';
   return lines.map((l) => `event: ${JSON.parse(l).type}\ndata: ${l}\n\n`).join('');
 }
@@ -174,7 +177,10 @@ function startSimulator() {
 
 function runCli(cliArgs) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), ...cliArgs], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OPENAI_API_KEY: 'sk-peer', ANTHROPIC_API_KEY: 'sk-ant-peer' } });
+    const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), ...cliArgs], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, OPENAI_API_KEY: 'sk-peer', ANTHROPIC_API_KEY: 'sk-ant-peer' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
@@ -188,7 +194,11 @@ async function main() {
     console.log(`peer recordings not found at ${DIR}: nothing to replay`);
     return 0;
   }
-  const names = fs.readdirSync(DIR).filter((f) => f.endsWith('.source.json')).map((f) => f.slice(0, -'.source.json'.length)).sort();
+  const names = fs
+    .readdirSync(DIR)
+    .filter((f) => f.endsWith('.source.json'))
+    .map((f) => f.slice(0, -'.source.json'.length))
+    .sort();
   const { child, origin } = await startSimulator();
   let right = 0;
   try {
@@ -248,10 +258,13 @@ async function main() {
         if (json.finishReason !== want.finish) problems.push(`finish ${json.finishReason}, want ${want.finish}`);
         if (want.outputTokens !== undefined && json.outputTokens !== want.outputTokens) problems.push(`outputTokens ${json.outputTokens}, want ${want.outputTokens}`);
         if (want.outputTokens !== undefined && json.tokensEstimated) problems.push('tokens estimated although usage was reported');
-        if (want.inputTokens !== undefined && 'inputTokens' in json && json.inputTokens !== want.inputTokens) problems.push(`inputTokens ${json.inputTokens}, want ${want.inputTokens}`);
+        if (want.inputTokens !== undefined && 'inputTokens' in json && json.inputTokens !== want.inputTokens)
+          problems.push(`inputTokens ${json.inputTokens}, want ${want.inputTokens}`);
       }
       if (problems.length === 0) right++;
-      const what = want.error ? 'error' : `${want.finish}, ${want.outputTokens ?? '?'} tok, ${want.text.length} chars${want.reasoning ? `, ${want.reasoning.length} reasoning chars` : ''}`;
+      const what = want.error
+        ? 'error'
+        : `${want.finish}, ${want.outputTokens ?? '?'} tok, ${want.text.length} chars${want.reasoning ? `, ${want.reasoning.length} reasoning chars` : ''}`;
       console.log(`${problems.length === 0 ? 'ok  ' : 'FAIL'} ${name} (${source.api}: ${what})${problems.length ? `\n       ${problems.join('\n       ')}` : ''}`);
       if (verbose && json) console.log(`       ${JSON.stringify(json)}`);
     }

@@ -21,7 +21,10 @@ async function main(): Promise<void> {
   const smoke = process.argv.includes('--smoke');
   const outIndex = process.argv.indexOf('--out');
   const outFile = outIndex > 0 ? process.argv[outIndex + 1] : undefined;
-  const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+  const only = process.argv
+    .find((a) => a.startsWith('--only='))
+    ?.slice('--only='.length)
+    .split(',');
   const opts: BenchOptions = { smoke, log: (line) => console.log(`  ${line}`) };
   const results: BenchResult[] = [];
   const errors: string[] = [];
@@ -33,7 +36,13 @@ async function main(): Promise<void> {
     const sim = await startSimProcess();
     cleanups.push(() => sim.stop());
     if (group === 'host') {
-      steps.push(['B3', () => benchMessageLoad(sim, opts)], ['B4-host', () => benchTtft(sim, opts)], ['B5', () => benchCpu(sim, opts)], ['B6', () => benchCancel(opts)], ['B8', () => benchMetricAccuracy(opts)]);
+      steps.push(
+        ['B3', () => benchMessageLoad(sim, opts)],
+        ['B4-host', () => benchTtft(sim, opts)],
+        ['B5', () => benchCpu(sim, opts)],
+        ['B6', () => benchCancel(opts)],
+        ['B8', () => benchMetricAccuracy(opts)],
+      );
     } else {
       steps.push(['B7-host', () => benchHostMemory(sim, opts)]);
     }
@@ -42,7 +51,11 @@ async function main(): Promise<void> {
     cleanups.push(() => server.close());
     const browser = await launchChromium();
     cleanups.push(() => browser.close());
-    steps.push(['B1', () => benchRenderCost(browser, server, opts)], ['B2', () => benchSmoothRate(browser, server, opts)], ['B7-webview', () => benchWebviewMemory(browser, server, opts)]);
+    steps.push(
+      ['B1', () => benchRenderCost(browser, server, opts)],
+      ['B2', () => benchSmoothRate(browser, server, opts)],
+      ['B7-webview', () => benchWebviewMemory(browser, server, opts)],
+    );
   } else if (group === 'startup') {
     steps.push(['B9', () => benchStartup(opts)]);
   } else if (group === 'vscode') {
@@ -60,7 +73,7 @@ async function main(): Promise<void> {
       try {
         results.push(await withTimeout(step(), limit, id));
       } catch (err) {
-        errors.push(`${id}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+        errors.push(`${id}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
         console.error(`  ${id} FAILED TO RUN: ${err instanceof Error ? err.message : String(err)}`);
       }
       console.log(`  (${id} took ${((Date.now() - t0) / 1000).toFixed(1)} s)`);

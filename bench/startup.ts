@@ -63,23 +63,47 @@ export async function benchStartup(opts: BenchOptions): Promise<BenchResult> {
         timeout: 120_000,
         env: { ...process.env, CI: 'true' },
       });
-    const errorText = (err: unknown) => (err instanceof Error ? ((err as { stderr?: Buffer }).stderr?.toString() || err.message) : String(err)).trim().split('\n').filter((l) => l.trim()).slice(-2).join(' ');
+    const errorText = (err: unknown) =>
+      (err instanceof Error ? (err as { stderr?: Buffer }).stderr?.toString() || err.message : String(err))
+        .trim()
+        .split('\n')
+        .filter((l) => l.trim())
+        .slice(-2)
+        .join(' ');
     try {
       try {
         packageWith([]);
         vsixHow = 'vsce package --no-dependencies (as npm run package)';
       } catch (err) {
         // Report why `npm run package` itself would fail, then measure with placeholder URLs.
-        notes.push(`\`vsce package --no-dependencies\` as \`npm run package\` runs it FAILED: ${errorText(err)} — size measured with placeholder --baseContentUrl/--baseImagesUrl (no effect on size).`);
+        notes.push(
+          `\`vsce package --no-dependencies\` as \`npm run package\` runs it FAILED: ${errorText(err)} — size measured with placeholder --baseContentUrl/--baseImagesUrl (no effect on size).`,
+        );
         packageWith(['--baseContentUrl', 'https://example.invalid/', '--baseImagesUrl', 'https://example.invalid/']);
         vsixHow = 'vsce package --no-dependencies with placeholder base URLs';
       }
       vsixBytes = fs.statSync(vsix).size;
     } catch (err) {
-      const message = err instanceof Error ? ((err as { stderr?: Buffer }).stderr?.toString() || err.message) : String(err);
+      const message = err instanceof Error ? (err as { stderr?: Buffer }).stderr?.toString() || err.message : String(err);
       notes.push(`vsce package failed (${message.trim().split('\n').slice(-3).join(' ')}); size estimated by deflating the files .vscodeignore keeps.`);
-      const kept = ['dist/extension.js', 'dist/core.js', 'dist/webview.js', 'dist/codicons/codicon.css', 'dist/codicons/codicon.ttf', 'media/main.css', 'media/icon.png', 'media/sidestream.svg', 'package.json', 'CHANGELOG.md', 'LICENSE', 'README.md'];
-      vsixBytes = kept.map((f) => path.join(stage, f)).filter((f) => fs.existsSync(f)).reduce((a, f) => a + zlib.deflateRawSync(fs.readFileSync(f), { level: 9 }).length + 100, 0);
+      const kept = [
+        'dist/extension.js',
+        'dist/core.js',
+        'dist/webview.js',
+        'dist/codicons/codicon.css',
+        'dist/codicons/codicon.ttf',
+        'media/main.css',
+        'media/icon.png',
+        'media/sidestream.svg',
+        'package.json',
+        'CHANGELOG.md',
+        'LICENSE',
+        'README.md',
+      ];
+      vsixBytes = kept
+        .map((f) => path.join(stage, f))
+        .filter((f) => fs.existsSync(f))
+        .reduce((a, f) => a + zlib.deflateRawSync(fs.readFileSync(f), { level: 9 }).length + 100, 0);
       vsixHow = 'deflated size of the kept files (zip estimate)';
     }
     const sizes: Record<string, number> = {};
@@ -88,7 +112,13 @@ export async function benchStartup(opts: BenchOptions): Promise<BenchResult> {
       if (fs.existsSync(p)) sizes[f] = fs.statSync(p).size;
     }
     const mb = vsixBytes / 1048576;
-    opts.log(`B9 activation median ${fmt(total, 2)} ms (require ${fmt(requireMs, 2)} + activate ${fmt(activate, 2)}) over ${runs} fresh processes; SDKs lazy: ${lazy}; VSIX ${fmt(mb, 2)} MB (${vsixHow}); dist sizes ${Object.entries(sizes).map(([k, v]) => `${k} ${fmt(v / 1024, 0)} KB`).join(', ')}`);
+    opts.log(
+      `B9 activation median ${fmt(total, 2)} ms (require ${fmt(requireMs, 2)} + activate ${fmt(activate, 2)}) over ${runs} fresh processes; SDKs lazy: ${lazy}; VSIX ${fmt(mb, 2)} MB (${vsixHow}); dist sizes ${Object.entries(
+        sizes,
+      )
+        .map(([k, v]) => `${k} ${fmt(v / 1024, 0)} KB`)
+        .join(', ')}`,
+    );
     return {
       id: 'B9',
       title: 'Start-up and size (production build)',
@@ -99,7 +129,7 @@ export async function benchStartup(opts: BenchOptions): Promise<BenchResult> {
       checks: [{ name: 'B9 activation loads neither dist/core.js nor any SDK/tokenizer', ok: lazy }],
       figures: { runs: probes, medianTotalMs: total, medianRequireMs: requireMs, medianActivateMs: activate, sdksLazy: lazy, vsixBytes, vsixHow, distBytes: sizes },
       method: `Production build in a staging copy; ${runs} fresh Node processes each require dist/extension.js with a stub \`vscode\` module (Module._load interception) and call activate(); activation = require + activate(), median. Lazy = no dist/core.js, openai, @anthropic-ai/sdk or gpt-tokenizer module in require.cache afterwards. VSIX: ${vsixHow}.`,
-      notes: [...notes, 'Activation here excludes VS Code\'s own extension-host overhead (loading the manifest, creating the real API objects); it is the extension\'s own share.'],
+      notes: [...notes, "Activation here excludes VS Code's own extension-host overhead (loading the manifest, creating the real API objects); it is the extension's own share."],
     };
   } finally {
     fs.rmSync(stage, { recursive: true, force: true });

@@ -108,7 +108,12 @@ export async function benchFirstPaint(opts: BenchOptions): Promise<BenchResult> 
       const before = (await samplesOf(frame)).length;
       await askFromPalette(page, `Paint check ${i + 1}`);
       await pollFor(`the first delta of ask ${i + 1} in the DOM`, async () => ((await samplesOf(frame)).length > before ? true : undefined), 30_000, 50);
-      await pollFor(`ask ${i + 1} to finish`, async () => ((await frame.locator('[data-role="assistant"]').last().getAttribute('data-state')) === 'done' ? true : undefined), 30_000, 100);
+      await pollFor(
+        `ask ${i + 1} to finish`,
+        async () => ((await frame.locator('[data-role="assistant"]').last().getAttribute('data-state')) === 'done' ? true : undefined),
+        30_000,
+        100,
+      );
       // Let the page go idle before the next ask, as between a user's questions.
       await page.waitForTimeout(300);
     }
@@ -133,9 +138,20 @@ export async function benchFirstPaint(opts: BenchOptions): Promise<BenchResult> 
       target: 'within one frame of the delta arriving',
       met: opts.smoke ? undefined : met,
       checks: [{ name: 'B4-paint every ask drew its first delta', ok: samples.length === asks }],
-      figures: { asks, warmup, arrivalToDomMs: toInsert, arrivalToFrameStartMs: toFrame, framesSkipped: samples.map((s) => s.framesSkipped), domP50: p50, domP95: p95, frameWaitP95: frameP95 },
+      figures: {
+        asks,
+        warmup,
+        arrivalToDomMs: toInsert,
+        arrivalToFrameStartMs: toFrame,
+        framesSkipped: samples.map((s) => s.framesSkipped),
+        domP50: p50,
+        domP95: p95,
+        frameWaitP95: frameP95,
+      },
       method: `${asks} asks (after ${warmup} warm-up) from the command palette in code-server with the development extension; the simulator (own process) answers at once. In the webview's frame: arrival = the first \`append\` message's event.timeStamp; drawn = the MutationObserver callback after the app's requestAnimationFrame callback inserted the text (the frame is painted right after its callbacks); "next frame" = no animation frame started between arrival and that frame.`,
-      notes: ['The host → webview hop itself (VS Code\'s webview IPC) is not in this figure: the extension host and the page have different clocks. B4-host covers the host side up to the post.'],
+      notes: [
+        "The host → webview hop itself (VS Code's webview IPC) is not in this figure: the extension host and the page have different clocks. B4-host covers the host side up to the post.",
+      ],
     };
   } finally {
     await workbench?.close();

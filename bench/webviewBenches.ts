@@ -71,7 +71,11 @@ export async function benchRenderCost(browser: Browser, server: PageServer, opts
     await startMessage(inc, 'a1');
     await nextFrames(inc);
     let seq = 1;
-    for (const [from, to] of [[0, 1000], [1000, n - 1000], [n - 1000, n]] as const) {
+    for (const [from, to] of [
+      [0, 1000],
+      [1000, n - 1000],
+      [n - 1000, n],
+    ] as const) {
       const before = await inc.cpuBreakdown();
       const framesBefore = await inc.page.evaluate(() => window.__renders.length);
       const report = await feed(inc, { id: 'a1', from, to, rate, seqStart: seq, targetLength: ends[to - 1]! });
@@ -80,7 +84,9 @@ export async function benchRenderCost(browser: Browser, server: PageServer, opts
       seq += report.posts.length;
       const breakdownMs = { script: after.script - before.script, layout: after.layout - before.layout, style: after.style - before.style };
       segments.push({ from, to, ms: after.task - before.task, frames: framesAfter - framesBefore, posts: report.posts.length, wallMs: report.doneAt - report.t0, breakdownMs });
-      opts.log(`B1 tokens ${from}–${to}: ${fmt(after.task - before.task)} ms CPU (script ${fmt(breakdownMs.script)}, layout ${fmt(breakdownMs.layout)}, style ${fmt(breakdownMs.style)}) in ${fmt(report.doneAt - report.t0)} ms wall, ${report.posts.length} posts, ${framesAfter - framesBefore} renders`);
+      opts.log(
+        `B1 tokens ${from}–${to}: ${fmt(after.task - before.task)} ms CPU (script ${fmt(breakdownMs.script)}, layout ${fmt(breakdownMs.layout)}, style ${fmt(breakdownMs.style)}) in ${fmt(report.doneAt - report.t0)} ms wall, ${report.posts.length} posts, ${framesAfter - framesBefore} renders`,
+      );
     }
     renders = await inc.page.evaluate(() => window.__renders.length);
     const cmp = await finishAndCompare(inc, 'a1', text);
@@ -112,12 +118,15 @@ export async function benchRenderCost(browser: Browser, server: PageServer, opts
       }, pos);
       await nextFrames(naive);
       const before = await naive.taskMs();
-      const wall = await naive.page.evaluate(({ from, count }) => {
-        const r = (window as unknown as { __naive: { append(t: string): void } }).__naive;
-        const t = performance.now();
-        for (let k = from; k < from + count; k++) r.append(window.__tokens[k]!);
-        return performance.now() - t;
-      }, { from: pos, count: perSample });
+      const wall = await naive.page.evaluate(
+        ({ from, count }) => {
+          const r = (window as unknown as { __naive: { append(t: string): void } }).__naive;
+          const t = performance.now();
+          for (let k = from; k < from + count; k++) r.append(window.__tokens[k]!);
+          return performance.now() - t;
+        },
+        { from: pos, count: perSample },
+      );
       const after = await naive.taskMs();
       samples.push({ at: pos + perSample / 2, msPerDelta: (after - before) / perSample, wallMsPerDelta: wall / perSample });
       await naive.page.evaluate(() => document.querySelector('.naive')?.remove());
@@ -134,7 +143,9 @@ export async function benchRenderCost(browser: Browser, server: PageServer, opts
   const rendersPer1k = (renders / n) * 1000;
   const naivePerFramePer1k = naivePerDelta * rendersPer1k;
   const met = ratio >= 40 && linear <= 1.5;
-  opts.log(`B1 incremental ${fmt(incPer1k, 2)} ms/1k tok (first 1k ${fmt(first1k, 1)} ms, last 1k ${fmt(last1k, 1)} ms, ×${fmt(linear, 2)}); naive per delta ${fmt(naivePer1k, 0)} ms/1k tok (samples ${samples.map((s) => `${s.at}:${fmt(s.msPerDelta, 2)}`).join(' ')}) → ${fmt(ratio, 0)}×; naive once per frame ≈ ${fmt(naivePerFramePer1k, 0)} ms/1k`);
+  opts.log(
+    `B1 incremental ${fmt(incPer1k, 2)} ms/1k tok (first 1k ${fmt(first1k, 1)} ms, last 1k ${fmt(last1k, 1)} ms, ×${fmt(linear, 2)}); naive per delta ${fmt(naivePer1k, 0)} ms/1k tok (samples ${samples.map((s) => `${s.at}:${fmt(s.msPerDelta, 2)}`).join(' ')}) → ${fmt(ratio, 0)}×; naive once per frame ≈ ${fmt(naivePerFramePer1k, 0)} ms/1k`,
+  );
   return {
     id: 'B1',
     title: `Render cost in Chromium, ${n}-token markdown+code answer`,
@@ -178,7 +189,15 @@ interface RateRun {
   attempt?: number;
 }
 
-function analyseRun(rate: number, n: number, ends: number[], report: FeedReport, frames: number[], rendered: Array<{ length: number; at: number }>, frameP99Limit: number): Omit<RateRun, 'identical' | 'pass' | 'failed'> & { failed: string[] } {
+function analyseRun(
+  rate: number,
+  n: number,
+  ends: number[],
+  report: FeedReport,
+  frames: number[],
+  rendered: Array<{ length: number; at: number }>,
+  frameP99Limit: number,
+): Omit<RateRun, 'identical' | 'pass' | 'failed'> & { failed: string[] } {
   const inRun = frames.filter((f) => f >= report.t0 - FRAME_MS && f <= report.doneAt + FRAME_MS);
   const intervals: number[] = [];
   for (let i = 1; i < inRun.length; i++) intervals.push(inRun[i]! - inRun[i - 1]!);
@@ -252,7 +271,9 @@ export async function benchSmoothRate(browser: Browser, server: PageServer, opts
         const pass = run.failed.length === 0 && cmp.identical;
         if (!cmp.identical) run.failed.push('DOM not identical to one-shot render');
         runs.push({ ...run, identical: cmp.identical, pass, attempt } as RateRun);
-        opts.log(`B2 ${rate} tok/s (${n} tokens, attempt ${attempt}): max frame ${fmt(run.maxFrameMs)} ms, p99 ${fmt(run.p99FrameMs)} ms, lag p95 ${fmt(run.lagP95Ms)} ms, total ${fmt(run.totalOverIdeal, 3)}× ideal, ${run.posts} posts/${run.renders} renders${pass ? '' : ` — FAIL: ${run.failed.join('; ')}`}`);
+        opts.log(
+          `B2 ${rate} tok/s (${n} tokens, attempt ${attempt}): max frame ${fmt(run.maxFrameMs)} ms, p99 ${fmt(run.p99FrameMs)} ms, lag p95 ${fmt(run.lagP95Ms)} ms, total ${fmt(run.totalOverIdeal, 3)}× ideal, ${run.posts} posts/${run.renders} renders${pass ? '' : ` — FAIL: ${run.failed.join('; ')}`}`,
+        );
         if (pass) break;
       }
       if (!runs.some((r) => r.rate === rate && r.pass) && !opts.smoke) break;
@@ -301,7 +322,13 @@ export async function benchWebviewMemory(browser: Browser, server: PageServer, o
       const id = `c${cycle}m${i}`;
       await startMessage(p, id);
       await feed(p, { id, from: 0, to: tokens.length, rate: 100_000, seqStart: 1, targetLength: text.length });
-      await p.post({ type: 'messageFinished', id, state: 'done', stats: { model: 'sim-model', providerLabel: 'Simulator', ttftMs: 300, tokensPerSecond: 120, outputTokens: tokens.length, estimated: false, finishReason: 'stop' }, error: undefined });
+      await p.post({
+        type: 'messageFinished',
+        id,
+        state: 'done',
+        stats: { model: 'sim-model', providerLabel: 'Simulator', ttftMs: 300, tokensPerSecond: 120, outputTokens: tokens.length, estimated: false, finishReason: 'stop' },
+        error: undefined,
+      });
     }
   };
   let baseline, full, afterFirst, afterSecond;
@@ -314,7 +341,8 @@ export async function benchWebviewMemory(browser: Browser, server: PageServer, o
     await p.post({ type: 'cleared' });
     baseline = await measure();
     await fill(1);
-    identical = (await p.page.evaluate((t) => document.querySelector(`article[data-id="c1m0"] .markdown`)?.innerHTML === window.__sidestreamTest!.renderMarkdownOnce(t), text)) === true;
+    identical =
+      (await p.page.evaluate((t) => document.querySelector(`article[data-id="c1m0"] .markdown`)?.innerHTML === window.__sidestreamTest!.renderMarkdownOnce(t), text)) === true;
     full = await measure();
     await p.post({ type: 'cleared' });
     afterFirst = await measure();
@@ -329,7 +357,9 @@ export async function benchWebviewMemory(browser: Browser, server: PageServer, o
   const nodesBack = afterSecond.elements === baseline.elements && afterFirst.elements === baseline.elements;
   const domBack = afterSecond.domNodes <= baseline.domNodes;
   const met = nodesBack && domBack && heapGrowth <= heapTolMB;
-  opts.log(`B7-webview elements ${baseline.elements} → full ${full.elements} → cleared ${afterFirst.elements}/${afterSecond.elements}; DOM counter nodes ${baseline.domNodes} → ${full.domNodes} → ${afterFirst.domNodes}/${afterSecond.domNodes}; heap ${fmt(baseline.heapBytes / 1048576, 2)} → ${fmt(full.heapBytes / 1048576, 2)} → ${fmt(afterFirst.heapBytes / 1048576, 2)}/${fmt(afterSecond.heapBytes / 1048576, 2)} MB`);
+  opts.log(
+    `B7-webview elements ${baseline.elements} → full ${full.elements} → cleared ${afterFirst.elements}/${afterSecond.elements}; DOM counter nodes ${baseline.domNodes} → ${full.domNodes} → ${afterFirst.domNodes}/${afterSecond.domNodes}; heap ${fmt(baseline.heapBytes / 1048576, 2)} → ${fmt(full.heapBytes / 1048576, 2)} → ${fmt(afterFirst.heapBytes / 1048576, 2)}/${fmt(afterSecond.heapBytes / 1048576, 2)} MB`,
+  );
   return {
     id: 'B7-webview',
     title: `Webview memory after New Chat (${messages} × ${tokens.length}-token answers)`,
@@ -337,7 +367,10 @@ export async function benchWebviewMemory(browser: Browser, server: PageServer, o
     reference: `baseline ${baseline.elements} elements, ${baseline.domNodes} nodes, ${fmt(baseline.heapBytes / 1048576, 2)} MB (full: ${full.elements} elements, ${fmt(full.heapBytes / 1048576, 2)} MB)`,
     target: `elements = baseline, DOM nodes ≤ baseline, heap ≤ baseline + ${heapTolMB} MB`,
     met: opts.smoke ? undefined : met,
-    checks: [{ name: 'B7-webview rendered message identical to one-shot render', ok: identical }, { name: 'B7-webview element count back to baseline after cleared', ok: nodesBack }],
+    checks: [
+      { name: 'B7-webview rendered message identical to one-shot render', ok: identical },
+      { name: 'B7-webview element count back to baseline after cleared', ok: nodesBack },
+    ],
     figures: { messages, tokensPerMessage: tokens.length, baseline, full, afterFirstClear: afterFirst, afterSecondClear: afterSecond, heapGrowthMB: heapGrowth },
     method: `Real ChatView fed through the protocol (messageAdded, appends, messageFinished) with ${messages} question/answer pairs, then 'cleared'; twice. Measured after CDP HeapProfiler.collectGarbage ×2: document.getElementsByTagName('*').length, CDP Memory.getDOMCounters nodes (includes detached nodes still referenced), CDP Runtime.getHeapUsage usedSize. Baseline is taken after one warm-up fill+clear.`,
   };

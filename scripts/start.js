@@ -146,7 +146,11 @@ async function main() {
     fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
     fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
     log('opening desktop VS Code with Sidestream loaded (a throw-away profile)…');
-    const code = startGroup('code', ['--wait', '--new-window', `--extensionDevelopmentPath=${ROOT}`, `--user-data-dir=${userData}`, `--extensions-dir=${path.join(userData, 'extensions')}`, folder], { stdio: 'inherit' });
+    const code = startGroup(
+      'code',
+      ['--wait', '--new-window', `--extensionDevelopmentPath=${ROOT}`, `--user-data-dir=${userData}`, `--extensions-dir=${path.join(userData, 'extensions')}`, folder],
+      { stdio: 'inherit' },
+    );
     log('close the VS Code window or press Ctrl+C to stop.');
     await new Promise((resolve) => code.once('exit', resolve));
     return;
@@ -155,7 +159,14 @@ async function main() {
   log('no desktop `code` command: using code-server (VS Code 1.139 in the browser)…');
   run('bash', [path.join(ROOT, 'scripts', 'setup-vscode.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
   const harness = path.join(ROOT, 'out', 'start', 'codeServer.js');
-  require('esbuild').buildSync({ entryPoints: [path.join(ROOT, 'test', 'harness', 'codeServer.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: harness, logLevel: 'error' });
+  require('esbuild').buildSync({
+    entryPoints: [path.join(ROOT, 'test', 'harness', 'codeServer.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    outfile: harness,
+    logLevel: 'error',
+  });
   const { CodeServer } = require(harness);
   const server = CodeServer.create({ smokeTestDriver: true, settings, folder });
   stopHooks.push(() => server.stop());

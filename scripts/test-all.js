@@ -22,11 +22,32 @@ const TSC = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 /** The suites in the order they run. `needs` lists what must be installed first. */
 const SUITES = [
   { name: 'unit', title: 'Unit', command: () => [process.execPath, MOCHA, '--config', '.mocharc.json'], config: '.mocharc.json', needs: [], timeoutMin: 15 },
-  { name: 'webview', title: 'Webview (Chromium)', command: () => [process.execPath, MOCHA, '--config', '.mocharc.webview.json'], config: '.mocharc.webview.json', needs: ['chromium'], timeoutMin: 15 },
+  {
+    name: 'webview',
+    title: 'Webview (Chromium)',
+    command: () => [process.execPath, MOCHA, '--config', '.mocharc.webview.json'],
+    config: '.mocharc.webview.json',
+    needs: ['chromium'],
+    timeoutMin: 15,
+  },
   { name: 'exthost', title: 'Extension host (code-server)', command: () => [process.execPath, 'out/test/runInCodeServer.js'], needs: ['chromium', 'code-server'], timeoutMin: 20 },
   // The benchmarks' CI smoke run: checks they run and the render output is correct; no timing thresholds.
-  { name: 'bench', title: 'Benchmark smoke (npm run bench -- --smoke)', command: () => [process.execPath, 'scripts/bench.js', '--smoke', '--skip-build'], needs: ['chromium', 'code-server'], timeoutMin: 12, parse: parseBenchChecks },
-  { name: 'e2e', title: 'UI end to end (code-server + Chromium)', command: () => [process.execPath, MOCHA, '--config', '.mocharc.e2e.json'], config: '.mocharc.e2e.json', needs: ['chromium', 'code-server'], timeoutMin: 45 },
+  {
+    name: 'bench',
+    title: 'Benchmark smoke (npm run bench -- --smoke)',
+    command: () => [process.execPath, 'scripts/bench.js', '--smoke', '--skip-build'],
+    needs: ['chromium', 'code-server'],
+    timeoutMin: 12,
+    parse: parseBenchChecks,
+  },
+  {
+    name: 'e2e',
+    title: 'UI end to end (code-server + Chromium)',
+    command: () => [process.execPath, MOCHA, '--config', '.mocharc.e2e.json'],
+    config: '.mocharc.e2e.json',
+    needs: ['chromium', 'code-server'],
+    timeoutMin: 45,
+  },
 ];
 const ALIASES = { 'extension-host': 'exthost', ext: 'exthost', ui: 'e2e' };
 
@@ -37,7 +58,11 @@ function parseArgs(argv) {
     if (arg === '--only' || arg.startsWith('--only=')) {
       const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
       if (!value) fail('--only needs a list, e.g. --only unit,webview');
-      options.only = value.split(',').map((s) => s.trim()).filter(Boolean).map((s) => ALIASES[s] ?? s);
+      options.only = value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .map((s) => ALIASES[s] ?? s);
       const unknown = options.only.filter((n) => !SUITES.some((s) => s.name === n));
       if (unknown.length) fail(`unknown suite(s): ${unknown.join(', ')} (known: ${SUITES.map((s) => s.name).join(', ')})`);
     } else if (arg === '--vsix') options.vsix = true;
@@ -192,7 +217,14 @@ async function main() {
     const started = Date.now();
     const outcome = await run(suite.command(), { env, timeoutMin: suite.timeoutMin });
     const counts = (suite.parse ?? parseCounts)(outcome.text);
-    const result = { suite, passed: counts.passed ?? 0, failed: counts.failed ?? 0, pending: counts.pending ?? 0, seconds: Math.round((Date.now() - started) / 1000), error: undefined };
+    const result = {
+      suite,
+      passed: counts.passed ?? 0,
+      failed: counts.failed ?? 0,
+      pending: counts.pending ?? 0,
+      seconds: Math.round((Date.now() - started) / 1000),
+      error: undefined,
+    };
     if (outcome.timedOut) result.error = `timed out after ${suite.timeoutMin} min`;
     else if (counts.passed === undefined && counts.failed === undefined) result.error = `no test summary (exit code ${outcome.code})`;
     else if (outcome.code !== 0 && result.failed === 0) result.error = `exit code ${outcome.code} with no failing test`;
@@ -212,7 +244,9 @@ function finish(results, problems) {
     failed += r.failed + (r.error ? 1 : 0);
     const time = r.seconds !== undefined ? ` in ${r.seconds}s` : '';
     const extra = [r.pending ? `${r.pending} pending` : '', r.error ? `ERROR: ${r.error}` : ''].filter(Boolean).join(', ');
-    console.log(`  ${(r.error || r.failed ? 'FAIL' : 'ok').padEnd(5)}${r.suite.title.padEnd(42)}${String(r.passed).padStart(4)} passed, ${r.failed} failed${time}${extra ? ` (${extra})` : ''}`);
+    console.log(
+      `  ${(r.error || r.failed ? 'FAIL' : 'ok').padEnd(5)}${r.suite.title.padEnd(42)}${String(r.passed).padStart(4)} passed, ${r.failed} failed${time}${extra ? ` (${extra})` : ''}`,
+    );
   }
   for (const p of problems) {
     failed += 1;

@@ -24,7 +24,9 @@ import type { ChatRequest } from './core/request';
 const PROVIDERS: readonly ProviderId[] = URL_PROVIDERS;
 
 /** "OPENAI_API_KEY (openai) and ANTHROPIC_API_KEY (anthropic)", from the catalog. */
-const KEY_VARIABLES = PROVIDERS.filter((p) => PROVIDER_CATALOG[p].keyEnv).map((p) => `${PROVIDER_CATALOG[p].keyEnv} (${p})`).join(' and ');
+const KEY_VARIABLES = PROVIDERS.filter((p) => PROVIDER_CATALOG[p].keyEnv)
+  .map((p) => `${PROVIDER_CATALOG[p].keyEnv} (${p})`)
+  .join(' and ');
 
 const DEFAULT_RUNS = 3;
 
@@ -108,11 +110,15 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   if (!PROVIDERS.includes(provider)) throw new Error(`Unknown provider "${provider}"\n${USAGE}`);
   const apiFlag = values.get('api') ?? 'chat';
   if (apiFlag !== 'chat' && apiFlag !== 'responses') throw new Error(`--api must be chat or responses\n${USAGE}`);
-  if (values.has('api') && !providerInfo(provider).wireApis.includes('openai-responses')) throw new Error(`--api is for OpenAI-compatible providers; ${provider} speaks its own Messages API`);
+  if (values.has('api') && !providerInfo(provider).wireApis.includes('openai-responses'))
+    throw new Error(`--api is for OpenAI-compatible providers; ${provider} speaks its own Messages API`);
   if (values.has('thinking-budget') && provider !== 'anthropic') throw new Error('--thinking-budget is for --provider anthropic');
   const api: WireApi = wireApiFor(provider, apiFlag);
   const modelFlag = values.get('model');
-  const models = (modelFlag ?? '').split(',').map((m) => m.trim()).filter((m) => m !== '');
+  const models = (modelFlag ?? '')
+    .split(',')
+    .map((m) => m.trim())
+    .filter((m) => m !== '');
   if (command === 'bench' && models.length === 0) throw new Error(`bench needs --model a,b,…\n${USAGE}`);
   if (command === 'bench' && flags.has('--list-models')) throw new Error('--list-models is not a bench option');
   if (values.has('runs') && command !== 'bench') throw new Error('--runs is a bench option');
@@ -400,7 +406,9 @@ async function runBench(options: CliOptions, token: CancellationTokenLike): Prom
         if (m?.ttftMs !== undefined) row.ttftMs.push(m.ttftMs);
         if (m?.tokensPerSecond !== undefined) row.tps.push(m.tokensPerSecond);
       }
-      note(`[${model} run ${run}/${options.runs}: ${outcome.failure ? `${outcome.failure.kind}: ${outcome.failure.message}` : m ? formatSummary(outcome.finishReason, m).slice(1, -1) : outcome.finishReason}]`);
+      note(
+        `[${model} run ${run}/${options.runs}: ${outcome.failure ? `${outcome.failure.kind}: ${outcome.failure.message}` : m ? formatSummary(outcome.finishReason, m).slice(1, -1) : outcome.finishReason}]`,
+      );
     }
     if (interrupted) break;
   }

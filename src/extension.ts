@@ -74,7 +74,11 @@ function redactingLog(log: vscode.LogOutputChannel): vscode.LogOutputChannel {
       if (typeof value !== 'function') return value;
       if (!wrapped.has(prop)) return (value as (...a: unknown[]) => unknown).bind(target);
       return (first: unknown, ...rest: unknown[]) =>
-        (value as (...a: unknown[]) => unknown).call(target, typeof first === 'string' ? redactCredentials(first) : first instanceof Error ? redactCredentials(first.message) : first, ...rest);
+        (value as (...a: unknown[]) => unknown).call(
+          target,
+          typeof first === 'string' ? redactCredentials(first) : first instanceof Error ? redactCredentials(first.message) : first,
+          ...rest,
+        );
     },
   });
 }

@@ -74,9 +74,20 @@ async function main(): Promise<number> {
   } catch (err) {
     console.error(`\n  extension-host suite could not run: ${err instanceof Error ? err.message : String(err)}`);
     await saveDiagnostics(workbench, serverLog, pageLog);
-    console.error(`  last server output:\n${serverLog.slice(-40).map((l) => `    ${l}`).join('\n')}`);
+    console.error(
+      `  last server output:\n${serverLog
+        .slice(-40)
+        .map((l) => `    ${l}`)
+        .join('\n')}`,
+    );
     const errors = pageLog.filter((l) => /^\[(error|pageerror)\]/.test(l) && !/ERR_NAME_NOT_RESOLVED|open-vsx|status of 404/.test(l));
-    if (errors.length) console.error(`  page errors:\n${errors.slice(-20).map((l) => `    ${l.slice(0, 400)}`).join('\n')}`);
+    if (errors.length)
+      console.error(
+        `  page errors:\n${errors
+          .slice(-20)
+          .map((l) => `    ${l.slice(0, 400)}`)
+          .join('\n')}`,
+      );
     // The summary line test-all.js reads: nothing passed, the run itself failed.
     console.log('\n  0 passing\n  1 failing\n');
     return 1;
@@ -122,7 +133,12 @@ function printReport(report: SuiteReport): void {
   if (report.pending) console.log(`  ${report.pending} pending`);
   if (report.failed) console.log(`  ${report.failed} failing`);
   report.failures.forEach((f, i) => {
-    console.log(`\n  ${i + 1}) ${f.title}:\n${f.error.split('\n').map((l) => `     ${l}`).join('\n')}`);
+    console.log(
+      `\n  ${i + 1}) ${f.title}:\n${f.error
+        .split('\n')
+        .map((l) => `     ${l}`)
+        .join('\n')}`,
+    );
   });
   console.log('');
 }

@@ -8,15 +8,7 @@
 import type { Cancellation } from './cancellation';
 import { toAbortSignal } from './cancellation';
 import { assertNever, type FinishReason, type ReasoningBlock, type StreamEvent, type StreamFailure, type Usage } from './events';
-import {
-  classifyError,
-  makeFailure,
-  protocolFailure,
-  providerLabel,
-  StreamFailureError,
-  validateBaseUrl,
-  type ErrorContext,
-} from './errors';
+import { classifyError, makeFailure, protocolFailure, providerLabel, StreamFailureError, validateBaseUrl, type ErrorContext } from './errors';
 import { loadAnthropic, loadOpenAI } from './lazy';
 import { StreamMetrics } from './metrics';
 import { createObservedFetch, type FetchObserver } from './observedFetch';
@@ -52,9 +44,9 @@ export function defaultBaseUrl(provider: ProviderId): string | undefined {
 }
 
 /** The base URL and key a request will use, or the failure that stops it before any request. */
-export function resolveEndpoint(config: Pick<ChatRequest, 'provider' | 'baseUrl' | 'apiKey'>):
-  | { baseUrl: string; apiKey: string; failure?: undefined }
-  | { failure: StreamFailure; baseUrl: string } {
+export function resolveEndpoint(
+  config: Pick<ChatRequest, 'provider' | 'baseUrl' | 'apiKey'>,
+): { baseUrl: string; apiKey: string; failure?: undefined } | { failure: StreamFailure; baseUrl: string } {
   const info = providerInfo(config.provider);
   const keyContext = { apiKey: config.apiKey };
   if (info.place === 'vscode') {

@@ -7,8 +7,7 @@
 import type { ChatMessage } from './request';
 
 /** The follow-up turn for providers without assistant prefill. */
-export const CONTINUE_PROMPT =
-  'Continue exactly where you left off. Do not repeat anything you already wrote and do not add any preamble; start with the very next character.';
+export const CONTINUE_PROMPT = 'Continue exactly where you left off. Do not repeat anything you already wrote and do not add any preamble; start with the very next character.';
 
 export type ContinuationMode = 'prefill' | 'follow-up';
 

@@ -140,12 +140,7 @@ export function failureForStatus(
     return makeFailure('auth', `${label} rejected the request (${status})${detail} — check your API key.`, ctx, extra);
   }
   if (status === 404) {
-    return makeFailure(
-      'not-found',
-      `Model "${ctx.model}" or the endpoint was not found at ${ctx.baseUrl} (404)${detail} — check the model name and base URL.`,
-      ctx,
-      extra,
-    );
+    return makeFailure('not-found', `Model "${ctx.model}" or the endpoint was not found at ${ctx.baseUrl} (404)${detail} — check the model name and base URL.`, ctx, extra);
   }
   if (status === 408) return makeFailure('timeout', `${label} timed out handling the request (408) — try again.`, ctx, extra);
   if (status === 429) {
@@ -292,7 +287,7 @@ function networkCode(error: unknown): string | undefined {
     const code = (e as { code?: unknown }).code;
     return typeof code === 'string' && NETWORK_CODES.has(code);
   });
-  return found ? ((found as { code: string }).code) : undefined;
+  return found ? (found as { code: string }).code : undefined;
 }
 
 /** Walks `cause` links (bounded) looking for an error that matches. */

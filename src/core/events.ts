@@ -26,18 +26,7 @@ export interface Usage {
 }
 
 export type FailureKind =
-  | 'auth'
-  | 'not-found'
-  | 'bad-request'
-  | 'rate-limit'
-  | 'overloaded'
-  | 'server'
-  | 'connection'
-  | 'timeout'
-  | 'idle-timeout'
-  | 'protocol'
-  | 'provider'
-  | 'content-filter';
+  'auth' | 'not-found' | 'bad-request' | 'rate-limit' | 'overloaded' | 'server' | 'connection' | 'timeout' | 'idle-timeout' | 'protocol' | 'provider' | 'content-filter';
 
 /** A typed failure with a one-line, actionable message. Never contains an API key. */
 export interface StreamFailure {
@@ -56,9 +45,7 @@ export interface StreamFailure {
  * extended-thinking blocks by their `signature` (and needs redacted blocks' `data` verbatim) when a
  * conversation continues after thinking, so they are kept whole, in order, next to the answer.
  */
-export type ReasoningBlock =
-  | { type: 'thinking'; thinking: string; signature: string }
-  | { type: 'redacted_thinking'; data: string };
+export type ReasoningBlock = { type: 'thinking'; thinking: string; signature: string } | { type: 'redacted_thinking'; data: string };
 
 export interface ToolCall {
   id: string;

@@ -1,30 +1,50 @@
 /** The streaming core's public API. Nothing here imports `vscode`. */
-export { stream, listModels, resolveEndpoint, defaultBaseUrl, CancelledError, DEFAULT_IDLE_TIMEOUT_SECONDS, DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_MAX_RETRIES, METRICS_INTERVAL_MS } from './adapter';
+export {
+  stream,
+  listModels,
+  resolveEndpoint,
+  defaultBaseUrl,
+  CancelledError,
+  DEFAULT_IDLE_TIMEOUT_SECONDS,
+  DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_MAX_RETRIES,
+  METRICS_INTERVAL_MS,
+} from './adapter';
 export type { ModelListConfig } from './adapter';
 export { CancellationSource, isCancelled, liveCancellationListeners, toAbortSignal } from './cancellation';
 export type { Cancellation, CancellationTokenLike } from './cancellation';
 export { assertNever } from './events';
-export type {
-  FailureKind,
-  FinishReason,
-  ProviderId,
-  StreamEvent,
-  StreamFailure,
-  StreamMetricsSnapshot,
-  ToolCall,
-  UnifiedFinishReason,
-  Usage,
-  WireApi,
-} from './events';
+export type { FailureKind, FinishReason, ProviderId, StreamEvent, StreamFailure, StreamMetricsSnapshot, ToolCall, UnifiedFinishReason, Usage, WireApi } from './events';
 export { classifyError, scrubSecrets, StreamFailureError, RETRY_AFTER_CAP_MS, providerLabel, isLocalProvider } from './errors';
 export { StreamMetrics, countTokens, encodingForModel } from './metrics';
 export { CONTINUE_PROMPT } from './continuation';
 export { BASE_URL_SETTING } from './settingsPolicy';
-export { PROVIDER_CATALOG, PROVIDER_IDS, PROVIDER_SETTINGS, SELECT_PROVIDER_ORDER, URL_PROVIDERS, OPENAI_WIRE_PROVIDERS, KEYED_PROVIDERS, providerInfo, isProviderId, wireApiFor } from './providerCatalog';
+export {
+  PROVIDER_CATALOG,
+  PROVIDER_IDS,
+  PROVIDER_SETTINGS,
+  SELECT_PROVIDER_ORDER,
+  URL_PROVIDERS,
+  OPENAI_WIRE_PROVIDERS,
+  KEYED_PROVIDERS,
+  providerInfo,
+  isProviderId,
+  wireApiFor,
+} from './providerCatalog';
 export type { ProviderInfo, ProviderPlace, ProviderSetting, UrlProvider, OpenAIWireProvider, KeyedProvider } from './providerCatalog';
 export type { ChatMessage, ChatRequest } from './request';
 export { StreamSession, endMessage, retryNotice } from './session/StreamSession';
-export type { AnswerError, AnswerState, AnswerStats, SessionAppend, SessionLogLevel, SessionMessage, SessionResult, StreamSessionOptions, StreamSource } from './session/StreamSession';
+export type {
+  AnswerError,
+  AnswerState,
+  AnswerStats,
+  SessionAppend,
+  SessionLogLevel,
+  SessionMessage,
+  SessionResult,
+  StreamSessionOptions,
+  StreamSource,
+} from './session/StreamSession';
 export { DeltaCoalescer } from './session/DeltaCoalescer';
 export type { CoalescedDelta } from './session/DeltaCoalescer';
 

@@ -119,10 +119,7 @@ export function createObservedFetch(options: ObservedFetchOptions): typeof fetch
         headers.set('retry-after', String(Math.ceil(capped / 1000)));
       }
     }
-    const body =
-      response.body && !isNullBodyStatus(response.status)
-        ? observeBody(response.body, { ...options, onEnd: link.dispose })
-        : (link.dispose(), null);
+    const body = response.body && !isNullBodyStatus(response.status) ? observeBody(response.body, { ...options, onEnd: link.dispose }) : (link.dispose(), null);
     return new Response(body, { status: response.status, statusText: response.statusText, headers });
   };
   return observed as typeof fetch;

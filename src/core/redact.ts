@@ -5,7 +5,28 @@
  */
 
 /** Query parameters whose value is a credential. Compared lower-case, with `-` and `_` removed. */
-const SECRET_PARAMS = new Set(['apikey', 'key', 'token', 'accesstoken', 'authtoken', 'auth', 'secret', 'clientsecret', 'password', 'pass', 'pwd', 'sig', 'signature', 'code', 'session', 'sessionid', 'jwt', 'bearer', 'credential', 'credentials']);
+const SECRET_PARAMS = new Set([
+  'apikey',
+  'key',
+  'token',
+  'accesstoken',
+  'authtoken',
+  'auth',
+  'secret',
+  'clientsecret',
+  'password',
+  'pass',
+  'pwd',
+  'sig',
+  'signature',
+  'code',
+  'session',
+  'sessionid',
+  'jwt',
+  'bearer',
+  'credential',
+  'credentials',
+]);
 
 export const REDACTED = '***';
 

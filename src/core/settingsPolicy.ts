@@ -9,7 +9,16 @@
  * workspace value is read at all.
  */
 
-import { OPENAI_WIRE_PROVIDERS, PROVIDER_CATALOG, PROVIDER_SETTINGS, URL_PROVIDERS, isProviderId, type OpenAIWireProvider, type ProviderSetting, type UrlProvider } from './providerCatalog';
+import {
+  OPENAI_WIRE_PROVIDERS,
+  PROVIDER_CATALOG,
+  PROVIDER_SETTINGS,
+  URL_PROVIDERS,
+  isProviderId,
+  type OpenAIWireProvider,
+  type ProviderSetting,
+  type UrlProvider,
+} from './providerCatalog';
 
 export { OPENAI_WIRE_PROVIDERS, PROVIDER_SETTINGS, URL_PROVIDERS };
 export type { OpenAIWireProvider, ProviderSetting, UrlProvider };
@@ -35,7 +44,14 @@ export const LEGACY_BASE_URL_SETTING = 'baseUrl';
 export const USER_ONLY_SETTINGS: readonly string[] = ['provider', ...URL_PROVIDERS.map((p) => BASE_URL_SETTING[p]), LEGACY_BASE_URL_SETTING];
 
 /** About the project: a trusted workspace may set them (`restrictedConfigurations` in package.json). */
-export const PROJECT_SETTINGS: readonly string[] = ['model', 'systemPrompt', 'maxOutputTokens', ...OPENAI_WIRE_PROVIDERS.map((p) => API_SETTING[p]), THINKING_BUDGET_SETTING, 'idleTimeoutSeconds'];
+export const PROJECT_SETTINGS: readonly string[] = [
+  'model',
+  'systemPrompt',
+  'maxOutputTokens',
+  ...OPENAI_WIRE_PROVIDERS.map((p) => API_SETTING[p]),
+  THINKING_BUDGET_SETTING,
+  'idleTimeoutSeconds',
+];
 
 /** The parts of `WorkspaceConfiguration.inspect()` the policy looks at. */
 export interface InspectedValue<T> {
@@ -65,7 +81,14 @@ export function chooseValue<T>(key: string, inspected: InspectedValue<T> | undef
       reason: hasWorkspace ? (userOnly ? 'user-only' : 'restricted-mode') : undefined,
     };
   }
-  const value = i.workspaceFolderValue !== undefined ? i.workspaceFolderValue : i.workspaceValue !== undefined ? i.workspaceValue : i.globalValue !== undefined ? i.globalValue : i.defaultValue;
+  const value =
+    i.workspaceFolderValue !== undefined
+      ? i.workspaceFolderValue
+      : i.workspaceValue !== undefined
+        ? i.workspaceValue
+        : i.globalValue !== undefined
+          ? i.globalValue
+          : i.defaultValue;
   return { value, ignoredWorkspaceValue: false };
 }
 

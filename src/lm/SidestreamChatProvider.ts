@@ -52,7 +52,10 @@ export class SidestreamChatProvider implements vscode.LanguageModelChatProvider,
     ];
   }
 
-  async provideLanguageModelChatInformation(_options: vscode.PrepareLanguageModelChatModelOptions, token: vscode.CancellationToken): Promise<vscode.LanguageModelChatInformation[]> {
+  async provideLanguageModelChatInformation(
+    _options: vscode.PrepareLanguageModelChatModelOptions,
+    token: vscode.CancellationToken,
+  ): Promise<vscode.LanguageModelChatInformation[]> {
     const settings = readSettings();
     const groups = await Promise.all([
       ...LOCAL_SERVERS.map((p) => this.listServer(p, settings, token)),
@@ -119,7 +122,11 @@ export class SidestreamChatProvider implements vscode.LanguageModelChatProvider,
   }
 
   /** Each local server or the OpenAI-compatible server: its listed models, or none when it does not answer. */
-  private async listServer(provider: (typeof LOCAL_SERVERS)[number] | 'openai-compatible', settings: SidestreamSettings, token: vscode.CancellationToken): Promise<vscode.LanguageModelChatInformation[]> {
+  private async listServer(
+    provider: (typeof LOCAL_SERVERS)[number] | 'openai-compatible',
+    settings: SidestreamSettings,
+    token: vscode.CancellationToken,
+  ): Promise<vscode.LanguageModelChatInformation[]> {
     const endpoint = await this.endpoint(provider, settings);
     if (!endpoint) return [];
     const listed = await listModels(endpoint, token);
@@ -176,7 +183,12 @@ export class SidestreamChatProvider implements vscode.LanguageModelChatProvider,
       case 'anthropic': {
         const key = await this.keys.get(provider);
         if (!key) return undefined;
-        return { provider, baseUrl: settings.baseUrls[provider] || providerInfo(provider).defaultBaseUrl || '', apiKey: key.key, api: provider === 'anthropic' ? 'anthropic' : openAIApi('openai') };
+        return {
+          provider,
+          baseUrl: settings.baseUrls[provider] || providerInfo(provider).defaultBaseUrl || '',
+          apiKey: key.key,
+          api: provider === 'anthropic' ? 'anthropic' : openAIApi('openai'),
+        };
       }
       case 'openai-compatible': {
         const baseUrl = settings.baseUrls['openai-compatible'];

@@ -126,7 +126,10 @@ function questionFor(request: vscode.ChatRequest): { ok: true; text: string } | 
   if (!editor || !selection.trim()) return { ok: false, message: 'Select some code in the editor first, then ask `@sidestream /explain`.' };
   const fence = selection.includes('```') ? '````' : '```';
   const ask = request.prompt.trim() ? request.prompt.trim() : 'Explain what this code does.';
-  return { ok: true, text: `${ask}\n\nSelected code from \`${vscode.workspace.asRelativePath(editor.document.uri)}\`:\n${fence}${editor.document.languageId}\n${selection}\n${fence}` };
+  return {
+    ok: true,
+    text: `${ask}\n\nSelected code from \`${vscode.workspace.asRelativePath(editor.document.uri)}\`:\n${fence}${editor.document.languageId}\n${selection}\n${fence}`,
+  };
 }
 
 /** This participant's earlier turns in the chat, as the core's messages (answers without their footers). */

@@ -32,9 +32,27 @@ interface ActiveRequest {
 
 /** Commands the setup card may run: the webview can ask for nothing else. */
 export const SETUP_OPTIONS: SetupOption[] = [
-  ...(['openai', 'anthropic'] as const).map((id) => ({ id, label: `Use ${providerInfo(id).label}`, description: `Paste an ${providerInfo(id).label} API key (kept in VS Code's secret storage).`, command: 'sidestream.setApiKey', args: [id] })),
-  { id: 'local', label: 'Use a local server', description: 'Ollama, LM Studio, llama.cpp or vLLM on this machine — no key needed.', command: 'sidestream.selectProvider', args: ['local'] },
-  { id: 'vscode-lm', label: 'Use VS Code language models', description: 'Models offered by other extensions, such as GitHub Copilot.', command: 'sidestream.selectProvider', args: ['vscode-lm'] },
+  ...(['openai', 'anthropic'] as const).map((id) => ({
+    id,
+    label: `Use ${providerInfo(id).label}`,
+    description: `Paste an ${providerInfo(id).label} API key (kept in VS Code's secret storage).`,
+    command: 'sidestream.setApiKey',
+    args: [id],
+  })),
+  {
+    id: 'local',
+    label: 'Use a local server',
+    description: 'Ollama, LM Studio, llama.cpp or vLLM on this machine — no key needed.',
+    command: 'sidestream.selectProvider',
+    args: ['local'],
+  },
+  {
+    id: 'vscode-lm',
+    label: 'Use VS Code language models',
+    description: 'Models offered by other extensions, such as GitHub Copilot.',
+    command: 'sidestream.selectProvider',
+    args: ['vscode-lm'],
+  },
 ];
 
 /**
@@ -218,7 +236,9 @@ export class ChatController implements vscode.Disposable {
       idleTimeoutSeconds: settings.idleTimeoutSeconds,
       continueFrom,
     };
-    this.log.info(`request ${assistant.id}: ${provider.label} ${provider.model}${provider.kind === 'core' ? ` at ${provider.baseUrl} (${provider.api})` : ''}${continueFrom ? ' (continue)' : ''}`);
+    this.log.info(
+      `request ${assistant.id}: ${provider.label} ${provider.model}${provider.kind === 'core' ? ` at ${provider.baseUrl} (${provider.api})` : ''}${continueFrom ? ' (continue)' : ''}`,
+    );
     const session = new StreamSession(request, {
       source: provider.kind === 'core' ? (r, c) => loadCore().stream(r, c) : (r) => streamLanguageModel(provider.chatModel, r, token),
       providerLabel: provider.label,
@@ -246,7 +266,16 @@ export class ChatController implements vscode.Disposable {
 
   /** Ends an answer whose request never started (cancelled while resolving, or no provider). */
   private endWithoutRequest(assistant: AssistantMessageView, state: 'cancelled' | 'error', error: AssistantMessageView['error']): void {
-    const result = endMessage(assistant, { state, stats: undefined, error, failure: undefined, metrics: undefined, usage: undefined, finishReason: state, rawFinishReason: undefined });
+    const result = endMessage(assistant, {
+      state,
+      stats: undefined,
+      error,
+      failure: undefined,
+      metrics: undefined,
+      usage: undefined,
+      finishReason: state,
+      rawFinishReason: undefined,
+    });
     this.store.save(this.messages, true);
     this.finished(assistant, result);
   }

@@ -20,7 +20,10 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, PanelPort, 
   /** Posts since the view was created: the benchmarks and tests read it. */
   postCount = 0;
 
-  constructor(private readonly extensionUri: vscode.Uri, private readonly log: vscode.LogOutputChannel) {}
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
 
   attach(controller: ChatController): void {
     this.controller = controller;
@@ -142,5 +145,7 @@ async function openLinkAfterConfirm(href: string): Promise<void> {
 function nonce(): string {
   const bytes = new Uint8Array(24);
   crypto.getRandomValues(bytes);
-  return Buffer.from(bytes).toString('base64').replace(/[^A-Za-z0-9]/g, '');
+  return Buffer.from(bytes)
+    .toString('base64')
+    .replace(/[^A-Za-z0-9]/g, '');
 }

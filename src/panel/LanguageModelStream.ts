@@ -8,11 +8,7 @@ import { loadCore } from './coreLoader';
  * event union the core uses. There are no bytes to observe here, so TTFT is measured at the first
  * fragment and output tokens are counted with the core's tokenizer (flagged estimated).
  */
-export async function* streamLanguageModel(
-  chatModel: vscode.LanguageModelChat,
-  request: ChatRequest,
-  token: vscode.CancellationToken,
-): AsyncIterable<StreamEvent> {
+export async function* streamLanguageModel(chatModel: vscode.LanguageModelChat, request: ChatRequest, token: vscode.CancellationToken): AsyncIterable<StreamEvent> {
   const core = loadCore();
   const metrics = new core.StreamMetrics(chatModel.id);
   yield { type: 'start', provider: 'vscode-lm', model: chatModel.id };
@@ -52,7 +48,12 @@ export async function* streamLanguageModel(
       return;
     }
     const message = err instanceof vscode.LanguageModelError ? `${chatModel.name}: ${err.message} (${err.code})` : err instanceof Error ? err.message : String(err);
-    const kind = err instanceof vscode.LanguageModelError && err.code === vscode.LanguageModelError.NoPermissions().code ? 'auth' : err instanceof vscode.LanguageModelError && err.code === vscode.LanguageModelError.NotFound().code ? 'not-found' : 'provider';
+    const kind =
+      err instanceof vscode.LanguageModelError && err.code === vscode.LanguageModelError.NoPermissions().code
+        ? 'auth'
+        : err instanceof vscode.LanguageModelError && err.code === vscode.LanguageModelError.NotFound().code
+          ? 'not-found'
+          : 'provider';
     const snapshot = metrics.snapshot(true);
     yield {
       type: 'error',

@@ -29,7 +29,7 @@ export class MetricsStatusBar implements vscode.Disposable {
   }
 
   get tooltip(): string {
-    return typeof this.item.tooltip === 'string' ? this.item.tooltip : this.item.tooltip?.value ?? '';
+    return typeof this.item.tooltip === 'string' ? this.item.tooltip : (this.item.tooltip?.value ?? '');
   }
 
   setModel(model: string, providerLabel: string): void {

@@ -100,7 +100,11 @@ export class ProviderResolver {
     probeOnly = false,
   ): Promise<Resolution> {
     const baseUrl = settings.baseUrls[provider] || providerInfo(provider).defaultBaseUrl || '';
-    if (!baseUrl) return { ok: false, reason: `Run "Sidestream: Select Provider" → "Other OpenAI-compatible server…", or set ${baseUrlHint('openai-compatible')} to the server's URL, e.g. http://127.0.0.1:8000/v1.` };
+    if (!baseUrl)
+      return {
+        ok: false,
+        reason: `Run "Sidestream: Select Provider" → "Other OpenAI-compatible server…", or set ${baseUrlHint('openai-compatible')} to the server's URL, e.g. http://127.0.0.1:8000/v1.`,
+      };
     const apiKey = provider === 'openai-compatible' ? (await this.keys.get('openai-compatible'))?.key : undefined;
     let model = settings.model;
     let label = providerInfo(provider).label;

@@ -40,7 +40,12 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       const text =
         typeof question === 'string'
           ? question
-          : await vscode.window.showInputBox({ title: 'Sidestream: Ask About Selection', prompt: `About the selected code in ${context.fileName}`, value: 'Explain this code.', ignoreFocusOut: true });
+          : await vscode.window.showInputBox({
+              title: 'Sidestream: Ask About Selection',
+              prompt: `About the selected code in ${context.fileName}`,
+              value: 'Explain this code.',
+              ignoreFocusOut: true,
+            });
       if (text?.trim()) await controller.ask(text, context);
     }),
     vscode.commands.registerCommand('sidestream.cancel', () => controller.cancel()),
@@ -79,7 +84,9 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
           : inspected?.workspaceValue !== undefined
             ? vscode.ConfigurationTarget.Workspace
             : vscode.ConfigurationTarget.Global;
-      await vscode.workspace.getConfiguration('sidestream', target === vscode.ConfigurationTarget.WorkspaceFolder ? vscode.workspace.workspaceFolders?.[0]?.uri : undefined).update('model', picked.label, target);
+      await vscode.workspace
+        .getConfiguration('sidestream', target === vscode.ConfigurationTarget.WorkspaceFolder ? vscode.workspace.workspaceFolders?.[0]?.uri : undefined)
+        .update('model', picked.label, target);
       log.info(`model set to ${picked.label}${target === vscode.ConfigurationTarget.Global ? '' : ' in the workspace settings (this workspace sets sidestream.model)'}`);
       deps.refreshPanel();
     }),
@@ -88,7 +95,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       if (!which) return;
       const key = await vscode.window.showInputBox({
         title: `Sidestream: Set API Key — ${keyLabel(which)}`,
-        prompt: 'Stored in VS Code\'s secret storage; never written to settings or logs.',
+        prompt: "Stored in VS Code's secret storage; never written to settings or logs.",
         password: true,
         ignoreFocusOut: true,
         validateInput: (v) => (v.trim() ? undefined : 'Paste a key'),

@@ -128,7 +128,11 @@ export async function migrateLegacyBaseUrl(log: vscode.LogOutputChannel): Promis
   try {
     if (url && !c.inspect<string>(key)?.globalValue) await c.update(key, url, vscode.ConfigurationTarget.Global);
     await c.update(LEGACY_BASE_URL_SETTING, undefined, vscode.ConfigurationTarget.Global);
-    log.info(url ? `migrated sidestream.baseUrl (${redactUrl(url)}) to sidestream.${key}, the base URL of ${target} only; sidestream.baseUrl is no longer used` : 'removed the empty sidestream.baseUrl (no longer used)');
+    log.info(
+      url
+        ? `migrated sidestream.baseUrl (${redactUrl(url)}) to sidestream.${key}, the base URL of ${target} only; sidestream.baseUrl is no longer used`
+        : 'removed the empty sidestream.baseUrl (no longer used)',
+    );
   } catch (err) {
     log.warn(`could not migrate sidestream.baseUrl to sidestream.${key}: ${err instanceof Error ? err.message : String(err)}`);
   }

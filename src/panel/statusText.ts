@@ -13,7 +13,7 @@ export function formatTps(tps: number | undefined, estimated: boolean): string |
 export function formatFigures(m: Pick<StreamMetricsSnapshot, 'ttftMs' | 'tokensPerSecond' | 'liveTokensPerSecond' | 'estimated'>, live: boolean): string {
   const parts: string[] = [];
   if (m.ttftMs !== undefined) parts.push(`TTFT ${Math.round(m.ttftMs)} ms`);
-  const tps = formatTps(live ? m.liveTokensPerSecond ?? m.tokensPerSecond : m.tokensPerSecond, m.estimated);
+  const tps = formatTps(live ? (m.liveTokensPerSecond ?? m.tokensPerSecond) : m.tokensPerSecond, m.estimated);
   if (tps) parts.push(tps);
   return parts.join(' · ');
 }

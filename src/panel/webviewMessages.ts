@@ -46,7 +46,14 @@ export function validateWebviewMessage(raw: unknown): Validated {
   }
   const spec = CHECKS[type as WebviewToHost['type']];
   const extra = Object.keys(m).filter((k) => k !== 'type' && !spec.fields.includes(k));
-  if (extra.length) return { ok: false, reason: `${type}: unexpected field(s) ${extra.slice(0, 5).map((k) => JSON.stringify(k.slice(0, 40))).join(', ')}` };
+  if (extra.length)
+    return {
+      ok: false,
+      reason: `${type}: unexpected field(s) ${extra
+        .slice(0, 5)
+        .map((k) => JSON.stringify(k.slice(0, 40)))
+        .join(', ')}`,
+    };
   const problem = spec.check(m);
   if (problem) return { ok: false, reason: `${type}: ${problem}` };
   return { ok: true, message: m as unknown as WebviewToHost };

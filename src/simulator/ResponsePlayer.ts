@@ -241,7 +241,7 @@ export class ResponsePlayer {
     const total = Math.round(megabytes * 1024 * 1024);
     this.record.endlessLineBytes = 0;
     this.res.write('data: ');
-    for (let written = 0; written < total && !this.closed; ) {
+    for (let written = 0; written < total && !this.closed;) {
       const slice = piece.subarray(0, Math.min(piece.length, total - written));
       const flushed = this.res.write(slice);
       written += slice.length;
@@ -281,10 +281,13 @@ export class ResponsePlayer {
         wakeAt = Math.min(wakeAt, keepAliveAt);
       }
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          this.wake = undefined;
-          resolve();
-        }, Math.max(1, Math.ceil(wakeAt - now)));
+        const timer = setTimeout(
+          () => {
+            this.wake = undefined;
+            resolve();
+          },
+          Math.max(1, Math.ceil(wakeAt - now)),
+        );
         this.wake = () => {
           clearTimeout(timer);
           this.wake = undefined;

@@ -146,12 +146,20 @@ export class Simulator {
 
   /** Resolves when no socket is open. */
   waitForAllSocketsClosed(timeoutMs: number): Promise<void> {
-    return this.waitUntil(() => this.sockets.size === 0, timeoutMs, () => `all sockets closed (${this.sockets.size} open)`);
+    return this.waitUntil(
+      () => this.sockets.size === 0,
+      timeoutMs,
+      () => `all sockets closed (${this.sockets.size} open)`,
+    );
   }
 
   /** Resolves when at least `n` API requests have arrived since the last reset. */
   waitForRequest(n: number, timeoutMs: number): Promise<void> {
-    return this.waitUntil(() => this.data.requests >= n, timeoutMs, () => `${n} requests (have ${this.data.requests})`);
+    return this.waitUntil(
+      () => this.data.requests >= n,
+      timeoutMs,
+      () => `${n} requests (have ${this.data.requests})`,
+    );
   }
 
   /** Resolves when request `requestId` has sent `n` tokens; rejects early if it closes short of them. */
@@ -171,7 +179,11 @@ export class Simulator {
   /** Resolves with the record once request `requestId` has closed (by either side). */
   async waitForClose(requestId: number, timeoutMs: number): Promise<SimRequestRecord> {
     const record = () => this.data.requestsLog.find((r) => r.id === requestId);
-    await this.waitUntil(() => record()?.closedAt !== undefined, timeoutMs, () => `request ${requestId} to close`);
+    await this.waitUntil(
+      () => record()?.closedAt !== undefined,
+      timeoutMs,
+      () => `request ${requestId} to close`,
+    );
     return structuredClone(record()!);
   }
 
@@ -265,7 +277,12 @@ export class Simulator {
     if (!this.authorized(req)) {
       const missing = req.headers.authorization === undefined && req.headers['x-api-key'] === undefined;
       const message = family === 'anthropic' ? (missing ? 'x-api-key header is required' : 'invalid x-api-key') : undefined;
-      return fail(401, { message: missing && family === 'openai' ? "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)." : message });
+      return fail(401, {
+        message:
+          missing && family === 'openai'
+            ? "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."
+            : message,
+      });
     }
     if (!route) return this.sendModels(res, record, family, path);
 
@@ -278,7 +295,10 @@ export class Simulator {
     } catch {
       if (res.destroyed) return;
       return fail(400, {
-        message: family === 'anthropic' ? 'There was an issue with the request body: invalid JSON.' : 'We could not parse the JSON body of your request. (HINT: This likely means you aren\'t using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)',
+        message:
+          family === 'anthropic'
+            ? 'There was an issue with the request body: invalid JSON.'
+            : "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)",
       });
     }
     const request = parseApiRequest(route, body);
@@ -294,7 +314,12 @@ export class Simulator {
 
     const script = resolveScript(this.takeScript(), scriptForModel(request.model), this.options.defaultScript ?? {});
     record.fault = script.fault?.kind;
-    const player = new ResponsePlayer(res, record, () => this.changed(), () => this.serverClosing.add(res));
+    const player = new ResponsePlayer(
+      res,
+      record,
+      () => this.changed(),
+      () => this.serverClosing.add(res),
+    );
     await player.play(script, family, { model: request.model }, () => this.plan(route, request, script));
   }
 

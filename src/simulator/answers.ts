@@ -207,13 +207,24 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-
-const WORDS = 'the stream parser token buffer request model latency answer reader chunk event signal abort retry window render frame block list table code fence value index offset cursor panel host message'.split(' ');
+const WORDS =
+  'the stream parser token buffer request model latency answer reader chunk event signal abort retry window render frame block list table code fence value index offset cursor panel host message'.split(
+    ' ',
+  );
 
 const CODE: Array<[string, string]> = [
-  ['ts', 'export async function* readLines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {\n  const decoder = new TextDecoder();\n  let buffer = "";\n  for await (const chunk of body) {\n    buffer += decoder.decode(chunk, { stream: true });\n    let nl: number;\n    while ((nl = buffer.indexOf("\\n")) >= 0) {\n      yield buffer.slice(0, nl);\n      buffer = buffer.slice(nl + 1);\n    }\n  }\n  if (buffer) yield buffer;\n}'],
-  ['python', 'def tokens_per_second(tokens: int, first_ms: float, last_ms: float) -> float | None:\n    """Rate over the answer, not the request."""\n    span = (last_ms - first_ms) / 1000\n    if span <= 0:\n        return None\n    return tokens / span\n\nprint(f"{tokens_per_second(512, 300.0, 9800.5):.1f} tok/s")'],
-  ['json', '{\n  "model": "gpt-4o-mini",\n  "stream": true,\n  "stream_options": { "include_usage": true },\n  "messages": [{ "role": "user", "content": "Hello <b>there</b> & welcome" }]\n}'],
+  [
+    'ts',
+    'export async function* readLines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {\n  const decoder = new TextDecoder();\n  let buffer = "";\n  for await (const chunk of body) {\n    buffer += decoder.decode(chunk, { stream: true });\n    let nl: number;\n    while ((nl = buffer.indexOf("\\n")) >= 0) {\n      yield buffer.slice(0, nl);\n      buffer = buffer.slice(nl + 1);\n    }\n  }\n  if (buffer) yield buffer;\n}',
+  ],
+  [
+    'python',
+    'def tokens_per_second(tokens: int, first_ms: float, last_ms: float) -> float | None:\n    """Rate over the answer, not the request."""\n    span = (last_ms - first_ms) / 1000\n    if span <= 0:\n        return None\n    return tokens / span\n\nprint(f"{tokens_per_second(512, 300.0, 9800.5):.1f} tok/s")',
+  ],
+  [
+    'json',
+    '{\n  "model": "gpt-4o-mini",\n  "stream": true,\n  "stream_options": { "include_usage": true },\n  "messages": [{ "role": "user", "content": "Hello <b>there</b> & welcome" }]\n}',
+  ],
   ['bash', 'curl -N https://api.example.com/v1/chat \\\n  -H "Authorization: Bearer $KEY" \\\n  -d @request.json | grep --line-buffered "^data:"'],
   ['rust', 'fn main() {\n    let v: Vec<u32> = (1..=10).map(|x| x * x).collect();\n    println!("{:?}", v);\n}'],
   ['', 'plain text block\n  with indentation <not html>\n\tand a tab'],

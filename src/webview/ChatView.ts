@@ -44,7 +44,11 @@ export class ChatView {
   private readonly resizeObserver: ResizeObserver;
 
   /** `onRender` (test builds only) hears of each frame's render of a message. */
-  constructor(root: HTMLElement, private readonly host: HostChannel, private readonly onRender?: (report: RenderReport) => void) {
+  constructor(
+    root: HTMLElement,
+    private readonly host: HostChannel,
+    private readonly onRender?: (report: RenderReport) => void,
+  ) {
     // New Chat, Stop and the model picker live in the view's own title bar (package.json view/title).
     this.modelLabel = h('span', { class: 'model-label' });
     const header = h('header', { class: 'toolbar' }, h('span', { class: 'title' }, 'Sidestream'), this.modelLabel);
@@ -191,8 +195,7 @@ export class ChatView {
     if (existing) {
       this.resizeObserver.unobserve(existing);
       existing.replaceWith(element);
-    }
-    else this.list.append(element);
+    } else this.list.append(element);
     this.resizeObserver.observe(element);
     this.updateStreaming();
   }
@@ -208,10 +211,14 @@ export class ChatView {
    */
   private watchUserScrolling(): void {
     const gesture = () => (this.lastGestureAt = performance.now());
-    this.list.addEventListener('wheel', (e) => {
-      gesture();
-      if (e.deltaY < 0 && this.list.scrollTop > 0) this.following = false;
-    }, { passive: true });
+    this.list.addEventListener(
+      'wheel',
+      (e) => {
+        gesture();
+        if (e.deltaY < 0 && this.list.scrollTop > 0) this.following = false;
+      },
+      { passive: true },
+    );
     this.list.addEventListener('touchmove', gesture, { passive: true });
     this.list.addEventListener('pointerdown', () => {
       this.pointerDown = true;
@@ -223,13 +230,17 @@ export class ChatView {
       gesture();
       if ((UP_KEYS.has(e.key) || (e.key === ' ' && e.shiftKey)) && this.list.scrollTop > 0) this.following = false;
     });
-    this.list.addEventListener('scroll', () => {
-      const top = this.list.scrollTop;
-      const byUser = this.pointerDown || performance.now() - this.lastGestureAt < USER_GESTURE_MS;
-      if (top < this.lastScrollTop - 1 && byUser) this.following = false;
-      else if (top > this.lastScrollTop && this.isNearBottom()) this.following = true;
-      this.lastScrollTop = top;
-    }, { passive: true });
+    this.list.addEventListener(
+      'scroll',
+      () => {
+        const top = this.list.scrollTop;
+        const byUser = this.pointerDown || performance.now() - this.lastGestureAt < USER_GESTURE_MS;
+        if (top < this.lastScrollTop - 1 && byUser) this.following = false;
+        else if (top > this.lastScrollTop && this.isNearBottom()) this.following = true;
+        this.lastScrollTop = top;
+      },
+      { passive: true },
+    );
   }
 
   private showSetup(options: SetupOption[], reason: string): void {

@@ -6,8 +6,34 @@
 import DOMPurify from 'dompurify';
 
 const ALLOWED_TAGS = [
-  'p', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'ul', 'ol', 'li', 'blockquote', 'pre', 'code', 'em', 'strong',
-  'del', 'a', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'hr', 'br', 'span', 'div', 'button',
+  'p',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'ul',
+  'ol',
+  'li',
+  'blockquote',
+  'pre',
+  'code',
+  'em',
+  'strong',
+  'del',
+  'a',
+  'table',
+  'thead',
+  'tbody',
+  'tr',
+  'th',
+  'td',
+  'hr',
+  'br',
+  'span',
+  'div',
+  'button',
 ];
 const ALLOWED_ATTR = ['href', 'title', 'class', 'align', 'start', 'type', 'data-action', 'aria-label', 'aria-hidden'];
 /** Only web and mail links survive; everything else (javascript:, data:, vbscript:, relative) is dropped. */

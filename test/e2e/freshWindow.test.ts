@@ -16,7 +16,16 @@ import * as path from 'node:path';
 import type { Browser, BrowserContext, Frame, Locator, Page } from 'playwright-core';
 import { CodeServer, REPO_ROOT } from '../harness/codeServer';
 import { SimulatorProcess } from './helpers/simulatorControl';
-import { answerInputBox, findWebviewFrame, isSidestreamViewOpen, launchChromium, openSidestreamView, pollFor, runCommandByTitle, waitForWorkbenchReady } from '../harness/workbench';
+import {
+  answerInputBox,
+  findWebviewFrame,
+  isSidestreamViewOpen,
+  launchChromium,
+  openSidestreamView,
+  pollFor,
+  runCommandByTitle,
+  waitForWorkbenchReady,
+} from '../harness/workbench';
 import { OneShotRenderer } from './helpers/oneShot';
 import { tokenize } from '../../src/simulator/tokenize';
 
@@ -226,10 +235,15 @@ describe('The panel in a fresh VS Code window (code-server): exact text, end in 
     await waitForWorkbenchReady(p, { statusItemOf: 'sidestream.sidestream' });
     const frame = await openSidestreamView(p);
     const restored = frame.locator(ASSISTANT).last();
-    await pollFor('the restored answer', async () => {
-      const s = await restored.getAttribute('data-state').catch(() => null);
-      return s && s !== 'streaming' ? s : undefined;
-    }, 60_000, 200);
+    await pollFor(
+      'the restored answer',
+      async () => {
+        const s = await restored.getAttribute('data-state').catch(() => null);
+        return s && s !== 'streaming' ? s : undefined;
+      },
+      60_000,
+      200,
+    );
     const shown = await restored.locator('.markdown').evaluate((el) => el.textContent ?? '');
     assert.ok(shown.length > 0, 'nothing of the answer came back after the reload');
     assertNoStretchTwice(shown);
@@ -246,7 +260,10 @@ function assertNoStretchTwice(text: string): void {
 }
 
 async function bodyLength(message: Locator): Promise<number> {
-  return message.locator('.markdown').evaluate((el) => el.textContent?.length ?? 0).catch(() => 0);
+  return message
+    .locator('.markdown')
+    .evaluate((el) => el.textContent?.length ?? 0)
+    .catch(() => 0);
 }
 
 async function paragraphCount(message: Locator): Promise<number> {
@@ -284,5 +301,8 @@ async function footerInSight(frame: Frame): Promise<boolean> {
 }
 
 function slug(title: string): string {
-  return title.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 60);
+  return title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .slice(0, 60);
 }

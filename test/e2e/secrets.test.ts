@@ -61,7 +61,10 @@ describe('Sidestream UI: the API key in SecretStorage', function () {
     const input = page.locator('.quick-input-widget .quick-input-box input');
     await input.waitFor({ state: 'visible', timeout: 20_000 });
     await input.fill('OpenAI');
-    await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: /^\s*OpenAI\s*$/ }).first().click({ timeout: 10_000 });
+    await page
+      .locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: /^\s*OpenAI\s*$/ })
+      .first()
+      .click({ timeout: 10_000 });
     await pollFor('the password box', async () => ((await input.getAttribute('type')) === 'password' ? true : undefined), 15_000);
     await answerInputBox(page, CANARY);
 
@@ -89,7 +92,10 @@ describe('Sidestream UI: the API key in SecretStorage', function () {
     const files = listFiles(server!.root);
     const leaks = files.filter((f) => fs.statSync(f).size < 64 * 2 ** 20 && fs.readFileSync(f).includes(needle));
     assert.deepEqual(leaks, [], 'the key was written to disk on the server side');
-    assert.ok(files.some((f) => /sidestream/i.test(f) && f.endsWith('.log')), 'no Sidestream log file was searched');
+    assert.ok(
+      files.some((f) => /sidestream/i.test(f) && f.endsWith('.log')),
+      'no Sidestream log file was searched',
+    );
   });
 
   /** Asks from the palette; the simulator accepts only the canary, so a 200 proves the stored key was sent. */

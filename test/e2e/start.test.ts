@@ -47,7 +47,12 @@ describe('npm start (a newcomer with no key)', function () {
     child = spawn(process.execPath, [path.join(REPO_ROOT, 'scripts', 'start.js')], { cwd: REPO_ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (d) => (output += d));
     child.stderr!.on('data', (d) => (output += d));
-    const started = await pollFor('npm start to bring VS Code up', async () => (fs.existsSync(smoke) ? (JSON.parse(fs.readFileSync(smoke, 'utf8')) as { url: string; provider: string }) : undefined), 240_000, 250);
+    const started = await pollFor(
+      'npm start to bring VS Code up',
+      async () => (fs.existsSync(smoke) ? (JSON.parse(fs.readFileSync(smoke, 'utf8')) as { url: string; provider: string }) : undefined),
+      240_000,
+      250,
+    );
     assert.match(started.provider, /simulator/i, 'with no key and no local server, the simulator is the provider');
     assert.match(output, /Open:\s+http:\/\/127\.0\.0\.1:\d+\//, 'the URL to open is printed');
     const simOrigin = /at (http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(started.provider)?.[1];
@@ -72,10 +77,14 @@ describe('npm start (a newcomer with no key)', function () {
         60_000,
       );
       assert.ok(text.length > 40);
-      await pollFor('the status bar to name the simulator and show TTFT', async () => {
-        const items = await page.locator('.statusbar-item').allTextContents();
-        return items.some((t) => /Simulator/.test(t) && /TTFT \d+ ms/.test(t)) ? true : undefined;
-      }, 60_000);
+      await pollFor(
+        'the status bar to name the simulator and show TTFT',
+        async () => {
+          const items = await page.locator('.statusbar-item').allTextContents();
+          return items.some((t) => /Simulator/.test(t) && /TTFT \d+ ms/.test(t)) ? true : undefined;
+        },
+        60_000,
+      );
       await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-npm-start.png') });
     } finally {
       await browser.close();
@@ -88,6 +97,11 @@ describe('npm start (a newcomer with no key)', function () {
     process.kill(child.pid!, 'SIGINT');
     const code = await Promise.race([exited, delay(30_000).then(() => 'timeout' as const)]);
     assert.notEqual(code, 'timeout', `npm start did not exit after Ctrl+C:\n${output.slice(-2000)}`);
-    await pollFor('code-server and the simulator to be gone', async () => ((await answers(codeServerOrigin)) || (await answers(`${simOrigin}/v1/models`)) ? undefined : true), 15_000, 250);
+    await pollFor(
+      'code-server and the simulator to be gone',
+      async () => ((await answers(codeServerOrigin)) || (await answers(`${simOrigin}/v1/models`)) ? undefined : true),
+      15_000,
+      250,
+    );
   });
 });

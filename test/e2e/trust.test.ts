@@ -20,7 +20,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { CodeServer, REPO_ROOT, delay } from '../harness/codeServer';
-import { answerInputBox, findWebviewFrame, openWorkbench, pollFor, runCommandByTitle, shownText, statusBarTexts, waitForWorkbenchReady, type Workbench } from '../harness/workbench';
+import {
+  answerInputBox,
+  findWebviewFrame,
+  openWorkbench,
+  pollFor,
+  runCommandByTitle,
+  shownText,
+  statusBarTexts,
+  waitForWorkbenchReady,
+  type Workbench,
+} from '../harness/workbench';
 import { Simulator } from '../../src/simulator/Simulator';
 
 const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
@@ -72,7 +82,7 @@ for (const mode of ['trusted', 'restricted'] as const) {
       if (this.currentTest?.state === 'failed' && page) await page.screenshot({ path: path.join(ARTIFACTS, `e2e-trust-${mode}-failure.png`) }).catch(() => undefined);
     });
 
-    it('the question goes to the user\'s server, without the OpenAI key; the workspace\'s servers get nothing', async () => {
+    it("the question goes to the user's server, without the OpenAI key; the workspace's servers get nothing", async () => {
       const restricted = (await statusBarTexts(page)).some((t) => /Restricted Mode/i.test(t));
       assert.equal(restricted, mode === 'restricted', `Restricted Mode is ${restricted ? 'on' : 'off'} in the ${mode} window`);
       own.enqueue({ text: 'Answered by your own server.' });
@@ -87,8 +97,12 @@ for (const mode of ['trusted', 'restricted'] as const) {
       assert.equal(evil.stats().requests, 0, `the workspace's server got requests: ${JSON.stringify(evil.stats().requestsLog.map((r) => r.path))}`);
       const log = own.stats().requestsLog;
       const chats = log.filter((r) => r.api === 'openai-chat');
-      assert.equal(chats.length, 1, 'the question did not reach the user\'s server');
-      assert.deepEqual(log.filter((r) => r.credential?.includes('ZZ9')).map((r) => `${r.method} ${r.path}`), [], 'the OpenAI key (canary) reached the OpenAI-compatible server');
+      assert.equal(chats.length, 1, "the question did not reach the user's server");
+      assert.deepEqual(
+        log.filter((r) => r.credential?.includes('ZZ9')).map((r) => `${r.method} ${r.path}`),
+        [],
+        'the OpenAI key (canary) reached the OpenAI-compatible server',
+      );
       // A trusted workspace may pick the model; Restricted Mode reads nothing from the workspace.
       assert.equal(chats[0]?.model, mode === 'trusted' ? 'sim-workspace-model' : 'sim-model');
       const logText = serverLog.join('\n');
@@ -150,9 +164,25 @@ describe('Sidestream UI: from no settings to a working OpenAI-compatible server,
 
     await runCommandByTitle(page, 'Sidestream: Select Model');
     const input = page.locator('.quick-input-widget .quick-input-box input');
-    await pollFor('the model pick', async () => (/Select Model/.test(await page.locator('.quick-input-widget .quick-input-title').innerText().catch(() => '')) ? true : undefined), 30_000, 200);
+    await pollFor(
+      'the model pick',
+      async () =>
+        /Select Model/.test(
+          await page
+            .locator('.quick-input-widget .quick-input-title')
+            .innerText()
+            .catch(() => ''),
+        )
+          ? true
+          : undefined,
+      30_000,
+      200,
+    );
     await input.fill('sim-picked-model');
-    await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: /sim-picked-model/ }).first().click({ timeout: 10_000 });
+    await page
+      .locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: /sim-picked-model/ })
+      .first()
+      .click({ timeout: 10_000 });
 
     sim.enqueue({ text: 'First streamed answer.', ttftMs: 50, tokensPerSecond: 40 });
     await runCommandByTitle(page, 'Sidestream: Ask a Question');
@@ -161,7 +191,7 @@ describe('Sidestream UI: from no settings to a working OpenAI-compatible server,
     await pollFor('streaming', async () => ((await first.getAttribute('data-state').catch(() => null)) ? true : undefined), 20_000, 50);
     await waitForState(first, 'done', 30_000);
     assert.equal(normalise(await shownText(first.locator(BODY))), 'First streamed answer.');
-    assert.equal(lastChat(sim)?.model, 'sim-picked-model', 'Select Model\'s pick was not used');
+    assert.equal(lastChat(sim)?.model, 'sim-picked-model', "Select Model's pick was not used");
 
     await reloadWindow(page);
     frame = await findWebviewFrame(page, WEBVIEW, 60_000);
@@ -247,10 +277,15 @@ describe('Sidestream UI: no finished answer is lost on reload (20 reloads, half 
       frame = await findWebviewFrame(page, WEBVIEW, 60_000);
       const wanted = shown.filter((m) => m.state === 'done');
       let restored: ShownMessage[] = [];
-      await pollFor('the restored conversation', async () => {
-        restored = await shownMessages(frame).catch(() => []);
-        return restored.length >= shown.length ? true : undefined;
-      }, 60_000, 200).catch(() => undefined);
+      await pollFor(
+        'the restored conversation',
+        async () => {
+          restored = await shownMessages(frame).catch(() => []);
+          return restored.length >= shown.length ? true : undefined;
+        },
+        60_000,
+        200,
+      ).catch(() => undefined);
       for (const m of wanted) {
         const back = restored.find((r) => r.id === m.id);
         const want = expected.get(m.id);
@@ -260,7 +295,9 @@ describe('Sidestream UI: no finished answer is lost on reload (20 reloads, half 
         checked++;
       }
     }
-    console.log(`      ${ROUNDS} reloads (${Math.ceil(ROUNDS / 2)} plain, ${Math.floor(ROUNDS / 2)} after SIGKILL of the extension host): the new answer was done at ${doneAtReload}, still streaming at ${streamingAtReload}; ${checked} finished answers checked after reloads`);
+    console.log(
+      `      ${ROUNDS} reloads (${Math.ceil(ROUNDS / 2)} plain, ${Math.floor(ROUNDS / 2)} after SIGKILL of the extension host): the new answer was done at ${doneAtReload}, still streaming at ${streamingAtReload}; ${checked} finished answers checked after reloads`,
+    );
     assert.ok(doneAtReload >= 3 && streamingAtReload >= 3, `the random moments did not cover both cases (done ${doneAtReload}, streaming ${streamingAtReload})`);
   });
 });
@@ -272,9 +309,13 @@ interface ShownMessage {
 }
 
 async function shownMessages(frame: Frame): Promise<ShownMessage[]> {
-  return frame.locator(ASSISTANT).evaluateAll((els, body) =>
-    els.map((el) => ({ id: (el as HTMLElement).dataset.id ?? '', state: (el as HTMLElement).dataset.state ?? '', text: el.querySelector(body)?.textContent ?? '' })),
-  BODY);
+  return frame
+    .locator(ASSISTANT)
+    .evaluateAll(
+      (els, body) =>
+        els.map((el) => ({ id: (el as HTMLElement).dataset.id ?? '', state: (el as HTMLElement).dataset.state ?? '', text: el.querySelector(body)?.textContent ?? '' })),
+      BODY,
+    );
 }
 
 async function selectOpenAICompatible(page: Page, url: string): Promise<void> {
@@ -282,8 +323,24 @@ async function selectOpenAICompatible(page: Page, url: string): Promise<void> {
   const input = page.locator('.quick-input-widget .quick-input-box input');
   await input.waitFor({ state: 'visible', timeout: 20_000 });
   await input.fill('Other');
-  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: /Other OpenAI-compatible server/ }).first().click({ timeout: 10_000 });
-  await pollFor('the base URL box', async () => (/base URL/.test(await page.locator('.quick-input-widget .quick-input-title').innerText().catch(() => '')) ? true : undefined), 15_000, 100);
+  await page
+    .locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: /Other OpenAI-compatible server/ })
+    .first()
+    .click({ timeout: 10_000 });
+  await pollFor(
+    'the base URL box',
+    async () =>
+      /base URL/.test(
+        await page
+          .locator('.quick-input-widget .quick-input-title')
+          .innerText()
+          .catch(() => ''),
+      )
+        ? true
+        : undefined,
+    15_000,
+    100,
+  );
   await answerInputBox(page, url);
   await delay(500);
 }
@@ -301,17 +358,28 @@ async function openSidestreamView(page: Page): Promise<void> {
   await icon.waitFor({ state: 'visible', timeout: 60_000 });
   const item = page.locator('.activitybar .action-item', { has: page.locator('a.action-label[aria-label^="Sidestream"]') }).first();
   const checked = ((await item.getAttribute('class')) ?? '').split(/\s+/).includes('checked');
-  const sidebarVisible = await page.locator('.part.sidebar').isVisible().catch(() => false);
+  const sidebarVisible = await page
+    .locator('.part.sidebar')
+    .isVisible()
+    .catch(() => false);
   if (!checked || !sidebarVisible) await icon.click({ timeout: 30_000 });
   await findWebviewFrame(page, WEBVIEW, 60_000);
 }
 
 async function waitForState(message: ReturnType<Frame['locator']>, state: string, timeoutMs: number): Promise<void> {
-  await pollFor(`data-state="${state}"`, async () => ((await message.getAttribute('data-state', { timeout: 1_000 }).catch(() => null)) === state ? true : undefined), timeoutMs, 100);
+  await pollFor(
+    `data-state="${state}"`,
+    async () => ((await message.getAttribute('data-state', { timeout: 1_000 }).catch(() => null)) === state ? true : undefined),
+    timeoutMs,
+    100,
+  );
 }
 
 function lastChat(sim: Simulator): ReturnType<Simulator['stats']>['requestsLog'][number] | undefined {
-  return sim.stats().requestsLog.filter((r) => r.api === 'openai-chat').at(-1);
+  return sim
+    .stats()
+    .requestsLog.filter((r) => r.api === 'openai-chat')
+    .at(-1);
 }
 
 function readJson(file: string): Record<string, unknown> {
@@ -368,11 +436,16 @@ describe('Sidestream UI: an existing sidestream.baseUrl keeps working (migrated 
 
   it('moves it to sidestream.openaiCompatible.baseUrl in the remote settings, and asking still works', async () => {
     const machineFile = path.join(server!.userDataDir, 'Machine', 'settings.json');
-    const machine = await pollFor('the migrated remote settings', async () => {
-      const m = readJson(machineFile);
-      // Two writes: the new setting, then the old one removed.
-      return m['sidestream.openaiCompatible.baseUrl'] === sim.openAIBaseUrl && m['sidestream.baseUrl'] === undefined ? m : undefined;
-    }, 30_000, 200).catch(() => readJson(machineFile));
+    const machine = await pollFor(
+      'the migrated remote settings',
+      async () => {
+        const m = readJson(machineFile);
+        // Two writes: the new setting, then the old one removed.
+        return m['sidestream.openaiCompatible.baseUrl'] === sim.openAIBaseUrl && m['sidestream.baseUrl'] === undefined ? m : undefined;
+      },
+      30_000,
+      200,
+    ).catch(() => readJson(machineFile));
     assert.equal(machine['sidestream.openaiCompatible.baseUrl'], sim.openAIBaseUrl, `not migrated: ${JSON.stringify(machine)}`);
     assert.equal(machine['sidestream.baseUrl'], undefined, 'the old setting was not removed');
     await openSidestreamView(page);

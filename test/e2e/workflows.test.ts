@@ -167,7 +167,7 @@ describe('Sidestream workflows in VS Code (code-server), development extension',
     assert.equal(normalise(await shownText(answer.locator(BODY))), 'It searches on every keystroke.');
   });
 
-  it('inserts an answer\'s code block at the cursor and copies it to the clipboard', async () => {
+  it("inserts an answer's code block at the cursor and copies it to the clipboard", async () => {
     await sim.reset();
     await sim.enqueue([{ text: CODE_ANSWER, ttftMs: 100, tokensPerSecond: 80 }]);
     await openFile(page, 'scratch.ts');
@@ -293,7 +293,12 @@ describe('Sidestream workflows in VS Code (code-server), development extension',
     await runCommandByTitle(page, 'Sidestream: Ask a Question');
     await answerInputBox(page, 'Explain it at length.');
     const streaming = frame.locator(ASSISTANT).nth(1);
-    await pollFor('the long answer to be well under way', async () => ((await shownText(streaming.locator(BODY)).catch(() => '')).includes('Part 6 ') ? true : undefined), 60_000, 100);
+    await pollFor(
+      'the long answer to be well under way',
+      async () => ((await shownText(streaming.locator(BODY)).catch(() => '')).includes('Part 6 ') ? true : undefined),
+      60_000,
+      100,
+    );
     // The store saves a streaming answer at most every 750 ms: let a save happen with this text.
     await delay(2_000);
     assert.equal(await streaming.getAttribute('data-state'), 'streaming');
@@ -317,7 +322,10 @@ describe('Sidestream workflows in VS Code (code-server), development extension',
     assert.ok(partial.startsWith('Part 1 of a long answer.'), `the partial answer was not restored: "${partial.slice(0, 80)}"`);
     assert.ok(LONG_ANSWER.startsWith(partial) && partial.length < LONG_ANSWER.length, 'the restored text is not a prefix of the answer');
     // At least what had been saved a debounce interval before the reload came back.
-    assert.ok(partial.length >= 'Part 1 of a long answer. Part 2 of a long answer.'.length, `too little was restored: "${partial}" (shown before: ${shownBeforeReload.length} chars)`);
+    assert.ok(
+      partial.length >= 'Part 1 of a long answer. Part 2 of a long answer.'.length,
+      `too little was restored: "${partial}" (shown before: ${shownBeforeReload.length} chars)`,
+    );
     // A reload is not a failure: a notice says what happened, there is no error line.
     assert.match(normalise(await shownText(second.locator('.notice'))), /window was reloaded/);
     assert.equal(await second.locator('.error-line').isVisible(), false, 'a reload is shown as an error');
@@ -533,10 +541,12 @@ function normalise(text: string): string {
 }
 
 function slug(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 60);
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .slice(0, 60);
 }
 
 function firstLine(err: unknown): string {
   return String(err instanceof Error ? err.message : err).split('\n')[0] ?? '';
 }
-

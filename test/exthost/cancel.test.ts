@@ -141,7 +141,10 @@ describe('Cancel in every phase', function () {
         assert.equal(second.state, 'done', JSON.stringify(second));
         assert.equal(second.text, SHORT);
         const messages = api.snapshot().messages;
-        assert.deepEqual(messages.map((m) => m.role), ['user', 'assistant', 'user', 'assistant']);
+        assert.deepEqual(
+          messages.map((m) => m.role),
+          ['user', 'assistant', 'user', 'assistant'],
+        );
         assert.equal((messages[1] as AssistantMessageView).state, 'cancelled');
         const [a, b] = generations(sim, wire);
         assert.ok(a && b, 'expected two generation requests');

@@ -66,8 +66,7 @@ describe('Sidestream in the extension host', function () {
   });
 
   it('registers every command it contributes, and no other', async () => {
-    const contributed = ((extension.packageJSON as { contributes?: { commands?: Array<{ command: string }> } }).contributes
-      ?.commands ?? []).map((c) => c.command);
+    const contributed = ((extension.packageJSON as { contributes?: { commands?: Array<{ command: string }> } }).contributes?.commands ?? []).map((c) => c.command);
     for (const id of CORE_COMMANDS) assert.ok(contributed.includes(id), `package.json does not contribute ${id}`);
     const registered = new Set(await vscode.commands.getCommands(true));
     const missing = contributed.filter((id) => !registered.has(id));

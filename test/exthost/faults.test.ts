@@ -326,7 +326,11 @@ describe('Faults: what the user sees, per wire format', function () {
           } else {
             assert.equal(answer.error, undefined, detail);
           }
-          if (c.notice) assert.ok(notices.some((n) => c.notice!.test(n)), `no notice matching ${c.notice} (saw ${JSON.stringify(notices)})`);
+          if (c.notice)
+            assert.ok(
+              notices.some((n) => c.notice!.test(n)),
+              `no notice matching ${c.notice} (saw ${JSON.stringify(notices)})`,
+            );
           // Every exchange is over: nothing is left hanging on the server.
           await allRequestsClosed(sim);
 

@@ -105,8 +105,14 @@ describe('Language models: VS Code chat, both ways', function () {
 
     it('lists the reachable models with honest limits, and announces a change when the settings change', async () => {
       const before = await consumerModels();
-      assert.ok(before.some((m) => m.id === 'openai/gpt-4.1-mini'), `no OpenAI model with a key set: ${before.map((m) => m.id).join(', ')}`);
-      assert.ok(before.some((m) => m.id === 'anthropic/claude-sonnet-4-5'), 'no Anthropic model with a key set');
+      assert.ok(
+        before.some((m) => m.id === 'openai/gpt-4.1-mini'),
+        `no OpenAI model with a key set: ${before.map((m) => m.id).join(', ')}`,
+      );
+      assert.ok(
+        before.some((m) => m.id === 'anthropic/claude-sonnet-4-5'),
+        'no Anthropic model with a key set',
+      );
       assert.ok(!before.some((m) => m.id.startsWith('openai-compatible/')), 'an OpenAI-compatible model without a base URL');
       for (const m of before) assert.equal(m.vendor, 'sidestream');
       const gpt = before.find((m) => m.id === 'openai/gpt-4.1-mini')!;
@@ -148,7 +154,7 @@ describe('Language models: VS Code chat, both ways', function () {
       assert.match(status, /for Sidestream LM Consumer \(test\)/, status);
     });
 
-    it('cancelling the caller\'s token mid-stream closes the socket', async () => {
+    it("cancelling the caller's token mid-stream closes the socket", async () => {
       await setSetting('openaiCompatible.baseUrl', sim.openAIBaseUrl);
       sim.enqueue({ text: LONG, tokensPerSecond: 40 });
       const result = await consumerAsk({ modelId: 'openai-compatible/sim-model', prompt: 'Cancel me.', cancelAfterChars: 40 });
@@ -162,7 +168,7 @@ describe('Language models: VS Code chat, both ways', function () {
       assert.equal(closed.completed, false);
     });
 
-    it('a failure is a LanguageModelError with Sidestream\'s one-line message, never the key', async () => {
+    it("a failure is a LanguageModelError with Sidestream's one-line message, never the key", async () => {
       // OpenAI's 401 echoes the key it got; Sidestream's message must not.
       keyedSim.enqueue({
         fault: {
@@ -196,7 +202,7 @@ describe('Language models: VS Code chat, both ways', function () {
       assert.equal(generations(keyedSim, 'anthropic')[0]?.status, 200);
     });
 
-    it('counts tokens with the project\'s tokenizer (gpt-tokenizer, cl100k)', async () => {
+    it("counts tokens with the project's tokenizer (gpt-tokenizer, cl100k)", async () => {
       // Short words and symbols: a tokenizer's count is far from any characters-per-token estimate.
       const text = 'a b c d e f g h ✓ ✓ ✓ 1 2 3 4 5';
       // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -233,7 +239,7 @@ describe('Language models: VS Code chat, both ways', function () {
       assert.match(JSON.stringify(record?.messages), /Hello from the chat\./);
     });
 
-    it('the chat\'s Stop (its token) closes the socket', async () => {
+    it("the chat's Stop (its token) closes the socket", async () => {
       sim.enqueue({ text: LONG, tokensPerSecond: 40 });
       const chat = recordingStream();
       const cts = new vscode.CancellationTokenSource();
@@ -264,7 +270,7 @@ describe('Language models: VS Code chat, both ways', function () {
       await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     });
 
-    it('a failure is shown with Sidestream\'s one-line message', async () => {
+    it("a failure is shown with Sidestream's one-line message", async () => {
       sim.enqueue({ fault: { kind: 'status', status: 404 } });
       const chat = recordingStream();
       const result = (await api.chatParticipantHandler(chatRequest('Fail.'), { history: [] }, chat.stream, new vscode.CancellationTokenSource().token)) as vscode.ChatResult;
@@ -273,7 +279,7 @@ describe('Language models: VS Code chat, both ways', function () {
     });
   });
 
-  describe('another extension\'s model (vendor sidestream-test) in Sidestream\'s panel', () => {
+  describe("another extension's model (vendor sidestream-test) in Sidestream's panel", () => {
     before(async () => {
       await resetSettings();
       await vscode.commands.executeCommand('sidestreamTestProvider.configure', sim.openAIBaseUrl);
@@ -305,7 +311,7 @@ describe('Language models: VS Code chat, both ways', function () {
       });
     }
 
-    it('Cancel stops it: the other extension\'s socket is closed', async () => {
+    it("Cancel stops it: the other extension's socket is closed", async () => {
       await setSetting('provider', 'vscode-lm');
       sim.enqueue({ text: LONG, tokensPerSecond: 40 });
       const pending = api.ask('A long answer through the other extension.');

@@ -100,10 +100,11 @@ describe('Load through the extension host', function () {
       const asked = askByCommand(`Load cycle ${i}`, 10_000);
       // Half the cycles cancel as soon as the request is running, half after the first token.
       if (i % 2 === 0) await waitFor('the request to start', 5_000, () => (api.snapshot().streaming ? true : undefined));
-      else await waitFor('the first token', 5_000, () => {
-        const last = api.snapshot().messages.at(-1);
-        return last?.role === 'assistant' && last.text.length > 0 ? true : undefined;
-      });
+      else
+        await waitFor('the first token', 5_000, () => {
+          const last = api.snapshot().messages.at(-1);
+          return last?.role === 'assistant' && last.text.length > 0 ? true : undefined;
+        });
       await vscode.commands.executeCommand('sidestream.cancel');
       await asked;
       // Listener counts stay constant: nothing from a finished cycle is still held.
@@ -121,7 +122,10 @@ describe('Load through the extension host', function () {
     await sim.waitForAllSocketsClosed(20_000);
     assert.equal(sim.stats().openSockets, 0);
     const log = sim.stats().requestsLog;
-    assert.ok(log.every((r) => r.closedAt !== undefined), 'a request was left open');
+    assert.ok(
+      log.every((r) => r.closedAt !== undefined),
+      'a request was left open',
+    );
     // The answer takes ~1.5 s: every cycle must really have been cancelled, its socket closed by the client.
     assert.ok(cancelled >= done * 0.99, `only ${cancelled} of ${done} cycles ended cancelled`);
     const chats = log.filter((r) => r.api === 'openai-chat');
@@ -162,7 +166,9 @@ describe('Load through the extension host', function () {
     await freshChat(api);
     await setSetting('maxOutputTokens', HUGE_TOKENS + 1000);
     // Simulator tokens are words of at most six characters with their leading space.
-    const text = Array.from({ length: HUGE_TOKENS }, (_, i) => ` w${i % 10_000}`).join('').trimStart();
+    const text = Array.from({ length: HUGE_TOKENS }, (_, i) => ` w${i % 10_000}`)
+      .join('')
+      .trimStart();
     sim.enqueue({ text });
     const t0 = Date.now();
     const answer = await withTimeout(api.ask('Write something very long.'), 60_000, 'the 20,000-token answer');
@@ -189,11 +195,23 @@ describe('Load through the extension host', function () {
     const messages = api.snapshot().messages;
     figures.conversationMessages = messages.length;
     assert.equal(messages.length, 200);
-    assert.deepEqual(messages.slice(0, 2).map((m) => m.text), ['Question 1', 'Short answer.']);
-    assert.deepEqual(messages.slice(-2).map((m) => m.text), ['Question 100', 'Short answer.']);
-    assert.ok(messages.every((m, i) => m.role === (i % 2 === 0 ? 'user' : 'assistant')), 'the turns are out of order');
+    assert.deepEqual(
+      messages.slice(0, 2).map((m) => m.text),
+      ['Question 1', 'Short answer.'],
+    );
+    assert.deepEqual(
+      messages.slice(-2).map((m) => m.text),
+      ['Question 100', 'Short answer.'],
+    );
+    assert.ok(
+      messages.every((m, i) => m.role === (i % 2 === 0 ? 'user' : 'assistant')),
+      'the turns are out of order',
+    );
     // The last request carried the whole conversation before its question.
-    const lastRequest = sim.stats().requestsLog.filter((r) => r.api === 'openai-chat').at(-1);
+    const lastRequest = sim
+      .stats()
+      .requestsLog.filter((r) => r.api === 'openai-chat')
+      .at(-1);
     const sent = Array.isArray(lastRequest?.messages) ? (lastRequest.messages as Array<{ role: string }>).filter((m) => m.role !== 'system') : [];
     assert.equal(sent.length, 199, 'the last request did not carry the whole conversation');
   });

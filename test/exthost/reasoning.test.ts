@@ -48,8 +48,11 @@ describe('Reasoning, wire API and final figures in the panel', function () {
     const first = lastAssistant(api);
     assert.equal(first.state, 'done', JSON.stringify(first));
     assert.equal(first.text, 'It is 391.');
-    assert.equal(first.reasoning, reasoning, 'the thinking did not reach the answer\'s reasoning');
-    assert.ok(first.stats?.firstAnswerTokenMs !== undefined && first.stats.ttftMs !== undefined && first.stats.firstAnswerTokenMs >= first.stats.ttftMs, `no first-answer-token figure: ${JSON.stringify(first.stats)}`);
+    assert.equal(first.reasoning, reasoning, "the thinking did not reach the answer's reasoning");
+    assert.ok(
+      first.stats?.firstAnswerTokenMs !== undefined && first.stats.ttftMs !== undefined && first.stats.firstAnswerTokenMs >= first.stats.ttftMs,
+      `no first-answer-token figure: ${JSON.stringify(first.stats)}`,
+    );
     const [request] = generations(sim, 'anthropic');
     assert.deepEqual((request!.reasoningParams?.thinking as Record<string, unknown>) ?? undefined, { type: 'enabled', budget_tokens: 2048 });
 
@@ -62,8 +65,14 @@ describe('Reasoning, wire API and final figures in the panel', function () {
     assert.ok(Array.isArray(assistantTurn?.content), `the assistant turn was sent without its blocks: ${JSON.stringify(assistantTurn)}`);
     const blocks = assistantTurn.content as Array<Record<string, unknown>>;
     const thinking = blocks.find((b) => b.type === 'thinking');
-    assert.ok(thinking && thinking.thinking === reasoning && typeof thinking.signature === 'string' && thinking.signature.length > 0, `the signed thinking block was not sent back: ${JSON.stringify(blocks)}`);
-    assert.ok(blocks.some((b) => b.type === 'text' && b.text === 'It is 391.'), 'the answer text was not sent back');
+    assert.ok(
+      thinking && thinking.thinking === reasoning && typeof thinking.signature === 'string' && thinking.signature.length > 0,
+      `the signed thinking block was not sent back: ${JSON.stringify(blocks)}`,
+    );
+    assert.ok(
+      blocks.some((b) => b.type === 'text' && b.text === 'It is 391.'),
+      'the answer text was not sent back',
+    );
   });
 
   it('without a budget (0, the default) no thinking is asked for', async () => {
@@ -76,7 +85,7 @@ describe('Reasoning, wire API and final figures in the panel', function () {
     assert.equal(lastAssistant(api).text, 'Plain.');
   });
 
-  it('sidestream.openaiCompatible.api = responses talks to the server\'s /responses', async () => {
+  it("sidestream.openaiCompatible.api = responses talks to the server's /responses", async () => {
     await resetSettings();
     await setSetting('provider', 'openai-compatible');
     await setSetting('openaiCompatible.baseUrl', sim.openAIBaseUrl);
@@ -92,14 +101,18 @@ describe('Reasoning, wire API and final figures in the panel', function () {
   for (const tokensPerSecond of [10, 400, 5_000]) {
     it(`a stream that fails mid-way at ${tokensPerSecond} tok/s ends with the count of all that arrived`, async () => {
       await useWire('openai-chat', baseUrlFor('openai-chat', sim));
-      const text = Array.from({ length: 80 }, () => "cat").join(" ");
+      const text = Array.from({ length: 80 }, () => 'cat').join(' ');
       sim.enqueue({ text, tokensPerSecond, fault: { kind: 'midstream-error', afterTokens: 30, message: 'The model crashed.' } });
       await api.ask(`Fail at ${tokensPerSecond} tok/s`);
       const answer = lastAssistant(api);
       assert.equal(answer.state, 'error', JSON.stringify(answer));
       const [request] = generations(sim, 'openai-chat');
       assert.equal(answer.text, request!.textSent, 'the panel lost or added text');
-      assert.equal(answer.stats?.outputTokens, request!.tokensSent, `outputTokens ${answer.stats?.outputTokens} for ${request!.tokensSent} tokens sent: ${JSON.stringify(answer.stats)}`);
+      assert.equal(
+        answer.stats?.outputTokens,
+        request!.tokensSent,
+        `outputTokens ${answer.stats?.outputTokens} for ${request!.tokensSent} tokens sent: ${JSON.stringify(answer.stats)}`,
+      );
       assert.equal(answer.stats?.finishReason, 'error');
     });
   }

@@ -50,7 +50,14 @@ function echoing401(wire: Wire): SimScript {
   const body =
     wire === 'anthropic'
       ? { type: 'error', error: { type: 'authentication_error', message: `invalid x-api-key: ${CANARY}` } }
-      : { error: { message: `Incorrect API key provided: ${CANARY}. You can find your API key at https://platform.openai.com/account/api-keys.`, type: 'invalid_request_error', param: null, code: 'invalid_api_key' } };
+      : {
+          error: {
+            message: `Incorrect API key provided: ${CANARY}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+            type: 'invalid_request_error',
+            param: null,
+            code: 'invalid_api_key',
+          },
+        };
   return { fault: { kind: 'status', status: 401, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } };
 }
 
@@ -126,7 +133,8 @@ describe('Secrets: the API key leaks nowhere', function () {
   /** Every setting a hostile repository could use to steer requests, all pointing at `url`. */
   function hostileWorkspaceSettings(url: string, provider: string): Record<string, unknown> {
     const settings: Record<string, unknown> = { 'sidestream.provider': provider, 'sidestream.baseUrl': url, 'sidestream.model': 'sim-model' };
-    for (const key of ['openai', 'anthropic', 'openaiCompatible', 'ollama', 'lmstudio', 'llamacpp', 'vllm']) settings[`sidestream.${key}.baseUrl`] = key === 'anthropic' ? url.replace(/\/v1$/, '') : url;
+    for (const key of ['openai', 'anthropic', 'openaiCompatible', 'ollama', 'lmstudio', 'llamacpp', 'vllm'])
+      settings[`sidestream.${key}.baseUrl`] = key === 'anthropic' ? url.replace(/\/v1$/, '') : url;
     return settings;
   }
 
@@ -138,13 +146,17 @@ describe('Secrets: the API key leaks nowhere', function () {
     workspaceSettingsFile = path.join(dir, 'settings.json');
     fs.writeFileSync(workspaceSettingsFile, JSON.stringify(settings, null, 2));
     // The configuration service must have read the file, or the test proves nothing.
-    await waitFor('the workspace settings file to be read', 10_000, () => (vscode.workspace.getConfiguration('sidestream').inspect('provider')?.workspaceValue === settings['sidestream.provider'] ? true : undefined));
+    await waitFor('the workspace settings file to be read', 10_000, () =>
+      vscode.workspace.getConfiguration('sidestream').inspect('provider')?.workspaceValue === settings['sidestream.provider'] ? true : undefined,
+    );
   }
 
   async function removeWorkspaceSettings(): Promise<void> {
     if (workspaceSettingsFile) fs.rmSync(workspaceSettingsFile, { force: true });
     workspaceSettingsFile = undefined;
-    await waitFor('the workspace settings to be gone', 10_000, () => (vscode.workspace.getConfiguration('sidestream').inspect('provider')?.workspaceValue === undefined ? true : undefined));
+    await waitFor('the workspace settings to be gone', 10_000, () =>
+      vscode.workspace.getConfiguration('sidestream').inspect('provider')?.workspaceValue === undefined ? true : undefined,
+    );
   }
 
   it('a workspace setting provider "openai" and every base URL cannot send the OpenAI key to the user\'s OpenAI-compatible server or its own', async () => {
@@ -163,12 +175,22 @@ describe('Secrets: the API key leaks nowhere', function () {
       const answer = await withTimeout(api.ask('Where does my key go?'), 20_000, 'the answer');
       assert.equal(answer?.role === 'assistant' && answer.state, 'done', JSON.stringify(answer));
       assert.equal(answer?.text, ANSWER);
-      assert.equal(evilSim.stats().requests, 0, 'the workspace\'s server received a request');
+      assert.equal(evilSim.stats().requests, 0, "the workspace's server received a request");
       const own = ownServer.stats().requestsLog;
-      assert.ok(own.some((r) => r.api === 'openai-chat'), 'the question did not go to the user\'s own server');
+      assert.ok(
+        own.some((r) => r.api === 'openai-chat'),
+        "the question did not go to the user's own server",
+      );
       const carried = own.filter((r) => r.credential === CANARY);
-      assert.deepEqual(carried.map((r) => `${r.method} ${r.path}`), [], 'the OpenAI key was sent to the OpenAI-compatible server');
-      assert.ok(own.every((r) => r.credential === undefined || !r.credential.includes('ZZ9')), 'a key reached the OpenAI-compatible server');
+      assert.deepEqual(
+        carried.map((r) => `${r.method} ${r.path}`),
+        [],
+        'the OpenAI key was sent to the OpenAI-compatible server',
+      );
+      assert.ok(
+        own.every((r) => r.credential === undefined || !r.credential.includes('ZZ9')),
+        'a key reached the OpenAI-compatible server',
+      );
     } finally {
       await removeWorkspaceSettings();
       await ownServer.stop();
@@ -189,7 +211,7 @@ describe('Secrets: the API key leaks nowhere', function () {
       assert.equal(evilSim.stats().requests, 0, 'the workspace redirected a request (and so the API key) to its server');
       const accepted = generations(rightKeySim, 'openai-chat');
       assert.equal(accepted.length, 1, 'the request did not go to the user-configured server');
-      assert.equal(accepted[0]?.credential, CANARY, 'the user\'s server did not get the user\'s key');
+      assert.equal(accepted[0]?.credential, CANARY, "the user's server did not get the user's key");
     } finally {
       await removeWorkspaceSettings();
     }
@@ -204,13 +226,13 @@ describe('Secrets: the API key leaks nowhere', function () {
       rightKeySim.enqueue({ text: ANSWER });
       const answer = await withTimeout(api.ask('Which model?'), 20_000, 'the answer');
       assert.equal(answer?.role === 'assistant' && answer.state, 'done', JSON.stringify(answer));
-      assert.equal(generations(rightKeySim, 'openai-chat')[0]?.model, 'sim-project-model', 'the trusted workspace\'s model was not used');
+      assert.equal(generations(rightKeySim, 'openai-chat')[0]?.model, 'sim-project-model', "the trusted workspace's model was not used");
     } finally {
       await removeWorkspaceSettings();
     }
   });
 
-  it('a base URL\'s own credentials (user:pass@, ?api-key=) are redacted from the error, the log and the saved conversation', async () => {
+  it("a base URL's own credentials (user:pass@, ?api-key=) are redacted from the error, the log and the saved conversation", async () => {
     await freshChat(api);
     const tag = randomBytes(6).toString('hex');
     const closed = await new Promise<number>((resolve) => {
@@ -230,12 +252,21 @@ describe('Secrets: the API key leaks nowhere', function () {
     const files = listFiles(userDataDir);
     const conversation = files.filter((f) => f.endsWith(path.join('sidestream.sidestream', 'conversation.json')));
     assert.ok(conversation.length > 0, 'no saved conversation file found: the search would prove nothing');
-    assert.ok(conversation.some((f) => fs.readFileSync(f, 'utf8').includes('Does the URL leak?')), 'the saved conversation does not hold this question');
-    const leaks = files.filter((f) => fs.statSync(f).size <= MAX_SCANNED_FILE_BYTES && (fs.readFileSync(f).includes(Buffer.from(`PW${tag}`)) || fs.readFileSync(f).includes(Buffer.from(`QK${tag}`))));
+    assert.ok(
+      conversation.some((f) => fs.readFileSync(f, 'utf8').includes('Does the URL leak?')),
+      'the saved conversation does not hold this question',
+    );
+    const leaks = files.filter(
+      (f) => fs.statSync(f).size <= MAX_SCANNED_FILE_BYTES && (fs.readFileSync(f).includes(Buffer.from(`PW${tag}`)) || fs.readFileSync(f).includes(Buffer.from(`QK${tag}`))),
+    );
     // The settings file holds the URL as the user typed it, which is theirs to keep, and VS Code keeps
     // its own copies of that file (settings history, cached configuration): none of them is Sidestream's.
     const vscodeSettingsCopies = /settings\.json$|[\\/]User[\\/]History[\\/]|CachedConfigurations/;
-    assert.deepEqual(leaks.filter((f) => !vscodeSettingsCopies.test(f)), [], 'the URL\'s credentials were logged or saved');
+    assert.deepEqual(
+      leaks.filter((f) => !vscodeSettingsCopies.test(f)),
+      [],
+      "the URL's credentials were logged or saved",
+    );
     await resetSettings();
   });
 
@@ -247,7 +278,8 @@ describe('Secrets: the API key leaks nowhere', function () {
     for (const message of seenErrors) assert.ok(!message.includes(CANARY), `the key is in an error: ${message}`);
 
     const properties = Object.keys(
-      ((vscode.extensions.getExtension(EXTENSION_ID)?.packageJSON as { contributes?: { configuration?: { properties?: Record<string, unknown> } } })?.contributes?.configuration?.properties) ?? {},
+      (vscode.extensions.getExtension(EXTENSION_ID)?.packageJSON as { contributes?: { configuration?: { properties?: Record<string, unknown> } } })?.contributes?.configuration
+        ?.properties ?? {},
     );
     assert.ok(properties.length > 5, 'no contributed settings found');
     for (const key of properties) {
@@ -262,7 +294,10 @@ describe('Secrets: the API key leaks nowhere', function () {
     if (folder) files.push(...listFiles(folder));
     const logs = files.filter((f) => /sidestream/i.test(f) && f.endsWith('.log'));
     assert.ok(logs.length > 0, `no Sidestream log file under ${userDataDir}:\n${files.filter((f) => f.endsWith('.log')).join('\n')}`);
-    assert.ok(logs.some((f) => fs.readFileSync(f, 'utf8').includes('request ')), 'the Sidestream log has no request lines: the search would prove nothing');
+    assert.ok(
+      logs.some((f) => fs.readFileSync(f, 'utf8').includes('request ')),
+      'the Sidestream log has no request lines: the search would prove nothing',
+    );
     // Three tests set a workspace provider: the log says once that it was ignored.
     const ignoredLines = logs.flatMap((f) => fs.readFileSync(f, 'utf8').split('\n')).filter((l) => l.includes("ignoring the workspace's value of sidestream.provider"));
     assert.equal(ignoredLines.length, 1, `expected one log line about the ignored workspace provider, got ${ignoredLines.length}`);

@@ -94,7 +94,9 @@ export class CodeServer {
     fs.mkdirSync(folder, { recursive: true });
     // An explicit config file keeps code-server from writing ~/.config/code-server/config.yaml.
     fs.writeFileSync(path.join(root, 'config.yaml'), 'auth: none\n');
-    const trust = options.workspaceTrust ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'never' } : {};
+    const trust = options.workspaceTrust
+      ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'never' }
+      : {};
     const settings = { ...QUIET_SETTINGS, ...trust, ...(options.settings ?? {}) };
     for (const [rel, content] of Object.entries(options.files ?? {})) {
       fs.mkdirSync(path.dirname(path.join(folder, rel)), { recursive: true });
@@ -135,11 +137,15 @@ export class CodeServer {
   async installExtension(vsixPath: string): Promise<void> {
     const args = [
       this.install.codeServer,
-      '--config', path.join(this.root, 'config.yaml'),
-      '--user-data-dir', this.userDataDir,
-      '--extensions-dir', this.extensionsDir,
+      '--config',
+      path.join(this.root, 'config.yaml'),
+      '--user-data-dir',
+      this.userDataDir,
+      '--extensions-dir',
+      this.extensionsDir,
       '--force',
-      '--install-extension', path.resolve(vsixPath),
+      '--install-extension',
+      path.resolve(vsixPath),
     ];
     const out = await new Promise<string>((resolve, reject) => {
       execFile(this.install.node24, args, { env: this.childEnv(), timeout: 120_000 }, (err, stdout, stderr) => {
@@ -158,11 +164,16 @@ export class CodeServer {
     this.port = await freePort();
     const args = [
       this.install.codeServer,
-      '--config', path.join(this.root, 'config.yaml'),
-      '--auth', 'none',
-      '--bind-addr', `127.0.0.1:${this.port}`,
-      '--user-data-dir', this.userDataDir,
-      '--extensions-dir', this.extensionsDir,
+      '--config',
+      path.join(this.root, 'config.yaml'),
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${this.port}`,
+      '--user-data-dir',
+      this.userDataDir,
+      '--extensions-dir',
+      this.extensionsDir,
       '--disable-telemetry',
       '--disable-update-check',
       ...(this.options.workspaceTrust ? [] : ['--disable-workspace-trust']),
@@ -191,9 +202,7 @@ export class CodeServer {
       });
     }
     const exited = new Promise<never>((_, reject) => {
-      child.once('exit', (code, signal) =>
-        reject(new Error(`code-server exited early (code ${code}, signal ${signal}):\n${this.log.slice(-4000)}`)),
-      );
+      child.once('exit', (code, signal) => reject(new Error(`code-server exited early (code ${code}, signal ${signal}):\n${this.log.slice(-4000)}`)));
     });
     exited.catch(() => undefined);
     await Promise.race([waitForHttp(`${this.origin}/healthz`, this.options.startTimeoutMs ?? 90_000), exited]);

@@ -163,7 +163,12 @@ export async function answerInputBox(page: Page, text: string, timeoutMs = 20_00
 
 /** Closes an open quick input, if any. */
 export async function closeQuickInput(page: Page): Promise<void> {
-  if (await page.locator('.quick-input-widget').isVisible().catch(() => false)) {
+  if (
+    await page
+      .locator('.quick-input-widget')
+      .isVisible()
+      .catch(() => false)
+  ) {
     await page.keyboard.press('Escape');
     await delay(200);
   }
@@ -171,7 +176,10 @@ export async function closeQuickInput(page: Page): Promise<void> {
 
 async function focusWorkbench(page: Page): Promise<void> {
   // Clicking the status bar's empty area gives the window keyboard focus without opening anything.
-  const box = await page.locator('.part.statusbar').boundingBox().catch(() => null);
+  const box = await page
+    .locator('.part.statusbar')
+    .boundingBox()
+    .catch(() => null);
   if (box) await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
 }
 
@@ -193,9 +201,7 @@ export async function findWebviewFrame(page: Page, selector: string, timeoutMs =
 
 /** The texts of all status-bar items, in order. */
 export async function statusBarTexts(page: Page): Promise<string[]> {
-  return page.locator('.statusbar-item').evaluateAll((items) =>
-    items.map((item) => (item.textContent ?? '').replace(/\s+/g, ' ').trim()).filter((t) => t.length > 0),
-  );
+  return page.locator('.statusbar-item').evaluateAll((items) => items.map((item) => (item.textContent ?? '').replace(/\s+/g, ' ').trim()).filter((t) => t.length > 0));
 }
 
 /**
@@ -227,7 +233,13 @@ export async function shownText(locator: Locator, timeoutMs = 10_000): Promise<s
 export async function isSidestreamViewOpen(page: Page): Promise<boolean> {
   const item = page.locator('.activitybar .action-item', { has: page.locator('a.action-label[aria-label^="Sidestream"]') }).first();
   const checked = ((await item.getAttribute('class').catch(() => null)) ?? '').split(/\s+/).includes('checked');
-  return checked && (await page.locator('.part.sidebar').isVisible().catch(() => false));
+  return (
+    checked &&
+    (await page
+      .locator('.part.sidebar')
+      .isVisible()
+      .catch(() => false))
+  );
 }
 
 /** Shows the Sidestream view: clicks its activity-bar icon unless it is already the open one. */

@@ -81,7 +81,10 @@ describe('core: one-byte chunking and honest TTFT/TPS against the simulator', fu
         const toolCall = { name: 'lookup_日本', arguments: JSON.stringify({ query: 'café 😀 — 日本語' }) };
         const whole = await run(target, { text: 'Let me look — 見る.', finishReason: 'tool-calls', toolCall });
         const cut = await run(target, { text: 'Let me look — 見る.', finishReason: 'tool-calls', toolCall, chunkBytes: 1 });
-        assert.deepEqual(cut.summary.toolCalls.map(({ name, arguments: args }) => ({ name, arguments: args })), [toolCall]);
+        assert.deepEqual(
+          cut.summary.toolCalls.map(({ name, arguments: args }) => ({ name, arguments: args })),
+          [toolCall],
+        );
         assert.deepEqual(outcome(cut.summary), outcome(whole.summary));
         assert.deepEqual(
           cut.summary.toolCalls.map((c) => c.name),

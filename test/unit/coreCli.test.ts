@@ -67,7 +67,10 @@ function jsonLine(run: Run): Record<string, unknown> {
 function benchRow(table: string, model: string): { ok: number; runs: number; ttft: number[]; tps: number[] } {
   const line = table.split('\n').find((l) => l.startsWith(`| ${model} `));
   assert.ok(line, `a row for ${model} in:\n${table}`);
-  const cells = line.split('|').slice(2, -1).map((c) => c.trim());
+  const cells = line
+    .split('|')
+    .slice(2, -1)
+    .map((c) => c.trim());
   const [ok, runs] = cells[0]!.split('/').map(Number);
   return { ok: ok!, runs: runs!, ttft: cells.slice(1, 4).map(Number), tps: cells.slice(4, 7).map(Number) };
 }
@@ -117,13 +120,9 @@ describe('core: CLI', function () {
 
   it('Ctrl+C cancels cleanly: finish cancelled, exit 130, socket closed by the client', async () => {
     sim.enqueue({ text: 'word '.repeat(200), tokensPerSecond: 20 });
-    const run = await runCli(
-      ['--provider', 'openai', '--base-url', sim.openAIBaseUrl, '--model', 'sim-model', 'hi'],
-      { OPENAI_API_KEY: 'sk-cli-test-key-123456' },
-      (child) => {
-        void sim.waitForTokens(1, 3, 10_000).then(() => child.kill('SIGINT'));
-      },
-    );
+    const run = await runCli(['--provider', 'openai', '--base-url', sim.openAIBaseUrl, '--model', 'sim-model', 'hi'], { OPENAI_API_KEY: 'sk-cli-test-key-123456' }, (child) => {
+      void sim.waitForTokens(1, 3, 10_000).then(() => child.kill('SIGINT'));
+    });
     assert.equal(run.code, 130, run.stderr);
     assert.match(run.stderr, /finish cancelled/);
     assert.ok(run.stdout.length > 0);
@@ -236,17 +235,29 @@ describe('core: CLI', function () {
     assert.equal(run.code, 0, run.stderr);
     const slow = benchRow(run.stdout, 'sim-tps-100');
     const fast = benchRow(run.stdout, 'sim-tps-400');
-    for (const [row, tps] of [[slow, 100], [fast, 400]] as const) {
+    for (const [row, tps] of [
+      [slow, 100],
+      [fast, 400],
+    ] as const) {
       assert.deepEqual([row.ok, row.runs], [2, 2]);
       const [median, min, max] = row.tps as [number, number, number];
       assert.ok(min <= median && median <= max);
       assert.ok(Math.abs(median - tps) <= tps * 0.25, `median ${median} tok/s for ${tps}`);
-      assert.ok(row.ttft.every((t) => Number.isFinite(t) && t >= 0), `TTFT cells ${row.ttft.join(', ')}`);
+      assert.ok(
+        row.ttft.every((t) => Number.isFinite(t) && t >= 0),
+        `TTFT cells ${row.ttft.join(', ')}`,
+      );
     }
     assert.equal(sim.stats().byPath['/v1/chat/completions'], 4);
-    assert.deepEqual(sim.stats().requestsLog.map((r) => r.model), ['sim-tps-100', 'sim-tps-100', 'sim-tps-400', 'sim-tps-400']);
+    assert.deepEqual(
+      sim.stats().requestsLog.map((r) => r.model),
+      ['sim-tps-100', 'sim-tps-100', 'sim-tps-400', 'sim-tps-400'],
+    );
     const summary = JSON.parse(run.stderr.trim().split('\n').at(-1)!) as { models: { model: string; tps: { median: number } }[] };
-    assert.deepEqual(summary.models.map((m) => m.model), ['sim-tps-100', 'sim-tps-400']);
+    assert.deepEqual(
+      summary.models.map((m) => m.model),
+      ['sim-tps-100', 'sim-tps-400'],
+    );
     assert.equal(summary.models[0]!.tps.median.toFixed(1), slow.tps[0]!.toFixed(1));
   });
 
@@ -259,7 +270,7 @@ describe('core: CLI', function () {
     assert.match(run.stderr, /sim-fault-401 run 1\/1: auth/);
   });
 
-  it('a cold process: TTFT is the provider\'s (from the request on the network), the SDK load is reported apart as setup', async () => {
+  it("a cold process: TTFT is the provider's (from the request on the network), the SDK load is reported apart as setup", async () => {
     sim.enqueue({ text: 'Cold start.', ttftMs: 300 });
     const run = await runCli(['ask', ...openai(), '--model', 'sim-model', '--json', 'hi'], KEY_ENV);
     assert.equal(run.code, 0, run.stderr);
@@ -298,7 +309,11 @@ describe('core: CLI', function () {
   it('ask --json on a failure reports the final count of what arrived, the same at 10 and 2,000 tok/s', async () => {
     const counts: unknown[] = [];
     for (const tokensPerSecond of [10, 2000]) {
-      sim.enqueue({ text: 'one two three four five six seven eight nine ten eleven twelve thirteen fourteen', tokensPerSecond, fault: { kind: 'midstream-error', afterTokens: 12 } });
+      sim.enqueue({
+        text: 'one two three four five six seven eight nine ten eleven twelve thirteen fourteen',
+        tokensPerSecond,
+        fault: { kind: 'midstream-error', afterTokens: 12 },
+      });
       const run = await runCli(['ask', ...openai(), '--model', 'sim-model', '--json', 'hi'], KEY_ENV);
       assert.equal(run.code, 1);
       counts.push(jsonLine(run).outputTokens);
@@ -338,8 +353,14 @@ describe('core: CLI', function () {
       { model: 'bb', runs: 1, ok: 0, ttftMs: [], tps: [], failures: ['boom'] },
     ]).split('\n');
     assert.equal(table.length, 4);
-    assert.deepEqual(table[2]!.split('|').map((c) => c.trim()), ['', 'a', '3/3', '200', '100', '300', '50.0', '40.0', '60.0', '']);
-    assert.deepEqual(table[3]!.split('|').map((c) => c.trim()), ['', 'bb', '0/1', '—', '—', '—', '—', '—', '—', '']);
+    assert.deepEqual(
+      table[2]!.split('|').map((c) => c.trim()),
+      ['', 'a', '3/3', '200', '100', '300', '50.0', '40.0', '60.0', ''],
+    );
+    assert.deepEqual(
+      table[3]!.split('|').map((c) => c.trim()),
+      ['', 'bb', '0/1', '—', '—', '—', '—', '—', '—', ''],
+    );
     assert.equal(new Set(table.map((l) => l.length)).size, 1, 'columns line up');
   });
 

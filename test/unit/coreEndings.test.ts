@@ -14,8 +14,7 @@ import { Simulator } from '../../src/simulator/Simulator';
 import { tokenize } from '../../src/simulator/tokenize';
 import { drain, simRequest, type StreamSummary, type Target } from './helpers/coreHarness';
 
-const TEXT =
-  'Streaming answers arrive token by token, and every figure about them must hold however the stream ends: finished, failed or cancelled by the user halfway through.';
+const TEXT = 'Streaming answers arrive token by token, and every figure about them must hold however the stream ends: finished, failed or cancelled by the user halfway through.';
 const CUT_AFTER = 20;
 const SPEEDS = [10, 400, 5000];
 
@@ -74,7 +73,7 @@ describe('core: final figures on every ending', function () {
         assert.equal(counts[0], countTokens(tokenize(TEXT).slice(0, CUT_AFTER).join(''), encodingForModel('sim-model')));
       });
 
-      it('a finish reports the provider\'s usage at every speed', async () => {
+      it("a finish reports the provider's usage at every speed", async () => {
         for (const tokensPerSecond of SPEEDS) {
           const s = await run(target, { text: TEXT, tokensPerSecond });
           assert.equal(s.finish?.reason.unified, 'stop');

@@ -317,7 +317,7 @@ describe('core: faults, cancellation and timeouts against the simulator', functi
       });
     }
 
-    it('anthropic: a stream without event: lines (a rewriting proxy) is read by each event\'s JSON type', async () => {
+    it("anthropic: a stream without event: lines (a rewriting proxy) is read by each event's JSON type", async () => {
       sim.enqueue({ text: ANSWER, fault: { kind: 'no-event-lines' } });
       const s = await drain(stream(simRequest(sim, 'anthropic')));
       assert.equal(s.error, undefined, s.error?.error.message);

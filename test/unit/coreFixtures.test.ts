@@ -124,10 +124,7 @@ describe('core: wire fixture replay through the real SDKs', function () {
 
     it('03 thinking deltas become reasoning, one paragraph per block; signatures are kept for the next turn, not shown', async () => {
       const s = await replay('anthropic', 'anthropic/03_thinking_signature_tool_use.sse');
-      assert.equal(
-        s.reasoning,
-        'The user wants me to read a file called "foo". Let me find and read it.\n\nI should use the Read tool to access the file contents.',
-      );
+      assert.equal(s.reasoning, 'The user wants me to read a file called "foo". Let me find and read it.\n\nI should use the Read tool to access the file contents.');
       const blocks = s.finish?.reasoningBlocks ?? [];
       assert.deepEqual(
         blocks.map((b) => (b.type === 'thinking' ? [b.thinking.slice(0, 20), b.signature.slice(0, 8)] : [b.type])),
@@ -154,10 +151,7 @@ describe('core: wire fixture replay through the real SDKs', function () {
 
     it('05 max_tokens with an unfinished tool block: finish length, partial tool JSON kept', async () => {
       const s = await replay('anthropic', 'anthropic/05_max_tokens_truncated_tool_json.sse');
-      assert.equal(
-        s.text,
-        "I'll create a comprehensive tax guide for someone with multiple W2s and save it in a file called taxes.txt. Let me do that for you now.",
-      );
+      assert.equal(s.text, "I'll create a comprehensive tax guide for someone with multiple W2s and save it in a file called taxes.txt. Let me do that for you now.");
       assert.deepEqual(s.finish?.reason, { unified: 'length', raw: 'max_tokens' });
       assert.equal(s.toolCalls.length, 1);
       assert.equal(s.toolCalls[0]?.name, 'make_file');
@@ -190,9 +184,7 @@ describe('core: wire fixture replay through the real SDKs', function () {
 
     it('vllm 01: name-only first tool delta, stop_reason next to finish_reason', async () => {
       const s = await replay('vllm', 'vllm/01_tool_call_fragments_stop_reason.sse');
-      assert.deepEqual(s.toolCalls, [
-        { id: 'chatcmpl-tool-ca99dda515524c6abe47d1ea22813507', name: 'run_command', arguments: '{"command": "ls"}' },
-      ]);
+      assert.deepEqual(s.toolCalls, [{ id: 'chatcmpl-tool-ca99dda515524c6abe47d1ea22813507', name: 'run_command', arguments: '{"command": "ls"}' }]);
       assert.deepEqual(s.finish?.reason, { unified: 'tool-calls', raw: 'tool_calls' });
     });
 

@@ -38,10 +38,7 @@ describe('core: no leaks over 1,000 requests', function () {
     for (let i = 0; i < 1000; i++) {
       const source = new CancellationSource();
       const cancelEarly = i % 10 === 9;
-      const s = await drain(
-        stream(simRequest(sim, targets[i % targets.length]!), source.token),
-        cancelEarly ? (event) => event.type === 'start' && source.cancel() : undefined,
-      );
+      const s = await drain(stream(simRequest(sim, targets[i % targets.length]!), source.token), cancelEarly ? (event) => event.type === 'start' && source.cancel() : undefined);
       if (cancelEarly) {
         assert.equal(s.finish?.reason.unified, 'cancelled');
         cancelled++;

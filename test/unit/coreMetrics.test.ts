@@ -103,7 +103,7 @@ describe('core: metrics', () => {
     assert.equal(m.snapshot(true).outputTokens, exact);
   });
 
-  it('uses the provider\'s count once reported, for the live and the final figure', () => {
+  it("uses the provider's count once reported, for the live and the final figure", () => {
     const c = clock();
     const m = new StreamMetrics('gpt-4o', c.now);
     m.addDelta('Hello there, general Kenobi.');

@@ -118,8 +118,14 @@ describe('core: wire shapes and reasoning', function () {
       for (let cut = 0; cut <= whole.length; cut++) {
         const splitter = new ThinkTagSplitter();
         const pieces = [...splitter.push(whole.slice(0, cut)), ...splitter.push(whole.slice(cut)), ...splitter.end()];
-        const reasoning = pieces.filter((p) => p.kind === 'reasoning').map((p) => p.text).join('');
-        const text = pieces.filter((p) => p.kind === 'text').map((p) => p.text).join('');
+        const reasoning = pieces
+          .filter((p) => p.kind === 'reasoning')
+          .map((p) => p.text)
+          .join('');
+        const text = pieces
+          .filter((p) => p.kind === 'text')
+          .map((p) => p.text)
+          .join('');
         assert.deepEqual({ reasoning, text }, { reasoning: '\nweigh it', text: 'The answer.' }, `cut at ${cut}`);
       }
     });
@@ -139,7 +145,7 @@ describe('core: wire shapes and reasoning', function () {
   });
 
   describe('Responses', () => {
-    it('response.incomplete with xAI\'s REASON_MAX_LEN finishes as length, raw reason kept, usage read', async () => {
+    it("response.incomplete with xAI's REASON_MAX_LEN finishes as length, raw reason kept, usage read", async () => {
       const s = await run('openai-responses', raw(xaiIncompleteBody()), { provider: 'openai-compatible' });
       assert.equal(s.text, 'The sky is blue because of Rayleigh');
       assert.deepEqual(s.finish?.reason, { unified: 'length', raw: 'REASON_MAX_LEN' });
@@ -311,7 +317,10 @@ describe('core: wire shapes and reasoning', function () {
     it('a block and a delta type newer than the SDK (compaction) are each logged once and skipped; the text after them streams', async () => {
       const event = (data: Record<string, unknown>) => `event: ${String(data.type)}\ndata: ${JSON.stringify(data)}\n\n`;
       const body =
-        event({ type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude', content: [], stop_reason: null, usage: { input_tokens: 90, output_tokens: 1 } } }) +
+        event({
+          type: 'message_start',
+          message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude', content: [], stop_reason: null, usage: { input_tokens: 90, output_tokens: 1 } },
+        }) +
         event({ type: 'content_block_start', index: 0, content_block: { type: 'compaction', content: null } }) +
         event({ type: 'content_block_delta', index: 0, delta: { type: 'compaction_delta', content: '## Summary of the conversation' } }) +
         event({ type: 'content_block_delta', index: 0, delta: { type: 'compaction_delta', content: ' so far.' } }) +

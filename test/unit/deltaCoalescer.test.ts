@@ -6,7 +6,11 @@ describe('DeltaCoalescer', () => {
   it('posts the first delta at once, then at most one post per interval, losing and reordering nothing', async () => {
     let clock = 0;
     const posts: CoalescedDelta[] = [];
-    const c = new DeltaCoalescer((d) => posts.push(d), 20, () => clock);
+    const c = new DeltaCoalescer(
+      (d) => posts.push(d),
+      20,
+      () => clock,
+    );
     c.push('a');
     assert.equal(posts.length, 1, 'first delta is not delayed');
     // 3,000 tokens/s for 1 s of virtual time: one token every 1/3 ms.
@@ -28,7 +32,11 @@ describe('DeltaCoalescer', () => {
   it('keeps text and reasoning apart and flushes on dispose', () => {
     const posts: CoalescedDelta[] = [];
     let clock = 0;
-    const c = new DeltaCoalescer((d) => posts.push(d), 20, () => clock);
+    const c = new DeltaCoalescer(
+      (d) => posts.push(d),
+      20,
+      () => clock,
+    );
     c.push('', 'think');
     clock = 1;
     c.push('x');

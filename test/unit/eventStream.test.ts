@@ -76,7 +76,10 @@ describe('readJsonEvents: SSE bodies into JSON events', () => {
     const chunks = Array.from(bytes, (byte) => Uint8Array.of(byte));
     const { batches, error } = await collect(body(chunks).response);
     assert.equal(error, undefined);
-    assert.deepEqual(batches.flat().map((e) => e.data), [{ text }, { text: 'two' }]);
+    assert.deepEqual(
+      batches.flat().map((e) => e.data),
+      [{ text }, { text: 'two' }],
+    );
   });
 
   it('reads CRLF framing, `data:` without a space, multi-line data and ignores comments and unknown fields', async () => {
@@ -92,19 +95,28 @@ describe('readJsonEvents: SSE bodies into JSON events', () => {
     const b = body([data({ n: 1 }) + 'data: [DONE]\n\n' + data({ n: 2 })], { keepOpen: true });
     const { batches, error } = await collect(b.response);
     assert.equal(error, undefined);
-    assert.deepEqual(batches.flat().map((e) => e.data), [{ n: 1 }]);
+    assert.deepEqual(
+      batches.flat().map((e) => e.data),
+      [{ n: 1 }],
+    );
     assert.ok(b.cancelled(), 'a body that stays open after [DONE] is cancelled, not waited on');
   });
 
   it('delivers a last event whose blank line never came, once', async () => {
     const { batches } = await collect(body([data({ n: 1 }), 'data: {"n":2}']).response);
-    assert.deepEqual(batches.flat().map((e) => e.data), [{ n: 1 }, { n: 2 }]);
+    assert.deepEqual(
+      batches.flat().map((e) => e.data),
+      [{ n: 1 }, { n: 2 }],
+    );
   });
 
   it('fails non-JSON data with a SyntaxError after delivering the good events of the same chunk', async () => {
     const b = body([data({ n: 1 }) + 'data: {"n": 2\n\n' + data({ n: 3 }), data({ n: 4 })]);
     const { batches, error } = await collect(b.response);
-    assert.deepEqual(batches.flat().map((e) => e.data), [{ n: 1 }]);
+    assert.deepEqual(
+      batches.flat().map((e) => e.data),
+      [{ n: 1 }],
+    );
     assert.ok(error instanceof SyntaxError, String(error));
     assert.match(error.message, /not JSON: \{"n": 2/);
     assert.ok(b.cancelled(), 'the rest of the body is cancelled');
@@ -113,7 +125,10 @@ describe('readJsonEvents: SSE bodies into JSON events', () => {
   it('passes on an error from the body (reset, abort, idle timeout) after the events before it', async () => {
     const failure = new Error('socket hang up');
     const { batches, error } = await collect(body([data({ n: 1 })], { thenError: failure }).response);
-    assert.deepEqual(batches.flat().map((e) => e.data), [{ n: 1 }]);
+    assert.deepEqual(
+      batches.flat().map((e) => e.data),
+      [{ n: 1 }],
+    );
     assert.equal(error, failure);
   });
 
@@ -162,8 +177,7 @@ describe("readJsonEvents: llama.cpp's legacy `error:` field (eventsource-parser'
 
   it('reports `error:` fields however the bytes are split, only at line starts, and an unfinished last one at the end', async () => {
     const text =
-      'error: first\r\ndata: {"e":"error: not a field"}\n\n: comment error: no\n' +
-      'data: {"x":1}\rerror:{"message":"b\u00f6\u00f6m \u2603"}\r\nxerror: no\nerror:\n\nerror: last';
+      'error: first\r\ndata: {"e":"error: not a field"}\n\n: comment error: no\n' + 'data: {"x":1}\rerror:{"message":"b\u00f6\u00f6m \u2603"}\r\nxerror: no\nerror:\n\nerror: last';
     const bytes = new TextEncoder().encode(text);
     const expected = ['first', '{"message":"b\u00f6\u00f6m \u2603"}', '', 'last'];
     const fieldsOf = async (chunks: Uint8Array[]) => {
@@ -209,7 +223,10 @@ describe('readJsonEvents: the buffer bound', () => {
       assert.deepEqual(fields, []);
       assert.ok(error instanceof StreamFailureError, String(error));
       assert.equal(error.failure.kind, 'protocol');
-      assert.equal(error.message, 'http://127.0.0.1:9/v1 sent more than 1024 characters without ending a line or an event, so this is not a usable event stream; reading stopped (the text so far is kept) — check the base URL and the server.');
+      assert.equal(
+        error.message,
+        'http://127.0.0.1:9/v1 sent more than 1024 characters without ending a line or an event, so this is not a usable event stream; reading stopped (the text so far is kept) — check the base URL and the server.',
+      );
       assert.ok(b.cancelled(), 'the body is cancelled');
       assert.ok(b.pulled() < 6, `stopped reading at the bound (${b.pulled()} chunks)`);
     });

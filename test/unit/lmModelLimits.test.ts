@@ -14,7 +14,7 @@ describe('language model information (src/lm/modelLimits)', () => {
     assert.equal(reportedContext({ id: 'm', max_model_len: 'big' }), undefined);
   });
 
-  it('limits: output is the smaller of the model\'s and the setting, input is the rest of the window', () => {
+  it("limits: output is the smaller of the model's and the setting, input is the rest of the window", () => {
     assert.deepEqual(modelLimits(1_047_576, 32_768, 4096), { maxInputTokens: 1_047_576 - 4096, maxOutputTokens: 4096, known: true });
     assert.deepEqual(modelLimits(128_000, 16_384, 100_000), { maxInputTokens: 128_000 - 16_384, maxOutputTokens: 16_384, known: true });
     const unknown = modelLimits(undefined, undefined, 4096);
@@ -33,7 +33,7 @@ describe('language model information (src/lm/modelLimits)', () => {
     assert.equal(parseModelInfoId('openai/'), undefined);
   });
 
-  it('says who asked: an extension by name, or VS Code\'s chat', () => {
+  it("says who asked: an extension by name, or VS Code's chat", () => {
     assert.equal(describeRequester('core', undefined), 'via VS Code chat');
     assert.equal(describeRequester('acme.helper', 'Acme Helper'), 'for Acme Helper');
     assert.equal(describeRequester('acme.helper', undefined), 'for acme.helper');

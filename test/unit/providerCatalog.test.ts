@@ -113,7 +113,12 @@ describe('provider catalog ↔ README', () => {
     const rows: string[][] = [];
     for (const line of lines.slice(start + 2)) {
       if (!line.startsWith('|')) break;
-      rows.push(line.split('|').slice(1, -1).map((c) => c.trim()));
+      rows.push(
+        line
+          .split('|')
+          .slice(1, -1)
+          .map((c) => c.trim()),
+      );
     }
     return rows;
   }
@@ -121,7 +126,10 @@ describe('provider catalog ↔ README', () => {
   /** The provider ids named (in backticks) in a row's first cell. */
   const idsIn = (cell: string) => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
 
-  for (const [heading, header] of [['### Providers', '`sidestream.provider`'], ['### Where your key goes', 'provider']] as const) {
+  for (const [heading, header] of [
+    ['### Providers', '`sidestream.provider`'],
+    ['### Where your key goes', 'provider'],
+  ] as const) {
     it(`"${heading}" names every provider of the catalog exactly once, and nothing else`, () => {
       const named = table(heading, header).flatMap((row) => idsIn(row[0]!));
       const expected = heading === '### Providers' ? PROVIDER_SETTINGS : PROVIDER_IDS;
@@ -208,7 +216,7 @@ describe('provider catalog: the code reads it', () => {
     }
   });
 
-  it("vscode-lm has its own identity: the core refuses to send it over HTTP, and says so", async () => {
+  it('vscode-lm has its own identity: the core refuses to send it over HTTP, and says so', async () => {
     const s = await drain(stream({ provider: 'vscode-lm', api: 'openai-chat', model: 'copilot-gpt', messages: [{ role: 'user', content: 'hi' }] }));
     assert.deepEqual(s.events[0], { type: 'start', provider: 'vscode-lm', model: 'copilot-gpt' });
     const failure = failureOf(s);
@@ -216,7 +224,7 @@ describe('provider catalog: the code reads it', () => {
     assert.match(failure.message, /Language Model API/);
   });
 
-  it('the CLI offers every HTTP provider, with the catalog\'s default model and wire API', () => {
+  it("the CLI offers every HTTP provider, with the catalog's default model and wire API", () => {
     for (const id of URL_PROVIDERS) {
       const options = parseArgs(['--provider', id, 'hi']);
       assert.equal(options.model, PROVIDER_CATALOG[id].defaultModel, id);

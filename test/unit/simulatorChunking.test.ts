@@ -66,10 +66,16 @@ describe('Simulator: chunkBytes on scripted streams', function () {
     // Same framing apart from ids and timestamps.
     const shape = (body: string) => body.replace(/"(id|created)":("[^"]*"|\d+)/g, '"$1":_');
     assert.equal(shape(cutBytes.toString('utf8')), shape(wholeBody));
-    assert.ok(cut.pieces.every((p) => p.length === 1), 'every body piece is one byte');
+    assert.ok(
+      cut.pieces.every((p) => p.length === 1),
+      'every body piece is one byte',
+    );
     assert.equal(cut.pieces.length, cutBytes.length);
     // Lone bytes of multibyte characters were delivered on their own.
-    assert.ok(cut.pieces.some((p) => p[0]! >= 0x80), 'UTF-8 continuation/lead bytes split out');
+    assert.ok(
+      cut.pieces.some((p) => p[0]! >= 0x80),
+      'UTF-8 continuation/lead bytes split out',
+    );
     const record = sim.stats().requestsLog[1]!;
     assert.equal(record.bodyWrites, cutBytes.length);
     assert.ok(sim.stats().requestsLog[0]!.bodyWrites < 10);
@@ -88,7 +94,10 @@ describe('Simulator: chunkBytes on scripted streams', function () {
       sim.reset();
       const res = await post(sim, path, body);
       const total = res.pieces.reduce((n, p) => n + p.length, 0);
-      assert.ok(res.pieces.every((p) => p.length <= 3), `${path}: pieces of at most 3 bytes`);
+      assert.ok(
+        res.pieces.every((p) => p.length <= 3),
+        `${path}: pieces of at most 3 bytes`,
+      );
       assert.ok(total > 100, `${path}: a whole answer (${total} bytes)`);
       const record = sim.stats().requestsLog[0]!;
       assert.ok(record.bodyWrites >= total / 3, `${path}: ${record.bodyWrites} writes for ${total} bytes`);

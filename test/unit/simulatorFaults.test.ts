@@ -54,7 +54,8 @@ describe('Simulator: faults as the real services and proxies produce them', () =
       sim.enqueue({ fault: { kind: 'status', status: 429, headers: { 'retry-after-ms': '10' } } }, { text: 'after retry' });
       const retrying = new OpenAI({ apiKey: 'k', baseURL: sim.openAIBaseUrl, maxRetries: 1 });
       let text = '';
-      for await (const c of await retrying.chat.completions.create({ model: 'm', stream: true, messages: [{ role: 'user', content: 'q' }] })) text += c.choices[0]?.delta.content ?? '';
+      for await (const c of await retrying.chat.completions.create({ model: 'm', stream: true, messages: [{ role: 'user', content: 'q' }] }))
+        text += c.choices[0]?.delta.content ?? '';
       assert.equal(text, 'after retry');
       assert.deepEqual(
         sim.stats().requestsLog.map((r) => r.status),

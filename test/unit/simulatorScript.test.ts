@@ -44,7 +44,15 @@ function collapseRuns(names: string[]): string[] {
 
 describe('Simulator: scripts, tokenizer and canned answers', () => {
   it('tokenizes losslessly into pieces of at most six non-space characters, keeping surrogate pairs whole', () => {
-    for (const text of ['', 'hello world', '  leading and trailing  ', 'supercalifragilistic', 'a\n\n```ts\nx\n```\n', '🚀🚀🚀🚀🚀🚀🚀🚀 日本語の文章です', CANNED_ANSWERS.join('\n')]) {
+    for (const text of [
+      '',
+      'hello world',
+      '  leading and trailing  ',
+      'supercalifragilistic',
+      'a\n\n```ts\nx\n```\n',
+      '🚀🚀🚀🚀🚀🚀🚀🚀 日本語の文章です',
+      CANNED_ANSWERS.join('\n'),
+    ]) {
       const pieces = tokenize(text);
       assert.equal(pieces.join(''), text);
       for (const p of pieces) {
@@ -144,7 +152,9 @@ describe('Simulator: control API, conformance with the captures, CLI', () => {
     const capture = (path: string) => parseWireFixture(readFileSync(join(FIXTURES, path), 'utf8')).body;
 
     sim.enqueue({ text: 'Hello there!' });
-    const chat = (await post(`${sim.openAIBaseUrl}/chat/completions`, { model: 'm', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'q' }] })).text;
+    const chat = (
+      await post(`${sim.openAIBaseUrl}/chat/completions`, { model: 'm', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'q' }] })
+    ).text;
     const realChat = capture('openai-chat/01_role_content_finish_usage_done.sse');
     const chunks = (body: string) =>
       body
@@ -181,7 +191,15 @@ describe('Simulator: control API, conformance with the captures, CLI', () => {
     assert.equal(await ask(), 'scripted');
     assert.equal(await ask(), 'scripted');
     assert.equal(await ask(), pickAnswer('q'));
-    const stats = JSON.parse(await new Promise<string>((resolve) => httpRequest(`${sim.origin}/__sim/stats`, (res) => { let t = ''; res.on('data', (c) => (t += c)); res.on('end', () => resolve(t)); }).end())) as SimStats;
+    const stats = JSON.parse(
+      await new Promise<string>((resolve) =>
+        httpRequest(`${sim.origin}/__sim/stats`, (res) => {
+          let t = '';
+          res.on('data', (c) => (t += c));
+          res.on('end', () => resolve(t));
+        }).end(),
+      ),
+    ) as SimStats;
     assert.equal(stats.requests, 3);
     assert.equal(stats.requestsLog.length, 3);
     assert.ok(stats.requestsLog.every((r) => r.completed && r.closedBy === 'server'));

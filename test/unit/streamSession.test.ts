@@ -103,7 +103,7 @@ describe('StreamSession against the simulator (real SDKs over loopback)', functi
         assert.ok(rec.appends.length < rec.textDeltas / 2, `coalesced: ${rec.appends.length} appends for ${rec.textDeltas} deltas`);
       });
 
-      it('finishes with the final stats: provider, model, label, TTFT, tok/s, the provider\'s token count', async () => {
+      it("finishes with the final stats: provider, model, label, TTFT, tok/s, the provider's token count", async () => {
         sim.enqueue({ text: TEXT, tokensPerSecond: 200, ttftMs: 50 });
         const { options, rec } = record();
         const result = await new StreamSession(request(target), options).run();
@@ -261,7 +261,10 @@ describe('StreamSession against the simulator (real SDKs over loopback)', functi
       yield { type: 'text-delta', text: 'Half an ' };
       throw new Error('boom');
     }
-    for (const [source, kind, message] of [[endsEarly, 'protocol', 'The stream ended without a finish event.'], [throws, 'provider', 'Unexpected failure: boom']] as const) {
+    for (const [source, kind, message] of [
+      [endsEarly, 'protocol', 'The stream ended without a finish event.'],
+      [throws, 'provider', 'Unexpected failure: boom'],
+    ] as const) {
       const { options, rec } = record({ source });
       const result = await new StreamSession({ provider: 'vscode-lm', api: 'openai-chat', model: 'm', messages: [] }, options).run();
       assertWellFormed(rec, result);
@@ -286,7 +289,16 @@ describe('endMessage (an answer whose request never started)', () => {
   it('ends the message without touching its earlier stats, and clears the notice', () => {
     const stats = { model: 'm', providerLabel: 'X', ttftMs: 5, tokensPerSecond: 1, outputTokens: 3, estimated: false, finishReason: 'length' as const };
     const message: SessionMessage = { text: 'partial', state: 'streaming', stats, notice: 'retrying' };
-    const result = endMessage(message, { state: 'error', stats: undefined, error: { kind: 'connection', message: 'No provider' }, failure: undefined, metrics: undefined, usage: undefined, finishReason: 'error', rawFinishReason: undefined });
+    const result = endMessage(message, {
+      state: 'error',
+      stats: undefined,
+      error: { kind: 'connection', message: 'No provider' },
+      failure: undefined,
+      metrics: undefined,
+      usage: undefined,
+      finishReason: 'error',
+      rawFinishReason: undefined,
+    });
     assert.equal(result.message, message);
     assert.equal(message.state, 'error');
     assert.deepEqual(message.error, { kind: 'connection', message: 'No provider' });

@@ -175,7 +175,11 @@ describe('ConversationStore (durable)', () => {
 
   it('moves a conversation from the old workspaceState once', async () => {
     const legacy = new Map<string, unknown>([['sidestream.conversation.v1', { version: 1, messages: [done('a1', 'old answer')] }]]);
-    const memento = { get: (k: string) => legacy.get(k), update: async (k: string, v: unknown) => void (v === undefined ? legacy.delete(k) : legacy.set(k, v)), keys: () => [...legacy.keys()] };
+    const memento = {
+      get: (k: string) => legacy.get(k),
+      update: async (k: string, v: unknown) => void (v === undefined ? legacy.delete(k) : legacy.set(k, v)),
+      keys: () => [...legacy.keys()],
+    };
     const loaded = new ConversationStore(dir, memento as never).load();
     assert.equal((loaded[0] as AssistantMessageView).text, 'old answer');
     assert.ok(fs.existsSync(path.join(dir, CONVERSATION_FILE)));
@@ -184,7 +188,13 @@ describe('ConversationStore (durable)', () => {
 
   it('redacts URL credentials in saved errors and notices', () => {
     const store = new ConversationStore(dir);
-    const failed: AssistantMessageView = { id: 'a1', role: 'assistant', text: '', state: 'error', error: { kind: 'connection', message: 'Nothing answered at http://me:pw123@10.0.0.9/v1?api-key=SECRET9' } };
+    const failed: AssistantMessageView = {
+      id: 'a1',
+      role: 'assistant',
+      text: '',
+      state: 'error',
+      error: { kind: 'connection', message: 'Nothing answered at http://me:pw123@10.0.0.9/v1?api-key=SECRET9' },
+    };
     void store.save([failed], true);
     const raw = fs.readFileSync(path.join(dir, CONVERSATION_FILE), 'utf8');
     assert.ok(!raw.includes('pw123') && !raw.includes('SECRET9'), raw);
@@ -221,7 +231,15 @@ describe('ConversationStore (durable)', () => {
 describe('Exported API', () => {
   const bundle = path.join(ROOT, 'dist', 'extension.js');
   const probe = path.join(ROOT, 'out', 'bench', 'activateProbe.js');
-  const exportsIn = (mode: number): boolean => (JSON.parse(execFileSync(process.execPath, [probe, bundle, String(mode)], { encoding: 'utf8' }).trim().split('\n').pop()!) as { exportsApi: boolean }).exportsApi;
+  const exportsIn = (mode: number): boolean =>
+    (
+      JSON.parse(
+        execFileSync(process.execPath, [probe, bundle, String(mode)], { encoding: 'utf8' })
+          .trim()
+          .split('\n')
+          .pop()!,
+      ) as { exportsApi: boolean }
+    ).exportsApi;
 
   it('is returned by activate() in ExtensionMode.Test only (not Production, not Development)', function () {
     if (!fs.existsSync(bundle)) this.skip();

@@ -135,7 +135,10 @@ describe('Chat webview (Chromium)', function () {
         same: md.innerHTML === bench.renderMarkdownOnce(text),
         mutations: w.__mutations,
         stillThere: w.__watched.every((el, i) => finished[i] === el),
-        chunked: chunks.every((c) => c.classList.contains('md-chunk')) && chunks.slice(0, -1).every((c) => c.childElementCount === 16) && chunks.length === Math.ceil(finished.length / 16),
+        chunked:
+          chunks.every((c) => c.classList.contains('md-chunk')) &&
+          chunks.slice(0, -1).every((c) => c.childElementCount === 16) &&
+          chunks.length === Math.ceil(finished.length / 16),
         highlighted: md.querySelectorAll('code.hljs span[class^="hljs-"]').length,
       };
     }, text);
@@ -250,12 +253,20 @@ describe('Chat webview (Chromium)', function () {
   });
 
   it('reasoning is shown in a collapsible details above the answer', async () => {
-    await panel.post(assistant('a1'), { type: 'append', id: 'a1', seq: 0, text: '', reasoning: 'Let me think. ' }, { type: 'append', id: 'a1', seq: 1, text: 'Answer.', reasoning: 'Done thinking.' });
+    await panel.post(
+      assistant('a1'),
+      { type: 'append', id: 'a1', seq: 0, text: '', reasoning: 'Let me think. ' },
+      { type: 'append', id: 'a1', seq: 1, text: 'Answer.', reasoning: 'Done thinking.' },
+    );
     await panel.waitRendered('a1', 7);
     const info = await panel.page.evaluate(() => {
       const msg = document.querySelector('[data-id="a1"]')!;
       const details = msg.querySelector('details.reasoning') as HTMLDetailsElement;
-      return { text: details.querySelector('.reasoning-text')!.textContent, before: !!(details.compareDocumentPosition(msg.querySelector('.markdown')!) & Node.DOCUMENT_POSITION_FOLLOWING), hidden: details.hidden };
+      return {
+        text: details.querySelector('.reasoning-text')!.textContent,
+        before: !!(details.compareDocumentPosition(msg.querySelector('.markdown')!) & Node.DOCUMENT_POSITION_FOLLOWING),
+        hidden: details.hidden,
+      };
     });
     assert.deepEqual(info, { text: 'Let me think. Done thinking.', before: true, hidden: false });
   });
@@ -287,7 +298,13 @@ describe('Chat webview (Chromium)', function () {
   });
 
   it('everything is reachable from the keyboard with visible focus', async () => {
-    await panel.post(assistant('a1', '```js\nx\n```\n\n[site](https://example.com)', 'done'), { type: 'messageFinished', id: 'a1', state: 'cancelled', stats: STATS, error: undefined });
+    await panel.post(assistant('a1', '```js\nx\n```\n\n[site](https://example.com)', 'done'), {
+      type: 'messageFinished',
+      id: 'a1',
+      state: 'cancelled',
+      stats: STATS,
+      error: undefined,
+    });
     await panel.page.waitForSelector('[data-id="a1"][data-state="cancelled"]');
     await panel.page.fill('textarea', 'x');
     const seen: string[] = [];
@@ -303,7 +320,8 @@ describe('Chat webview (Chromium)', function () {
       seen.push(focused.label);
       if (focused.label !== 'Message to send') assert.notEqual(focused.outline, 'none', `no focus ring on ${focused.label}`);
     }
-    for (const label of ['Copy code', 'Insert code at cursor', 'site', 'Continue', 'Message to send', 'Send']) assert.ok(seen.includes(label), `${label} not reached: ${seen.join(' | ')}`);
+    for (const label of ['Copy code', 'Insert code at cursor', 'site', 'Continue', 'Message to send', 'Send'])
+      assert.ok(seen.includes(label), `${label} not reached: ${seen.join(' | ')}`);
     await panel.page.locator('button[data-action="continue"]').focus();
     await panel.page.keyboard.press('Enter');
     assert.equal(ofType(await panel.posted(), 'continue').length, 1);

@@ -28,7 +28,10 @@ function generatedPayloads(origin: string): Array<{ name: string; text: string }
   const nested = Array.from({ length: 60 }, (_, i) => `${'  '.repeat(i)}- level ${i} [x](javascript:window.__pwned=${i})`).join('\n');
   const quotes = `${'>'.repeat(400)} deep quote <img src="${origin}/deep.png" onerror="window.__pwned=1">`;
   return [
-    { name: 'huge-unbroken-line', text: `${longWord}\n\n\`${longWord}\`\n\n\`\`\`\n${longWord}\n\`\`\`\n\n[${longWord.slice(0, 5000)}](https://example.com/${longWord.slice(0, 5000)})\n\n| h |\n|---|\n| ${longWord.slice(0, 20_000)} |\n` },
+    {
+      name: 'huge-unbroken-line',
+      text: `${longWord}\n\n\`${longWord}\`\n\n\`\`\`\n${longWord}\n\`\`\`\n\n[${longWord.slice(0, 5000)}](https://example.com/${longWord.slice(0, 5000)})\n\n| h |\n|---|\n| ${longWord.slice(0, 20_000)} |\n`,
+    },
     { name: 'deeply-nested-lists', text: `${nested}\n\n${quotes}\n` },
   ];
 }
@@ -73,7 +76,36 @@ describe('Hostile answers (Chromium)', function () {
 
   function inspectDom(): Promise<DomReport> {
     return panel.page.evaluate(() => {
-      const allowedTags = new Set(['P', 'H1', 'H2', 'H3', 'H4', 'H5', 'H6', 'UL', 'OL', 'LI', 'BLOCKQUOTE', 'PRE', 'CODE', 'EM', 'STRONG', 'DEL', 'A', 'TABLE', 'THEAD', 'TBODY', 'TR', 'TH', 'TD', 'HR', 'BR', 'SPAN', 'DIV', 'BUTTON']);
+      const allowedTags = new Set([
+        'P',
+        'H1',
+        'H2',
+        'H3',
+        'H4',
+        'H5',
+        'H6',
+        'UL',
+        'OL',
+        'LI',
+        'BLOCKQUOTE',
+        'PRE',
+        'CODE',
+        'EM',
+        'STRONG',
+        'DEL',
+        'A',
+        'TABLE',
+        'THEAD',
+        'TBODY',
+        'TR',
+        'TH',
+        'TD',
+        'HR',
+        'BR',
+        'SPAN',
+        'DIV',
+        'BUTTON',
+      ]);
       const allowedAttrs = new Set(['href', 'title', 'class', 'align', 'start', 'type', 'data-action', 'aria-label', 'aria-hidden']);
       const report = { badElements: [] as string[], badAttributes: [] as string[], badHrefs: [] as string[], overflowing: [] as string[] };
       for (const md of Array.from(document.querySelectorAll('.markdown'))) {
@@ -150,10 +182,13 @@ describe('Hostile answers (Chromium)', function () {
     assert.ok(placeholders.includes('[image: remote logo — remote images are not loaded]'), placeholders.join('\n'));
     assert.ok(placeholders.includes('[image: pixel — remote images are not loaded]'));
     // Each message still matches a one-shot render of the same text.
-    const mismatched = await panel.page.evaluate((texts) => {
-      const bench = window.__sidestreamTest!;
-      return texts.filter((t, i) => document.querySelector(`[data-id="h${i}"] .markdown`)!.innerHTML !== bench.renderMarkdownOnce(t)).map((_, i) => i);
-    }, corpus.map((p) => p.text));
+    const mismatched = await panel.page.evaluate(
+      (texts) => {
+        const bench = window.__sidestreamTest!;
+        return texts.filter((t, i) => document.querySelector(`[data-id="h${i}"] .markdown`)!.innerHTML !== bench.renderMarkdownOnce(t)).map((_, i) => i);
+      },
+      corpus.map((p) => p.text),
+    );
     assert.deepEqual(mismatched, []);
   });
 
@@ -178,7 +213,9 @@ describe('Hostile answers (Chromium)', function () {
   });
 
   it('a 1 MB answer streams in without breaking anything', async () => {
-    const corpusText = loadCorpus(server.origin).map((p) => p.text).join('\n\n');
+    const corpusText = loadCorpus(server.origin)
+      .map((p) => p.text)
+      .join('\n\n');
     let text = '';
     for (let seed = 1; text.length < 1_000_000; seed++) text += generateAnswer(seed, 60_000) + '\n' + corpusText + '\n';
     await streamAnswer('mega', text, 99, 32_000, 8);

@@ -10,13 +10,48 @@ import { launchChromium, openPanel, startPageServer, type PageServer } from './h
 
 const TRICKY: Record<string, string> = {
   mixed: [
-    '# Title', '', 'Some *intro* text with `code`, a [link](https://example.com) and [ref][r1].', '',
-    '- item one', '- item two', '  - nested **bold**', '- item three', '', '3. third', '4. fourth', '',
-    '| a | b |', '|---|:-:|', '| 1 | 2 |', '| 3 | 4 |', '',
-    '```ts', 'const x: number = 1;', 'function f() { return x; }', '```', '',
-    '> quote line', 'continued', '', 'Setext', '===', '', 'Para before def.', '',
-    '[r1]: https://ref.example.com "Ref title"', '', '- [ ] task', '- [x] done', '', '---', '',
-    'Final paragraph with ![img](https://example.com/a.png) and <b>html</b>.', '', '```python', 'def unterminated():', '    pass',
+    '# Title',
+    '',
+    'Some *intro* text with `code`, a [link](https://example.com) and [ref][r1].',
+    '',
+    '- item one',
+    '- item two',
+    '  - nested **bold**',
+    '- item three',
+    '',
+    '3. third',
+    '4. fourth',
+    '',
+    '| a | b |',
+    '|---|:-:|',
+    '| 1 | 2 |',
+    '| 3 | 4 |',
+    '',
+    '```ts',
+    'const x: number = 1;',
+    'function f() { return x; }',
+    '```',
+    '',
+    '> quote line',
+    'continued',
+    '',
+    'Setext',
+    '===',
+    '',
+    'Para before def.',
+    '',
+    '[r1]: https://ref.example.com "Ref title"',
+    '',
+    '- [ ] task',
+    '- [x] done',
+    '',
+    '---',
+    '',
+    'Final paragraph with ![img](https://example.com/a.png) and <b>html</b>.',
+    '',
+    '```python',
+    'def unterminated():',
+    '    pass',
   ].join('\n'),
   forwardReferences: 'See [the docs][d] and [x].\n\nMore text here.\n\n> quoted [q]\n\n[d]: https://docs.example\n[x]: https://x.example "X"\n\n> [q]: https://q.example\n',
   fences: '```\ncode\n```\n```js\nmore\n````\n~~~\ntilde ```\n~~~\n\n    indented code\n    more\n\npara\n\n````md\n```inner```\n````\n',
@@ -48,18 +83,21 @@ describe('IncrementalMarkdown (Chromium)', function () {
 
   /** Streams `text` in the given chunk sizes (cycled) and returns [incremental, one-shot] HTML. */
   function renderBothWays(text: string, sizes: number[]): Promise<[string, string]> {
-    return page.evaluate(({ text, sizes }) => {
-      const bench = window.__sidestreamTest!;
-      const el = document.createElement('div');
-      const md = new bench.IncrementalMarkdown(el);
-      for (let i = 0, k = 0; i < text.length; k++) {
-        const size = sizes[k % sizes.length];
-        md.append(text.slice(i, i + size));
-        i += size;
-      }
-      md.finish();
-      return [el.innerHTML, bench.renderMarkdownOnce(text)] as [string, string];
-    }, { text, sizes });
+    return page.evaluate(
+      ({ text, sizes }) => {
+        const bench = window.__sidestreamTest!;
+        const el = document.createElement('div');
+        const md = new bench.IncrementalMarkdown(el);
+        for (let i = 0, k = 0; i < text.length; k++) {
+          const size = sizes[k % sizes.length];
+          md.append(text.slice(i, i + size));
+          i += size;
+        }
+        md.finish();
+        return [el.innerHTML, bench.renderMarkdownOnce(text)] as [string, string];
+      },
+      { text, sizes },
+    );
   }
 
   for (const [name, text] of Object.entries(TRICKY)) {
@@ -72,10 +110,13 @@ describe('IncrementalMarkdown (Chromium)', function () {
   }
 
   it('one-shot render escapes raw HTML and resolves forward references', async () => {
-    const html = await page.evaluate((texts) => {
-      const bench = window.__sidestreamTest!;
-      return [bench.renderMarkdownOnce(texts[0]), bench.renderMarkdownOnce(texts[1])];
-    }, [TRICKY.html, TRICKY.forwardReferences]);
+    const html = await page.evaluate(
+      (texts) => {
+        const bench = window.__sidestreamTest!;
+        return [bench.renderMarkdownOnce(texts[0]), bench.renderMarkdownOnce(texts[1])];
+      },
+      [TRICKY.html, TRICKY.forwardReferences],
+    );
     assert.match(html[0], /&lt;div&gt;/);
     assert.doesNotMatch(html[0], /<div>|<span>|<b>/);
     assert.match(html[1], /<a href="https:\/\/docs.example">the docs<\/a>/);
@@ -133,25 +174,28 @@ describe('IncrementalMarkdown (Chromium)', function () {
     }
     const text = blocks.join('\n\n') + '\n\n[l0]: https://a.example\n[l1]: https://b.example\n[l2]: https://c.example "C"\n';
     const cuts = [blocks.slice(0, 16).join('\n\n').length + 2, Math.floor(text.length / 2) + 3];
-    const result = await page.evaluate(({ text, cuts }) => {
-      const bench = window.__sidestreamTest!;
-      const el = document.createElement('div');
-      const md = new bench.IncrementalMarkdown(el);
-      let at = 0;
-      for (const cut of [...cuts, text.length]) {
-        for (; at < cut; at += 7) md.append(text.slice(at, Math.min(at + 7, cut)));
-        at = cut;
-        md.finish();
-        if (cut < text.length) md.resume();
-      }
-      const chunks = Array.from(el.children);
-      return {
-        same: el.innerHTML === bench.renderMarkdownOnce(text),
-        allChunks: chunks.every((c) => c.className === 'md-chunk'),
-        sizes: chunks.map((c) => c.childElementCount),
-        links: el.querySelectorAll('a[href="https://b.example"]').length,
-      };
-    }, { text, cuts });
+    const result = await page.evaluate(
+      ({ text, cuts }) => {
+        const bench = window.__sidestreamTest!;
+        const el = document.createElement('div');
+        const md = new bench.IncrementalMarkdown(el);
+        let at = 0;
+        for (const cut of [...cuts, text.length]) {
+          for (; at < cut; at += 7) md.append(text.slice(at, Math.min(at + 7, cut)));
+          at = cut;
+          md.finish();
+          if (cut < text.length) md.resume();
+        }
+        const chunks = Array.from(el.children);
+        return {
+          same: el.innerHTML === bench.renderMarkdownOnce(text),
+          allChunks: chunks.every((c) => c.className === 'md-chunk'),
+          sizes: chunks.map((c) => c.childElementCount),
+          links: el.querySelectorAll('a[href="https://b.example"]').length,
+        };
+      },
+      { text, cuts },
+    );
     assert.ok(result.same, 'chunked incremental HTML differs from the one-shot render');
     assert.ok(result.allChunks, 'a finished block sits outside a chunk');
     assert.ok(result.sizes.length >= 4 && result.sizes.slice(0, -1).every((n) => n === 16), `chunk sizes ${result.sizes.join(',')}`);

@@ -15,10 +15,13 @@ const STATS: MessageStats = { model: 'sim-model', providerLabel: 'Simulator', tt
 
 /** The message body's HTML equals a one-shot render of `text` (the webview's own renderer). */
 async function sameAsOneShot(panel: Panel, id: string, text: string): Promise<boolean> {
-  return panel.page.evaluate(({ id, text }) => {
-    const bench = window.__sidestreamTest!;
-    return document.querySelector(`[data-id="${id}"] .markdown`)!.innerHTML === bench.renderMarkdownOnce(text);
-  }, { id, text });
+  return panel.page.evaluate(
+    ({ id, text }) => {
+      const bench = window.__sidestreamTest!;
+      return document.querySelector(`[data-id="${id}"] .markdown`)!.innerHTML === bench.renderMarkdownOnce(text);
+    },
+    { id, text },
+  );
 }
 
 /** Pixels between the bottom of the visible part of the message list and its end. */
@@ -123,13 +126,15 @@ describe('Panel sync and follow (Chromium)', function () {
     const half = Math.floor(chunks.length / 2);
     await panel.stream(id, chunks.slice(0, half), 3, 1);
     // The host redraws (e.g. a settings change): the snapshot covers everything posted so far.
-    await panel.post({ type: 'init', messages: [{ id, role: 'assistant', text: chunks.slice(0, half).join(''), state: 'streaming', rev: half }], streaming: true, modelLabel: undefined });
+    await panel.post({
+      type: 'init',
+      messages: [{ id, role: 'assistant', text: chunks.slice(0, half).join(''), state: 'streaming', rev: half }],
+      streaming: true,
+      modelLabel: undefined,
+    });
     const before = await panel.page.locator(`[data-id="${id}"] .markdown`).evaluate((el) => el.textContent?.length ?? 0);
     await panel.stream(id, chunks.slice(half, half + 10), 1, half + 1);
-    await panel.page.waitForFunction(
-      ({ id, before }) => (document.querySelector(`[data-id="${id}"] .markdown`)?.textContent?.length ?? 0) > before,
-      { id, before },
-    );
+    await panel.page.waitForFunction(({ id, before }) => (document.querySelector(`[data-id="${id}"] .markdown`)?.textContent?.length ?? 0) > before, { id, before });
     assert.equal(await panel.page.getAttribute(`[data-id="${id}"]`, 'data-state'), 'streaming', 'the message must still be streaming');
     await panel.stream(id, chunks.slice(half + 10), 3, half + 11);
     await panel.post({ type: 'messageFinished', id, state: 'done', stats: STATS, error: undefined });
@@ -139,7 +144,11 @@ describe('Panel sync and follow (Chromium)', function () {
 
   it('a resumed message continues its numbering after the revision the host names', async () => {
     await panel.post({ type: 'init', messages: [{ id: 'c1', role: 'assistant', text: 'Cut here', state: 'cancelled', rev: 4 }], streaming: false, modelLabel: undefined });
-    await panel.post({ type: 'messageResumed', id: 'c1', rev: 4 }, { type: 'append', id: 'c1', seq: 4, text: ' DUPLICATE' }, { type: 'append', id: 'c1', seq: 5, text: ' and on.' });
+    await panel.post(
+      { type: 'messageResumed', id: 'c1', rev: 4 },
+      { type: 'append', id: 'c1', seq: 4, text: ' DUPLICATE' },
+      { type: 'append', id: 'c1', seq: 5, text: ' and on.' },
+    );
     await panel.waitRendered('c1', 'Cut here and on.'.length);
     await panel.post({ type: 'messageFinished', id: 'c1', state: 'done', stats: STATS, error: undefined });
     await panel.page.waitForSelector('[data-id="c1"][data-state="done"]');

@@ -68,7 +68,13 @@ describe('Webview screenshots (Chromium)', function () {
       modelLabel: 'OpenAI · gpt-4o-mini',
       messages: [
         { id: 'u0', role: 'user', text: 'What does TTFT measure?' },
-        { id: 'a0', role: 'assistant', text: 'The time from sending the request to the **first token** of the answer.', state: 'cancelled', stats: { ...STATS, outputTokens: 14, tokensPerSecond: 52.3, estimated: true, finishReason: 'cancelled' } },
+        {
+          id: 'a0',
+          role: 'assistant',
+          text: 'The time from sending the request to the **first token** of the answer.',
+          state: 'cancelled',
+          stats: { ...STATS, outputTokens: 14, tokensPerSecond: 52.3, estimated: true, finishReason: 'cancelled' },
+        },
         { id: 'u1', role: 'user', text: QUESTION, context: { fileName: 'stream.ts', languageId: 'typescript', text: 'const res = await fetch(url);' } },
       ],
     };
@@ -86,7 +92,12 @@ describe('Webview screenshots (Chromium)', function () {
       for (let n = 0; midChunks.join('').length < cut + 10; n++) midChunks.push(chunks[n]);
       await panel.stream('a1', midChunks, 4);
       await panel.waitRendered('a1', midChunks.join('').length);
-      await panel.page.evaluate(() => document.querySelector('[data-id="a1"] .markdown > p:last-child')?.getAnimations({ subtree: false }).forEach((a) => a.pause()));
+      await panel.page.evaluate(() =>
+        document
+          .querySelector('[data-id="a1"] .markdown > p:last-child')
+          ?.getAnimations({ subtree: false })
+          .forEach((a) => a.pause()),
+      );
       await panel.page.screenshot({ path: path.join(dir, `webview-${theme}-midstream.png`) });
       await panel.stream('a1', chunks.slice(midChunks.length), 4, midChunks.length);
       await panel.post({ type: 'messageFinished', id: 'a1', state: 'done', stats: STATS, error: undefined });
@@ -108,9 +119,12 @@ describe('Webview screenshots (Chromium)', function () {
         send: getComputedStyle(document.querySelector('.send-button')!).backgroundColor,
         link: getComputedStyle(document.querySelector('.markdown a')!).color,
       }));
-      assert.deepEqual(colours, theme === 'dark'
-        ? { body: 'rgb(204, 204, 204)', send: 'rgb(0, 120, 212)', link: 'rgb(77, 170, 252)' }
-        : { body: 'rgb(59, 59, 59)', send: 'rgb(0, 95, 184)', link: 'rgb(0, 95, 184)' });
+      assert.deepEqual(
+        colours,
+        theme === 'dark'
+          ? { body: 'rgb(204, 204, 204)', send: 'rgb(0, 120, 212)', link: 'rgb(77, 170, 252)' }
+          : { body: 'rgb(59, 59, 59)', send: 'rgb(0, 95, 184)', link: 'rgb(0, 95, 184)' },
+      );
       await panel.page.close();
     });
   }

@@ -27,10 +27,7 @@ interface DeltaExtras {
  * `delta.content` as an array of parts (Mistral's magistral models, some gateways):
  * `{type:"text", text}` is answer, `{type:"thinking", thinking:[{type:"text", text}…]}` is reasoning.
  */
-type ContentPart =
-  | { type: 'text'; text?: unknown }
-  | { type: 'thinking'; thinking?: unknown }
-  | { type: string; [key: string]: unknown };
+type ContentPart = { type: 'text'; text?: unknown } | { type: 'thinking'; thinking?: unknown } | { type: string; [key: string]: unknown };
 
 /** The text of a content part, whatever nesting the server used (a string, a part, or a list of parts). */
 export function partText(value: unknown): string {
@@ -75,10 +72,7 @@ interface FlatErrorChunk {
   code?: number | string;
 }
 
-type ChunkKind =
-  | { kind: 'error'; message: string; type: string | undefined }
-  | { kind: 'usage-only'; usage: Usage }
-  | { kind: 'choices'; chunk: ChatCompletionChunk };
+type ChunkKind = { kind: 'error'; message: string; type: string | undefined } | { kind: 'usage-only'; usage: Usage } | { kind: 'choices'; chunk: ChatCompletionChunk };
 
 const FINISH_REASONS: Record<ChatCompletionChunk.Choice['finish_reason'] & string, true> = {
   stop: true,

@@ -113,23 +113,14 @@ export function missingTerminalFailure(context: ProviderContext, terminal: strin
   const { contentType, bytes } = context.wire;
   const type = (contentType ?? '').toLowerCase();
   if (type.includes('text/html')) {
-    return protocolFailure(
-      `${context.baseUrl} replied with an HTML page instead of an event stream — check the base URL (is it the API endpoint?).`,
-      context.errorContext,
-    );
+    return protocolFailure(`${context.baseUrl} replied with an HTML page instead of an event stream — check the base URL (is it the API endpoint?).`, context.errorContext);
   }
   if (type.includes('application/json')) {
-    return protocolFailure(
-      `${context.baseUrl} replied with a single JSON document instead of an event stream — does the server support streaming?`,
-      context.errorContext,
-    );
+    return protocolFailure(`${context.baseUrl} replied with a single JSON document instead of an event stream — does the server support streaming?`, context.errorContext);
   }
   if (bytes === 0) return protocolFailure(`The stream from ${context.baseUrl} ended before any data arrived.`, context.errorContext);
   if (type && !type.includes('text/event-stream')) {
-    return protocolFailure(
-      `${context.baseUrl} replied with ${contentType} instead of an event stream (no ${terminal}) — check the base URL.`,
-      context.errorContext,
-    );
+    return protocolFailure(`${context.baseUrl} replied with ${contentType} instead of an event stream (no ${terminal}) — check the base URL.`, context.errorContext);
   }
   return protocolFailure(`The stream ended without ${terminal} — the answer may be incomplete.`, context.errorContext);
 }

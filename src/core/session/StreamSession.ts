@@ -7,7 +7,18 @@
  * consumer hands in (the core's `stream()`, or VS Code's Language Model API in the extension).
  */
 import { isCancelled, type Cancellation } from '../cancellation';
-import { assertNever, type FailureKind, type ProviderId, type ReasoningBlock, type StreamEvent, type StreamFailure, type StreamMetricsSnapshot, type ToolCall, type UnifiedFinishReason, type Usage } from '../events';
+import {
+  assertNever,
+  type FailureKind,
+  type ProviderId,
+  type ReasoningBlock,
+  type StreamEvent,
+  type StreamFailure,
+  type StreamMetricsSnapshot,
+  type ToolCall,
+  type UnifiedFinishReason,
+  type Usage,
+} from '../events';
 import type { ChatRequest } from '../request';
 import { DeltaCoalescer } from './DeltaCoalescer';
 
@@ -227,16 +238,37 @@ export class StreamSession {
             // Anthropic thinking blocks (with signatures) go back with this answer on the next turn.
             if (event.reasoningBlocks?.length) message.reasoningBlocks = event.reasoningBlocks;
             const m = event.metrics;
-            this.log('info', `finish ${event.reason.unified} (${event.reason.raw ?? '-'}) TTFT ${fmt(m.ttftMs)} ms, ${m.outputTokens ?? '?'}${m.estimated ? ' (estimated)' : ''} tokens, ${fmt(m.tokensPerSecond)} tok/s`);
+            this.log(
+              'info',
+              `finish ${event.reason.unified} (${event.reason.raw ?? '-'}) TTFT ${fmt(m.ttftMs)} ms, ${m.outputTokens ?? '?'}${m.estimated ? ' (estimated)' : ''} tokens, ${fmt(m.tokensPerSecond)} tok/s`,
+            );
             const state = event.reason.unified === 'cancelled' ? 'cancelled' : 'done';
-            return this.end({ state, stats, error: undefined, failure: undefined, metrics: m, usage: event.usage, finishReason: event.reason.unified, rawFinishReason: event.reason.raw });
+            return this.end({
+              state,
+              stats,
+              error: undefined,
+              failure: undefined,
+              metrics: m,
+              usage: event.usage,
+              finishReason: event.reason.unified,
+              rawFinishReason: event.reason.raw,
+            });
           }
           case 'error': {
             this.coalescer.flush();
             // Final figures counted on all the text that arrived, as a finish carries them.
             Object.assign(stats, statsFrom(event.metrics));
             this.log('warn', `${event.error.kind}: ${event.error.message}`);
-            return this.end({ state: 'error', stats, error: { kind: event.error.kind, message: event.error.message }, failure: event.error, metrics: event.metrics, usage: event.usage, finishReason: 'error', rawFinishReason: undefined });
+            return this.end({
+              state: 'error',
+              stats,
+              error: { kind: event.error.kind, message: event.error.message },
+              failure: event.error,
+              metrics: event.metrics,
+              usage: event.usage,
+              finishReason: 'error',
+              rawFinishReason: undefined,
+            });
           }
           default:
             assertNever(event, 'stream event');
@@ -249,14 +281,32 @@ export class StreamSession {
       }
       const failure: StreamFailure = { kind: 'protocol', message: 'The stream ended without a finish event.', retryable: true };
       this.log('warn', `${failure.kind}: ${failure.message}`);
-      return this.end({ state: 'error', stats, error: { kind: failure.kind, message: failure.message }, failure, metrics, usage, finishReason: 'error', rawFinishReason: undefined });
+      return this.end({
+        state: 'error',
+        stats,
+        error: { kind: failure.kind, message: failure.message },
+        failure,
+        metrics,
+        usage,
+        finishReason: 'error',
+        rawFinishReason: undefined,
+      });
     } catch (err) {
       this.coalescer.flush();
       if (metrics) Object.assign(stats, statsFrom(metrics));
       const text = err instanceof Error ? err.message : String(err);
       this.log('error', `unexpected failure: ${text}`);
       const failure: StreamFailure = { kind: 'provider', message: `Unexpected failure: ${text}`, retryable: true };
-      return this.end({ state: 'error', stats, error: { kind: failure.kind, message: failure.message }, failure, metrics, usage, finishReason: 'error', rawFinishReason: undefined });
+      return this.end({
+        state: 'error',
+        stats,
+        error: { kind: failure.kind, message: failure.message },
+        failure,
+        metrics,
+        usage,
+        finishReason: 'error',
+        rawFinishReason: undefined,
+      });
     } finally {
       this.coalescer.dispose();
     }
@@ -297,7 +347,14 @@ export function endMessage(message: SessionMessage, outcome: Omit<SessionResult,
 }
 
 function statsFrom(m: StreamMetricsSnapshot): Pick<AnswerStats, 'ttftMs' | 'tokensPerSecond' | 'outputTokens' | 'estimated' | 'firstAnswerTokenMs' | 'reasoningTokens'> {
-  return { ttftMs: m.ttftMs, tokensPerSecond: m.tokensPerSecond, outputTokens: m.outputTokens, estimated: m.estimated, firstAnswerTokenMs: m.firstAnswerTokenMs, reasoningTokens: m.reasoningTokens };
+  return {
+    ttftMs: m.ttftMs,
+    tokensPerSecond: m.tokensPerSecond,
+    outputTokens: m.outputTokens,
+    estimated: m.estimated,
+    firstAnswerTokenMs: m.firstAnswerTokenMs,
+    reasoningTokens: m.reasoningTokens,
+  };
 }
 
 function fmt(n: number | undefined): string {

@@ -72,11 +72,7 @@ export class AnthropicRenderer implements WireRenderer {
 
   finish(): string {
     const delta = { stop_reason: anthropicStopReason(this.ctx.finishReason), stop_sequence: null };
-    return (
-      this.closeBlock() +
-      sse('message_delta', { type: 'message_delta', delta, usage: { output_tokens: this.outputTokens } }) +
-      sse('message_stop', { type: 'message_stop' })
-    );
+    return this.closeBlock() + sse('message_delta', { type: 'message_delta', delta, usage: { output_tokens: this.outputTokens } }) + sse('message_stop', { type: 'message_stop' });
   }
 
   midstreamError(errorType: string | undefined, message: string | undefined): string {

@@ -168,8 +168,7 @@ export class OpenAIResponsesRenderer implements WireRenderer {
         const item = { id: this.itemId, type: 'function_call', status: 'completed', arguments: text, call_id: this.callId, name: this.ctx.toolCall.name };
         this.output.push(item);
         return (
-          this.event('response.function_call_arguments.done', { ...base, arguments: text }) +
-          this.event('response.output_item.done', { item, output_index: this.outputIndex })
+          this.event('response.function_call_arguments.done', { ...base, arguments: text }) + this.event('response.output_item.done', { item, output_index: this.outputIndex })
         );
       }
       default:

@@ -11,7 +11,6 @@ import type { SimScript } from '../../../src/simulator/script';
 import type { SimStats } from '../../../src/simulator/SimStats';
 import { REPO_ROOT, delay } from '../../harness/codeServer';
 
-
 /** The control API of a simulator at `origin`. */
 export class SimulatorControl {
   constructor(readonly origin: string) {}
@@ -88,19 +87,15 @@ export class SimulatorProcess extends SimulatorControl {
 
 function request(origin: string, method: 'GET' | 'POST', pathname: string, body?: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const req = http.request(
-      `${origin}${pathname}`,
-      { method, headers: body ? { 'content-type': 'application/json' } : {}, timeout: 10_000 },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => {
-          if ((res.statusCode ?? 0) >= 300) reject(new Error(`${method} ${pathname} → ${res.statusCode}: ${text}`));
-          else resolve(text);
-        });
-      },
-    );
+    const req = http.request(`${origin}${pathname}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, timeout: 10_000 }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => {
+        if ((res.statusCode ?? 0) >= 300) reject(new Error(`${method} ${pathname} → ${res.statusCode}: ${text}`));
+        else resolve(text);
+      });
+    });
     req.on('timeout', () => req.destroy(new Error(`${method} ${pathname} timed out`)));
     req.on('error', reject);
     req.end(body);

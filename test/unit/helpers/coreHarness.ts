@@ -55,11 +55,7 @@ export interface StreamSummary {
 }
 
 /** Drains a stream; `onEvent` may act mid-stream (e.g. cancel). Bounded by `maxEvents`. */
-export async function drain(
-  events: AsyncIterable<StreamEvent>,
-  onEvent?: (event: StreamEvent, index: number) => void,
-  maxEvents = 100_000,
-): Promise<StreamSummary> {
+export async function drain(events: AsyncIterable<StreamEvent>, onEvent?: (event: StreamEvent, index: number) => void, maxEvents = 100_000): Promise<StreamSummary> {
   const summary: StreamSummary = {
     events: [],
     text: '',

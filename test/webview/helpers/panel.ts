@@ -75,7 +75,7 @@ export async function openPanel(browser: Browser, server: PageServer, viewport =
 export function randomChunks(text: string, seed: number, min = 1, max = 40): string[] {
   const rand = mulberry32(seed);
   const chunks: string[] = [];
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const size = min + Math.floor(rand() * (max - min + 1));
     chunks.push(text.slice(i, i + size));
     i += size;

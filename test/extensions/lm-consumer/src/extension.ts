@@ -61,7 +61,11 @@ export function activate(context: vscode.ExtensionContext): void {
       const cts = new vscode.CancellationTokenSource();
       const result: ConsumerAskResult = { text: '', startedAt: epochNow(), firstFragmentAt: undefined, fragments: 0, cancelled: false };
       try {
-        const response = await model.sendRequest([vscode.LanguageModelChatMessage.User(args.prompt)], { justification: 'Sidestream test', modelOptions: args.modelOptions }, cts.token);
+        const response = await model.sendRequest(
+          [vscode.LanguageModelChatMessage.User(args.prompt)],
+          { justification: 'Sidestream test', modelOptions: args.modelOptions },
+          cts.token,
+        );
         for await (const fragment of response.text) {
           result.firstFragmentAt ??= epochNow();
           result.text += fragment;

@@ -40,7 +40,12 @@ class SimulatorBackedProvider implements vscode.LanguageModelChatProvider {
           content: m.content.map((p) => (p instanceof vscode.LanguageModelTextPart ? p.value : '')).join(''),
         })),
       };
-      const res = await fetch(`${this.baseUrl}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: controller.signal });
+      const res = await fetch(`${this.baseUrl}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: controller.signal,
+      });
       if (!res.ok || !res.body) throw new Error(`simulator answered ${res.status}`);
       const decoder = new TextDecoder();
       let buffered = '';
