@@ -140,8 +140,10 @@ function parseCounts(text) {
     for (const m of text.matchAll(re)) value = Number(m[1]);
     return value;
   };
+  // A suite stopped at its time limit prints no summary: count the tests it reported so far.
+  const ticks = (text.match(/^\s*(✔|✓) /gm) || []).length;
   return {
-    passed: last(/^\s*(\d+) passing\b/gm),
+    passed: last(/^\s*(\d+) passing\b/gm) ?? (ticks || undefined),
     failed: last(/^\s*(\d+) failing\b/gm),
     pending: last(/^\s*(\d+) pending\b/gm),
   };
