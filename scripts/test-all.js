@@ -46,7 +46,7 @@ const SUITES = [
     command: () => [process.execPath, MOCHA, '--config', '.mocharc.e2e.json'],
     config: '.mocharc.e2e.json',
     needs: ['chromium', 'code-server'],
-    timeoutMin: 45,
+    timeoutMin: 75,
   },
 ];
 const ALIASES = { 'extension-host': 'exthost', ext: 'exthost', ui: 'e2e' };
