@@ -259,16 +259,7 @@ export class StreamSession {
             // Final figures counted on all the text that arrived, as a finish carries them.
             Object.assign(stats, statsFrom(event.metrics));
             this.log('warn', `${event.error.kind}: ${event.error.message}`);
-            return this.end({
-              state: 'error',
-              stats,
-              error: { kind: event.error.kind, message: event.error.message },
-              failure: event.error,
-              metrics: event.metrics,
-              usage: event.usage,
-              finishReason: 'error',
-              rawFinishReason: undefined,
-            });
+            return this.fail(event.error, stats, event.metrics, event.usage);
           }
           default:
             assertNever(event, 'stream event');
@@ -281,35 +272,22 @@ export class StreamSession {
       }
       const failure: StreamFailure = { kind: 'protocol', message: 'The stream ended without a finish event.', retryable: true };
       this.log('warn', `${failure.kind}: ${failure.message}`);
-      return this.end({
-        state: 'error',
-        stats,
-        error: { kind: failure.kind, message: failure.message },
-        failure,
-        metrics,
-        usage,
-        finishReason: 'error',
-        rawFinishReason: undefined,
-      });
+      return this.fail(failure, stats, metrics, usage);
     } catch (err) {
       this.coalescer.flush();
       if (metrics) Object.assign(stats, statsFrom(metrics));
       const text = err instanceof Error ? err.message : String(err);
       this.log('error', `unexpected failure: ${text}`);
       const failure: StreamFailure = { kind: 'provider', message: `Unexpected failure: ${text}`, retryable: true };
-      return this.end({
-        state: 'error',
-        stats,
-        error: { kind: failure.kind, message: failure.message },
-        failure,
-        metrics,
-        usage,
-        finishReason: 'error',
-        rawFinishReason: undefined,
-      });
+      return this.fail(failure, stats, metrics, usage);
     } finally {
       this.coalescer.dispose();
     }
+  }
+
+  /** Ends the answer as failed, keeping everything that arrived. */
+  private fail(failure: StreamFailure, stats: AnswerStats, metrics: StreamMetricsSnapshot | undefined, usage: Usage | undefined): SessionResult {
+    return this.end({ state: 'error', stats, error: { kind: failure.kind, message: failure.message }, failure, metrics, usage, finishReason: 'error', rawFinishReason: undefined });
   }
 
   private end(outcome: Omit<SessionResult, 'message'>): SessionResult {
