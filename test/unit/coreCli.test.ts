@@ -278,10 +278,14 @@ describe('core: CLI', function () {
     const r = sim.stats().requestsLog[0]!;
     const serverTtft = r.firstTokenAt! - r.startedAt;
     const ttft = json.ttftMs as number;
-    // The request reaches the loopback server within a millisecond or two of being handed over;
-    // loading the SDK (tens of ms in a cold process) is not in the figure.
-    assert.ok(ttft >= serverTtft && ttft <= serverTtft + 40, `TTFT ${ttft.toFixed(1)} vs server ${serverTtft.toFixed(1)} ms`);
-    assert.ok((json.setupMs as number) > 0, `setup ${String(json.setupMs)}`);
+    // The request reaches the loopback server within a millisecond or two of being handed over, so
+    // the client's TTFT is the server's plus the delivery of one chunk. Loading the SDK (tens of ms
+    // in a cold process, more on a busy machine) is reported as setup and is not in the figure: had
+    // it been, the client's TTFT would exceed the server's by at least the whole setup.
+    const setupMs = json.setupMs as number;
+    assert.ok(setupMs > 0, `setup ${String(json.setupMs)}`);
+    assert.ok(ttft >= serverTtft, `TTFT ${ttft.toFixed(1)} vs server ${serverTtft.toFixed(1)} ms`);
+    assert.ok(ttft - serverTtft < setupMs, `TTFT ${ttft.toFixed(1)} vs server ${serverTtft.toFixed(1)} ms: the setup (${setupMs.toFixed(1)} ms) is in the figure`);
   });
 
   it('reasoning goes to stderr by default; --show-reasoning prints it to stdout before the answer', async () => {
