@@ -5,6 +5,7 @@
  * told to do and what it recorded doing.
  */
 import * as assert from 'node:assert/strict';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { stream } from '../../src/core/adapter';
 import { preciseNow } from '../../src/simulator/ResponsePlayer';
 import { Simulator } from '../../src/simulator/Simulator';
@@ -103,7 +104,14 @@ describe('core: one-byte chunking and honest TTFT/TPS against the simulator', fu
         it(`TTFT and TPS match ${held} — 200 ms, ${tps} tok/s, ~${tokens} tokens, ${label}`, async () => {
           const ttftMs = 200;
           const text = answerOf(tokens);
+          // The simulator and the core share this process: a turn of the event loop held up by the
+          // machine (another process on the 2 cores, a GC) delays a timer and a read alike, so the
+          // on-time bounds below allow the longest delay this run saw on top of their fixed slack.
+          const lag = monitorEventLoopDelay({ resolution: 5 });
+          lag.enable();
           const { summary, startedAt } = await run(target, { text, reasoning: REASONING, ttftMs, tokensPerSecond: tps, chunkBytes });
+          lag.disable();
+          const lagMs = lag.max / 1e6;
           assert.equal(summary.text, text);
           const m = summary.finish!.metrics;
           const r = sim.stats().requestsLog[0]!;
@@ -117,7 +125,8 @@ describe('core: one-byte chunking and honest TTFT/TPS against the simulator', fu
           // (its recorded time is its last byte's), so there the core is held to the record alone.
           const simTtft = r.firstTokenAt! - r.headersSentAt!;
           assert.ok(simTtft >= ttftMs, `simulator sent the first token after ${simTtft.toFixed(1)} ms`);
-          if (chunkBytes === undefined) assert.ok(simTtft <= ttftMs * 1.05 + 30, `simulator first token late: ${simTtft.toFixed(1)} ms`);
+          if (chunkBytes === undefined)
+            assert.ok(simTtft <= ttftMs * 1.05 + 30 + lagMs, `simulator first token late: ${simTtft.toFixed(1)} ms (event-loop delay up to ${lagMs.toFixed(1)} ms)`);
           r.tokenTimes.forEach((at, i) => assert.ok(at >= r.headersSentAt! + ttftMs + (i * 1000) / tps, `token ${i} sent early`));
           // Whole writes keep the scripted pace; byte-by-byte writes may fall behind it on a loaded
           // machine (the simulator then shifts its schedule), so there the record is the truth.
@@ -133,10 +142,14 @@ describe('core: one-byte chunking and honest TTFT/TPS against the simulator', fu
           // the first token's event (a late turn makes several tokens due at once), so the core may
           // parse the first delta before the write it came in is recorded as done.
           const early = chunkBytes === undefined ? 5 : 40;
-          assert.ok(m.ttftMs! >= seenTtft - early && m.ttftMs! <= seenTtft + ttftMs * 0.05 + 15, `core TTFT ${m.ttftMs!.toFixed(1)} vs simulator ${seenTtft.toFixed(1)} ms`);
+          assert.ok(
+            m.ttftMs! >= seenTtft - early && m.ttftMs! <= seenTtft + ttftMs * 0.05 + 15 + lagMs,
+            `core TTFT ${m.ttftMs!.toFixed(1)} vs simulator ${seenTtft.toFixed(1)} ms (event-loop delay up to ${lagMs.toFixed(1)} ms)`,
+          );
           const afterHeaders = m.ttftMs! - m.headersMs!;
-          assert.ok(afterHeaders >= ttftMs - 5, `core TTFT after headers ${afterHeaders.toFixed(1)} ms`);
-          if (chunkBytes === undefined) assert.ok(afterHeaders <= ttftMs * 1.05 + 30, `core TTFT after headers ${afterHeaders.toFixed(1)} ms`);
+          assert.ok(afterHeaders >= ttftMs - 5 - lagMs, `core TTFT after headers ${afterHeaders.toFixed(1)} ms (event-loop delay up to ${lagMs.toFixed(1)} ms)`);
+          if (chunkBytes === undefined)
+            assert.ok(afterHeaders <= ttftMs * 1.05 + 30 + lagMs, `core TTFT after headers ${afterHeaders.toFixed(1)} ms (event-loop delay up to ${lagMs.toFixed(1)} ms)`);
 
           // The core's TPS: usage tokens over first→last delta. The simulator's span covers n−1
           // gaps, so the exact expectation is n / ((n−1)/tps); compare with both the script and the record.
