@@ -12,7 +12,19 @@ import * as zlib from 'node:zlib';
 import { fmt, median, type BenchOptions, type BenchResult } from './common';
 import { ROOT } from './simProcess';
 
-const STAGE_ENTRIES = ['package.json', 'package-lock.json', '.vscodeignore', 'esbuild.js', 'tsconfig.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'src', 'media'];
+const STAGE_ENTRIES = [
+  'package.json',
+  'package.nls.json',
+  'package-lock.json',
+  '.vscodeignore',
+  'esbuild.js',
+  'tsconfig.json',
+  'README.md',
+  'CHANGELOG.md',
+  'LICENSE',
+  'src',
+  'media',
+];
 
 interface ProbeResult {
   requireMs: number;
@@ -96,6 +108,7 @@ export async function benchStartup(opts: BenchOptions): Promise<BenchResult> {
         'media/icon.png',
         'media/sidestream.svg',
         'package.json',
+        'package.nls.json',
         'CHANGELOG.md',
         'LICENSE',
         'README.md',

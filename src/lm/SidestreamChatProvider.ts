@@ -74,13 +74,15 @@ export class SidestreamChatProvider implements vscode.LanguageModelChatProvider,
     token: vscode.CancellationToken,
   ): Promise<void> {
     const route = parseModelInfoId(model.id);
-    if (!route) throw vscode.LanguageModelError.NotFound(`Sidestream offers no model "${model.id}".`);
+    if (!route) throw vscode.LanguageModelError.NotFound(vscode.l10n.t('Sidestream offers no model "{0}".', model.id));
     const settings = readSettings();
     const endpoint = await this.endpoint(route.provider, settings);
-    if (!endpoint) throw vscode.LanguageModelError.NoPermissions(`${providerInfo(route.provider).label} is not set up in Sidestream (no API key or base URL).`);
+    if (!endpoint) throw vscode.LanguageModelError.NoPermissions(vscode.l10n.t('{0} is not set up in Sidestream (no API key or base URL).', providerInfo(route.provider).label));
     const initiator = requestInitiator(options);
     const caller = initiator && initiator !== 'core' ? vscode.extensions.getExtension(initiator) : undefined;
-    const requester = describeRequester(initiator, (caller?.packageJSON as { displayName?: string } | undefined)?.displayName);
+    const callerName = (caller?.packageJSON as { displayName?: string } | undefined)?.displayName;
+    // The log in English; the status bar in the user's language.
+    const requester = describeRequester(initiator, callerName);
     const request: ChatRequest = {
       provider: route.provider,
       api: endpoint.api,
@@ -94,7 +96,7 @@ export class SidestreamChatProvider implements vscode.LanguageModelChatProvider,
     };
     const label = this.labels.get(route.provider) ?? providerInfo(route.provider).label;
     this.log.info(`language model request ${requester ?? ''}: ${label} ${route.model} (${endpoint.api})`);
-    this.statusBar.started(route.model, label, requester);
+    this.statusBar.started(route.model, label, describeRequester(initiator, callerName, vscode.l10n.t));
     // The same stream session as the panel: every delta is reported as it arrives.
     const session = new StreamSession(request, {
       source: (r, c) => loadCore().stream(r, c),
@@ -109,7 +111,7 @@ export class SidestreamChatProvider implements vscode.LanguageModelChatProvider,
     const result = await session.run(token);
     this.statusBar.finished(result.metrics, result.state === 'error' ? 'error' : result.finishReason);
     if (result.state === 'error') {
-      const failure: StreamFailure = result.failure ?? { kind: 'provider', message: result.error?.message ?? 'The request failed.', retryable: false };
+      const failure: StreamFailure = result.failure ?? { kind: 'provider', message: result.error?.message ?? vscode.l10n.t('The request failed.'), retryable: false };
       this.log.warn(`language model request ${requester ?? ''}: ${failure.kind}: ${failure.message}`);
       throw toLanguageModelError(failure, endpoint.apiKey);
     }
@@ -142,7 +144,14 @@ export class SidestreamChatProvider implements vscode.LanguageModelChatProvider,
         family: entry.id,
         version: entry.id,
         detail: `Sidestream · ${label}`,
-        tooltip: `${entry.id} on ${label}, through Sidestream.${limits.known ? '' : ` The server reports no context length: ${limits.maxInputTokens + limits.maxOutputTokens} tokens assumed.`}`,
+        tooltip: limits.known
+          ? vscode.l10n.t('{0} on {1}, through Sidestream.', entry.id, label)
+          : vscode.l10n.t(
+              '{0} on {1}, through Sidestream. The server reports no context length: {2} tokens assumed.',
+              entry.id,
+              label,
+              limits.maxInputTokens + limits.maxOutputTokens,
+            ),
         maxInputTokens: limits.maxInputTokens,
         maxOutputTokens: limits.maxOutputTokens,
         capabilities: { toolCalling: false, imageInput: false },
@@ -167,7 +176,14 @@ export class SidestreamChatProvider implements vscode.LanguageModelChatProvider,
         family: id,
         version: id,
         detail: `Sidestream · ${providerInfo(provider).label}`,
-        tooltip: `${id} from ${providerInfo(provider).label}, with your key, through Sidestream.${limits.known ? '' : ` Its context length is not known to Sidestream: ${limits.maxInputTokens + limits.maxOutputTokens} tokens assumed.`}`,
+        tooltip: limits.known
+          ? vscode.l10n.t('{0} from {1}, with your key, through Sidestream.', id, providerInfo(provider).label)
+          : vscode.l10n.t(
+              '{0} from {1}, with your key, through Sidestream. Its context length is not known to Sidestream: {2} tokens assumed.',
+              id,
+              providerInfo(provider).label,
+              limits.maxInputTokens + limits.maxOutputTokens,
+            ),
         maxInputTokens: limits.maxInputTokens,
         maxOutputTokens: limits.maxOutputTokens,
         capabilities: { toolCalling: false, imageInput: false },

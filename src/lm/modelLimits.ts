@@ -6,6 +6,7 @@
  */
 import type { ProviderId } from '../core/events';
 import { URL_PROVIDERS } from '../core/providerCatalog';
+import { english, type Translate } from '../shared/l10n';
 
 /** The vendor Sidestream registers under (`contributes.languageModelChatProviders`). */
 export const SIDESTREAM_VENDOR = 'sidestream';
@@ -82,9 +83,12 @@ export function parseModelInfoId(id: string): { provider: ProviderId; model: str
   return (URL_PROVIDERS as readonly string[]).includes(provider) && model ? { provider: provider as ProviderId, model } : undefined;
 }
 
-/** What the status bar and the log say about who asked: an extension's name, or VS Code's chat. */
-export function describeRequester(initiator: string | undefined, displayName: string | undefined): string | undefined {
+/**
+ * What the status bar and the log say about who asked: an extension's name, or VS Code's chat.
+ * `t` translates (the status bar passes `vscode.l10n.t`; the log keeps English).
+ */
+export function describeRequester(initiator: string | undefined, displayName: string | undefined, t: Translate = english): string | undefined {
   if (!initiator) return undefined;
-  if (initiator === 'core') return 'via VS Code chat';
-  return `for ${displayName || initiator}`;
+  if (initiator === 'core') return t('via VS Code chat');
+  return t('for {0}', displayName || initiator);
 }

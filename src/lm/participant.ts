@@ -47,7 +47,7 @@ export function createParticipantHandler(deps: ParticipantDeps): vscode.ChatRequ
     const settings = readSettings();
     const resolution = await deps.resolver.resolve(settings, token);
     if (!resolution.ok) {
-      response.markdown(`${resolution.reason}\n\nRun **Sidestream: Select Provider** to choose one.`);
+      response.markdown(`${resolution.reason}\n\n${vscode.l10n.t('Run **Sidestream: Select Provider** to choose one.')}`);
       return { errorDetails: { message: resolution.reason } };
     }
     const provider = resolution.provider;
@@ -64,7 +64,7 @@ export function createParticipantHandler(deps: ParticipantDeps): vscode.ChatRequ
       onLog: (line) => deps.log.info(`@sidestream: ${line}`),
     };
     deps.log.info(`@sidestream: ${provider.label} ${provider.model}${request.command ? ` /${request.command}` : ''}`);
-    deps.statusBar.started(provider.model, provider.label, 'via VS Code chat');
+    deps.statusBar.started(provider.model, provider.label, vscode.l10n.t('via VS Code chat'));
     // The same stream session as the panel and the CLI; every delta goes out at once (VS Code's
     // chat view draws the Markdown stream itself).
     let thinking = false;
@@ -76,7 +76,7 @@ export function createParticipantHandler(deps: ParticipantDeps): vscode.ChatRequ
         if (append.text) response.markdown(append.text);
         else if (append.reasoning && !thinking && !session.message.text) {
           thinking = true;
-          response.progress('Thinking…');
+          response.progress(vscode.l10n.t('Thinking…'));
         }
       },
       onMetrics: (live) => deps.statusBar.live(live),
@@ -84,7 +84,7 @@ export function createParticipantHandler(deps: ParticipantDeps): vscode.ChatRequ
     const result = await session.run(token);
     const answer = result.message.text;
     const metrics = result.metrics;
-    const failure = result.state === 'error' ? (result.error?.message ?? 'The request failed.') : undefined;
+    const failure = result.state === 'error' ? (result.error?.message ?? vscode.l10n.t('The request failed.')) : undefined;
     const finishReason = result.state === 'cancelled' ? 'cancelled' : result.finishReason;
     deps.statusBar.finished(metrics, failure ? 'error' : finishReason);
     const metadata: SidestreamChatMetadata = {
@@ -114,7 +114,7 @@ export function footer(m: SidestreamChatMetadata, metrics: StreamMetricsSnapshot
   const parts = [m.provider, m.model];
   const figures = metrics ? formatFigures(metrics, false) : '';
   if (figures) parts.push(figures);
-  if (m.outputTokens !== undefined) parts.push(`${m.estimated ? '~' : ''}${m.outputTokens} tokens`);
+  if (m.outputTokens !== undefined) parts.push(vscode.l10n.t('{0} tokens', `${m.estimated ? '~' : ''}${m.outputTokens}`));
   if (m.finishReason !== 'stop') parts.push(m.finishReason);
   return `\n\n---\n*${parts.join(' · ')}*\n`;
 }
@@ -123,7 +123,7 @@ function questionFor(request: vscode.ChatRequest): { ok: true; text: string } | 
   if (request.command !== 'explain') return { ok: true, text: request.prompt };
   const editor = vscode.window.activeTextEditor;
   const selection = editor && !editor.selection.isEmpty ? editor.document.getText(editor.selection) : '';
-  if (!editor || !selection.trim()) return { ok: false, message: 'Select some code in the editor first, then ask `@sidestream /explain`.' };
+  if (!editor || !selection.trim()) return { ok: false, message: vscode.l10n.t('Select some code in the editor first, then ask `@sidestream /explain`.') };
   const fence = selection.includes('```') ? '````' : '```';
   const ask = request.prompt.trim() ? request.prompt.trim() : 'Explain what this code does.';
   return {

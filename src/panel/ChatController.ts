@@ -30,26 +30,29 @@ interface ActiveRequest {
   session?: StreamSession | undefined;
 }
 
-/** Commands the setup card may run: the webview can ask for nothing else. */
-export const SETUP_OPTIONS: SetupOption[] = [
+/**
+ * Commands the setup card may run: the webview can ask for nothing else. A function, so that the
+ * labels are translated (`vscode.l10n.t`) when the card is shown, not when the module loads.
+ */
+export const setupOptions = (): SetupOption[] => [
   ...(['openai', 'anthropic'] as const).map((id) => ({
     id,
-    label: `Use ${providerInfo(id).label}`,
-    description: `Paste an ${providerInfo(id).label} API key (kept in VS Code's secret storage).`,
+    label: vscode.l10n.t('Use {0}', providerInfo(id).label),
+    description: vscode.l10n.t("Paste an {0} API key (kept in VS Code's secret storage).", providerInfo(id).label),
     command: 'sidestream.setApiKey',
     args: [id],
   })),
   {
     id: 'local',
-    label: 'Use a local server',
-    description: 'Ollama, LM Studio, llama.cpp or vLLM on this machine — no key needed.',
+    label: vscode.l10n.t('Use a local server'),
+    description: vscode.l10n.t('Ollama, LM Studio, llama.cpp or vLLM on this machine — no key needed.'),
     command: 'sidestream.selectProvider',
     args: ['local'],
   },
   {
     id: 'vscode-lm',
-    label: 'Use VS Code language models',
-    description: 'Models offered by other extensions, such as GitHub Copilot.',
+    label: vscode.l10n.t('Use VS Code language models'),
+    description: vscode.l10n.t('Models offered by other extensions, such as GitHub Copilot.'),
     command: 'sidestream.selectProvider',
     args: ['vscode-lm'],
   },
@@ -119,7 +122,7 @@ export class ChatController implements vscode.Disposable {
   async checkSetup(): Promise<void> {
     const resolution = await this.resolver.resolve(readSettings());
     if (!resolution.ok) {
-      if (!this.messages.length) this.panel.post({ type: 'setup', options: SETUP_OPTIONS, reason: resolution.reason });
+      if (!this.messages.length) this.panel.post({ type: 'setup', options: setupOptions(), reason: resolution.reason });
     } else {
       const provider = resolution.provider;
       this.setProvider(provider);
@@ -216,7 +219,7 @@ export class ChatController implements vscode.Disposable {
     }
     if (token.isCancellationRequested) return this.endWithoutRequest(assistant, 'cancelled', undefined);
     if (!resolution.ok) {
-      this.panel.post({ type: 'setup', options: SETUP_OPTIONS, reason: resolution.reason });
+      this.panel.post({ type: 'setup', options: setupOptions(), reason: resolution.reason });
       return this.endWithoutRequest(assistant, 'error', { kind: 'connection', message: resolution.reason });
     }
     const provider = resolution.provider;

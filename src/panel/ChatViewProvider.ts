@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { assertNever } from '../shared/assertNever';
 import type { HostToWebview, WebviewToHost } from '../protocol';
 import type { ChatController, PanelPort } from './ChatController';
-import { SETUP_OPTIONS } from './ChatController';
+import { setupOptions } from './ChatController';
 import { renderWebviewHtml } from './webviewHtml';
 import { validateWebviewMessage } from './webviewMessages';
 
@@ -104,7 +104,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, PanelPort, 
       case 'runCommand': {
         // Only the setup card's own options, each run with the host's own arguments: the panel
         // names an option, it never chooses the command or its arguments.
-        const option = SETUP_OPTIONS.find((o) => o.id === message.id);
+        const option = setupOptions().find((o) => o.id === message.id);
         if (option) await vscode.commands.executeCommand(option.command, ...(option.args ?? []));
         else this.log.warn(`webview asked for a setup option that does not exist: ${JSON.stringify(message.id.slice(0, 80))}`);
         return;
@@ -122,7 +122,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, PanelPort, 
 async function insertAtCursor(text: string): Promise<void> {
   const editor = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0];
   if (!editor) {
-    void vscode.window.showWarningMessage('Sidestream: open an editor to insert the code into.');
+    void vscode.window.showWarningMessage(vscode.l10n.t('Sidestream: open an editor to insert the code into.'));
     return;
   }
   await editor.edit((edit) => {
@@ -138,8 +138,9 @@ async function openLinkAfterConfirm(href: string): Promise<void> {
     return;
   }
   if (!['http', 'https', 'mailto'].includes(uri.scheme)) return;
-  const choice = await vscode.window.showWarningMessage(`Open this link from the model's answer?\n\n${href}`, { modal: true }, 'Open');
-  if (choice === 'Open') await vscode.env.openExternal(uri);
+  const open = vscode.l10n.t('Open');
+  const choice = await vscode.window.showWarningMessage(vscode.l10n.t("Open this link from the model's answer?\n\n{0}", href), { modal: true }, open);
+  if (choice === open) await vscode.env.openExternal(uri);
 }
 
 function nonce(): string {

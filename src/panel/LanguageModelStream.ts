@@ -22,7 +22,7 @@ export async function* streamLanguageModel(chatModel: vscode.LanguageModelChat, 
   let partial = '';
   let lastMetricsAt = 0;
   try {
-    const response = await chatModel.sendRequest(messages, { justification: 'Sidestream answers the question you asked in its panel.' }, token);
+    const response = await chatModel.sendRequest(messages, { justification: vscode.l10n.t('Sidestream answers the question you asked in its panel.') }, token);
     metrics.markHeaders();
     for await (const fragment of response.text) {
       if (token.isCancellationRequested) break;

@@ -18,7 +18,7 @@ export class MetricsStatusBar implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
 
   constructor() {
-    this.item.name = 'Sidestream Metrics';
+    this.item.name = vscode.l10n.t('Sidestream Metrics');
     this.item.command = 'sidestream.chatView.focus';
     this.showIdle();
     this.item.show();
@@ -46,13 +46,13 @@ export class MetricsStatusBar implements vscode.Disposable {
     this.requester = requester;
     this.last = undefined;
     this.lastFinish = undefined;
-    this.set(`$(loading~spin) ${this.label()} waiting for first token…${this.requesterSuffix()}`, this.tooltipFor(undefined, undefined));
+    this.set(`$(loading~spin) ${vscode.l10n.t('{0} waiting for first token…', this.label())}${this.requesterSuffix()}`, this.tooltipFor(undefined, undefined));
   }
 
   live(metrics: StreamMetricsSnapshot): void {
     this.last = metrics;
     const figures = formatFigures(metrics, true);
-    this.set(`$(loading~spin) ${this.simulatorPrefix()}${figures || 'waiting for first token…'}${this.requesterSuffix()}`, this.tooltipFor(metrics, undefined));
+    this.set(`$(loading~spin) ${this.simulatorPrefix()}${figures || vscode.l10n.t('waiting for first token…')}${this.requesterSuffix()}`, this.tooltipFor(metrics, undefined));
   }
 
   finished(metrics: StreamMetricsSnapshot | undefined, finish: string): void {
@@ -65,9 +65,9 @@ export class MetricsStatusBar implements vscode.Disposable {
 
   showIdle(): void {
     if (!this.model) {
-      this.set('$(comment-discussion) Sidestream', 'Sidestream — click to open the panel');
+      this.set('$(comment-discussion) Sidestream', vscode.l10n.t('Sidestream — click to open the panel'));
     } else {
-      this.set(`$(comment-discussion) ${this.label()}`, formatTooltip(this.model, this.providerLabel, this.last, this.lastFinish));
+      this.set(`$(comment-discussion) ${this.label()}`, formatTooltip(this.model, this.providerLabel, this.last, this.lastFinish, vscode.l10n.t));
     }
   }
 
@@ -76,17 +76,17 @@ export class MetricsStatusBar implements vscode.Disposable {
   }
 
   private tooltipFor(metrics: StreamMetricsSnapshot | undefined, finish: string | undefined): string {
-    const tooltip = formatTooltip(this.model, this.providerLabel, metrics, finish);
-    return this.requester ? `${tooltip}\nRequested ${this.requester}` : tooltip;
+    const tooltip = formatTooltip(this.model, this.providerLabel, metrics, finish, vscode.l10n.t);
+    return this.requester ? `${tooltip}\n${vscode.l10n.t('Requested {0}', this.requester)}` : tooltip;
   }
 
   /** The simulator is never mistaken for a real model: its figures say so. */
   private simulatorPrefix(): string {
-    return this.providerLabel === 'Simulator' ? 'Simulator · ' : '';
+    return this.providerLabel === 'Simulator' ? `${vscode.l10n.t('Simulator')} · ` : '';
   }
 
   private label(): string {
-    return this.providerLabel === 'Simulator' ? `${this.model} (simulator)` : this.model;
+    return this.providerLabel === 'Simulator' ? vscode.l10n.t('{0} (simulator)', this.model) : this.model;
   }
 
   private set(text: string, tooltip: string): void {

@@ -68,14 +68,17 @@ export class ProviderResolver {
       const found = await this.resolveCloud(cloud, settings);
       if (found.ok) return found;
     }
-    return { ok: false, reason: 'Sidestream found no model to talk to: no VS Code language model, no Ollama or LM Studio on this machine, and no OpenAI or Anthropic API key.' };
+    return {
+      ok: false,
+      reason: vscode.l10n.t('Sidestream found no model to talk to: no VS Code language model, no Ollama or LM Studio on this machine, and no OpenAI or Anthropic API key.'),
+    };
   }
 
   private async resolveCloud(provider: 'openai' | 'anthropic', settings: SidestreamSettings): Promise<Resolution> {
     const info = providerInfo(provider);
     const key = await this.keys.get(provider);
     if (!key) {
-      return { ok: false, reason: `No ${info.label} API key. Run "Sidestream: Set API Key" or set ${info.keyEnv}.` };
+      return { ok: false, reason: vscode.l10n.t('No {0} API key. Run "Sidestream: Set API Key" or set {1}.', info.label, info.keyEnv ?? '') };
     }
     const model = settings.model || info.defaultModel || '';
     return {
@@ -103,7 +106,11 @@ export class ProviderResolver {
     if (!baseUrl)
       return {
         ok: false,
-        reason: `Run "Sidestream: Select Provider" → "Other OpenAI-compatible server…", or set ${baseUrlHint('openai-compatible')} to the server's URL, e.g. http://127.0.0.1:8000/v1.`,
+        reason: vscode.l10n.t(
+          'Run "Sidestream: Select Provider" → "Other OpenAI-compatible server…", or set {0} to the server\'s URL, e.g. {1}.',
+          baseUrlHint('openai-compatible'),
+          'http://127.0.0.1:8000/v1',
+        ),
       };
     const apiKey = provider === 'openai-compatible' ? (await this.keys.get('openai-compatible'))?.key : undefined;
     let model = settings.model;
@@ -116,7 +123,7 @@ export class ProviderResolver {
       return { ok: false, reason: listing.reason };
     }
     if (!model) {
-      return { ok: false, reason: listing.ok ? `${label} at ${redactUrl(baseUrl)} lists no models. Load or pull one first.` : listing.reason };
+      return { ok: false, reason: listing.ok ? vscode.l10n.t('{0} at {1} lists no models. Load or pull one first.', label, redactUrl(baseUrl)) : listing.reason };
     }
     const api = wireApiFor(provider, settings.apis[provider]);
     return { ok: true, provider: { kind: 'core', provider, api, baseUrl, apiKey, model, label } };
@@ -133,14 +140,14 @@ export class ProviderResolver {
     try {
       url = new URL(baseUrl.replace(/\/+$/, '') + '/models');
     } catch {
-      return { ok: false, reason: `"${redactUrl(baseUrl)}" is not a valid URL. Fix ${baseUrlHint(provider)}.` };
+      return { ok: false, reason: vscode.l10n.t('"{0}" is not a valid URL. Fix {1}.', redactUrl(baseUrl), baseUrlHint(provider)) };
     }
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), PROBE_TIMEOUT_MS);
     const sub = token?.onCancellationRequested(() => controller.abort());
     try {
       const res = await fetch(url, { signal: controller.signal, headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {} });
-      if (!res.ok) return { ok: false, reason: `${redactUrl(url.origin)} answered ${res.status} when listing models.` };
+      if (!res.ok) return { ok: false, reason: vscode.l10n.t('{0} answered {1} when listing models.', redactUrl(url.origin), res.status) };
       const body = (await res.json()) as { data?: Array<{ id?: string; owned_by?: string }> };
       const data = Array.isArray(body.data) ? body.data : [];
       return {
@@ -149,7 +156,7 @@ export class ProviderResolver {
         simulator: data.some((m) => m.owned_by === SIMULATOR_OWNER),
       };
     } catch {
-      return { ok: false, reason: `Nothing answered at ${redactUrl(baseUrl)}. Start the server or change ${baseUrlHint(provider)}.` };
+      return { ok: false, reason: vscode.l10n.t('Nothing answered at {0}. Start the server or change {1}.', redactUrl(baseUrl), baseUrlHint(provider)) };
     } finally {
       clearTimeout(timer);
       sub?.dispose();

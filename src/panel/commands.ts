@@ -24,9 +24,9 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         typeof question === 'string'
           ? question
           : await vscode.window.showInputBox({
-              title: 'Sidestream: Ask a Question',
-              prompt: context ? `The selection in ${context.fileName} goes along as context.` : 'The answer streams into the Sidestream panel.',
-              placeHolder: 'Ask anything…',
+              title: vscode.l10n.t('Sidestream: Ask a Question'),
+              prompt: context ? vscode.l10n.t('The selection in {0} goes along as context.', context.fileName) : vscode.l10n.t('The answer streams into the Sidestream panel.'),
+              placeHolder: vscode.l10n.t('Ask anything…'),
               ignoreFocusOut: true,
             });
       if (text?.trim()) await controller.ask(text, context);
@@ -34,16 +34,16 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     vscode.commands.registerCommand('sidestream.askAboutSelection', async (question?: string) => {
       const context = selectionContext();
       if (!context) {
-        void vscode.window.showInformationMessage('Sidestream: select some code first, then ask about it.');
+        void vscode.window.showInformationMessage(vscode.l10n.t('Sidestream: select some code first, then ask about it.'));
         return;
       }
       const text =
         typeof question === 'string'
           ? question
           : await vscode.window.showInputBox({
-              title: 'Sidestream: Ask About Selection',
-              prompt: `About the selected code in ${context.fileName}`,
-              value: 'Explain this code.',
+              title: vscode.l10n.t('Sidestream: Ask About Selection'),
+              prompt: vscode.l10n.t('About the selected code in {0}', context.fileName),
+              value: vscode.l10n.t('Explain this code.'),
               ignoreFocusOut: true,
             });
       if (text?.trim()) await controller.ask(text, context);
@@ -53,25 +53,25 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     vscode.commands.registerCommand('sidestream.selectModel', async () => {
       const resolution = await resolver.resolve(readSettings());
       if (!resolution.ok) {
-        void vscode.window.showWarningMessage(`Sidestream: ${resolution.reason}`);
+        void vscode.window.showWarningMessage(vscode.l10n.t('Sidestream: {0}', resolution.reason));
         return;
       }
       const provider = resolution.provider;
       const models = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Sidestream: listing ${provider.label} models…`, cancellable: true },
+        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Sidestream: listing {0} models…', provider.label), cancellable: true },
         async (_progress, token) => {
           try {
             return await resolver.listModels(provider, token);
           } catch (err) {
-            void vscode.window.showErrorMessage(`Sidestream: could not list models: ${err instanceof Error ? err.message : String(err)}`);
+            void vscode.window.showErrorMessage(vscode.l10n.t('Sidestream: could not list models: {0}', err instanceof Error ? err.message : String(err)));
             return undefined;
           }
         },
       );
       if (!models) return;
       const picked = await vscode.window.showQuickPick(
-        models.map((id) => ({ label: id, description: id === provider.model ? 'current' : undefined })),
-        { title: `Sidestream: Select Model (${provider.label})`, placeHolder: 'Type to filter', matchOnDescription: true },
+        models.map((id) => ({ label: id, description: id === provider.model ? vscode.l10n.t('current') : undefined })),
+        { title: vscode.l10n.t('Sidestream: Select Model ({0})', provider.label), placeHolder: vscode.l10n.t('Type to filter'), matchOnDescription: true },
       );
       if (!picked) return;
       // Write where it is read next: a trusted workspace that sets the model wins over the user
@@ -91,14 +91,14 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       deps.refreshPanel();
     }),
     vscode.commands.registerCommand('sidestream.setApiKey', async (provider?: KeyedProvider) => {
-      const which = provider ?? (await pickKeyedProvider('Set API Key'));
+      const which = provider ?? (await pickKeyedProvider(vscode.l10n.t('Sidestream: Set API Key')));
       if (!which) return;
       const key = await vscode.window.showInputBox({
-        title: `Sidestream: Set API Key — ${keyLabel(which)}`,
-        prompt: "Stored in VS Code's secret storage; never written to settings or logs.",
+        title: vscode.l10n.t('Sidestream: Set API Key — {0}', keyLabel(which)),
+        prompt: vscode.l10n.t("Stored in VS Code's secret storage; never written to settings or logs."),
         password: true,
         ignoreFocusOut: true,
-        validateInput: (v) => (v.trim() ? undefined : 'Paste a key'),
+        validateInput: (v) => (v.trim() ? undefined : vscode.l10n.t('Paste a key')),
       });
       if (!key?.trim()) return;
       await keys.set(which, key);
@@ -107,30 +107,31 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       if (providerInfo(which).needsKey && settings.provider === 'auto') {
         await updateUserSetting('provider', which, log);
       }
-      void vscode.window.showInformationMessage(`Sidestream: ${keyLabel(which)} key saved.`);
+      void vscode.window.showInformationMessage(vscode.l10n.t('Sidestream: {0} key saved.', keyLabel(which)));
       deps.refreshPanel();
     }),
     vscode.commands.registerCommand('sidestream.clearApiKey', async (provider?: KeyedProvider) => {
-      const which = provider ?? (await pickKeyedProvider('Clear API Key'));
+      const which = provider ?? (await pickKeyedProvider(vscode.l10n.t('Sidestream: Clear API Key')));
       if (!which) return;
       await keys.clear(which);
-      void vscode.window.showInformationMessage(`Sidestream: ${keyLabel(which)} key removed from secret storage.`);
+      void vscode.window.showInformationMessage(vscode.l10n.t('Sidestream: {0} key removed from secret storage.', keyLabel(which)));
       deps.refreshPanel();
     }),
     vscode.commands.registerCommand('sidestream.selectProvider', async (hint?: 'local' | 'vscode-lm') => {
       const items: Array<vscode.QuickPickItem & { id: ProviderSetting; place?: ProviderInfo['place'] }> = [
-        { id: 'auto', label: 'Automatic', description: 'First that works' },
+        { id: 'auto', label: vscode.l10n.t('Automatic'), description: vscode.l10n.t('First that works') },
         ...SELECT_PROVIDER_ORDER.map((id) => ({ id, place: providerInfo(id).place, ...providerInfo(id).pick })),
       ];
       // The setup card's "local server": every server the user runs (on this machine or the LAN).
       const shown = hint === 'local' ? items.filter((i) => i.place === 'local' || i.place === 'custom') : items;
-      const picked = hint === 'vscode-lm' ? items.find((i) => i.id === 'vscode-lm') : await vscode.window.showQuickPick(shown, { title: 'Sidestream: Select Provider' });
+      const picked =
+        hint === 'vscode-lm' ? items.find((i) => i.id === 'vscode-lm') : await vscode.window.showQuickPick(shown, { title: vscode.l10n.t('Sidestream: Select Provider') });
       if (!picked) return;
       if (picked.id === 'openai-compatible') {
         const url = await vscode.window.showInputBox({
-          title: 'Sidestream: base URL of the OpenAI-compatible server',
+          title: vscode.l10n.t('Sidestream: base URL of the OpenAI-compatible server'),
           value: readSettings().baseUrls['openai-compatible'] || 'http://127.0.0.1:8000/v1',
-          validateInput: (v) => (isHttpUrl(v) ? undefined : 'Enter an http(s) URL, e.g. http://127.0.0.1:8000/v1'),
+          validateInput: (v) => (isHttpUrl(v) ? undefined : vscode.l10n.t('Enter an http(s) URL, e.g. {0}', 'http://127.0.0.1:8000/v1')),
           ignoreFocusOut: true,
         });
         if (!url) return;
@@ -156,10 +157,11 @@ function selectionContext(): { fileName: string; languageId: string; text: strin
   return { fileName: vscode.workspace.asRelativePath(editor.document.uri), languageId: editor.document.languageId, text };
 }
 
-async function pickKeyedProvider(what: string): Promise<KeyedProvider | undefined> {
+/** `title`: the quick pick's title, already translated (e.g. "Sidestream: Set API Key"). */
+async function pickKeyedProvider(title: string): Promise<KeyedProvider | undefined> {
   const picked = await vscode.window.showQuickPick(
     KEYED_PROVIDERS.map((id) => ({ id, label: keyLabel(id) })),
-    { title: `Sidestream: ${what}` },
+    { title },
   );
   return picked?.id;
 }

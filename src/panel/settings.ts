@@ -91,12 +91,12 @@ export function isRemoteWindow(): boolean {
  * Code reads those only from the remote's settings, never from the local user settings.
  */
 export function baseUrlSettingsFile(): string {
-  return isRemoteWindow() ? 'your Remote settings (Preferences: Open Remote Settings)' : 'your user settings (Preferences: Open User Settings)';
+  return isRemoteWindow() ? vscode.l10n.t('your Remote settings (Preferences: Open Remote Settings)') : vscode.l10n.t('your user settings (Preferences: Open User Settings)');
 }
 
 /** "sidestream.openaiCompatible.baseUrl in your Remote settings (…)": what a message tells the user to edit. */
 export function baseUrlHint(provider: UrlProvider): string {
-  return `"sidestream.${BASE_URL_SETTING[provider]}" in ${baseUrlSettingsFile()}`;
+  return vscode.l10n.t('"{0}" in {1}', `sidestream.${BASE_URL_SETTING[provider]}`, baseUrlSettingsFile());
 }
 
 /**

@@ -1,8 +1,11 @@
 /**
  * The status-bar text and tooltip, as pure functions of the figures (no `vscode` import), so the
  * exact format is unit tested: `TTFT <integer> ms · <number> tok/s`, `~` before an estimated TPS.
+ * The figures keep their units untranslated; the tooltip's words go through `t` (`vscode.l10n.t` in
+ * the extension host, English by default).
  */
 import type { StreamMetricsSnapshot } from '../core/events';
+import { english, type Translate } from '../shared/l10n';
 
 export function formatTps(tps: number | undefined, estimated: boolean): string | undefined {
   if (tps === undefined || !Number.isFinite(tps)) return undefined;
@@ -18,17 +21,17 @@ export function formatFigures(m: Pick<StreamMetricsSnapshot, 'ttftMs' | 'tokensP
   return parts.join(' · ');
 }
 
-export function formatTooltip(model: string, providerLabel: string, m: StreamMetricsSnapshot | undefined, finish: string | undefined): string {
-  const lines = [`Sidestream — ${providerLabel} · ${model}`];
+export function formatTooltip(model: string, providerLabel: string, m: StreamMetricsSnapshot | undefined, finish: string | undefined, t: Translate = english): string {
+  const lines = [t('Sidestream — {0} · {1}', providerLabel, model)];
   if (m) {
-    if (m.ttftMs !== undefined) lines.push(`Time to first token: ${Math.round(m.ttftMs)} ms`);
-    if (m.headersMs !== undefined) lines.push(`Response headers after: ${Math.round(m.headersMs)} ms`);
+    if (m.ttftMs !== undefined) lines.push(t('Time to first token: {0} ms', Math.round(m.ttftMs)));
+    if (m.headersMs !== undefined) lines.push(t('Response headers after: {0} ms', Math.round(m.headersMs)));
     const tps = formatTps(m.tokensPerSecond, m.estimated);
-    if (tps) lines.push(`Throughput: ${tps}${m.estimated ? ' (tokens counted locally, estimated)' : ''}`);
-    if (m.outputTokens !== undefined) lines.push(`Output tokens: ${m.estimated ? '~' : ''}${m.outputTokens}`);
-    lines.push(`Bytes received: ${m.bytes}`);
+    if (tps) lines.push(m.estimated ? t('Throughput: {0} (tokens counted locally, estimated)', tps) : t('Throughput: {0}', tps));
+    if (m.outputTokens !== undefined) lines.push(t('Output tokens: {0}', `${m.estimated ? '~' : ''}${m.outputTokens}`));
+    lines.push(t('Bytes received: {0}', m.bytes));
   }
-  if (finish) lines.push(`Finish: ${finish}`);
-  lines.push('Click to open the Sidestream panel');
+  if (finish) lines.push(t('Finish: {0}', finish));
+  lines.push(t('Click to open the Sidestream panel'));
   return lines.join('\n');
 }

@@ -23,6 +23,7 @@ import {
 import { API_SETTING, BASE_URL_SETTING, PROJECT_SETTINGS, USER_ONLY_SETTINGS } from '../../src/core/settingsPolicy';
 import { parseArgs } from '../../src/cli';
 import { drain, failureOf } from './helpers/coreHarness';
+import { readManifest } from './helpers/manifest';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
@@ -35,10 +36,11 @@ interface SettingSchema {
   description?: string;
 }
 
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+// The settings' descriptions are `%key%` placeholders in package.json; compare their English text.
+const pkg = readManifest<{
   contributes: { configuration: { properties: Record<string, SettingSchema> } };
   capabilities: { untrustedWorkspaces: { restrictedConfigurations: string[] } };
-};
+}>();
 const settings = pkg.contributes.configuration.properties;
 
 describe('provider catalog ↔ package.json', () => {

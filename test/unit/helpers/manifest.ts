@@ -1,0 +1,43 @@
+/**
+ * package.json as the tests should see it: its user-facing strings are `%key%` placeholders whose
+ * English text lives in package.nls.json (the manifest's translation bundle), so a test that reads
+ * a title or a description resolves them first, as VS Code does.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The repository root, resolved from the compiled location (out/test/unit/helpers). */
+export const MANIFEST_ROOT = join(__dirname, '..', '..', '..', '..');
+
+/** A whole-string `%key%` placeholder, as VS Code's manifest localization matches it. */
+export const NLS_PLACEHOLDER = /^%([^%\s]+)%$/;
+
+/** package.json as written, placeholders and all. */
+export function readRawManifest(): unknown {
+  return JSON.parse(readFileSync(join(MANIFEST_ROOT, 'package.json'), 'utf8')) as unknown;
+}
+
+/** package.nls.json: key → English text. */
+export function readNlsBundle(): Record<string, string> {
+  return JSON.parse(readFileSync(join(MANIFEST_ROOT, 'package.nls.json'), 'utf8')) as Record<string, string>;
+}
+
+/** Every string value of `value` with `fn` applied, the structure otherwise copied. */
+function mapStrings(value: unknown, fn: (s: string) => string): unknown {
+  if (typeof value === 'string') return fn(value);
+  if (Array.isArray(value)) return value.map((v) => mapStrings(v, fn));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapStrings(v, fn)]));
+  return value;
+}
+
+/** package.json with every `%key%` replaced by its English text; a key missing from the bundle throws. */
+export function readManifest<T = unknown>(): T {
+  const nls = readNlsBundle();
+  return mapStrings(readRawManifest(), (s) => {
+    const m = NLS_PLACEHOLDER.exec(s);
+    if (!m) return s;
+    const text = nls[m[1]!];
+    if (text === undefined) throw new Error(`package.json uses ${s}, which package.nls.json does not define`);
+    return text;
+  }) as T;
+}
