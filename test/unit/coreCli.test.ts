@@ -356,6 +356,19 @@ describe('core: CLI', function () {
     );
   });
 
+  it("compare: each model's TTFT is its own (the server's), not delayed by the other stream's processing", async () => {
+    // The fast model streams while the slow one waits for its first token: work done for one stream
+    // (e.g. a module loaded on its first live figure) must not show up in the other's TTFT.
+    const run = await runCli(['compare', ...openai(), '--model', 'sim-ttft-30-tps-100,sim-ttft-250-tps-100', '--json', 'hi'], KEY_ENV);
+    assert.equal(run.code, 0, run.stderr);
+    const json = JSON.parse(run.stdout) as { models: { spec: string; ttftMs: number }[] };
+    for (const m of json.models) {
+      const r = sim.stats().requestsLog.find((record) => record.model === m.spec)!;
+      const serverTtft = r.firstTokenAt! - r.startedAt;
+      assert.ok(m.ttftMs >= serverTtft && m.ttftMs <= serverTtft + 80, `${m.spec}: TTFT ${m.ttftMs.toFixed(1)} vs server ${serverTtft.toFixed(1)} ms`);
+    }
+  });
+
   it('compare: a failing model shows its one-line error in its row; the others finish; exit 1', async () => {
     const run = await runCli(['compare', ...openai(), '--model', 'sim-tps-200,sim-fault-midstream,sim-fault-401', 'hi'], KEY_ENV);
     assert.equal(run.code, 1, run.stderr);
