@@ -124,7 +124,6 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   if (apiFlag !== 'chat' && apiFlag !== 'responses') throw new Error(`--api must be chat or responses\n${USAGE}`);
   if (values.has('api') && !providerInfo(provider).wireApis.includes('openai-responses'))
     throw new Error(`--api is for OpenAI-compatible providers; ${provider} speaks its own Messages API`);
-  if (values.has('thinking-budget') && provider !== 'anthropic') throw new Error('--thinking-budget is for --provider anthropic');
   const api: WireApi = wireApiFor(provider, apiFlag);
   const modelFlag = values.get('model');
   const models = (modelFlag ?? '')
@@ -134,7 +133,10 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   if (command !== 'ask' && models.length === 0) throw new Error(`${command} needs --model a,b,…\n${USAGE}`);
   if (command !== 'ask' && flags.has('--list-models')) throw new Error(`--list-models is not a ${command} option`);
   if (flags.has('--csv') && command !== 'bench') throw new Error('--csv is a bench option');
-  if (command === 'compare') for (const spec of models) compareTarget(spec, provider, apiFlag, values.get('base-url'));
+  const targets = command === 'compare' ? models.map((spec) => compareTarget(spec, provider, apiFlag, values.get('base-url'))) : [];
+  // In a compare it applies to the Anthropic models among them.
+  if (values.has('thinking-budget') && provider !== 'anthropic' && !targets.some((t) => t.provider === 'anthropic'))
+    throw new Error('--thinking-budget is for --provider anthropic (or anthropic:model in a compare)');
   if (values.has('runs') && command !== 'bench') throw new Error('--runs is a bench option');
   const runs = optionalNumber(values.get('runs'), '--runs') ?? DEFAULT_RUNS;
   if (!Number.isInteger(runs)) throw new Error('--runs must be a whole number');
@@ -601,6 +603,7 @@ async function runCompare(options: CliOptions, token: CancellationTokenLike): Pr
       let answer = '';
       const log = (line: string) => note(`[${target.spec}] ${line}`);
       const request = baseRequest(options, target.model, question, apiKeyFor(target.provider), log, target);
+      if (target.provider !== 'anthropic') request.reasoning = { ...request.reasoning, budgetTokens: undefined };
       let outcome: AnswerOutcome;
       try {
         outcome = await streamAnswer(request, token, { text: (text) => (answer += text), reasoning: () => undefined, toolCall: () => undefined });

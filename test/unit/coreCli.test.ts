@@ -512,6 +512,8 @@ describe('core: CLI', function () {
     assert.throws(() => parseArgs(['compare', '--provider', 'ollama', '--model', 'a', '--runs', '2', 'p']), /--runs is a bench option/);
     assert.throws(() => parseArgs(['compare', '--provider', 'ollama', '--model', 'a', '--csv', 'p']), /--csv is a bench option/);
     assert.equal(parseArgs(['bench', '--model', 'a', '--csv', 'p']).csv, true);
+    assert.equal(parseArgs(['compare', '--provider', 'openai', '--model', 'a,anthropic:b', '--thinking-budget', '2048', 'p']).thinkingBudget, 2048);
+    assert.throws(() => parseArgs(['compare', '--provider', 'openai', '--model', 'a,b', '--thinking-budget', '2048', 'p']), /--thinking-budget is for --provider anthropic/);
     assert.deepEqual(
       [csvField('a,b'), csvField('say "hi"'), csvField('x\ny'), csvField(1.5), csvField(null), csvField('plain')],
       ['"a,b"', '"say ""hi"""', '"x\ny"', '1.5', '', 'plain'],
