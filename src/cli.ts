@@ -3,13 +3,18 @@
  * scripts and benchmarks:
  *
  *   node dist/cli.js ask --provider ollama --model llama3.2 [--json] "Why is the sky blue?"
- *   node dist/cli.js bench --provider openai --base-url URL --model a,b --runs 5 "PROMPT"
+ *   node dist/cli.js bench --provider openai --base-url URL --model a,b --runs 5 [--json|--csv] "PROMPT"
+ *   node dist/cli.js compare --provider openai --model gpt-4.1-mini,anthropic:claude-sonnet-4-5 "PROMPT"
  *
  * `ask` is the default subcommand (`node dist/cli.js --provider … "question"` works too). It
  * streams the answer to stdout as it arrives and prints one summary line to stderr — or, with
  * `--json`, one JSON line (figures, unified finish reason, typed error) and nothing else on stderr.
  * Ctrl+C cancels the request and closes the socket (exit 130); a failure exits 1 after the partial
  * text. Keys come from OPENAI_API_KEY / ANTHROPIC_API_KEY only, never from a flag.
+ *
+ * `compare` streams one answer from each model at once (all requests started together), notes each
+ * model on stderr as it finishes, then prints a table of the figures (fastest TTFT and tok/s marked
+ * `*`) and each model's answer under a heading — or, with `--json`, one JSON object on stdout.
  */
 import { CancellationSource, type CancellationTokenLike } from './core/cancellation';
 import { assertNever, type FailureKind, type ProviderId, type StreamFailure, type StreamMetricsSnapshot, type UnifiedFinishReason, type Usage, type WireApi } from './core/events';
@@ -17,7 +22,8 @@ import { CancelledError, listModels, stream } from './core/adapter';
 import { StreamSession } from './core/session/StreamSession';
 import { StreamFailureError } from './core/errors';
 import { warmUp } from './core/index';
-import { PROVIDER_CATALOG, URL_PROVIDERS, providerInfo, wireApiFor } from './core/providerCatalog';
+import { countTokens, encodingForModel } from './core/metrics';
+import { PROVIDER_CATALOG, URL_PROVIDERS, isProviderId, providerInfo, wireApiFor } from './core/providerCatalog';
 import type { ChatRequest } from './core/request';
 
 /** The providers reachable from a terminal: every one spoken to over HTTP (not VS Code's Language Model API). */
@@ -40,13 +46,17 @@ export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
 const USAGE = `Usage: sidestream [ask] --provider ${PROVIDERS.join('|')} [--api chat|responses] [--base-url URL]
                   [--model M] [--max-tokens N] [--system S] [--idle-timeout SECONDS] [--json] [--list-models]
                   [--thinking-budget N] [--reasoning-summaries] [--show-reasoning] "question"
-       sidestream bench --provider … [--base-url URL] --model a,b [--runs N] [--max-tokens N] [--json] "prompt"
+       sidestream bench --provider … [--base-url URL] --model a,b [--runs N] [--max-tokens N] [--json|--csv] "prompt"
+       sidestream compare --provider … [--base-url URL] --model a,b,provider:c [--max-tokens N] [--json] "prompt"
 --api picks the wire API of any OpenAI-compatible provider (default chat). Reasoning goes to stderr;
 --show-reasoning prints it to stdout before the answer. --thinking-budget turns on Anthropic extended
 thinking with that many tokens; --reasoning-summaries asks a Responses server for reasoning summaries.
+compare streams every model at once; a model written provider:model (e.g. anthropic:claude-sonnet-4-5)
+goes to that provider's default URL (--base-url is for --provider's models). bench --csv prints CSV on stdout.
 Keys are read from ${KEY_VARIABLES}, never from a flag.`;
 
-export type CliCommand = 'ask' | 'bench';
+export type CliCommand = 'ask' | 'bench' | 'compare';
+const COMMANDS: readonly string[] = ['ask', 'bench', 'compare'];
 
 /** Parsed command line. */
 export interface CliOptions {
@@ -56,13 +66,15 @@ export interface CliOptions {
   baseUrl: string | undefined;
   /** `ask`: the model (undefined → the server's first listed model). */
   model: string | undefined;
-  /** `bench`: the models to compare, from the comma-separated `--model`. */
+  /** `bench`, `compare`: the models to compare, from the comma-separated `--model`. */
   models: string[];
   runs: number;
   maxTokens: number | undefined;
   system: string | undefined;
   idleTimeoutSeconds: number | undefined;
   json: boolean;
+  /** `bench`: CSV instead of the Markdown table on stdout. */
+  csv: boolean;
   listModels: boolean;
   /** Print reasoning to stdout before the answer (default: stderr). */
   showReasoning: boolean;
@@ -73,15 +85,15 @@ export interface CliOptions {
   question: string;
 }
 
-const BOOLEAN_FLAGS = new Set(['--list-models', '--json', '--show-reasoning', '--reasoning-summaries', '--help', '-h']);
+const BOOLEAN_FLAGS = new Set(['--list-models', '--json', '--csv', '--show-reasoning', '--reasoning-summaries', '--help', '-h']);
 const VALUE_OPTIONS = new Set(['provider', 'api', 'base-url', 'model', 'max-tokens', 'system', 'idle-timeout', 'runs', 'thinking-budget']);
 
 /** Parses argv (without `node` and the script); throws a usage message on bad input. */
 export function parseArgs(argv: readonly string[]): CliOptions {
   let args = argv;
   let command: CliCommand = 'ask';
-  if (args[0] === 'ask' || args[0] === 'bench') {
-    command = args[0];
+  if (args[0] !== undefined && COMMANDS.includes(args[0])) {
+    command = args[0] as CliCommand;
     args = args.slice(1);
   }
   const values = new Map<string, string>();
@@ -112,15 +124,19 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   if (apiFlag !== 'chat' && apiFlag !== 'responses') throw new Error(`--api must be chat or responses\n${USAGE}`);
   if (values.has('api') && !providerInfo(provider).wireApis.includes('openai-responses'))
     throw new Error(`--api is for OpenAI-compatible providers; ${provider} speaks its own Messages API`);
-  if (values.has('thinking-budget') && provider !== 'anthropic') throw new Error('--thinking-budget is for --provider anthropic');
   const api: WireApi = wireApiFor(provider, apiFlag);
   const modelFlag = values.get('model');
   const models = (modelFlag ?? '')
     .split(',')
     .map((m) => m.trim())
     .filter((m) => m !== '');
-  if (command === 'bench' && models.length === 0) throw new Error(`bench needs --model a,b,…\n${USAGE}`);
-  if (command === 'bench' && flags.has('--list-models')) throw new Error('--list-models is not a bench option');
+  if (command !== 'ask' && models.length === 0) throw new Error(`${command} needs --model a,b,…\n${USAGE}`);
+  if (command !== 'ask' && flags.has('--list-models')) throw new Error(`--list-models is not a ${command} option`);
+  if (flags.has('--csv') && command !== 'bench') throw new Error('--csv is a bench option');
+  const targets = command === 'compare' ? models.map((spec) => compareTarget(spec, provider, apiFlag, values.get('base-url'))) : [];
+  // In a compare it applies to the Anthropic models among them.
+  if (values.has('thinking-budget') && provider !== 'anthropic' && !targets.some((t) => t.provider === 'anthropic'))
+    throw new Error('--thinking-budget is for --provider anthropic (or anthropic:model in a compare)');
   if (values.has('runs') && command !== 'bench') throw new Error('--runs is a bench option');
   const runs = optionalNumber(values.get('runs'), '--runs') ?? DEFAULT_RUNS;
   if (!Number.isInteger(runs)) throw new Error('--runs must be a whole number');
@@ -136,12 +152,44 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     system: values.get('system'),
     idleTimeoutSeconds: optionalNumber(values.get('idle-timeout'), '--idle-timeout'),
     json: flags.has('--json'),
+    csv: flags.has('--csv'),
     listModels: flags.has('--list-models'),
     showReasoning: flags.has('--show-reasoning'),
     thinkingBudget: optionalNumber(values.get('thinking-budget'), '--thinking-budget'),
     reasoningSummaries: flags.has('--reasoning-summaries') ? true : undefined,
     question: positional.join(' '),
   };
+}
+
+/** One model of a `compare`: where it goes and how it is named in the table. */
+export interface CompareTarget {
+  /** As written on the command line (`sim-fast`, `anthropic:claude-sonnet-4-5`). */
+  spec: string;
+  provider: ProviderId;
+  api: WireApi;
+  model: string;
+  baseUrl: string | undefined;
+}
+
+/**
+ * A `compare` model: `model` goes to `--provider` (at `--base-url`), `provider:model` to that
+ * provider at its default URL. A prefix that names no provider is part of the model
+ * (`llama3.2:3b`). Throws a usage message for a provider without a default URL or a bad model.
+ */
+export function compareTarget(spec: string, provider: ProviderId, apiFlag: 'chat' | 'responses', baseUrl: string | undefined): CompareTarget {
+  const colon = spec.indexOf(':');
+  const prefix = colon > 0 ? spec.slice(0, colon) : '';
+  if (!isProviderId(prefix) || prefix === provider) {
+    const model = prefix === provider ? spec.slice(colon + 1) : spec;
+    if (!model) throw new Error(`No model in "${spec}"`);
+    return { spec, provider, api: wireApiFor(provider, apiFlag), model, baseUrl };
+  }
+  if (!PROVIDERS.includes(prefix)) throw new Error(`Unknown provider "${prefix}" in "${spec}"\n${USAGE}`);
+  const info = providerInfo(prefix);
+  const model = spec.slice(colon + 1) || info.defaultModel;
+  if (!model) throw new Error(`No model in "${spec}": ${info.label} has no default model`);
+  if (!info.defaultBaseUrl) throw new Error(`"${spec}": ${info.label} has no default URL — use --provider ${prefix} --base-url URL for it`);
+  return { spec, provider: prefix, api: wireApiFor(prefix, apiFlag), model, baseUrl: info.defaultBaseUrl };
 }
 
 function optionalNumber(value: string | undefined, name: string): number | undefined {
@@ -258,12 +306,19 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').trim();
 }
 
-function baseRequest(options: CliOptions, model: string, question: string, apiKey: string | undefined, log: (line: string) => void): ChatRequest {
+function baseRequest(
+  options: CliOptions,
+  model: string,
+  question: string,
+  apiKey: string | undefined,
+  log: (line: string) => void,
+  target: { provider: ProviderId; api: WireApi; baseUrl: string | undefined } = options,
+): ChatRequest {
   return {
-    provider: options.provider,
-    api: options.api,
+    provider: target.provider,
+    api: target.api,
     model,
-    baseUrl: options.baseUrl,
+    baseUrl: target.baseUrl,
     apiKey,
     systemPrompt: options.system,
     messages: [{ role: 'user', content: question }],
@@ -376,6 +431,40 @@ export function formatBenchTable(rows: readonly BenchRow[]): string {
   return [line(header), rule, ...body.map(line)].join('\n');
 }
 
+/** Median, min and max of a bench figure; null without figures. */
+export interface BenchStat {
+  median: number;
+  min: number;
+  max: number;
+}
+
+function benchStat(values: readonly number[]): BenchStat | null {
+  return values.length === 0 ? null : { median: median(values), min: Math.min(...values), max: Math.max(...values) };
+}
+
+/** One model of `bench --json`. */
+export function benchRowJson(r: BenchRow): { model: string; runs: number; ok: number; ttftMs: BenchStat | null; tps: BenchStat | null; failures: string[] } {
+  return { model: r.model, runs: r.runs, ok: r.ok, ttftMs: benchStat(r.ttftMs), tps: benchStat(r.tps), failures: r.failures };
+}
+
+/** One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break; quotes doubled. */
+export function csvField(value: string | number | null | undefined): string {
+  if (value === null || value === undefined) return '';
+  const text = String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export const BENCH_CSV_HEADER = ['model', 'runs', 'ok', 'ttft_ms_median', 'ttft_ms_min', 'ttft_ms_max', 'tps_median', 'tps_min', 'tps_max', 'failures'] as const;
+
+/** `bench --csv`: a header row and one row per model, numbers unformatted, CRLF line ends (RFC 4180). */
+export function formatBenchCsv(rows: readonly BenchRow[]): string {
+  const lines = rows.map((r) => {
+    const j = benchRowJson(r);
+    return [j.model, j.runs, j.ok, j.ttftMs?.median, j.ttftMs?.min, j.ttftMs?.max, j.tps?.median, j.tps?.min, j.tps?.max, j.failures.join('\n')];
+  });
+  return [[...BENCH_CSV_HEADER], ...lines].map((cells) => `${cells.map(csvField).join(',')}\r\n`).join('');
+}
+
 /** `bench`: `runs` answers per model, one after another, then the table on stdout. */
 async function runBench(options: CliOptions, token: CancellationTokenLike): Promise<number> {
   const question = options.question || (await readStdin());
@@ -412,14 +501,133 @@ async function runBench(options: CliOptions, token: CancellationTokenLike): Prom
     }
     if (interrupted) break;
   }
-  process.stdout.write(`${formatBenchTable(rows)}\n`);
-  if (options.json) {
-    const summary = (values: number[]) => (values.length === 0 ? null : { median: median(values), min: Math.min(...values), max: Math.max(...values) });
-    const json = rows.map((r) => ({ model: r.model, runs: r.runs, ok: r.ok, ttftMs: summary(r.ttftMs), tps: summary(r.tps), failures: r.failures }));
-    process.stderr.write(`${JSON.stringify({ models: json })}\n`);
-  }
+  process.stdout.write(options.csv ? formatBenchCsv(rows) : `${formatBenchTable(rows)}\n`);
+  if (options.json) process.stderr.write(`${JSON.stringify({ models: rows.map(benchRowJson) })}\n`);
   if (interrupted) return EXIT.interrupted;
   return rows.every((r) => r.ok === r.runs) ? EXIT.ok : EXIT.failure;
+}
+
+/** One model's answer in a `compare`. */
+export interface CompareResult {
+  target: CompareTarget;
+  outcome: AnswerOutcome;
+  /** The answer text as far as it got. */
+  answer: string;
+  /** ms from the request being handed to the network to the end of the stream. */
+  durationMs: number | undefined;
+}
+
+/** Indices of the fastest TTFT and the highest tok/s among the models that answered. */
+export function compareFastest(results: readonly CompareResult[]): { ttft: number | undefined; tps: number | undefined } {
+  let ttft: number | undefined;
+  let tps: number | undefined;
+  results.forEach((r, i) => {
+    const m = r.outcome.metrics;
+    if (r.outcome.failure || r.outcome.finishReason === 'cancelled' || !m) return;
+    if (m.ttftMs !== undefined && (ttft === undefined || m.ttftMs < results[ttft]!.outcome.metrics!.ttftMs!)) ttft = i;
+    if (m.tokensPerSecond !== undefined && (tps === undefined || m.tokensPerSecond > results[tps]!.outcome.metrics!.tokensPerSecond!)) tps = i;
+  });
+  return { ttft, tps };
+}
+
+/** The finish cell: the unified reason, or the kind and one-line message of a failure. */
+function finishCell(outcome: AnswerOutcome): string {
+  return outcome.failure ? `error (${outcome.failure.kind}): ${outcome.failure.message.replace(/\s*\n\s*/g, ' ')}` : outcome.finishReason;
+}
+
+/** The compare table (Markdown, like bench's): the fastest TTFT and tok/s marked `*`. */
+export function formatCompareTable(results: readonly CompareResult[]): string {
+  const fastest = compareFastest(results);
+  const header = ['model', 'TTFT ms', 'first answer ms', 'tok/s', 'tokens', 'duration ms', 'finish'];
+  const body = results.map((r, i) => {
+    const m = r.outcome.metrics;
+    const mark = (cell: string, best: number | undefined) => (best === i ? `${cell} *` : cell);
+    return [
+      r.target.spec,
+      mark(m?.ttftMs !== undefined ? m.ttftMs.toFixed(0) : '—', fastest.ttft),
+      m?.firstAnswerTokenMs !== undefined ? m.firstAnswerTokenMs.toFixed(0) : '—',
+      mark(m?.tokensPerSecond !== undefined ? m.tokensPerSecond.toFixed(1) : '—', fastest.tps),
+      m?.outputTokens !== undefined ? `${m.estimated ? '~' : ''}${m.outputTokens}` : '—',
+      r.durationMs !== undefined ? r.durationMs.toFixed(0) : '—',
+      finishCell(r.outcome).replace(/\|/g, '\\|'),
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => cells[i]!.length)));
+  const left = (i: number) => i === 0 || i === header.length - 1;
+  const line = (cells: readonly string[]) => `| ${cells.map((c, i) => (left(i) ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  const rule = `|${widths.map((w, i) => (left(i) ? `${'-'.repeat(w + 1)}-` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
+  return [line(header), rule, ...body.map(line)].join('\n');
+}
+
+/** `compare --json`: one object, a row per model in the order given. */
+export function compareJson(results: readonly CompareResult[]): {
+  fastest: { ttft: string | null; tps: string | null };
+  models: (AnswerJson & { spec: string; provider: ProviderId; model: string; durationMs: number | null; answer: string })[];
+} {
+  const fastest = compareFastest(results);
+  return {
+    fastest: {
+      ttft: fastest.ttft !== undefined ? results[fastest.ttft]!.target.spec : null,
+      tps: fastest.tps !== undefined ? results[fastest.tps]!.target.spec : null,
+    },
+    models: results.map((r) => ({
+      spec: r.target.spec,
+      provider: r.target.provider,
+      model: r.target.model,
+      ...answerJson(r.outcome),
+      durationMs: r.durationMs ?? null,
+      answer: r.answer,
+    })),
+  };
+}
+
+/** `compare`: every model at once, one request each; the table and the answers on stdout. */
+async function runCompare(options: CliOptions, token: CancellationTokenLike): Promise<number> {
+  const question = options.question || (await readStdin());
+  if (!question) {
+    process.stderr.write(`No prompt given.\n${USAGE}\n`);
+    return EXIT.usage;
+  }
+  const apiFlag = options.api === 'openai-responses' ? 'responses' : 'chat';
+  const targets = options.models.map((spec) => compareTarget(spec, options.provider, apiFlag, options.baseUrl));
+  const note = (line: string) => process.stderr.write(`${line}\n`);
+  // Parse the SDKs before any clock starts, so no model's TTFT includes module loading.
+  for (const api of new Set(targets.map((t) => t.api))) warmUp(api);
+  // Likewise the tokenizer: the live figures load it on the first delta, and loading it then would
+  // block the event loop while another model's first token waits to be timed.
+  for (const target of targets) countTokens('warm up', encodingForModel(target.model));
+  note(`[compare: ${targets.length} models streaming]`);
+  let done = 0;
+  const results = await Promise.all(
+    targets.map(async (target): Promise<CompareResult> => {
+      let answer = '';
+      const log = (line: string) => note(`[${target.spec}] ${line}`);
+      const request = baseRequest(options, target.model, question, apiKeyFor(target.provider), log, target);
+      if (target.provider !== 'anthropic') request.reasoning = { ...request.reasoning, budgetTokens: undefined };
+      let outcome: AnswerOutcome;
+      try {
+        outcome = await streamAnswer(request, token, { text: (text) => (answer += text), reasoning: () => undefined, toolCall: () => undefined });
+      } catch (error) {
+        outcome =
+          error instanceof CancelledError
+            ? { finishReason: 'cancelled', metrics: undefined, failure: undefined }
+            : { finishReason: 'error', metrics: undefined, failure: failureFrom(error) };
+      }
+      const m = outcome.metrics;
+      const durationMs = m?.lastTokenMs ?? (m?.headersMs !== undefined ? m.headersMs : undefined);
+      done++;
+      const figures = outcome.failure ? `${outcome.failure.kind}: ${outcome.failure.message}` : m ? formatSummary(outcome.finishReason, m).slice(1, -1) : outcome.finishReason;
+      note(`[${done}/${targets.length} ${target.spec}: ${figures}]`);
+      return { target, outcome, answer, durationMs };
+    }),
+  );
+  if (options.json) process.stdout.write(`${JSON.stringify(compareJson(results))}\n`);
+  else {
+    const answers = results.map((r) => `\n## ${r.target.spec}\n\n${r.answer ? r.answer.replace(/\n*$/, '') : '(no answer)'}\n`);
+    process.stdout.write(`${formatCompareTable(results)}\n${answers.join('')}`);
+  }
+  if (results.some((r) => r.outcome.finishReason === 'cancelled')) return EXIT.interrupted;
+  return results.some((r) => r.outcome.failure) ? EXIT.failure : EXIT.ok;
 }
 
 /** Runs the CLI; resolves the exit code. */
@@ -449,6 +657,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await runAsk(options, source.token);
       case 'bench':
         return await runBench(options, source.token);
+      case 'compare':
+        return await runCompare(options, source.token);
       default:
         return assertNever(options.command, 'command');
     }

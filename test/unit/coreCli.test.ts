@@ -7,7 +7,7 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { formatBenchTable, median, parseArgs } from '../../src/cli';
+import { BENCH_CSV_HEADER, compareTarget, csvField, formatBenchTable, median, parseArgs } from '../../src/cli';
 import { Simulator } from '../../src/simulator/Simulator';
 import { eventually } from './helpers/coreHarness';
 
@@ -73,6 +73,58 @@ function benchRow(table: string, model: string): { ok: number; runs: number; ttf
     .map((c) => c.trim());
   const [ok, runs] = cells[0]!.split('/').map(Number);
   return { ok: ok!, runs: runs!, ttft: cells.slice(1, 4).map(Number), tps: cells.slice(4, 7).map(Number) };
+}
+
+/** The cells of a compare table row, by header. */
+function compareRow(table: string, spec: string): Record<string, string> {
+  const lines = table.split('\n');
+  const cells = (l: string) =>
+    l
+      .split(/(?<!\\)\|/)
+      .slice(1, -1)
+      .map((c) => c.trim());
+  const header = cells(lines[0]!);
+  const line = lines.find((l) => l.startsWith(`| ${spec} `));
+  assert.ok(line, `a row for ${spec} in:\n${table}`);
+  return Object.fromEntries(cells(line).map((c, i) => [header[i]!, c]));
+}
+
+/** A strict RFC 4180 reader: CRLF records, quoted fields with doubled quotes. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let i = 0;
+  while (i < text.length) {
+    if (text[i] === '"' && field === '') {
+      i++;
+      for (;;) {
+        assert.ok(i < text.length, 'unterminated quoted field');
+        if (text[i] === '"' && text[i + 1] === '"') {
+          field += '"';
+          i += 2;
+        } else if (text[i] === '"') {
+          i++;
+          break;
+        } else field += text[i++];
+      }
+    } else if (text[i] === ',') {
+      row.push(field);
+      field = '';
+      i++;
+    } else if (text.startsWith('\r\n', i)) {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+      i += 2;
+    } else {
+      assert.ok(text[i] !== '"' && text[i] !== '\n' && text[i] !== '\r', `bare ${JSON.stringify(text[i])} at ${i}`);
+      field += text[i++];
+    }
+  }
+  assert.equal(field + row.join(''), '', 'the last record ends with CRLF');
+  return rows;
 }
 
 describe('core: CLI', function () {
@@ -268,6 +320,227 @@ describe('core: CLI', function () {
     const failed = benchRow(run.stdout, 'sim-fault-401');
     assert.deepEqual([failed.ok, failed.runs], [0, 1]);
     assert.match(run.stderr, /sim-fault-401 run 1\/1: auth/);
+  });
+
+  it('compare: both models stream at once; each row near its scripted TTFT and pace; the fastest marked', async () => {
+    const slow = { spec: 'sim-ttft-600-tps-50', ttft: 600, tps: 50 };
+    const fast = { spec: 'sim-ttft-150-tps-200', ttft: 150, tps: 200 };
+    const run = await runCli(['compare', ...openai(), '--model', `${slow.spec},${fast.spec}`, 'Explain git bisect'], KEY_ENV);
+    assert.equal(run.code, 0, run.stderr);
+    const log = sim.stats().requestsLog;
+    assert.deepEqual(log.map((r) => r.model).sort(), [fast.spec, slow.spec].sort());
+    // Concurrent: both requests arrived before either model's first token was written.
+    const lastStart = Math.max(...log.map((r) => r.startedAt));
+    const firstToken = Math.min(...log.map((r) => r.firstTokenAt!));
+    assert.ok(lastStart < firstToken, `requests overlap: last start ${lastStart.toFixed(0)}, first token ${firstToken.toFixed(0)}`);
+    for (const model of [slow, fast]) {
+      const row = compareRow(run.stdout, model.spec);
+      const ttft = Number(row['TTFT ms']!.replace(' *', ''));
+      const tps = Number(row['tok/s']!.replace(' *', ''));
+      assert.ok(ttft >= model.ttft && ttft <= model.ttft * 1.25 + 50, `${model.spec}: TTFT ${ttft} ms for ${model.ttft}`);
+      assert.ok(Math.abs(tps - model.tps) <= model.tps * 0.25, `${model.spec}: ${tps} tok/s for ${model.tps}`);
+      assert.equal(row.finish, 'stop');
+      const record = log.find((r) => r.model === model.spec)!;
+      assert.equal(row.tokens, String(record.tokensSent));
+      assert.ok(run.stdout.includes(`\n## ${model.spec}\n\n${record.textSent.trimEnd()}\n`), `${model.spec}'s answer under its heading`);
+    }
+    assert.ok(compareRow(run.stdout, fast.spec)['TTFT ms']!.endsWith(' *'));
+    assert.ok(compareRow(run.stdout, fast.spec)['tok/s']!.endsWith(' *'));
+    assert.ok(!compareRow(run.stdout, slow.spec)['TTFT ms']!.includes('*'));
+    assert.ok(!compareRow(run.stdout, slow.spec)['tok/s']!.includes('*'));
+    // Progress on stderr, one line per model as it finishes (the fast one first).
+    const done = run.stderr.split('\n').filter((l) => /^\[\d\/2 /.test(l));
+    assert.deepEqual(
+      done.map((l) => l.split(' ')[1]!.replace(':', '')),
+      [fast.spec, slow.spec],
+    );
+  });
+
+  it("compare: each model's TTFT is its own (the server's), not delayed by the other stream's processing", async () => {
+    // The fast model streams while the slow one waits for its first token: work done for one stream
+    // (e.g. a module loaded on its first live figure) must not show up in the other's TTFT.
+    const run = await runCli(['compare', ...openai(), '--model', 'sim-ttft-30-tps-100,sim-ttft-250-tps-100', '--json', 'hi'], KEY_ENV);
+    assert.equal(run.code, 0, run.stderr);
+    const json = JSON.parse(run.stdout) as { models: { spec: string; ttftMs: number }[] };
+    for (const m of json.models) {
+      const r = sim.stats().requestsLog.find((record) => record.model === m.spec)!;
+      const serverTtft = r.firstTokenAt! - r.startedAt;
+      assert.ok(m.ttftMs >= serverTtft && m.ttftMs <= serverTtft + 80, `${m.spec}: TTFT ${m.ttftMs.toFixed(1)} vs server ${serverTtft.toFixed(1)} ms`);
+    }
+  });
+
+  it('compare: a failing model shows its one-line error in its row; the others finish; exit 1', async () => {
+    const run = await runCli(['compare', ...openai(), '--model', 'sim-tps-200,sim-fault-midstream,sim-fault-401', 'hi'], KEY_ENV);
+    assert.equal(run.code, 1, run.stderr);
+    const ok = compareRow(run.stdout, 'sim-tps-200');
+    assert.equal(ok.finish, 'stop');
+    assert.ok(ok['TTFT ms']!.endsWith(' *') && ok['tok/s']!.endsWith(' *'), 'the only answer is the fastest');
+    assert.match(compareRow(run.stdout, 'sim-fault-midstream').finish!, /^error \(provider\): .*mid-stream/);
+    assert.match(compareRow(run.stdout, 'sim-fault-401').finish!, /^error \(auth\): .*check your API key\.$/);
+    const log = sim.stats().requestsLog;
+    const full = log.find((r) => r.model === 'sim-tps-200')!;
+    assert.equal(full.completed, true);
+    assert.ok(run.stdout.includes(`## sim-tps-200\n\n${full.textSent.trimEnd()}\n`));
+    // The partial answer of the mid-stream failure is kept; the 401 has none.
+    const partial = log.find((r) => r.model === 'sim-fault-midstream')!;
+    assert.ok(partial.textSent.length > 0);
+    assert.ok(run.stdout.includes(`## sim-fault-midstream\n\n${partial.textSent.trimEnd()}\n`));
+    assert.ok(run.stdout.includes('## sim-fault-401\n\n(no answer)\n'));
+    assert.ok(!run.stdout.includes('sk-cli-test-key'));
+  });
+
+  it('compare + SIGINT mid-stream: exit 130, every socket closed by the client', async () => {
+    const run = await runCli(['compare', ...openai(), '--model', 'sim-tps-20,sim-ttft-100-tps-30', 'hi'], KEY_ENV, (child) => {
+      void Promise.all([sim.waitForTokens(1, 3, 10_000), sim.waitForTokens(2, 3, 10_000)]).then(() => child.kill('SIGINT'));
+    });
+    assert.equal(run.code, 130, run.stderr);
+    await eventually(() => sim.stats().requestsLog.every((r) => r.closedAt !== undefined) && sim.stats().openSockets === 0, 5000, 'all sockets closed');
+    const stats = sim.stats();
+    assert.equal(stats.requestsLog.length, 2);
+    for (const record of stats.requestsLog) {
+      assert.equal(record.closedBy, 'client', `${record.model} closed by the client`);
+      assert.equal(record.completed, false);
+    }
+    assert.equal(stats.socketsClosed, stats.socketsOpened);
+    assert.equal(compareRow(run.stdout, 'sim-tps-20').finish, 'cancelled');
+  });
+
+  it("compare --json: one JSON object on stdout with each model's figures and answer", async () => {
+    const run = await runCli(['compare', ...openai(), '--model', 'sim-ttft-200,sim-fast,sim-fault-401', '--json', 'hi'], KEY_ENV);
+    assert.equal(run.code, 1, run.stderr);
+    assert.equal(run.stdout.trim().split('\n').length, 1, 'one line');
+    const json = JSON.parse(run.stdout) as {
+      fastest: { ttft: string | null; tps: string | null };
+      models: Record<string, unknown>[];
+    };
+    assert.deepEqual(Object.keys(json).sort(), ['fastest', 'models']);
+    assert.deepEqual(
+      json.models.map((m) => m.spec),
+      ['sim-ttft-200', 'sim-fast', 'sim-fault-401'],
+    );
+    const keys = [
+      'answer',
+      'durationMs',
+      'error',
+      'finishReason',
+      'firstAnswerTokenMs',
+      'inputTokens',
+      'model',
+      'outputTokens',
+      'provider',
+      'rawFinishReason',
+      'reasoningTokens',
+      'setupMs',
+      'spec',
+      'tokensEstimated',
+      'tps',
+      'ttftMs',
+    ];
+    for (const m of json.models) assert.deepEqual(Object.keys(m).sort(), keys);
+    const log = sim.stats().requestsLog;
+    for (const m of json.models.slice(0, 2)) {
+      const record = log.find((r) => r.model === m.spec)!;
+      assert.equal(m.provider, 'openai');
+      assert.equal(m.finishReason, 'stop');
+      assert.equal(m.error, null);
+      assert.equal(m.answer, record.textSent);
+      assert.equal(m.outputTokens, record.tokensSent);
+      assert.ok(typeof m.ttftMs === 'number' && typeof m.tps === 'number' && typeof m.durationMs === 'number');
+    }
+    assert.ok((json.models[0]!.ttftMs as number) >= 200);
+    assert.equal(json.fastest.ttft, 'sim-fast');
+    const failed = json.models[2]!;
+    assert.deepEqual([failed.finishReason, (failed.error as { kind: string }).kind, failed.answer, failed.ttftMs], ['error', 'auth', '', null]);
+  });
+
+  it('bench --csv: a header and a row per model (RFC 4180) whose values match --json', async () => {
+    const run = await runCli(['bench', ...openai(), '--model', 'sim-tps-300,sim-fault-401', '--runs', '2', '--csv', '--json', 'hi'], KEY_ENV);
+    assert.equal(run.code, 1, run.stderr);
+    const rows = parseCsv(run.stdout);
+    assert.deepEqual(rows[0], [...BENCH_CSV_HEADER]);
+    assert.equal(rows.length, 3);
+    const summary = JSON.parse(run.stderr.trim().split('\n').at(-1)!) as {
+      models: { model: string; runs: number; ok: number; ttftMs: Record<string, number> | null; tps: Record<string, number> | null; failures: string[] }[];
+    };
+    summary.models.forEach((m, i) => {
+      const cells = Object.fromEntries(rows[0]!.map((h, j) => [h, rows[i + 1]![j]!]));
+      assert.equal(cells.model, m.model);
+      assert.equal(Number(cells.runs), m.runs);
+      assert.equal(Number(cells.ok), m.ok);
+      for (const [figure, stat] of [
+        ['ttft_ms', m.ttftMs],
+        ['tps', m.tps],
+      ] as const) {
+        for (const k of ['median', 'min', 'max']) assert.equal(cells[`${figure}_${k}`], stat ? String(stat[k]) : '', `${m.model} ${figure}_${k}`);
+      }
+      assert.equal(cells.failures, m.failures.join('\n'));
+    });
+    assert.equal(summary.models[0]!.ok, 2);
+    assert.ok(Number(rows[1]![rows[0]!.indexOf('tps_median')]) > 0);
+    assert.equal(summary.models[1]!.failures.length, 2, 'two failures, joined by a line break inside one quoted field');
+  });
+
+  it('parses compare: provider:model targets, usage errors', () => {
+    const c = parseArgs(['compare', '--provider', 'ollama', '--base-url', 'http://h/v1', '--model', 'llama3.2:3b,openai:gpt-4o-mini,anthropic:', 'p']);
+    assert.deepEqual([c.command, c.models], ['compare', ['llama3.2:3b', 'openai:gpt-4o-mini', 'anthropic:']]);
+    assert.deepEqual(compareTarget('llama3.2:3b', 'ollama', 'chat', 'http://h/v1'), {
+      spec: 'llama3.2:3b',
+      provider: 'ollama',
+      api: 'openai-chat',
+      model: 'llama3.2:3b',
+      baseUrl: 'http://h/v1',
+    });
+    assert.deepEqual(compareTarget('ollama:qwen3', 'ollama', 'responses', 'http://h/v1'), {
+      spec: 'ollama:qwen3',
+      provider: 'ollama',
+      api: 'openai-responses',
+      model: 'qwen3',
+      baseUrl: 'http://h/v1',
+    });
+    assert.deepEqual(compareTarget('openai:gpt-4o-mini', 'ollama', 'chat', 'http://h/v1'), {
+      spec: 'openai:gpt-4o-mini',
+      provider: 'openai',
+      api: 'openai-chat',
+      model: 'gpt-4o-mini',
+      baseUrl: 'https://api.openai.com/v1',
+    });
+    const anthropic = compareTarget('anthropic:', 'ollama', 'responses', undefined);
+    assert.deepEqual([anthropic.api, anthropic.model, anthropic.baseUrl], ['anthropic', 'claude-sonnet-4-5', 'https://api.anthropic.com']);
+    assert.throws(() => parseArgs(['compare', 'p']), /compare needs --model/);
+    assert.throws(() => parseArgs(['compare', '--provider', 'ollama', '--model', 'a,openai-compatible:b', 'p']), /has no default URL/);
+    assert.throws(() => parseArgs(['compare', '--provider', 'ollama', '--model', 'a,vscode-lm:b', 'p']), /Unknown provider "vscode-lm"/);
+    assert.throws(() => parseArgs(['compare', '--provider', 'ollama', '--model', 'a', '--runs', '2', 'p']), /--runs is a bench option/);
+    assert.throws(() => parseArgs(['compare', '--provider', 'ollama', '--model', 'a', '--csv', 'p']), /--csv is a bench option/);
+    assert.equal(parseArgs(['bench', '--model', 'a', '--csv', 'p']).csv, true);
+    assert.equal(parseArgs(['compare', '--provider', 'openai', '--model', 'a,anthropic:b', '--thinking-budget', '2048', 'p']).thinkingBudget, 2048);
+    assert.throws(() => parseArgs(['compare', '--provider', 'openai', '--model', 'a,b', '--thinking-budget', '2048', 'p']), /--thinking-budget is for --provider anthropic/);
+    assert.deepEqual(
+      [csvField('a,b'), csvField('say "hi"'), csvField('x\ny'), csvField(1.5), csvField(null), csvField('plain')],
+      ['"a,b"', '"say ""hi"""', '"x\ny"', '1.5', '', 'plain'],
+    );
+  });
+
+  it('compare: a usage error exits 2 before any request', async () => {
+    const run = await runCli(['compare', ...openai(), '--model', 'sim-fast,openai-compatible:x', 'hi'], KEY_ENV);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /has no default URL/);
+    assert.equal(sim.stats().requests, 0);
+  });
+
+  it('compare with provider:model uses that provider and its own key variable only', async () => {
+    // anthropic:… names --provider itself here, so it goes to the simulator too (another provider's
+    // default URL would leave the machine); the key comes from ANTHROPIC_API_KEY, never OPENAI_API_KEY.
+    const run = await runCli(['compare', '--provider', 'anthropic', '--base-url', sim.anthropicBaseUrl, '--model', 'sim-fast,anthropic:sim-tps-300', '--json', 'hi'], {
+      ANTHROPIC_API_KEY: 'sk-cli-test-key-123456',
+      OPENAI_API_KEY: 'sk-not-this-one-000000',
+    });
+    assert.equal(run.code, 0, run.stderr);
+    const log = sim.stats().requestsLog;
+    assert.deepEqual(log.map((r) => [r.api, r.model]).sort(), [
+      ['anthropic', 'sim-fast'],
+      ['anthropic', 'sim-tps-300'],
+    ]);
+    assert.ok(log.every((r) => r.credential === 'sk-cli-test-key-123456'));
   });
 
   it("a cold process: TTFT is the provider's (from the request on the network), the SDK load is reported apart as setup", async () => {
