@@ -8,10 +8,9 @@ import * as assert from 'node:assert/strict';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { stream } from '../../src/core/adapter';
 import { preciseNow } from '../../src/simulator/ResponsePlayer';
-import { Simulator } from '../../src/simulator/Simulator';
 import type { SimScript } from '../../src/simulator/script';
 import { tokenize } from '../../src/simulator/tokenize';
-import { drain, simRequest, type StreamSummary, type Target } from './helpers/coreHarness';
+import { drain, simRequest, type StreamSummary, type Target, useSimulator } from './helpers/coreHarness';
 
 /** Two-, three- and four-byte UTF-8 characters, a combining mark and a ZWJ emoji sequence. */
 const MULTIBYTE = 'héllo — 日本語のテキスト 😀 naïve café, Ελληνικά, e\u0301, 👩‍💻 ok.';
@@ -41,14 +40,7 @@ function outcome(s: StreamSummary) {
 
 describe('core: one-byte chunking and honest TTFT/TPS against the simulator', function () {
   this.timeout(30_000);
-  const sim = new Simulator();
-  before(async () => {
-    await sim.start();
-  });
-  after(async () => {
-    await sim.stop();
-  });
-  beforeEach(() => sim.reset());
+  const sim = useSimulator();
 
   async function run(target: Target, script: SimScript): Promise<{ summary: StreamSummary; startedAt: number }> {
     sim.enqueue(script);

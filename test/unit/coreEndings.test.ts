@@ -10,9 +10,8 @@ import { CancellationSource } from '../../src/core/cancellation';
 import { countTokens, encodingForModel, StreamMetrics } from '../../src/core/metrics';
 import { createObservedFetch } from '../../src/core/observedFetch';
 import type { SimScript } from '../../src/simulator/script';
-import { Simulator } from '../../src/simulator/Simulator';
 import { tokenize } from '../../src/simulator/tokenize';
-import { drain, simRequest, type StreamSummary, type Target } from './helpers/coreHarness';
+import { drain, simRequest, type StreamSummary, type Target, useSimulator } from './helpers/coreHarness';
 
 const TEXT = 'Streaming answers arrive token by token, and every figure about them must hold however the stream ends: finished, failed or cancelled by the user halfway through.';
 const CUT_AFTER = 20;
@@ -20,14 +19,7 @@ const SPEEDS = [10, 400, 5000];
 
 describe('core: final figures on every ending', function () {
   this.timeout(60_000);
-  const sim = new Simulator();
-  before(async () => {
-    await sim.start();
-  });
-  after(async () => {
-    await sim.stop();
-  });
-  beforeEach(() => sim.reset());
+  const sim = useSimulator();
 
   async function run(target: Target, script: SimScript, cancelAfterTokens?: number): Promise<StreamSummary> {
     sim.enqueue(script);

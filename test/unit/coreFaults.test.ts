@@ -10,23 +10,15 @@ import { stream } from '../../src/core/adapter';
 import { CancellationSource } from '../../src/core/cancellation';
 import { CONTINUE_PROMPT } from '../../src/core/continuation';
 import type { ChatRequest } from '../../src/core/request';
-import { Simulator } from '../../src/simulator/Simulator';
 import type { SimRequestRecord } from '../../src/simulator/SimStats';
-import { drain, eventually, failureOf, simRequest, TEST_KEY, type Target } from './helpers/coreHarness';
+import { drain, eventually, failureOf, simRequest, TEST_KEY, type Target, useSimulator } from './helpers/coreHarness';
 
 const ANSWER = 'The quick brown fox jumps over the lazy dog while the cat watches from the warm windowsill.';
 const TARGETS: Target[] = ['openai-chat', 'openai-responses', 'anthropic'];
 
 describe('core: faults, cancellation and timeouts against the simulator', function () {
   this.timeout(15_000);
-  const sim = new Simulator();
-  before(async () => {
-    await sim.start();
-  });
-  after(async () => {
-    await sim.stop();
-  });
-  beforeEach(() => sim.reset());
+  const sim = useSimulator();
 
   const record = (id = 1): SimRequestRecord | undefined => sim.stats().requestsLog.find((r) => r.id === id);
   const closedByClient = (id = 1) => eventually(() => record(id)?.closedBy === 'client', 5000, `request ${id} closed by the client`);

@@ -13,8 +13,7 @@ import { buildResponsesBody, mapIncompleteReason } from '../../src/core/provider
 import { ThinkTagSplitter } from '../../src/core/providers/thinkTags';
 import type { ChatRequest } from '../../src/core/request';
 import type { SimScript } from '../../src/simulator/script';
-import { Simulator } from '../../src/simulator/Simulator';
-import { drain, failureOf, simRequest, type StreamSummary, type Target } from './helpers/coreHarness';
+import { drain, failureOf, simRequest, type StreamSummary, type Target, useSimulator } from './helpers/coreHarness';
 
 const REASONING = 'First 17 × 20 = 340, then 17 × 3 = 51; 340 + 51 = 391.';
 const ANSWER = '391';
@@ -54,14 +53,7 @@ function xaiIncompleteBody(): string {
 }
 
 describe('core: wire shapes and reasoning', function () {
-  const sim = new Simulator();
-  before(async () => {
-    await sim.start();
-  });
-  after(async () => {
-    await sim.stop();
-  });
-  beforeEach(() => sim.reset());
+  const sim = useSimulator();
 
   async function run(target: Target, script: SimScript, overrides: Partial<ChatRequest> = {}): Promise<StreamSummary> {
     sim.enqueue(script);

@@ -12,9 +12,8 @@ import type { StreamEvent } from '../../src/core/events';
 import { countTokens, encodingForModel } from '../../src/core/metrics';
 import type { ChatRequest } from '../../src/core/request';
 import { endMessage, StreamSession, type SessionAppend, type SessionMessage, type SessionResult, type StreamSessionOptions } from '../../src/core/session/StreamSession';
-import { Simulator } from '../../src/simulator/Simulator';
 import { tokenize } from '../../src/simulator/tokenize';
-import { simRequest, type Target } from './helpers/coreHarness';
+import { simRequest, type Target, useSimulator } from './helpers/coreHarness';
 
 const TEXT =
   'A stream session folds every delta into the answer at once, and sends it on to the panel in few coalesced appends, each numbered one more than the last, so a redraw never shows a stretch twice or loses one.';
@@ -76,14 +75,7 @@ function assertWellFormed(rec: Recording, result: SessionResult, firstSeq = 1): 
 
 describe('StreamSession against the simulator (real SDKs over loopback)', function () {
   this.timeout(60_000);
-  const sim = new Simulator();
-  before(async () => {
-    await sim.start();
-  });
-  after(async () => {
-    await sim.stop();
-  });
-  beforeEach(() => sim.reset());
+  const sim = useSimulator();
 
   function request(target: Target, overrides: Partial<ChatRequest> = {}): ChatRequest {
     return simRequest(sim, target, { maxRetries: 0, ...overrides });

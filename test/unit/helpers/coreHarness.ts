@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FinishReason, ReasoningBlock, StreamEvent, StreamFailure, StreamMetricsSnapshot, ToolCall, Usage } from '../../../src/core/events';
 import type { ChatRequest } from '../../../src/core/request';
-import type { Simulator } from '../../../src/simulator/Simulator';
+import { Simulator } from '../../../src/simulator/Simulator';
 
 /** test/fixtures/wire, resolved from the compiled location (out/test/unit/helpers). */
 export const WIRE_FIXTURES = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'wire');
@@ -117,4 +117,20 @@ export async function eventually(check: () => boolean, timeoutMs: number, what: 
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/**
+ * A simulator for the enclosing mocha `describe`: started before its tests, stopped after them,
+ * and reset (script queue and records) before each.
+ */
+export function useSimulator(): Simulator {
+  const sim = new Simulator();
+  before(async () => {
+    await sim.start();
+  });
+  after(async () => {
+    await sim.stop();
+  });
+  beforeEach(() => sim.reset());
+  return sim;
 }
