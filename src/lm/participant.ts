@@ -8,10 +8,8 @@ import * as vscode from 'vscode';
 import type { StreamMetricsSnapshot } from '../core/events';
 import type { ChatMessage, ChatRequest } from '../core/request';
 import { StreamSession } from '../core/session/StreamSession';
-import { loadCore } from '../panel/coreLoader';
-import { streamLanguageModel } from '../panel/LanguageModelStream';
 import type { MetricsStatusBar } from '../panel/MetricsStatusBar';
-import type { ProviderResolver } from '../panel/ProviderResolver';
+import { requestTarget, streamSourceFor, type ProviderResolver } from '../panel/ProviderResolver';
 import { readSettings } from '../panel/settings';
 import { formatFigures } from '../panel/statusText';
 
@@ -52,11 +50,7 @@ export function createParticipantHandler(deps: ParticipantDeps): vscode.ChatRequ
     }
     const provider = resolution.provider;
     const coreRequest: ChatRequest = {
-      provider: provider.kind === 'core' ? provider.provider : 'openai-compatible',
-      api: provider.kind === 'core' ? provider.api : 'openai-chat',
-      model: provider.model,
-      baseUrl: provider.kind === 'core' ? provider.baseUrl : undefined,
-      apiKey: provider.kind === 'core' ? provider.apiKey : undefined,
+      ...requestTarget(provider),
       systemPrompt: settings.systemPrompt || undefined,
       messages: mergeTurns([...historyOf(context), { role: 'user', content: question.text }]),
       maxOutputTokens: settings.maxOutputTokens,
@@ -69,7 +63,7 @@ export function createParticipantHandler(deps: ParticipantDeps): vscode.ChatRequ
     // chat view draws the Markdown stream itself).
     let thinking = false;
     const session = new StreamSession(coreRequest, {
-      source: provider.kind === 'core' ? (r, c) => loadCore().stream(r, c) : (r) => streamLanguageModel(provider.chatModel, r, token),
+      source: streamSourceFor(provider, token),
       providerLabel: provider.label,
       coalesceMs: 0,
       onAppend: (append) => {

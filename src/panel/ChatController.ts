@@ -5,9 +5,8 @@ import { endMessage, StreamSession, type SessionResult } from '../core/session/S
 import type { AssistantMessageView, HostToWebview, MessageView, SetupOption, UserMessageView } from '../protocol';
 import type { ConversationStore } from './ConversationStore';
 import { loadCore } from './coreLoader';
-import { streamLanguageModel } from './LanguageModelStream';
 import type { MetricsStatusBar } from './MetricsStatusBar';
-import type { ProviderResolver, Resolution, ResolvedProvider } from './ProviderResolver';
+import { requestTarget, streamSourceFor, type ProviderResolver, type Resolution, type ResolvedProvider } from './ProviderResolver';
 import { readSettings } from './settings';
 
 /** Where the controller posts: the panel, when it exists. */
@@ -226,11 +225,7 @@ export class ChatController implements vscode.Disposable {
     this.setProvider(provider);
     this.statusBar.started(provider.model, provider.label);
     const request: ChatRequest = {
-      provider: provider.kind === 'core' ? provider.provider : 'vscode-lm',
-      api: provider.kind === 'core' ? provider.api : 'openai-chat',
-      model: provider.model,
-      baseUrl: provider.kind === 'core' ? provider.baseUrl : undefined,
-      apiKey: provider.kind === 'core' ? provider.apiKey : undefined,
+      ...requestTarget(provider),
       systemPrompt: settings.systemPrompt || undefined,
       messages: this.history(assistant),
       maxOutputTokens: settings.maxOutputTokens,
@@ -243,7 +238,7 @@ export class ChatController implements vscode.Disposable {
       `request ${assistant.id}: ${provider.label} ${provider.model}${provider.kind === 'core' ? ` at ${provider.baseUrl} (${provider.api})` : ''}${continueFrom ? ' (continue)' : ''}`,
     );
     const session = new StreamSession(request, {
-      source: provider.kind === 'core' ? (r, c) => loadCore().stream(r, c) : (r) => streamLanguageModel(provider.chatModel, r, token),
+      source: streamSourceFor(provider, token),
       providerLabel: provider.label,
       message: assistant,
       seq: this.seqs.get(assistant.id) ?? 0,

@@ -6,6 +6,9 @@ import { loadCore } from './coreLoader';
 import { redactUrl } from '../core/redact';
 import { SIDESTREAM_VENDOR } from '../lm/modelLimits';
 import { baseUrlHint, type SidestreamSettings } from './settings';
+import type { ChatRequest } from '../core/request';
+import type { StreamSource } from '../core/session/StreamSession';
+import { streamLanguageModel } from './LanguageModelStream';
 
 /** A provider the next question can go to. */
 export type ResolvedProvider =
@@ -22,6 +25,18 @@ export type ResolvedProvider =
   | { kind: 'vscode-lm'; chatModel: vscode.LanguageModelChat; model: string; label: string };
 
 export type Resolution = { ok: true; provider: ResolvedProvider } | { ok: false; reason: string };
+
+/** Where a request to `provider` goes: the part of a `ChatRequest` the resolved provider decides. */
+export function requestTarget(provider: ResolvedProvider): Pick<ChatRequest, 'provider' | 'api' | 'model' | 'baseUrl' | 'apiKey'> {
+  return provider.kind === 'core'
+    ? { provider: provider.provider, api: provider.api, model: provider.model, baseUrl: provider.baseUrl, apiKey: provider.apiKey }
+    : { provider: 'vscode-lm', api: 'openai-chat', model: provider.model, baseUrl: undefined, apiKey: undefined };
+}
+
+/** The stream a session reads for `provider`: the core over HTTP, or VS Code's language model (cancelled by `token`). */
+export function streamSourceFor(provider: ResolvedProvider, token: vscode.CancellationToken): StreamSource {
+  return provider.kind === 'core' ? (r, c) => loadCore().stream(r, c) : (r) => streamLanguageModel(provider.chatModel, r, token);
+}
 
 const PROBE_TIMEOUT_MS = 800;
 
