@@ -12,12 +12,52 @@ export type MessageStats = AnswerStats;
 
 export type ErrorInfo = AnswerError;
 
+/** Where this message sits among its alternatives (edit, regenerate): "‹ index/count ›", 1-based. Snapshots only. */
+export interface BranchInfo {
+  index: number;
+  count: number;
+}
+
+/** A file (or the editor selection) sent along with a question, saved with it. */
+export interface ContextFile {
+  kind: 'selection' | 'file';
+  /** Workspace-relative path, e.g. "src/app.ts". */
+  fileName: string;
+  languageId: string;
+  /** The text sent (after any cut). */
+  text: string;
+  /** Estimated tokens of `text`. */
+  tokens?: number | undefined;
+  /** Set when the file was longer than the limit and cut: a visible note, e.g. "cut to the first 8,000 of 23,412 tokens". */
+  truncatedNote?: string | undefined;
+}
+
+/** A context chip in the composer: what goes along with the next question (no text, only what the chip shows). */
+export interface ContextChip {
+  id: string;
+  kind: 'selection' | 'file' | 'activeFile';
+  /** File name shown on the chip. */
+  label: string;
+  /** Workspace-relative path (tooltip). */
+  description: string;
+  tokens: number;
+  truncatedNote?: string | undefined;
+  /**
+   * The active editor's file is offered, not attached: a suggested chip is shown dimmed with "+"
+   * and goes along only after the user attaches it (webview posts `attachContext`).
+   */
+  suggested?: boolean | undefined;
+}
+
 export interface UserMessageView {
   id: string;
   role: 'user';
   text: string;
-  /** Editor selection sent along as context, shown collapsed. */
+  /** Editor selection sent along as context (versions before 0.2; read, never written). */
   context?: { fileName: string; languageId: string; text: string } | undefined;
+  /** Files and selection sent along with this question, shown collapsed. */
+  contextFiles?: ContextFile[] | undefined;
+  branch?: BranchInfo | undefined;
 }
 
 export interface AssistantMessageView {
@@ -38,6 +78,7 @@ export interface AssistantMessageView {
    * `rev + 1` next, so a snapshot and the appends posted around it never overlap. Not stored.
    */
   rev?: number | undefined;
+  branch?: BranchInfo | undefined;
 }
 
 export type MessageView = UserMessageView | AssistantMessageView;
@@ -54,7 +95,17 @@ export interface SetupOption {
 
 /** Host → webview. */
 export type HostToWebview =
-  | { type: 'init'; messages: MessageView[]; streaming: boolean; modelLabel: string | undefined }
+  | {
+      type: 'init';
+      messages: MessageView[];
+      streaming: boolean;
+      modelLabel: string | undefined;
+      /** The open chat's id and title (undefined title: a new chat nothing was asked in yet). */
+      chatId?: string | undefined;
+      chatTitle?: string | undefined;
+      /** Earlier questions for ↑/↓ recall in the composer, oldest first (all chats, at most 100). */
+      recall?: string[] | undefined;
+    }
   | { type: 'setup'; options: SetupOption[]; reason: string }
   | { type: 'messageAdded'; message: MessageView }
   /** Coalesced text appended to an assistant message; `seq` increases by one per post of that message (from 1). */
@@ -65,12 +116,28 @@ export type HostToWebview =
   | { type: 'messageResumed'; id: string; rev: number }
   /** Where the next question goes, e.g. "Simulator · sim-model"; shown in the panel's header. */
   | { type: 'provider'; label: string | undefined }
-  | { type: 'cleared' };
+  | { type: 'cleared' }
+  /** What goes along with the next question: the composer shows these chips (replaces the whole set). */
+  | { type: 'context'; chips: ContextChip[] }
+  /** Move keyboard focus to the composer (Ask revealed the view, or the user picked a context file). */
+  | { type: 'focusComposer' };
 
 /** Webview → host. */
 export type WebviewToHost =
   | { type: 'ready' }
   | { type: 'ask'; text: string }
+  /** Ask again for the question answer `id` belongs to; the earlier answer stays as a branch. */
+  | { type: 'regenerate'; id: string }
+  /** Replace question `id` with `text` and ask it; what came after stays reachable as the earlier branch. */
+  | { type: 'edit'; id: string; text: string }
+  /** Show the previous (-1) or next (1) alternative of message `id`. */
+  | { type: 'switchBranch'; id: string; delta: -1 | 1 }
+  /** Open the workspace file picker to add a context file (the user typed `#` or `@`, or clicked Add). */
+  | { type: 'pickContext' }
+  | { type: 'attachContext'; id: string }
+  | { type: 'removeContext'; id: string }
+  /** The composer's model button: run Select Model. */
+  | { type: 'selectModel' }
   | { type: 'cancel' }
   | { type: 'retry'; id: string }
   | { type: 'continue'; id: string }

@@ -2,7 +2,8 @@ import * as vscode from 'vscode';
 import { providerInfo } from '../core/providerCatalog';
 import type { ChatMessage, ChatRequest } from '../core/request';
 import { endMessage, StreamSession, type SessionResult } from '../core/session/StreamSession';
-import type { AssistantMessageView, HostToWebview, MessageView, SetupOption, UserMessageView } from '../protocol';
+import { contextFilesOf, questionWithContext } from '../core/contextPrompt';
+import type { AssistantMessageView, ContextFile, HostToWebview, MessageView, SetupOption, UserMessageView } from '../protocol';
 import type { ConversationStore } from './ConversationStore';
 import { loadCore } from './coreLoader';
 import type { MetricsStatusBar } from './MetricsStatusBar';
@@ -13,12 +14,6 @@ import { readSettings } from './settings';
 export interface PanelPort {
   post(message: HostToWebview): void;
   reveal(): void;
-}
-
-export interface SelectionContext {
-  fileName: string;
-  languageId: string;
-  text: string;
 }
 
 interface ActiveRequest {
@@ -102,7 +97,8 @@ export class ChatController implements vscode.Disposable {
   initMessage(): HostToWebview {
     this.active?.session?.flush();
     const messages = this.messages.map((m) => (m.role === 'assistant' ? { ...m, rev: this.seqs.get(m.id) ?? 0 } : m));
-    return { type: 'init', messages, streaming: this.streaming, modelLabel: this.providerLabel() };
+    // PLACEHOLDER(issue 15, chats helper): the open chat's id, title and the recall list.
+    return { type: 'init', messages, streaming: this.streaming, modelLabel: this.providerLabel(), chatId: 'current', chatTitle: undefined, recall: [] };
   }
 
   private providerLabel(): string | undefined {
@@ -131,11 +127,12 @@ export class ChatController implements vscode.Disposable {
     }
   }
 
-  async ask(question: string, context?: SelectionContext): Promise<AssistantMessageView | undefined> {
+  /** Asks `question` with `contextFiles` (the selection, attached files) sent along and saved with it. */
+  async ask(question: string, contextFiles?: readonly ContextFile[]): Promise<AssistantMessageView | undefined> {
     const text = question.trim();
     if (!text) return undefined;
     await this.cancelAndWait();
-    const user: UserMessageView = { id: this.newId(), role: 'user', text, context };
+    const user: UserMessageView = { id: this.newId(), role: 'user', text, contextFiles: contextFiles?.length ? [...contextFiles] : undefined };
     const assistant: AssistantMessageView = { id: this.newId(), role: 'assistant', text: '', state: 'streaming' };
     this.messages.push(user, assistant);
     this.panel.reveal();
@@ -296,7 +293,7 @@ export class ChatController implements vscode.Disposable {
     for (const m of this.messages) {
       if (m === assistant) break;
       if (m.role === 'user') {
-        out.push({ role: 'user', content: m.context ? withContext(m.text, m.context) : m.text });
+        out.push({ role: 'user', content: questionWithContext(m.text, contextFilesOf(m)) });
       } else if (m.text) {
         out.push({ role: 'assistant', content: m.text, reasoningBlocks: m.reasoningBlocks });
       }
@@ -319,9 +316,4 @@ export class ChatController implements vscode.Disposable {
     void this.store.save(this.messages, true);
     this.changed.dispose();
   }
-}
-
-function withContext(question: string, context: SelectionContext): string {
-  const fence = context.text.includes('```') ? '````' : '```';
-  return `${question}\n\nSelected code from \`${context.fileName}\`:\n${fence}${context.languageId}\n${context.text}\n${fence}`;
 }

@@ -109,6 +109,19 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, PanelPort, 
         else this.log.warn(`webview asked for a setup option that does not exist: ${JSON.stringify(message.id.slice(0, 80))}`);
         return;
       }
+      // PLACEHOLDER(issue 15, chats helper): regenerate / edit / switchBranch go to the controller.
+      case 'regenerate':
+      case 'edit':
+      case 'switchBranch':
+        this.log.warn(`not built yet: ${message.type}`);
+        return;
+      // PLACEHOLDER(issue 15, context helper): the context chips and the model button.
+      case 'pickContext':
+      case 'attachContext':
+      case 'removeContext':
+      case 'selectModel':
+        this.log.warn(`not built yet: ${message.type}`);
+        return;
       default:
         assertNever(message, 'webview message');
     }

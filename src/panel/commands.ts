@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { providerInfo, SELECT_PROVIDER_ORDER, type ProviderInfo } from '../core/providerCatalog';
 import { BASE_URL_SETTING } from '../core/settingsPolicy';
 import { KEYED_PROVIDERS, keyLabel, type ApiKeyStore, type KeyedProvider } from './ApiKeyStore';
+import type { ContextFile } from '../protocol';
 import type { ChatController } from './ChatController';
 import type { ProviderResolver } from './ProviderResolver';
 import { readSettings, updateUserSetting, type ProviderSetting } from './settings';
@@ -29,7 +30,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
               placeHolder: vscode.l10n.t('Ask anything…'),
               ignoreFocusOut: true,
             });
-      if (text?.trim()) await controller.ask(text, context);
+      if (text?.trim()) await controller.ask(text, context ? [context] : undefined);
     }),
     vscode.commands.registerCommand('sidestream.askAboutSelection', async (question?: string) => {
       const context = selectionContext();
@@ -46,7 +47,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
               value: vscode.l10n.t('Explain this code.'),
               ignoreFocusOut: true,
             });
-      if (text?.trim()) await controller.ask(text, context);
+      if (text?.trim()) await controller.ask(text, context ? [context] : undefined);
     }),
     vscode.commands.registerCommand('sidestream.cancel', () => controller.cancel()),
     vscode.commands.registerCommand('sidestream.newChat', () => controller.newChat()),
@@ -149,12 +150,12 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   ];
 }
 
-function selectionContext(): { fileName: string; languageId: string; text: string } | undefined {
+function selectionContext(): ContextFile | undefined {
   const editor = vscode.window.activeTextEditor;
   if (!editor || editor.selection.isEmpty) return undefined;
   const text = editor.document.getText(editor.selection);
   if (!text.trim()) return undefined;
-  return { fileName: vscode.workspace.asRelativePath(editor.document.uri), languageId: editor.document.languageId, text };
+  return { kind: 'selection', fileName: vscode.workspace.asRelativePath(editor.document.uri), languageId: editor.document.languageId, text };
 }
 
 /** `title`: the quick pick's title, already translated (e.g. "Sidestream: Set API Key"). */

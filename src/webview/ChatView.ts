@@ -154,6 +154,10 @@ export class ChatView {
       case 'cleared':
         this.reset();
         break;
+      // PLACEHOLDER(issue 15, webview helper)
+      case 'context':
+      case 'focusComposer':
+        break;
       default:
         assertNever(msg, 'host message');
     }
