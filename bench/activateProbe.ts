@@ -94,8 +94,10 @@ function makeVscode(): Record<string, unknown> {
 
 async function main(): Promise<void> {
   const file = process.argv[2];
-  if (!file) throw new Error('usage: activateProbe <extension.js> [extensionMode: 1 production, 2 development, 3 test]');
+  if (!file) throw new Error('usage: activateProbe <extension.js> [extensionMode: 1 production, 2 development, 3 test] [storage folder]');
   const mode = Number(process.argv[3] ?? 1);
+  // The workspace storage folder the chats are read from (B10 fills it with saved chats).
+  const storage = process.argv[4];
   const vscode = makeVscode();
   const original = (Module as unknown as { _load: AnyFn })._load;
   (Module as unknown as { _load: AnyFn })._load = function (request: unknown, ...rest: unknown[]) {
@@ -111,7 +113,7 @@ async function main(): Promise<void> {
     extensionPath: '/ext',
     extensionMode: mode,
     logUri: stub('logUri'),
-    storageUri: undefined,
+    storageUri: storage ? { scheme: 'file', fsPath: storage, path: storage, toString: () => `file://${storage}` } : undefined,
     globalStorageUri: stub('globalStorageUri'),
     environmentVariableCollection: stub('env'),
     asAbsolutePath: (p: string) => p,
