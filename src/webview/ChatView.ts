@@ -16,6 +16,8 @@ import type { RenderReport } from './testHooks';
 const STICK_TO_BOTTOM_PX = 48;
 /** A scroll this soon (ms) after a wheel, touch, key or pointer gesture on the list is the user's. */
 const USER_GESTURE_MS = 600;
+/** Longest slice (ms) of adding older messages above a shown conversation, so frames keep coming. */
+const BACKFILL_SLICE_MS = 8;
 /** Keys that scroll the list up. */
 const UP_KEYS = new Set(['ArrowUp', 'PageUp', 'Home']);
 
@@ -42,6 +44,8 @@ export class ChatView {
   private lastGestureAt = -Infinity;
   private pointerDown = false;
   private readonly resizeObserver: ResizeObserver;
+  /** The older messages of a conversation still being added above the last screen (see showConversation). */
+  private backfill: object | undefined;
 
   /** `onRender` (test builds only) hears of each frame's render of a message. */
   constructor(
@@ -106,9 +110,8 @@ export class ChatView {
         this.reset();
         this.hostStreaming = msg.streaming;
         this.modelLabel.textContent = msg.modelLabel ?? '';
-        for (const message of msg.messages) this.addMessage(message);
         this.following = true;
-        this.scrollToBottom();
+        this.showConversation(msg.messages);
         break;
       case 'setup':
         this.showSetup(msg.options, msg.reason);
@@ -170,6 +173,7 @@ export class ChatView {
   }
 
   private reset(): void {
+    this.backfill = undefined;
     this.assistants.clear();
     this.queues.clear();
     this.setupCard = undefined;
@@ -183,8 +187,45 @@ export class ChatView {
     this.updateStreaming();
   }
 
-  /** Adds a message, or replaces the one with the same id (a snapshot is idempotent). */
-  private addMessage(view: MessageView): void {
+  /**
+   * Shows a whole conversation (a reload, a chat opened from history) last screen first: messages
+   * are rendered from the end until they fill the view one and a half times over, so the screen the
+   * user sees is painted in the next frame however long the chat is; the older ones are then added
+   * above in short slices between frames (keeping the view where it is), newest first.
+   */
+  private showConversation(messages: readonly MessageView[]): void {
+    let next = messages.length - 1;
+    let top: Element | undefined;
+    const fill = this.list.clientHeight * 1.5;
+    while (next >= 0) {
+      top = this.addMessage(messages[next--]!, top);
+      if (this.list.scrollHeight >= fill) break;
+    }
+    this.scrollToBottom();
+    if (next < 0) return;
+    const job = {};
+    this.backfill = job;
+    const slice = () => {
+      if (this.backfill !== job) return; // a newer conversation (or New Chat) replaced this one
+      const started = performance.now();
+      const fromBottom = this.list.scrollHeight - this.list.scrollTop;
+      while (next >= 0 && performance.now() - started < BACKFILL_SLICE_MS) top = this.addMessage(messages[next--]!, top);
+      if (this.following) this.scrollToBottom();
+      else {
+        this.list.scrollTop = this.list.scrollHeight - fromBottom;
+        this.lastScrollTop = this.list.scrollTop;
+      }
+      if (next >= 0) setTimeout(slice, 0);
+      else this.backfill = undefined;
+    };
+    setTimeout(slice, 0);
+  }
+
+  /**
+   * Adds a message (at the end, or before `before`), or replaces the one with the same id (a
+   * snapshot is idempotent). Returns its element.
+   */
+  private addMessage(view: MessageView, before?: Element): HTMLElement {
     this.emptyState.remove();
     let element: HTMLElement;
     if (view.role === 'user') {
@@ -199,9 +240,11 @@ export class ChatView {
     if (existing) {
       this.resizeObserver.unobserve(existing);
       existing.replaceWith(element);
-    } else this.list.append(element);
+    } else if (before) this.list.insertBefore(element, before);
+    else this.list.append(element);
     this.resizeObserver.observe(element);
     this.updateStreaming();
+    return element;
   }
 
   /** Observes the size of everything in the list (messages, setup card, empty state). */
