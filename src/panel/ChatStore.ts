@@ -146,7 +146,9 @@ export class ChatStore {
    */
   load(): Chat {
     try {
-      writeFileDurably(this.ownerFile, this.owner);
+      // Atomic, but not fsync'd: the claim only matters while the old host still runs, and after a
+      // power loss none does. An fsync here would cost activation several ms on a busy disk.
+      writeFileDurably(this.ownerFile, this.owner, false);
     } catch (err) {
       this.log?.(`could not claim the chats folder: ${(err as Error).message}`);
     }
@@ -490,19 +492,23 @@ function forDisk(m: MessageView): MessageView {
   return copy;
 }
 
-/** temp file + fsync + rename + fsync of the folder: the file is the old or the new content, whole. */
-export function writeFileDurably(file: string, content: string): void {
+/**
+ * temp file + fsync + rename + fsync of the folder: the file is the old or the new content, whole.
+ * `durable` false skips both fsyncs (still atomic, not crash-proof): for files a crash may lose.
+ */
+export function writeFileDurably(file: string, content: string, durable = true): void {
   const dir = path.dirname(file);
   fs.mkdirSync(dir, { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
   const fd = fs.openSync(tmp, 'w', 0o600);
   try {
     fs.writeSync(fd, content);
-    fs.fsyncSync(fd);
+    if (durable) fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
   fs.renameSync(tmp, file);
+  if (!durable) return;
   try {
     const dfd = fs.openSync(dir, 'r');
     try {

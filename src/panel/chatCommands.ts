@@ -1,3 +1,5 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ChatController } from './ChatController';
 import type { ChatSummary } from './ChatStore';
@@ -25,7 +27,7 @@ export function registerChatCommands(controller: ChatController, log: vscode.Log
         const name = `${fileNameFor(controller.openChat.title ?? vscode.l10n.t('Sidestream chat'))}.md`;
         uri = await vscode.window.showSaveDialog({
           title: vscode.l10n.t('Sidestream: Export Chat'),
-          defaultUri: folder ? vscode.Uri.joinPath(folder, name) : vscode.Uri.file(name),
+          defaultUri: folder ? vscode.Uri.joinPath(folder, name) : vscode.Uri.file(path.join(os.homedir(), name)),
           filters: { Markdown: ['md'] },
         });
       }
@@ -51,6 +53,8 @@ async function showHistory(controller: ChatController, log: vscode.LogOutputChan
   const remove: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('trash'), tooltip: vscode.l10n.t('Delete') };
   const texts = new Map<string, Promise<string | undefined>>();
   let query = '';
+  /** While the Rename input box is up the pick is hidden, not done: it comes back afterwards. */
+  let renaming = false;
 
   const textOf = (id: string): Promise<string | undefined> => {
     let text = texts.get(id);
@@ -63,8 +67,11 @@ async function showHistory(controller: ChatController, log: vscode.LogOutputChan
 
   const render = async (): Promise<void> => {
     const q = query.trim().toLowerCase();
+    const chats = store.list();
+    // Read in parallel, each file once per pick: the first keystroke pays, the next ones are free.
+    const found = q ? await Promise.all(chats.map((c) => textOf(c.id))) : [];
     const items: ChatItem[] = [];
-    for (const chat of store.list()) {
+    for (const [i, chat] of chats.entries()) {
       const current = chat.id === controller.openChat.id;
       const when = new Date(chat.updatedAt).toLocaleString();
       const item: ChatItem = {
@@ -75,7 +82,7 @@ async function showHistory(controller: ChatController, log: vscode.LogOutputChan
         buttons: [rename, remove],
       };
       if (q) {
-        const text = await textOf(chat.id);
+        const text = found[i];
         const at = text?.toLowerCase().indexOf(q) ?? -1;
         if (text && at >= 0) {
           item.alwaysShow = true;
@@ -107,11 +114,13 @@ async function showHistory(controller: ChatController, log: vscode.LogOutputChan
     }),
     pick.onDidTriggerItemButton(async ({ item, button }) => {
       if (button === rename) {
+        renaming = true;
         const title = await vscode.window.showInputBox({
           title: vscode.l10n.t('Sidestream: Rename Chat'),
           value: item.chat.title ?? '',
           validateInput: (v) => (v.trim() ? undefined : vscode.l10n.t('Enter a name')),
         });
+        renaming = false;
         if (title?.trim()) controller.renameChat(item.chat.id, title);
         pick.show();
       } else if (button === remove) {
@@ -121,6 +130,7 @@ async function showHistory(controller: ChatController, log: vscode.LogOutputChan
       await render();
     }),
     pick.onDidHide(() => {
+      if (renaming) return;
       for (const d of disposables) d.dispose();
       pick.dispose();
     }),
@@ -162,7 +172,6 @@ function snippet(text: string, at: number, length: number): string {
 function fileNameFor(title: string): string {
   const name = title
     .replace(/[\\/:*?"<>|]+/g, ' ')
-    .replace(/\s+/g, ' ')
     .split('')
     .filter((c) => c.charCodeAt(0) >= 32)
     .join('')
