@@ -62,6 +62,8 @@ export const setupOptions = (): SetupOption[] => [
 export class ChatController implements vscode.Disposable {
   private chat: Chat;
   private messages: MessageView[];
+  /** The title the panel was last sent: a new chat gets its title when its first answer is saved. */
+  private postedTitle: string | undefined;
   private active: ActiveRequest | undefined;
   private readonly seqs = new Map<string, number>();
   private readonly changed = new vscode.EventEmitter<void>();
@@ -111,6 +113,7 @@ export class ChatController implements vscode.Disposable {
   initMessage(): Extract<HostToWebview, { type: 'init' }> {
     this.active?.session?.flush();
     const tree = this.chat.tree;
+    this.postedTitle = this.chat.summary.title;
     const messages = this.messages.map((m): MessageView => {
       const branch = tree.branchInfo(m.id);
       return m.role === 'assistant' ? { ...m, rev: this.seqs.get(m.id) ?? 0, branch } : branch ? { ...m, branch } : m;
@@ -418,6 +421,8 @@ export class ChatController implements vscode.Disposable {
   /** The answer ended and is on disk (a reload or crash from here on cannot lose it): tell the panel and the status bar. */
   private finished(assistant: AssistantMessageView, result: SessionResult): void {
     this.panel.post({ type: 'messageFinished', id: assistant.id, state: result.state, stats: assistant.stats, error: result.error });
+    // The save before this named a new chat after its first question: the header shows it now.
+    if (this.chat.summary.title !== this.postedTitle) this.panel.post(this.initMessage());
     this.statusBar.finished(result.metrics, result.state === 'done' ? (result.stats?.finishReason ?? 'stop') : result.state);
   }
 
