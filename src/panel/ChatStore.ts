@@ -398,6 +398,7 @@ export class ChatStore {
     // crash before this point migrates it on the next start instead of losing it.
     if (!messages?.length || this.writes > 0) {
       fs.rmSync(oldFile, { force: true });
+      fs.rmSync(path.join(this.storageDir, 'conversation.owner'), { force: true });
       void this.legacy?.update(LEGACY_KEY, undefined);
     }
     return this.index;

@@ -156,6 +156,7 @@ describe('ChatStore (durable, many chats)', () => {
       { ...done('a1', 'old answer'), state: 'streaming' },
     ];
     fs.writeFileSync(path.join(dir, CONVERSATION_FILE), JSON.stringify({ version: 1, messages }));
+    fs.writeFileSync(path.join(dir, 'conversation.owner'), 'an older version');
     const chat = new ChatStore(dir).load();
     assert.deepEqual(
       chat.tree.path().map((m) => m.text),
@@ -163,6 +164,7 @@ describe('ChatStore (durable, many chats)', () => {
     );
     assert.equal((chat.tree.path()[1] as AssistantMessageView).state, 'cancelled');
     assert.ok(!fs.existsSync(path.join(dir, CONVERSATION_FILE)), 'the old conversation was left behind');
+    assert.ok(!fs.existsSync(path.join(dir, 'conversation.owner')), 'the old owner file was left behind');
     // A conversation.json appearing later (an old version of the extension) is not migrated again.
     fs.writeFileSync(path.join(dir, CONVERSATION_FILE), JSON.stringify({ version: 1, messages }));
     const again = new ChatStore(dir);
