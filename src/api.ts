@@ -5,6 +5,7 @@
  */
 import type * as vscode from 'vscode';
 import type { MessageView } from './protocol';
+import type { ChatSummary } from './panel/ChatStore';
 
 export interface SidestreamSnapshot {
   /** True while a request is streaming. */
@@ -39,4 +40,23 @@ export interface SidestreamApi {
   retry(id: string): Promise<void>;
   /** The panel's Continue button on answer `id`; resolves when the continued answer has finished. */
   continueAnswer(id: string): Promise<void>;
+  /** The panel's Regenerate on answer `id`; resolves with the new answer when it has finished. */
+  regenerate(id: string): Promise<MessageView | undefined>;
+  /** The panel's Edit of question `id` to `text`; resolves with the new answer when it has finished. */
+  edit(id: string, text: string): Promise<MessageView | undefined>;
+  /** The panel's ‹ › on message `id`; resolves when the panel was sent the new path. */
+  switchBranch(id: string, delta: -1 | 1): Promise<void>;
+  /** New Chat: the open chat stays in the history. */
+  newChat(): Promise<void>;
+  /** Chats with messages, most recently updated first (as Show Chat History lists them). */
+  listChats(): ChatSummary[];
+  /** Shows chat `id` in the panel; false when it does not exist or cannot be read. */
+  openChat(id: string): Promise<boolean>;
+  /** The open chat as the panel's `init` carries it: messages with their branch info, the recall list. */
+  currentChat(): { id: string; title: string | undefined; messages: MessageView[]; recall: string[] };
+  /** The open chat as Copy Chat / Export Chat write it. */
+  chatMarkdown(): string;
+  renameChat(id: string, title: string): Promise<void>;
+  /** Deletes chat `id`; resolves with its Undo (undefined when there was no such chat). */
+  deleteChat(id: string): Promise<(() => Promise<void>) | undefined>;
 }

@@ -7,7 +7,8 @@ import { ApiKeyStore } from './panel/ApiKeyStore';
 import { ChatController } from './panel/ChatController';
 import { ChatViewProvider } from './panel/ChatViewProvider';
 import { registerCommands } from './panel/commands';
-import { ConversationStore } from './panel/ConversationStore';
+import { ChatStore } from './panel/ChatStore';
+import { registerChatCommands } from './panel/chatCommands';
 import { loadedCore } from './panel/coreLoader';
 import { MetricsStatusBar } from './panel/MetricsStatusBar';
 import { ProviderResolver } from './panel/ProviderResolver';
@@ -26,7 +27,7 @@ export function activate(context: vscode.ExtensionContext): SidestreamApi | unde
   const keys = new ApiKeyStore(context.secrets);
   const resolver = new ProviderResolver(keys);
   const view = new ChatViewProvider(context.extensionUri, log);
-  const store = new ConversationStore(storageDir(context), context.workspaceState, 500, (line) => log.warn(line));
+  const store = new ChatStore(storageDir(context), context.workspaceState, 500, (line) => log.warn(line));
   controller = new ChatController(view, store, resolver, statusBar, log);
   view.attach(controller);
   const chat = controller;
@@ -45,6 +46,7 @@ export function activate(context: vscode.ExtensionContext): SidestreamApi | unde
     ...lm.disposables,
     vscode.window.registerWebviewViewProvider(ChatViewProvider.viewType, view),
     ...registerCommands({ controller: chat, keys, resolver, log, refreshPanel }),
+    ...registerChatCommands(chat, log),
     keys.onDidChange(refreshPanel),
     // Trusting the workspace lets its project settings (model, system prompt…) count from now on.
     vscode.workspace.onDidGrantWorkspaceTrust(refreshPanel),
@@ -108,5 +110,21 @@ function createApi(chat: ChatController, statusBar: MetricsStatusBar, view: Chat
     chatParticipantHandler: lm.participantHandler,
     retry: async (id) => chat.retry(id),
     continueAnswer: async (id) => chat.continue(id),
+    regenerate: async (id) => chat.regenerate(id),
+    edit: async (id, text) => chat.edit(id, text),
+    switchBranch: async (id, delta) => chat.switchBranch(id, delta),
+    newChat: async () => chat.newChat(),
+    listChats: () => chat.listChats(),
+    openChat: async (id) => chat.openChatById(id),
+    currentChat: () => {
+      const init = chat.initMessage();
+      return { id: chat.openChat.id, title: init.chatTitle, messages: init.messages, recall: init.recall ?? [] };
+    },
+    chatMarkdown: () => chat.markdown(),
+    renameChat: async (id, title) => chat.renameChat(id, title),
+    deleteChat: async (id) => {
+      const deleted = await chat.deleteChat(id);
+      return deleted ? async () => chat.restoreChat(deleted) : undefined;
+    },
   };
 }

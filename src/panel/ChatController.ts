@@ -4,7 +4,8 @@ import type { ChatMessage, ChatRequest } from '../core/request';
 import { endMessage, StreamSession, type SessionResult } from '../core/session/StreamSession';
 import { contextFilesOf, questionWithContext } from '../core/contextPrompt';
 import type { AssistantMessageView, ContextFile, HostToWebview, MessageView, SetupOption, UserMessageView } from '../protocol';
-import type { ConversationStore } from './ConversationStore';
+import { chatMarkdown } from './chatMarkdown';
+import type { Chat, ChatStore, ChatSummary, DeletedChat } from './ChatStore';
 import { loadCore } from './coreLoader';
 import type { MetricsStatusBar } from './MetricsStatusBar';
 import { requestTarget, streamSourceFor, type ProviderResolver, type Resolution, type ResolvedProvider } from './ProviderResolver';
@@ -53,11 +54,16 @@ export const setupOptions = (): SetupOption[] => [
 ];
 
 /**
- * The conversation and the one running request. A new question while one streams cancels the
- * running one cleanly first (its partial answer stays, marked cancelled), then asks.
+ * The open chat and the one running request. A new question while one streams cancels the
+ * running one cleanly first (its partial answer stays, marked cancelled), then asks; so do
+ * Regenerate, Edit, switching branches and switching chats. `messages` is always the open chat's
+ * shown path (its tree holds the same objects), and that path is what a request sends.
  */
 export class ChatController implements vscode.Disposable {
+  private chat: Chat;
   private messages: MessageView[];
+  /** The title the panel was last sent: a new chat gets its title when its first answer is saved. */
+  private postedTitle: string | undefined;
   private active: ActiveRequest | undefined;
   private readonly seqs = new Map<string, number>();
   private readonly changed = new vscode.EventEmitter<void>();
@@ -69,12 +75,22 @@ export class ChatController implements vscode.Disposable {
 
   constructor(
     private readonly panel: PanelPort,
-    private readonly store: ConversationStore,
+    private readonly store: ChatStore,
     private readonly resolver: ProviderResolver,
     private readonly statusBar: MetricsStatusBar,
     private readonly log: vscode.LogOutputChannel,
   ) {
-    this.messages = store.load();
+    this.chat = store.load();
+    this.messages = this.chat.tree.path();
+  }
+
+  /** The open chat's id and title (undefined while nothing was asked). */
+  get openChat(): { id: string; title: string | undefined } {
+    return { id: this.chat.summary.id, title: this.chat.summary.title };
+  }
+
+  get chats(): ChatStore {
+    return this.store;
   }
 
   get streaming(): boolean {
@@ -94,11 +110,23 @@ export class ChatController implements vscode.Disposable {
    * still holds is posted first, so every assistant message's text is exactly what its appends up
    * to `rev` carried: the webview drops appends at or below `rev` and streams on from `rev + 1`.
    */
-  initMessage(): HostToWebview {
+  initMessage(): Extract<HostToWebview, { type: 'init' }> {
     this.active?.session?.flush();
-    const messages = this.messages.map((m) => (m.role === 'assistant' ? { ...m, rev: this.seqs.get(m.id) ?? 0 } : m));
-    // PLACEHOLDER(issue 15, chats helper): the open chat's id, title and the recall list.
-    return { type: 'init', messages, streaming: this.streaming, modelLabel: this.providerLabel(), chatId: 'current', chatTitle: undefined, recall: [] };
+    const tree = this.chat.tree;
+    this.postedTitle = this.chat.summary.title;
+    const messages = this.messages.map((m): MessageView => {
+      const branch = tree.branchInfo(m.id);
+      return m.role === 'assistant' ? { ...m, rev: this.seqs.get(m.id) ?? 0, branch } : branch ? { ...m, branch } : m;
+    });
+    return {
+      type: 'init',
+      messages,
+      streaming: this.streaming,
+      modelLabel: this.providerLabel(),
+      chatId: this.chat.summary.id,
+      chatTitle: this.chat.summary.title,
+      recall: this.store.recall(),
+    };
   }
 
   private providerLabel(): string | undefined {
@@ -134,7 +162,11 @@ export class ChatController implements vscode.Disposable {
     await this.cancelAndWait();
     const user: UserMessageView = { id: this.newId(), role: 'user', text, contextFiles: contextFiles?.length ? [...contextFiles] : undefined };
     const assistant: AssistantMessageView = { id: this.newId(), role: 'assistant', text: '', state: 'streaming' };
-    this.messages.push(user, assistant);
+    const tree = this.chat.tree;
+    tree.add(user, this.messages.at(-1)?.id);
+    tree.add(assistant, user.id);
+    this.messages = tree.path();
+    this.store.remember(this.chat.summary.id, text);
     this.panel.reveal();
     this.panel.post({ type: 'messageAdded', message: user });
     this.panel.post({ type: 'messageAdded', message: { ...assistant, rev: 0 } });
@@ -142,16 +174,59 @@ export class ChatController implements vscode.Disposable {
     return assistant;
   }
 
-  /** Re-asks the question a failed or cancelled answer belongs to, replacing that answer. */
+  /**
+   * Re-asks the question a failed or cancelled answer belongs to. The failed answer stays, as the
+   * earlier branch: nothing the user saw is lost.
+   */
   async retry(id: string): Promise<void> {
     if (this.streaming) return;
-    const index = this.messages.findIndex((m) => m.id === id && m.role === 'assistant');
-    if (index < 0) return;
-    this.messages.splice(index + 1);
+    await this.regenerate(id);
+  }
+
+  /** Asks answer `id`'s question again; the new answer is a sibling of `id`, which stays reachable. */
+  async regenerate(id: string): Promise<AssistantMessageView | undefined> {
+    await this.cancelAndWait();
+    const answer = this.messages.find((m) => m.id === id && m.role === 'assistant');
+    const question = answer && this.chat.tree.parentOf(answer.id);
+    if (!question || question.role !== 'user') return undefined;
+    return this.answerAnew(question.id);
+  }
+
+  /**
+   * Asks `text` in place of question `id`: a new question beside `id` (same parent), answered now.
+   * `id` and everything after it stay reachable as the earlier branch. Context files go along again.
+   */
+  async edit(id: string, text: string): Promise<AssistantMessageView | undefined> {
+    const trimmed = text.trim();
+    if (!trimmed) return undefined;
+    await this.cancelAndWait();
+    const question = this.messages.find((m): m is UserMessageView => m.id === id && m.role === 'user');
+    if (!question) return undefined;
+    const edited: UserMessageView = { id: this.newId(), role: 'user', text: trimmed, contextFiles: contextFilesOf(question).length ? contextFilesOf(question) : undefined };
+    this.chat.tree.add(edited, this.chat.tree.parentOf(id)?.id);
+    this.store.remember(this.chat.summary.id, trimmed);
+    return this.answerAnew(edited.id);
+  }
+
+  /** Shows the previous (-1) or next (1) alternative of message `id`, with the path below it it showed last. */
+  async switchBranch(id: string, delta: -1 | 1): Promise<void> {
+    await this.cancelAndWait();
+    if (!this.messages.some((m) => m.id === id) || !this.chat.tree.switchBranch(id, delta)) return;
+    this.messages = this.chat.tree.path();
+    this.store.save(this.chat, true);
+    this.panel.post(this.initMessage());
+    this.changed.fire();
+  }
+
+  /** A new answer to question `questionId` (on the shown path), shown at once and streamed. */
+  private async answerAnew(questionId: string): Promise<AssistantMessageView> {
     const assistant: AssistantMessageView = { id: this.newId(), role: 'assistant', text: '', state: 'streaming' };
-    this.messages[index] = assistant;
+    this.chat.tree.add(assistant, questionId);
+    this.messages = this.chat.tree.path();
+    this.panel.reveal();
     this.panel.post(this.initMessage());
     await this.run(assistant, undefined).done;
+    return assistant;
   }
 
   /** Resumes a cut answer (cancel, failure, `length`) from its partial text, in the same message. */
@@ -177,14 +252,80 @@ export class ChatController implements vscode.Disposable {
     await active.done;
   }
 
+  /** Starts a new, empty chat; the one that was open stays in the history. */
   async newChat(): Promise<void> {
     await this.cancelAndWait();
+    this.store.save(this.chat, true);
+    // A chat nothing was asked in is reused: New Chat twice makes no empty chats.
+    if (this.chat.tree.size) this.chat = this.store.create();
     this.messages = [];
     this.seqs.clear();
-    await this.store.save(this.messages, true);
     this.panel.post({ type: 'cleared' });
+    this.panel.post(this.initMessage());
     this.statusBar.showIdle();
     this.changed.fire();
+  }
+
+  /** Shows chat `id` in the panel (read without blocking the window). Resolves false when it cannot be read. */
+  async openChatById(id: string): Promise<boolean> {
+    if (id === this.chat.summary.id) {
+      this.panel.reveal();
+      return true;
+    }
+    await this.cancelAndWait();
+    this.store.save(this.chat, true);
+    const chat = await this.store.open(id);
+    if (!chat) return false;
+    this.chat = chat;
+    this.messages = chat.tree.path();
+    this.seqs.clear();
+    this.panel.reveal();
+    this.panel.post(this.initMessage());
+    this.statusBar.showIdle();
+    this.changed.fire();
+    return true;
+  }
+
+  /** Renames chat `id` (the open one's title is posted to the panel). */
+  renameChat(id: string, title: string): void {
+    this.store.rename(id, title);
+    if (id === this.chat.summary.id) this.panel.post(this.initMessage());
+    this.changed.fire();
+  }
+
+  /**
+   * Deletes chat `id`. The open chat is first replaced by a new, empty one, so the panel never
+   * shows a deleted chat. Returns what {@link restoreChat} needs for Undo.
+   */
+  async deleteChat(id: string): Promise<DeletedChat | undefined> {
+    if (id === this.chat.summary.id) {
+      await this.cancelAndWait();
+      this.store.save(this.chat, true);
+      this.chat = this.store.create();
+      this.messages = [];
+      this.seqs.clear();
+      this.panel.post({ type: 'cleared' });
+      this.panel.post(this.initMessage());
+    }
+    const deleted = this.store.delete(id);
+    this.changed.fire();
+    return deleted;
+  }
+
+  /** Undo of a delete: the chat is back in the history, as it was. */
+  restoreChat(deleted: DeletedChat): void {
+    this.store.restore(deleted);
+    this.changed.fire();
+  }
+
+  /** Every chat that has messages, most recently updated first. */
+  listChats(): ChatSummary[] {
+    return this.store.list().map((c) => ({ ...c }));
+  }
+
+  /** The open chat as Markdown: title, then each turn of the shown path. */
+  markdown(): string {
+    return chatMarkdown(this.chat.summary.title, this.messages, vscode.l10n.t);
   }
 
   private run(assistant: AssistantMessageView, continueFrom: string | undefined): ActiveRequest {
@@ -219,6 +360,8 @@ export class ChatController implements vscode.Disposable {
       return this.endWithoutRequest(assistant, 'error', { kind: 'connection', message: resolution.reason });
     }
     const provider = resolution.provider;
+    // The chat this answer belongs to (only the open chat streams; switching chats cancels first).
+    const chat = this.chat;
     this.setProvider(provider);
     this.statusBar.started(provider.model, provider.label);
     const request: ChatRequest = {
@@ -245,7 +388,7 @@ export class ChatController implements vscode.Disposable {
         // The API's onDidChange promises every snapshot change; appends are already coalesced here.
         this.changed.fire();
       },
-      onPersist: (durable) => this.store.save(this.messages, durable),
+      onPersist: (durable) => this.store.save(chat, durable),
       onNotice: (notice) => {
         this.panel.post({ type: 'notice', id: assistant.id, notice });
         this.changed.fire();
@@ -271,13 +414,15 @@ export class ChatController implements vscode.Disposable {
       finishReason: state,
       rawFinishReason: undefined,
     });
-    this.store.save(this.messages, true);
+    this.store.save(this.chat, true);
     this.finished(assistant, result);
   }
 
   /** The answer ended and is on disk (a reload or crash from here on cannot lose it): tell the panel and the status bar. */
   private finished(assistant: AssistantMessageView, result: SessionResult): void {
     this.panel.post({ type: 'messageFinished', id: assistant.id, state: result.state, stats: assistant.stats, error: result.error });
+    // The save before this named a new chat after its first question: the header shows it now.
+    if (this.chat.summary.title !== this.postedTitle) this.panel.post(this.initMessage());
     this.statusBar.finished(result.metrics, result.state === 'done' ? (result.stats?.finishReason ?? 'stop') : result.state);
   }
 
@@ -287,7 +432,7 @@ export class ChatController implements vscode.Disposable {
     this.changed.fire();
   }
 
-  /** The conversation sent with a request: every turn before `assistant`, with selection context inlined. */
+  /** The conversation sent with a request: every turn of the shown path before `assistant`, with context files inlined. */
   private history(assistant: AssistantMessageView): ChatMessage[] {
     const out: ChatMessage[] = [];
     for (const m of this.messages) {
@@ -313,7 +458,7 @@ export class ChatController implements vscode.Disposable {
 
   dispose(): void {
     this.active?.cts.cancel();
-    void this.store.save(this.messages, true);
+    void this.store.save(this.chat, true);
     this.changed.dispose();
   }
 }

@@ -109,11 +109,14 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, PanelPort, 
         else this.log.warn(`webview asked for a setup option that does not exist: ${JSON.stringify(message.id.slice(0, 80))}`);
         return;
       }
-      // PLACEHOLDER(issue 15, chats helper): regenerate / edit / switchBranch go to the controller.
       case 'regenerate':
+        await controller.regenerate(message.id);
+        return;
       case 'edit':
+        await controller.edit(message.id, message.text);
+        return;
       case 'switchBranch':
-        this.log.warn(`not built yet: ${message.type}`);
+        await controller.switchBranch(message.id, message.delta);
         return;
       // PLACEHOLDER(issue 15, context helper): the context chips and the model button.
       case 'pickContext':

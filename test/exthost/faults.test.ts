@@ -18,6 +18,7 @@ import {
   simLog,
   WIRES,
   allRequestsClosed,
+  asAssistant,
   baseUrlFor,
   baseUrlKey,
   freshChat,
@@ -341,7 +342,12 @@ describe('Faults: what the user sees, per wire format', function () {
           const retried = lastAssistant(api);
           assert.equal(retried.state, 'done', JSON.stringify(retried));
           assert.equal(retried.text, RECOVERED);
-          assert.equal(api.snapshot().messages.filter((m) => m.role === 'assistant').length, 1, 'Retry did not replace the failed answer');
+          assert.equal(api.snapshot().messages.filter((m) => m.role === 'assistant').length, 1, 'Retry did not replace the failed answer on the shown path');
+          // The failed answer is not lost: it is the earlier branch of the retried one.
+          assert.deepEqual(asAssistant(api.currentChat().messages.at(-1)).branch, { index: 2, count: 2 });
+          await api.switchBranch(retried.id, -1);
+          assert.equal(lastAssistant(api).id, answer.id, 'the failed answer is not reachable after Retry');
+          await api.switchBranch(answer.id, 1);
           assert.equal(generations(sim, wire).length, 1);
           await allRequestsClosed(sim);
         });

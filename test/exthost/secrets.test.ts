@@ -250,7 +250,7 @@ describe('Secrets: the API key leaks nowhere', function () {
     const userDataDir = serverUserDataDir();
     assert.ok(userDataDir, 'no user-data folder');
     const files = listFiles(userDataDir);
-    const conversation = files.filter((f) => f.endsWith(path.join('sidestream.sidestream', 'conversation.json')));
+    const conversation = files.filter((f) => f.includes(path.join('sidestream.sidestream', 'chats', path.sep)) && /[\\/]c[0-9a-z]+\.json$/.test(f));
     assert.ok(conversation.length > 0, 'no saved conversation file found: the search would prove nothing');
     assert.ok(
       conversation.some((f) => fs.readFileSync(f, 'utf8').includes('Does the URL leak?')),

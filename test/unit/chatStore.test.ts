@@ -1,0 +1,266 @@
+/**
+ * The durable multi-chat store in plain Node: chats and the index on disk, reload, the async open,
+ * the one-time migration of the single conversation, the bounds, crash safety (a stale streaming
+ * answer comes back cancelled, a process killed mid-save never leaves half a chat, a closing
+ * window cannot overwrite what the reloaded one loaded) and credential redaction.
+ */
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CHATS_DIR, CONVERSATION_FILE, ChatStore, INDEX_FILE, INTERRUPTED_NOTICE, OWNER_FILE, chatTitle, type Chat } from '../../src/panel/ChatStore';
+import type { AssistantMessageView, MessageView } from '../../src/protocol';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+
+const done = (id: string, text: string): AssistantMessageView => ({
+  id,
+  role: 'assistant',
+  text,
+  state: 'done',
+  stats: { providerLabel: 'Simulator', model: 'sim-fast', ttftMs: 10, tokensPerSecond: 50, outputTokens: 5, estimated: false, finishReason: 'stop' },
+});
+
+/** Asks `question` in `chat` with answer `answer` (as the controller does: question under the path's end). */
+function turn(chat: Chat, n: string, question: string, answer = `answer ${n}`): void {
+  const parent = chat.tree.path().at(-1)?.id;
+  chat.tree.add({ id: `u${n}`, role: 'user', text: question }, parent);
+  chat.tree.add(done(`a${n}`, answer), `u${n}`);
+}
+
+describe('ChatStore (durable, many chats)', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sidestream-chats-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('save(…, true) is on disk when it returns; the reloaded window opens the same chat, whole, and its index', () => {
+    const store = new ChatStore(dir);
+    const chat = store.load();
+    turn(chat, '1', 'What is a monad, explained for someone who writes TypeScript every day and never used Haskell?');
+    void store.save(chat, true);
+    const reloaded = new ChatStore(dir);
+    const back = reloaded.load();
+    assert.equal(back.summary.id, chat.summary.id);
+    assert.deepEqual(back.tree.path(), chat.tree.path());
+    const [summary] = reloaded.list();
+    assert.equal(summary?.title, chatTitle(chat.tree.path()[0]!.text));
+    assert.ok(summary!.title!.length <= 81 && summary!.title!.endsWith('…'), summary?.title);
+    assert.equal(summary?.model, 'Simulator · sim-fast');
+    assert.equal(summary?.messageCount, 2);
+    assert.deepEqual(fs.readdirSync(path.join(dir, CHATS_DIR)).sort(), [`${chat.summary.id}.json`, INDEX_FILE, OWNER_FILE].sort(), 'a temp file was left behind');
+  });
+
+  it('New Chat keeps the old one; opening it reads it asynchronously; empty chats are neither written nor listed', async () => {
+    const store = new ChatStore(dir);
+    const first = store.load();
+    turn(first, '1', 'first chat');
+    store.remember(first.summary.id, 'first chat');
+    void store.save(first, true);
+    const second = store.create();
+    assert.equal(store.list().length, 1, 'an empty chat is listed');
+    assert.ok(!fs.existsSync(store.chatFile(second.summary.id)), 'an empty chat was written');
+    turn(second, '2', 'second chat');
+    store.remember(second.summary.id, 'second chat');
+    void store.save(second, true);
+    assert.deepEqual(
+      store.list().map((c) => c.title),
+      ['second chat', 'first chat'],
+    );
+    const reading = store.open(first.summary.id);
+    assert.ok(reading instanceof Promise);
+    const opened = await reading;
+    assert.deepEqual(
+      opened?.tree.path().map((m) => m.text),
+      ['first chat', 'answer 1'],
+    );
+    assert.equal(new ChatStore(dir).load().summary.id, first.summary.id, 'the reloaded window does not open the chat opened last');
+    assert.deepEqual(store.recall(), ['first chat', 'second chat']);
+    assert.equal(await store.open('nonexistent'), undefined);
+    assert.throws(() => store.chatFile('../escape'), /not a chat id/);
+  });
+
+  it('rename, delete and undo', async () => {
+    const store = new ChatStore(dir);
+    const first = store.load();
+    turn(first, '1', 'keep me');
+    store.remember(first.summary.id, 'keep me');
+    void store.save(first, true);
+    const second = store.create();
+    turn(second, '2', 'delete me');
+    store.remember(second.summary.id, 'delete me');
+    void store.save(second, true);
+    store.rename(first.summary.id, '  My chat ');
+    assert.equal(store.delete(second.summary.id), undefined, 'the open chat was deleted');
+    await store.open(first.summary.id);
+    const deleted = store.delete(second.summary.id);
+    assert.ok(deleted);
+    assert.deepEqual(
+      store.list().map((c) => c.title),
+      ['My chat'],
+    );
+    assert.ok(!fs.existsSync(store.chatFile(second.summary.id)));
+    assert.deepEqual(store.recall(), ['keep me']);
+    store.restore(deleted);
+    const reloaded = new ChatStore(dir);
+    reloaded.load();
+    assert.deepEqual(
+      reloaded
+        .list()
+        .map((c) => c.title)
+        .sort(),
+      ['My chat', 'delete me'],
+    );
+    assert.deepEqual(reloaded.recall().sort(), ['delete me', 'keep me']);
+  });
+
+  it('while streaming it writes at most once per debounce interval, with the latest text; a streaming answer comes back cancelled', async () => {
+    const store = new ChatStore(dir, undefined, 50);
+    const chat = store.load();
+    const a: AssistantMessageView = { id: 'a1', role: 'assistant', text: '', state: 'streaming' };
+    chat.tree.add({ id: 'u1', role: 'user', text: 'q' }, undefined);
+    chat.tree.add(a, 'u1');
+    for (let i = 0; i < 200; i++) {
+      a.text += `t${i} `;
+      void store.save(chat);
+    }
+    assert.equal(store.writes, 0);
+    await new Promise((r) => setTimeout(r, 120));
+    assert.equal(store.writes, 1);
+    const restored = new ChatStore(dir).load().tree.path()[1] as AssistantMessageView;
+    assert.equal(restored.text, a.text);
+    assert.equal(restored.state, 'cancelled');
+    assert.equal(restored.notice, INTERRUPTED_NOTICE);
+  });
+
+  it('the closing window of a reload cannot overwrite what the reloaded window loaded', () => {
+    const old = new ChatStore(dir);
+    const chat = old.load();
+    turn(chat, '1', 'first');
+    void old.save(chat, true);
+    const reloaded = new ChatStore(dir);
+    const fresh = reloaded.load();
+    turn(fresh, '2', 'second, shown done in the new window');
+    void reloaded.save(fresh, true);
+    turn(chat, '3', 'the old window kept going');
+    void old.save(chat, true); // the old host's shutdown save
+    assert.equal(new ChatStore(dir).load().tree.size, 4, 'the old window overwrote the new chat');
+    assert.equal(old.delete(chat.summary.id), undefined);
+  });
+
+  it('moves conversation.json into the first chat once, then removes it', () => {
+    const messages: MessageView[] = [
+      { id: 'u1', role: 'user', text: 'old question' },
+      { ...done('a1', 'old answer'), state: 'streaming' },
+    ];
+    fs.writeFileSync(path.join(dir, CONVERSATION_FILE), JSON.stringify({ version: 1, messages }));
+    fs.writeFileSync(path.join(dir, 'conversation.owner'), 'an older version');
+    const chat = new ChatStore(dir).load();
+    assert.deepEqual(
+      chat.tree.path().map((m) => m.text),
+      ['old question', 'old answer'],
+    );
+    assert.equal((chat.tree.path()[1] as AssistantMessageView).state, 'cancelled');
+    assert.ok(!fs.existsSync(path.join(dir, CONVERSATION_FILE)), 'the old conversation was left behind');
+    assert.ok(!fs.existsSync(path.join(dir, 'conversation.owner')), 'the old owner file was left behind');
+    // A conversation.json appearing later (an old version of the extension) is not migrated again.
+    fs.writeFileSync(path.join(dir, CONVERSATION_FILE), JSON.stringify({ version: 1, messages }));
+    const again = new ChatStore(dir);
+    again.load();
+    assert.equal(again.list().length, 1);
+    assert.deepEqual(again.recall(), ['old question']);
+  });
+
+  it('moves a conversation from the old workspaceState once', () => {
+    const legacy = new Map<string, unknown>([['sidestream.conversation.v1', { version: 1, messages: [{ id: 'u1', role: 'user', text: 'q' }, done('a1', 'old answer')] }]]);
+    const memento = {
+      get: (k: string) => legacy.get(k),
+      update: async (k: string, v: unknown) => void (v === undefined ? legacy.delete(k) : legacy.set(k, v)),
+      keys: () => [...legacy.keys()],
+    };
+    const loaded = new ChatStore(dir, memento as never).load();
+    assert.equal((loaded.tree.path()[1] as AssistantMessageView).text, 'old answer');
+    assert.equal(legacy.size, 0);
+    assert.equal(new ChatStore(dir).list().length + new ChatStore(dir).load().tree.size, 2);
+  });
+
+  it('bounds: the least recently updated chats go first (never the open one), and a chat over its message cap drops its oldest', () => {
+    const lines: string[] = [];
+    const store = new ChatStore(dir, undefined, 500, (l) => lines.push(l), { chats: 3, messagesPerChat: 6 });
+    const oldest = store.load();
+    turn(oldest, '0', 'chat 0');
+    void store.save(oldest, true);
+    for (let i = 1; i <= 3; i++) {
+      const c = store.create();
+      turn(c, String(i), `chat ${i}`);
+      void store.save(c, true);
+    }
+    assert.deepEqual(
+      store.list().map((c) => c.title),
+      ['chat 3', 'chat 2', 'chat 1'],
+    );
+    assert.ok(!fs.existsSync(store.chatFile(oldest.summary.id)));
+    assert.ok(
+      lines.some((l) => /over 3 chats.*chat 0/.test(l)),
+      lines.join('\n'),
+    );
+    // The open chat is never the one dropped, however old.
+    const open = new ChatStore(dir, undefined, 500, undefined, { chats: 1, messagesPerChat: 6 });
+    const opened = open.load();
+    opened.summary.updatedAt = 0;
+    for (let i = 4; i <= 6; i++) turn(opened, String(i), `more ${i}`);
+    void open.save(opened, true);
+    assert.equal(open.list().length, 1);
+    assert.equal(open.list()[0]?.id, opened.summary.id);
+    assert.deepEqual(
+      opened.tree.path().map((m) => m.text),
+      ['more 4', 'answer 4', 'more 5', 'answer 5', 'more 6', 'answer 6'],
+      'the message cap dropped the wrong messages',
+    );
+  });
+
+  it('redacts URL credentials in saved errors and notices', () => {
+    const store = new ChatStore(dir);
+    const chat = store.load();
+    chat.tree.add({ id: 'u1', role: 'user', text: 'q' }, undefined);
+    chat.tree.add(
+      { id: 'a1', role: 'assistant', text: '', state: 'error', error: { kind: 'connection', message: 'Nothing answered at http://me:pw123@10.0.0.9/v1?api-key=SECRET9' } },
+      'u1',
+    );
+    void store.save(chat, true);
+    const raw = fs.readFileSync(store.chatFile(chat.summary.id), 'utf8');
+    assert.ok(raw.includes('Nothing answered') && !raw.includes('pw123') && !raw.includes('SECRET9'), raw);
+  });
+
+  it('a process killed at random moments while saving never leaves a half-written chat or index', function () {
+    this.timeout(60_000);
+    const script = `
+      const { ChatStore } = require(${JSON.stringify(path.join(ROOT, 'out', 'src', 'panel', 'ChatStore.js'))});
+      const store = new ChatStore(process.argv[1]);
+      let chat = store.load();
+      for (let i = 0; ; i++) {
+        if (i % 5 === 4) chat = store.create();
+        const parent = chat.tree.path().at(-1)?.id;
+        chat.tree.add({ id: 'u' + i, role: 'user', text: 'q' + i }, parent);
+        chat.tree.add({ id: 'a' + i, role: 'assistant', text: 'answer ' + i + ' ' + 'x'.repeat(2000), state: 'done' }, 'u' + i);
+        store.save(chat, true);
+      }`;
+    for (let round = 0; round < 12; round++) {
+      const roundDir = path.join(dir, `r${round}`);
+      try {
+        execFileSync(process.execPath, ['-e', script, roundDir], { timeout: 40 + Math.floor(Math.random() * 250), killSignal: 'SIGKILL', stdio: 'ignore' });
+      } catch {
+        // killed, as intended
+      }
+      if (!fs.existsSync(path.join(roundDir, CHATS_DIR, INDEX_FILE))) continue; // killed before the first save
+      const store = new ChatStore(roundDir);
+      const open = store.load();
+      for (const tree of [open.tree])
+        for (const m of tree.path()) if (m.role === 'assistant') assert.equal(m.text, `answer ${m.id.slice(1)} ${'x'.repeat(2000)}`, `round ${round}: answer ${m.id} is not whole`);
+      const raw = fs.readFileSync(path.join(roundDir, CHATS_DIR, INDEX_FILE), 'utf8');
+      assert.doesNotThrow(() => JSON.parse(raw), `round ${round}: the index is not whole`);
+    }
+  });
+});
