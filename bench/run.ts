@@ -1,6 +1,6 @@
 /**
  * One bench group in its own process, started by scripts/bench.js:
- *   node [--expose-gc] out/bench/run.js <host|memory|webview|startup|vscode> [--smoke] --out <file.json>
+ *   node [--expose-gc] out/bench/run.js <host|memory|webview|startup|chats|vscode|lm> [--smoke] --out <file.json>
  * Writes `{ results: BenchResult[], errors: string[] }` to the file.
  */
 import * as fs from 'node:fs';
@@ -8,6 +8,7 @@ import type { BenchOptions, BenchResult } from './common';
 import { withTimeout } from './common';
 import { benchCancel, benchCpu, benchHostMemory, benchMessageLoad, benchMetricAccuracy, benchTtft } from './hostBenches';
 import { startSimProcess } from './simProcess';
+import { benchChats } from './chatBenches';
 import { benchStartup } from './startup';
 import { benchLmTtft } from './lmTtft';
 import { benchFirstPaint } from './vscodePaint';
@@ -56,6 +57,12 @@ async function main(): Promise<void> {
       ['B2', () => benchSmoothRate(browser, server, opts)],
       ['B7-webview', () => benchWebviewMemory(browser, server, opts)],
     );
+  } else if (group === 'chats') {
+    const server = await startPageServer();
+    cleanups.push(() => server.close());
+    const browser = await launchChromium();
+    cleanups.push(() => browser.close());
+    steps.push(['B10', () => benchChats(browser, server, opts)]);
   } else if (group === 'startup') {
     steps.push(['B9', () => benchStartup(opts)]);
   } else if (group === 'vscode') {

@@ -26,7 +26,7 @@ const STAGE_ENTRIES = [
   'media',
 ];
 
-interface ProbeResult {
+export interface ProbeResult {
   requireMs: number;
   activateMs: number;
   totalMs: number;
@@ -38,26 +38,35 @@ interface ProbeResult {
   error?: string;
 }
 
-export async function benchStartup(opts: BenchOptions): Promise<BenchResult> {
+/** Copies the package inputs to a temporary folder (node_modules linked) and builds them as `npm run package` does. */
+export function stageProductionBuild(): string {
   const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'sidestream-bench-pkg-'));
+  for (const entry of STAGE_ENTRIES) {
+    const from = path.join(ROOT, entry);
+    if (fs.existsSync(from)) fs.cpSync(from, path.join(stage, entry), { recursive: true });
+  }
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(stage, 'node_modules'), 'dir');
+  execFileSync(process.execPath, ['esbuild.js', '--production'], { cwd: stage, stdio: 'pipe' });
+  return stage;
+}
+
+/** Activates the staged production build in a fresh Node process (stub `vscode`), with `storage` as the workspace storage folder. */
+export function probeActivation(stage: string, storage?: string): ProbeResult {
+  const probe = path.join(__dirname, 'activateProbe.js');
+  const args = [probe, path.join(stage, 'dist', 'extension.js'), ...(storage ? ['1', storage] : [])];
+  const out = execFileSync(process.execPath, args, { encoding: 'utf8', timeout: 30_000 });
+  const result = JSON.parse(out.trim().split('\n').pop()!) as ProbeResult;
+  if (result.error) throw new Error(`activation failed: ${result.error}`);
+  return result;
+}
+
+export async function benchStartup(opts: BenchOptions): Promise<BenchResult> {
+  const stage = stageProductionBuild();
   const notes: string[] = [];
   try {
-    for (const entry of STAGE_ENTRIES) {
-      const from = path.join(ROOT, entry);
-      if (fs.existsSync(from)) fs.cpSync(from, path.join(stage, entry), { recursive: true });
-    }
-    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(stage, 'node_modules'), 'dir');
-    execFileSync(process.execPath, ['esbuild.js', '--production'], { cwd: stage, stdio: 'pipe' });
-
     const runs = opts.smoke ? 2 : 7;
     const probes: ProbeResult[] = [];
-    const probe = path.join(__dirname, 'activateProbe.js');
-    for (let i = 0; i < runs; i++) {
-      const out = execFileSync(process.execPath, [probe, path.join(stage, 'dist', 'extension.js')], { encoding: 'utf8', timeout: 30_000 });
-      const result = JSON.parse(out.trim().split('\n').pop()!) as ProbeResult;
-      if (result.error) throw new Error(`activation failed: ${result.error}`);
-      probes.push(result);
-    }
+    for (let i = 0; i < runs; i++) probes.push(probeActivation(stage));
     const total = median(probes.map((p) => p.totalMs));
     const activate = median(probes.map((p) => p.activateMs));
     const requireMs = median(probes.map((p) => p.requireMs));

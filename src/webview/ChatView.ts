@@ -16,6 +16,8 @@ import type { RenderReport } from './testHooks';
 const STICK_TO_BOTTOM_PX = 48;
 /** A scroll this soon (ms) after a wheel, touch, key or pointer gesture on the list is the user's. */
 const USER_GESTURE_MS = 600;
+/** Text (characters) rendered at once when a conversation is shown: more than any screen of the panel holds. */
+const LAST_SCREEN_CHARS = 6_000;
 /** Longest slice (ms) of adding older messages above a shown conversation, so frames keep coming. */
 const BACKFILL_SLICE_MS = 8;
 /** Keys that scroll the list up. */
@@ -189,17 +191,20 @@ export class ChatView {
 
   /**
    * Shows a whole conversation (a reload, a chat opened from history) last screen first: messages
-   * are rendered from the end until they fill the view one and a half times over, so the screen the
+   * are rendered from the end until they hold more text than a screen shows, so the screen the
    * user sees is painted in the next frame however long the chat is; the older ones are then added
    * above in short slices between frames (keeping the view where it is), newest first.
    */
   private showConversation(messages: readonly MessageView[]): void {
     let next = messages.length - 1;
     let top: Element | undefined;
-    const fill = this.list.clientHeight * 1.5;
-    while (next >= 0) {
-      top = this.addMessage(messages[next--]!, top);
-      if (this.list.scrollHeight >= fill) break;
+    // Heights are no guide here: blocks off screen have a placeholder size until they are drawn
+    // (content-visibility). Text is: a screen of the panel holds far fewer characters than this.
+    let chars = 0;
+    while (next >= 0 && chars < LAST_SCREEN_CHARS) {
+      const message = messages[next--]!;
+      top = this.addMessage(message, top);
+      chars += message.text.length + (message.role === 'assistant' ? (message.reasoning?.length ?? 0) : 0);
     }
     this.scrollToBottom();
     if (next < 0) return;
