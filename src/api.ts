@@ -4,7 +4,7 @@
  * panel without scraping the DOM. It never exposes an API key.
  */
 import type * as vscode from 'vscode';
-import type { MessageView } from './protocol';
+import type { ContextChip, MessageView } from './protocol';
 
 export interface SidestreamSnapshot {
   /** True while a request is streaming. */
@@ -39,4 +39,8 @@ export interface SidestreamApi {
   retry(id: string): Promise<void>;
   /** The panel's Continue button on answer `id`; resolves when the continued answer has finished. */
   continueAnswer(id: string): Promise<void>;
+  /** The composer's context chips as the panel shows them (attached files, then the active file offered). */
+  contextChips(): ContextChip[];
+  /** The "×" on chip `id` (the panel's `removeContext`). */
+  removeContext(id: string): void;
 }

@@ -7,6 +7,7 @@ import { ApiKeyStore } from './panel/ApiKeyStore';
 import { ChatController } from './panel/ChatController';
 import { ChatViewProvider } from './panel/ChatViewProvider';
 import { registerCommands } from './panel/commands';
+import { ContextAttachments } from './panel/ContextAttachments';
 import { ConversationStore } from './panel/ConversationStore';
 import { loadedCore } from './panel/coreLoader';
 import { MetricsStatusBar } from './panel/MetricsStatusBar';
@@ -29,6 +30,8 @@ export function activate(context: vscode.ExtensionContext): SidestreamApi | unde
   const store = new ConversationStore(storageDir(context), context.workspaceState, 500, (line) => log.warn(line));
   controller = new ChatController(view, store, resolver, statusBar, log);
   view.attach(controller);
+  const attachments = new ContextAttachments(view, log);
+  view.attachContext(attachments);
   const chat = controller;
   const refreshPanel = () => {
     view.post(chat.initMessage());
@@ -42,9 +45,10 @@ export function activate(context: vscode.ExtensionContext): SidestreamApi | unde
     statusBar,
     view,
     chat,
+    attachments,
     ...lm.disposables,
     vscode.window.registerWebviewViewProvider(ChatViewProvider.viewType, view),
-    ...registerCommands({ controller: chat, keys, resolver, log, refreshPanel }),
+    ...registerCommands({ controller: chat, keys, resolver, log, refreshPanel, context: attachments, focusComposer: () => view.focusComposer() }),
     keys.onDidChange(refreshPanel),
     // Trusting the workspace lets its project settings (model, system prompt…) count from now on.
     vscode.workspace.onDidGrantWorkspaceTrust(refreshPanel),
@@ -54,7 +58,7 @@ export function activate(context: vscode.ExtensionContext): SidestreamApi | unde
   );
   // The API spends the user's keys (ask) and reads the conversation: only the tests get it. It is a
   // test hook: the production build (`__SIDESTREAM_TEST__` false) does not contain it at all.
-  return __SIDESTREAM_TEST__ && context.extensionMode === vscode.ExtensionMode.Test ? createApi(chat, statusBar, view, lm) : undefined;
+  return __SIDESTREAM_TEST__ && context.extensionMode === vscode.ExtensionMode.Test ? createApi(chat, statusBar, view, lm, attachments) : undefined;
 }
 
 /** The conversation's folder: this workspace's storage, or the global one without a workspace. */
@@ -87,7 +91,7 @@ export async function deactivate(): Promise<void> {
   await controller?.cancelAndWait();
 }
 
-function createApi(chat: ChatController, statusBar: MetricsStatusBar, view: ChatViewProvider, lm: LanguageModelFeatures): SidestreamApi {
+function createApi(chat: ChatController, statusBar: MetricsStatusBar, view: ChatViewProvider, lm: LanguageModelFeatures, attachments: ContextAttachments): SidestreamApi {
   return {
     snapshot: () => ({
       streaming: chat.streaming,
@@ -104,9 +108,12 @@ function createApi(chat: ChatController, statusBar: MetricsStatusBar, view: Chat
       const b = statusBar.onDidChange(listener);
       return { dispose: () => (a.dispose(), b.dispose()) };
     },
-    ask: async (question) => chat.ask(question),
+    // The panel's own path: the attached files go along, as when the user presses Enter.
+    ask: async (question) => view.ask(question),
     chatParticipantHandler: lm.participantHandler,
     retry: async (id) => chat.retry(id),
     continueAnswer: async (id) => chat.continue(id),
+    contextChips: () => attachments.chips(),
+    removeContext: (id) => attachments.remove(id),
   };
 }

@@ -1,17 +1,7 @@
 import * as vscode from 'vscode';
 import type { ContextChip, ContextFile, HostToWebview } from '../protocol';
 import { loadCore } from './coreLoader';
-import {
-  chipFor,
-  contextFileFor,
-  formatCount,
-  languageIdForPath,
-  looksBinary,
-  looksLikeSecretFile,
-  MAX_ATTACHED_FILES,
-  MAX_FILE_BYTES,
-  type AttachedFile,
-} from './contextLimits';
+import { chipFor, contextFileFor, formatCount, languageIdForPath, looksBinary, looksLikeSecretFile, MAX_ATTACHED_FILES, MAX_FILE_BYTES, type AttachedFile } from './contextLimits';
 
 /** Where the chips go: the panel, which drops posts until its webview is ready. */
 export interface ContextPanel {
@@ -33,7 +23,8 @@ const PICK_MAX_FILES = 5_000;
 class Refusal extends Error {}
 
 const count = (text: string): number => loadCore().countTokens(text, 'cl100k_base');
-const t = (message: string, ...args: Array<string | number>): string => vscode.l10n.t(message, ...args);
+/** For the pure module's notes (cut files); every message here calls vscode.l10n.t itself. */
+const translate = (message: string, ...args: Array<string | number>): string => vscode.l10n.t(message, ...args);
 
 /**
  * The context of the next question: the files attached to it (chips the user can remove) and the
@@ -50,11 +41,13 @@ export class ContextAttachments implements vscode.Disposable {
   private attached: AttachedFile[] = [];
   private readonly uris = new Map<string, vscode.Uri>();
   /** The active editor's file offered as a chip, with its estimate once counted. */
-  private suggestion: { uri: vscode.Uri; file: AttachedFile | undefined } | undefined;
+  private suggestion: { id: string; uri: vscode.Uri; file: AttachedFile | undefined } | undefined;
   /** A suggestion the user removed: hidden until the active editor shows another file. */
   private dismissed: string | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private refreshTimer: NodeJS.Timeout | undefined;
+  /** Chip ids are short counters, not URIs: the panel's messages bound an id's length. */
+  private nextId = 0;
 
   constructor(
     private readonly panel: ContextPanel,
@@ -69,7 +62,7 @@ export class ContextAttachments implements vscode.Disposable {
       }),
       vscode.workspace.onDidChangeTextDocument((e) => {
         const key = e.document.uri.toString();
-        if (this.uris.has(key) || this.suggestion?.uri.toString() === key) this.scheduleRefresh();
+        if (this.isAttached(e.document.uri) || this.suggestion?.uri.toString() === key) this.scheduleRefresh();
       }),
     );
   }
@@ -92,10 +85,10 @@ export class ContextAttachments implements vscode.Disposable {
   async attachUris(uris: readonly vscode.Uri[]): Promise<number> {
     let added = 0;
     for (const uri of uris) {
-      const id = idFor(uri);
-      if (this.uris.has(id)) continue;
+      if (this.isAttached(uri)) continue;
+      const id = `file-${++this.nextId}`;
       if (this.attached.length >= MAX_ATTACHED_FILES) {
-        void vscode.window.showWarningMessage(t('Sidestream: at most {0} files can go along with a question. Remove one to add another.', MAX_ATTACHED_FILES));
+        void vscode.window.showWarningMessage(vscode.l10n.t('Sidestream: at most {0} files can go along with a question. Remove one to add another.', MAX_ATTACHED_FILES));
         break;
       }
       const fileName = relativePath(uri);
@@ -107,9 +100,9 @@ export class ContextAttachments implements vscode.Disposable {
         added++;
         this.log.info(`context: attached ${fileName} (${formatCount(file.tokens ?? 0)} tokens${file.truncatedNote ? `, ${file.truncatedNote}` : ''})`);
       } catch (err) {
-        const message = err instanceof Refusal ? err.message : t('Sidestream: could not read {0}: {1}', fileName, err instanceof Error ? err.message : String(err));
-        this.log.warn(`context: ${message}`);
-        void vscode.window.showWarningMessage(message);
+        const reason = err instanceof Refusal ? err.message : vscode.l10n.t('could not read {0}: {1}', fileName, err instanceof Error ? err.message : String(err));
+        this.log.warn(`context: ${reason}`);
+        void vscode.window.showWarningMessage(vscode.l10n.t('Sidestream: {0}', reason));
       }
     }
     if (added) this.postChips();
@@ -141,15 +134,15 @@ export class ContextAttachments implements vscode.Disposable {
    */
   async pick(): Promise<number> {
     const picker = vscode.window.createQuickPick<vscode.QuickPickItem & { uri?: vscode.Uri }>();
-    picker.title = t('Sidestream: Add File to Context');
-    picker.placeholder = t('Type to search the workspace files');
+    picker.title = vscode.l10n.t('Sidestream: Add File to Context');
+    picker.placeholder = vscode.l10n.t('Type to search the workspace files');
     picker.canSelectMany = true;
     picker.matchOnDescription = true;
     picker.busy = true;
     const openItems = openEditorUris().map((uri) => fileItem(uri));
     const seen = new Set(openItems.map((i) => i.uri.toString()));
     const section = (label: string) => ({ label, kind: vscode.QuickPickItemKind.Separator });
-    picker.items = openItems.length ? [section(t('open editors')), ...openItems] : [];
+    picker.items = openItems.length ? [section(vscode.l10n.t('open editors')), ...openItems] : [];
     picker.show();
     const cts = new vscode.CancellationTokenSource();
     const listing = vscode.workspace.findFiles('**/*', excludeGlob(), PICK_MAX_FILES, cts.token).then(
@@ -158,7 +151,7 @@ export class ContextAttachments implements vscode.Disposable {
           .filter((uri) => !seen.has(uri.toString()))
           .map((uri) => fileItem(uri))
           .sort((a, b) => (a.description ?? '').localeCompare(b.description ?? '') || a.label.localeCompare(b.label));
-        if (rest.length) picker.items = [...picker.items, section(t('workspace files')), ...rest];
+        if (rest.length) picker.items = [...picker.items, section(vscode.l10n.t('workspace files')), ...rest];
         picker.busy = false;
       },
       (err: unknown) => {
@@ -205,10 +198,16 @@ export class ContextAttachments implements vscode.Disposable {
     return out;
   }
 
+  private isAttached(uri: vscode.Uri): boolean {
+    const key = uri.toString();
+    for (const attached of this.uris.values()) if (attached.toString() === key) return true;
+    return false;
+  }
+
   private offered(): AttachedFile | undefined {
     const s = this.suggestion;
-    if (!s || this.uris.has(idFor(s.uri)) || this.dismissed === s.uri.toString()) return undefined;
-    return s.file ?? { id: `active:${s.uri.toString()}`, fileName: relativePath(s.uri), languageId: 'plaintext', snapshot: { kind: 'file', fileName: '', languageId: '', text: '', tokens: 0 } };
+    if (!s || this.isAttached(s.uri) || this.dismissed === s.uri.toString()) return undefined;
+    return s.file ?? { id: s.id, fileName: relativePath(s.uri), languageId: 'plaintext', snapshot: { kind: 'file', fileName: '', languageId: '', text: '', tokens: 0 } };
   }
 
   private followEditor(editor: vscode.TextEditor | undefined): void {
@@ -222,7 +221,7 @@ export class ContextAttachments implements vscode.Disposable {
   }
 
   private setSuggestion(uri: vscode.Uri | undefined): void {
-    this.suggestion = uri ? { uri, file: undefined } : undefined;
+    this.suggestion = uri ? { id: `active-${++this.nextId}`, uri, file: undefined } : undefined;
     this.postChips();
     if (uri) this.scheduleRefresh(150);
   }
@@ -246,7 +245,7 @@ export class ContextAttachments implements vscode.Disposable {
       const doc = openDocument(s.uri);
       if (doc) {
         const fileName = relativePath(s.uri);
-        s.file = { id: `active:${s.uri.toString()}`, fileName, languageId: doc.languageId, snapshot: contextFileFor(fileName, doc.languageId, doc.getText(), count, t) };
+        s.file = { id: s.id, fileName, languageId: doc.languageId, snapshot: contextFileFor(fileName, doc.languageId, doc.getText(), count, translate) };
         changed = true;
       }
     }
@@ -254,7 +253,7 @@ export class ContextAttachments implements vscode.Disposable {
       const uri = this.uris.get(file.id);
       const doc = uri && openDocument(uri);
       if (!doc) continue;
-      file.snapshot = contextFileFor(file.fileName, doc.languageId, doc.getText(), count, t);
+      file.snapshot = contextFileFor(file.fileName, doc.languageId, doc.getText(), count, translate);
       changed = true;
     }
     if (changed) this.postChips();
@@ -268,10 +267,6 @@ export class ContextAttachments implements vscode.Disposable {
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
     for (const d of this.disposables) d.dispose();
   }
-}
-
-function idFor(uri: vscode.Uri): string {
-  return uri.toString();
 }
 
 function relativePath(uri: vscode.Uri): string {
@@ -290,23 +285,25 @@ function openDocument(uri: vscode.Uri): vscode.TextDocument | undefined {
  */
 async function readContextFile(uri: vscode.Uri, fileName: string): Promise<ContextFile> {
   const doc = openDocument(uri);
-  if (doc) return contextFileFor(fileName, doc.languageId, doc.getText(), count, t);
+  if (doc) return contextFileFor(fileName, doc.languageId, doc.getText(), count, translate);
   const stat = await vscode.workspace.fs.stat(uri);
-  if (stat.type & vscode.FileType.Directory) throw new Refusal(t('Sidestream: {0} is a folder; add the files in it instead.', fileName));
+  if (stat.type & vscode.FileType.Directory) throw new Refusal(vscode.l10n.t('{0} is a folder; add the files in it instead.', fileName));
   if (stat.size > MAX_FILE_BYTES) {
-    throw new Refusal(t('Sidestream: {0} is too large to go along as context ({1} MB; the limit is {2} MB).', fileName, (stat.size / 1048576).toFixed(1), MAX_FILE_BYTES / 1048576));
+    throw new Refusal(
+      vscode.l10n.t('{0} is too large to go along as context ({1} MB; the limit is {2} MB).', fileName, (stat.size / 1048576).toFixed(1), MAX_FILE_BYTES / 1048576),
+    );
   }
   const bytes = await vscode.workspace.fs.readFile(uri);
-  if (looksBinary(bytes)) throw new Refusal(t('Sidestream: {0} is a binary file; only text files can go along as context.', fileName));
+  if (looksBinary(bytes)) throw new Refusal(vscode.l10n.t('{0} is a binary file; only text files can go along as context.', fileName));
   const text = new TextDecoder('utf-8').decode(bytes);
-  return contextFileFor(fileName, languageIdForPath(fileName), text, count, t);
+  return contextFileFor(fileName, languageIdForPath(fileName), text, count, translate);
 }
 
 async function confirmSecret(fileName: string): Promise<boolean> {
-  const attach = t('Attach Anyway');
+  const attach = vscode.l10n.t('Attach Anyway');
   const choice = await vscode.window.showWarningMessage(
-    t('{0} looks like it holds secrets (keys, passwords, tokens).', fileName),
-    { modal: true, detail: t("Its content will be sent to the model's provider with your next question.") },
+    vscode.l10n.t('{0} looks like it holds secrets (keys, passwords, tokens).', fileName),
+    { modal: true, detail: vscode.l10n.t("Its content will be sent to the model's provider with your next question.") },
     attach,
   );
   return choice === attach;

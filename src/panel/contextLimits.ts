@@ -71,9 +71,18 @@ export function cutToTokenLimit(text: string, count: CountTokens, limit = MAX_TO
     // The largest line end whose prefix fits: counts grow with the prefix, so a binary search works.
     const lineEnds: number[] = [];
     for (let i = prefix.indexOf('\n'); i !== -1; i = prefix.indexOf('\n', i + 1)) lineEnds.push(i + 1);
-    end = largestFitting(lineEnds.length, (i) => lineEnds[i]!, (e) => count(prefix.slice(0, e)) <= limit);
+    end = largestFitting(
+      lineEnds.length,
+      (i) => lineEnds[i]!,
+      (e) => count(prefix.slice(0, e)) <= limit,
+    );
     // The first line alone is over the limit (minified code): cut inside it.
-    end ??= largestFitting(prefixChars, (i) => i + 1, (e) => count(prefix.slice(0, e)) <= limit) ?? 0;
+    end ??=
+      largestFitting(
+        prefixChars,
+        (i) => i + 1,
+        (e) => count(prefix.slice(0, e)) <= limit,
+      ) ?? 0;
   }
   if (end > 0 && end < text.length && isHighSurrogate(text.charCodeAt(end - 1))) end--;
   const cut = prefix.slice(0, end).replace(/\r?\n$/, '');
