@@ -43,4 +43,6 @@ export interface SidestreamApi {
   contextChips(): ContextChip[];
   /** The "×" on chip `id` (the panel's `removeContext`). */
   removeContext(id: string): void;
+  /** The "+" on the suggested active-file chip `id` (the panel's `attachContext`); resolves once attached. */
+  attachContext(id: string): Promise<void>;
 }

@@ -115,5 +115,6 @@ function createApi(chat: ChatController, statusBar: MetricsStatusBar, view: Chat
     continueAnswer: async (id) => chat.continue(id),
     contextChips: () => attachments.chips(),
     removeContext: (id) => attachments.remove(id),
+    attachContext: (id) => attachments.attach(id),
   };
 }

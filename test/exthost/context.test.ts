@@ -24,6 +24,7 @@ import {
   sidestream,
   simLog,
   useWire,
+  waitFor,
   withTimeout,
   type Wire,
 } from './helpers/hostKit';
@@ -195,6 +196,31 @@ describe('Context files', function () {
         chips.map((c) => c.label),
         uris.slice(0, 10).map((_, i) => `many-${i + 1}.txt`),
       );
+    });
+
+    it('offers the active file as a suggestion that follows the editor; + attaches it, × hides it until the editor changes', async () => {
+      const first = await writeFile('active-one.txt', 'export const one = 1;');
+      const second = await writeFile('active-two.txt', 'export const two = 2;');
+      const offered = (label: string) => () => api.contextChips().find((c) => c.suggested && c.label === label);
+      await vscode.window.showTextDocument(first);
+      const chip = await waitFor('the active file offered', 5_000, offered('active-one.txt'));
+      assert.equal(chip.kind, 'activeFile');
+      assert.deepEqual(attachedChips(), [], 'the active file was attached without the user asking');
+
+      api.removeContext(chip.id);
+      assert.equal(offered('active-one.txt')(), undefined, 'a removed suggestion is still offered');
+      await vscode.window.showTextDocument(second);
+      const next = await waitFor('the next active file offered', 5_000, offered('active-two.txt'));
+
+      await api.attachContext(next.id);
+      assert.deepEqual(
+        attachedChips().map((c) => [c.kind, c.label]),
+        [['file', 'active-two.txt']],
+      );
+      assert.equal(offered('active-two.txt')(), undefined, 'an attached file is still offered as well');
+      await ask('And this one?');
+      assert.ok(lastUserTurn('openai-chat').includes('export const two = 2;'));
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     });
 
     it('the Ask command sends the attached files too', async () => {
