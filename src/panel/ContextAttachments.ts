@@ -147,6 +147,7 @@ export class ContextAttachments implements vscode.Disposable {
     const cts = new vscode.CancellationTokenSource();
     const listing = vscode.workspace.findFiles('**/*', excludeGlob(), PICK_MAX_FILES, cts.token).then(
       (found) => {
+        if (cts.token.isCancellationRequested) return; // picked before the listing came back
         const rest = found
           .filter((uri) => !seen.has(uri.toString()))
           .map((uri) => fileItem(uri))
@@ -156,7 +157,7 @@ export class ContextAttachments implements vscode.Disposable {
       },
       (err: unknown) => {
         picker.busy = false;
-        this.log.warn(`context: could not list the workspace files: ${err instanceof Error ? err.message : String(err)}`);
+        if (!cts.token.isCancellationRequested) this.log.warn(`context: could not list the workspace files: ${err instanceof Error ? err.message : String(err)}`);
       },
     );
     const picked = await new Promise<readonly vscode.Uri[]>((resolve) => {
