@@ -4,7 +4,7 @@
  * panel without scraping the DOM. It never exposes an API key.
  */
 import type * as vscode from 'vscode';
-import type { MessageView } from './protocol';
+import type { ContextChip, MessageView } from './protocol';
 import type { ChatSummary } from './panel/ChatStore';
 
 export interface SidestreamSnapshot {
@@ -59,4 +59,10 @@ export interface SidestreamApi {
   renameChat(id: string, title: string): Promise<void>;
   /** Deletes chat `id`; resolves with its Undo (undefined when there was no such chat). */
   deleteChat(id: string): Promise<(() => Promise<void>) | undefined>;
+  /** The composer's context chips as the panel shows them (attached files, then the active file offered). */
+  contextChips(): ContextChip[];
+  /** The "×" on chip `id` (the panel's `removeContext`). */
+  removeContext(id: string): void;
+  /** The "+" on the suggested active-file chip `id` (the panel's `attachContext`); resolves once attached. */
+  attachContext(id: string): Promise<void>;
 }

@@ -9,6 +9,7 @@ import { ChatViewProvider } from './panel/ChatViewProvider';
 import { registerCommands } from './panel/commands';
 import { ChatStore } from './panel/ChatStore';
 import { registerChatCommands } from './panel/chatCommands';
+import { ContextAttachments } from './panel/ContextAttachments';
 import { loadedCore } from './panel/coreLoader';
 import { MetricsStatusBar } from './panel/MetricsStatusBar';
 import { ProviderResolver } from './panel/ProviderResolver';
@@ -30,6 +31,8 @@ export function activate(context: vscode.ExtensionContext): SidestreamApi | unde
   const store = new ChatStore(storageDir(context), context.workspaceState, 500, (line) => log.warn(line));
   controller = new ChatController(view, store, resolver, statusBar, log);
   view.attach(controller);
+  const attachments = new ContextAttachments(view, log);
+  view.attachContext(attachments);
   const chat = controller;
   const refreshPanel = () => {
     view.post(chat.initMessage());
@@ -43,9 +46,10 @@ export function activate(context: vscode.ExtensionContext): SidestreamApi | unde
     statusBar,
     view,
     chat,
+    attachments,
     ...lm.disposables,
     vscode.window.registerWebviewViewProvider(ChatViewProvider.viewType, view),
-    ...registerCommands({ controller: chat, keys, resolver, log, refreshPanel }),
+    ...registerCommands({ controller: chat, keys, resolver, log, refreshPanel, context: attachments, focusComposer: () => view.focusComposer() }),
     ...registerChatCommands(chat, log),
     keys.onDidChange(refreshPanel),
     // Trusting the workspace lets its project settings (model, system prompt…) count from now on.
@@ -56,7 +60,7 @@ export function activate(context: vscode.ExtensionContext): SidestreamApi | unde
   );
   // The API spends the user's keys (ask) and reads the conversation: only the tests get it. It is a
   // test hook: the production build (`__SIDESTREAM_TEST__` false) does not contain it at all.
-  return __SIDESTREAM_TEST__ && context.extensionMode === vscode.ExtensionMode.Test ? createApi(chat, statusBar, view, lm) : undefined;
+  return __SIDESTREAM_TEST__ && context.extensionMode === vscode.ExtensionMode.Test ? createApi(chat, statusBar, view, lm, attachments) : undefined;
 }
 
 /** The conversation's folder: this workspace's storage, or the global one without a workspace. */
@@ -89,7 +93,7 @@ export async function deactivate(): Promise<void> {
   await controller?.cancelAndWait();
 }
 
-function createApi(chat: ChatController, statusBar: MetricsStatusBar, view: ChatViewProvider, lm: LanguageModelFeatures): SidestreamApi {
+function createApi(chat: ChatController, statusBar: MetricsStatusBar, view: ChatViewProvider, lm: LanguageModelFeatures, attachments: ContextAttachments): SidestreamApi {
   return {
     snapshot: () => ({
       streaming: chat.streaming,
@@ -106,7 +110,8 @@ function createApi(chat: ChatController, statusBar: MetricsStatusBar, view: Chat
       const b = statusBar.onDidChange(listener);
       return { dispose: () => (a.dispose(), b.dispose()) };
     },
-    ask: async (question) => chat.ask(question),
+    // The panel's own path: the attached files go along, as when the user presses Enter.
+    ask: async (question) => view.ask(question),
     chatParticipantHandler: lm.participantHandler,
     retry: async (id) => chat.retry(id),
     continueAnswer: async (id) => chat.continue(id),
@@ -126,5 +131,8 @@ function createApi(chat: ChatController, statusBar: MetricsStatusBar, view: Chat
       const deleted = await chat.deleteChat(id);
       return deleted ? async () => chat.restoreChat(deleted) : undefined;
     },
+    contextChips: () => attachments.chips(),
+    removeContext: (id) => attachments.remove(id),
+    attachContext: (id) => attachments.attach(id),
   };
 }

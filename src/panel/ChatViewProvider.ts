@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { assertNever } from '../shared/assertNever';
-import type { HostToWebview, WebviewToHost } from '../protocol';
+import type { AssistantMessageView, HostToWebview, WebviewToHost } from '../protocol';
 import type { ChatController, PanelPort } from './ChatController';
+import type { ContextAttachments } from './ContextAttachments';
 import { setupOptions } from './ChatController';
 import { renderWebviewHtml } from './webviewHtml';
 import { validateWebviewMessage } from './webviewMessages';
@@ -16,6 +17,9 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, PanelPort, 
   private view: vscode.WebviewView | undefined;
   private ready = false;
   private controller: ChatController | undefined;
+  private context: ContextAttachments | undefined;
+  /** Ask revealed a view that was still loading: focus its composer once it is ready. */
+  private focusWhenReady = false;
   private readonly disposables: vscode.Disposable[] = [];
   /** Posts since the view was created: the benchmarks and tests read it. */
   postCount = 0;
@@ -27,6 +31,15 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, PanelPort, 
 
   attach(controller: ChatController): void {
     this.controller = controller;
+  }
+
+  /** The next question's context (chips); the panel's context messages and its Ask go through it. */
+  attachContext(context: ContextAttachments): void {
+    this.context = context;
+  }
+
+  get isReady(): boolean {
+    return this.view !== undefined && this.ready;
   }
 
   resolveWebviewView(view: vscode.WebviewView): void {
@@ -62,6 +75,25 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, PanelPort, 
     void this.view.webview.postMessage(message);
   }
 
+  /**
+   * Shows the view taking focus and puts the cursor in the composer (Ask, Add File to Context). A
+   * view being created gets the focus after its `ready`: posts before it are dropped.
+   */
+  focusComposer(): void {
+    if (this.view) this.view.show(false);
+    else void vscode.commands.executeCommand(`${ChatViewProvider.viewType}.focus`);
+    if (this.isReady) this.post({ type: 'focusComposer' });
+    else this.focusWhenReady = true;
+  }
+
+  /** The panel's Ask (and the test API's): the attached files go along and their chips are cleared. */
+  async ask(text: string): Promise<AssistantMessageView | undefined> {
+    const controller = this.controller;
+    if (!controller || !text.trim()) return undefined;
+    const files = (await this.context?.takeForSend()) ?? [];
+    return controller.ask(text, files);
+  }
+
   reveal(): void {
     if (this.view) {
       this.view.show(true);
@@ -77,10 +109,15 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, PanelPort, 
       case 'ready':
         this.ready = true;
         this.post(controller.initMessage());
+        this.context?.panelReady();
+        if (this.focusWhenReady) {
+          this.focusWhenReady = false;
+          this.post({ type: 'focusComposer' });
+        }
         await controller.checkSetup();
         return;
       case 'ask':
-        await controller.ask(message.text, undefined);
+        await this.ask(message.text);
         return;
       case 'cancel':
         controller.cancel();
@@ -118,12 +155,19 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, PanelPort, 
       case 'switchBranch':
         await controller.switchBranch(message.id, message.delta);
         return;
-      // PLACEHOLDER(issue 15, context helper): the context chips and the model button.
       case 'pickContext':
+        // The composer keeps the cursor after a pick, whether or not a file was added.
+        await this.context?.pick();
+        this.post({ type: 'focusComposer' });
+        return;
       case 'attachContext':
+        await this.context?.attach(message.id);
+        return;
       case 'removeContext':
+        this.context?.remove(message.id);
+        return;
       case 'selectModel':
-        this.log.warn(`not built yet: ${message.type}`);
+        await vscode.commands.executeCommand('sidestream.selectModel');
         return;
       default:
         assertNever(message, 'webview message');

@@ -4,6 +4,7 @@ import { BASE_URL_SETTING } from '../core/settingsPolicy';
 import { KEYED_PROVIDERS, keyLabel, type ApiKeyStore, type KeyedProvider } from './ApiKeyStore';
 import type { ContextFile } from '../protocol';
 import type { ChatController } from './ChatController';
+import type { ContextAttachments } from './ContextAttachments';
 import type { ProviderResolver } from './ProviderResolver';
 import { readSettings, updateUserSetting, type ProviderSetting } from './settings';
 
@@ -13,6 +14,10 @@ interface CommandDeps {
   resolver: ProviderResolver;
   log: vscode.LogOutputChannel;
   refreshPanel(): void;
+  /** The files attached in the composer: Ask sends them along with the selection. */
+  context: ContextAttachments;
+  /** Shows the panel taking focus, the cursor in its composer. */
+  focusComposer(): void;
 }
 
 /** Registers every Sidestream command. Ids and titles match package.json `contributes.commands`. */
@@ -30,7 +35,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
               placeHolder: vscode.l10n.t('Ask anything…'),
               ignoreFocusOut: true,
             });
-      if (text?.trim()) await controller.ask(text, context ? [context] : undefined);
+      if (text?.trim()) await askWithContext(deps, text, context);
     }),
     vscode.commands.registerCommand('sidestream.askAboutSelection', async (question?: string) => {
       const context = selectionContext();
@@ -47,8 +52,15 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
               value: vscode.l10n.t('Explain this code.'),
               ignoreFocusOut: true,
             });
-      if (text?.trim()) await controller.ask(text, context ? [context] : undefined);
+      if (text?.trim()) await askWithContext(deps, text, context);
     }),
+    vscode.commands.registerCommand('sidestream.addFileToContext', async (uri?: unknown, selected?: unknown) => {
+      // The explorer passes the clicked file and every selected one; the palette passes nothing.
+      const uris = uriList(selected).length ? uriList(selected) : uriList(uri);
+      const added = uris.length ? await deps.context.attachUris(uris) : await deps.context.pick();
+      if (added) deps.focusComposer();
+    }),
+    vscode.commands.registerCommand('sidestream.focusComposer', () => deps.focusComposer()),
     vscode.commands.registerCommand('sidestream.cancel', () => controller.cancel()),
     vscode.commands.registerCommand('sidestream.newChat', () => controller.newChat()),
     vscode.commands.registerCommand('sidestream.selectModel', async () => {
@@ -148,6 +160,18 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     }),
     vscode.commands.registerCommand('sidestream.showLog', () => log.show()),
   ];
+}
+
+/** Asks with the selection and then the composer's attached files; the composer gets the focus. */
+async function askWithContext(deps: CommandDeps, text: string, selection: ContextFile | undefined): Promise<void> {
+  deps.focusComposer();
+  const files = await deps.context.takeForSend();
+  await deps.controller.ask(text, selection ? [selection, ...files] : files);
+}
+
+function uriList(value: unknown): vscode.Uri[] {
+  const items = Array.isArray(value) ? (value as unknown[]) : [value];
+  return items.filter((v): v is vscode.Uri => v instanceof vscode.Uri);
 }
 
 function selectionContext(): ContextFile | undefined {

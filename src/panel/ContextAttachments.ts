@@ -1,0 +1,357 @@
+import * as vscode from 'vscode';
+import type { ContextChip, ContextFile, HostToWebview } from '../protocol';
+import { loadCore } from './coreLoader';
+import { chipFor, contextFileFor, formatCount, languageIdForPath, looksBinary, looksLikeSecretFile, MAX_ATTACHED_FILES, MAX_FILE_BYTES, type AttachedFile } from './contextLimits';
+
+/** Where the chips go: the panel, which drops posts until its webview is ready. */
+export interface ContextPanel {
+  post(message: HostToWebview): void;
+  /** True once the webview said `ready` (chips are only worth estimating for a panel that shows them). */
+  readonly isReady: boolean;
+}
+
+/**
+ * Schemes whose documents are files a user would ask about. Output and log panes (`output`,
+ * `vscode-log`), settings, diff views' internals and the like are never offered.
+ */
+const FILE_LIKE_SCHEMES = new Set(['file', 'vscode-remote', 'vscode-vfs', 'untitled']);
+
+/** The workspace files the picker lists at most (large repositories: type to narrow, VS Code filters). */
+const PICK_MAX_FILES = 5_000;
+
+/** Refusals shown to the user: a clear message instead of a chip. */
+class Refusal extends Error {}
+
+const count = (text: string): number => loadCore().countTokens(text, 'cl100k_base');
+/** For the pure module's notes (cut files); every message here calls vscode.l10n.t itself. */
+const translate = (message: string, ...args: Array<string | number>): string => vscode.l10n.t(message, ...args);
+
+/**
+ * The context of the next question: the files attached to it (chips the user can remove) and the
+ * active editor's file, offered as a `suggested` chip that follows the editor. It posts the whole
+ * chip set to the panel whenever it changes and again after each `ready` (a re-shown view is
+ * rebuilt from scratch).
+ *
+ * Files are read again when the question is sent ({@link takeForSend}): what goes along is the file
+ * as it is then — including unsaved edits in an open editor — which is what the user expects after
+ * attaching first and editing after. Chips' estimates follow edits of open documents as they happen;
+ * a file changed on disk behind VS Code's back shows its new estimate when sent.
+ */
+export class ContextAttachments implements vscode.Disposable {
+  private attached: AttachedFile[] = [];
+  private readonly uris = new Map<string, vscode.Uri>();
+  /** The active editor's file offered as a chip, with its estimate once counted. */
+  private suggestion: { id: string; uri: vscode.Uri; file: AttachedFile | undefined } | undefined;
+  /** A suggestion the user removed: hidden until the active editor shows another file. */
+  private dismissed: string | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  private refreshTimer: NodeJS.Timeout | undefined;
+  /** Chip ids are short counters, not URIs: the panel's messages bound an id's length. */
+  private nextId = 0;
+
+  constructor(
+    private readonly panel: ContextPanel,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.followEditor(vscode.window.activeTextEditor);
+    this.disposables.push(
+      vscode.window.onDidChangeActiveTextEditor((editor) => this.followEditor(editor)),
+      vscode.window.tabGroups.onDidChangeTabs(() => {
+        // Focus in the panel leaves no active editor; the suggestion only goes when its tab closes.
+        if (this.suggestion && !vscode.window.activeTextEditor && !isOpenInTab(this.suggestion.uri)) this.setSuggestion(undefined);
+      }),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        const key = e.document.uri.toString();
+        if (this.isAttached(e.document.uri) || this.suggestion?.uri.toString() === key) this.scheduleRefresh();
+      }),
+    );
+  }
+
+  /** The chips as the panel shows them: attached files, then the active file when offered. */
+  chips(): ContextChip[] {
+    const chips = this.attached.map((f) => chipFor(f));
+    const offered = this.offered();
+    if (offered) chips.push(chipFor(offered, true));
+    return chips;
+  }
+
+  /** The panel said `ready`: it shows nothing until told, so send the chips (estimated now if need be). */
+  panelReady(): void {
+    if (this.suggestion && !this.suggestion.file) this.scheduleRefresh(0);
+    this.postChips();
+  }
+
+  /** Attaches files (a picker's, the explorer's, a command argument's); tells the user about any refused. */
+  async attachUris(uris: readonly vscode.Uri[]): Promise<number> {
+    let added = 0;
+    for (const uri of uris) {
+      if (this.isAttached(uri)) continue;
+      const id = `file-${++this.nextId}`;
+      if (this.attached.length >= MAX_ATTACHED_FILES) {
+        void vscode.window.showWarningMessage(vscode.l10n.t('Sidestream: at most {0} files can go along with a question. Remove one to add another.', MAX_ATTACHED_FILES));
+        break;
+      }
+      const fileName = relativePath(uri);
+      if (looksLikeSecretFile(fileName) && !(await confirmSecret(fileName))) continue;
+      try {
+        const file = await readContextFile(uri, fileName);
+        this.attached.push({ id, fileName, languageId: file.languageId, snapshot: file });
+        this.uris.set(id, uri);
+        added++;
+        this.log.info(`context: attached ${fileName} (${formatCount(file.tokens ?? 0)} tokens${file.truncatedNote ? `, ${file.truncatedNote}` : ''})`);
+      } catch (err) {
+        const reason = err instanceof Refusal ? err.message : vscode.l10n.t('could not read {0}: {1}', fileName, err instanceof Error ? err.message : String(err));
+        this.log.warn(`context: ${reason}`);
+        void vscode.window.showWarningMessage(vscode.l10n.t('Sidestream: {0}', reason));
+      }
+    }
+    if (added) this.postChips();
+    return added;
+  }
+
+  /** The panel's "+" on a suggested chip: the active file goes along with the next question. */
+  async attach(id: string): Promise<void> {
+    const offered = this.offered();
+    if (offered?.id === id && this.suggestion) await this.attachUris([this.suggestion.uri]);
+  }
+
+  /** The panel's "×" on a chip. A removed suggestion stays hidden until the active editor changes. */
+  remove(id: string): void {
+    if (this.offered()?.id === id) {
+      this.dismissed = this.suggestion?.uri.toString();
+    } else {
+      const before = this.attached.length;
+      this.attached = this.attached.filter((f) => f.id !== id);
+      if (this.attached.length === before) return;
+      this.uris.delete(id);
+    }
+    this.postChips();
+  }
+
+  /**
+   * The workspace file picker (the composer's `#`/`@`, Add File to Context): open editors first,
+   * then the workspace's files minus files.exclude and search.exclude. Attaches what is picked.
+   */
+  async pick(): Promise<number> {
+    const picker = vscode.window.createQuickPick<vscode.QuickPickItem & { uri?: vscode.Uri }>();
+    picker.title = vscode.l10n.t('Sidestream: Add File to Context');
+    picker.placeholder = vscode.l10n.t('Type to search the workspace files');
+    picker.canSelectMany = true;
+    picker.matchOnDescription = true;
+    picker.busy = true;
+    const openItems = openEditorUris().map((uri) => fileItem(uri));
+    const seen = new Set(openItems.map((i) => i.uri.toString()));
+    const section = (label: string) => ({ label, kind: vscode.QuickPickItemKind.Separator });
+    picker.items = openItems.length ? [section(vscode.l10n.t('open editors')), ...openItems] : [];
+    picker.show();
+    const cts = new vscode.CancellationTokenSource();
+    const listing = vscode.workspace.findFiles('**/*', excludeGlob(), PICK_MAX_FILES, cts.token).then(
+      (found) => {
+        if (cts.token.isCancellationRequested) return; // picked before the listing came back
+        const rest = found
+          .filter((uri) => !seen.has(uri.toString()))
+          .map((uri) => fileItem(uri))
+          .sort((a, b) => (a.description ?? '').localeCompare(b.description ?? '') || a.label.localeCompare(b.label));
+        if (rest.length) picker.items = [...picker.items, section(vscode.l10n.t('workspace files')), ...rest];
+        picker.busy = false;
+      },
+      (err: unknown) => {
+        picker.busy = false;
+        if (!cts.token.isCancellationRequested) this.log.warn(`context: could not list the workspace files: ${err instanceof Error ? err.message : String(err)}`);
+      },
+    );
+    const picked = await new Promise<readonly vscode.Uri[]>((resolve) => {
+      picker.onDidAccept(() => {
+        const chosen = picker.selectedItems.length ? picker.selectedItems : picker.activeItems;
+        resolve(chosen.flatMap((i) => (i.uri ? [i.uri] : [])));
+        picker.hide();
+      });
+      picker.onDidHide(() => resolve([]));
+    });
+    cts.cancel();
+    await listing;
+    cts.dispose();
+    picker.dispose();
+    return picked.length ? this.attachUris(picked) : 0;
+  }
+
+  /**
+   * The files that go along with the question being sent, read now (see the class comment); the
+   * attached chips are cleared, the active-file suggestion stays. A file that can no longer be read
+   * goes as it was when attached, with a line in the log.
+   */
+  async takeForSend(): Promise<ContextFile[]> {
+    const files = this.attached.map((file) => ({ file, uri: this.uris.get(file.id) }));
+    if (!files.length) return [];
+    this.attached = [];
+    this.uris.clear();
+    const out: ContextFile[] = [];
+    for (const { file, uri } of files) {
+      try {
+        if (!uri) throw new Error('no longer known');
+        out.push(await readContextFile(uri, file.fileName));
+      } catch (err) {
+        this.log.warn(`context: ${file.fileName} could not be read again (${err instanceof Error ? err.message : String(err)}); sending it as attached`);
+        out.push(file.snapshot);
+      }
+    }
+    this.postChips();
+    return out;
+  }
+
+  private isAttached(uri: vscode.Uri): boolean {
+    const key = uri.toString();
+    for (const attached of this.uris.values()) if (attached.toString() === key) return true;
+    return false;
+  }
+
+  private offered(): AttachedFile | undefined {
+    const s = this.suggestion;
+    if (!s || this.isAttached(s.uri) || this.dismissed === s.uri.toString()) return undefined;
+    return s.file ?? { id: s.id, fileName: relativePath(s.uri), languageId: 'plaintext', snapshot: { kind: 'file', fileName: '', languageId: '', text: '', tokens: 0 } };
+  }
+
+  private followEditor(editor: vscode.TextEditor | undefined): void {
+    // No active editor happens whenever focus moves to the panel: keep offering what was there.
+    if (!editor) return;
+    const uri = editor.document.uri;
+    if (!FILE_LIKE_SCHEMES.has(uri.scheme)) return;
+    if (this.suggestion?.uri.toString() === uri.toString()) return;
+    this.dismissed = undefined;
+    this.setSuggestion(uri);
+  }
+
+  private setSuggestion(uri: vscode.Uri | undefined): void {
+    this.suggestion = uri ? { id: `active-${++this.nextId}`, uri, file: undefined } : undefined;
+    this.postChips();
+    if (uri) this.scheduleRefresh(150);
+  }
+
+  /**
+   * Re-estimates the chips of open documents after edits (debounced: typing never counts tokens
+   * per keystroke). Only while the panel shows the chips: activation never loads the tokenizer.
+   */
+  private scheduleRefresh(delayMs = 500): void {
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = undefined;
+      if (this.panel.isReady) this.refresh();
+    }, delayMs);
+  }
+
+  private refresh(): void {
+    let changed = false;
+    const s = this.suggestion;
+    if (s) {
+      const doc = openDocument(s.uri);
+      if (doc) {
+        const fileName = relativePath(s.uri);
+        s.file = { id: s.id, fileName, languageId: doc.languageId, snapshot: contextFileFor(fileName, doc.languageId, doc.getText(), count, translate) };
+        changed = true;
+      }
+    }
+    for (const file of this.attached) {
+      const uri = this.uris.get(file.id);
+      const doc = uri && openDocument(uri);
+      if (!doc) continue;
+      file.snapshot = contextFileFor(file.fileName, doc.languageId, doc.getText(), count, translate);
+      changed = true;
+    }
+    if (changed) this.postChips();
+  }
+
+  private postChips(): void {
+    this.panel.post({ type: 'context', chips: this.chips() });
+  }
+
+  dispose(): void {
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+function relativePath(uri: vscode.Uri): string {
+  return vscode.workspace.asRelativePath(uri, vscode.workspace.workspaceFolders && vscode.workspace.workspaceFolders.length > 1);
+}
+
+function openDocument(uri: vscode.Uri): vscode.TextDocument | undefined {
+  const key = uri.toString();
+  return vscode.workspace.textDocuments.find((d) => d.uri.toString() === key);
+}
+
+/**
+ * The file as it is now: an open document's text (unsaved edits included), otherwise the bytes
+ * through vscode.workspace.fs (remote workspaces, virtual file systems). Refuses folders, files
+ * over {@link MAX_FILE_BYTES} and binary content.
+ */
+async function readContextFile(uri: vscode.Uri, fileName: string): Promise<ContextFile> {
+  const doc = openDocument(uri);
+  if (doc) return contextFileFor(fileName, doc.languageId, doc.getText(), count, translate);
+  const stat = await vscode.workspace.fs.stat(uri);
+  if (stat.type & vscode.FileType.Directory) throw new Refusal(vscode.l10n.t('{0} is a folder; add the files in it instead.', fileName));
+  if (stat.size > MAX_FILE_BYTES) {
+    throw new Refusal(
+      vscode.l10n.t('{0} is too large to go along as context ({1} MB; the limit is {2} MB).', fileName, (stat.size / 1048576).toFixed(1), MAX_FILE_BYTES / 1048576),
+    );
+  }
+  const bytes = await vscode.workspace.fs.readFile(uri);
+  if (looksBinary(bytes)) throw new Refusal(vscode.l10n.t('{0} is a binary file; only text files can go along as context.', fileName));
+  const text = new TextDecoder('utf-8').decode(bytes);
+  return contextFileFor(fileName, languageIdForPath(fileName), text, count, translate);
+}
+
+async function confirmSecret(fileName: string): Promise<boolean> {
+  const attach = vscode.l10n.t('Attach Anyway');
+  const choice = await vscode.window.showWarningMessage(
+    vscode.l10n.t('{0} looks like it holds secrets (keys, passwords, tokens).', fileName),
+    { modal: true, detail: vscode.l10n.t("Its content will be sent to the model's provider with your next question.") },
+    attach,
+  );
+  return choice === attach;
+}
+
+function isOpenInTab(uri: vscode.Uri): boolean {
+  return openEditorUris().some((u) => u.toString() === uri.toString());
+}
+
+/** Files open in editor tabs, the active group's active tab first. */
+function openEditorUris(): vscode.Uri[] {
+  const uris: vscode.Uri[] = [];
+  const seen = new Set<string>();
+  const groups = [vscode.window.tabGroups.activeTabGroup, ...vscode.window.tabGroups.all];
+  for (const group of groups) {
+    const tabs = group.activeTab ? [group.activeTab, ...group.tabs] : group.tabs;
+    for (const tab of tabs) {
+      if (!(tab.input instanceof vscode.TabInputText)) continue;
+      const uri = tab.input.uri;
+      if (!FILE_LIKE_SCHEMES.has(uri.scheme) || uri.scheme === 'untitled' || seen.has(uri.toString())) continue;
+      seen.add(uri.toString());
+      uris.push(uri);
+    }
+  }
+  return uris;
+}
+
+function fileItem(uri: vscode.Uri): vscode.QuickPickItem & { uri: vscode.Uri } {
+  const path = relativePath(uri);
+  const slash = path.lastIndexOf('/');
+  return {
+    uri,
+    label: slash === -1 ? path : path.slice(slash + 1),
+    description: slash === -1 ? '' : path.slice(0, slash),
+    iconPath: vscode.ThemeIcon.File,
+  };
+}
+
+/**
+ * files.exclude and search.exclude together: findFiles applies files.exclude only when given no
+ * exclude at all, and search.exclude never, yet both hide what users do not mean to search.
+ */
+function excludeGlob(): string | undefined {
+  const patterns = new Set<string>();
+  for (const section of ['files', 'search']) {
+    const excludes = vscode.workspace.getConfiguration(section).get<Record<string, unknown>>('exclude') ?? {};
+    for (const [glob, on] of Object.entries(excludes)) if (on === true) patterns.add(glob);
+  }
+  return patterns.size ? `{${[...patterns].join(',')}}` : undefined;
+}

@@ -1,0 +1,237 @@
+/**
+ * The composer's context through the real extension in the real extension host: files added with
+ * Sidestream: Add File to Context (as the explorer passes them) show as chips, go along with the
+ * next question — the panel's Ask and the Ask command — fenced with their path on every wire
+ * format, and are saved with the question; a file over the limit arrives cut with its note; what is
+ * sent is the file as it is at send time; a removed chip sends nothing; binary files are refused;
+ * at most 10 files go along. The simulator's request log proves what the provider received.
+ */
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { SidestreamApi } from '../../src/api';
+import type { ContextChip, UserMessageView } from '../../src/protocol';
+import { Simulator } from '../../src/simulator/Simulator';
+import {
+  RejectionCounter,
+  WIRES,
+  askByCommand,
+  baseUrlFor,
+  freshChat,
+  generations,
+  recordedTurns,
+  resetSettings,
+  setEnvKeys,
+  sidestream,
+  simLog,
+  useWire,
+  waitFor,
+  withTimeout,
+  type Wire,
+} from './helpers/hostKit';
+
+const FOLDER = 'sidestream-context-test';
+
+describe('Context files', function () {
+  this.timeout(60_000);
+  const sim = new Simulator({ log: simLog });
+  const rejections = new RejectionCounter();
+  let api: SidestreamApi;
+  let root: vscode.Uri;
+  let restoreEnv = (): void => undefined;
+
+  /** Writes `content` to FOLDER/name in the test workspace. */
+  async function writeFile(name: string, content: string | Uint8Array): Promise<vscode.Uri> {
+    const uri = vscode.Uri.joinPath(root, FOLDER, name);
+    await vscode.workspace.fs.writeFile(uri, typeof content === 'string' ? new TextEncoder().encode(content) : content);
+    return uri;
+  }
+
+  /** The attached files' chips (not the active editor's offer). */
+  const attachedChips = (): ContextChip[] => api.contextChips().filter((c) => !c.suggested);
+
+  /** The last user turn the simulator received for `wire`. */
+  function lastUserTurn(wire: Wire): string {
+    const requests = generations(sim, wire);
+    assert.equal(requests.length, 1, `expected one ${wire} request, got ${requests.length}`);
+    const turn = recordedTurns(requests[0]!)
+      .filter((t) => t.role === 'user')
+      .at(-1);
+    assert.ok(turn, 'the request has no user turn');
+    return turn.text;
+  }
+
+  function savedQuestion(): UserMessageView {
+    const user = api.snapshot().messages.find((m) => m.role === 'user');
+    assert.ok(user && user.role === 'user', 'no saved question');
+    return user;
+  }
+
+  async function ask(question: string): Promise<void> {
+    sim.enqueue({ text: 'Noted.' });
+    await withTimeout(api.ask(question), 20_000, `ask "${question}"`);
+  }
+
+  before(async () => {
+    api = await sidestream();
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder, 'the extension-host tests run with a workspace folder');
+    root = folder.uri;
+    await sim.start();
+    restoreEnv = setEnvKeys('sk-context-suite-key', 'sk-ant-context-suite-key');
+    rejections.install();
+  });
+
+  after(async () => {
+    rejections.dispose();
+    for (const chip of attachedChips()) api.removeContext(chip.id);
+    await freshChat(api).catch(() => undefined);
+    await resetSettings();
+    restoreEnv();
+    await sim.stop();
+    await vscode.workspace.fs.delete(vscode.Uri.joinPath(root, FOLDER), { recursive: true, useTrash: false }).then(undefined, () => undefined);
+  });
+
+  beforeEach(async () => {
+    await freshChat(api);
+    for (const chip of attachedChips()) api.removeContext(chip.id);
+    sim.reset();
+  });
+
+  afterEach(() => rejections.assertNone());
+
+  for (const wire of WIRES) {
+    it(`${wire}: an added file shows as a chip, goes along fenced with its path, and is saved with the question`, async () => {
+      await useWire(wire, baseUrlFor(wire, sim));
+      const content = `export function greet(name: string): string {\n  return \`Hello, \${name} (${wire})\`;\n}`;
+      const uri = await writeFile('greet.ts', content);
+      await vscode.commands.executeCommand('sidestream.addFileToContext', uri);
+
+      const chips = attachedChips();
+      assert.equal(chips.length, 1, JSON.stringify(chips));
+      assert.equal(chips[0]!.kind, 'file');
+      assert.equal(chips[0]!.label, 'greet.ts');
+      assert.equal(chips[0]!.description, `${FOLDER}/greet.ts`);
+      assert.ok(chips[0]!.tokens > 10 && chips[0]!.tokens < 100, `token estimate ${chips[0]!.tokens}`);
+      assert.equal(chips[0]!.truncatedNote, undefined);
+
+      await ask('What does this function return?');
+      const sent = lastUserTurn(wire);
+      assert.ok(sent.startsWith('What does this function return?'), sent);
+      assert.ok(sent.includes(`File \`${FOLDER}/greet.ts\`:\n\`\`\`typescript\n${content}\n\`\`\``), `the file is not fenced with its path in:\n${sent}`);
+
+      const saved = savedQuestion().contextFiles;
+      assert.deepEqual(
+        saved?.map((f) => ({ kind: f.kind, fileName: f.fileName, languageId: f.languageId, text: f.text, note: f.truncatedNote })),
+        [{ kind: 'file', fileName: `${FOLDER}/greet.ts`, languageId: 'typescript', text: content, note: undefined }],
+      );
+      assert.equal(saved[0]!.tokens, chips[0]!.tokens);
+      assert.deepEqual(attachedChips(), [], 'the chips stay after sending');
+    });
+  }
+
+  describe('openai-chat', () => {
+    before(async () => {
+      await useWire('openai-chat', baseUrlFor('openai-chat', sim));
+    });
+
+    it('cuts a file over 8,000 tokens at a line and says so on the chip, in the request and in the saved question', async () => {
+      const lines = Array.from({ length: 4_000 }, (_, i) => `line ${i + 1}: the quick brown fox jumps over the lazy dog`);
+      const uri = await writeFile('big.txt', lines.join('\n'));
+      await vscode.commands.executeCommand('sidestream.addFileToContext', uri);
+      const [chip] = attachedChips();
+      assert.ok(chip, 'no chip for the big file');
+      assert.match(chip.truncatedNote ?? '', /^cut to the first \d,\d{3} of \d{2},\d{3} tokens$/);
+      assert.ok(chip.tokens <= 8_000 && chip.tokens > 7_500, `chip tokens ${chip.tokens}`);
+
+      await ask('Summarize the log.');
+      const sent = lastUserTurn('openai-chat');
+      assert.ok(sent.includes(`File \`${FOLDER}/big.txt\` (${chip.truncatedNote}):\n`), `no note in:\n${sent.slice(0, 300)}`);
+      assert.ok(sent.includes('line 1: the quick'));
+      assert.ok(!sent.includes(`${lines.at(-1)!}`), 'the last line was sent');
+      const lastSent = /line (\d+): [^\n]*\n```$/.exec(sent);
+      assert.ok(lastSent, 'the cut does not end with a whole line');
+      const saved = savedQuestion().contextFiles?.[0];
+      assert.equal(saved?.truncatedNote, chip.truncatedNote);
+      assert.ok(saved?.text.endsWith(lines[Number(lastSent[1]) - 1]!), 'the saved text is not what was sent');
+    });
+
+    it('sends the file as it is when the question is sent, not as it was when added', async () => {
+      const uri = await writeFile('notes.md', 'first draft');
+      await vscode.commands.executeCommand('sidestream.addFileToContext', uri);
+      assert.equal(attachedChips().length, 1);
+      await writeFile('notes.md', 'second draft, edited after adding');
+      await ask('Read my notes.');
+      const sent = lastUserTurn('openai-chat');
+      assert.ok(sent.includes('second draft, edited after adding'), sent);
+      assert.ok(!sent.includes('first draft'), sent);
+    });
+
+    it('sends nothing for a removed chip', async () => {
+      const uri = await writeFile('removed.ts', 'export const removedMarker = 42;');
+      await vscode.commands.executeCommand('sidestream.addFileToContext', uri);
+      const [chip] = attachedChips();
+      assert.ok(chip);
+      api.removeContext(chip.id);
+      assert.deepEqual(attachedChips(), []);
+      await ask('Anything attached?');
+      const sent = lastUserTurn('openai-chat');
+      assert.equal(sent, 'Anything attached?');
+      assert.equal(savedQuestion().contextFiles, undefined);
+    });
+
+    it('refuses a binary file', async () => {
+      const uri = await writeFile('image.png', new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]));
+      await vscode.commands.executeCommand('sidestream.addFileToContext', uri);
+      assert.deepEqual(attachedChips(), [], 'a binary file got a chip');
+      await ask('Describe the image.');
+      assert.equal(lastUserTurn('openai-chat'), 'Describe the image.');
+    });
+
+    it('adds the files selected in the explorer, at most 10', async () => {
+      const uris: vscode.Uri[] = [];
+      for (let i = 1; i <= 11; i++) uris.push(await writeFile(`many-${i}.txt`, `file number ${i}`));
+      await vscode.commands.executeCommand('sidestream.addFileToContext', uris[0], uris);
+      const chips = attachedChips();
+      assert.deepEqual(
+        chips.map((c) => c.label),
+        uris.slice(0, 10).map((_, i) => `many-${i + 1}.txt`),
+      );
+    });
+
+    it('offers the active file as a suggestion that follows the editor; + attaches it, × hides it until the editor changes', async () => {
+      const first = await writeFile('active-one.txt', 'export const one = 1;');
+      const second = await writeFile('active-two.txt', 'export const two = 2;');
+      const offered = (label: string) => () => api.contextChips().find((c) => c.suggested && c.label === label);
+      await vscode.window.showTextDocument(first);
+      const chip = await waitFor('the active file offered', 5_000, offered('active-one.txt'));
+      assert.equal(chip.kind, 'activeFile');
+      assert.deepEqual(attachedChips(), [], 'the active file was attached without the user asking');
+
+      api.removeContext(chip.id);
+      assert.equal(offered('active-one.txt')(), undefined, 'a removed suggestion is still offered');
+      await vscode.window.showTextDocument(second);
+      const next = await waitFor('the next active file offered', 5_000, offered('active-two.txt'));
+
+      await api.attachContext(next.id);
+      assert.deepEqual(
+        attachedChips().map((c) => [c.kind, c.label]),
+        [['file', 'active-two.txt']],
+      );
+      assert.equal(offered('active-two.txt')(), undefined, 'an attached file is still offered as well');
+      await ask('And this one?');
+      assert.ok(lastUserTurn('openai-chat').includes('export const two = 2;'));
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    });
+
+    it('the Ask command sends the attached files too', async () => {
+      const uri = await writeFile('command.ts', 'export const viaCommand = true;');
+      await vscode.commands.executeCommand('sidestream.addFileToContext', uri);
+      sim.enqueue({ text: 'Noted.' });
+      await askByCommand('Asked from the palette');
+      const sent = lastUserTurn('openai-chat');
+      assert.ok(sent.includes(`File \`${FOLDER}/command.ts\`:\n\`\`\`typescript\nexport const viaCommand = true;\n\`\`\``), sent);
+      assert.equal(savedQuestion().contextFiles?.[0]?.fileName, `${FOLDER}/command.ts`);
+      assert.deepEqual(attachedChips(), []);
+    });
+  });
+});
