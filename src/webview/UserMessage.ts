@@ -74,9 +74,11 @@ export function openEditor(message: HTMLElement, onSubmit: (text: string) => voi
   const send = h('button', { type: 'button', class: 'text-button primary', 'data-action': 'edit-send' }, icon('send'), h('span', { class: 'button-label' }, 'Send'));
   const cancel = h('button', { type: 'button', class: 'text-button', 'data-action': 'edit-cancel' }, h('span', { class: 'button-label' }, 'Cancel'));
   const form = h('div', { class: 'edit-form' }, input, h('div', { class: 'edit-actions' }, h('span', { class: 'edit-hint' }, 'Enter to send · Esc to cancel'), cancel, send));
+  const editButton = message.querySelector<HTMLButtonElement>('.message-toolbar [data-action="edit"]');
   const close = (focusEdit: boolean) => {
     form.replaceWith(textEl);
-    if (focusEdit) message.querySelector<HTMLButtonElement>('[data-action="edit"]')?.focus();
+    message.classList.remove('editing');
+    if (focusEdit) editButton?.focus();
   };
   const submit = () => {
     const text = input.value.trim();
@@ -100,6 +102,8 @@ export function openEditor(message: HTMLElement, onSubmit: (text: string) => voi
   send.addEventListener('click', submit);
   cancel.addEventListener('click', () => close(true));
   textEl.replaceWith(form);
+  // The Edit button has nothing more to do while its editor is open (CSS hides it).
+  message.classList.add('editing');
   updateSend();
   input.focus();
   input.setSelectionRange(input.value.length, input.value.length);

@@ -129,7 +129,7 @@ describe('Webview screenshots (Chromium)', function () {
     });
   }
 
-  for (const theme of ['dark', 'light'] as const) {
+  for (const theme of ['dark', 'light', 'high-contrast'] as const) {
     it(`composer with context chips, message actions and the branch navigator (${theme})`, async () => {
       const dir = ensureArtifactsDir();
       const server = await startPageServer(theme);
