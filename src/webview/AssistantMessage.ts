@@ -1,11 +1,13 @@
 /**
- * One assistant message in the list: reasoning (collapsible), the streamed markdown answer, a
- * transient notice, the error line and, once finished, the stats footer with Retry/Continue.
+ * One assistant message in the list: author line with Copy, Regenerate and the branch navigator,
+ * reasoning (collapsible), the streamed markdown answer, a transient notice, the error line and,
+ * once finished, the stats footer with Retry/Continue.
  */
 import type { AssistantMessageView, ErrorInfo, MessageState, MessageStats } from '../protocol';
 import { IncrementalMarkdown } from './IncrementalMarkdown';
 import { formatStats } from './formatStats';
-import { button, h, icon } from './dom';
+import { button, h, icon, iconButton } from './dom';
+import { branchNavigator, messageToolbar } from './messageParts';
 
 export class AssistantMessage {
   readonly element: HTMLElement;
@@ -17,6 +19,7 @@ export class AssistantMessage {
   private readonly notice: HTMLElement;
   private readonly errorLine: HTMLElement;
   private readonly footer: HTMLElement;
+  private readonly copyButton: HTMLButtonElement;
   private state: MessageState;
   private stats: MessageStats | undefined;
   private error: ErrorInfo | undefined;
@@ -28,14 +31,21 @@ export class AssistantMessage {
     this.reasoningText = document.createTextNode('');
     this.reasoningSummary = h('summary', {}, icon('lightbulb'), h('span', {}, 'Reasoning'));
     this.reasoning = h('details', { class: 'reasoning', hidden: true }, this.reasoningSummary, h('div', { class: 'reasoning-text' }, this.reasoningText));
-    this.body = h('div', { class: 'markdown', 'aria-live': 'polite' });
+    // Not a live region: the list's status line says "Answer done" once instead of reading every frame.
+    this.body = h('div', { class: 'markdown' });
     this.notice = h('div', { class: 'notice', role: 'status', hidden: true });
     this.errorLine = h('div', { class: 'error-line', role: 'alert', hidden: true });
     this.footer = h('div', { class: 'message-footer', hidden: true });
+    this.copyButton = iconButton({ label: 'Copy', icon: 'copy', action: 'copy' });
     this.element = h(
       'article',
       { class: 'message assistant', 'data-role': 'assistant', 'data-id': view.id, 'aria-label': 'Assistant message' },
-      h('div', { class: 'message-author' }, icon('sparkle'), h('span', {}, 'Sidestream')),
+      h(
+        'div',
+        { class: 'message-header' },
+        h('div', { class: 'message-author' }, icon('sparkle'), h('span', {}, 'Sidestream')),
+        messageToolbar(branchNavigator(view.branch), this.copyButton, iconButton({ label: 'Regenerate', icon: 'refresh', action: 'regenerate' })),
+      ),
       this.reasoning,
       this.body,
       this.notice,
@@ -95,6 +105,7 @@ export class AssistantMessage {
     this.element.dataset.state = this.state;
     const streaming = this.isStreaming;
     this.body.setAttribute('aria-busy', String(streaming));
+    this.copyButton.disabled = streaming;
     this.element.setAttribute('aria-busy', String(streaming));
     this.reasoningSummary.lastElementChild!.textContent = streaming ? 'Thinking…' : 'Reasoning';
     this.errorLine.hidden = !this.error;

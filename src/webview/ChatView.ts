@@ -1,15 +1,17 @@
 /**
  * The whole panel: header, message list, composer. Applies host messages (exhaustively), batches
- * streamed text to one render per animation frame, and turns clicks and keys into host messages.
+ * streamed text to one render per animation frame, turns clicks and keys into host messages, and
+ * keeps the draft and scroll position across hiding and showing the view (VS Code's webview state).
  */
 import { assertNever } from '../shared/assertNever';
-import type { HostToWebview, MessageView, SetupOption } from '../protocol';
+import type { ErrorInfo, HostToWebview, MessageState, MessageView, SetupOption } from '../protocol';
 import { AppendQueue } from './AppendQueue';
 import { AssistantMessage } from './AssistantMessage';
+import { Composer } from './Composer';
 import { renderSetupCard } from './SetupCard';
-import { renderUserMessage } from './UserMessage';
+import { openEditor, renderUserMessage } from './UserMessage';
 import { h, icon } from './dom';
-import type { HostChannel } from './hostApi';
+import type { HostChannel, PanelState } from './hostApi';
 import type { RenderReport } from './testHooks';
 
 /** Scrolling down to within this distance (px) of the end resumes following new text. */
@@ -22,13 +24,21 @@ const LAST_SCREEN_CHARS = 6_000;
 const BACKFILL_SLICE_MS = 8;
 /** Keys that scroll the list up. */
 const UP_KEYS = new Set(['ArrowUp', 'PageUp', 'Home']);
+/** The draft is saved this long (ms) after the last keystroke, not on every one. */
+const SAVE_DRAFT_MS = 300;
+/** The scroll position is saved this long (ms) after scrolling stops. */
+const SAVE_SCROLL_MS = 150;
 
 export class ChatView {
   private readonly list: HTMLElement;
   private readonly emptyState: HTMLElement;
   private readonly textarea: HTMLTextAreaElement;
   private readonly sendButton: HTMLButtonElement;
-  private readonly modelLabel: HTMLElement;
+  private readonly composer: Composer;
+  private readonly chatTitle: HTMLElement;
+  /** Visually hidden; says once per answer how it ended ("Answer done", "Cancelled", the failure). */
+  private readonly status: HTMLElement;
+  private readonly jumpButton: HTMLButtonElement;
   private readonly assistants = new Map<string, AssistantMessage>();
   private readonly queues = new Map<string, AppendQueue>();
   private setupOptions: SetupOption[] = [];
@@ -48,6 +58,12 @@ export class ChatView {
   private readonly resizeObserver: ResizeObserver;
   /** The older messages of a conversation still being added above the last screen (see showConversation). */
   private backfill: object | undefined;
+  /** Adds the rest of them at once (restoring a scroll position needs its message in place). */
+  private finishBackfill: (() => void) | undefined;
+  private chatId: string | undefined;
+  /** The state an earlier page of this view left, applied once after the first `init`. */
+  private pendingRestore: PanelState | undefined;
+  private saveTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** `onRender` (test builds only) hears of each frame's render of a message. */
   constructor(
@@ -55,9 +71,10 @@ export class ChatView {
     private readonly host: HostChannel,
     private readonly onRender?: (report: RenderReport) => void,
   ) {
-    // New Chat, Stop and the model picker live in the view's own title bar (package.json view/title).
-    this.modelLabel = h('span', { class: 'model-label' });
-    const header = h('header', { class: 'toolbar' }, h('span', { class: 'title' }, 'Sidestream'), this.modelLabel);
+    // New Chat, Stop and the model picker live in the view's own title bar (package.json view/title);
+    // the header names the open chat, the composer's model button shows where questions go.
+    this.chatTitle = h('h1', { class: 'chat-title' }, 'New chat');
+    const header = h('header', { class: 'toolbar' }, this.chatTitle);
 
     this.emptyState = h(
       'div',
@@ -66,30 +83,49 @@ export class ChatView {
       h('p', {}, 'Ask about your code. Answers stream in here.'),
       h('p', { class: 'hint' }, 'Select code in the editor first to send it along.'),
     );
-    this.list = h('main', { class: 'messages', 'aria-label': 'Conversation' }, this.emptyState);
+    // A log whose new text is NOT announced as it streams (aria-live off): the status line below
+    // announces each answer once when it ends. Focusable, so the keyboard can scroll it.
+    this.list = h('main', { class: 'messages', role: 'log', 'aria-live': 'off', 'aria-label': 'Conversation', tabindex: '0' }, this.emptyState);
+    this.status = h('div', { class: 'visually-hidden', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' });
 
-    this.textarea = h('textarea', { class: 'input', rows: '1', placeholder: 'Ask Sidestream…', 'aria-label': 'Message to send' });
-    this.sendButton = h('button', { type: 'button', class: 'send-button' });
+    this.composer = new Composer(host, () => [...this.list.querySelectorAll<HTMLElement>('[data-role="user"] > .user-text')].map((el) => el.textContent ?? ''));
+    this.textarea = this.composer.textarea;
+    this.sendButton = this.composer.sendButton;
+    this.jumpButton = h('button', { type: 'button', class: 'jump-to-latest', 'data-action': 'jump-to-latest', hidden: true }, icon('arrow-down'), h('span', {}, 'Jump to latest'));
     const composer = h(
       'div',
       { class: 'composer' },
-      h('div', { class: 'input-row' }, this.textarea, this.sendButton),
-      h('div', { class: 'input-hint' }, 'Enter to send · Shift+Enter for a new line · Esc to stop'),
+      this.jumpButton,
+      this.composer.element,
+      h('div', { class: 'input-hint' }, 'Enter to send · Shift+Enter for a new line · ↑ for earlier questions'),
     );
-    root.replaceChildren(header, this.list, composer);
+    root.replaceChildren(header, this.list, composer, this.status);
+    this.composer.setModelLabel(undefined);
+    this.pendingRestore = host.getState();
     this.updateStreaming();
 
     // Any change of the list's size or of a message's height: keep the end in sight when following.
     this.resizeObserver = new ResizeObserver(() => {
       if (this.following) this.scrollToBottom();
+      this.updateJumpButton();
     });
     this.resizeObserver.observe(this.list);
     this.observeChildren();
     this.watchUserScrolling();
 
     this.textarea.addEventListener('keydown', (e) => this.onInputKey(e));
-    this.textarea.addEventListener('input', () => this.updateSendEnabled());
+    this.textarea.addEventListener('input', () => {
+      this.updateSendEnabled();
+      this.scheduleSave(SAVE_DRAFT_MS);
+    });
     this.sendButton.addEventListener('click', () => (this.isStreaming ? this.host.post({ type: 'cancel' }) : this.send()));
+    this.jumpButton.addEventListener('click', () => {
+      this.setFollowing(true);
+      this.scrollToBottom();
+      this.scheduleSave(0);
+    });
+    // A page being hidden may be destroyed before a pending save runs.
+    window.addEventListener('pagehide', () => this.saveState());
     this.list.addEventListener('click', (e) => this.onListClick(e));
     this.list.addEventListener('auxclick', (e) => {
       if ((e.target as Element).closest?.('a')) {
@@ -111,9 +147,13 @@ export class ChatView {
       case 'init':
         this.reset();
         this.hostStreaming = msg.streaming;
-        this.modelLabel.textContent = msg.modelLabel ?? '';
-        this.following = true;
+        this.chatId = msg.chatId;
+        this.chatTitle.textContent = msg.chatTitle ?? 'New chat';
+        this.composer.setModelLabel(msg.modelLabel);
+        this.composer.setRecall(msg.recall);
+        this.setFollowing(true);
         this.showConversation(msg.messages);
+        this.restoreState();
         break;
       case 'setup':
         this.showSetup(msg.options, msg.reason);
@@ -121,7 +161,7 @@ export class ChatView {
       case 'messageAdded':
         this.addMessage(msg.message);
         // A new question or answer: show it, and follow the answer from its first line.
-        this.following = true;
+        this.setFollowing(true);
         this.scrollToBottom();
         break;
       case 'append': {
@@ -140,7 +180,9 @@ export class ChatView {
         if (!message) break;
         this.queues.get(msg.id)?.releaseGaps();
         this.flush(msg.id);
+        const wasStreaming = message.isStreaming;
         message.finish(msg.state, msg.stats, msg.error);
+        if (wasStreaming) this.announce(msg.state, msg.error);
         this.hostStreaming = false;
         this.updateStreaming();
         // The footer (figures, Continue, Retry) and the error line come into sight with the last line.
@@ -154,14 +196,17 @@ export class ChatView {
         this.updateStreaming();
         break;
       case 'provider':
-        this.modelLabel.textContent = msg.label ?? '';
+        this.composer.setModelLabel(msg.label);
         break;
       case 'cleared':
         this.reset();
+        this.chatTitle.textContent = 'New chat';
         break;
-      // PLACEHOLDER(issue 15, webview helper)
       case 'context':
+        this.composer.setChips(msg.chips);
+        break;
       case 'focusComposer':
+        this.textarea.focus();
         break;
       default:
         assertNever(msg, 'host message');
@@ -175,7 +220,7 @@ export class ChatView {
   }
 
   private reset(): void {
-    this.backfill = undefined;
+    this.backfill = this.finishBackfill = undefined;
     this.assistants.clear();
     this.queues.clear();
     this.setupCard = undefined;
@@ -185,8 +230,76 @@ export class ChatView {
     this.resizeObserver.disconnect();
     this.resizeObserver.observe(this.list);
     this.observeChildren();
-    this.following = true;
+    this.setFollowing(true);
     this.updateStreaming();
+  }
+
+  /** Says how an answer ended, once: a polite status line, read after the answer stopped changing. */
+  private announce(state: Exclude<MessageState, 'streaming'>, error: ErrorInfo | undefined): void {
+    const text = state === 'done' ? 'Answer done' : state === 'cancelled' ? 'Cancelled' : `Failed: ${(error?.message ?? 'the answer failed').split('\n')[0]}`;
+    // The same words twice in a row must still be read: clear first, write in the next frame.
+    this.status.textContent = '';
+    requestAnimationFrame(() => (this.status.textContent = text));
+  }
+
+  private setFollowing(following: boolean): void {
+    this.following = following;
+    this.updateJumpButton();
+  }
+
+  /** "Jump to latest" shows while the end of the list is out of sight and not being followed. */
+  private updateJumpButton(): void {
+    const show = !this.following && !this.isNearBottom();
+    if (this.jumpButton.hidden === !show) return;
+    // Moving focus off a button that disappears would drop it to <body>: hand it to the composer.
+    if (!show && document.activeElement === this.jumpButton) this.textarea.focus();
+    this.jumpButton.hidden = !show;
+  }
+
+  private scheduleSave(delay: number): void {
+    clearTimeout(this.saveTimer);
+    this.saveTimer = setTimeout(() => this.saveState(), delay);
+  }
+
+  /** Stores the draft and where the list is scrolled, for the page VS Code creates when the view is shown again. */
+  private saveState(): void {
+    clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    // Until the earlier page's state has been applied, this page has nothing newer to say.
+    if (this.pendingRestore) return;
+    this.host.setState({ draft: this.textarea.value, chatId: this.chatId, following: this.following, anchor: this.following ? undefined : this.topAnchor() });
+  }
+
+  /**
+   * The message at the top of the list and the offset into it. A message, not a pixel position:
+   * answers' blocks have only estimated sizes until they are drawn (content-visibility), so the
+   * same scrollTop would land elsewhere in the recreated page.
+   */
+  private topAnchor(): PanelState['anchor'] {
+    const top = this.list.scrollTop;
+    const messages = [...this.list.children].filter((el): el is HTMLElement => el instanceof HTMLElement && el.dataset.id !== undefined);
+    const anchor = messages.find((el) => el.offsetTop + el.offsetHeight > top);
+    return anchor ? { id: anchor.dataset.id!, offset: Math.max(0, top - anchor.offsetTop) } : undefined;
+  }
+
+  /** Applies the earlier page's state after the first `init`: the draft, and the scroll position in the same chat. */
+  private restoreState(): void {
+    const state = this.pendingRestore;
+    if (!state) return;
+    this.pendingRestore = undefined;
+    if (state.draft && !this.textarea.value) {
+      this.textarea.value = state.draft;
+      this.updateSendEnabled();
+    }
+    if (state.following || state.chatId !== this.chatId || !state.anchor) return;
+    // The message may be among the older ones still being added above the last screen.
+    if (!this.list.querySelector(`:scope > [data-id="${CSS.escape(state.anchor.id)}"]`)) this.finishBackfill?.();
+    const anchor = [...this.list.children].find((el) => (el as HTMLElement).dataset.id === state.anchor!.id) as HTMLElement | undefined;
+    if (!anchor) return;
+    this.setFollowing(false);
+    this.list.scrollTop = anchor.offsetTop + state.anchor.offset;
+    this.lastScrollTop = this.list.scrollTop;
+    this.updateJumpButton();
   }
 
   /**
@@ -210,8 +323,13 @@ export class ChatView {
     if (next < 0) return;
     const job = {};
     this.backfill = job;
+    this.finishBackfill = () => {
+      while (next >= 0) top = this.addMessage(messages[next--]!, top);
+      this.backfill = undefined;
+      this.finishBackfill = undefined;
+    };
     const slice = () => {
-      if (this.backfill !== job) return; // a newer conversation (or New Chat) replaced this one
+      if (this.backfill !== job) return; // a newer conversation (or New Chat) replaced this one, or it was finished
       const started = performance.now();
       const fromBottom = this.list.scrollHeight - this.list.scrollTop;
       while (next >= 0 && performance.now() - started < BACKFILL_SLICE_MS) top = this.addMessage(messages[next--]!, top);
@@ -221,7 +339,7 @@ export class ChatView {
         this.lastScrollTop = this.list.scrollTop;
       }
       if (next >= 0) setTimeout(slice, 0);
-      else this.backfill = undefined;
+      else this.backfill = this.finishBackfill = undefined;
     };
     setTimeout(slice, 0);
   }
@@ -267,7 +385,7 @@ export class ChatView {
       'wheel',
       (e) => {
         gesture();
-        if (e.deltaY < 0 && this.list.scrollTop > 0) this.following = false;
+        if (e.deltaY < 0 && this.list.scrollTop > 0) this.setFollowing(false);
       },
       { passive: true },
     );
@@ -280,16 +398,18 @@ export class ChatView {
     document.addEventListener('keydown', (e) => {
       if ((e.target as Element | null)?.closest?.('textarea, input')) return;
       gesture();
-      if ((UP_KEYS.has(e.key) || (e.key === ' ' && e.shiftKey)) && this.list.scrollTop > 0) this.following = false;
+      if ((UP_KEYS.has(e.key) || (e.key === ' ' && e.shiftKey)) && this.list.scrollTop > 0) this.setFollowing(false);
     });
     this.list.addEventListener(
       'scroll',
       () => {
         const top = this.list.scrollTop;
         const byUser = this.pointerDown || performance.now() - this.lastGestureAt < USER_GESTURE_MS;
-        if (top < this.lastScrollTop - 1 && byUser) this.following = false;
-        else if (top > this.lastScrollTop && this.isNearBottom()) this.following = true;
+        if (top < this.lastScrollTop - 1 && byUser) this.setFollowing(false);
+        else if (top > this.lastScrollTop && this.isNearBottom()) this.setFollowing(true);
+        else this.updateJumpButton();
         this.lastScrollTop = top;
+        if (byUser) this.scheduleSave(SAVE_SCROLL_MS);
       },
       { passive: true },
     );
@@ -338,8 +458,10 @@ export class ChatView {
     const text = this.textarea.value.trim();
     if (!text || this.isStreaming) return;
     this.host.post({ type: 'ask', text });
+    this.composer.sent(text);
     this.textarea.value = '';
     this.updateSendEnabled();
+    this.scheduleSave(0);
   }
 
   private onInputKey(e: KeyboardEvent): void {
@@ -363,17 +485,42 @@ export class ChatView {
       return;
     }
     const actionEl = target.closest<HTMLElement>('[data-action]');
-    if (!actionEl) return;
-    const messageEl = actionEl.closest<HTMLElement>('[data-role="assistant"]');
-    const id = messageEl?.dataset.id;
+    if (!actionEl || (actionEl as HTMLButtonElement).disabled) return;
+    const messageEl = actionEl.closest<HTMLElement>('[data-role]');
+    const id = messageEl?.dataset.role === 'assistant' ? messageEl.dataset.id : undefined;
+    // The message's own toolbar (Copy, Regenerate, Edit, ‹ › versions), as opposed to a code block's buttons.
+    const inToolbar = actionEl.closest('.message-toolbar') !== null && messageEl !== null;
     switch (actionEl.dataset.action) {
       case 'copy':
       case 'insert': {
+        if (inToolbar && actionEl.dataset.action === 'copy') {
+          const answer = id ? this.assistants.get(id) : undefined;
+          if (!answer || answer.isStreaming) return;
+          this.host.post({ type: 'copy', text: answer.markdown.text });
+          flashCopied(actionEl);
+          break;
+        }
         const code = actionEl.closest('.code-block')?.querySelector('pre > code');
         if (!code) return;
         const text = (code.textContent ?? '').replace(/\n$/, '');
         this.host.post(actionEl.dataset.action === 'copy' ? { type: 'copy', text } : { type: 'insert', text });
         if (actionEl.dataset.action === 'copy') flashCopied(actionEl);
+        break;
+      }
+      case 'regenerate':
+        if (id && inToolbar && !this.isStreaming) this.host.post({ type: 'regenerate', id });
+        break;
+      case 'edit': {
+        const userId = messageEl?.dataset.role === 'user' ? messageEl.dataset.id : undefined;
+        if (!userId || !inToolbar || this.isStreaming) return;
+        const input = openEditor(messageEl!, (text) => this.host.post({ type: 'edit', id: userId, text }));
+        if (input) input.dataset.streaming = 'false';
+        break;
+      }
+      case 'branch-prev':
+      case 'branch-next': {
+        const messageId = messageEl?.dataset.id;
+        if (messageId && inToolbar) this.host.post({ type: 'switchBranch', id: messageId, delta: actionEl.dataset.action === 'branch-prev' ? -1 : 1 });
         break;
       }
       case 'retry':
@@ -399,6 +546,12 @@ export class ChatView {
     this.sendButton.title = streaming ? 'Stop (Esc)' : 'Send (Enter)';
     this.sendButton.classList.toggle('stop', streaming);
     this.sendButton.dataset.mode = streaming ? 'stop' : 'send';
+    // Regenerate and Edit start a new answer: not while one is streaming. Copy is per answer (AssistantMessage).
+    for (const el of this.list.querySelectorAll<HTMLButtonElement>('.message-toolbar [data-action="regenerate"], .message-toolbar [data-action="edit"]')) el.disabled = streaming;
+    for (const input of this.list.querySelectorAll<HTMLTextAreaElement>('.edit-form .edit-input')) {
+      input.dataset.streaming = String(streaming);
+      input.dispatchEvent(new Event('input'));
+    }
     this.updateSendEnabled();
   }
 

@@ -27,3 +27,15 @@ export function button(opts: { label: string; icon?: string; className?: string;
   el.append(h('span', { class: 'button-label' }, opts.label));
   return el;
 }
+
+/** An icon-only `<button type="button">`: the label is its accessible name and tooltip. */
+export function iconButton(opts: { label: string; icon: string; action: string; className?: string }): HTMLButtonElement {
+  const el = h('button', { type: 'button', class: opts.className ?? 'icon-button', title: opts.label, 'aria-label': opts.label, 'data-action': opts.action });
+  el.append(icon(opts.icon));
+  return el;
+}
+
+/** Text only screen readers get (e.g. what a tooltip says), kept out of the visual layout. */
+export function srOnly(text: string): HTMLSpanElement {
+  return h('span', { class: 'visually-hidden' }, text);
+}

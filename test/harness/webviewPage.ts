@@ -55,8 +55,13 @@ export interface PageServer {
 /** Files the page may legitimately load. */
 export const ALLOWED_PATHS = ['/', '/dist/webview.js', '/media/main.css', '/codicons/codicon.css', '/codicons/codicon.ttf', '/theme.css'];
 
+export type WebviewTheme = 'dark' | 'light' | 'high-contrast';
+
+/** The body class VS Code gives a webview for each kind of theme. */
+const THEME_BODY_CLASS: Record<WebviewTheme, string> = { dark: 'vscode-dark', light: 'vscode-light', 'high-contrast': 'vscode-high-contrast' };
+
 /** Serves the page and its files on 127.0.0.1 (an ephemeral port). */
-export async function startPageServer(theme: 'dark' | 'light' = 'dark'): Promise<PageServer> {
+export async function startPageServer(theme: WebviewTheme = 'dark'): Promise<PageServer> {
   const out = await buildWebview();
   const requests: string[] = [];
   const files: Record<string, [string, string]> = {
@@ -78,7 +83,9 @@ export async function startPageServer(theme: 'dark' | 'light' = 'dark'): Promise
         styleUri: `${origin}/media/main.css`,
         codiconsUri: `${origin}/codicons/codicon.css`,
         // VS Code injects its theme variables; the test theme stands in for them.
-      }).replace('<link rel="stylesheet"', `<link rel="stylesheet" href="${origin}/theme.css">\n<link rel="stylesheet"`);
+      })
+        .replace('<link rel="stylesheet"', `<link rel="stylesheet" href="${origin}/theme.css">\n<link rel="stylesheet"`)
+        .replace('<body ', `<body class="${THEME_BODY_CLASS[theme]}" `);
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end(html);
       return;
@@ -134,10 +141,19 @@ export function pageStub(): void {
   (window as unknown as { acquireVsCodeApi: () => unknown }).acquireVsCodeApi = () => {
     if (acquired) throw new Error('acquireVsCodeApi called twice');
     acquired = true;
+    // VS Code keeps a webview's state (a JSON copy) while the view exists and hands it to the page
+    // it creates when the view is shown again; sessionStorage survives this page's reloads the same way.
+    const STATE_KEY = '__sidestreamWebviewState';
     return {
       postMessage: (m: unknown) => window.__posted.push(JSON.parse(JSON.stringify(m))),
-      getState: () => undefined,
-      setState: () => undefined,
+      getState: () => {
+        const saved = sessionStorage.getItem(STATE_KEY);
+        return saved === null ? undefined : (JSON.parse(saved) as unknown);
+      },
+      setState: (state: unknown) => {
+        sessionStorage.setItem(STATE_KEY, JSON.stringify(state));
+        return state;
+      },
     };
   };
   window.__sidestreamOnRender = (report) => {

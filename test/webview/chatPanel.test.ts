@@ -75,7 +75,8 @@ describe('Chat webview (Chromium)', function () {
 
   it('streams deltas in order, at most one render per frame, honouring seq', async () => {
     await panel.post(assistant('a1'));
-    await panel.page.waitForSelector('[data-id="a1"][data-state="streaming"] .markdown[aria-live="polite"][aria-busy="true"]');
+    // Streaming text is not a live region (the list's status line announces the end once), and is marked busy.
+    await panel.page.waitForSelector('.messages[role="log"][aria-live="off"] [data-id="a1"][data-state="streaming"] .markdown:not([aria-live])[aria-busy="true"]');
     // 50 appends posted in one go coalesce into few frames.
     await panel.page.evaluate(() => {
       for (let i = 0; i < 50; i++) window.postMessage({ type: 'append', id: 'a1', seq: i, text: `w${i} ` }, '*');
@@ -245,7 +246,7 @@ describe('Chat webview (Chromium)', function () {
     await panel.page.waitForSelector('[data-id="a1"] .code-block');
     assert.equal(await panel.page.textContent('[data-id="a1"] .code-lang'), 'typescript');
     assert.ok((await panel.page.locator('[data-id="a1"] code.hljs .hljs-keyword').count()) > 0, 'not highlighted');
-    await panel.page.click('[data-id="a1"] button[data-action="copy"]');
+    await panel.page.click('[data-id="a1"] .code-block button[data-action="copy"]');
     await panel.page.click('[data-id="a1"] button[data-action="insert"]');
     const posted = await panel.posted();
     assert.deepEqual(ofType(posted, 'copy'), [{ type: 'copy', text: code }]);
@@ -309,7 +310,7 @@ describe('Chat webview (Chromium)', function () {
     await panel.page.fill('textarea', 'x');
     const seen: string[] = [];
     await panel.page.focus('body');
-    for (let i = 0; i < 10; i++) {
+    for (let i = 0; i < 20; i++) {
       await panel.page.keyboard.press('Tab');
       const focused = await panel.page.evaluate(() => {
         const el = document.activeElement as HTMLElement;

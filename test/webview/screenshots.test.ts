@@ -129,6 +129,63 @@ describe('Webview screenshots (Chromium)', function () {
     });
   }
 
+  for (const theme of ['dark', 'light', 'high-contrast'] as const) {
+    it(`composer with context chips, message actions and the branch navigator (${theme})`, async () => {
+      const dir = ensureArtifactsDir();
+      const server = await startPageServer(theme);
+      servers.push(server);
+      const panel = await openPanel(browser, server, { width: 440, height: 720 });
+      await panel.post(
+        {
+          type: 'init',
+          streaming: false,
+          modelLabel: 'OpenAI · gpt-4o-mini',
+          chatId: 'c1',
+          chatTitle: 'Reading a streamed response',
+          messages: [
+            {
+              id: 'u1',
+              role: 'user',
+              text: QUESTION,
+              branch: { index: 2, count: 2 },
+              contextFiles: [
+                { kind: 'file', fileName: 'src/stream.ts', languageId: 'typescript', text: 'x', tokens: 8000, truncatedNote: 'cut to the first 8,000 of 23,412 tokens' },
+                { kind: 'selection', fileName: 'src/app.ts', languageId: 'typescript', text: 'y', tokens: 42 },
+              ],
+            },
+            { id: 'a1', role: 'assistant', text: ANSWER.slice(0, ANSWER.indexOf('A few things')), state: 'done', stats: STATS, branch: { index: 2, count: 3 } },
+          ],
+        },
+        {
+          type: 'context',
+          chips: [
+            { id: 'c1', kind: 'file', label: 'stream.ts', description: 'src/stream.ts', tokens: 8000, truncatedNote: 'cut to the first 8,000 of 23,412 tokens' },
+            { id: 'c2', kind: 'selection', label: 'app.ts:3-9', description: 'src/app.ts', tokens: 42 },
+            { id: 'c3', kind: 'activeFile', label: 'main.ts', description: 'src/main.ts', tokens: 1234, suggested: true },
+          ],
+        },
+      );
+      await panel.page.waitForSelector('[data-id="a1"][data-state="done"]');
+      await panel.page.fill('textarea.input', 'And how do I cancel it from the UI?');
+      await panel.page.hover('[data-id="a1"] .message-author');
+      await panel.page.screenshot({ path: path.join(dir, `webview-${theme}-actions.png`) });
+
+      // The inline editor of a question, and Jump to latest while an answer streams out of sight.
+      await panel.page.mouse.move(0, 0);
+      await panel.post(
+        { type: 'messageAdded', message: { id: 'u2', role: 'user', text: 'Show the whole thing with AbortController' } },
+        { type: 'messageAdded', message: { id: 'a2', role: 'assistant', text: ANSWER, state: 'streaming' } },
+      );
+      await panel.page.mouse.move(220, 300);
+      await panel.page.mouse.wheel(0, -2000);
+      await panel.page.waitForSelector('[data-action="jump-to-latest"]:not([hidden])');
+      await panel.post({ type: 'messageFinished', id: 'a2', state: 'done', stats: STATS, error: undefined });
+      await panel.page.click('[data-id="u1"] [data-action="edit"]');
+      await panel.page.screenshot({ path: path.join(dir, `webview-${theme}-edit.png`) });
+      await panel.page.close();
+    });
+  }
+
   it('setup card (dark)', async () => {
     const server = await startPageServer('dark');
     servers.push(server);
