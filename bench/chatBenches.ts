@@ -141,7 +141,8 @@ export async function measureOpenChat(browser: Browser, server: PageServer, runs
             if (!Number.isNaN(receivedAt) && atEnd && rendered) {
               window.removeEventListener('message', onMessage);
               requestAnimationFrame(painted);
-            } else if (performance.now() > deadline) reject(new Error(`chat ${chatId} not painted in 20 s (received: ${!Number.isNaN(receivedAt)}, atEnd ${atEnd}, rendered ${rendered})`));
+            } else if (performance.now() > deadline)
+              reject(new Error(`chat ${chatId} not painted in 20 s (received: ${!Number.isNaN(receivedAt)}, atEnd ${atEnd}, rendered ${rendered})`));
             else requestAnimationFrame(check);
           };
           window.postMessage({ type: 'init', messages, streaming: false, modelLabel: 'Simulator · sim-model', chatId, chatTitle: chatId, recall: [] }, '*');

@@ -18,16 +18,7 @@ import * as path from 'node:path';
 import type { Frame, Locator, Page } from 'playwright-core';
 import { CodeServer, REPO_ROOT, delay } from '../harness/codeServer';
 import { SimulatorProcess } from './helpers/simulatorControl';
-import {
-  findWebviewFrame,
-  openSidestreamView,
-  openWorkbench,
-  pollFor,
-  runCommandByTitle,
-  shownText,
-  waitForWorkbenchReady,
-  type Workbench,
-} from '../harness/workbench';
+import { findWebviewFrame, openSidestreamView, openWorkbench, pollFor, runCommandByTitle, shownText, waitForWorkbenchReady, type Workbench } from '../harness/workbench';
 import type { SimStats } from '../../src/simulator/SimStats';
 
 const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
@@ -38,9 +29,13 @@ const BODY = '.markdown';
 const COMPOSER = 'textarea.input';
 
 /** The file the `#` mention attaches: its content must reach the model, fenced with its path. */
-const UTIL_TS = ['/** Clamps a value into [min, max]. */', 'export function clamp(value: number, min: number, max: number): number {', '  return Math.min(max, Math.max(min, value));', '}', ''].join(
-  '\n',
-);
+const UTIL_TS = [
+  '/** Clamps a value into [min, max]. */',
+  'export function clamp(value: number, min: number, max: number): number {',
+  '  return Math.min(max, Math.max(min, value));',
+  '}',
+  '',
+].join('\n');
 
 describe('Sidestream conversations in VS Code (code-server), development extension', function () {
   this.timeout(240_000);
@@ -269,7 +264,22 @@ describe('Sidestream conversations in VS Code (code-server), development extensi
     await delay(600);
     // Hide the view (show the Explorer in the side bar), then show it again.
     await page.keyboard.press('Control+Shift+E');
-    await pollFor('the Explorer', async () => ((await page.locator('.part.sidebar .composite.title').innerText().catch(() => '')).toUpperCase().includes('EXPLORER') ? true : undefined), 15_000, 200);
+    await pollFor(
+      'the Explorer',
+      async () =>
+        (
+          await page
+            .locator('.part.sidebar .composite.title')
+            .innerText()
+            .catch(() => '')
+        )
+          .toUpperCase()
+          .includes('EXPLORER')
+          ? true
+          : undefined,
+      15_000,
+      200,
+    );
     frame = await openSidestreamView(page);
     const restored = await pollFor(
       'the draft after showing the view again',
