@@ -4,6 +4,7 @@ import type { ChatMessage, ChatRequest } from '../core/request';
 import { endMessage, StreamSession, type SessionResult } from '../core/session/StreamSession';
 import { contextFilesOf, questionWithContext } from '../core/contextPrompt';
 import type { AssistantMessageView, ContextFile, HostToWebview, MessageView, SetupOption, UserMessageView } from '../protocol';
+import { recordAnswer } from './answerRecorder';
 import type { ConversationStore } from './ConversationStore';
 import { loadCore } from './coreLoader';
 import type { MetricsStatusBar } from './MetricsStatusBar';
@@ -279,6 +280,7 @@ export class ChatController implements vscode.Disposable {
   private finished(assistant: AssistantMessageView, result: SessionResult): void {
     this.panel.post({ type: 'messageFinished', id: assistant.id, state: result.state, stats: assistant.stats, error: result.error });
     this.statusBar.finished(result.metrics, result.state === 'done' ? (result.stats?.finishReason ?? 'stop') : result.state);
+    recordAnswer('panel', result);
   }
 
   private clearNotice(assistant: AssistantMessageView): void {
