@@ -5,6 +5,7 @@
  */
 import type * as vscode from 'vscode';
 import type { MessageView } from './protocol';
+import type { AnswerRecord } from './shared/answerMetrics';
 
 export interface SidestreamSnapshot {
   /** True while a request is streaming. */
@@ -39,4 +40,13 @@ export interface SidestreamApi {
   retry(id: string): Promise<void>;
   /** The panel's Continue button on answer `id`; resolves when the continued answer has finished. */
   continueAnswer(id: string): Promise<void>;
+  /** The metrics store and view (Sidestream: Show Metrics). */
+  metrics: {
+    /** The store's JSON Lines file (in the extension's global storage folder). */
+    file: string;
+    /** The stored answers' figures, oldest first. */
+    records(): AnswerRecord[];
+    /** The metrics view when it is open. */
+    view(): { title: string; visible: boolean; active: boolean } | undefined;
+  };
 }

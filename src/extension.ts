@@ -9,7 +9,9 @@ import { ChatViewProvider } from './panel/ChatViewProvider';
 import { registerCommands } from './panel/commands';
 import { ConversationStore } from './panel/ConversationStore';
 import { loadedCore } from './panel/coreLoader';
+import { registerMetrics, type MetricsPanel } from './panel/MetricsPanel';
 import { MetricsStatusBar } from './panel/MetricsStatusBar';
+import type { MetricsStore } from './panel/MetricsStore';
 import { ProviderResolver } from './panel/ProviderResolver';
 import { migrateLegacyBaseUrl, setSettingsLog } from './panel/settings';
 import { registerLanguageModelFeatures, type LanguageModelFeatures } from './lm';
@@ -36,6 +38,7 @@ export function activate(context: vscode.ExtensionContext): SidestreamApi | unde
   };
 
   void settingsReady.then(refreshPanel);
+  const metrics = registerMetrics(context, log);
   const lm = registerLanguageModelFeatures(context.extensionUri, { keys, resolver, statusBar, log });
   context.subscriptions.push(
     channel,
@@ -43,6 +46,7 @@ export function activate(context: vscode.ExtensionContext): SidestreamApi | unde
     view,
     chat,
     ...lm.disposables,
+    ...metrics.disposables,
     vscode.window.registerWebviewViewProvider(ChatViewProvider.viewType, view),
     ...registerCommands({ controller: chat, keys, resolver, log, refreshPanel }),
     keys.onDidChange(refreshPanel),
@@ -54,7 +58,7 @@ export function activate(context: vscode.ExtensionContext): SidestreamApi | unde
   );
   // The API spends the user's keys (ask) and reads the conversation: only the tests get it. It is a
   // test hook: the production build (`__SIDESTREAM_TEST__` false) does not contain it at all.
-  return __SIDESTREAM_TEST__ && context.extensionMode === vscode.ExtensionMode.Test ? createApi(chat, statusBar, view, lm) : undefined;
+  return __SIDESTREAM_TEST__ && context.extensionMode === vscode.ExtensionMode.Test ? createApi(chat, statusBar, view, lm, metrics) : undefined;
 }
 
 /** The conversation's folder: this workspace's storage, or the global one without a workspace. */
@@ -87,7 +91,13 @@ export async function deactivate(): Promise<void> {
   await controller?.cancelAndWait();
 }
 
-function createApi(chat: ChatController, statusBar: MetricsStatusBar, view: ChatViewProvider, lm: LanguageModelFeatures): SidestreamApi {
+function createApi(
+  chat: ChatController,
+  statusBar: MetricsStatusBar,
+  view: ChatViewProvider,
+  lm: LanguageModelFeatures,
+  metrics: { store: MetricsStore; panel: MetricsPanel },
+): SidestreamApi {
   return {
     snapshot: () => ({
       streaming: chat.streaming,
@@ -108,5 +118,13 @@ function createApi(chat: ChatController, statusBar: MetricsStatusBar, view: Chat
     chatParticipantHandler: lm.participantHandler,
     retry: async (id) => chat.retry(id),
     continueAnswer: async (id) => chat.continue(id),
+    metrics: {
+      file: metrics.store.file,
+      records: () => metrics.store.read(),
+      view: () => {
+        const panel = metrics.panel.webviewPanel;
+        return panel ? { title: panel.title, visible: panel.visible, active: panel.active } : undefined;
+      },
+    },
   };
 }
