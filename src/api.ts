@@ -46,7 +46,7 @@ export interface SidestreamApi {
     file: string;
     /** The stored answers' figures, oldest first. */
     records(): AnswerRecord[];
-    /** The metrics view when it is open. */
-    view(): { title: string; visible: boolean; active: boolean } | undefined;
+    /** The metrics view when it is open; `opened` counts the panels created since activation. */
+    view(): { title: string; visible: boolean; active: boolean; opened: number } | undefined;
   };
 }

@@ -123,7 +123,7 @@ function createApi(
       records: () => metrics.store.read(),
       view: () => {
         const panel = metrics.panel.webviewPanel;
-        return panel ? { title: panel.title, visible: panel.visible, active: panel.active } : undefined;
+        return panel ? { title: panel.title, visible: panel.visible, active: panel.active, opened: metrics.panel.opened } : undefined;
       },
     },
   };

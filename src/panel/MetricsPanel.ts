@@ -15,6 +15,8 @@ export class MetricsPanel implements vscode.Disposable {
   static readonly viewType = 'sidestream.metrics';
   private panel: vscode.WebviewPanel | undefined;
   private readonly disposables: vscode.Disposable[] = [];
+  /** Panels created since activation (a second Show Metrics reveals the open one instead). */
+  opened = 0;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -64,6 +66,7 @@ export class MetricsPanel implements vscode.Disposable {
     });
     panel.onDidDispose(() => (this.panel = undefined));
     this.panel = panel;
+    this.opened++;
   }
 
   /**
