@@ -289,7 +289,7 @@ describe('Metrics view (Chromium)', function () {
     await page.waitForSelector('.legend li[data-model="claude-haiku"][data-provider="anthropic"]');
 
     // A theme change redraws with the new colours.
-    await page.evaluate(() => document.body.style.setProperty('--vscode-charts-blue', 'rgb(1, 2, 3)'));
+    await page.evaluate(() => document.documentElement.style.setProperty('--vscode-charts-blue', 'rgb(1, 2, 3)'));
     await page.waitForFunction(() => [...document.querySelectorAll<HTMLElement>('.legend .swatch')].some((s) => getComputedStyle(s).backgroundColor === 'rgb(1, 2, 3)'));
 
     assert.deepEqual(await page.evaluate(() => window.__cspViolations), [], 'no CSP violation');
@@ -340,4 +340,23 @@ describe('Metrics view (Chromium)', function () {
       await page.close();
     });
   }
+
+  it('high contrast: contrast borders, series told apart by dash as well as colour (test-artifacts/metrics-hc.png)', async () => {
+    const server = await serve('dark');
+    servers.push(server);
+    const errors: string[] = [];
+    const page = await openView(browser, server, { type: 'init', records, bound: 20_000 }, errors);
+    // What VS Code does on a switch to a high-contrast theme: the body's class and variables change.
+    await page.evaluate(() => {
+      document.body.classList.add('vscode-high-contrast');
+      document.documentElement.style.setProperty('--vscode-contrastBorder', 'rgb(111, 195, 223)');
+      document.documentElement.style.setProperty('--vscode-editor-background', '#000000');
+    });
+    await page.waitForSelector('.legend li:nth-child(2) .swatch.dashed');
+    await nextFrame(page);
+    assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('.card')!).borderTopColor), 'rgb(111, 195, 223)');
+    await page.screenshot({ path: path.join(ensureArtifactsDir(), 'metrics-hc.png'), fullPage: true });
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
 });

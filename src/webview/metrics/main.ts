@@ -185,14 +185,15 @@ class MetricsView {
       this.footer,
     );
     new ResizeObserver(() => this.resizeCharts()).observe(this.ttftChart);
-    // VS Code swaps the body's theme class and its CSS variables when the theme changes: re-read
-    // the colours and redraw the canvases (the DOM follows the variables on its own).
-    new MutationObserver(() => {
+    // VS Code swaps the body's theme class and rewrites the theme variables (on <html>'s style)
+    // when the theme changes: re-read the colours and redraw the canvases (CSS follows on its own).
+    const themeWatch = new MutationObserver(() => {
       const next = readTheme();
       if (JSON.stringify(next) === JSON.stringify(this.theme)) return;
       this.theme = next;
       this.schedule();
-    }).observe(document.body, { attributes: true, attributeFilter: ['class', 'style', 'data-vscode-theme-id'] });
+    });
+    for (const el of [document.documentElement, document.body]) themeWatch.observe(el, { attributes: true, attributeFilter: ['class', 'style', 'data-vscode-theme-id'] });
     this.render();
   }
 
