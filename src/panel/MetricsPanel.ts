@@ -5,6 +5,7 @@
  * stored record when it says `ready`, then each new answer as it is recorded.
  */
 import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { renderMetricsHtml } from './metricsHtml';
 import { filterRecords, metricsCsv, validateMetricsViewMessage, type MetricsFilter, type MetricsHostMessage } from '../shared/answerMetrics';
@@ -120,7 +121,11 @@ function nonce(): string {
  * the view and its two commands. `sidestream.exportMetrics` takes an optional Uri to skip the dialog.
  */
 export function registerMetrics(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): { store: MetricsStore; panel: MetricsPanel; disposables: vscode.Disposable[] } {
-  const store = new MetricsStore(context.globalStorageUri.fsPath, METRICS_BOUND, (line) => log.warn(`metrics: ${line}`));
+  // Global storage is a local folder in every VS Code we know; the fallback keeps activation (and
+  // the answers) working should a host ever hand out another scheme.
+  const global = context.globalStorageUri;
+  const folder = global?.scheme === 'file' && typeof global.fsPath === 'string' ? global.fsPath : path.join(os.tmpdir(), 'sidestream-storage');
+  const store = new MetricsStore(folder, METRICS_BOUND, (line) => log.warn(`metrics: ${line}`));
   setAnswerStore(store);
   const panel = new MetricsPanel(context.extensionUri, store, log);
   return {

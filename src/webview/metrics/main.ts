@@ -25,7 +25,19 @@ import {
 } from '../../shared/answerMetrics';
 import { h } from '../dom';
 
-declare function acquireVsCodeApi(): { postMessage(message: MetricsViewMessage): void };
+/** What the page keeps across being hidden and shown again (VS Code's webview state). */
+interface SavedState {
+  filter: MetricsFilter;
+  sort: { key: SortKey; descending: boolean };
+}
+
+interface HostApi {
+  postMessage(message: MetricsViewMessage): void;
+  getState(): unknown;
+  setState(state: SavedState): void;
+}
+
+declare function acquireVsCodeApi(): HostApi;
 
 /** Rows the table shows at most (the rest are one export away). */
 const MAX_ROWS = 500;
@@ -94,8 +106,12 @@ class MetricsView {
 
   constructor(
     private readonly root: HTMLElement,
-    private readonly host: { postMessage(message: MetricsViewMessage): void },
+    private readonly host: HostApi,
   ) {
+    // The panel is not kept alive while hidden: the filter and sort come back from the saved state.
+    const saved = host.getState() as Partial<SavedState> | undefined;
+    if (saved?.filter && TIME_RANGES.includes(saved.filter.range)) this.filter = saved.filter;
+    if (saved?.sort && COLUMNS.some((c) => c.key === saved.sort?.key)) this.sort = saved.sort;
     this.build();
   }
 
@@ -143,6 +159,7 @@ class MetricsView {
       sortButton.addEventListener('click', () => {
         this.sort =
           this.sort.key === column.key ? { key: column.key, descending: !this.sort.descending } : { key: column.key, descending: column.numeric || column.key === 'time' };
+        this.host.setState({ filter: this.filter, sort: this.sort });
         this.renderTable(this.filtered());
       });
       this.tableHead.append(h('th', { scope: 'col', class: column.numeric ? 'num' : undefined, 'data-column': column.key }, sortButton));
@@ -202,6 +219,7 @@ class MetricsView {
   }
 
   private render(): void {
+    this.host.setState({ filter: this.filter, sort: this.sort });
     const records = this.filtered();
     const models = new Set(this.records.map(seriesKey));
     this.summary.textContent = this.loaded
