@@ -59,7 +59,8 @@ function buildOptions({ production = false, testHooks = !production, outdir = 'd
 function webviewOptions(common) {
   return {
     ...common,
-    entryPoints: { webview: 'src/webview/main.ts' },
+    // The metrics view is its own page (Sidestream: Show Metrics); its uPlot CSS lands in dist/metrics.css.
+    entryPoints: { webview: 'src/webview/main.ts', metrics: 'src/webview/metrics/main.ts' },
     platform: 'browser',
     format: 'iife',
     target: 'es2022',

@@ -6,6 +6,7 @@
 import type * as vscode from 'vscode';
 import type { ContextChip, MessageView } from './protocol';
 import type { ChatSummary } from './panel/ChatStore';
+import type { AnswerRecord } from './shared/answerMetrics';
 
 export interface SidestreamSnapshot {
   /** True while a request is streaming. */
@@ -65,4 +66,13 @@ export interface SidestreamApi {
   removeContext(id: string): void;
   /** The "+" on the suggested active-file chip `id` (the panel's `attachContext`); resolves once attached. */
   attachContext(id: string): Promise<void>;
+  /** The metrics store and view (Sidestream: Show Metrics). */
+  metrics: {
+    /** The store's JSON Lines file (in the extension's global storage folder). */
+    file: string;
+    /** The stored answers' figures, oldest first. */
+    records(): AnswerRecord[];
+    /** The metrics view when it is open; `opened` counts the panels created since activation. */
+    view(): { title: string; visible: boolean; active: boolean; opened: number } | undefined;
+  };
 }

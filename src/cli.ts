@@ -25,6 +25,7 @@ import { warmUp } from './core/index';
 import { countTokens, encodingForModel } from './core/metrics';
 import { PROVIDER_CATALOG, URL_PROVIDERS, isProviderId, providerInfo, wireApiFor } from './core/providerCatalog';
 import type { ChatRequest } from './core/request';
+import { csvText } from './shared/csv';
 
 /** The providers reachable from a terminal: every one spoken to over HTTP (not VS Code's Language Model API). */
 const PROVIDERS: readonly ProviderId[] = URL_PROVIDERS;
@@ -447,13 +448,6 @@ export function benchRowJson(r: BenchRow): { model: string; runs: number; ok: nu
   return { model: r.model, runs: r.runs, ok: r.ok, ttftMs: benchStat(r.ttftMs), tps: benchStat(r.tps), failures: r.failures };
 }
 
-/** One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break; quotes doubled. */
-export function csvField(value: string | number | null | undefined): string {
-  if (value === null || value === undefined) return '';
-  const text = String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
 export const BENCH_CSV_HEADER = ['model', 'runs', 'ok', 'ttft_ms_median', 'ttft_ms_min', 'ttft_ms_max', 'tps_median', 'tps_min', 'tps_max', 'failures'] as const;
 
 /** `bench --csv`: a header row and one row per model, numbers unformatted, CRLF line ends (RFC 4180). */
@@ -462,7 +456,7 @@ export function formatBenchCsv(rows: readonly BenchRow[]): string {
     const j = benchRowJson(r);
     return [j.model, j.runs, j.ok, j.ttftMs?.median, j.ttftMs?.min, j.ttftMs?.max, j.tps?.median, j.tps?.min, j.tps?.max, j.failures.join('\n')];
   });
-  return [[...BENCH_CSV_HEADER], ...lines].map((cells) => `${cells.map(csvField).join(',')}\r\n`).join('');
+  return csvText([[...BENCH_CSV_HEADER], ...lines]);
 }
 
 /** `bench`: `runs` answers per model, one after another, then the table on stdout. */

@@ -11,7 +11,9 @@ import { ChatStore } from './panel/ChatStore';
 import { registerChatCommands } from './panel/chatCommands';
 import { ContextAttachments } from './panel/ContextAttachments';
 import { loadedCore } from './panel/coreLoader';
+import { registerMetrics, type MetricsPanel } from './panel/MetricsPanel';
 import { MetricsStatusBar } from './panel/MetricsStatusBar';
+import type { MetricsStore } from './panel/MetricsStore';
 import { ProviderResolver } from './panel/ProviderResolver';
 import { migrateLegacyBaseUrl, setSettingsLog } from './panel/settings';
 import { registerLanguageModelFeatures, type LanguageModelFeatures } from './lm';
@@ -40,6 +42,7 @@ export function activate(context: vscode.ExtensionContext): SidestreamApi | unde
   };
 
   void settingsReady.then(refreshPanel);
+  const metrics = registerMetrics(context, log);
   const lm = registerLanguageModelFeatures(context.extensionUri, { keys, resolver, statusBar, log });
   context.subscriptions.push(
     channel,
@@ -48,6 +51,7 @@ export function activate(context: vscode.ExtensionContext): SidestreamApi | unde
     chat,
     attachments,
     ...lm.disposables,
+    ...metrics.disposables,
     vscode.window.registerWebviewViewProvider(ChatViewProvider.viewType, view),
     ...registerCommands({ controller: chat, keys, resolver, log, refreshPanel, context: attachments, focusComposer: () => view.focusComposer() }),
     ...registerChatCommands(chat, log),
@@ -60,7 +64,7 @@ export function activate(context: vscode.ExtensionContext): SidestreamApi | unde
   );
   // The API spends the user's keys (ask) and reads the conversation: only the tests get it. It is a
   // test hook: the production build (`__SIDESTREAM_TEST__` false) does not contain it at all.
-  return __SIDESTREAM_TEST__ && context.extensionMode === vscode.ExtensionMode.Test ? createApi(chat, statusBar, view, lm, attachments) : undefined;
+  return __SIDESTREAM_TEST__ && context.extensionMode === vscode.ExtensionMode.Test ? createApi(chat, statusBar, view, lm, attachments, metrics) : undefined;
 }
 
 /** The conversation's folder: this workspace's storage, or the global one without a workspace. */
@@ -93,7 +97,14 @@ export async function deactivate(): Promise<void> {
   await controller?.cancelAndWait();
 }
 
-function createApi(chat: ChatController, statusBar: MetricsStatusBar, view: ChatViewProvider, lm: LanguageModelFeatures, attachments: ContextAttachments): SidestreamApi {
+function createApi(
+  chat: ChatController,
+  statusBar: MetricsStatusBar,
+  view: ChatViewProvider,
+  lm: LanguageModelFeatures,
+  attachments: ContextAttachments,
+  metrics: { store: MetricsStore; panel: MetricsPanel },
+): SidestreamApi {
   return {
     snapshot: () => ({
       streaming: chat.streaming,
@@ -134,5 +145,13 @@ function createApi(chat: ChatController, statusBar: MetricsStatusBar, view: Chat
     contextChips: () => attachments.chips(),
     removeContext: (id) => attachments.remove(id),
     attachContext: (id) => attachments.attach(id),
+    metrics: {
+      file: metrics.store.file,
+      records: () => metrics.store.read(),
+      view: () => {
+        const panel = metrics.panel.webviewPanel;
+        return panel ? { title: panel.title, visible: panel.visible, active: panel.active, opened: metrics.panel.opened } : undefined;
+      },
+    },
   };
 }

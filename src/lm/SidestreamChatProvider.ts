@@ -14,6 +14,7 @@ import { redactCredentials } from '../core/redact';
 import { providerInfo } from '../core/providerCatalog';
 import type { ChatMessage, ChatRequest } from '../core/request';
 import { StreamSession } from '../core/session/StreamSession';
+import { recordAnswer } from '../panel/answerRecorder';
 import type { ApiKeyStore } from '../panel/ApiKeyStore';
 import { loadCore } from '../panel/coreLoader';
 import type { MetricsStatusBar } from '../panel/MetricsStatusBar';
@@ -110,6 +111,7 @@ export class SidestreamChatProvider implements vscode.LanguageModelChatProvider,
     });
     const result = await session.run(token);
     this.statusBar.finished(result.metrics, result.state === 'error' ? 'error' : result.finishReason);
+    recordAnswer('lm-provider', result);
     if (result.state === 'error') {
       const failure: StreamFailure = result.failure ?? { kind: 'provider', message: result.error?.message ?? vscode.l10n.t('The request failed.'), retryable: false };
       this.log.warn(`language model request ${requester ?? ''}: ${failure.kind}: ${failure.message}`);

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import type { StreamMetricsSnapshot } from '../core/events';
 import type { ChatMessage, ChatRequest } from '../core/request';
 import { StreamSession } from '../core/session/StreamSession';
+import { recordAnswer } from '../panel/answerRecorder';
 import type { MetricsStatusBar } from '../panel/MetricsStatusBar';
 import { requestTarget, streamSourceFor, type ProviderResolver } from '../panel/ProviderResolver';
 import { readSettings } from '../panel/settings';
@@ -81,6 +82,7 @@ export function createParticipantHandler(deps: ParticipantDeps): vscode.ChatRequ
     const failure = result.state === 'error' ? (result.error?.message ?? vscode.l10n.t('The request failed.')) : undefined;
     const finishReason = result.state === 'cancelled' ? 'cancelled' : result.finishReason;
     deps.statusBar.finished(metrics, failure ? 'error' : finishReason);
+    recordAnswer('participant', result);
     const metadata: SidestreamChatMetadata = {
       provider: provider.label,
       model: provider.model,

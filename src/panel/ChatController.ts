@@ -6,6 +6,7 @@ import { contextFilesOf, questionWithContext } from '../core/contextPrompt';
 import type { AssistantMessageView, ContextFile, HostToWebview, MessageView, SetupOption, UserMessageView } from '../protocol';
 import { chatMarkdown } from './chatMarkdown';
 import type { Chat, ChatStore, ChatSummary, DeletedChat } from './ChatStore';
+import { recordAnswer } from './answerRecorder';
 import { loadCore } from './coreLoader';
 import type { MetricsStatusBar } from './MetricsStatusBar';
 import { requestTarget, streamSourceFor, type ProviderResolver, type Resolution, type ResolvedProvider } from './ProviderResolver';
@@ -424,6 +425,7 @@ export class ChatController implements vscode.Disposable {
     // The save before this named a new chat after its first question: the header shows it now.
     if (this.chat.summary.title !== this.postedTitle) this.panel.post(this.initMessage());
     this.statusBar.finished(result.metrics, result.state === 'done' ? (result.stats?.finishReason ?? 'stop') : result.state);
+    recordAnswer('panel', result);
   }
 
   private clearNotice(assistant: AssistantMessageView): void {

@@ -7,7 +7,8 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { BENCH_CSV_HEADER, compareTarget, csvField, formatBenchTable, median, parseArgs } from '../../src/cli';
+import { BENCH_CSV_HEADER, compareTarget, formatBenchTable, median, parseArgs } from '../../src/cli';
+import { csvField } from '../../src/shared/csv';
 import { Simulator } from '../../src/simulator/Simulator';
 import { eventually } from './helpers/coreHarness';
 

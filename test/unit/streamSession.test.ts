@@ -114,6 +114,9 @@ describe('StreamSession against the simulator (real SDKs over loopback)', functi
         assert.ok(stats.tokensPerSecond !== undefined && stats.tokensPerSecond > 0);
         assert.equal(result.message.error, undefined);
         assert.ok(rec.metrics >= 2, `live figures while streaming (${rec.metrics})`);
+        // The duration spans the whole answer: at least its TTFT plus the streaming of every token.
+        const minMs = 50 + ((tokenize(TEXT).length - 1) / 200) * 1000;
+        assert.ok(stats.durationMs !== undefined && stats.durationMs >= minMs * 0.9 && stats.durationMs < minMs + 5000, `duration ${stats.durationMs} ms, at least ~${minMs}`);
       });
 
       it('keeps the partial text and final figures when the stream fails mid-answer', async () => {
@@ -132,6 +135,7 @@ describe('StreamSession against the simulator (real SDKs over loopback)', functi
         assert.equal(result.message.stats?.finishReason, 'error');
         assert.equal(result.message.stats?.outputTokens, countTokens(partial, encodingForModel('sim-model')), 'counted on all the text that arrived');
         assert.equal(result.message.stats?.estimated, true);
+        assert.ok((result.message.stats?.durationMs ?? -1) >= (result.message.stats?.ttftMs ?? 0), 'a failed answer has its duration too');
       });
     });
   }

@@ -41,6 +41,8 @@ export interface AnswerStats {
   firstAnswerTokenMs?: number | undefined;
   /** Reasoning tokens, when the provider's usage reports them (part of `outputTokens`). */
   reasoningTokens?: number | undefined;
+  /** ms from the session's start to the answer's end (done, cancelled or failed), on this machine's clock. */
+  durationMs?: number | undefined;
 }
 
 /** Why an answer failed, in one line. */
@@ -153,6 +155,8 @@ export class StreamSession {
   private lastSeq: number;
   private readonly coalescer: DeltaCoalescer;
   private started = false;
+  /** `performance.now()` when run() began: the answer's duration counts from here. */
+  private startedAt = 0;
 
   constructor(
     private readonly request: ChatRequest,
@@ -186,6 +190,7 @@ export class StreamSession {
   async run(cancellation?: Cancellation): Promise<SessionResult> {
     if (this.started) throw new Error('A StreamSession runs once.');
     this.started = true;
+    this.startedAt = performance.now();
     const message = this.message;
     const stats: AnswerStats = {
       provider: this.request.provider,
@@ -291,6 +296,7 @@ export class StreamSession {
   }
 
   private end(outcome: Omit<SessionResult, 'message'>): SessionResult {
+    if (outcome.stats) outcome.stats.durationMs = Math.round(performance.now() - this.startedAt);
     const result = endMessage(this.message, outcome);
     this.options.onPersist?.(true);
     this.options.onFinish?.(result);

@@ -1,0 +1,141 @@
+/**
+ * **Sidestream: Show Metrics**: one editor-area webview (revealed when already open) with charts of
+ * every recorded answer's figures, and **Export Metrics as CSV**. The page is its own bundle
+ * (dist/metrics.js, src/webview/metrics/) under the chat panel's strict CSP; it is sent every
+ * stored record when it says `ready`, then each new answer as it is recorded.
+ */
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { renderMetricsHtml } from './metricsHtml';
+import { filterRecords, metricsCsv, validateMetricsViewMessage, type MetricsFilter, type MetricsHostMessage } from '../shared/answerMetrics';
+import { setAnswerStore } from './answerRecorder';
+import { METRICS_BOUND, MetricsStore } from './MetricsStore';
+
+export class MetricsPanel implements vscode.Disposable {
+  static readonly viewType = 'sidestream.metrics';
+  private panel: vscode.WebviewPanel | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  /** Panels created since activation (a second Show Metrics reveals the open one instead). */
+  opened = 0;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly store: MetricsStore,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    const sub = store.onDidAppend((record) => this.post({ type: 'record', record }));
+    this.disposables.push(new vscode.Disposable(() => sub.dispose()));
+  }
+
+  /** The open panel, when there is one (the test API reads it). */
+  get webviewPanel(): vscode.WebviewPanel | undefined {
+    return this.panel;
+  }
+
+  /** Opens the view, or reveals it when it is already open. */
+  show(): void {
+    if (this.panel) {
+      this.panel.reveal();
+      return;
+    }
+    const dist = vscode.Uri.joinPath(this.extensionUri, 'dist');
+    const media = vscode.Uri.joinPath(this.extensionUri, 'media');
+    const panel = vscode.window.createWebviewPanel(MetricsPanel.viewType, vscode.l10n.t('Sidestream Metrics'), vscode.ViewColumn.Active, {
+      enableScripts: true,
+      localResourceRoots: [dist, media],
+      enableCommandUris: false,
+      // The charts are cheap to redraw from the records, which the host resends on `ready`.
+      retainContextWhenHidden: false,
+    });
+    panel.iconPath = vscode.Uri.joinPath(media, 'sidestream.svg');
+    const asUri = (...segments: string[]) => panel.webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, ...segments)).toString();
+    panel.webview.html = renderMetricsHtml({
+      cspSource: panel.webview.cspSource,
+      nonce: nonce(),
+      scriptUri: asUri('dist', 'metrics.js'),
+      styleUris: [asUri('dist', 'metrics.css'), asUri('media', 'metrics.css')],
+    });
+    panel.webview.onDidReceiveMessage((raw: unknown) => {
+      const checked = validateMetricsViewMessage(raw);
+      if (!checked.ok) {
+        this.log.warn(`metrics view: rejected a message (${checked.reason})`);
+        return;
+      }
+      if (checked.message.type === 'ready') this.post({ type: 'init', records: this.store.read(), bound: this.store.bound });
+      else void this.exportCsv(undefined, checked.message.filter);
+    });
+    panel.onDidDispose(() => (this.panel = undefined));
+    this.panel = panel;
+    this.opened++;
+  }
+
+  /**
+   * Writes the records the filter keeps (all of them without one) as CSV to `target`, or where the
+   * user picks in a save dialog. Returns the file written, or undefined when cancelled or failed.
+   */
+  async exportCsv(target: vscode.Uri | undefined, filter: MetricsFilter = { range: 'all' }): Promise<vscode.Uri | undefined> {
+    const records = filterRecords(this.store.read(), filter, Date.now());
+    const uri =
+      target ??
+      (await vscode.window.showSaveDialog({
+        title: vscode.l10n.t('Export Sidestream Metrics'),
+        defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir()), 'sidestream-metrics.csv'),
+        filters: { CSV: ['csv'] },
+      }));
+    if (!uri) return undefined;
+    try {
+      await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(metricsCsv(records)));
+      this.log.info(`metrics: exported ${records.length} answer(s) to ${uri.toString(true)}`);
+      if (!target) void vscode.window.showInformationMessage(vscode.l10n.t('Sidestream: exported {0} answers to {1}.', records.length, uri.fsPath || uri.toString(true)));
+      return uri;
+    } catch (err) {
+      const message = (err as Error).message;
+      this.log.warn(`metrics: export to ${uri.toString(true)} failed: ${message}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('Sidestream: could not export the metrics: {0}', message));
+      return undefined;
+    }
+  }
+
+  private post(message: MetricsHostMessage): void {
+    void this.panel?.webview.postMessage(message);
+  }
+
+  dispose(): void {
+    this.panel?.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+function nonce(): string {
+  const bytes = new Uint8Array(24);
+  crypto.getRandomValues(bytes);
+  return Buffer.from(bytes)
+    .toString('base64')
+    .replace(/[^A-Za-z0-9]/g, '');
+}
+
+/**
+ * The metrics feature: the store in the extension's global storage folder (figures from every
+ * workspace answer "which model is faster on my machine"), the recorder hook every consumer calls,
+ * the view and its two commands. `sidestream.exportMetrics` takes an optional Uri to skip the dialog.
+ */
+export function registerMetrics(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): { store: MetricsStore; panel: MetricsPanel; disposables: vscode.Disposable[] } {
+  // Global storage is a local folder in every VS Code we know; the fallback keeps activation (and
+  // the answers) working should a host ever hand out another scheme.
+  const global = context.globalStorageUri;
+  const folder = global?.scheme === 'file' && typeof global.fsPath === 'string' ? global.fsPath : path.join(os.tmpdir(), 'sidestream-storage');
+  const store = new MetricsStore(folder, METRICS_BOUND, (line) => log.warn(`metrics: ${line}`));
+  setAnswerStore(store);
+  const panel = new MetricsPanel(context.extensionUri, store, log);
+  return {
+    store,
+    panel,
+    disposables: [
+      panel,
+      new vscode.Disposable(() => setAnswerStore(undefined)),
+      vscode.commands.registerCommand('sidestream.showMetrics', () => panel.show()),
+      vscode.commands.registerCommand('sidestream.exportMetrics', (target?: unknown) => panel.exportCsv(target instanceof vscode.Uri ? target : undefined)),
+    ],
+  };
+}
