@@ -20,7 +20,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { asAnswerRecord, type AnswerRecord } from '../shared/answerMetrics';
-import { writeFileDurably } from './ConversationStore';
+import { writeFileDurably } from './ChatStore';
 
 export const METRICS_FILE = 'answer-metrics.jsonl';
 /** How many answers the store keeps (the newest). */
