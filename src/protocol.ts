@@ -117,6 +117,8 @@ export type HostToWebview =
   /** Where the next question goes, e.g. "Simulator · sim-model"; shown in the panel's header. */
   | { type: 'provider'; label: string | undefined }
   | { type: 'cleared' }
+  /** The open chat was named (its first answer was saved) or renamed: the header shows the new title. */
+  | { type: 'chatTitle'; chatId: string; title: string | undefined }
   /** What goes along with the next question: the composer shows these chips (replaces the whole set). */
   | { type: 'context'; chips: ContextChip[] }
   /** Move keyboard focus to the composer (Ask revealed the view, or the user picked a context file). */

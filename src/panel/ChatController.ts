@@ -290,7 +290,10 @@ export class ChatController implements vscode.Disposable {
   /** Renames chat `id` (the open one's title is posted to the panel). */
   renameChat(id: string, title: string): void {
     this.store.rename(id, title);
-    if (id === this.chat.summary.id) this.panel.post(this.initMessage());
+    if (id === this.chat.summary.id) {
+      this.postedTitle = this.chat.summary.title;
+      this.panel.post({ type: 'chatTitle', chatId: id, title: this.postedTitle });
+    }
     this.changed.fire();
   }
 
@@ -423,7 +426,10 @@ export class ChatController implements vscode.Disposable {
   private finished(assistant: AssistantMessageView, result: SessionResult): void {
     this.panel.post({ type: 'messageFinished', id: assistant.id, state: result.state, stats: assistant.stats, error: result.error });
     // The save before this named a new chat after its first question: the header shows it now.
-    if (this.chat.summary.title !== this.postedTitle) this.panel.post(this.initMessage());
+    if (this.chat.summary.title !== this.postedTitle) {
+      this.postedTitle = this.chat.summary.title;
+      this.panel.post({ type: 'chatTitle', chatId: this.chat.summary.id, title: this.postedTitle });
+    }
     this.statusBar.finished(result.metrics, result.state === 'done' ? (result.stats?.finishReason ?? 'stop') : result.state);
     recordAnswer('panel', result);
   }

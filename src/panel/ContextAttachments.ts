@@ -136,7 +136,10 @@ export class ContextAttachments implements vscode.Disposable {
     const picker = vscode.window.createQuickPick<vscode.QuickPickItem & { uri?: vscode.Uri }>();
     picker.title = vscode.l10n.t('Sidestream: Add File to Context');
     picker.placeholder = vscode.l10n.t('Type to search the workspace files');
-    picker.canSelectMany = true;
+    // One file a pick, like Copilot's `#file`: typing a name and pressing Enter attaches the
+    // highlighted file. (A multi-select pick highlights nothing while filtering, so Enter there
+    // attached nothing.) Typing `#` again attaches another.
+    picker.canSelectMany = false;
     picker.matchOnDescription = true;
     picker.busy = true;
     const openItems = openEditorUris().map((uri) => fileItem(uri));
@@ -162,7 +165,7 @@ export class ContextAttachments implements vscode.Disposable {
     );
     const picked = await new Promise<readonly vscode.Uri[]>((resolve) => {
       picker.onDidAccept(() => {
-        const chosen = picker.selectedItems.length ? picker.selectedItems : picker.activeItems;
+        const chosen = picker.selectedItems.length ? picker.selectedItems : picker.activeItems.slice(0, 1);
         resolve(chosen.flatMap((i) => (i.uri ? [i.uri] : [])));
         picker.hide();
       });

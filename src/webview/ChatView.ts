@@ -158,6 +158,9 @@ export class ChatView {
       case 'setup':
         this.showSetup(msg.options, msg.reason);
         break;
+      case 'chatTitle':
+        if (msg.chatId === this.chatId) this.chatTitle.textContent = msg.title ?? 'New chat';
+        break;
       case 'messageAdded':
         this.addMessage(msg.message);
         // A new question or answer: show it, and follow the answer from its first line.

@@ -115,7 +115,8 @@ describe('Sidestream conversations in VS Code (code-server), development extensi
     const titles = await pollFor(
       'both chats in the history',
       async () => {
-        const names = (await rows.locator('.label-name').allInnerTexts()).map(normalise);
+        const names: string[] = [];
+        for (let i = 0; i < (await rows.count()); i++) names.push(normalise(await rows.nth(i).locator('.label-name').first().innerText()));
         return names.includes('What is a debounce?') && names.includes('What is a throttle?') ? names : undefined;
       },
       20_000,
@@ -124,15 +125,20 @@ describe('Sidestream conversations in VS Code (code-server), development extensi
     assert.equal(titles[0], 'What is a throttle?', `the most recent chat is not first: ${titles.join(', ')}`);
     // Typing filters on contents too: a word only the first chat's answer has.
     await page.locator('.quick-input-widget .quick-input-box input').fill('calls stop');
+    let shown: string[] = [];
     const filtered = await pollFor(
       'the history filtered on contents',
       async () => {
-        const names = (await rows.locator('.label-name').allInnerTexts()).map(normalise);
-        return names.length === 1 && names[0] === 'What is a debounce?' ? names : undefined;
+        // One row per chat; a row's title is its first label (the matching snippet is the row's detail).
+        shown = [];
+        for (let i = 0; i < (await rows.count()); i++) shown.push(normalise(await rows.nth(i).locator('.label-name').first().innerText()));
+        return shown.length === 1 && shown[0] === 'What is a debounce?' ? shown : undefined;
       },
       20_000,
       200,
-    );
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; the list showed ${JSON.stringify(shown)}`);
+    });
     assert.deepEqual(filtered, ['What is a debounce?']);
     await page.screenshot({ path: path.join(ARTIFACTS, 'readme-history.png') });
     await rows.first().click({ timeout: 10_000 });
