@@ -59,7 +59,8 @@ function buildOptions({ production = false, testHooks = !production, outdir = 'd
 function webviewOptions(common) {
   return {
     ...common,
-    entryPoints: { webview: 'src/webview/main.ts' },
+    // The chat panel and the Compare Models panel: two pages, one renderer.
+    entryPoints: { webview: 'src/webview/main.ts', compare: 'src/webview/compare/main.ts' },
     platform: 'browser',
     format: 'iife',
     target: 'es2022',

@@ -4,7 +4,8 @@
  * panel without scraping the DOM. It never exposes an API key.
  */
 import type * as vscode from 'vscode';
-import type { MessageView } from './protocol';
+import type { ProviderId } from './core/events';
+import type { CompareRunView, MessageView } from './protocol';
 
 export interface SidestreamSnapshot {
   /** True while a request is streaming. */
@@ -39,4 +40,29 @@ export interface SidestreamApi {
   retry(id: string): Promise<void>;
   /** The panel's Continue button on answer `id`; resolves when the continued answer has finished. */
   continueAnswer(id: string): Promise<void>;
+  /** Compare Models, driven without the quick pick. */
+  compare: SidestreamCompareApi;
+}
+
+export interface SidestreamCompareApi {
+  /** Asks `question` of each model (Sidestream provider id and model) at once; resolves when every column ended and the run is saved. */
+  start(question: string, models: Array<{ provider: ProviderId; model: string }>): Promise<CompareRunView>;
+  /** The shown run with live figures (columns' text as posted so far), or undefined. */
+  snapshot(): CompareRunView | undefined;
+  streaming(): boolean;
+  /** A column's Stop button. */
+  stopColumn(column: string): void;
+  /** The column ids marked fastest (TTFT, tok/s) once every column ended. */
+  fastest(): { ttft: string | undefined; tps: string | undefined };
+  /** Saved runs, newest first (id, title, date, models). */
+  listRuns(): Array<{ id: string; title: string; createdAt: number; models: string[] }>;
+  /** Reopens a saved run in the panel; false when it is not saved. */
+  openRun(id: string): Promise<boolean>;
+  /** What Copy as Markdown copies for the shown run. */
+  markdown(): string | undefined;
+  /** Posts to the Compare panel since it opened. */
+  postCount(): number;
+  /** Column requests whose token source is not yet disposed (0 when idle). */
+  liveRequests(): number;
+  onDidChange(listener: () => void): { dispose(): void };
 }

@@ -6,6 +6,9 @@ import { redactCredentials } from './core/redact';
 import { ApiKeyStore } from './panel/ApiKeyStore';
 import { ChatController } from './panel/ChatController';
 import { ChatViewProvider } from './panel/ChatViewProvider';
+import { CompareController, fastestColumns } from './panel/CompareController';
+import { registerCompareCommands } from './panel/compareCommands';
+import { CompareRunStore } from './panel/CompareRunStore';
 import { registerCommands } from './panel/commands';
 import { ConversationStore } from './panel/ConversationStore';
 import { loadedCore } from './panel/coreLoader';
@@ -37,6 +40,7 @@ export function activate(context: vscode.ExtensionContext): SidestreamApi | unde
 
   void settingsReady.then(refreshPanel);
   const lm = registerLanguageModelFeatures(context.extensionUri, { keys, resolver, statusBar, log });
+  const compare = new CompareController(context.extensionUri, new CompareRunStore(storageDir(context), (line) => log.warn(line)), lm.models, log);
   context.subscriptions.push(
     channel,
     statusBar,
@@ -45,6 +49,8 @@ export function activate(context: vscode.ExtensionContext): SidestreamApi | unde
     ...lm.disposables,
     vscode.window.registerWebviewViewProvider(ChatViewProvider.viewType, view),
     ...registerCommands({ controller: chat, keys, resolver, log, refreshPanel }),
+    compare,
+    ...registerCompareCommands({ compare, models: lm.models, state: context.globalState }),
     keys.onDidChange(refreshPanel),
     // Trusting the workspace lets its project settings (model, system prompt…) count from now on.
     vscode.workspace.onDidGrantWorkspaceTrust(refreshPanel),
@@ -54,7 +60,7 @@ export function activate(context: vscode.ExtensionContext): SidestreamApi | unde
   );
   // The API spends the user's keys (ask) and reads the conversation: only the tests get it. It is a
   // test hook: the production build (`__SIDESTREAM_TEST__` false) does not contain it at all.
-  return __SIDESTREAM_TEST__ && context.extensionMode === vscode.ExtensionMode.Test ? createApi(chat, statusBar, view, lm) : undefined;
+  return __SIDESTREAM_TEST__ && context.extensionMode === vscode.ExtensionMode.Test ? createApi(chat, statusBar, view, lm, compare) : undefined;
 }
 
 /** The conversation's folder: this workspace's storage, or the global one without a workspace. */
@@ -87,7 +93,7 @@ export async function deactivate(): Promise<void> {
   await controller?.cancelAndWait();
 }
 
-function createApi(chat: ChatController, statusBar: MetricsStatusBar, view: ChatViewProvider, lm: LanguageModelFeatures): SidestreamApi {
+function createApi(chat: ChatController, statusBar: MetricsStatusBar, view: ChatViewProvider, lm: LanguageModelFeatures, compare: CompareController): SidestreamApi {
   return {
     snapshot: () => ({
       streaming: chat.streaming,
@@ -108,5 +114,26 @@ function createApi(chat: ChatController, statusBar: MetricsStatusBar, view: Chat
     chatParticipantHandler: lm.participantHandler,
     retry: async (id) => chat.retry(id),
     continueAnswer: async (id) => chat.continue(id),
+    compare: {
+      start: async (question, models) => {
+        const cts = new vscode.CancellationTokenSource();
+        const all = await lm.models.reachableModels(cts.token).finally(() => cts.dispose());
+        const targets = models.map((m) => ({ ...m, label: all.find((a) => a.provider === m.provider && a.model === m.model)?.label ?? m.provider }));
+        return compare.start(question, targets);
+      },
+      snapshot: () => compare.snapshot(),
+      streaming: () => compare.streaming,
+      stopColumn: (column) => compare.stopColumn(column),
+      fastest: () => {
+        const run = compare.snapshot();
+        return run ? fastestColumns(run) : { ttft: undefined, tps: undefined };
+      },
+      listRuns: () => compare.listRuns(),
+      openRun: (id) => compare.openRun(id),
+      markdown: () => compare.markdown(),
+      postCount: () => compare.postCount,
+      liveRequests: () => compare.liveRequests,
+      onDidChange: (listener) => compare.onDidChange(listener),
+    },
   };
 }
