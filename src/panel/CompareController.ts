@@ -280,7 +280,7 @@ export class CompareController implements vscode.Disposable {
       scriptUri: asUri('dist', 'compare.js'),
       styleUri: asUri('media', 'compare.css'),
       codiconsUri: asUri('dist', 'codicons', 'codicon.css'),
-      title: 'Sidestream Compare',
+      title: vscode.l10n.t('Sidestream: Compare Models'),
     });
     const subs = [
       panel.webview.onDidReceiveMessage((raw: unknown) => {
