@@ -1,11 +1,12 @@
 /**
  * One bench group in its own process, started by scripts/bench.js:
- *   node [--expose-gc] out/bench/run.js <host|memory|webview|startup|vscode> [--smoke] --out <file.json>
+ *   node [--expose-gc] out/bench/run.js <host|memory|webview|compare-host|compare-webview|startup|vscode|lm> [--smoke] --out <file.json>
  * Writes `{ results: BenchResult[], errors: string[] }` to the file.
  */
 import * as fs from 'node:fs';
 import type { BenchOptions, BenchResult } from './common';
 import { withTimeout } from './common';
+import { benchCompareCpu, benchCompareSmoothness } from './compareBenches';
 import { benchCancel, benchCpu, benchHostMemory, benchMessageLoad, benchMetricAccuracy, benchTtft } from './hostBenches';
 import { startSimProcess } from './simProcess';
 import { benchStartup } from './startup';
@@ -56,6 +57,16 @@ async function main(): Promise<void> {
       ['B2', () => benchSmoothRate(browser, server, opts)],
       ['B7-webview', () => benchWebviewMemory(browser, server, opts)],
     );
+  } else if (group === 'compare-host') {
+    const sim = await startSimProcess();
+    cleanups.push(() => sim.stop());
+    steps.push(['B11-host', () => benchCompareCpu(sim, opts)]);
+  } else if (group === 'compare-webview') {
+    const server = await startPageServer('dark', 'compare');
+    cleanups.push(() => server.close());
+    const browser = await launchChromium();
+    cleanups.push(() => browser.close());
+    steps.push(['B11-webview', () => benchCompareSmoothness(browser, server, opts)]);
   } else if (group === 'startup') {
     steps.push(['B9', () => benchStartup(opts)]);
   } else if (group === 'vscode') {
