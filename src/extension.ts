@@ -118,7 +118,8 @@ function createApi(chat: ChatController, statusBar: MetricsStatusBar, view: Chat
       start: async (question, models) => {
         const cts = new vscode.CancellationTokenSource();
         const all = await lm.models.reachableModels(cts.token).finally(() => cts.dispose());
-        const targets = models.map((m) => ({ ...m, label: all.find((a) => a.provider === m.provider && a.model === m.model)?.label ?? m.provider }));
+        // A model the server does not list (the simulator's scripted names) takes its server's label.
+        const targets = models.map((m) => ({ ...m, label: all.find((a) => a.provider === m.provider)?.label ?? m.provider }));
         return compare.start(question, targets);
       },
       snapshot: () => compare.snapshot(),
