@@ -92,6 +92,7 @@ class CompareColumn {
       this.finishLine,
     );
     this.markdown = new IncrementalMarkdown(this.body);
+    this.watchScroll();
     if (view.reasoning) this.appendReasoning(view.reasoning);
     if (view.text) this.markdown.append(view.text);
     if (view.state === 'streaming') {
@@ -109,6 +110,24 @@ class CompareColumn {
 
   get scroller(): HTMLElement {
     return this.body.parentElement!;
+  }
+
+  /** Whether the column keeps its newest text in view: the user scrolling up stops it, back to the end resumes. */
+  following = true;
+
+  private watchScroll(): void {
+    const scroller = this.scroller;
+    let lastTop = 0;
+    scroller.addEventListener(
+      'scroll',
+      () => {
+        const top = scroller.scrollTop;
+        if (top < lastTop - 1) this.following = false;
+        else if (scroller.scrollHeight - top - scroller.clientHeight <= STICK_TO_BOTTOM_PX) this.following = true;
+        lastTop = top;
+      },
+      { passive: true },
+    );
   }
 
   appendReasoning(text: string): void {
@@ -251,15 +270,19 @@ export class CompareView {
   private schedule(): void {
     this.frame ??= requestAnimationFrame(() => {
       this.frame = undefined;
+      // All writes first, then the scrolls: one layout per frame for every column together (reading
+      // a column's scroll height between writes would force a layout per column).
+      const applied: CompareColumn[] = [];
       for (const column of this.columns.values()) {
         const chunk = column.queue.take();
         if (!chunk) continue;
-        const scroller = column.scroller;
-        const follow = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight <= STICK_TO_BOTTOM_PX;
         if (chunk.reasoning) column.appendReasoning(chunk.reasoning);
         if (chunk.text) column.markdown.append(chunk.text);
-        if (follow) scroller.scrollTop = scroller.scrollHeight;
         column.renderedSeq = chunk.seq;
+        applied.push(column);
+      }
+      for (const column of applied) {
+        if (column.following) column.scroller.scrollTop = column.scroller.scrollHeight;
         this.report(column);
       }
     });
