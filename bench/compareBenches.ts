@@ -22,7 +22,8 @@ const CPU_RATIO_LIMIT = 1.2;
 
 declare global {
   interface Window {
-    __cmpTokens: string[];
+    /** One answer per column (different models answer differently). */
+    __cmpTokens: string[][];
     __cmpFrames: number[];
     __cmpRecording: boolean;
     __cmpStartFrames(): void;
@@ -53,12 +54,11 @@ function pageInit(): void {
   // intervalMs with every token due by then (token k due at t0 + k/rate).
   window.__cmpFeed = (o) =>
     new Promise((resolve, reject) => {
-      const tokens = window.__cmpTokens;
-      const target = tokens.slice(0, o.count).join('').length;
       const t0 = performance.now();
       let posts = 0;
       let running = o.columns.length;
-      for (const column of o.columns) {
+      o.columns.forEach((column, c) => {
+        const tokens = window.__cmpTokens[c]!;
         let i = 0;
         let seq = 1;
         let lastPostAt = -Infinity;
@@ -78,10 +78,10 @@ function pageInit(): void {
           setTimeout(tick, Math.max(0, Math.max(lastPostAt + o.intervalMs, t0 + (i * 1000) / o.rate) - performance.now()));
         };
         tick();
-      }
+      });
       const waitRendered = () => {
         const check = () => {
-          const done = o.columns.every((c) => (window.__renderedLength[c] ?? 0) >= target);
+          const done = o.columns.every((c, n) => (window.__renderedLength[c] ?? 0) >= window.__cmpTokens[n]!.slice(0, o.count).join('').length);
           if (done) resolve({ posts, t0, doneAt: performance.now() });
           else if (performance.now() - t0 > o.timeoutMs) reject(new Error('compare feed: not every column rendered before the deadline'));
           else requestAnimationFrame(check);
@@ -112,8 +112,10 @@ function runView(id: string): CompareRunView {
 export async function benchCompareSmoothness(browser: Browser, server: PageServer, opts: BenchOptions): Promise<BenchResult> {
   const seconds = opts.smoke ? 1 : 2.5;
   const count = Math.round(RATE * seconds);
-  const tokens = answerTokens(count, 23);
-  const text = tokens.join('');
+  // A different answer per column, as different models give: their blocks (and code highlighting)
+  // finish at different moments, as in a real comparison.
+  const answers = Array.from({ length: COLUMNS }, (_, i) => answerTokens(count, 23 + i));
+  const texts = answers.map((t) => t.join(''));
   const columns = Array.from({ length: COLUMNS }, (_, i) => `c${i}`);
   const context = await browser.newContext({ viewport: { width: 1600, height: 900 } });
   const errors: string[] = [];
@@ -124,7 +126,7 @@ export async function benchCompareSmoothness(browser: Browser, server: PageServe
   const attempts: Array<{ p99: number; max: number; median: number; frames: number; posts: number; wallMs: number; identical: boolean }> = [];
   let idle: { p99: number; median: number };
   try {
-    await page.evaluate((t) => void (window.__cmpTokens = t), tokens);
+    await page.evaluate((t) => void (window.__cmpTokens = t), answers);
     const feedOnce = async (id: string, record: boolean) => {
       await page.evaluate((run) => window.postMessage({ type: 'compareInit', run }, '*'), runView(id));
       await page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
@@ -135,8 +137,9 @@ export async function benchCompareSmoothness(browser: Browser, server: PageServe
         await page.evaluate((c) => window.postMessage({ type: 'compareFinished', column: c, state: 'done', stats: undefined, error: undefined, durationMs: 1 }, '*'), column);
       }
       const identical = await page.evaluate(
-        ({ columns, text }) => columns.every((c) => document.querySelector(`[data-column="${c}"] .markdown`)?.innerHTML === window.__sidestreamTest!.renderMarkdownOnce(text)),
-        { columns, text },
+        ({ columns, texts }) =>
+          columns.every((c, i) => document.querySelector(`[data-column="${c}"] .markdown`)?.innerHTML === window.__sidestreamTest!.renderMarkdownOnce(texts[i]!)),
+        { columns, texts },
       );
       return { report, frames, identical };
     };
@@ -184,7 +187,7 @@ export async function benchCompareSmoothness(browser: Browser, server: PageServe
     met: opts.smoke ? undefined : best.p99 <= FRAME_P99_LIMIT_MS && checks.every((c) => c.ok),
     checks,
     figures: { columns: COLUMNS, rate: RATE, secondsPerColumn: seconds, tokensPerColumn: count, idleFrameIntervalMs: idle, attempts },
-    method: `The real compare bundle (dist/compare.js, test build) in Chromium at 1600×900 (four columns side by side), a run of ${COLUMNS} streaming columns; an in-page feeder plays ${seconds} s of a markdown+code answer into every column at once at ${RATE} tok/s each as compareAppend posts, each column on its own timer with at most one post per ${POST_INTERVAL_MS} ms (the host's coalescer). Frames = intervals between requestAnimationFrame timestamps while feeding; limit 16.7 ms + 0.5 ms for the page's 0.1 ms timestamp coarsening (B2). Up to 3 attempts (shared machine), the best counts; every column's DOM is compared with a one-shot render.`,
+    method: `The real compare bundle (dist/compare.js, test build) in Chromium at 1600×900 (four columns side by side), a run of ${COLUMNS} streaming columns; an in-page feeder plays ${seconds} s of a markdown+code answer (a different one per column) into every column at once at ${RATE} tok/s each as compareAppend posts, each column on its own timer with at most one post per ${POST_INTERVAL_MS} ms (the host's coalescer). Frames = intervals between requestAnimationFrame timestamps while feeding; limit 16.7 ms + 0.5 ms for the page's 0.1 ms timestamp coarsening (B2). Up to 3 attempts (shared machine), the best counts; every column's DOM is compared with a one-shot render.`,
   };
 }
 
