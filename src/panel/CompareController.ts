@@ -375,7 +375,8 @@ export function columnFigures(c: CompareColumnView): CompareFigures & { answer: 
 
 /** Which column is fastest (TTFT, tok/s) once every column has ended; ids, or undefined. */
 export function fastestColumns(run: CompareRunView): { ttft: string | undefined; tps: string | undefined } {
-  if (run.columns.some((c) => c.state === 'streaming')) return { ttft: undefined, tps: undefined };
+  // Only a race with at least two finishers has a winner (as the panel shows it).
+  if (run.columns.some((c) => c.state === 'streaming') || run.columns.filter((c) => c.state === 'done').length < 2) return { ttft: undefined, tps: undefined };
   const fastest = compareFastest(run.columns.map(columnFigures));
   return { ttft: fastest.ttft !== undefined ? run.columns[fastest.ttft]!.id : undefined, tps: fastest.tps !== undefined ? run.columns[fastest.tps]!.id : undefined };
 }
