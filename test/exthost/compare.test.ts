@@ -17,10 +17,13 @@ import { RejectionCounter, allRequestsClosed, generations, resetSettings, setSet
  * for one stream in a quiet Node process. Here two streams share a busy extension host on a 2-core
  * machine that other suites load too: each delta reaches the client later than the simulator wrote
  * it by a varying scheduling delay, which shifts the first and last token times of a few-second
- * answer. So: TTFT never below the simulator's (a token cannot arrive before it is sent) and at most
- * 15 ms above it; tok/s within 10 %. Both still catch a figure taken from the wrong column or clock.
+ * answer, and grows with the load (which also slows the simulator: its scripted 80 ms has read
+ * 132 ms here). So: TTFT never below the simulator's (a token cannot arrive before it is sent) and
+ * at most 15 ms or 20 % above it; tok/s within 10 %. Both still catch a figure taken from the wrong
+ * column or clock (the two models' scripts are 270 ms and 2.5× apart).
  */
 const TTFT_TOLERANCE_MS = 15;
+const TTFT_TOLERANCE_SHARE = 0.2;
 const TPS_TOLERANCE = 0.1;
 
 const FAST = 'sim-ttft-80-tps-300';
@@ -102,7 +105,10 @@ describe('Compare Models (real extension host, simulator)', function () {
       const ttftTruth = rec.firstTokenAt! - rec.startedAt;
       const tpsTruth = ((rec.tokensSent - 1) / (rec.lastTokenAt! - rec.firstTokenAt!)) * 1000;
       const s = c.stats!;
-      assert.ok(s.ttftMs! >= ttftTruth - 1 && s.ttftMs! - ttftTruth <= TTFT_TOLERANCE_MS, `${id}: TTFT ${s.ttftMs!.toFixed(1)} ms, simulator ${ttftTruth.toFixed(1)} ms`);
+      assert.ok(
+        s.ttftMs! >= ttftTruth - 1 && s.ttftMs! - ttftTruth <= Math.max(TTFT_TOLERANCE_MS, ttftTruth * TTFT_TOLERANCE_SHARE),
+        `${id}: TTFT ${s.ttftMs!.toFixed(1)} ms, simulator ${ttftTruth.toFixed(1)} ms`,
+      );
       assert.ok(Math.abs(s.tokensPerSecond! - tpsTruth) / tpsTruth <= TPS_TOLERANCE, `${id}: ${s.tokensPerSecond!.toFixed(1)} tok/s, simulator ${tpsTruth.toFixed(1)}`);
       assert.equal(s.outputTokens, rec.tokensSent);
       assert.ok(c.durationMs! > 0);
@@ -129,7 +135,8 @@ describe('Compare Models (real extension host, simulator)', function () {
       reopened.columns.map((c) => [c.model, c.state, c.text, c.stats?.ttftMs]),
       run.columns.map((c) => [c.model, c.state, c.text, c.stats?.ttftMs]),
     );
-    assert.ok(api.compare.postCount() >= 1, 'the reopened run was posted to the panel');
+    // The reopened panel is new: its webview loads, says ready, and gets the run.
+    await waitFor('the reopened run posted to its panel', 15_000, () => (api.compare.postCount() >= 1 ? true : undefined));
   });
 
   it('Stop on one column closes its socket; the other streams on to done', async () => {
