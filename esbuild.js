@@ -59,8 +59,9 @@ function buildOptions({ production = false, testHooks = !production, outdir = 'd
 function webviewOptions(common) {
   return {
     ...common,
-    // The metrics view is its own page (Sidestream: Show Metrics); its uPlot CSS lands in dist/metrics.css.
-    entryPoints: { webview: 'src/webview/main.ts', metrics: 'src/webview/metrics/main.ts' },
+    // The chat panel, the metrics view (Sidestream: Show Metrics; its uPlot CSS lands in dist/metrics.css)
+    // and the Compare Models panel: three pages, one renderer.
+    entryPoints: { webview: 'src/webview/main.ts', metrics: 'src/webview/metrics/main.ts', compare: 'src/webview/compare/main.ts' },
     platform: 'browser',
     format: 'iife',
     target: 'es2022',

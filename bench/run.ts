@@ -1,11 +1,12 @@
 /**
  * One bench group in its own process, started by scripts/bench.js:
- *   node [--expose-gc] out/bench/run.js <host|memory|webview|startup|chats|vscode|lm> [--smoke] --out <file.json>
+ *   node [--expose-gc] out/bench/run.js <host|memory|webview|compare-host|compare-webview|startup|chats|vscode|lm> [--smoke] --out <file.json>
  * Writes `{ results: BenchResult[], errors: string[] }` to the file.
  */
 import * as fs from 'node:fs';
 import type { BenchOptions, BenchResult } from './common';
 import { withTimeout } from './common';
+import { benchCompareCpu, benchCompareSmoothness } from './compareBenches';
 import { benchCancel, benchCpu, benchHostMemory, benchMessageLoad, benchMetricAccuracy, benchTtft } from './hostBenches';
 import { startSimProcess } from './simProcess';
 import { benchChats } from './chatBenches';
@@ -63,6 +64,16 @@ async function main(): Promise<void> {
     const browser = await launchChromium();
     cleanups.push(() => browser.close());
     steps.push(['B10', () => benchChats(browser, server, opts)]);
+  } else if (group === 'compare-host') {
+    const sim = await startSimProcess();
+    cleanups.push(() => sim.stop());
+    steps.push(['B11-host', () => benchCompareCpu(sim, opts)]);
+  } else if (group === 'compare-webview') {
+    const server = await startPageServer('dark', 'compare');
+    cleanups.push(() => server.close());
+    const browser = await launchChromium();
+    cleanups.push(() => browser.close());
+    steps.push(['B11-webview', () => benchCompareSmoothness(browser, server, opts)]);
   } else if (group === 'startup') {
     steps.push(['B9', () => benchStartup(opts)]);
   } else if (group === 'vscode') {

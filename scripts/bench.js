@@ -26,7 +26,7 @@ const path = require('node:path');
 const ROOT = path.resolve(__dirname, '..');
 const TSC = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 const RUNNER = path.join(ROOT, 'out', 'bench', 'run.js');
-const TARGET_IDS = ['B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B9', 'B10', 'B12'];
+const TARGET_IDS = ['B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B9', 'B10', 'B11', 'B12'];
 
 /**
  * Bench groups, each one process. `ids` decides whether `--only` needs the group; `results` are the
@@ -36,6 +36,9 @@ const GROUPS = [
   { name: 'host', ids: ['B3', 'B4', 'B5', 'B6', 'B8'], results: ['B3', 'B4-host', 'B5', 'B6', 'B8'], needs: [], nodeArgs: [], timeoutS: 240 },
   { name: 'memory', ids: ['B7'], results: ['B7-host'], needs: [], nodeArgs: ['--expose-gc'], timeoutS: 180 },
   { name: 'webview', ids: ['B1', 'B2', 'B7'], results: ['B1', 'B2', 'B7-webview'], needs: ['chromium'], nodeArgs: [], timeoutS: 400 },
+  // B11 (Compare Models): the host half needs only the simulator, so it runs even without Chromium.
+  { name: 'compare-host', ids: ['B11'], results: ['B11-host'], needs: [], nodeArgs: [], timeoutS: 180 },
+  { name: 'compare-webview', ids: ['B11'], results: ['B11-webview'], needs: ['chromium'], nodeArgs: [], timeoutS: 300 },
   { name: 'startup', ids: ['B9'], results: ['B9'], needs: [], nodeArgs: [], timeoutS: 240 },
   { name: 'chats', ids: ['B10'], results: ['B10'], needs: ['chromium'], nodeArgs: [], timeoutS: 300 },
   { name: 'vscode', ids: ['B4'], results: ['B4-paint'], needs: ['chromium', 'code-server'], nodeArgs: [], timeoutS: 300 },

@@ -4,8 +4,9 @@
  * panel without scraping the DOM. It never exposes an API key.
  */
 import type * as vscode from 'vscode';
-import type { ContextChip, MessageView } from './protocol';
+import type { ProviderId } from './core/events';
 import type { ChatSummary } from './panel/ChatStore';
+import type { CompareRunView, ContextChip, MessageView } from './protocol';
 import type { AnswerRecord } from './shared/answerMetrics';
 
 export interface SidestreamSnapshot {
@@ -75,4 +76,29 @@ export interface SidestreamApi {
     /** The metrics view when it is open; `opened` counts the panels created since activation. */
     view(): { title: string; visible: boolean; active: boolean; opened: number } | undefined;
   };
+  /** Compare Models, driven without the quick pick. */
+  compare: SidestreamCompareApi;
+}
+
+export interface SidestreamCompareApi {
+  /** Asks `question` of each model (Sidestream provider id and model) at once; resolves when every column ended and the run is saved. */
+  start(question: string, models: Array<{ provider: ProviderId; model: string }>): Promise<CompareRunView>;
+  /** The shown run with live figures (columns' text as posted so far), or undefined. */
+  snapshot(): CompareRunView | undefined;
+  streaming(): boolean;
+  /** A column's Stop button. */
+  stopColumn(column: string): void;
+  /** The column ids marked fastest (TTFT, tok/s) once every column ended. */
+  fastest(): { ttft: string | undefined; tps: string | undefined };
+  /** Saved runs, newest first (id, title, date, models). */
+  listRuns(): Array<{ id: string; title: string; createdAt: number; models: string[] }>;
+  /** Reopens a saved run in the panel; false when it is not saved. */
+  openRun(id: string): Promise<boolean>;
+  /** What Copy as Markdown copies for the shown run. */
+  markdown(): string | undefined;
+  /** Posts to the Compare panel since it opened. */
+  postCount(): number;
+  /** Column requests whose token source is not yet disposed (0 when idle). */
+  liveRequests(): number;
+  onDidChange(listener: () => void): { dispose(): void };
 }

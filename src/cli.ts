@@ -26,6 +26,7 @@ import { countTokens, encodingForModel } from './core/metrics';
 import { PROVIDER_CATALOG, URL_PROVIDERS, isProviderId, providerInfo, wireApiFor } from './core/providerCatalog';
 import type { ChatRequest } from './core/request';
 import { csvText } from './shared/csv';
+import { compareFastest as sharedFastest, failureCell, formatCompareAnswers, formatCompareTable as sharedTable, type CompareFigures } from './shared/compareTable';
 
 /** The providers reachable from a terminal: every one spoken to over HTTP (not VS Code's Language Model API). */
 const PROVIDERS: readonly ProviderId[] = URL_PROVIDERS;
@@ -511,46 +512,30 @@ export interface CompareResult {
   durationMs: number | undefined;
 }
 
-/** Indices of the fastest TTFT and the highest tok/s among the models that answered. */
-export function compareFastest(results: readonly CompareResult[]): { ttft: number | undefined; tps: number | undefined } {
-  let ttft: number | undefined;
-  let tps: number | undefined;
-  results.forEach((r, i) => {
-    const m = r.outcome.metrics;
-    if (r.outcome.failure || r.outcome.finishReason === 'cancelled' || !m) return;
-    if (m.ttftMs !== undefined && (ttft === undefined || m.ttftMs < results[ttft]!.outcome.metrics!.ttftMs!)) ttft = i;
-    if (m.tokensPerSecond !== undefined && (tps === undefined || m.tokensPerSecond > results[tps]!.outcome.metrics!.tokensPerSecond!)) tps = i;
-  });
-  return { ttft, tps };
+/** A compare result's row in the shared table (src/shared/compareTable.ts). */
+export function compareFigures(r: CompareResult): CompareFigures {
+  const m = r.outcome.metrics;
+  return {
+    label: r.target.spec,
+    ttftMs: m?.ttftMs,
+    firstAnswerTokenMs: m?.firstAnswerTokenMs,
+    tokensPerSecond: m?.tokensPerSecond,
+    outputTokens: m?.outputTokens,
+    estimated: m?.estimated ?? false,
+    durationMs: r.durationMs,
+    finish: r.outcome.failure ? failureCell(r.outcome.failure.kind, r.outcome.failure.message) : r.outcome.finishReason,
+    completed: !r.outcome.failure && r.outcome.finishReason !== 'cancelled' && m !== undefined,
+  };
 }
 
-/** The finish cell: the unified reason, or the kind and one-line message of a failure. */
-function finishCell(outcome: AnswerOutcome): string {
-  return outcome.failure ? `error (${outcome.failure.kind}): ${outcome.failure.message.replace(/\s*\n\s*/g, ' ')}` : outcome.finishReason;
+/** Indices of the fastest TTFT and the highest tok/s among the models that answered. */
+export function compareFastest(results: readonly CompareResult[]): { ttft: number | undefined; tps: number | undefined } {
+  return sharedFastest(results.map(compareFigures));
 }
 
 /** The compare table (Markdown, like bench's): the fastest TTFT and tok/s marked `*`. */
 export function formatCompareTable(results: readonly CompareResult[]): string {
-  const fastest = compareFastest(results);
-  const header = ['model', 'TTFT ms', 'first answer ms', 'tok/s', 'tokens', 'duration ms', 'finish'];
-  const body = results.map((r, i) => {
-    const m = r.outcome.metrics;
-    const mark = (cell: string, best: number | undefined) => (best === i ? `${cell} *` : cell);
-    return [
-      r.target.spec,
-      mark(m?.ttftMs !== undefined ? m.ttftMs.toFixed(0) : '—', fastest.ttft),
-      m?.firstAnswerTokenMs !== undefined ? m.firstAnswerTokenMs.toFixed(0) : '—',
-      mark(m?.tokensPerSecond !== undefined ? m.tokensPerSecond.toFixed(1) : '—', fastest.tps),
-      m?.outputTokens !== undefined ? `${m.estimated ? '~' : ''}${m.outputTokens}` : '—',
-      r.durationMs !== undefined ? r.durationMs.toFixed(0) : '—',
-      finishCell(r.outcome).replace(/\|/g, '\\|'),
-    ];
-  });
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => cells[i]!.length)));
-  const left = (i: number) => i === 0 || i === header.length - 1;
-  const line = (cells: readonly string[]) => `| ${cells.map((c, i) => (left(i) ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
-  const rule = `|${widths.map((w, i) => (left(i) ? `${'-'.repeat(w + 1)}-` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
-  return [line(header), rule, ...body.map(line)].join('\n');
+  return sharedTable(results.map(compareFigures));
 }
 
 /** `compare --json`: one object, a row per model in the order given. */
@@ -617,8 +602,7 @@ async function runCompare(options: CliOptions, token: CancellationTokenLike): Pr
   );
   if (options.json) process.stdout.write(`${JSON.stringify(compareJson(results))}\n`);
   else {
-    const answers = results.map((r) => `\n## ${r.target.spec}\n\n${r.answer ? r.answer.replace(/\n*$/, '') : '(no answer)'}\n`);
-    process.stdout.write(`${formatCompareTable(results)}\n${answers.join('')}`);
+    process.stdout.write(`${formatCompareTable(results)}\n${formatCompareAnswers(results.map((r) => ({ label: r.target.spec, answer: r.answer })))}`);
   }
   if (results.some((r) => r.outcome.finishReason === 'cancelled')) return EXIT.interrupted;
   return results.some((r) => r.outcome.failure) ? EXIT.failure : EXIT.ok;

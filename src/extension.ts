@@ -6,6 +6,9 @@ import { redactCredentials } from './core/redact';
 import { ApiKeyStore } from './panel/ApiKeyStore';
 import { ChatController } from './panel/ChatController';
 import { ChatViewProvider } from './panel/ChatViewProvider';
+import { CompareController, fastestColumns } from './panel/CompareController';
+import { registerCompareCommands } from './panel/compareCommands';
+import { CompareRunStore } from './panel/CompareRunStore';
 import { registerCommands } from './panel/commands';
 import { ChatStore } from './panel/ChatStore';
 import { registerChatCommands } from './panel/chatCommands';
@@ -44,6 +47,7 @@ export function activate(context: vscode.ExtensionContext): SidestreamApi | unde
   void settingsReady.then(refreshPanel);
   const metrics = registerMetrics(context, log);
   const lm = registerLanguageModelFeatures(context.extensionUri, { keys, resolver, statusBar, log });
+  const compare = new CompareController(context.extensionUri, new CompareRunStore(storageDir(context), (line) => log.warn(line)), lm.models, log);
   context.subscriptions.push(
     channel,
     statusBar,
@@ -55,6 +59,8 @@ export function activate(context: vscode.ExtensionContext): SidestreamApi | unde
     vscode.window.registerWebviewViewProvider(ChatViewProvider.viewType, view),
     ...registerCommands({ controller: chat, keys, resolver, log, refreshPanel, context: attachments, focusComposer: () => view.focusComposer() }),
     ...registerChatCommands(chat, log),
+    compare,
+    ...registerCompareCommands({ compare, models: lm.models, state: context.globalState }),
     keys.onDidChange(refreshPanel),
     // Trusting the workspace lets its project settings (model, system prompt…) count from now on.
     vscode.workspace.onDidGrantWorkspaceTrust(refreshPanel),
@@ -64,7 +70,7 @@ export function activate(context: vscode.ExtensionContext): SidestreamApi | unde
   );
   // The API spends the user's keys (ask) and reads the conversation: only the tests get it. It is a
   // test hook: the production build (`__SIDESTREAM_TEST__` false) does not contain it at all.
-  return __SIDESTREAM_TEST__ && context.extensionMode === vscode.ExtensionMode.Test ? createApi(chat, statusBar, view, lm, attachments, metrics) : undefined;
+  return __SIDESTREAM_TEST__ && context.extensionMode === vscode.ExtensionMode.Test ? createApi(chat, statusBar, view, lm, attachments, metrics, compare) : undefined;
 }
 
 /** The conversation's folder: this workspace's storage, or the global one without a workspace. */
@@ -104,6 +110,7 @@ function createApi(
   lm: LanguageModelFeatures,
   attachments: ContextAttachments,
   metrics: { store: MetricsStore; panel: MetricsPanel },
+  compare: CompareController,
 ): SidestreamApi {
   return {
     snapshot: () => ({
@@ -152,6 +159,28 @@ function createApi(
         const panel = metrics.panel.webviewPanel;
         return panel ? { title: panel.title, visible: panel.visible, active: panel.active, opened: metrics.panel.opened } : undefined;
       },
+    },
+    compare: {
+      start: async (question, models) => {
+        const cts = new vscode.CancellationTokenSource();
+        const all = await lm.models.reachableModels(cts.token).finally(() => cts.dispose());
+        // A model the server does not list (the simulator's scripted names) takes its server's label.
+        const targets = models.map((m) => ({ ...m, label: all.find((a) => a.provider === m.provider)?.label ?? m.provider }));
+        return compare.start(question, targets);
+      },
+      snapshot: () => compare.snapshot(),
+      streaming: () => compare.streaming,
+      stopColumn: (column) => compare.stopColumn(column),
+      fastest: () => {
+        const run = compare.snapshot();
+        return run ? fastestColumns(run) : { ttft: undefined, tps: undefined };
+      },
+      listRuns: () => compare.listRuns(),
+      openRun: (id) => compare.openRun(id),
+      markdown: () => compare.markdown(),
+      postCount: () => compare.postCount,
+      liveRequests: () => compare.liveRequests,
+      onDidChange: (listener) => compare.onDidChange(listener),
     },
   };
 }

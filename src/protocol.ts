@@ -2,7 +2,7 @@
  * The one message protocol between the extension host and the webview. Imported by both sides;
  * one discriminated union per direction. Nothing here may carry an API key.
  */
-import type { ReasoningBlock } from './core/events';
+import type { ProviderId, ReasoningBlock } from './core/events';
 import type { AnswerError, AnswerState, AnswerStats } from './core/session/StreamSession';
 
 export type MessageState = AnswerState;
@@ -148,3 +148,78 @@ export type WebviewToHost =
   | { type: 'openLink'; href: string }
   /** A setup card button: the host runs that option's command with its own arguments. */
   | { type: 'runCommand'; id: string };
+
+// ── Compare Models panel (its own webview, its own pair of unions) ─────────────────────────────
+
+/** Live figures of one compare column, posted at most every 100 ms while it streams. */
+export interface CompareLiveFigures {
+  ttftMs: number | undefined;
+  /** Rolling rate while streaming; the whole answer's rate once it ended. */
+  tokensPerSecond: number | undefined;
+  outputTokens: number | undefined;
+  estimated: boolean;
+  /** ms since the request started, as the host measured it when posting (the webview ticks on from it). */
+  elapsedMs: number;
+}
+
+/** One model's column of a compare run: a snapshot (`compareInit`, and what is saved). */
+export interface CompareColumnView {
+  /** The column's id within its run ("c0", "c1"…): messages name their column by it. */
+  id: string;
+  provider: ProviderId;
+  model: string;
+  /** e.g. "OpenAI", "Ollama", "Simulator". */
+  providerLabel: string;
+  text: string;
+  reasoning?: string | undefined;
+  state: AnswerState;
+  stats?: AnswerStats | undefined;
+  error?: AnswerError | undefined;
+  /** ms from the request's start to its end (undefined while streaming). */
+  durationMs?: number | undefined;
+  /** The last live figures (snapshots of a streaming run only). */
+  live?: CompareLiveFigures | undefined;
+  /** As `AssistantMessageView.rev`: the last `compareAppend` seq `text` contains. Not stored. */
+  rev?: number | undefined;
+}
+
+/** One question put to 2–4 models at once. */
+export interface CompareRunView {
+  id: string;
+  /** The question as typed (without the selection sent along). */
+  question: string;
+  /** Editor selection sent along with the question, when there was one. */
+  contextFiles?: ContextFile[] | undefined;
+  /** ms since the epoch when the run started. */
+  createdAt: number;
+  columns: CompareColumnView[];
+}
+
+/** Host → Compare panel. */
+export type CompareHostToWebview =
+  /** The whole run (after `ready`, or a run reopened from the saved ones). */
+  | { type: 'compareInit'; run: CompareRunView }
+  /** Coalesced text for one column; `seq` increases by one per post of that column (from 1). */
+  | { type: 'compareAppend'; column: string; seq: number; text: string; reasoning?: string | undefined }
+  | { type: 'compareFigures'; column: string; figures: CompareLiveFigures }
+  | {
+      type: 'compareFinished';
+      column: string;
+      state: Exclude<AnswerState, 'streaming'>;
+      stats: AnswerStats | undefined;
+      error: AnswerError | undefined;
+      durationMs: number | undefined;
+    };
+
+/** Compare panel → host. */
+export type CompareWebviewToHost =
+  | { type: 'ready' }
+  /** A column's Stop button: cancel that model's request only. */
+  | { type: 'stopColumn'; column: string }
+  | { type: 'stopAll' }
+  /** Copy as Markdown: the host builds the table and answers and puts them on the clipboard. */
+  | { type: 'copyMarkdown' }
+  /** A code block's Copy and Insert buttons, and a link clicked in an answer (as in the chat panel). */
+  | { type: 'copy'; text: string }
+  | { type: 'insert'; text: string }
+  | { type: 'openLink'; href: string };

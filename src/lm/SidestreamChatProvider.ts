@@ -193,6 +193,27 @@ export class SidestreamChatProvider implements vscode.LanguageModelChatProvider,
     });
   }
 
+  /**
+   * Every model Sidestream can reach (the same enumeration VS Code's model picker gets), with the
+   * provider's label: the Compare Models picker lists these. No key or URL leaves here.
+   */
+  async reachableModels(token: vscode.CancellationToken): Promise<Array<{ provider: ProviderId; model: string; label: string }>> {
+    const infos = await this.provideLanguageModelChatInformation({ silent: true }, token);
+    return infos.flatMap((info) => {
+      const route = parseModelInfoId(info.id);
+      return route ? [{ ...route, label: this.labels.get(route.provider) ?? providerInfo(route.provider).label }] : [];
+    });
+  }
+
+  /**
+   * Where a request to one of {@link reachableModels} goes, with that provider's own URL and key
+   * (looked up now, so a key set or cleared since the listing counts); undefined when not set up.
+   */
+  async requestTargetFor(provider: ProviderId, model: string): Promise<Pick<ChatRequest, 'provider' | 'api' | 'model' | 'baseUrl' | 'apiKey'> | undefined> {
+    const endpoint = await this.endpoint(provider, readSettings());
+    return endpoint ? { provider, api: endpoint.api, model, baseUrl: endpoint.baseUrl, apiKey: endpoint.apiKey } : undefined;
+  }
+
   /** The URL, key and wire API of a provider from the user's settings and keys, as the panel resolves them. */
   private async endpoint(provider: ProviderId, settings: SidestreamSettings): Promise<Endpoint | undefined> {
     const openAIApi = (p: keyof SidestreamSettings['apis']): ChatRequest['api'] => (settings.apis[p] === 'responses' ? 'openai-responses' : 'openai-chat');

@@ -14,6 +14,8 @@ export interface LanguageModelFeatures {
   disposables: vscode.Disposable[];
   /** The `@sidestream` handler (the test-mode API hands it to the extension-host tests). */
   participantHandler: vscode.ChatRequestHandler;
+  /** Every model Sidestream reaches, and its request target (Compare Models picks from these). */
+  models: SidestreamChatProvider;
 }
 
 export function registerLanguageModelFeatures(
@@ -28,5 +30,5 @@ export function registerLanguageModelFeatures(
     vscode.lm.registerLanguageModelChatProvider(SIDESTREAM_VENDOR, provider),
     registerChatParticipant(extensionUri, participantHandler),
   ];
-  return { disposables, participantHandler };
+  return { disposables, participantHandler, models: provider };
 }

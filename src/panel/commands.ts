@@ -3,6 +3,7 @@ import { providerInfo, SELECT_PROVIDER_ORDER, type ProviderInfo } from '../core/
 import { BASE_URL_SETTING } from '../core/settingsPolicy';
 import { KEYED_PROVIDERS, keyLabel, type ApiKeyStore, type KeyedProvider } from './ApiKeyStore';
 import type { ContextFile } from '../protocol';
+import { runCancelHooks } from './cancelHooks';
 import type { ChatController } from './ChatController';
 import type { ContextAttachments } from './ContextAttachments';
 import type { ProviderResolver } from './ProviderResolver';
@@ -61,7 +62,10 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       if (added) deps.focusComposer();
     }),
     vscode.commands.registerCommand('sidestream.focusComposer', () => deps.focusComposer()),
-    vscode.commands.registerCommand('sidestream.cancel', () => controller.cancel()),
+    vscode.commands.registerCommand('sidestream.cancel', () => {
+      controller.cancel();
+      runCancelHooks();
+    }),
     vscode.commands.registerCommand('sidestream.newChat', () => controller.newChat()),
     vscode.commands.registerCommand('sidestream.selectModel', async () => {
       const resolution = await resolver.resolve(readSettings());
@@ -174,7 +178,8 @@ function uriList(value: unknown): vscode.Uri[] {
   return items.filter((v): v is vscode.Uri => v instanceof vscode.Uri);
 }
 
-function selectionContext(): ContextFile | undefined {
+/** The editor's selection as context for a question (Ask, Compare Models), when there is one. */
+export function selectionContext(): ContextFile | undefined {
   const editor = vscode.window.activeTextEditor;
   if (!editor || editor.selection.isEmpty) return undefined;
   const text = editor.document.getText(editor.selection);

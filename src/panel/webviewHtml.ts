@@ -12,6 +12,8 @@ export interface WebviewHtmlOptions {
   scriptUri: string;
   styleUri: string;
   codiconsUri: string;
+  /** The document title (the Compare panel's differs from the chat's). */
+  title?: string | undefined;
 }
 
 function attr(value: string): string {
@@ -41,7 +43,7 @@ export function renderWebviewHtml(opts: WebviewHtmlOptions): string {
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${attr(opts.codiconsUri)}" id="vscode-codicon-stylesheet">
 <link rel="stylesheet" href="${attr(opts.styleUri)}">
-<title>Sidestream</title>
+<title>${attr(opts.title ?? 'Sidestream')}</title>
 </head>
 <body data-sidestream-webview>
 <div id="app" class="app"></div>

@@ -60,13 +60,21 @@ export type WebviewTheme = 'dark' | 'light' | 'high-contrast';
 /** The body class VS Code gives a webview for each kind of theme. */
 const THEME_BODY_CLASS: Record<WebviewTheme, string> = { dark: 'vscode-dark', light: 'vscode-light', 'high-contrast': 'vscode-high-contrast' };
 
-/** Serves the page and its files on 127.0.0.1 (an ephemeral port). */
-export async function startPageServer(theme: WebviewTheme = 'dark'): Promise<PageServer> {
+/** Files the Compare Models page may load (its stylesheet imports the chat's). */
+export const COMPARE_ALLOWED_PATHS = ['/', '/dist/compare.js', '/media/compare.css', '/media/main.css', '/codicons/codicon.css', '/codicons/codicon.ttf', '/theme.css'];
+
+/**
+ * Serves the page and its files on 127.0.0.1 (an ephemeral port): the chat panel's page, or with
+ * `page: 'compare'` the Compare Models panel's (dist/compare.js, media/compare.css).
+ */
+export async function startPageServer(theme: WebviewTheme = 'dark', page: 'chat' | 'compare' = 'chat'): Promise<PageServer> {
   const out = await buildWebview();
   const requests: string[] = [];
   const files: Record<string, [string, string]> = {
     '/dist/webview.js': [path.join(out, 'dist', 'webview.js'), 'text/javascript'],
     '/media/main.css': [path.join(REPO_ROOT, 'media', 'main.css'), 'text/css'],
+    '/dist/compare.js': [path.join(out, 'dist', 'compare.js'), 'text/javascript'],
+    '/media/compare.css': [path.join(REPO_ROOT, 'media', 'compare.css'), 'text/css'],
     '/codicons/codicon.css': [path.join(out, 'dist', 'codicons', 'codicon.css'), 'text/css'],
     '/codicons/codicon.ttf': [path.join(out, 'dist', 'codicons', 'codicon.ttf'), 'font/ttf'],
     '/theme.css': [path.join(REPO_ROOT, 'test', 'fixtures', 'webview', `theme-${theme}.css`), 'text/css'],
@@ -79,8 +87,8 @@ export async function startPageServer(theme: WebviewTheme = 'dark'): Promise<Pag
       const html = renderWebviewHtml({
         cspSource: origin,
         nonce: crypto.randomBytes(16).toString('base64'),
-        scriptUri: `${origin}/dist/webview.js`,
-        styleUri: `${origin}/media/main.css`,
+        scriptUri: page === 'compare' ? `${origin}/dist/compare.js` : `${origin}/dist/webview.js`,
+        styleUri: page === 'compare' ? `${origin}/media/compare.css` : `${origin}/media/main.css`,
         codiconsUri: `${origin}/codicons/codicon.css`,
         // VS Code injects its theme variables; the test theme stands in for them.
       })

@@ -1,0 +1,199 @@
+/**
+ * Compare Models in the real extension host, against the project's simulator with each model
+ * scripted by its name (`sim-ttft-N-tps-N`, `sim-fault-401`): the columns' requests run at the same
+ * time, each column's final figures match what the simulator did (B8's tolerance), Stop on one
+ * column closes that socket alone while the other streams to its end, Cancel Response stops every
+ * column, a failing model shows its error while the other finishes, and a run is saved and reopens.
+ */
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { SidestreamApi } from '../../src/api';
+import type { CompareColumnView, CompareRunView } from '../../src/protocol';
+import { Simulator, type SimRequestRecord } from '../../src/simulator/Simulator';
+import { RejectionCounter, allRequestsClosed, generations, resetSettings, setSetting, sidestream, simLog, waitFor, withTimeout } from './helpers/hostKit';
+
+/**
+ * B8's figures (bench/hostBenches.ts benchMetricAccuracy: TTFT within 5 ms, tok/s within 2 %) are
+ * for one stream in a quiet Node process. Here two streams share a busy extension host on a 2-core
+ * machine that other suites load too: each delta reaches the client later than the simulator wrote
+ * it by a varying scheduling delay, which shifts the first and last token times of a few-second
+ * answer, and grows with the load (which also slows the simulator: its scripted 80 ms has read
+ * 132 ms here). So: TTFT never below the simulator's (a token cannot arrive before it is sent) and
+ * at most 15 ms or 20 % above it; tok/s within 10 %. Both still catch a figure taken from the wrong
+ * column or clock (the two models' scripts are 270 ms and 2.5× apart).
+ */
+const TTFT_TOLERANCE_MS = 15;
+const TTFT_TOLERANCE_SHARE = 0.2;
+const TPS_TOLERANCE = 0.1;
+
+const FAST = 'sim-ttft-80-tps-300';
+const SLOW = 'sim-ttft-350-tps-120';
+
+describe('Compare Models (real extension host, simulator)', function () {
+  this.timeout(120_000);
+  const sim = new Simulator({ log: simLog });
+  const rejections = new RejectionCounter();
+  let api: SidestreamApi;
+
+  before(async () => {
+    api = await sidestream();
+    await sim.start();
+    // Sidestream reaches the simulator as the OpenAI-compatible server: each model its own script.
+    await setSetting('openaiCompatible.baseUrl', sim.openAIBaseUrl);
+    rejections.install();
+    // One throw-away run first, as B8 measures warm streams: the first request of the process pays
+    // for loading the SDK's HTTP stack and opening the first connection, which is not the model's time.
+    await api.compare.start('Warm up.', [
+      { provider: 'openai-compatible', model: 'sim-fast' },
+      { provider: 'openai-compatible', model: 'sim-fast-ttft-1' },
+    ]);
+  });
+
+  beforeEach(() => sim.reset());
+
+  afterEach(async () => {
+    if (api.compare.streaming()) await vscode.commands.executeCommand('sidestream.cancel');
+    await waitFor('no compare request left', 10_000, () => (api.compare.liveRequests() === 0 ? true : undefined));
+    rejections.assertNone();
+  });
+
+  after(async () => {
+    rejections.dispose();
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await resetSettings();
+    await sim.waitForAllSocketsClosed(15_000);
+    await sim.stop();
+  });
+
+  const request = (model: string): SimRequestRecord => {
+    const rec = generations(sim, 'openai-chat').find((r) => r.model === model);
+    assert.ok(rec, `the simulator saw no request for ${model}`);
+    return rec;
+  };
+  /** The shown run's column `id` once the run asking `question` is shown (an earlier run's does not count). */
+  const shown = (question: string, id: string): CompareColumnView | undefined => {
+    const run = api.compare.snapshot();
+    return run?.question === question ? run.columns.find((c) => c.id === id) : undefined;
+  };
+  const column = (run: CompareRunView | undefined, id: string): CompareColumnView => {
+    const c = run?.columns.find((x) => x.id === id);
+    assert.ok(c, `no column ${id}`);
+    return c;
+  };
+
+  it('streams both models at once; each column’s figures are the simulator’s; the faster is marked; the run is saved and reopens', async () => {
+    const run = await withTimeout(
+      api.compare.start('Explain git bisect.', [
+        { provider: 'openai-compatible', model: FAST },
+        { provider: 'openai-compatible', model: SLOW },
+      ]),
+      60_000,
+      'the compare run',
+    );
+    const fast = request(FAST);
+    const slow = request(SLOW);
+    // Both requests were on the wire together: each started before the other ended.
+    assert.ok(fast.startedAt < slow.closedAt! && slow.startedAt < fast.closedAt!, 'the requests overlapped');
+    assert.ok(Math.abs(fast.startedAt - slow.startedAt) < 500, `started ${Math.abs(fast.startedAt - slow.startedAt).toFixed(0)} ms apart`);
+    for (const [id, rec] of [
+      ['c0', fast],
+      ['c1', slow],
+    ] as const) {
+      const c = column(run, id);
+      assert.equal(c.state, 'done', `${id}: ${JSON.stringify(c.error)}`);
+      assert.equal(c.text, rec.textSent, `${id}: the column holds exactly what the simulator sent`);
+      const ttftTruth = rec.firstTokenAt! - rec.startedAt;
+      const tpsTruth = ((rec.tokensSent - 1) / (rec.lastTokenAt! - rec.firstTokenAt!)) * 1000;
+      const s = c.stats!;
+      assert.ok(
+        s.ttftMs! >= ttftTruth - 1 && s.ttftMs! - ttftTruth <= Math.max(TTFT_TOLERANCE_MS, ttftTruth * TTFT_TOLERANCE_SHARE),
+        `${id}: TTFT ${s.ttftMs!.toFixed(1)} ms, simulator ${ttftTruth.toFixed(1)} ms`,
+      );
+      assert.ok(Math.abs(s.tokensPerSecond! - tpsTruth) / tpsTruth <= TPS_TOLERANCE, `${id}: ${s.tokensPerSecond!.toFixed(1)} tok/s, simulator ${tpsTruth.toFixed(1)}`);
+      assert.equal(s.outputTokens, rec.tokensSent);
+      assert.ok(c.durationMs! > 0);
+    }
+    assert.deepEqual(api.compare.fastest(), { ttft: 'c0', tps: 'c0' });
+    // Saved durably when the columns ended; listed for the history; reopens as it was.
+    const saved = api.compare.listRuns()[0]!;
+    assert.deepEqual(
+      { id: saved.id, title: saved.title, models: saved.models },
+      { id: run.id, title: 'Explain git bisect.', models: [`openai-compatible/${FAST}`, `openai-compatible/${SLOW}`] },
+    );
+    const markdown = api.compare.markdown()!;
+    assert.match(markdown, /^> Explain git bisect\.\n\n\| model/);
+    assert.ok(markdown.includes(`## Simulator · ${FAST}\n\n${fast.textSent.replace(/\n*$/, '')}\n`));
+    assert.match(
+      markdown.split('\n').find((l) => l.includes(FAST) && l.startsWith('|'))!,
+      / \*/,
+    );
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    assert.ok(await api.compare.openRun(run.id));
+    const reopened = api.compare.snapshot()!;
+    assert.equal(reopened.id, run.id);
+    assert.deepEqual(
+      reopened.columns.map((c) => [c.model, c.state, c.text, c.stats?.ttftMs]),
+      run.columns.map((c) => [c.model, c.state, c.text, c.stats?.ttftMs]),
+    );
+    // The reopened panel is new: its webview loads, says ready, and gets the run.
+    await waitFor('the reopened run posted to its panel', 15_000, () => (api.compare.postCount() >= 1 ? true : undefined));
+  });
+
+  it('Stop on one column closes its socket; the other streams on to done', async () => {
+    const long = 'sim-tps-15';
+    const pending = api.compare.start('Stop one of us.', [
+      { provider: 'openai-compatible', model: long },
+      { provider: 'openai-compatible', model: 'sim-ttft-50-tps-60' },
+    ]);
+    await waitFor('text in the first column', 20_000, () => (shown('Stop one of us.', 'c0')?.text ? true : undefined));
+    api.compare.stopColumn('c0');
+    await waitFor('the first column stopped', 5_000, () => (shown('Stop one of us.', 'c0')?.state === 'cancelled' ? true : undefined));
+    assert.equal(shown('Stop one of us.', 'c1')?.state, 'streaming', 'the other column streams on');
+    const run = await withTimeout(pending, 60_000, 'the compare run');
+    assert.equal(column(run, 'c1').state, 'done');
+    assert.equal(column(run, 'c0').stats?.finishReason, 'cancelled');
+    await allRequestsClosed(sim);
+    assert.equal(request(long).closedBy, 'client', 'the stopped column’s socket was closed by Sidestream');
+    assert.equal(request(long).completed, false);
+    assert.equal(request('sim-ttft-50-tps-60').completed, true);
+    assert.deepEqual(api.compare.fastest(), { ttft: undefined, tps: undefined }, 'one finished model is not "fastest"');
+  });
+
+  it('Cancel Response stops every column and closes every socket', async () => {
+    const pending = api.compare.start('Stop us all.', [
+      { provider: 'openai-compatible', model: 'sim-tps-15' },
+      { provider: 'openai-compatible', model: 'sim-tps-12' },
+    ]);
+    await waitFor('text in both columns', 20_000, () => (shown('Stop us all.', 'c0')?.text && shown('Stop us all.', 'c1')?.text ? true : undefined));
+    await vscode.commands.executeCommand('sidestream.cancel');
+    const run = await withTimeout(pending, 10_000, 'the cancelled run');
+    assert.deepEqual(
+      run.columns.map((c) => c.state),
+      ['cancelled', 'cancelled'],
+    );
+    const log = await allRequestsClosed(sim);
+    assert.deepEqual(
+      log.filter((r) => r.api === 'openai-chat').map((r) => r.closedBy),
+      ['client', 'client'],
+    );
+  });
+
+  it('a failing model shows its one-line error; the other finishes', async () => {
+    const run = await withTimeout(
+      api.compare.start('One of us fails.', [
+        { provider: 'openai-compatible', model: 'sim-fault-401' },
+        { provider: 'openai-compatible', model: 'sim-ttft-50-tps-200' },
+      ]),
+      60_000,
+      'the compare run',
+    );
+    const failed = column(run, 'c0');
+    assert.equal(failed.state, 'error');
+    assert.equal(failed.error?.kind, 'auth');
+    assert.doesNotMatch(failed.error!.message, /\n/);
+    assert.equal(column(run, 'c1').state, 'done');
+    assert.equal(column(run, 'c1').text, request('sim-ttft-50-tps-200').textSent);
+    assert.deepEqual(api.compare.fastest(), { ttft: undefined, tps: undefined });
+    assert.match(api.compare.markdown()!, /error \(auth\): /);
+  });
+});
