@@ -1,0 +1,39 @@
+/**
+ * The VSIX ships every file the extension's pages load: each `asUri('dist' | 'media', …)` in the
+ * host code must be in what `vsce ls` (the packager's own file list, after .vscodeignore) packages.
+ * A page whose script or stylesheet is left out works in development and is blank once installed.
+ */
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+
+function sourceFiles(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? sourceFiles(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+}
+
+describe('Packaged extension (vsce ls)', function () {
+  this.timeout(60_000);
+
+  it('ships every script, stylesheet and icon the panels load', () => {
+    const referenced = new Set<string>();
+    for (const file of sourceFiles(path.join(ROOT, 'src'))) {
+      for (const m of fs.readFileSync(file, 'utf8').matchAll(/asUri\(((?:'[^']+'(?:, )?)+)\)/g)) {
+        referenced.add([...m[1]!.matchAll(/'([^']+)'/g)].map((p) => p[1]).join('/'));
+      }
+    }
+    assert.ok(referenced.has('dist/webview.js') && referenced.size >= 5, `found too few page assets: ${[...referenced].join(', ')}`);
+    const vsce = path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
+    const listed = new Set(
+      execFileSync(process.execPath, [vsce, 'ls', '--no-dependencies'], { cwd: ROOT, encoding: 'utf8' })
+        .split('\n')
+        .map((l) => l.trim()),
+    );
+    const missing = [...referenced].filter((f) => !listed.has(f));
+    assert.deepEqual(missing, [], `the VSIX would leave out ${missing.join(', ')} (.vscodeignore)`);
+  });
+});
