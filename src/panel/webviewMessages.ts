@@ -5,26 +5,19 @@
  * import: unit-tested in plain Node.
  */
 import type { WebviewToHost } from '../protocol';
+import { messageValidator, stringField, type MessageSpec, type Validated as ValidatedMessage } from '../shared/messageValidator';
 
 /** Longest text the panel may send (a question, a code block to copy or insert). */
 export const MAX_TEXT = 1_000_000;
 const MAX_ID = 200;
 const MAX_HREF = 8_192;
 
-export type Validated = { ok: true; message: WebviewToHost } | { ok: false; reason: string };
+export type Validated = ValidatedMessage<WebviewToHost>;
 
-type Checker = (m: Record<string, unknown>) => string | undefined;
-
-const str = (m: Record<string, unknown>, field: string, max: number, allowEmpty = true): string | undefined => {
-  const v = m[field];
-  if (typeof v !== 'string') return `"${field}" must be a string`;
-  if (v.length > max) return `"${field}" is longer than ${max} characters`;
-  if (!allowEmpty && !v) return `"${field}" is empty`;
-  return undefined;
-};
+const str = stringField;
 
 /** Per type: the fields it has, and its check. */
-const CHECKS: Record<WebviewToHost['type'], { fields: readonly string[]; check: Checker }> = {
+const CHECKS: Record<WebviewToHost['type'], MessageSpec> = {
   ready: { fields: [], check: () => undefined },
   cancel: { fields: [], check: () => undefined },
   ask: { fields: ['text'], check: (m) => str(m, 'text', MAX_TEXT) },
@@ -44,24 +37,4 @@ const CHECKS: Record<WebviewToHost['type'], { fields: readonly string[]; check: 
 };
 
 /** Checks one inbound message; returns it typed, or why it was rejected. */
-export function validateWebviewMessage(raw: unknown): Validated {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, reason: 'not an object' };
-  const m = raw as Record<string, unknown>;
-  const type = m.type;
-  if (typeof type !== 'string' || !Object.prototype.hasOwnProperty.call(CHECKS, type)) {
-    return { ok: false, reason: `unknown type ${JSON.stringify(typeof type === 'string' ? type.slice(0, 40) : typeof type)}` };
-  }
-  const spec = CHECKS[type as WebviewToHost['type']];
-  const extra = Object.keys(m).filter((k) => k !== 'type' && !spec.fields.includes(k));
-  if (extra.length)
-    return {
-      ok: false,
-      reason: `${type}: unexpected field(s) ${extra
-        .slice(0, 5)
-        .map((k) => JSON.stringify(k.slice(0, 40)))
-        .join(', ')}`,
-    };
-  const problem = spec.check(m);
-  if (problem) return { ok: false, reason: `${type}: ${problem}` };
-  return { ok: true, message: m as unknown as WebviewToHost };
-}
+export const validateWebviewMessage: (raw: unknown) => Validated = messageValidator<WebviewToHost>(CHECKS);

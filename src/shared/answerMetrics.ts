@@ -4,6 +4,7 @@
  * metrics webview (charts, table), so the table, the spread and the exported file agree by
  * construction. No `vscode`, no Node, no DOM.
  */
+import { messageValidator, type Validated } from './messageValidator';
 import { csvText } from './csv';
 
 /** Who streamed the answer: the panel, `@sidestream`, the `vscode.lm` provider, or a compare run. */
@@ -194,30 +195,22 @@ export type MetricsViewMessage =
  * Checks a message from the metrics webview (untrusted input) like the chat panel's messages are
  * checked (src/panel/webviewMessages.ts): known type, exactly its fields, each of the right type.
  */
-export function validateMetricsViewMessage(raw: unknown): { ok: true; message: MetricsViewMessage } | { ok: false; reason: string } {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, reason: 'not an object' };
-  const m = raw as Record<string, unknown>;
-  const fields = m.type === 'ready' ? [] : m.type === 'exportCsv' ? ['filter', 'count'] : undefined;
-  if (!fields) return { ok: false, reason: `unknown type ${JSON.stringify(String(m.type).slice(0, 40))}` };
-  const extra = Object.keys(m).filter((k) => k !== 'type' && !fields.includes(k));
-  if (extra.length) return { ok: false, reason: `${String(m.type)}: unexpected field(s) ${extra.slice(0, 5).join(', ')}` };
-  if (m.type === 'ready') return { ok: true, message: { type: 'ready' } };
-  const f = m.filter;
-  if (typeof f !== 'object' || f === null || Array.isArray(f)) return { ok: false, reason: 'exportCsv: "filter" must be an object' };
-  const filter = f as Record<string, unknown>;
-  if (Object.keys(filter).some((k) => !['provider', 'model', 'range'].includes(k))) return { ok: false, reason: 'exportCsv: unexpected filter field' };
-  for (const key of ['provider', 'model'] as const) {
-    const v = filter[key];
-    if (v !== undefined && (typeof v !== 'string' || v.length > 1000)) return { ok: false, reason: `exportCsv: "filter.${key}" must be a string` };
-  }
-  if (!TIME_RANGES.includes(filter.range as TimeRange)) return { ok: false, reason: 'exportCsv: "filter.range" must be 24h, 7d, 30d or all' };
-  if (typeof m.count !== 'number' || !Number.isInteger(m.count) || m.count < 0) return { ok: false, reason: 'exportCsv: "count" must be a whole number' };
-  return {
-    ok: true,
-    message: {
-      type: 'exportCsv',
-      filter: { provider: filter.provider as string | undefined, model: filter.model as string | undefined, range: filter.range as TimeRange },
-      count: m.count,
+export const validateMetricsViewMessage: (raw: unknown) => Validated<MetricsViewMessage> = messageValidator<MetricsViewMessage>({
+  ready: { fields: [], check: () => undefined },
+  exportCsv: {
+    fields: ['filter', 'count'],
+    check: (m) => {
+      const f = m.filter;
+      if (typeof f !== 'object' || f === null || Array.isArray(f)) return '"filter" must be an object';
+      const filter = f as Record<string, unknown>;
+      if (Object.keys(filter).some((k) => !['provider', 'model', 'range'].includes(k))) return 'unexpected filter field';
+      for (const key of ['provider', 'model'] as const) {
+        const v = filter[key];
+        if (v !== undefined && (typeof v !== 'string' || v.length > 1000)) return `"filter.${key}" must be a string`;
+      }
+      if (!TIME_RANGES.includes(filter.range as TimeRange)) return '"filter.range" must be 24h, 7d, 30d or all';
+      if (typeof m.count !== 'number' || !Number.isInteger(m.count) || m.count < 0) return '"count" must be a whole number';
+      return undefined;
     },
-  };
-}
+  },
+});
