@@ -4,10 +4,9 @@
  */
 import * as assert from 'node:assert/strict';
 import { encode } from 'gpt-tokenizer';
-import type { Browser } from 'playwright-core';
 import type { AssistantMessageView, HostToWebview, MessageStats, WebviewToHost } from '../../src/protocol';
 import { generateAnswer } from '../../src/simulator/answers';
-import { launchChromium, openPanel, randomChunks, startPageServer, type Panel, type PageServer } from './helpers/panel';
+import { randomChunks, usePanelPerTest, type Panel } from './helpers/panel';
 
 const STATS: MessageStats = {
   model: 'gpt-4o-mini',
@@ -28,28 +27,8 @@ function ofType<T extends WebviewToHost['type']>(posted: WebviewToHost[], type: 
 }
 
 describe('Chat webview (Chromium)', function () {
-  let server: PageServer;
-  let browser: Browser;
   let panel: Panel;
-
-  before(async function () {
-    this.timeout(60_000);
-    server = await startPageServer();
-    browser = await launchChromium();
-  });
-
-  beforeEach(async () => {
-    panel = await openPanel(browser, server);
-  });
-
-  afterEach(async () => {
-    await panel?.page.close();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  usePanelPerTest((p) => (panel = p));
 
   it('posts ready first and renders nothing from the host before init', async () => {
     const posted = await panel.posted();

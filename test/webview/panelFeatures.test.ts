@@ -5,9 +5,8 @@
  * state), focusComposer, Jump to latest and the once-per-answer status announcement.
  */
 import * as assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
 import type { ContextChip, HostToWebview, MessageView, WebviewToHost } from '../../src/protocol';
-import { launchChromium, openPanel, startPageServer, type Panel, type PageServer } from './helpers/panel';
+import { usePanelPerTest, type Panel } from './helpers/panel';
 
 function ofType<T extends WebviewToHost['type']>(posted: WebviewToHost[], type: T): Extract<WebviewToHost, { type: T }>[] {
   return posted.filter((m): m is Extract<WebviewToHost, { type: T }> => m.type === type);
@@ -35,28 +34,8 @@ function longConversation(pairs = 12): MessageView[] {
 }
 
 describe('Chat webview: actions, composer, state (Chromium)', function () {
-  let server: PageServer;
-  let browser: Browser;
   let panel: Panel;
-
-  before(async function () {
-    this.timeout(60_000);
-    server = await startPageServer();
-    browser = await launchChromium();
-  });
-
-  beforeEach(async () => {
-    panel = await openPanel(browser, server);
-  });
-
-  afterEach(async () => {
-    await panel?.page.close();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  usePanelPerTest((p) => (panel = p));
 
   it('Copy on an answer posts its whole Markdown, with brief feedback; not while it streams', async () => {
     await panel.post(

@@ -6,10 +6,9 @@
  * does above the fold. Real webview bundle, real Chromium.
  */
 import * as assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
 import type { AssistantMessageView, HostToWebview, MessageStats } from '../../src/protocol';
 import { generateAnswer } from '../../src/simulator/answers';
-import { launchChromium, openPanel, randomChunks, startPageServer, type Panel, type PageServer } from './helpers/panel';
+import { randomChunks, usePanelPerTest, type Panel } from './helpers/panel';
 
 const STATS: MessageStats = { model: 'sim-model', providerLabel: 'Simulator', ttftMs: 120, tokensPerSecond: 400, outputTokens: 3000, estimated: false, finishReason: 'stop' };
 
@@ -74,28 +73,8 @@ function longMarkdownAnswer(): string {
 }
 
 describe('Panel sync and follow (Chromium)', function () {
-  let server: PageServer;
-  let browser: Browser;
   let panel: Panel;
-
-  before(async function () {
-    this.timeout(60_000);
-    server = await startPageServer();
-    browser = await launchChromium();
-  });
-
-  beforeEach(async () => {
-    panel = await openPanel(browser, server);
-  });
-
-  afterEach(async () => {
-    await panel?.page.close();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  usePanelPerTest((p) => (panel = p));
 
   it('a snapshot taken mid-stream and the appends around it add up to the text exactly once', async () => {
     const text = longMarkdownAnswer();

@@ -9,7 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { HostToWebview, WebviewToHost } from '../../../src/protocol';
 import { mulberry32 } from '../../../src/simulator/answers';
 import { REPO_ROOT } from '../../harness/codeServer';
-import { openWebviewPage, type PageServer, type TimedRenderReport } from '../../harness/webviewPage';
+import { launchChromium, openWebviewPage, startPageServer, type PageServer, type TimedRenderReport } from '../../harness/webviewPage';
 
 export { ALLOWED_PATHS, launchChromium, startPageServer, type PageServer } from '../../harness/webviewPage';
 
@@ -86,4 +86,30 @@ export function randomChunks(text: string, seed: number, min = 1, max = 40): str
 export function ensureArtifactsDir(): string {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   return ARTIFACTS;
+}
+
+/**
+ * Mocha hooks for a describe block whose tests each get a fresh panel page: one page server and one
+ * Chromium for the block, a new page before each test (handed to `set`), closed after it.
+ */
+export function usePanelPerTest(set: (panel: Panel) => void): void {
+  let server: PageServer | undefined;
+  let browser: Browser | undefined;
+  let panel: Panel | undefined;
+  before(async function () {
+    this.timeout(60_000);
+    server = await startPageServer();
+    browser = await launchChromium();
+  });
+  beforeEach(async () => {
+    panel = await openPanel(browser!, server!);
+    set(panel);
+  });
+  afterEach(async () => {
+    await panel?.page.close();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
 }
