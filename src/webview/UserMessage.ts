@@ -7,22 +7,27 @@ import { h, icon, iconButton } from './dom';
 import { branchNavigator, messageToolbar } from './messageParts';
 
 export function renderUserMessage(view: UserMessageView): HTMLElement {
-  const context = view.context
-    ? h(
-        'details',
-        { class: 'message-context' },
-        h('summary', {}, icon('file-code'), h('span', {}, `${view.context.fileName} (${view.context.languageId})`)),
-        h('pre', {}, h('code', {}, view.context.text)),
-      )
-    : undefined;
+  // A selection is shown with its code (collapsed), as the user chose those lines; files by name.
+  const selections = [...(view.context ? [view.context] : []), ...(view.contextFiles ?? []).filter((f) => f.kind === 'selection')];
+  const files = view.contextFiles?.filter((f) => f.kind !== 'selection');
   const edit = iconButton({ label: 'Edit', icon: 'edit', action: 'edit' });
   return h(
     'article',
     { class: 'message user', 'data-role': 'user', 'data-id': view.id, 'aria-label': 'Your message' },
     h('div', { class: 'message-header' }, h('div', { class: 'message-author' }, icon('account'), h('span', {}, 'You')), messageToolbar(branchNavigator(view.branch), edit)),
-    contextFilesDetails(view.contextFiles),
-    context,
+    contextFilesDetails(files),
+    ...selections.map(selectionDetails),
     h('div', { class: 'user-text' }, view.text),
+  );
+}
+
+/** An editor selection sent with a question: its file and language, the code inside (collapsed). */
+function selectionDetails(selection: { fileName: string; languageId: string; text: string }): HTMLElement {
+  return h(
+    'details',
+    { class: 'message-context' },
+    h('summary', {}, icon('file-code'), h('span', {}, `${selection.fileName} (${selection.languageId})`)),
+    h('pre', {}, h('code', {}, selection.text)),
   );
 }
 

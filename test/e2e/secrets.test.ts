@@ -61,8 +61,11 @@ describe('Sidestream UI: the API key in SecretStorage', function () {
     const input = page.locator('.quick-input-widget .quick-input-box input');
     await input.waitFor({ state: 'visible', timeout: 20_000 });
     await input.fill('OpenAI');
+    // By the row's label: a row's whole text can carry a leftover separator label of the command
+    // palette that opened this pick (e.g. "OpenAIsimilar commands").
     await page
-      .locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: /^\s*OpenAI\s*$/ })
+      .locator('.quick-input-widget .quick-input-list .monaco-list-row')
+      .filter({ has: page.locator('.label-name', { hasText: /^\s*OpenAI\s*$/ }) })
       .first()
       .click({ timeout: 10_000 });
     await pollFor('the password box', async () => ((await input.getAttribute('type')) === 'password' ? true : undefined), 15_000);

@@ -139,7 +139,7 @@ describe('Chat webview: actions, composer, state (Chromium)', function () {
     ]);
   });
 
-  it("shows a question's context files collapsed, with cut notes, and the legacy selection", async () => {
+  it("shows a question's context files collapsed, with cut notes, its selection with the code, and the legacy selection", async () => {
     await panel.post(
       init([
         {
@@ -156,9 +156,14 @@ describe('Chat webview: actions, composer, state (Chromium)', function () {
     );
     const details = panel.page.locator('[data-id="u1"] details.message-context-files');
     assert.equal(await details.getAttribute('open'), null);
-    assert.equal(await details.locator('summary').textContent(), '2 files');
+    assert.equal(await details.locator('summary').textContent(), 'src/big.ts');
     const items = await details.locator('li').allTextContents();
-    assert.deepEqual(items, ['src/big.ts≈8,000 tokenscut to the first 8,000 of 23,412 tokens', 'src/app.ts≈3 tokens']);
+    assert.deepEqual(items, ['src/big.ts≈8,000 tokenscut to the first 8,000 of 23,412 tokens']);
+    // A selection is shown with its code, collapsed, as Ask About Selection always showed it.
+    const selection = panel.page.locator('[data-id="u1"] details.message-context:not(.message-context-files)');
+    assert.equal(await selection.getAttribute('open'), null);
+    assert.equal(await selection.locator('summary').textContent(), 'src/app.ts (typescript)');
+    assert.equal(await selection.locator('pre code').textContent(), 'let x;');
     assert.equal(await panel.page.textContent('[data-id="u2"] details.message-context summary'), 'a.ts (typescript)');
   });
 
