@@ -4,7 +4,7 @@ import type { AssistantMessageView, HostToWebview, WebviewToHost } from '../prot
 import type { ChatController, PanelPort } from './ChatController';
 import type { ContextAttachments } from './ContextAttachments';
 import { setupOptions } from './ChatController';
-import { renderWebviewHtml } from './webviewHtml';
+import { renderWebviewHtml, webviewNonce } from './webviewHtml';
 import { validateWebviewMessage } from './webviewMessages';
 
 /**
@@ -51,7 +51,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, PanelPort, 
     const asUri = (...segments: string[]) => view.webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, ...segments)).toString();
     view.webview.html = renderWebviewHtml({
       cspSource: view.webview.cspSource,
-      nonce: nonce(),
+      nonce: webviewNonce(),
       scriptUri: asUri('dist', 'webview.js'),
       styleUri: asUri('media', 'main.css'),
       codiconsUri: asUri('dist', 'codicons', 'codicon.css'),
@@ -201,12 +201,4 @@ async function openLinkAfterConfirm(href: string): Promise<void> {
   const open = vscode.l10n.t('Open');
   const choice = await vscode.window.showWarningMessage(vscode.l10n.t("Open this link from the model's answer?\n\n{0}", href), { modal: true }, open);
   if (choice === open) await vscode.env.openExternal(uri);
-}
-
-function nonce(): string {
-  const bytes = new Uint8Array(24);
-  crypto.getRandomValues(bytes);
-  return Buffer.from(bytes)
-    .toString('base64')
-    .replace(/[^A-Za-z0-9]/g, '');
 }

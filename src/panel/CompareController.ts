@@ -18,7 +18,7 @@ import { validateCompareMessage } from './compareMessages';
 import { loadCore } from './coreLoader';
 import { streamSourceFor, type ResolvedProvider } from './ProviderResolver';
 import { readSettings } from './settings';
-import { renderWebviewHtml } from './webviewHtml';
+import { renderWebviewHtml, webviewNonce } from './webviewHtml';
 
 /** One model a compare asks: Sidestream's own providers by id, VS Code's language models by their chat model. */
 export type CompareTarget = { provider: ProviderId; model: string; label: string; chatModel?: vscode.LanguageModelChat | undefined };
@@ -276,7 +276,7 @@ export class CompareController implements vscode.Disposable {
     const asUri = (...segments: string[]) => panel.webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, ...segments)).toString();
     panel.webview.html = renderWebviewHtml({
       cspSource: panel.webview.cspSource,
-      nonce: nonce(),
+      nonce: webviewNonce(),
       scriptUri: asUri('dist', 'compare.js'),
       styleUri: asUri('media', 'compare.css'),
       codiconsUri: asUri('dist', 'codicons', 'codicon.css'),
@@ -395,12 +395,4 @@ function withElapsed(run: CompareRunView, running: ReadonlyMap<string, RunningCo
       return { ...c, live };
     }),
   };
-}
-
-function nonce(): string {
-  const bytes = new Uint8Array(24);
-  crypto.getRandomValues(bytes);
-  return Buffer.from(bytes)
-    .toString('base64')
-    .replace(/[^A-Za-z0-9]/g, '');
 }

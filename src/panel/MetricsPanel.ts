@@ -5,6 +5,7 @@
  * stored record when it says `ready`, then each new answer as it is recorded.
  */
 import * as os from 'node:os';
+import { webviewNonce } from './webviewHtml';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { renderMetricsHtml } from './metricsHtml';
@@ -52,7 +53,7 @@ export class MetricsPanel implements vscode.Disposable {
     const asUri = (...segments: string[]) => panel.webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, ...segments)).toString();
     panel.webview.html = renderMetricsHtml({
       cspSource: panel.webview.cspSource,
-      nonce: nonce(),
+      nonce: webviewNonce(),
       scriptUri: asUri('dist', 'metrics.js'),
       styleUris: [asUri('dist', 'metrics.css'), asUri('media', 'metrics.css')],
     });
@@ -105,14 +106,6 @@ export class MetricsPanel implements vscode.Disposable {
     this.panel?.dispose();
     for (const d of this.disposables) d.dispose();
   }
-}
-
-function nonce(): string {
-  const bytes = new Uint8Array(24);
-  crypto.getRandomValues(bytes);
-  return Buffer.from(bytes)
-    .toString('base64')
-    .replace(/[^A-Za-z0-9]/g, '');
 }
 
 /**

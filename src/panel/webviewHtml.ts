@@ -20,6 +20,15 @@ function attr(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/** A fresh random nonce for one load of a webview page (alphanumeric, 24 random bytes). */
+export function webviewNonce(): string {
+  const bytes = new Uint8Array(24);
+  crypto.getRandomValues(bytes);
+  return Buffer.from(bytes)
+    .toString('base64')
+    .replace(/[^A-Za-z0-9]/g, '');
+}
+
 /** The Content-Security-Policy for the chat webview. */
 export function webviewCsp(cspSource: string, nonce: string): string {
   return [
