@@ -35,7 +35,19 @@ function buildOptions({ production = false, testHooks = !production, outdir = 'd
       target: 'node20',
       // The core (SDKs, tokenizer) is its own bundle, required on first use (src/panel/coreLoader.ts),
       // so activation parses only the small extension bundle.
-      external: ['vscode', './core.js'],
+      external: ['vscode', './core.js', './features.js'],
+      plugins: [oneNamespacePerExternal],
+    },
+    {
+      ...common,
+      // What activation does not need (Compare Models, the metrics view, chat history), required on
+      // first use (src/panel/featureLoader.ts).
+      entryPoints: { features: 'src/features.ts' },
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      external: ['vscode', './core.js', './extension.js'],
+      plugins: [oneNamespacePerExternal, hostModules],
     },
     {
       ...common,
@@ -54,6 +66,58 @@ function buildOptions({ production = false, testHooks = !production, outdir = 'd
     webviewOptions(common),
   ];
 }
+
+/**
+ * `import * as vscode from 'vscode'` compiles to `__toESM(require("vscode"))` in every module that
+ * imports it (16 of them), and each call copies every key of the API object into a new namespace at
+ * activation; so do `node:fs`, `node:path` and `node:os` (a dozen more copies, each of ~100 keys).
+ * This plugin routes each of those external modules through one ESM module that re-exports it, so
+ * each is copied once.
+ * @type {import('esbuild').Plugin}
+ */
+const oneNamespacePerExternal = {
+  name: 'one-namespace-per-external',
+  setup(build) {
+    build.onResolve({ filter: /^(vscode|node:[a-z_/]+)$/ }, (args) =>
+      args.namespace === 'external-namespace' ? { path: args.path, external: true } : { path: args.path, namespace: 'external-namespace' },
+    );
+    build.onLoad({ filter: /.*/, namespace: 'external-namespace' }, (args) => ({
+      contents: `export * from ${JSON.stringify(args.path)};`,
+      loader: 'js',
+      resolveDir: __dirname,
+    }));
+  },
+};
+
+/** The modules with state dist/features.js shares with dist/extension.js (`hostModules` in src/extension.ts). */
+const HOST_MODULES = ['answerRecorder', 'cancelHooks', 'coreLoader', 'settings'];
+
+/**
+ * In dist/features.js, imports of the shared-state modules resolve to the extension bundle's own
+ * instances (the extension is loaded by then: the features are required from its commands), so a
+ * compare run's answers reach the one metrics store and Cancel Response reaches its columns.
+ * @type {import('esbuild').Plugin}
+ */
+const hostModules = {
+  name: 'host-modules',
+  setup(build) {
+    const filter = new RegExp(`^\\.{1,2}/(?:panel/)?(${HOST_MODULES.join('|')})$`);
+    build.onResolve({ filter }, (args) => {
+      const name = filter.exec(args.path)[1];
+      const file = require('path').join(args.resolveDir, args.path);
+      // Only the src/panel modules of that name (a relative import elsewhere could share a name).
+      if (require('path').dirname(file) !== require('path').join(__dirname, 'src', 'panel')) return undefined;
+      return { path: name, namespace: 'host-module' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'host-module' }, (args) => ({
+      contents: `const host = require('./extension.js').hostModules;
+if (!host) throw new Error('dist/features.js needs dist/extension.js loaded first');
+module.exports = host.${args.path};`,
+      loader: 'js',
+      resolveDir: __dirname,
+    }));
+  },
+};
 
 /** @returns {import('esbuild').BuildOptions} */
 function webviewOptions(common) {

@@ -134,6 +134,7 @@ async function main(): Promise<void> {
       subscriptions: context.subscriptions.length,
       exportsApi: exported !== undefined && exported !== null,
       coreLoaded: has(/[\\/]core\.js$/),
+      featuresLoaded: has(/[\\/]features\.js$/),
       openaiLoaded: has(/node_modules[\\/]openai[\\/]/),
       anthropicLoaded: has(/node_modules[\\/]@anthropic-ai[\\/]/),
       tokenizerLoaded: has(/node_modules[\\/]gpt-tokenizer[\\/]/),

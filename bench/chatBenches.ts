@@ -127,8 +127,9 @@ export async function measureOpenChat(browser: Browser, server: PageServer, runs
           };
           window.addEventListener('message', onMessage);
           const deadline = performance.now() + 20_000;
-          const painted = () => {
-            // Runs after the frame's rendering steps (style, layout, paint) are done.
+          // Called from a frame's animation callbacks: the message runs after that frame's rendering
+          // steps (style, layout, paint) are done.
+          const afterThisFrame = () => {
             const channel = new MessageChannel();
             channel.port1.onmessage = () => resolve(performance.now() - receivedAt);
             channel.port2.postMessage(0);
@@ -139,8 +140,10 @@ export async function measureOpenChat(browser: Browser, server: PageServer, runs
             const atEnd = list !== null && list.scrollHeight - list.scrollTop - list.clientHeight <= 2;
             const rendered = el !== null && (el.textContent ?? '').length > 0 && !document.querySelector(`article[data-id="${last.id}"].streaming`);
             if (!Number.isNaN(receivedAt) && atEnd && rendered) {
+              // This frame is the first to find the last screen in the DOM, so it is the one that
+              // paints it. (Waiting for one more frame here counted an extra frame into every figure.)
               window.removeEventListener('message', onMessage);
-              requestAnimationFrame(painted);
+              afterThisFrame();
             } else if (performance.now() > deadline)
               reject(new Error(`chat ${chatId} not painted in 20 s (received: ${!Number.isNaN(receivedAt)}, atEnd ${atEnd}, rendered ${rendered})`));
             else requestAnimationFrame(check);

@@ -6,29 +6,36 @@ import { redactCredentials } from './core/redact';
 import { ApiKeyStore } from './panel/ApiKeyStore';
 import { ChatController } from './panel/ChatController';
 import { ChatViewProvider } from './panel/ChatViewProvider';
-import { CompareController, fastestColumns } from './panel/CompareController';
-import { registerCompareCommands } from './panel/compareCommands';
-import { CompareRunStore } from './panel/CompareRunStore';
+import * as answerRecorder from './panel/answerRecorder';
+import * as cancelHooks from './panel/cancelHooks';
+import type { CompareController } from './panel/CompareController';
 import { registerCommands } from './panel/commands';
 import { ChatStore } from './panel/ChatStore';
-import { registerChatCommands } from './panel/chatCommands';
 import { ContextAttachments } from './panel/ContextAttachments';
-import { loadedCore } from './panel/coreLoader';
-import { registerMetrics, type MetricsPanel } from './panel/MetricsPanel';
+import * as coreLoader from './panel/coreLoader';
+import { lazyFeature, loadFeatures, type LazyFeature } from './panel/featureLoader';
+import type { MetricsPanel } from './panel/MetricsPanel';
 import { MetricsStatusBar } from './panel/MetricsStatusBar';
-import type { MetricsStore } from './panel/MetricsStore';
+import { METRICS_BOUND, MetricsStore } from './panel/MetricsStore';
+import * as settings from './panel/settings';
 import { ProviderResolver } from './panel/ProviderResolver';
-import { migrateLegacyBaseUrl, setSettingsLog } from './panel/settings';
 import { registerLanguageModelFeatures, type LanguageModelFeatures } from './lm';
 
 let controller: ChatController | undefined;
+
+/**
+ * The extension bundle's instances of the modules with state that dist/features.js uses too (its
+ * imports of them resolve here; see esbuild.js): one set of cancel hooks, one answer store, one
+ * settings log, one loaded core.
+ */
+export const hostModules = { answerRecorder, cancelHooks, coreLoader, settings };
 
 /** Wires the features together; each owns its own work. Nothing here touches the network or the SDKs. */
 export function activate(context: vscode.ExtensionContext): SidestreamApi | undefined {
   const channel = vscode.window.createOutputChannel('Sidestream', { log: true });
   const log = redactingLog(channel);
-  setSettingsLog(log);
-  const settingsReady = migrateLegacyBaseUrl(log);
+  settings.setSettingsLog(log);
+  const settingsReady = settings.migrateLegacyBaseUrl(log);
   const statusBar = new MetricsStatusBar();
   const keys = new ApiKeyStore(context.secrets);
   const resolver = new ProviderResolver(keys);
@@ -45,9 +52,23 @@ export function activate(context: vscode.ExtensionContext): SidestreamApi | unde
   };
 
   void settingsReady.then(refreshPanel);
-  const metrics = registerMetrics(context, log);
+  const metricsStore = new MetricsStore(globalStorageDir(context), METRICS_BOUND, (line) => log.warn(`metrics: ${line}`));
+  answerRecorder.setAnswerStore(metricsStore);
   const lm = registerLanguageModelFeatures(context.extensionUri, { keys, resolver, statusBar, log });
-  const compare = new CompareController(context.extensionUri, new CompareRunStore(storageDir(context), (line) => log.warn(line)), lm.models, log);
+  // Loaded from dist/features.js the first time one of their commands runs.
+  const metricsView = lazyFeature(['sidestream.showMetrics', 'sidestream.exportMetrics'], (f) => {
+    const { panel, disposables } = f.registerMetricsView(context.extensionUri, metricsStore, log);
+    return { value: panel, disposables };
+  });
+  const compare = lazyFeature(['sidestream.compareModels', 'sidestream.showCompareRuns', 'sidestream.openCompareRun', 'sidestream.copyCompareMarkdown'], (f) => {
+    const value = new f.CompareController(context.extensionUri, new f.CompareRunStore(storageDir(context), (line) => log.warn(line)), lm.models, log);
+    return { value, disposables: [value, ...f.registerCompareCommands({ compare: value, models: lm.models, state: context.globalState })] };
+  });
+  // Show Chat History lists the saved compare runs too.
+  const history = lazyFeature(['sidestream.showHistory', 'sidestream.copyChat', 'sidestream.exportChat'], (f) => ({
+    value: undefined,
+    disposables: f.registerChatCommands(chat, log, () => compare.get()),
+  }));
   context.subscriptions.push(
     channel,
     statusBar,
@@ -55,12 +76,12 @@ export function activate(context: vscode.ExtensionContext): SidestreamApi | unde
     chat,
     attachments,
     ...lm.disposables,
-    ...metrics.disposables,
+    new vscode.Disposable(() => answerRecorder.setAnswerStore(undefined)),
+    metricsView,
     vscode.window.registerWebviewViewProvider(ChatViewProvider.viewType, view),
     ...registerCommands({ controller: chat, keys, resolver, log, refreshPanel, context: attachments, focusComposer: () => view.focusComposer() }),
-    ...registerChatCommands(chat, log),
+    history,
     compare,
-    ...registerCompareCommands({ compare, models: lm.models, state: context.globalState }),
     keys.onDidChange(refreshPanel),
     // Trusting the workspace lets its project settings (model, system prompt…) count from now on.
     vscode.workspace.onDidGrantWorkspaceTrust(refreshPanel),
@@ -70,7 +91,9 @@ export function activate(context: vscode.ExtensionContext): SidestreamApi | unde
   );
   // The API spends the user's keys (ask) and reads the conversation: only the tests get it. It is a
   // test hook: the production build (`__SIDESTREAM_TEST__` false) does not contain it at all.
-  return __SIDESTREAM_TEST__ && context.extensionMode === vscode.ExtensionMode.Test ? createApi(chat, statusBar, view, lm, attachments, metrics, compare) : undefined;
+  return __SIDESTREAM_TEST__ && context.extensionMode === vscode.ExtensionMode.Test
+    ? createApi(chat, statusBar, view, lm, attachments, { store: metricsStore, view: metricsView }, compare)
+    : undefined;
 }
 
 /** The conversation's folder: this workspace's storage, or the global one without a workspace. */
@@ -79,6 +102,16 @@ function storageDir(context: vscode.ExtensionContext): string {
     if (uri && uri.scheme === 'file' && typeof uri.fsPath === 'string') return uri.fsPath;
   }
   return path.join(os.tmpdir(), 'sidestream-storage');
+}
+
+/**
+ * The extension's global storage folder (the metrics store: figures from every workspace answer
+ * "which model is faster on my machine"). A local folder in every VS Code we know; the fallback
+ * keeps activation (and the answers) working should a host ever hand out another scheme.
+ */
+function globalStorageDir(context: vscode.ExtensionContext): string {
+  const global = context.globalStorageUri;
+  return global?.scheme === 'file' && typeof global.fsPath === 'string' ? global.fsPath : path.join(os.tmpdir(), 'sidestream-storage');
 }
 
 /** The log with URL credentials (user:pass@, ?api-key=…) redacted from every line. */
@@ -109,9 +142,14 @@ function createApi(
   view: ChatViewProvider,
   lm: LanguageModelFeatures,
   attachments: ContextAttachments,
-  metrics: { store: MetricsStore; panel: MetricsPanel },
-  compare: CompareController,
+  metrics: { store: MetricsStore; view: LazyFeature<MetricsPanel> },
+  lazyCompare: LazyFeature<CompareController>,
 ): SidestreamApi {
+  const compare = {
+    get instance() {
+      return lazyCompare.get();
+    },
+  };
   return {
     snapshot: () => ({
       streaming: chat.streaming,
@@ -121,7 +159,7 @@ function createApi(
       provider: chat.provider?.label,
       model: chat.provider?.model,
       postCount: view.postCount,
-      diagnostics: { liveRequests: chat.liveRequests, liveCancellationListeners: loadedCore()?.liveCancellationListeners() ?? 0 },
+      diagnostics: { liveRequests: chat.liveRequests, liveCancellationListeners: coreLoader.loadedCore()?.liveCancellationListeners() ?? 0 },
     }),
     onDidChange: (listener) => {
       const a = chat.onDidChange(listener);
@@ -156,8 +194,9 @@ function createApi(
       file: metrics.store.file,
       records: () => metrics.store.read(),
       view: () => {
-        const panel = metrics.panel.webviewPanel;
-        return panel ? { title: panel.title, visible: panel.visible, active: panel.active, opened: metrics.panel.opened } : undefined;
+        const view = metrics.view.loaded;
+        const panel = view?.webviewPanel;
+        return view && panel ? { title: panel.title, visible: panel.visible, active: panel.active, opened: view.opened } : undefined;
       },
     },
     compare: {
@@ -166,21 +205,21 @@ function createApi(
         const all = await lm.models.reachableModels(cts.token).finally(() => cts.dispose());
         // A model the server does not list (the simulator's scripted names) takes its server's label.
         const targets = models.map((m) => ({ ...m, label: all.find((a) => a.provider === m.provider)?.label ?? m.provider }));
-        return compare.start(question, targets);
+        return compare.instance.start(question, targets);
       },
-      snapshot: () => compare.snapshot(),
-      streaming: () => compare.streaming,
-      stopColumn: (column) => compare.stopColumn(column),
+      snapshot: () => compare.instance.snapshot(),
+      streaming: () => compare.instance.streaming,
+      stopColumn: (column) => compare.instance.stopColumn(column),
       fastest: () => {
-        const run = compare.snapshot();
-        return run ? fastestColumns(run) : { ttft: undefined, tps: undefined };
+        const run = compare.instance.snapshot();
+        return run ? loadFeatures().fastestColumns(run) : { ttft: undefined, tps: undefined };
       },
-      listRuns: () => compare.listRuns(),
-      openRun: (id) => compare.openRun(id),
-      markdown: () => compare.markdown(),
-      postCount: () => compare.postCount,
-      liveRequests: () => compare.liveRequests,
-      onDidChange: (listener) => compare.onDidChange(listener),
+      listRuns: () => compare.instance.listRuns(),
+      openRun: (id) => compare.instance.openRun(id),
+      markdown: () => compare.instance.markdown(),
+      postCount: () => compare.instance.postCount,
+      liveRequests: () => compare.instance.liveRequests,
+      onDidChange: (listener) => compare.instance.onDidChange(listener),
     },
   };
 }

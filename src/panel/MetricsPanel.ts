@@ -5,13 +5,11 @@
  * stored record when it says `ready`, then each new answer as it is recorded.
  */
 import * as os from 'node:os';
-import { webviewNonce } from './webviewHtml';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { webviewNonce } from './webviewHtml';
 import { renderMetricsHtml } from './metricsHtml';
 import { filterRecords, metricsCsv, validateMetricsViewMessage, type MetricsFilter, type MetricsHostMessage } from '../shared/answerMetrics';
-import { setAnswerStore } from './answerRecorder';
-import { METRICS_BOUND, MetricsStore } from './MetricsStore';
+import type { MetricsStore } from './MetricsStore';
 
 export class MetricsPanel implements vscode.Disposable {
   static readonly viewType = 'sidestream.metrics';
@@ -109,24 +107,16 @@ export class MetricsPanel implements vscode.Disposable {
 }
 
 /**
- * The metrics feature: the store in the extension's global storage folder (figures from every
- * workspace answer "which model is faster on my machine"), the recorder hook every consumer calls,
- * the view and its two commands. `sidestream.exportMetrics` takes an optional Uri to skip the dialog.
+ * The view and its two commands, registered on first use (dist/features.js); the store and the
+ * recorder hook are set up at activation. `sidestream.exportMetrics` takes an optional Uri to skip
+ * the dialog.
  */
-export function registerMetrics(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): { store: MetricsStore; panel: MetricsPanel; disposables: vscode.Disposable[] } {
-  // Global storage is a local folder in every VS Code we know; the fallback keeps activation (and
-  // the answers) working should a host ever hand out another scheme.
-  const global = context.globalStorageUri;
-  const folder = global?.scheme === 'file' && typeof global.fsPath === 'string' ? global.fsPath : path.join(os.tmpdir(), 'sidestream-storage');
-  const store = new MetricsStore(folder, METRICS_BOUND, (line) => log.warn(`metrics: ${line}`));
-  setAnswerStore(store);
-  const panel = new MetricsPanel(context.extensionUri, store, log);
+export function registerMetricsView(extensionUri: vscode.Uri, store: MetricsStore, log: vscode.LogOutputChannel): { panel: MetricsPanel; disposables: vscode.Disposable[] } {
+  const panel = new MetricsPanel(extensionUri, store, log);
   return {
-    store,
     panel,
     disposables: [
       panel,
-      new vscode.Disposable(() => setAnswerStore(undefined)),
       vscode.commands.registerCommand('sidestream.showMetrics', () => panel.show()),
       vscode.commands.registerCommand('sidestream.exportMetrics', (target?: unknown) => panel.exportCsv(target instanceof vscode.Uri ? target : undefined)),
     ],

@@ -4,18 +4,34 @@ import * as vscode from 'vscode';
 import type { ChatController } from './ChatController';
 import type { ChatSummary } from './ChatStore';
 import type { ChatTree } from './chatTree';
+import type { CompareRunSummary } from './CompareRunStore';
 
 interface ChatItem extends vscode.QuickPickItem {
   chat: ChatSummary;
+  run?: undefined;
+}
+
+/** A saved Compare Models run, listed under the chats. */
+interface RunItem extends vscode.QuickPickItem {
+  run: CompareRunSummary;
+  chat?: undefined;
+}
+
+type HistoryItem = ChatItem | RunItem | (vscode.QuickPickItem & { kind: vscode.QuickPickItemKind.Separator; chat?: undefined; run?: undefined });
+
+/** The saved Compare Models runs, for the history pick. */
+export interface CompareHistory {
+  listRuns(): CompareRunSummary[];
+  openRun(id: string): Promise<boolean>;
 }
 
 /** Characters of context around a match shown under a history item. */
 const SNIPPET_RADIUS = 40;
 
 /** Show Chat History, Copy Chat as Markdown, Export Chat…: ids and titles match package.json. */
-export function registerChatCommands(controller: ChatController, log: vscode.LogOutputChannel): vscode.Disposable[] {
+export function registerChatCommands(controller: ChatController, log: vscode.LogOutputChannel, compareRuns?: () => CompareHistory): vscode.Disposable[] {
   return [
-    vscode.commands.registerCommand('sidestream.showHistory', () => showHistory(controller, log)),
+    vscode.commands.registerCommand('sidestream.showHistory', () => showHistory(controller, log, compareRuns?.())),
     vscode.commands.registerCommand('sidestream.copyChat', async () => {
       await vscode.env.clipboard.writeText(controller.markdown());
       void vscode.window.setStatusBarMessage(vscode.l10n.t('$(check) Chat copied as Markdown'), 2000);
@@ -41,14 +57,16 @@ export function registerChatCommands(controller: ChatController, log: vscode.Log
 /**
  * The history quick pick. Typing filters on titles (the quick pick's own matching) and on what
  * the chats say: each chat's file is read once, asynchronously, the first time the user types,
- * and kept for this pick; a chat whose text matches is shown with a snippet.
+ * and kept for this pick; a chat whose text matches is shown with a snippet. Saved Compare Models
+ * runs follow the chats under their own separator (filtered on question and models).
  */
-async function showHistory(controller: ChatController, log: vscode.LogOutputChannel): Promise<void> {
+async function showHistory(controller: ChatController, log: vscode.LogOutputChannel, compare: CompareHistory | undefined): Promise<void> {
   const store = controller.chats;
-  const pick = vscode.window.createQuickPick<ChatItem>();
+  const pick = vscode.window.createQuickPick<HistoryItem>();
   pick.title = vscode.l10n.t('Sidestream: Chat History');
   pick.placeholder = vscode.l10n.t('Type to search titles and messages');
   pick.matchOnDescription = true;
+  pick.matchOnDetail = true;
   const rename: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('edit'), tooltip: vscode.l10n.t('Rename') };
   const remove: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('trash'), tooltip: vscode.l10n.t('Delete') };
   const texts = new Map<string, Promise<string | undefined>>();
@@ -70,7 +88,7 @@ async function showHistory(controller: ChatController, log: vscode.LogOutputChan
     const chats = store.list();
     // Read in parallel, each file once per pick: the first keystroke pays, the next ones are free.
     const found = q ? await Promise.all(chats.map((c) => textOf(c.id))) : [];
-    const items: ChatItem[] = [];
+    const items: HistoryItem[] = [];
     for (const [i, chat] of chats.entries()) {
       const current = chat.id === controller.openChat.id;
       const when = new Date(chat.updatedAt).toLocaleString();
@@ -91,11 +109,25 @@ async function showHistory(controller: ChatController, log: vscode.LogOutputChan
       }
       items.push(item);
     }
+    const runs = compare?.listRuns() ?? [];
+    if (runs.length) {
+      items.push({ kind: vscode.QuickPickItemKind.Separator, label: vscode.l10n.t('Compare runs') });
+      for (const run of runs) {
+        items.push({
+          run,
+          label: run.title || vscode.l10n.t('(no question)'),
+          description: new Date(run.createdAt).toLocaleString(),
+          detail: run.models.join(' · '),
+          iconPath: new vscode.ThemeIcon('split-horizontal'),
+        });
+      }
+    }
     // A search answered after the user typed on is dropped: only the latest query's items show.
     if (query.trim().toLowerCase() !== q) return;
-    const active = pick.activeItems[0]?.chat.id;
+    const active = pick.activeItems[0];
+    const same = (i: HistoryItem) => (active?.chat ? i.chat?.id === active.chat.id : active?.run !== undefined && i.run?.id === active.run.id);
     pick.items = items;
-    const keep = items.find((i) => i.chat.id === active) ?? items.find((i) => i.chat.id === controller.openChat.id);
+    const keep = items.find(same) ?? items.find((i) => i.chat?.id === controller.openChat.id);
     if (keep && !q) pick.activeItems = [keep];
   };
 
@@ -108,11 +140,14 @@ async function showHistory(controller: ChatController, log: vscode.LogOutputChan
     pick.onDidAccept(async () => {
       const item = pick.selectedItems[0];
       pick.hide();
-      if (item && !(await controller.openChatById(item.chat.id))) {
+      if (item?.run) {
+        if (!(await compare?.openRun(item.run.id))) void vscode.window.showWarningMessage(vscode.l10n.t('Sidestream: that comparison is no longer saved.'));
+      } else if (item?.chat && !(await controller.openChatById(item.chat.id))) {
         void vscode.window.showErrorMessage(vscode.l10n.t('Sidestream: could not open the chat "{0}" (see the log).', item.label));
       }
     }),
     pick.onDidTriggerItemButton(async ({ item, button }) => {
+      if (!item.chat) return;
       if (button === rename) {
         renaming = true;
         const title = await vscode.window.showInputBox({

@@ -344,7 +344,9 @@ export class ChatView {
       if (next >= 0) setTimeout(slice, 0);
       else this.backfill = this.finishBackfill = undefined;
     };
-    setTimeout(slice, 0);
+    // The first slice waits for the frame that paints the last screen: a task queued now would run
+    // before that frame (and each slice reads the list's layout), delaying the screen the user sees.
+    requestAnimationFrame(() => setTimeout(slice, 0));
   }
 
   /**

@@ -36,4 +36,16 @@ describe('Packaged extension (vsce ls)', function () {
     const missing = [...referenced].filter((f) => !listed.has(f));
     assert.deepEqual(missing, [], `the VSIX would leave out ${missing.join(', ')} (.vscodeignore)`);
   });
+
+  it('ships every bundle the extension requires on first use (dist/core.js, dist/features.js)', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { buildOptions } = require(path.join(ROOT, 'esbuild.js')) as { buildOptions(): Array<{ entryPoints?: unknown; external?: string[] }> };
+    const extension = buildOptions().find((o) => JSON.stringify(o.entryPoints) === JSON.stringify({ extension: 'src/extension.ts' }));
+    const required = (extension?.external ?? []).filter((e) => e.startsWith('./')).map((e) => `dist/${e.slice(2)}`);
+    assert.deepEqual(required.sort(), ['dist/core.js', 'dist/features.js']);
+    const vsce = path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
+    const listed = execFileSync(process.execPath, [vsce, 'ls', '--no-dependencies'], { cwd: ROOT, encoding: 'utf8' }).split('\n');
+    const missing = required.filter((f) => !listed.some((l) => l.trim() === f));
+    assert.deepEqual(missing, [], `the VSIX would leave out ${missing.join(', ')} (.vscodeignore)`);
+  });
 });
