@@ -37,6 +37,7 @@ export async function benchLmTtft(opts: BenchOptions): Promise<BenchResult> {
     opts.log(legs('panel request leg', figures.panelRequestLegMs));
     opts.log(legs('provider delivery leg', figures.providerDeliveryLegMs));
     opts.log(legs('panel delivery leg', figures.panelDeliveryLegMs));
+    opts.log(legs('panel delivery leg to the host side only', figures.panelHostDeliveryLegMs));
   }
   const checks = [{ name: 'B12: both paths streamed the same answer in real VS Code', ok: code === 0 && figures !== undefined, detail: `runner exit ${code}` }];
   const provider = figures ? median(figures.providerAddedMs) : NaN;
@@ -64,12 +65,13 @@ export async function benchLmTtft(opts: BenchOptions): Promise<BenchResult> {
           panelRequestLegP50: median(figures.panelRequestLegMs),
           providerDeliveryLegP50: median(figures.providerDeliveryLegMs),
           panelDeliveryLegP50: median(figures.panelDeliveryLegMs),
+          panelHostDeliveryLegP50: median(figures.panelHostDeliveryLegMs),
           raw: figures,
         }
       : {},
     method:
       `${runs} interleaved pairs (after 2 warm-up pairs) in one code-server window, simulator in the extension host (TTFT 20 ms, 60-char answer). ` +
       'Provider path: a test extension (test/extensions/lm-consumer) calls sendRequest on the vendor "sidestream" model → first fragment in its hands. ' +
-      "Panel path: api.ask() (resolution, with its /models probe, included) → first text in the conversation. Each is the caller's TTFT less the simulator's own (request received → first token written).",
+      "Panel path: api.ask() (resolution, with its /models probe, included) → the panel's webview received the first append (its message event's time; test builds report it back). Each is the consumer's TTFT less the simulator's own (request received → first token written). Until 2026-12-01 the panel path stopped its clock when the host-side controller had the text, one workbench hop short of the provider path's; that figure is kept as the panel's host-side delivery leg.",
   };
 }

@@ -21,6 +21,8 @@ export interface SidestreamSnapshot {
   model: string | undefined;
   /** postMessage calls the host made to the panel since it opened (benchmarks read it). */
   postCount: number;
+  /** The panel's webview is open and has said `ready` (messages reach it). */
+  panelReady: boolean;
   /** Leak checks for the load tests: both are 0 whenever nothing streams. */
   diagnostics: {
     /** Requests started and not yet finished (their CancellationTokenSource not yet disposed). */
@@ -34,6 +36,8 @@ export interface SidestreamApi {
   snapshot(): SidestreamSnapshot;
   /** Fires whenever the snapshot changes (coalesced). */
   onDidChange(listener: () => void): { dispose(): void };
+  /** Fires when the panel (the webview) has received an answer's first text; `at` is ms since the epoch. */
+  onPanelReceivedFirstText(listener: (e: { id: string; at: number }) => void): { dispose(): void };
   /** Asks a question as if typed in the panel; resolves when the answer has finished (any state). */
   ask(question: string): Promise<MessageView | undefined>;
   /** The `@sidestream` chat participant's handler, for tests that cannot drive the chat view. */

@@ -159,6 +159,7 @@ function createApi(
       provider: chat.provider?.label,
       model: chat.provider?.model,
       postCount: view.postCount,
+      panelReady: view.isReady,
       diagnostics: { liveRequests: chat.liveRequests, liveCancellationListeners: coreLoader.loadedCore()?.liveCancellationListeners() ?? 0 },
     }),
     onDidChange: (listener) => {
@@ -166,6 +167,7 @@ function createApi(
       const b = statusBar.onDidChange(listener);
       return { dispose: () => (a.dispose(), b.dispose()) };
     },
+    onPanelReceivedFirstText: (listener) => view.onDidReceiveFirstText(listener),
     // The panel's own path: the attached files go along, as when the user presses Enter.
     ask: async (question) => view.ask(question),
     chatParticipantHandler: lm.participantHandler,

@@ -147,7 +147,13 @@ export type WebviewToHost =
   | { type: 'insert'; text: string }
   | { type: 'openLink'; href: string }
   /** A setup card button: the host runs that option's command with its own arguments. */
-  | { type: 'runCommand'; id: string };
+  | { type: 'runCommand'; id: string }
+  /**
+   * Test builds only: the panel received the first text of answer `id` at `at` (ms since the epoch,
+   * the message event's time). B12 times the panel path to this point, where the panel has the
+   * text, as it times the provider path to where the calling extension has it.
+   */
+  | { type: 'received'; id: string; at: number };
 
 // ── Compare Models panel (its own webview, its own pair of unions) ─────────────────────────────
 

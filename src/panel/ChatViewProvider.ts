@@ -23,6 +23,9 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, PanelPort, 
   private readonly disposables: vscode.Disposable[] = [];
   /** Posts since the view was created: the benchmarks and tests read it. */
   postCount = 0;
+  private readonly receivedFirstText = new vscode.EventEmitter<{ id: string; at: number }>();
+  /** Test builds: the panel received an answer's first text (`at`: ms since the epoch). */
+  readonly onDidReceiveFirstText = this.receivedFirstText.event;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -169,6 +172,10 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, PanelPort, 
       case 'selectModel':
         await vscode.commands.executeCommand('sidestream.selectModel');
         return;
+      case 'received':
+        // Sent by test builds only (their B12 figures); a production host has nothing to do with it.
+        if (__SIDESTREAM_TEST__) this.receivedFirstText.fire({ id: message.id, at: message.at });
+        return;
       default:
         assertNever(message, 'webview message');
     }
@@ -176,6 +183,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, PanelPort, 
 
   dispose(): void {
     for (const d of this.disposables) d.dispose();
+    this.receivedFirstText.dispose();
   }
 }
 

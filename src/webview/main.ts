@@ -17,8 +17,14 @@ function start(): void {
   const host = connectToHost();
   const root = document.getElementById('app') ?? document.body;
   const view = new ChatView(root, host, onRender);
+  // Test builds only: when each answer's first text arrived (B12 times the panel path to here).
+  const received = __SIDESTREAM_TEST__ ? new Set<string>() : undefined;
   window.addEventListener('message', (event: MessageEvent) => {
     if (!isHostMessage(event.data)) return;
+    if (received && event.data.type === 'append' && event.data.text && !received.has(event.data.id)) {
+      received.add(event.data.id);
+      host.post({ type: 'received', id: event.data.id, at: performance.timeOrigin + event.timeStamp });
+    }
     try {
       view.handle(event.data);
     } catch (err) {
