@@ -14,6 +14,7 @@ import type { CompareColumnView, CompareHostToWebview, CompareLiveFigures, Compa
 import { compareFastest, failureCell, formatCompareMarkdown, type CompareFigures } from '../shared/compareTable';
 import { assertNever } from '../shared/assertNever';
 import type { CompareRunStore, CompareRunSummary } from './CompareRunStore';
+import { recordAnswer } from './answerRecorder';
 import { validateCompareMessage } from './compareMessages';
 import { loadCore } from './coreLoader';
 import { streamSourceFor, type ResolvedProvider } from './ProviderResolver';
@@ -232,12 +233,13 @@ export class CompareController implements vscode.Disposable {
     }
   }
 
-  /** The column ended: the run is saved durably first, then the panel is told. */
+  /** The column ended: the run is saved durably first, then the panel is told. Its figures go to the metrics store, as every answer's do. */
   private columnEnded(run: CompareRunView, column: RunningColumn, result: SessionResult): void {
     const view = column.view;
     view.live = undefined;
     view.rev = column.seq;
     this.store.save(run);
+    recordAnswer('compare', result);
     if (this.run === run) {
       this.post({ type: 'compareFinished', column: view.id, state: result.state, stats: view.stats, error: result.error, durationMs: view.durationMs });
     }

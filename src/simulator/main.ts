@@ -1,7 +1,7 @@
 /**
  * CLI for the wire simulator (bundled to dist/simulator.js):
  *
- *   node dist/simulator.js [--port N] [--api-key K] [--demo] [--tps N] [--ttft N] [--chunk-bytes N] [--strict-models]
+ *   node dist/simulator.js [--port N] [--api-key K] [--demo] [--tps N] [--ttft N] [--chunk-bytes N] [--strict-models] [--models a,b]
  *
  * Prints one JSON line `{"origin":"http://127.0.0.1:PORT"}` on stdout once listening, logs
  * requests to stderr, and exits cleanly on SIGINT/SIGTERM. Other processes steer it through
@@ -20,11 +20,13 @@ interface CliOptions {
   ttft: number | undefined;
   chunkBytes: number | undefined;
   strictModels: boolean;
+  /** What `GET /v1/models` lists instead of the default names (e.g. scripted `sim-ttft-N-tps-N` names a picker should offer). */
+  models: string[] | undefined;
 }
 
 /** Parses the command line; throws on an unknown flag or a bad number. */
 export function parseArgs(argv: string[]): CliOptions {
-  const options: CliOptions = { port: 0, apiKey: undefined, demo: false, tps: undefined, ttft: undefined, chunkBytes: undefined, strictModels: false };
+  const options: CliOptions = { port: 0, apiKey: undefined, demo: false, tps: undefined, ttft: undefined, chunkBytes: undefined, strictModels: false, models: undefined };
   const number = (flag: string, value: string | undefined): number => {
     const n = Number(value);
     if (value === undefined || !Number.isFinite(n) || n < 0) throw new Error(`${flag} needs a non-negative number`);
@@ -55,6 +57,15 @@ export function parseArgs(argv: string[]): CliOptions {
       case '--strict-models':
         options.strictModels = true;
         break;
+      case '--models': {
+        const list = (argv[++i] ?? '')
+          .split(',')
+          .map((m) => m.trim())
+          .filter(Boolean);
+        if (!list.length) throw new Error('--models needs a comma-separated list of model names');
+        options.models = list;
+        break;
+      }
       default:
         throw new Error(`unknown argument ${arg}`);
     }
@@ -67,7 +78,9 @@ async function main(): Promise<void> {
   try {
     options = parseArgs(process.argv.slice(2));
   } catch (err) {
-    process.stderr.write(`simulator: ${(err as Error).message}\nusage: simulator [--port N] [--api-key K] [--demo] [--tps N] [--ttft N] [--chunk-bytes N] [--strict-models]\n`);
+    process.stderr.write(
+      `simulator: ${(err as Error).message}\nusage: simulator [--port N] [--api-key K] [--demo] [--tps N] [--ttft N] [--chunk-bytes N] [--strict-models] [--models a,b]\n`,
+    );
     process.exit(2);
   }
   const defaultScript: SimScript = options.demo ? demoScript() : {};
@@ -77,6 +90,7 @@ async function main(): Promise<void> {
   const simulator = new Simulator({
     apiKey: options.apiKey,
     strictModels: options.strictModels,
+    models: options.models,
     defaultScript,
     log: (line) => process.stderr.write(`[sim] ${line}\n`),
   });

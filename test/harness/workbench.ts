@@ -161,6 +161,49 @@ export async function answerInputBox(page: Page, text: string, timeoutMs = 20_00
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
 }
 
+/** The labels of an open multi-select quick pick's rows, each with whether it is checked (only rows in view). */
+export async function quickPickRows(page: Page): Promise<Array<{ label: string; checked: boolean }>> {
+  return page.locator('.quick-input-widget .quick-input-list .monaco-list-row').evaluateAll((rows) =>
+    rows.map((row) => ({
+      label: (row.querySelector('.label-name')?.textContent ?? '').replace(/\s+/g, ' ').trim(),
+      checked: row.getAttribute('aria-checked') === 'true',
+    })),
+  );
+}
+
+/**
+ * In an open multi-select quick pick (`canPickMany`), checks exactly the rows labelled `labels` (by
+ * clicking their check boxes, unchecking any other), then presses OK. Resolves with the rows that
+ * were checked when it opened (a pick that remembers the last set pre-checks it). Waits for every
+ * label to be listed first: the items may still be loading.
+ */
+export async function pickManyInQuickPick(page: Page, labels: readonly string[], timeoutMs = 30_000): Promise<string[]> {
+  const widget = page.locator('.quick-input-widget');
+  const initial = await pollFor(
+    `the quick pick to list ${labels.join(', ')}`,
+    async () => {
+      const rows = await quickPickRows(page);
+      return labels.every((l) => rows.some((r) => r.label === l)) ? rows : undefined;
+    },
+    timeoutMs,
+    100,
+  );
+  for (const { label, checked } of initial) {
+    const want = labels.includes(label);
+    if (want === checked) continue;
+    const row = widget.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRegExp(label)}\\s*$`) }) });
+    await row.locator('.monaco-checkbox').first().click({ timeout: 5_000 });
+    await pollFor(`"${label}" ${want ? 'checked' : 'unchecked'}`, async () => ((await row.getAttribute('aria-checked')) === String(want) ? true : undefined), 5_000, 50);
+  }
+  const now = await quickPickRows(page);
+  const picked = now.filter((r) => r.checked).map((r) => r.label);
+  if (picked.length !== labels.length || !labels.every((l) => picked.includes(l))) {
+    throw new Error(`the quick pick has ${picked.join(', ') || 'nothing'} checked, not ${labels.join(', ')}`);
+  }
+  await widget.locator('.quick-input-action .monaco-button', { hasText: /^\s*OK\s*$/ }).click({ timeout: 5_000 });
+  return initial.filter((r) => r.checked).map((r) => r.label);
+}
+
 /** Closes an open quick input, if any. */
 export async function closeQuickInput(page: Page): Promise<void> {
   if (

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
+import { parseArgs } from '../../src/simulator/main';
 import { Simulator } from '../../src/simulator/Simulator';
 import { tokenize } from '../../src/simulator/tokenize';
 
@@ -350,5 +351,14 @@ describe('Simulator: API key and strict models', () => {
       assert.equal((err.error as { error: { type: string } }).error.type, 'not_found_error');
       return true;
     });
+  });
+});
+
+describe('Simulator CLI arguments', () => {
+  it('--models lists the given names instead of the defaults, and wants at least one', () => {
+    assert.deepEqual(parseArgs(['--port', '0', '--models', 'sim-ttft-250-tps-50, sim-fast']).models, ['sim-ttft-250-tps-50', 'sim-fast']);
+    assert.equal(parseArgs(['--port', '0']).models, undefined);
+    assert.throws(() => parseArgs(['--models']), /--models needs/);
+    assert.throws(() => parseArgs(['--models', ' , ']), /--models needs/);
   });
 });

@@ -50,11 +50,17 @@ export class SimulatorProcess extends SimulatorControl {
     super(origin);
   }
 
-  /** Starts `node dist/simulator.js --port 0` (the OS picks a port) and waits for its `{"origin": …}` line. */
-  static async start(timeoutMs = 20_000): Promise<SimulatorProcess> {
+  /**
+   * Starts `node dist/simulator.js --port 0` (the OS picks a port) and waits for its `{"origin": …}`
+   * line. `models` replaces what `GET /v1/models` lists (`--models`), so a model picker offers
+   * scripted names such as `sim-ttft-100-tps-50`.
+   */
+  static async start(options: { models?: readonly string[]; timeoutMs?: number } = {}): Promise<SimulatorProcess> {
+    const timeoutMs = options.timeoutMs ?? 20_000;
     const cli = path.join(REPO_ROOT, 'dist', 'simulator.js');
     if (!fs.existsSync(cli)) throw new Error(`missing ${cli}: run \`node esbuild.js\` first`);
-    const child = spawn(process.execPath, [cli, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = [cli, '--port', '0', ...(options.models?.length ? ['--models', options.models.join(',')] : [])];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const origin = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`simulator did not start in ${timeoutMs} ms:\n${output}`)), timeoutMs);
