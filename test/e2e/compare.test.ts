@@ -244,6 +244,30 @@ describe('Compare Models and Show Metrics in VS Code (code-server), development 
     }
     await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-compare-metrics.png') });
   });
+
+  it('Show Chat History lists the saved compare runs; picking one reopens it in the Compare panel', async () => {
+    await runCommandByTitle(page, 'Sidestream: Show Chat History');
+    const quickInput = page.locator('.quick-input-widget');
+    await quickInput.waitFor({ state: 'visible', timeout: 20_000 });
+    await quickInput.locator('.quick-input-list').getByText('Compare runs', { exact: true }).waitFor({ state: 'visible', timeout: 20_000 });
+    // The first measured run (the panel now shows the Stop run): its row names both its models.
+    await quickInput.locator('.quick-input-box input').fill(FAST);
+    const row = quickInput.locator('.quick-input-list .monaco-list-row').filter({ hasText: QUESTION }).first();
+    await row.waitFor({ state: 'visible', timeout: 20_000 });
+    assert.match(normalise(await row.innerText()), new RegExp(`${FAST}.*${SLOW}`), 'the run’s row does not name its models');
+    await row.click();
+    const frame = await findWebviewFrame(page, COMPARE_APP, 30_000);
+    await pollFor(
+      'the reopened run in the Compare panel',
+      async () => {
+        const question = normalise(await frame.locator('.compare-question-text').innerText({ timeout: 1_000 }));
+        const shown = await frame.locator('.compare-column').evaluateAll((cols) => cols.map((c) => `${c.getAttribute('data-model')}:${c.getAttribute('data-state')}`));
+        return question === QUESTION && shown.join('|') === `${FAST}:done|${SLOW}:done` ? true : undefined;
+      },
+      30_000,
+      100,
+    );
+  });
 });
 
 /**
