@@ -120,11 +120,14 @@ describe('core: one-byte chunking and honest TTFT/TPS against the simulator', fu
           if (chunkBytes === undefined)
             assert.ok(simTtft <= ttftMs * 1.05 + 30 + lagMs, `simulator first token late: ${simTtft.toFixed(1)} ms (event-loop delay up to ${lagMs.toFixed(1)} ms)`);
           r.tokenTimes.forEach((at, i) => assert.ok(at >= r.headersSentAt! + ttftMs + (i * 1000) / tps, `token ${i} sent early`));
-          // Whole writes keep the scripted pace; byte-by-byte writes may fall behind it on a loaded
-          // machine (the simulator then shifts its schedule), so there the record is the truth.
+          // Whole writes keep the scripted pace. Byte-by-byte writes may fall behind it on a loaded
+          // machine (the simulator then shifts its schedule), so there the record is the truth, and
+          // "never faster than the script" is the per-token never-early check above: a pace taken
+          // from first to last recorded token is no bound there, because the first token's record is
+          // its last byte, which a late turn pushes toward the second's (a 26.5 tok/s "pace" from a
+          // run that was never early was seen under load).
           const simTps = ((n - 1) * 1000) / (r.lastTokenAt! - r.firstTokenAt!);
           if (chunkBytes === undefined) assert.ok(Math.abs(simTps - tps) <= tps * 0.05, `simulator paced ${simTps.toFixed(1)} tok/s`);
-          else assert.ok(simTps <= tps * 1.05, `simulator paced ${simTps.toFixed(1)} tok/s`);
 
           // The core's TTFT: the simulator's first-token write as seen from the request start, plus
           // loopback and SDK parsing; and the part after the headers is the scripted wait.
