@@ -26,43 +26,16 @@ function buildOptions({ production = false, testHooks = !production, outdir = 'd
     define: { __SIDESTREAM_TEST__: testHooks ? 'true' : 'false' },
     outdir,
   };
+  /** A Node (CommonJS) bundle of `entryPoints`. */
+  const node = (entryPoints, extra = {}) => ({ ...common, entryPoints, platform: 'node', format: 'cjs', target: 'node20', ...extra });
   return [
-    {
-      ...common,
-      entryPoints: { extension: 'src/extension.ts' },
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      // The core (SDKs, tokenizer) is its own bundle, required on first use (src/panel/coreLoader.ts),
-      // so activation parses only the small extension bundle.
-      external: ['vscode', './core.js', './features.js'],
-      plugins: [oneNamespacePerExternal],
-    },
-    {
-      ...common,
-      // What activation does not need (Compare Models, the metrics view, chat history), required on
-      // first use (src/panel/featureLoader.ts).
-      entryPoints: { features: 'src/features.ts' },
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      external: ['vscode', './core.js', './extension.js'],
-      plugins: [oneNamespacePerExternal, hostModules],
-    },
-    {
-      ...common,
-      entryPoints: { core: 'src/core/index.ts' },
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-    },
-    {
-      ...common,
-      entryPoints: { cli: 'src/cli.ts', simulator: 'src/simulator/main.ts' },
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-    },
+    // The core (SDKs, tokenizer) is its own bundle, required on first use (src/panel/coreLoader.ts),
+    // and so is what activation does not need (Compare Models, the metrics view, chat history;
+    // src/panel/featureLoader.ts): activation parses only the small extension bundle.
+    node({ extension: 'src/extension.ts' }, { external: ['vscode', './core.js', './features.js'], plugins: [oneNamespacePerExternal] }),
+    node({ features: 'src/features.ts' }, { external: ['vscode', './core.js', './extension.js'], plugins: [oneNamespacePerExternal, hostModules] }),
+    node({ core: 'src/core/index.ts' }),
+    node({ cli: 'src/cli.ts', simulator: 'src/simulator/main.ts' }),
     webviewOptions(common),
   ];
 }

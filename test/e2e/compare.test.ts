@@ -22,11 +22,13 @@ import { figuresOffBy, simulatorFigures } from '../harness/compareTolerance';
 import {
   answerInputBox,
   findWebviewFrame,
+  normalise,
   openWorkbench,
   pickManyInQuickPick,
   pollFor,
   runCommandByTitle,
   shownText,
+  slug,
   waitForWorkbenchReady,
   type Workbench,
 } from '../harness/workbench';
@@ -342,15 +344,4 @@ function requestFor(log: SimRequestRecord[], model: string): SimRequestRecord {
   const matching = chatRequests(log).filter((r) => r.model === model);
   assert.equal(matching.length, 1, `the simulator saw ${matching.length} requests for ${model}`);
   return matching[0]!;
-}
-
-function normalise(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
-}
-
-function slug(text: string): string {
-  return text
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .slice(0, 60);
 }

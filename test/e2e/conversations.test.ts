@@ -18,7 +18,18 @@ import * as path from 'node:path';
 import type { Frame, Locator, Page } from 'playwright-core';
 import { CodeServer, REPO_ROOT, delay } from '../harness/codeServer';
 import { SimulatorProcess } from './helpers/simulatorControl';
-import { findWebviewFrame, openSidestreamView, openWorkbench, pollFor, runCommandByTitle, shownText, waitForWorkbenchReady, type Workbench } from '../harness/workbench';
+import {
+  findWebviewFrame,
+  normalise,
+  openSidestreamView,
+  openWorkbench,
+  pollFor,
+  runCommandByTitle,
+  shownText,
+  slug,
+  waitForWorkbenchReady,
+  type Workbench,
+} from '../harness/workbench';
 import type { SimStats } from '../../src/simulator/SimStats';
 
 const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
@@ -338,15 +349,4 @@ async function waitForState(message: Locator, state: string, timeoutMs: number):
 
 function lastChat(stats: SimStats): SimStats['requestsLog'][number] | undefined {
   return stats.requestsLog.filter((r) => r.api === 'openai-chat').at(-1);
-}
-
-function normalise(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
-}
-
-function slug(text: string): string {
-  return text
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .slice(0, 60);
 }

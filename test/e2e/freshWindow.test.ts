@@ -24,6 +24,7 @@ import {
   openSidestreamView,
   pollFor,
   runCommandByTitle,
+  slug,
   waitForWorkbenchReady,
 } from '../harness/workbench';
 import { OneShotRenderer } from './helpers/oneShot';
@@ -298,11 +299,4 @@ async function footerInSight(frame: Frame): Promise<boolean> {
     const box = footer.getBoundingClientRect();
     return box.top >= list.top - 0.5 && box.bottom <= list.bottom + 0.5;
   });
-}
-
-function slug(title: string): string {
-  return title
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .slice(0, 60);
 }

@@ -17,10 +17,12 @@ import { SimulatorProcess } from './helpers/simulatorControl';
 import {
   answerInputBox,
   findWebviewFrame,
+  normalise,
   openWorkbench,
   pollFor,
   runCommandByTitle,
   shownText,
+  slug,
   statusBarTexts,
   waitForWorkbenchReady,
   type Workbench,
@@ -188,15 +190,4 @@ function lastChat(stats: SimStats): SimStats['requestsLog'][number] | undefined 
 /** Prints how long a step took, so a slow CI run shows where the time went. */
 function step(since: number, what: string): void {
   console.log(`      [${((Date.now() - since) / 1000).toFixed(1)}s] ${what}`);
-}
-
-function normalise(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
-}
-
-function slug(text: string): string {
-  return text
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .slice(0, 60);
 }

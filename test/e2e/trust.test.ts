@@ -23,6 +23,7 @@ import { CodeServer, REPO_ROOT, delay } from '../harness/codeServer';
 import {
   answerInputBox,
   findWebviewFrame,
+  normalise,
   openWorkbench,
   pollFor,
   runCommandByTitle,
@@ -398,10 +399,6 @@ async function closedPort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
-}
-
-function normalise(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
 }
 
 describe('Sidestream UI: an existing sidestream.baseUrl keeps working (migrated once)', function () {

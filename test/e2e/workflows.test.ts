@@ -24,11 +24,13 @@ import {
   answerInputBox,
   closeQuickInput,
   findWebviewFrame,
+  normalise,
   openSidestreamView,
   openWorkbench,
   pollFor,
   runCommandByTitle,
   shownText,
+  slug,
   statusBarTexts,
   waitForWorkbenchReady,
   type Workbench,
@@ -534,17 +536,6 @@ async function waitForState(message: Locator, state: string, timeoutMs: number):
 /** The latest streamed chat request (model-list requests are not part of the story). */
 function lastChat(stats: SimStats): SimStats['requestsLog'][number] | undefined {
   return stats.requestsLog.filter((r) => r.api === 'openai-chat').at(-1);
-}
-
-function normalise(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
-}
-
-function slug(text: string): string {
-  return text
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .slice(0, 60);
 }
 
 function firstLine(err: unknown): string {

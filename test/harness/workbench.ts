@@ -317,3 +317,16 @@ function escapeRegExp(text: string): string {
 function firstLine(err: unknown): string {
   return String(err instanceof Error ? err.message : err).split('\n')[0] ?? '';
 }
+
+/** Text as a user reads it: runs of whitespace as one space, trimmed. */
+export function normalise(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+/** A file-name-safe form of a test title (failure screenshots). */
+export function slug(title: string): string {
+  return title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .slice(0, 60);
+}
