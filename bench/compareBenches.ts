@@ -79,9 +79,13 @@ function pageInit(): void {
         };
         tick();
       });
+      // Each column's final length, computed once: joining 4 × `count` tokens again in every frame
+      // of the wait put the bench's own work into the frames it measures (B2's feeder gets its
+      // target length precomputed too).
+      const targets = o.columns.map((_, n) => window.__cmpTokens[n]!.slice(0, o.count).join('').length);
       const waitRendered = () => {
         const check = () => {
-          const done = o.columns.every((c, n) => (window.__renderedLength[c] ?? 0) >= window.__cmpTokens[n]!.slice(0, o.count).join('').length);
+          const done = o.columns.every((c, n) => (window.__renderedLength[c] ?? 0) >= targets[n]!);
           if (done) resolve({ posts, t0, doneAt: performance.now() });
           else if (performance.now() - t0 > o.timeoutMs) reject(new Error('compare feed: not every column rendered before the deadline'));
           else requestAnimationFrame(check);
@@ -123,6 +127,7 @@ export async function benchCompareSmoothness(browser: Browser, server: PageServe
     initScripts: [pageInit],
     onPage: (p) => p.on('pageerror', (e) => errors.push(String(e))),
   });
+  const cdp = await context.newCDPSession(page);
   const attempts: Array<{ p99: number; max: number; median: number; frames: number; posts: number; wallMs: number; identical: boolean }> = [];
   let idle: { p99: number; median: number };
   try {
@@ -130,6 +135,12 @@ export async function benchCompareSmoothness(browser: Browser, server: PageServe
     const feedOnce = async (id: string, record: boolean) => {
       await page.evaluate((run) => window.postMessage({ type: 'compareInit', run }, '*'), runView(id));
       await page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
+      // The run just replaced holds four finished answers (the previous attempt's or the warm-up's),
+      // now garbage: collect it before measuring, as B2 does before each of its attempts, so a major
+      // GC of the bench's own leftovers does not land in the frames of the next run. Garbage the
+      // run itself makes is still collected inside it.
+      await cdp.send('HeapProfiler.collectGarbage');
+      await cdp.send('HeapProfiler.collectGarbage');
       if (record) await page.evaluate(() => window.__cmpStartFrames());
       const report = await page.evaluate((o) => window.__cmpFeed(o), { columns, rate: RATE, count, intervalMs: POST_INTERVAL_MS, timeoutMs: 60_000 });
       const frames = record ? await page.evaluate(() => window.__cmpStopFrames()) : [];
@@ -187,7 +198,7 @@ export async function benchCompareSmoothness(browser: Browser, server: PageServe
     met: opts.smoke ? undefined : best.p99 <= FRAME_P99_LIMIT_MS && checks.every((c) => c.ok),
     checks,
     figures: { columns: COLUMNS, rate: RATE, secondsPerColumn: seconds, tokensPerColumn: count, idleFrameIntervalMs: idle, attempts },
-    method: `The real compare bundle (dist/compare.js, test build) in Chromium at 1600×900 (four columns side by side), a run of ${COLUMNS} streaming columns; an in-page feeder plays ${seconds} s of a markdown+code answer (a different one per column) into every column at once at ${RATE} tok/s each as compareAppend posts, each column on its own timer with at most one post per ${POST_INTERVAL_MS} ms (the host's coalescer). Frames = intervals between requestAnimationFrame timestamps while feeding; limit 16.7 ms + 0.5 ms for the page's 0.1 ms timestamp coarsening (B2). Up to 3 attempts (shared machine), the best counts; every column's DOM is compared with a one-shot render.`,
+    method: `The real compare bundle (dist/compare.js, test build) in Chromium at 1600×900 (four columns side by side), a run of ${COLUMNS} streaming columns; an in-page feeder plays ${seconds} s of a markdown+code answer (a different one per column) into every column at once at ${RATE} tok/s each as compareAppend posts, each column on its own timer with at most one post per ${POST_INTERVAL_MS} ms (the host's coalescer). Frames = intervals between requestAnimationFrame timestamps while feeding; limit 16.7 ms + 0.5 ms for the page's 0.1 ms timestamp coarsening (B2). Before each attempt the run it replaces is garbage-collected (CDP HeapProfiler.collectGarbage, as B2 does before each attempt). Up to 3 attempts (shared machine), the best counts; every column's DOM is compared with a one-shot render.`,
   };
 }
 

@@ -231,6 +231,27 @@ describe('Compare Models panel (Chromium, real compare bundle)', function () {
     await p.page.close();
   });
 
+  it('columns take turns when one frame cannot apply them all, and none waits for a later post', async () => {
+    const p = await openCompare(browser, await server(), { width: 1600, height: 900 });
+    await p.post({ type: 'compareInit', run: run(['sim-a', 'sim-b', 'sim-c', 'sim-d']) });
+    // One large post per column at once: applying all four costs more than a frame's script budget,
+    // so some columns are applied in later frames without anything further arriving for them.
+    const texts = [0, 1, 2, 3].map((i) => (i % 2 ? ANSWER_B : ANSWER_A).repeat(30 + i));
+    await p.post(...texts.map((text, i): CompareHostToWebview => ({ type: 'compareAppend', column: `c${i}`, seq: 1, text })));
+    for (const [i, text] of texts.entries()) await p.waitRendered(`c${i}`, text.length);
+    const rendered = await p.page.evaluate(() => window.__renders.filter((r) => r.length > 0).map((r) => r.id));
+    assert.deepEqual([...rendered].sort(), ['c0', 'c1', 'c2', 'c3'], 'each column applied once, in one piece');
+    for (const [i, text] of texts.entries()) {
+      await p.post({ type: 'compareFinished', column: `c${i}`, state: 'done', stats: undefined, error: undefined, durationMs: 100 });
+      const same = await p.page.evaluate(({ c, t }) => document.querySelector(`[data-column="${c}"] .markdown`)!.innerHTML === window.__sidestreamTest!.renderMarkdownOnce(t), {
+        c: `c${i}`,
+        t: text,
+      });
+      assert.ok(same, `column c${i} renders its answer exactly`);
+    }
+    await p.page.close();
+  });
+
   it('stacks the columns when narrow, side by side when wide', async () => {
     const s = await server();
     for (const [width, sideBySide] of [
