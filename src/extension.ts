@@ -56,10 +56,7 @@ export function activate(context: vscode.ExtensionContext): SidestreamApi | unde
   answerRecorder.setAnswerStore(metricsStore);
   const lm = registerLanguageModelFeatures(context.extensionUri, { keys, resolver, statusBar, log });
   // Loaded from dist/features.js the first time one of their commands runs.
-  const metricsView = lazyFeature(['sidestream.showMetrics', 'sidestream.exportMetrics'], (f) => {
-    const { panel, disposables } = f.registerMetricsView(context.extensionUri, metricsStore, log);
-    return { value: panel, disposables };
-  });
+  const metricsView = lazyFeature(['sidestream.showMetrics', 'sidestream.exportMetrics'], (f) => f.registerMetricsView(context.extensionUri, metricsStore, log));
   const compare = lazyFeature(['sidestream.compareModels', 'sidestream.showCompareRuns', 'sidestream.openCompareRun', 'sidestream.copyCompareMarkdown'], (f) => {
     const value = new f.CompareController(context.extensionUri, new f.CompareRunStore(storageDir(context), (line) => log.warn(line)), lm.models, log);
     return { value, disposables: [value, ...f.registerCompareCommands({ compare: value, models: lm.models, state: context.globalState })] };
@@ -98,20 +95,26 @@ export function activate(context: vscode.ExtensionContext): SidestreamApi | unde
 
 /** The conversation's folder: this workspace's storage, or the global one without a workspace. */
 function storageDir(context: vscode.ExtensionContext): string {
-  for (const uri of [context.storageUri, context.globalStorageUri]) {
-    if (uri && uri.scheme === 'file' && typeof uri.fsPath === 'string') return uri.fsPath;
-  }
-  return path.join(os.tmpdir(), 'sidestream-storage');
+  return localFolder(context.storageUri, context.globalStorageUri);
 }
 
 /**
  * The extension's global storage folder (the metrics store: figures from every workspace answer
- * "which model is faster on my machine"). A local folder in every VS Code we know; the fallback
- * keeps activation (and the answers) working should a host ever hand out another scheme.
+ * "which model is faster on my machine").
  */
 function globalStorageDir(context: vscode.ExtensionContext): string {
-  const global = context.globalStorageUri;
-  return global?.scheme === 'file' && typeof global.fsPath === 'string' ? global.fsPath : path.join(os.tmpdir(), 'sidestream-storage');
+  return localFolder(context.globalStorageUri);
+}
+
+/**
+ * The first of `uris` that is a local folder: one in every VS Code we know; the fallback keeps
+ * activation (and the answers) working should a host ever hand out another scheme.
+ */
+function localFolder(...uris: Array<vscode.Uri | undefined>): string {
+  for (const uri of uris) {
+    if (uri && uri.scheme === 'file' && typeof uri.fsPath === 'string') return uri.fsPath;
+  }
+  return path.join(os.tmpdir(), 'sidestream-storage');
 }
 
 /** The log with URL credentials (user:pass@, ?api-key=…) redacted from every line. */
@@ -143,13 +146,8 @@ function createApi(
   lm: LanguageModelFeatures,
   attachments: ContextAttachments,
   metrics: { store: MetricsStore; view: LazyFeature<MetricsPanel> },
-  lazyCompare: LazyFeature<CompareController>,
+  compare: LazyFeature<CompareController>,
 ): SidestreamApi {
-  const compare = {
-    get instance() {
-      return lazyCompare.get();
-    },
-  };
   return {
     snapshot: () => ({
       streaming: chat.streaming,
@@ -207,21 +205,21 @@ function createApi(
         const all = await lm.models.reachableModels(cts.token).finally(() => cts.dispose());
         // A model the server does not list (the simulator's scripted names) takes its server's label.
         const targets = models.map((m) => ({ ...m, label: all.find((a) => a.provider === m.provider)?.label ?? m.provider }));
-        return compare.instance.start(question, targets);
+        return compare.get().start(question, targets);
       },
-      snapshot: () => compare.instance.snapshot(),
-      streaming: () => compare.instance.streaming,
-      stopColumn: (column) => compare.instance.stopColumn(column),
+      snapshot: () => compare.get().snapshot(),
+      streaming: () => compare.get().streaming,
+      stopColumn: (column) => compare.get().stopColumn(column),
       fastest: () => {
-        const run = compare.instance.snapshot();
+        const run = compare.get().snapshot();
         return run ? loadFeatures().fastestColumns(run) : { ttft: undefined, tps: undefined };
       },
-      listRuns: () => compare.instance.listRuns(),
-      openRun: (id) => compare.instance.openRun(id),
-      markdown: () => compare.instance.markdown(),
-      postCount: () => compare.instance.postCount,
-      liveRequests: () => compare.instance.liveRequests,
-      onDidChange: (listener) => compare.instance.onDidChange(listener),
+      listRuns: () => compare.get().listRuns(),
+      openRun: (id) => compare.get().openRun(id),
+      markdown: () => compare.get().markdown(),
+      postCount: () => compare.get().postCount,
+      liveRequests: () => compare.get().liveRequests,
+      onDidChange: (listener) => compare.get().onDidChange(listener),
     },
   };
 }

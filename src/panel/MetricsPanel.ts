@@ -111,10 +111,10 @@ export class MetricsPanel implements vscode.Disposable {
  * recorder hook are set up at activation. `sidestream.exportMetrics` takes an optional Uri to skip
  * the dialog.
  */
-export function registerMetricsView(extensionUri: vscode.Uri, store: MetricsStore, log: vscode.LogOutputChannel): { panel: MetricsPanel; disposables: vscode.Disposable[] } {
+export function registerMetricsView(extensionUri: vscode.Uri, store: MetricsStore, log: vscode.LogOutputChannel): { value: MetricsPanel; disposables: vscode.Disposable[] } {
   const panel = new MetricsPanel(extensionUri, store, log);
   return {
-    panel,
+    value: panel,
     disposables: [
       panel,
       vscode.commands.registerCommand('sidestream.showMetrics', () => panel.show()),

@@ -224,7 +224,12 @@ describe('Sidestream conversations in VS Code (code-server), development extensi
     // The simple save dialog: a quick input holding a path.
     const input = page.locator('.quick-input-widget .quick-input-box input');
     await input.waitFor({ state: 'visible', timeout: 15_000 });
+    // The dialog opens on the folder's path and sets the suggested file name only once it has
+    // read the folder; a path typed before that is overwritten (and the chat saved under the
+    // suggested name). Type once the suggestion is there.
+    await pollFor('the suggested file name in the save dialog', async () => ((await input.inputValue()).endsWith('.md') ? true : undefined), 15_000, 100);
     await input.fill(target);
+    await pollFor('the typed path in the save dialog', async () => ((await input.inputValue()) === target ? true : undefined), 5_000, 100);
     await page.keyboard.press('Enter');
     const exported = await pollFor('the exported file', async () => (fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : undefined), 20_000, 200);
     assert.equal(exported, copied, 'the exported file differs from the copied Markdown');
