@@ -197,6 +197,11 @@ describe('Compare Models panel (Chromium, real compare bundle)', function () {
     });
     assert.equal(await p.attr('[data-column="c2"]', 'data-state'), 'error');
     assert.equal(await p.text('[data-column="c2"] .error-line'), 'authUnauthorized (401): check your API key.');
+    // Said once, politely; the streaming answers themselves are not live regions (a screen reader
+    // would read every frame of every column).
+    const model2 = await p.attr('[data-column="c2"]', 'data-model');
+    await waitForStatus(p.page, `${model2}: failed: Unauthorized (401): check your API key.`);
+    assert.equal(await p.page.locator('.compare-column [aria-live]:not([aria-live="off"])').count(), 0, 'a column is a live region');
     // No fastest mark while others stream.
     assert.equal(await p.page.locator('[data-fastest]').count(), 0);
     seq = await p.stream('c1', ANSWER_B.slice(half), seq);
@@ -227,6 +232,7 @@ describe('Compare Models panel (Chromium, real compare bundle)', function () {
     assert.equal(await p.text('[data-column="c1"] [data-figure="tps"] .figure-value'), '421');
     assert.equal(await p.text('[data-column="c0"] [data-figure="elapsed"] .figure-value'), '0.4 s');
     assert.ok(await p.page.isHidden('[data-action="stop-all"]'));
+    await waitForStatus(p.page, `${await p.attr('[data-column="c1"]', 'data-model')}: done. All models have finished.`);
     assert.equal(seq > 1, true);
     await p.page.close();
   });
@@ -323,3 +329,13 @@ describe('Compare Models panel (Chromium, real compare bundle)', function () {
     });
   }
 });
+
+/** Waits for the panel's status line to say `text`; on a timeout, says what it said instead. */
+async function waitForStatus(page: Page, text: string): Promise<void> {
+  const said = () => page.evaluate(() => document.querySelector('[role="status"]')?.textContent ?? null);
+  await page
+    .waitForFunction((t) => document.querySelector('[role="status"]')?.textContent === t, text, { timeout: 5_000 })
+    .catch(async () => {
+      assert.fail(`the status line says ${JSON.stringify(await said())}, not ${JSON.stringify(text)}`);
+    });
+}

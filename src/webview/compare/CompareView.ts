@@ -82,7 +82,9 @@ class CompareColumn {
       h('summary', {}, icon('lightbulb'), h('span', {}, 'Reasoning')),
       h('div', { class: 'reasoning-text' }, this.reasoningText),
     );
-    this.body = h('div', { class: 'markdown', 'aria-live': 'polite' });
+    // Not a live region: a screen reader would read every frame of four streaming answers. How each
+    // column ended is announced once, by the view's status line.
+    this.body = h('div', { class: 'markdown' });
     this.errorLine = h('div', { class: 'error-line', role: 'alert', hidden: true });
     this.finishLine = h('div', { class: 'column-finish', hidden: true });
     const scroller = h('div', { class: 'column-scroll' }, this.reasoning, this.body);
@@ -216,6 +218,8 @@ export class CompareView {
   private readonly stopAll: HTMLButtonElement;
   private readonly copyButton: HTMLButtonElement;
   private readonly empty: HTMLElement;
+  /** A polite status line: how each column ended, read once (the answers themselves are not live). */
+  private readonly status: HTMLElement;
   private columns = new Map<string, CompareColumn>();
   private frame: number | undefined;
   private ticker: ReturnType<typeof setInterval> | undefined;
@@ -232,11 +236,13 @@ export class CompareView {
     this.copyButton.dataset.action = 'copy-markdown';
     this.columnsEl = h('main', { class: 'compare-columns' });
     this.empty = h('div', { class: 'compare-empty' }, 'Run "Sidestream: Compare Models" to ask several models at once.');
+    this.status = h('div', { class: 'visually-hidden', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' });
     root.classList.add('compare-app');
     root.replaceChildren(
       h('header', { class: 'compare-header' }, this.questionEl, h('div', { class: 'compare-actions' }, this.stopAll, this.copyButton)),
       this.empty,
       this.columnsEl,
+      this.status,
     );
     root.addEventListener('click', (e) => this.onClick(e));
     this.updateRunning();
@@ -260,9 +266,21 @@ export class CompareView {
         column.finish(message.state, message.stats, message.error, message.durationMs);
         this.report(column);
         this.updateRunning();
+        this.announce(column, message.error);
         return;
       }
     }
+  }
+
+  /** Says how a column ended, and when it was the last one, that every model has answered. */
+  private announce(column: CompareColumn, error: AnswerError | undefined): void {
+    const model = column.element.dataset.model ?? column.id;
+    const how = column.state === 'done' ? 'done' : column.state === 'cancelled' ? 'stopped' : `failed: ${(error?.message ?? 'the answer failed').split('\n')[0]}`;
+    const all = [...this.columns.values()].every((c) => c.state !== 'streaming') ? ' All models have finished.' : '';
+    // The same words twice in a row must still be read: clear first, write in the next frame.
+    this.status.textContent = '';
+    const sentence = `${model}: ${how}`.replace(/\.?$/, '.');
+    requestAnimationFrame(() => (this.status.textContent = `${sentence}${all}`));
   }
 
   private init(run: CompareRunView): void {
