@@ -29,22 +29,41 @@ export interface LazyFeature<T> extends vscode.Disposable {
  * Registers `ids` now with stand-ins. The first run of any of them (or the first `get()`) loads
  * dist/features.js and calls `create`, which must register every one of `ids` itself: the stand-ins
  * are disposed just before, and the stand-in that ran then runs the real command with its arguments.
+ * If loading or `create` fails (before registering anything), the error reaches the caller (VS Code
+ * shows it for a command) and the stand-ins stay or come back: the commands stay in the palette and
+ * the next run tries again.
  */
-export function lazyFeature<T>(ids: readonly string[], create: (features: typeof Features) => { value: T; disposables: vscode.Disposable[] }): LazyFeature<T> {
+export function lazyFeature<T>(
+  ids: readonly string[],
+  create: (features: typeof Features) => { value: T; disposables: vscode.Disposable[] },
+  load: () => typeof Features = loadFeatures,
+): LazyFeature<T> {
   let created: { value: T; disposables: vscode.Disposable[] } | undefined;
-  const get = (): T => {
-    if (!created) {
-      for (const d of standIns) d.dispose();
-      created = create(loadFeatures());
-    }
-    return created.value;
-  };
-  const standIns = ids.map((id) =>
+  const standIn = (id: string) =>
     vscode.commands.registerCommand(id, (...args: unknown[]) => {
       get();
       return vscode.commands.executeCommand(id, ...args);
-    }),
-  );
+    });
+  let standIns = ids.map(standIn);
+  const get = (): T => {
+    if (created) return created.value;
+    const features = load();
+    for (const d of standIns) d.dispose();
+    try {
+      created = create(features);
+    } catch (err) {
+      standIns = [];
+      for (const id of ids) {
+        try {
+          standIns.push(standIn(id));
+        } catch {
+          // `create` registered this one before it failed: its own handler stays.
+        }
+      }
+      throw err;
+    }
+    return created.value;
+  };
   return {
     get,
     get loaded() {
