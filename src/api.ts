@@ -58,8 +58,8 @@ export interface SidestreamApi {
   listChats(): ChatSummary[];
   /** Shows chat `id` in the panel; false when it does not exist or cannot be read. */
   openChat(id: string): Promise<boolean>;
-  /** The open chat as the panel's `init` carries it: messages with their branch info, the recall list. */
-  currentChat(): { id: string; title: string | undefined; messages: MessageView[]; recall: string[] };
+  /** The open chat as the panel's `init` carries it: messages with their branch info, the recall list, whether an answer streams. */
+  currentChat(): { id: string; title: string | undefined; messages: MessageView[]; recall: string[]; streaming: boolean };
   /** The open chat as Copy Chat / Export Chat write it. */
   chatMarkdown(): string;
   renameChat(id: string, title: string): Promise<void>;

@@ -179,7 +179,7 @@ function createApi(
     openChat: async (id) => chat.openChatById(id),
     currentChat: () => {
       const init = chat.initMessage();
-      return { id: chat.openChat.id, title: init.chatTitle, messages: init.messages, recall: init.recall ?? [] };
+      return { id: chat.openChat.id, title: init.chatTitle, messages: init.messages, recall: init.recall ?? [], streaming: init.streaming };
     },
     chatMarkdown: () => chat.markdown(),
     renameChat: async (id, title) => chat.renameChat(id, title),

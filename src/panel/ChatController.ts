@@ -98,6 +98,16 @@ export class ChatController implements vscode.Disposable {
     return this.active !== undefined;
   }
 
+  /**
+   * Whether the open chat shows an answer still streaming: what the panel's `init` says. The request
+   * stays active for a moment after its answer ended (until its session resolves); a panel that
+   * (re)loaded then must not wait for an end that it was already told about.
+   */
+  private get answerStreaming(): boolean {
+    const id = this.active?.id;
+    return id !== undefined && this.messages.some((m) => m.id === id && m.role === 'assistant' && m.state === 'streaming');
+  }
+
   get conversation(): readonly MessageView[] {
     return this.messages;
   }
@@ -122,7 +132,7 @@ export class ChatController implements vscode.Disposable {
     return {
       type: 'init',
       messages,
-      streaming: this.streaming,
+      streaming: this.answerStreaming,
       modelLabel: this.providerLabel(),
       chatId: this.chat.summary.id,
       chatTitle: this.chat.summary.title,

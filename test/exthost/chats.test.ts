@@ -167,6 +167,29 @@ describe('Chats and branches', function () {
     fs.rmSync(path.dirname(file), { recursive: true, force: true });
   });
 
+  it('a panel (re)loaded once the answer has ended is not told that it still streams', async () => {
+    // What the panel's init says at every change from the question to the end: once the answer has
+    // ended, a view that loads (or reloads) must show Send, not wait for an end it was already told about.
+    const seen: Array<{ state: string | undefined; streaming: boolean }> = [];
+    const listener = api.onDidChange(() => {
+      const chat = api.currentChat();
+      const answer = chat.messages.at(-1);
+      seen.push({ state: answer?.role === 'assistant' ? answer.state : undefined, streaming: chat.streaming });
+    });
+    try {
+      await ask('Chats test: streaming in init', 'An answer that ends.');
+    } finally {
+      listener.dispose();
+    }
+    assert.ok(
+      seen.some((s) => s.state === 'streaming' && s.streaming),
+      `init never said streaming while the answer streamed: ${JSON.stringify(seen)}`,
+    );
+    const stale = seen.filter((s) => s.state !== undefined && s.state !== 'streaming' && s.streaming);
+    assert.deepEqual(stale, [], 'init said streaming after the answer had ended');
+    assert.equal(api.currentChat().streaming, false);
+  });
+
   it('a chat can be renamed, deleted and restored with Undo', async () => {
     await ask('Rename test: keep this chat', 'Kept');
     const kept = api.currentChat().id;
