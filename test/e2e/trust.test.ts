@@ -9,8 +9,9 @@
  * 2. From no settings: Select Provider → "Other OpenAI-compatible server…" → URL → Select Model →
  *    Ask streams, and keeps working after a reload; what the commands write lands in the remote
  *    (Machine) settings, the file a remote window reads, and the error text names that file.
- * 3. 20 reloads — every other one after killing the extension host — at random moments during and
- *    right after streaming: every answer the panel showed as done comes back whole.
+ * 3. 20 reloads — every other one after killing the extension host — half at a random moment while
+ *    the answer streams, half at a random moment just after it ended: every answer the panel showed
+ *    as done comes back whole.
  *
  * Run alone: `npx mocha --no-config --timeout 600000 --exit out/test/e2e/trust.test.js`
  */
@@ -250,9 +251,16 @@ describe('Sidestream UI: no finished answer is lost on reload (20 reloads, half 
     let streamingAtReload = 0;
     for (let round = 0; round < ROUNDS; round++) {
       const text = `Round ${round} answer: ${Array.from({ length: 40 }, (_, i) => `w${round}x${i}`).join(' ')} end of round ${round}.`;
+      // Half the rounds reload while the answer streams, half just after it ended (when the save
+      // that makes "done" durable races the reload). Rounds 0,1 | 4,5 | … stream, 2,3 | 6,7 | … end
+      // first, so each case has plain reloads and extension-host kills. The moment inside each case
+      // is random; the case itself is not left to a race with the machine's speed (under load a
+      // random 0–2.5 s wait once landed after the end 19 times in 20).
+      const whileStreaming = round % 4 < 2;
       // A question killed before its request was served leaves its script queued: start clean.
       sim.reset();
-      sim.enqueue({ text, ttftMs: 50, tokensPerSecond: 60 });
+      // While streaming: ~6 s of answer, reloaded within 1.5 s of its first text.
+      sim.enqueue({ text, ttftMs: 50, tokensPerSecond: whileStreaming ? 20 : 60 });
       let frame = await findWebviewFrame(page, WEBVIEW, 60_000);
       const before = await frame.locator(ASSISTANT).count();
       await runCommandByTitle(page, 'Sidestream: Ask a Question');
@@ -262,8 +270,26 @@ describe('Sidestream UI: no finished answer is lost on reload (20 reloads, half 
       const id = await mine.getAttribute('data-id');
       assert.ok(id, 'the new answer has no id');
       expected.set(id, text);
-      // A random moment while it streams (~1 s) or shortly after it finished.
-      await delay(Math.floor(Math.random() * 2_500));
+      if (whileStreaming) {
+        await pollFor(
+          'the first text of the answer',
+          async () =>
+            (
+              await mine
+                .locator(BODY)
+                .textContent({ timeout: 1_000 })
+                .catch(() => '')
+            )?.trim()
+              ? true
+              : undefined,
+          20_000,
+          50,
+        );
+        await delay(Math.floor(Math.random() * 1_500));
+      } else {
+        await waitForState(mine, 'done', 30_000);
+        await delay(Math.floor(Math.random() * 500));
+      }
       const shown = await shownMessages(frame);
       const kill = round % 2 === 1;
       if (kill) {
