@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { ContextChip, ContextFile, HostToWebview } from '../protocol';
 import { loadCore } from './coreLoader';
+import { ContextFileRefusal, readContextBytes, type RefusalReason } from './contextFileAccess';
 import { chipFor, contextFileFor, formatCount, languageIdForPath, looksBinary, looksLikeSecretFile, MAX_ATTACHED_FILES, MAX_FILE_BYTES, type AttachedFile } from './contextLimits';
 
 /** Where the chips go: the panel, which drops posts until its webview is ready. */
@@ -290,17 +291,41 @@ function openDocument(uri: vscode.Uri): vscode.TextDocument | undefined {
 async function readContextFile(uri: vscode.Uri, fileName: string): Promise<ContextFile> {
   const doc = openDocument(uri);
   if (doc) return contextFileFor(fileName, doc.languageId, doc.getText(), count, translate);
-  const stat = await vscode.workspace.fs.stat(uri);
-  if (stat.type & vscode.FileType.Directory) throw new Refusal(vscode.l10n.t('{0} is a folder; add the files in it instead.', fileName));
-  if (stat.size > MAX_FILE_BYTES) {
-    throw new Refusal(
-      vscode.l10n.t('{0} is too large to go along as context ({1} MB; the limit is {2} MB).', fileName, (stat.size / 1048576).toFixed(1), MAX_FILE_BYTES / 1048576),
-    );
-  }
-  const bytes = await vscode.workspace.fs.readFile(uri);
+  const bytes = uri.scheme === 'file' ? await readLocal(uri.fsPath, fileName) : await readThroughVscode(uri, fileName);
   if (looksBinary(bytes)) throw new Refusal(vscode.l10n.t('{0} is a binary file; only text files can go along as context.', fileName));
   const text = new TextDecoder('utf-8').decode(bytes);
   return contextFileFor(fileName, languageIdForPath(fileName), text, count, translate);
+}
+
+/** A local file's bytes (see contextFileAccess.ts), its refusals worded for the user. */
+async function readLocal(path: string, fileName: string): Promise<Uint8Array> {
+  try {
+    return await readContextBytes(path);
+  } catch (err) {
+    if (err instanceof ContextFileRefusal) throw refusalFor(err.reason, fileName);
+    throw err;
+  }
+}
+
+/** Remote workspaces and virtual file systems: through vscode.workspace.fs. */
+async function readThroughVscode(uri: vscode.Uri, fileName: string): Promise<Uint8Array> {
+  const stat = await vscode.workspace.fs.stat(uri);
+  if (stat.type & vscode.FileType.Directory) throw refusalFor({ kind: 'folder' }, fileName);
+  if (stat.size > MAX_FILE_BYTES) throw refusalFor({ kind: 'tooLarge', bytes: stat.size }, fileName);
+  return vscode.workspace.fs.readFile(uri);
+}
+
+function refusalFor(reason: RefusalReason, fileName: string): Refusal {
+  switch (reason.kind) {
+    case 'folder':
+      return new Refusal(vscode.l10n.t('{0} is a folder; add the files in it instead.', fileName));
+    case 'tooLarge':
+      return new Refusal(
+        vscode.l10n.t('{0} is too large to go along as context ({1} MB; the limit is {2} MB).', fileName, ((reason.bytes ?? 0) / 1048576).toFixed(1), MAX_FILE_BYTES / 1048576),
+      );
+    case 'notRegular':
+      return new Refusal(vscode.l10n.t('{0} is not a regular file; only text files can go along as context.', fileName));
+  }
 }
 
 async function confirmSecret(fileName: string): Promise<boolean> {
