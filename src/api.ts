@@ -105,4 +105,6 @@ export interface SidestreamCompareApi {
   /** Column requests whose token source is not yet disposed (0 when idle). */
   liveRequests(): number;
   onDidChange(listener: () => void): { dispose(): void };
+  /** A message from the Compare panel's webview, as its script would post it (validated the same way); resolves once handled. */
+  webviewMessage(message: unknown): Promise<void>;
 }

@@ -220,6 +220,7 @@ function createApi(
       postCount: () => compare.get().postCount,
       liveRequests: () => compare.get().liveRequests,
       onDidChange: (listener) => compare.get().onDidChange(listener),
+      webviewMessage: (message) => compare.get().receive(message),
     },
   };
 }

@@ -286,9 +286,7 @@ export class CompareController implements vscode.Disposable {
     });
     const subs = [
       panel.webview.onDidReceiveMessage((raw: unknown) => {
-        const checked = validateCompareMessage(raw);
-        if (checked.ok) void this.onMessage(checked.message);
-        else this.log.warn(`rejected a malformed message from the Compare panel: ${checked.reason}`);
+        void this.receive(raw);
       }),
       panel.onDidDispose(() => {
         // Closing the panel stops its requests: nothing would show them.
@@ -304,6 +302,13 @@ export class CompareController implements vscode.Disposable {
     if (!this.panel || !this.ready) return; // `ready` gets the whole run through compareInit
     this.postCount++;
     void this.panel.webview.postMessage(message);
+  }
+
+  /** A message from the panel's webview (tests pass one as the webview would); resolves once handled. */
+  async receive(raw: unknown): Promise<void> {
+    const checked = validateCompareMessage(raw);
+    if (checked.ok) await this.onMessage(checked.message);
+    else this.log.warn(`rejected a malformed message from the Compare panel: ${checked.reason}`);
   }
 
   private async onMessage(message: CompareWebviewToHost): Promise<void> {
