@@ -4,6 +4,7 @@ import type { AssistantMessageView, HostToWebview, WebviewToHost } from '../prot
 import type { ChatController, PanelPort } from './ChatController';
 import type { ContextAttachments } from './ContextAttachments';
 import { setupOptions } from './ChatController';
+import { openLinkAfterConfirm } from './openLink';
 import { renderWebviewHtml, webviewNonce } from './webviewHtml';
 import { validateWebviewMessage } from './webviewMessages';
 
@@ -196,17 +197,4 @@ async function insertAtCursor(text: string): Promise<void> {
   await editor.edit((edit) => {
     for (const selection of editor.selections) edit.replace(selection, text);
   });
-}
-
-async function openLinkAfterConfirm(href: string): Promise<void> {
-  let uri: vscode.Uri;
-  try {
-    uri = vscode.Uri.parse(href, true);
-  } catch {
-    return;
-  }
-  if (!['http', 'https', 'mailto'].includes(uri.scheme)) return;
-  const open = vscode.l10n.t('Open');
-  const choice = await vscode.window.showWarningMessage(vscode.l10n.t("Open this link from the model's answer?\n\n{0}", href), { modal: true }, open);
-  if (choice === open) await vscode.env.openExternal(uri);
 }

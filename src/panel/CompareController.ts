@@ -20,6 +20,7 @@ import { loadCore } from './coreLoader';
 import { streamSourceFor, type ResolvedProvider } from './ProviderResolver';
 import { readSettings } from './settings';
 import { renderWebviewHtml, webviewNonce } from './webviewHtml';
+import { openLinkAfterConfirm } from './openLink';
 
 /** One model a compare asks: Sidestream's own providers by id, VS Code's language models by their chat model. */
 export type CompareTarget = { provider: ProviderId; model: string; label: string; chatModel?: vscode.LanguageModelChat | undefined };
@@ -335,17 +336,9 @@ export class CompareController implements vscode.Disposable {
         else void vscode.window.showInformationMessage(vscode.l10n.t('Sidestream: open an editor to insert the code into.'));
         return;
       }
-      case 'openLink': {
-        let uri: vscode.Uri | undefined;
-        try {
-          uri = vscode.Uri.parse(message.href, true);
-        } catch {
-          uri = undefined;
-        }
-        // Only web links: an answer must not run commands or open local files.
-        if (uri && (uri.scheme === 'https' || uri.scheme === 'http')) await vscode.env.openExternal(uri);
+      case 'openLink':
+        await openLinkAfterConfirm(message.href);
         return;
-      }
       default:
         assertNever(message, 'compare message');
     }

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { ContextChip, ContextFile, HostToWebview } from '../protocol';
 import { loadCore } from './coreLoader';
-import { ContextFileRefusal, readContextBytes, type RefusalReason } from './contextFileAccess';
+import { ContextFileRefusal, pathConcerns, readContextBytes, type RefusalReason } from './contextFileAccess';
 import { chipFor, contextFileFor, formatCount, languageIdForPath, looksBinary, looksLikeSecretFile, MAX_ATTACHED_FILES, MAX_FILE_BYTES, type AttachedFile } from './contextLimits';
 
 /** Where the chips go: the panel, which drops posts until its webview is ready. */
@@ -41,6 +41,8 @@ const translate = (message: string, ...args: Array<string | number>): string => 
 export class ContextAttachments implements vscode.Disposable {
   private attached: AttachedFile[] = [];
   private readonly uris = new Map<string, vscode.Uri>();
+  /** The real path each attached local file was checked at (and confirmed, when the user was asked). */
+  private readonly realPaths = new Map<string, string>();
   /** The active editor's file offered as a chip, with its estimate once counted. */
   private suggestion: { id: string; uri: vscode.Uri; file: AttachedFile | undefined } | undefined;
   /** A suggestion the user removed: hidden until the active editor shows another file. */
@@ -93,11 +95,13 @@ export class ContextAttachments implements vscode.Disposable {
         break;
       }
       const fileName = relativePath(uri);
-      if (looksLikeSecretFile(fileName) && !(await confirmSecret(fileName))) continue;
       try {
-        const file = await readContextFile(uri, fileName);
+        const concerns = await concernsFor(uri, fileName);
+        if ((concerns.secret || concerns.outside) && !(await confirmAttach(fileName, concerns))) continue;
+        const file = await readContextFile(uri, fileName, concerns.realPath);
         this.attached.push({ id, fileName, languageId: file.languageId, snapshot: file });
         this.uris.set(id, uri);
+        if (concerns.realPath !== undefined) this.realPaths.set(id, concerns.realPath);
         added++;
         this.log.info(`context: attached ${fileName} (${formatCount(file.tokens ?? 0)} tokens${file.truncatedNote ? `, ${file.truncatedNote}` : ''})`);
       } catch (err) {
@@ -125,6 +129,7 @@ export class ContextAttachments implements vscode.Disposable {
       this.attached = this.attached.filter((f) => f.id !== id);
       if (this.attached.length === before) return;
       this.uris.delete(id);
+      this.realPaths.delete(id);
     }
     this.postChips();
   }
@@ -185,15 +190,19 @@ export class ContextAttachments implements vscode.Disposable {
    * goes as it was when attached, with a line in the log.
    */
   async takeForSend(): Promise<ContextFile[]> {
-    const files = this.attached.map((file) => ({ file, uri: this.uris.get(file.id) }));
+    const files = this.attached.map((file) => ({ file, uri: this.uris.get(file.id), realPath: this.realPaths.get(file.id) }));
     if (!files.length) return [];
     this.attached = [];
     this.uris.clear();
+    this.realPaths.clear();
     const out: ContextFile[] = [];
-    for (const { file, uri } of files) {
+    for (const { file, uri, realPath } of files) {
       try {
         if (!uri) throw new Error('no longer known');
-        out.push(await readContextFile(uri, file.fileName));
+        // A link retargeted since it was attached goes nowhere the user was not asked about.
+        const now = await concernsFor(uri, file.fileName);
+        if (now.realPath !== realPath && (now.outside || now.secret)) throw new Error(`it now leads to ${now.realPath ?? '?'}, which the user was not asked about`);
+        out.push(await readContextFile(uri, file.fileName, now.realPath));
       } catch (err) {
         this.log.warn(`context: ${file.fileName} could not be read again (${err instanceof Error ? err.message : String(err)}); sending it as attached`);
         out.push(file.snapshot);
@@ -288,19 +297,20 @@ function openDocument(uri: vscode.Uri): vscode.TextDocument | undefined {
  * through vscode.workspace.fs (remote workspaces, virtual file systems). Refuses folders, files
  * over {@link MAX_FILE_BYTES} and binary content.
  */
-async function readContextFile(uri: vscode.Uri, fileName: string): Promise<ContextFile> {
+async function readContextFile(uri: vscode.Uri, fileName: string, realPath: string | undefined): Promise<ContextFile> {
   const doc = openDocument(uri);
   if (doc) return contextFileFor(fileName, doc.languageId, doc.getText(), count, translate);
-  const bytes = uri.scheme === 'file' ? await readLocal(uri.fsPath, fileName) : await readThroughVscode(uri, fileName);
+  const bytes = uri.scheme === 'file' ? await readLocal(realPath ?? uri.fsPath, fileName, realPath !== undefined) : await readThroughVscode(uri, fileName);
   if (looksBinary(bytes)) throw new Refusal(vscode.l10n.t('{0} is a binary file; only text files can go along as context.', fileName));
   const text = new TextDecoder('utf-8').decode(bytes);
   return contextFileFor(fileName, languageIdForPath(fileName), text, count, translate);
 }
 
 /** A local file's bytes (see contextFileAccess.ts), its refusals worded for the user. */
-async function readLocal(path: string, fileName: string): Promise<Uint8Array> {
+async function readLocal(path: string, fileName: string, checkedRealPath: boolean): Promise<Uint8Array> {
   try {
-    return await readContextBytes(path);
+    // The real path checked: a link put in its place since then is not followed.
+    return await readContextBytes(path, MAX_FILE_BYTES, { noFollow: checkedRealPath });
   } catch (err) {
     if (err instanceof ContextFileRefusal) throw refusalFor(err.reason, fileName);
     throw err;
@@ -311,8 +321,12 @@ async function readLocal(path: string, fileName: string): Promise<Uint8Array> {
 async function readThroughVscode(uri: vscode.Uri, fileName: string): Promise<Uint8Array> {
   const stat = await vscode.workspace.fs.stat(uri);
   if (stat.type & vscode.FileType.Directory) throw refusalFor({ kind: 'folder' }, fileName);
+  // FIFOs, devices and sockets are neither File nor Directory to VS Code's file systems.
+  if (!(stat.type & vscode.FileType.File)) throw refusalFor({ kind: 'notRegular', what: 'other' }, fileName);
   if (stat.size > MAX_FILE_BYTES) throw refusalFor({ kind: 'tooLarge', bytes: stat.size }, fileName);
-  return vscode.workspace.fs.readFile(uri);
+  const bytes = await vscode.workspace.fs.readFile(uri);
+  if (bytes.length > MAX_FILE_BYTES) throw refusalFor({ kind: 'tooLarge', bytes: bytes.length }, fileName);
+  return bytes;
 }
 
 function refusalFor(reason: RefusalReason, fileName: string): Refusal {
@@ -321,20 +335,72 @@ function refusalFor(reason: RefusalReason, fileName: string): Refusal {
       return new Refusal(vscode.l10n.t('{0} is a folder; add the files in it instead.', fileName));
     case 'tooLarge':
       return new Refusal(
-        vscode.l10n.t('{0} is too large to go along as context ({1} MB; the limit is {2} MB).', fileName, ((reason.bytes ?? 0) / 1048576).toFixed(1), MAX_FILE_BYTES / 1048576),
+        reason.bytes === undefined
+          ? vscode.l10n.t('{0} is too large to go along as context (over the limit of {1} MB).', fileName, MAX_FILE_BYTES / 1048576)
+          : vscode.l10n.t('{0} is too large to go along as context ({1} MB; the limit is {2} MB).', fileName, (reason.bytes / 1048576).toFixed(1), MAX_FILE_BYTES / 1048576),
       );
     case 'notRegular':
-      return new Refusal(vscode.l10n.t('{0} is not a regular file; only text files can go along as context.', fileName));
+      switch (reason.what) {
+        case 'fifo':
+          return new Refusal(vscode.l10n.t('{0} is a named pipe (FIFO), not a file; only regular text files can go along as context.', fileName));
+        case 'device':
+          return new Refusal(vscode.l10n.t('{0} is a device, not a file; only regular text files can go along as context.', fileName));
+        case 'socket':
+          return new Refusal(vscode.l10n.t('{0} is a socket, not a file; only regular text files can go along as context.', fileName));
+        default:
+          return new Refusal(vscode.l10n.t('{0} is not a regular file; only regular text files can go along as context.', fileName));
+      }
   }
 }
 
-async function confirmSecret(fileName: string): Promise<boolean> {
+/** What the user is asked about before a file goes along (see contextFileAccess.ts). */
+interface Concerns {
+  /** The local file's real path; undefined for other schemes (and an open document no longer on disk). */
+  realPath: string | undefined;
+  outside: boolean;
+  secret: boolean;
+}
+
+async function concernsFor(uri: vscode.Uri, fileName: string): Promise<Concerns> {
+  const byName: Concerns = { realPath: undefined, outside: false, secret: looksLikeSecretFile(fileName) };
+  if (uri.scheme !== 'file') return byName;
+  const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+  try {
+    const concerns = await pathConcerns(uri.fsPath, folders);
+    return { ...concerns, secret: concerns.secret || byName.secret };
+  } catch (err) {
+    // An open document whose file is gone still goes along as the editor holds it.
+    if (openDocument(uri)) return byName;
+    throw err;
+  }
+}
+
+/**
+ * The modal question before a file that usually holds secrets, or a link that leads outside the
+ * workspace folders, goes along: only an explicit "Attach Anyway" attaches it.
+ */
+async function confirmAttach(fileName: string, concerns: Concerns): Promise<boolean> {
+  const target = concerns.realPath;
   const attach = vscode.l10n.t('Attach Anyway');
-  const choice = await vscode.window.showWarningMessage(
-    vscode.l10n.t('{0} looks like it holds secrets (keys, passwords, tokens).', fileName),
-    { modal: true, detail: vscode.l10n.t("Its content will be sent to the model's provider with your next question.") },
-    attach,
-  );
+  const options = { modal: true, detail: vscode.l10n.t("Its content will be sent to the model's provider with your next question.") };
+  let choice: string | undefined;
+  if (concerns.outside && target !== undefined && concerns.secret) {
+    choice = await vscode.window.showWarningMessage(
+      vscode.l10n.t('{0} leads outside the workspace folders, to {1}, which looks like it holds secrets (keys, passwords, tokens).', fileName, target),
+      options,
+      attach,
+    );
+  } else if (concerns.outside && target !== undefined) {
+    choice = await vscode.window.showWarningMessage(vscode.l10n.t('{0} leads outside the workspace folders, to {1}.', fileName, target), options, attach);
+  } else if (target !== undefined && !looksLikeSecretFile(fileName) && looksLikeSecretFile(target)) {
+    choice = await vscode.window.showWarningMessage(
+      vscode.l10n.t('{0} is a link to {1}, which looks like it holds secrets (keys, passwords, tokens).', fileName, target),
+      options,
+      attach,
+    );
+  } else {
+    choice = await vscode.window.showWarningMessage(vscode.l10n.t('{0} looks like it holds secrets (keys, passwords, tokens).', fileName), options, attach);
+  }
   return choice === attach;
 }
 

@@ -11,6 +11,7 @@ import type { SidestreamApi } from '../../src/api';
 import type { CompareColumnView, CompareRunView } from '../../src/protocol';
 import { Simulator, type SimRequestRecord } from '../../src/simulator/Simulator';
 import { figuresOffBy, simulatorFigures } from '../harness/compareTolerance';
+import { observeDialogs } from './helpers/dialogs';
 import { RejectionCounter, allRequestsClosed, generations, resetSettings, setSetting, sidestream, simLog, waitFor, withTimeout } from './helpers/hostKit';
 
 // How close each column's figures must be to the simulator's, and why that is looser than B8's:
@@ -193,5 +194,28 @@ describe('Compare Models (real extension host, simulator)', function () {
     assert.equal(column(run, 'c1').text, request('sim-ttft-50-tps-200').textSent);
     assert.deepEqual(api.compare.fastest(), { ttft: undefined, tps: undefined });
     assert.match(api.compare.markdown()!, /error \(auth\): /);
+  });
+  it('opens a link from a column only after the user confirms it, as the chat panel does', async () => {
+    assert.ok(api.compare.snapshot(), 'no Compare panel to send the link from');
+    const href = 'https://example.com/docs?q=from-a-column';
+    const dialogs = observeDialogs();
+    try {
+      // Dismissed (Escape, Cancel): asked once, naming the link; nothing opens.
+      await api.compare.webviewMessage({ type: 'openLink', href });
+      assert.deepEqual(dialogs.opened, [], 'the link opened without the user confirming');
+      const [question] = dialogs.modal();
+      assert.ok(question, 'the link was not confirmed first');
+      assert.ok(question.message.includes(href), question.message);
+      // Confirmed: it opens.
+      dialogs.answer = question.buttons[0];
+      await api.compare.webviewMessage({ type: 'openLink', href });
+      assert.deepEqual(dialogs.opened, [href]);
+      // Not a web or mail link: neither asked about nor opened.
+      await api.compare.webviewMessage({ type: 'openLink', href: 'command:workbench.action.quit' });
+      assert.equal(dialogs.modal().length, 2);
+      assert.deepEqual(dialogs.opened, [href]);
+    } finally {
+      dialogs.dispose();
+    }
   });
 });

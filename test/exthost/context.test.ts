@@ -7,10 +7,15 @@
  * at most 10 files go along. The simulator's request log proves what the provider received.
  */
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SidestreamApi } from '../../src/api';
 import type { ContextChip, UserMessageView } from '../../src/protocol';
 import { Simulator } from '../../src/simulator/Simulator';
+import { observeDialogs, type ObservedDialogs } from './helpers/dialogs';
 import {
   RejectionCounter,
   WIRES,
@@ -132,6 +137,84 @@ describe('Context files', function () {
   describe('openai-chat', () => {
     before(async () => {
       await useWire('openai-chat', baseUrlFor('openai-chat', sim));
+    });
+
+    describe('links, pipes and where a file really is', () => {
+      let dialogs: ObservedDialogs;
+      let outside: string;
+      /** FIFOs made by a test: a reader still blocked on one (the code before the fix) is let go after it. */
+      const fifos: string[] = [];
+
+      beforeEach(async function () {
+        if (process.platform === 'win32') this.skip();
+        await writeFile('placeholder.txt', 'keeps the folder');
+        outside = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'sidestream-outside-')));
+        fs.mkdirSync(path.join(outside, '.ssh'));
+        fs.writeFileSync(path.join(outside, 'diary.txt'), 'private diary entry');
+        fs.writeFileSync(path.join(outside, '.ssh', 'id_rsa'), '-----BEGIN OPENSSH PRIVATE KEY----- not a real key');
+        dialogs = observeDialogs();
+      });
+
+      afterEach(() => {
+        dialogs?.dispose();
+        for (const fifo of fifos.splice(0)) {
+          try {
+            fs.closeSync(fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
+          } catch {
+            // nobody reading
+          }
+          fs.rmSync(fifo, { force: true });
+        }
+        if (outside) fs.rmSync(outside, { recursive: true, force: true });
+      });
+
+      /** A link at FOLDER/name in the workspace to `target`. */
+      function link(name: string, target: string): vscode.Uri {
+        const uri = vscode.Uri.joinPath(root, FOLDER, name);
+        fs.rmSync(uri.fsPath, { force: true });
+        fs.symlinkSync(target, uri.fsPath);
+        return uri;
+      }
+
+      it('asks before a link in the workspace that leads outside it goes along; declined, nothing is attached', async () => {
+        const uri = link('notes-link.md', path.join(outside, 'diary.txt'));
+        await vscode.commands.executeCommand('sidestream.addFileToContext', uri);
+        const [question] = dialogs.modal();
+        assert.ok(question, 'a link leading outside the workspace was attached without asking');
+        assert.ok(question.message.includes('outside the workspace folders') && question.message.includes(path.join(outside, 'diary.txt')), question.message);
+        assert.deepEqual(attachedChips(), [], 'declined, yet attached');
+
+        dialogs.answer = 'Attach Anyway';
+        await vscode.commands.executeCommand('sidestream.addFileToContext', uri);
+        assert.equal(attachedChips().length, 1, 'confirmed, yet not attached');
+        await ask('What is in my notes?');
+        assert.ok(lastUserTurn('openai-chat').includes('private diary entry'));
+      });
+
+      it('asks before a link named like a plain file that leads to a private key goes along (an untrusted repository)', async () => {
+        const uri = link('readme-link.md', path.join(outside, '.ssh', 'id_rsa'));
+        await vscode.commands.executeCommand('sidestream.addFileToContext', uri);
+        const [question] = dialogs.modal();
+        assert.ok(question, 'a link to a private key was attached without asking');
+        assert.match(question.message, /looks like it holds secrets/);
+        assert.ok(question.message.includes('id_rsa'), question.message);
+        assert.deepEqual(attachedChips(), []);
+        await ask('Anything attached?');
+        assert.equal(lastUserTurn('openai-chat'), 'Anything attached?');
+      });
+
+      it('refuses a FIFO at once, saying what it is', async function () {
+        this.timeout(15_000);
+        const uri = vscode.Uri.joinPath(root, FOLDER, 'pipe.txt');
+        fs.rmSync(uri.fsPath, { force: true });
+        execFileSync('mkfifo', [uri.fsPath]);
+        fifos.push(uri.fsPath);
+        await withTimeout(Promise.resolve(vscode.commands.executeCommand('sidestream.addFileToContext', uri)), 5_000, 'adding a FIFO');
+        assert.deepEqual(attachedChips(), []);
+        const warning = dialogs.asked.find((q) => !q.modal);
+        assert.ok(warning, 'no message said why');
+        assert.match(warning.message, /pipe\.txt is a named pipe \(FIFO\), not a file/);
+      });
     });
 
     it('cuts a file over 8,000 tokens at a line and says so on the chip, in the request and in the saved question', async () => {
