@@ -203,6 +203,19 @@ describe('Context files', function () {
         assert.equal(lastUserTurn('openai-chat'), 'Anything attached?');
       });
 
+      it('sends a link retargeted after attaching, now to a private key, as it was attached: the key is not read', async () => {
+        const draft = await writeFile('draft.txt', 'my harmless draft');
+        const uri = link('current.md', draft.fsPath);
+        await vscode.commands.executeCommand('sidestream.addFileToContext', uri);
+        assert.deepEqual(dialogs.modal(), [], 'a link within the workspace asked');
+        assert.equal(attachedChips().length, 1);
+        link('current.md', path.join(outside, '.ssh', 'id_rsa'));
+        await ask('Read my draft.');
+        const sent = lastUserTurn('openai-chat');
+        assert.ok(!sent.includes('PRIVATE KEY'), `the private key went along:\n${sent}`);
+        assert.ok(sent.includes('my harmless draft'), sent);
+      });
+
       it('refuses a FIFO at once, saying what it is', async function () {
         this.timeout(15_000);
         const uri = vscode.Uri.joinPath(root, FOLDER, 'pipe.txt');

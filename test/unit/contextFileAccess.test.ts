@@ -103,6 +103,13 @@ describe('Context files: only regular files, at most the limit', () => {
     fs.symlinkSync('real.ts', path.join(dir, 'alias.ts'));
     assert.equal(Buffer.from(await readContextBytes(path.join(dir, 'alias.ts'))).toString(), 'export const real = 1;\n');
   });
+
+  it('with noFollow (the real path already checked), a link put in its place is not followed', async function () {
+    if (!posix) this.skip();
+    fs.writeFileSync(path.join(dir, 'secret.key'), 'not a real key');
+    fs.symlinkSync('secret.key', path.join(dir, 'checked.txt'));
+    await assert.rejects(readContextBytes(path.join(dir, 'checked.txt'), 1_000, { noFollow: true }), { code: 'ELOOP' });
+  });
 });
 
 describe('Context files: the real path is checked', () => {
