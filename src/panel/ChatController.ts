@@ -71,6 +71,13 @@ export class ChatController implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   private lastProvider: ResolvedProvider | undefined;
   private nextId = Date.now();
+  /**
+   * Part of every message id this controller mints: windows without a folder share one store, and
+   * another window's (or a reloaded window's) messages may meet this one's in one chat file, which
+   * is merged by message id.
+   */
+  private readonly idSuffix = Math.random().toString(36).slice(2, 6).padEnd(4, '0');
+  private readonly storeReports: { dispose(): void };
   /** Requests whose token source is not yet disposed (a leak check for the load tests). */
   liveRequests = 0;
 
@@ -81,6 +88,17 @@ export class ChatController implements vscode.Disposable {
     private readonly statusBar: MetricsStatusBar,
     private readonly log: vscode.LogOutputChannel,
   ) {
+    // Before load: what loading finds (damaged files kept aside, an unreadable index) is told too.
+    this.storeReports = store.onDidReport((report) => {
+      if (report.kind === 'problem') {
+        if (report.message) log.error(report.message);
+        else log.info('chats are being saved again');
+        this.panel.post({ type: 'storageProblem', message: report.message });
+      } else {
+        log.warn(report.message);
+        void vscode.window.showWarningMessage(report.message);
+      }
+    });
     this.chat = store.load();
     this.messages = this.chat.tree.path();
   }
@@ -137,6 +155,7 @@ export class ChatController implements vscode.Disposable {
       chatId: this.chat.summary.id,
       chatTitle: this.chat.summary.title,
       recall: this.store.recall(),
+      storageProblem: this.store.problem,
     };
   }
 
@@ -471,12 +490,13 @@ export class ChatController implements vscode.Disposable {
   }
 
   private newId(): string {
-    return `m${(this.nextId++).toString(36)}`;
+    return `m${(this.nextId++).toString(36)}${this.idSuffix}`;
   }
 
   dispose(): void {
     this.active?.cts.cancel();
     void this.store.save(this.chat, true);
+    this.storeReports.dispose();
     this.changed.dispose();
   }
 }
