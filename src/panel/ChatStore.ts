@@ -520,7 +520,10 @@ export class ChatStore {
     } catch (err) {
       const reason = (err as Error).message;
       this.log?.(`could not remove ${file}: ${reason}`);
-      this.emit({ kind: 'notice', message: `Sidestream could not remove ${file} (${reason}). The chat is off the list for now, but may come back after a restart; remove the file yourself to delete it for good.` });
+      this.emit({
+        kind: 'notice',
+        message: `Sidestream could not remove ${file} (${reason}). The chat is off the list for now, but may come back after a restart; remove the file yourself to delete it for good.`,
+      });
     }
   }
 
