@@ -67,11 +67,18 @@ export interface DeletedChat {
 }
 
 /**
- * What the store tells the user. `problem`: saving has stopped, or the chat list cannot be read —
- * shown until it is fixed (`message` undefined: it is fixed). `notice`: said once (damaged files
- * kept aside, a file that could not be removed).
+ * Why chats are not being saved now: a write failed (`cantSave`: full disk, permissions…), or the
+ * chat list cannot be read (`cantRead`: it is not written until it can). `reason` names the file.
  */
-export type StoreReport = { kind: 'problem'; message: string | undefined } | { kind: 'notice'; message: string };
+export type StoreProblem = { kind: 'cantSave'; reason: string; folder: string } | { kind: 'cantRead'; reason: string };
+
+/**
+ * What the store tells the user (the host words it). `problem`: the {@link StoreProblem} shown until
+ * it is fixed (undefined: fixed), reported when it changes, not per save. `keptAside`: damaged files
+ * moved to `folder`, said once. `cantRemove`: a removal failed (the chat may come back at the next start).
+ */
+export type StoreReport =
+  { kind: 'problem'; problem: StoreProblem | undefined } | { kind: 'keptAside'; folder: string; files: string[] } | { kind: 'cantRemove'; file: string; reason: string };
 
 interface RecallEntry {
   chatId: string;
@@ -180,8 +187,8 @@ export class ChatStore {
   private readonly carry = new Map<string, Map<string, MessageView>>();
   /** Files moved to the corrupt folder since the last notice. */
   private aside: string[] = [];
-  private readonly problems = new Map<ProblemKey, string>();
-  private reported: string | undefined;
+  private readonly problems = new Map<ProblemKey, StoreProblem>();
+  private reported: StoreProblem | undefined;
   private readonly listeners = new Set<(report: StoreReport) => void>();
   private lockDepth = 0;
   /** Writes done (tests and diagnostics read it). */
@@ -211,7 +218,7 @@ export class ChatStore {
   }
 
   /** What stops chats from being saved now (the panel shows it), or undefined when saving works. */
-  get problem(): string | undefined {
+  get problem(): StoreProblem | undefined {
     return this.problems.get('read') ?? this.problems.get('chat') ?? this.problems.get('index');
   }
 
@@ -246,7 +253,7 @@ export class ChatStore {
         changed = true;
       } else {
         this.log?.(`could not read the chat index (${read.reason}); listing the chats from their files, and not writing the index until it can be read`);
-        this.setProblem('read', cantRead(read.reason));
+        this.setProblem('read', { kind: 'cantRead', reason: read.reason });
       }
       this.index = { version: 1, openId: undefined, chats: [], recall: [] };
     }
@@ -384,7 +391,7 @@ export class ChatStore {
         });
         this.setProblem('chat', undefined);
       } catch (err) {
-        this.failed('chat', `could not restore chat ${id}`, err);
+        this.failed('chat', file, err);
       }
     }
     this.index.chats.push(deleted.summary);
@@ -451,7 +458,7 @@ export class ChatStore {
       writeFileDurably(file, JSON.stringify(data));
       this.stamps.set(file, stampOf(fs.statSync(file)));
     } catch (err) {
-      this.failed('chat', `could not save chat ${id}`, err);
+      this.failed('chat', file, err);
       return false;
     }
     this.setProblem('chat', undefined);
@@ -520,10 +527,7 @@ export class ChatStore {
     } catch (err) {
       const reason = (err as Error).message;
       this.log?.(`could not remove ${file}: ${reason}`);
-      this.emit({
-        kind: 'notice',
-        message: `Sidestream could not remove ${file} (${reason}). The chat is off the list for now, but may come back after a restart; remove the file yourself to delete it for good.`,
-      });
+      this.emit({ kind: 'cantRemove', file, reason });
     }
   }
 
@@ -563,9 +567,10 @@ export class ChatStore {
       return false;
     }
     let changed = false;
+    const byId = new Map(this.index.chats.map((c) => [c.id, c]));
     for (const name of names) {
       const id = name.slice(0, -'.json'.length);
-      const listed = this.summary(id);
+      const listed = byId.get(id);
       if (listed && listed.messageCount > 0) continue;
       const file = path.join(this.dir, name);
       const tree = this.readChatSync(id);
@@ -681,10 +686,7 @@ export class ChatStore {
     if (!this.aside.length) return;
     const names = this.aside.map((f) => path.basename(f));
     this.aside = [];
-    this.emit({
-      kind: 'notice',
-      message: `Sidestream found damaged chat files and moved them, unchanged, to ${path.join(this.dir, CORRUPT_DIR)} (${names.join(', ')}). Your other chats are loaded.`,
-    });
+    this.emit({ kind: 'keptAside', folder: path.join(this.dir, CORRUPT_DIR), files: names });
   }
 
   private writeIndex(): void {
@@ -701,12 +703,12 @@ export class ChatStore {
       const read = onDisk === undefined ? ({ kind: 'missing' } as const) : this.readIndex();
       if (read.kind === 'unreadable') {
         this.log?.(`could not read the chat index (${read.reason}); not writing it`);
-        this.setProblem('read', cantRead(read.reason));
+        this.setProblem('read', { kind: 'cantRead', reason: read.reason });
         return;
       }
       if (read.kind === 'corrupt') {
         if (!this.keepAside(this.indexFile)) {
-          this.setProblem('read', cantRead(`${this.indexFile} is damaged (${read.reason}) and could not be moved aside`));
+          this.setProblem('read', { kind: 'cantRead', reason: `${this.indexFile} is damaged (${read.reason}) and could not be moved aside` });
           return;
         }
         this.log?.(`the chat index on disk was damaged (${read.reason}); kept it aside, writing this window's`);
@@ -724,7 +726,7 @@ export class ChatStore {
       this.stamps.set(this.indexFile, stampOf(fs.statSync(this.indexFile)));
       this.noteOnDisk({ ...this.index, chats });
     } catch (err) {
-      this.failed('index', 'could not save the chat index', err);
+      this.failed('index', this.indexFile, err);
       return;
     }
     this.setProblem('index', undefined);
@@ -824,26 +826,25 @@ export class ChatStore {
     }
   }
 
-  private failed(key: ProblemKey, what: string, err: unknown): void {
-    const reason = err instanceof Error ? err.message : String(err);
-    this.log?.(`${what}: ${reason}`);
-    this.setProblem(
-      key,
-      `Sidestream can't save chats: ${reason}. What you see stays in this window, but closing or reloading it loses what was not saved. Sidestream tries again with each answer — free disk space or fix the permissions of ${this.dir}.`,
-    );
+  /** Writing `file` failed: logged, and reported as the problem `key` (once, until a write works again). */
+  private failed(key: ProblemKey, file: string, err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    const reason = message.includes(file) ? message : `${file}: ${message}`;
+    this.log?.(`could not save ${reason}`);
+    this.setProblem(key, { kind: 'cantSave', reason, folder: this.dir });
   }
 
-  /** Sets (or clears, `message` undefined) one problem; reports when what the user should see changes. */
-  private setProblem(key: ProblemKey, message: string | undefined): void {
-    if (message === undefined) {
+  /** Sets (or clears, `problem` undefined) one problem; reports when what the user should see changes. */
+  private setProblem(key: ProblemKey, problem: StoreProblem | undefined): void {
+    if (problem === undefined) {
       if (!this.problems.delete(key)) return;
     } else if (!this.problems.has(key)) {
-      this.problems.set(key, message);
+      this.problems.set(key, problem);
     }
     const now = this.problem;
     if (now === this.reported) return;
     this.reported = now;
-    this.emit({ kind: 'problem', message: now });
+    this.emit({ kind: 'problem', problem: now });
   }
 
   private emit(report: StoreReport): void {
@@ -855,10 +856,6 @@ export class ChatStore {
       }
     }
   }
-}
-
-function cantRead(reason: string): string {
-  return `Sidestream can't read its chat list (${reason}). It lists your chats from their files and won't write the list until it can read it; new answers are still saved.`;
 }
 
 /** Whether the process that wrote its id into lock `file` has ended (a killed extension host). */

@@ -119,12 +119,13 @@ describe('ChatStore: windows, read errors, corrupt files, failed writes', () => 
     void store.save(chat, true);
     const problems = reports.filter((r) => r.kind === 'problem');
     assert.equal(problems.length, 1, JSON.stringify(reports));
-    assert.match(problems[0]!.message ?? '', /can't save chats/);
-    assert.ok(store.problem, 'the problem is not kept for a panel that opens later');
+    const problem = problems[0]?.kind === 'problem' ? problems[0].problem : undefined;
+    assert.ok(problem?.kind === 'cantSave' && problem.reason.includes(file), JSON.stringify(problem));
+    assert.deepEqual(store.problem, problem, 'the problem is not kept for a panel that opens later');
     fs.rmSync(file, { recursive: true });
     void store.save(chat, true);
     assert.equal(store.problem, undefined);
-    assert.deepEqual(reports.at(-1), { kind: 'problem', message: undefined });
+    assert.deepEqual(reports.at(-1), { kind: 'problem', problem: undefined });
     assert.equal(new ChatStore(dir).load().tree.size, 4);
   });
 
@@ -150,9 +151,9 @@ describe('ChatStore: windows, read errors, corrupt files, failed writes', () => 
       void store.save(loaded, true);
       store.create();
       assert.equal(fs.readlinkSync(index), INDEX_FILE, 'the unreadable index was overwritten');
-      const problems = reports.filter((r) => r.kind === 'problem' && r.message);
+      const problems = reports.filter((r) => r.kind === 'problem' && r.problem);
       assert.equal(problems.length, 1, JSON.stringify(reports));
-      assert.match(problems[0]!.message!, /index\.json/);
+      assert.ok(store.problem?.kind === 'cantRead' && store.problem.reason.includes(index), JSON.stringify(store.problem));
     }
 
     // A folder where the index goes (EISDIR): its content survives and is reported.
@@ -164,7 +165,7 @@ describe('ChatStore: windows, read errors, corrupt files, failed writes', () => 
       store.load();
       assert.ok(titles(store).includes('kept chat'), titles(store).join(', '));
       assert.ok(
-        reports.some((r) => r.kind === 'problem' && /index\.json/.test(r.message ?? '')),
+        reports.some((r) => r.kind === 'problem' && r.problem?.kind === 'cantRead' && r.problem.reason.includes(index)),
         JSON.stringify(reports),
       );
       assert.deepEqual(fs.readFileSync(path.join(index, 'kept')), original);
@@ -224,9 +225,11 @@ describe('ChatStore: windows, read errors, corrupt files, failed writes', () => 
     assert.ok(keptIndex && keptChat, `kept aside: ${kept.join(', ')}`);
     assert.deepEqual(fs.readFileSync(path.join(aside, keptIndex)), badIndex);
     assert.deepEqual(fs.readFileSync(path.join(aside, keptChat)), badChat);
-    const notices = reports.filter((r) => r.kind === 'notice');
-    assert.equal(notices.length, 1, JSON.stringify(reports));
-    assert.ok(notices[0]!.message?.includes(aside), notices[0]!.message);
+    assert.deepEqual(
+      reports.filter((r) => r.kind !== 'problem').map((r) => (r.kind === 'keptAside' ? { ...r, files: [...r.files].sort() } : r)),
+      [{ kind: 'keptAside', folder: aside, files: [keptIndex, keptChat].sort() }],
+      'told once, naming the folder and the files',
+    );
   });
 
   it('fuzz: 200 random truncations and corruptions of the index and chat files — load() never throws and every intact chat is listed', function () {
@@ -303,7 +306,7 @@ describe('ChatStore: windows, read errors, corrupt files, failed writes', () => 
     assert.doesNotThrow(() => store.delete(one.summary.id));
     assert.deepEqual(titles(store), ['open']);
     assert.ok(
-      reports.some((r) => r.kind === 'notice' && r.message?.includes(file)),
+      reports.some((r) => r.kind === 'cantRemove' && r.file === file),
       JSON.stringify(reports),
     );
   });
@@ -342,7 +345,7 @@ describe('ChatStore: windows, read errors, corrupt files, failed writes', () => 
       const saved = new ChatStore(dir).load();
       assert.equal((saved.tree.get('a2') as AssistantMessageView | undefined)?.state, 'done', 'the finished answer is not on disk');
       assert.ok(
-        reports.some((r) => r.kind === 'notice' && r.message?.includes(file)),
+        reports.some((r) => r.kind === 'cantRemove' && r.file === file),
         JSON.stringify(reports),
       );
     });
