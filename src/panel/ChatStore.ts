@@ -235,6 +235,16 @@ export class ChatStore {
    */
   load(): Chat {
     try {
+      return this.loadOrThrow();
+    } catch (err) {
+      // Not expected (every read is guarded): a last resort so that activation never fails here.
+      this.log?.(`could not load the chats: ${(err as Error).stack ?? String(err)}`);
+      return this.create();
+    }
+  }
+
+  private loadOrThrow(): Chat {
+    try {
       // For earlier versions only (they let the window named here write). Atomic, not fsync'd.
       writeFileDurably(this.ownerFile, this.owner, false);
     } catch (err) {
@@ -252,8 +262,9 @@ export class ChatStore {
         this.log?.(`the chat index was damaged (${read.reason}); rebuilding it from the chat files`);
         changed = true;
       } else {
-        this.log?.(`could not read the chat index (${read.reason}); listing the chats from their files, and not writing the index until it can be read`);
-        this.setProblem('read', { kind: 'cantRead', reason: read.reason });
+        const reason = read.kind === 'corrupt' ? `${this.indexFile} is damaged (${read.reason}) and could not be moved aside` : read.reason;
+        this.log?.(`could not read the chat index (${reason}); listing the chats from their files, and not writing the index until it can be read`);
+        this.setProblem('read', { kind: 'cantRead', reason });
       }
       this.index = { version: 1, openId: undefined, chats: [], recall: [] };
     }
@@ -610,10 +621,10 @@ export class ChatStore {
       const now = Date.now();
       const chat: Chat = {
         summary: { id: newChatId(), title: undefined, createdAt: now, updatedAt: now, model: undefined, messageCount: 0 },
-        tree: ChatTree.fromPath(messages.filter((m) => typeof m?.id === 'string').map(interruptedIfStreaming)),
+        tree: ChatTree.fromPath(messages.filter(isMessage).map(interruptedIfStreaming)),
       };
       this.index.openId = chat.summary.id;
-      this.index.recall = messages.filter((m) => m.role === 'user' && typeof m.text === 'string').map((m) => ({ chatId: chat.summary.id, text: m.text }));
+      this.index.recall = messages.filter((m) => isMessage(m) && m.role === 'user').map((m) => ({ chatId: chat.summary.id, text: m.text }));
       this.index.recall = this.index.recall.slice(-MAX_RECALL);
       this.save(chat, true);
       this.log?.(`moved the conversation from ${from} into the first chat (${messages.length} messages)`);
