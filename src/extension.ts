@@ -93,7 +93,10 @@ export function activate(context: vscode.ExtensionContext): SidestreamApi | unde
     : undefined;
 }
 
-/** The conversation's folder: this workspace's storage, or the global one without a workspace. */
+/**
+ * The chats' folder: this workspace's storage, or the global one without a workspace — shared by
+ * every window without a folder, which the chat store merges (it never lets one window take it over).
+ */
 function storageDir(context: vscode.ExtensionContext): string {
   return localFolder(context.storageUri, context.globalStorageUri);
 }

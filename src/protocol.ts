@@ -105,6 +105,8 @@ export type HostToWebview =
       chatTitle?: string | undefined;
       /** Earlier questions for ↑/↓ recall in the composer, oldest first (all chats, at most 100). */
       recall?: string[] | undefined;
+      /** Why chats are not being saved now, when they are not (see `storageProblem`). */
+      storageProblem?: string | undefined;
     }
   | { type: 'setup'; options: SetupOption[]; reason: string }
   | { type: 'messageAdded'; message: MessageView }
@@ -122,7 +124,9 @@ export type HostToWebview =
   /** What goes along with the next question: the composer shows these chips (replaces the whole set). */
   | { type: 'context'; chips: ContextChip[] }
   /** Move keyboard focus to the composer (Ask revealed the view, or the user picked a context file). */
-  | { type: 'focusComposer' };
+  | { type: 'focusComposer' }
+  /** Saving chats stopped (a write failed, the chat list is unreadable): a banner says why until it works again (`message` undefined). */
+  | { type: 'storageProblem'; message: string | undefined };
 
 /** Webview → host. */
 export type WebviewToHost =

@@ -5,12 +5,28 @@ import { endMessage, StreamSession, type SessionResult } from '../core/session/S
 import { contextFilesOf, questionWithContext } from '../core/contextPrompt';
 import type { AssistantMessageView, ContextFile, HostToWebview, MessageView, SetupOption, UserMessageView } from '../protocol';
 import { chatMarkdown } from './chatMarkdown';
-import type { Chat, ChatStore, ChatSummary, DeletedChat } from './ChatStore';
+import type { Chat, ChatStore, ChatSummary, DeletedChat, StoreProblem } from './ChatStore';
+import { assertNever } from '../shared/assertNever';
 import { recordAnswer } from './answerRecorder';
 import { loadCore } from './coreLoader';
 import type { MetricsStatusBar } from './MetricsStatusBar';
 import { requestTarget, streamSourceFor, type ProviderResolver, type Resolution, type ResolvedProvider } from './ProviderResolver';
 import { readSettings } from './settings';
+
+/** What the panel's banner says while chats are not being saved. */
+function storageProblemText(problem: StoreProblem | undefined): string | undefined {
+  if (!problem) return undefined;
+  return problem.kind === 'cantSave'
+    ? vscode.l10n.t(
+        "Sidestream can't save chats: {0}. What you see stays in this window, but closing or reloading it loses what was not saved. Sidestream tries again with each answer; free disk space or fix the permissions of {1}.",
+        problem.reason,
+        problem.folder,
+      )
+    : vscode.l10n.t(
+        "Sidestream can't read its chat list ({0}). It lists your chats from their files and won't write the list until it can read it; new answers are still saved.",
+        problem.reason,
+      );
+}
 
 /** Where the controller posts: the panel, when it exists. */
 export interface PanelPort {
@@ -71,6 +87,13 @@ export class ChatController implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   private lastProvider: ResolvedProvider | undefined;
   private nextId = Date.now();
+  /**
+   * Part of every message id this controller mints: windows without a folder share one store, and
+   * another window's (or a reloaded window's) messages may meet this one's in one chat file, which
+   * is merged by message id.
+   */
+  private readonly idSuffix = Math.random().toString(36).slice(2, 6).padEnd(4, '0');
+  private readonly storeReports: { dispose(): void };
   /** Requests whose token source is not yet disposed (a leak check for the load tests). */
   liveRequests = 0;
 
@@ -81,6 +104,34 @@ export class ChatController implements vscode.Disposable {
     private readonly statusBar: MetricsStatusBar,
     private readonly log: vscode.LogOutputChannel,
   ) {
+    // Before load: what loading finds (damaged files kept aside, an unreadable index) is told too.
+    this.storeReports = store.onDidReport((report) => {
+      switch (report.kind) {
+        case 'problem': {
+          const message = storageProblemText(report.problem);
+          if (message) log.error(message);
+          else log.info('chats are being saved again');
+          this.panel.post({ type: 'storageProblem', message });
+          return;
+        }
+        case 'keptAside':
+          void vscode.window.showWarningMessage(
+            vscode.l10n.t('Sidestream found damaged chat files and moved them, unchanged, to {0} ({1}). Your other chats are loaded.', report.folder, report.files.join(', ')),
+          );
+          return;
+        case 'cantRemove':
+          void vscode.window.showWarningMessage(
+            vscode.l10n.t(
+              'Sidestream could not remove {0} ({1}). The chat is off the list, but may come back after a restart; remove the file yourself to delete it for good.',
+              report.file,
+              report.reason,
+            ),
+          );
+          return;
+        default:
+          assertNever(report, 'store report');
+      }
+    });
     this.chat = store.load();
     this.messages = this.chat.tree.path();
   }
@@ -137,6 +188,7 @@ export class ChatController implements vscode.Disposable {
       chatId: this.chat.summary.id,
       chatTitle: this.chat.summary.title,
       recall: this.store.recall(),
+      storageProblem: storageProblemText(this.store.problem),
     };
   }
 
@@ -471,12 +523,13 @@ export class ChatController implements vscode.Disposable {
   }
 
   private newId(): string {
-    return `m${(this.nextId++).toString(36)}`;
+    return `m${(this.nextId++).toString(36)}${this.idSuffix}`;
   }
 
   dispose(): void {
     this.active?.cts.cancel();
     void this.store.save(this.chat, true);
+    this.storeReports.dispose();
     this.changed.dispose();
   }
 }

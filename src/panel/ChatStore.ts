@@ -12,8 +12,19 @@ export const CONVERSATION_FILE = 'conversation.json';
 /** The chats' folder in the storage folder. */
 export const CHATS_DIR = 'chats';
 export const INDEX_FILE = 'index.json';
-/** Names the extension host that last loaded the chats: only it may write them. */
+/**
+ * Written at load for earlier versions of Sidestream, which let only the window named here write
+ * (this version merges instead, and never reads it).
+ */
 export const OWNER_FILE = 'owner';
+/** Damaged files are moved here (inside the chats folder), byte for byte, as `<name>.<time>`. */
+export const CORRUPT_DIR = 'corrupt';
+/** Held (created exclusively) while a window merges its view into the index. */
+export const LOCK_FILE = 'index.lock';
+/** A lock older than this (ms) was left by a window that died holding it. */
+const LOCK_STALE_MS = 5_000;
+/** How long (ms) a save waits for another window's lock before it writes without it. */
+const LOCK_WAIT_MS = 1_000;
 /** At most this many chats are kept: past it, the least recently updated go (never the open one). */
 export const MAX_CHATS = 1000;
 /** At most this many messages (all branches) per chat: past it, old branches go, then the oldest turns. */
@@ -23,6 +34,8 @@ export const MAX_RECALL = 100;
 const TITLE_LENGTH = 80;
 /** A recalled question longer than this is not kept for recall (the index stays small). */
 const MAX_RECALL_CHARS = 4_000;
+const CHAT_ID = /^[a-z0-9]{1,64}$/i;
+const CHAT_FILE = /^[a-z0-9]{1,64}\.json$/i;
 
 export const INTERRUPTED_NOTICE = 'Interrupted: the window was reloaded while this answer streamed. Continue picks up from here.';
 
@@ -53,6 +66,20 @@ export interface DeletedChat {
   recall: RecallEntry[];
 }
 
+/**
+ * Why chats are not being saved now: a write failed (`cantSave`: full disk, permissions…), or the
+ * chat list cannot be read (`cantRead`: it is not written until it can). `reason` names the file.
+ */
+export type StoreProblem = { kind: 'cantSave'; reason: string; folder: string } | { kind: 'cantRead'; reason: string };
+
+/**
+ * What the store tells the user (the host words it). `problem`: the {@link StoreProblem} shown until
+ * it is fixed (undefined: fixed), reported when it changes, not per save. `keptAside`: damaged files
+ * moved to `folder`, said once. `cantRemove`: a removal failed (the chat may come back at the next start).
+ */
+export type StoreReport =
+  { kind: 'problem'; problem: StoreProblem | undefined } | { kind: 'keptAside'; folder: string; files: string[] } | { kind: 'cantRemove'; file: string; reason: string };
+
 interface RecallEntry {
   chatId: string;
   text: string;
@@ -75,6 +102,12 @@ interface LegacyConversation {
   messages: MessageView[];
 }
 
+/** What reading the index found. */
+type IndexRead = { kind: 'ok'; index: IndexFile } | { kind: 'missing' } | { kind: 'unreadable'; reason: string } | { kind: 'corrupt'; reason: string };
+
+/** Which write failed last (each is cleared by its next success). */
+type ProblemKey = 'chat' | 'index' | 'read';
+
 /**
  * Keeps every chat across window reloads, crashes and killed extension hosts, in the extension's
  * storage folder (`context.storageUri`, or `globalStorageUri` without a workspace):
@@ -85,7 +118,37 @@ interface LegacyConversation {
  * - `chats/<id>.json`: `{ version: 2, id, nodes: [{ message, parent? }], active }` — the chat's
  *   message tree (branches from Regenerate and Edit), parents first, and the branch picked under
  *   each message.
- * - `chats/owner`: which extension host may write (the one that loaded last).
+ * - `chats/corrupt/`: damaged files, moved aside byte for byte (see below).
+ *
+ * **Several windows, one folder.** Every window without a workspace folder shares the global
+ * storage folder, and a reloaded window's old extension host may still be saving while the new one
+ * loads. So no window owns the folder: each writes only the chat files it changed, and the index as
+ * a merge, under `chats/index.lock` (created exclusively; one older than 5 s is stale): the index on
+ * disk is read again (skipped when it is the very file this store wrote last) and united with this
+ * window's view — per chat the newer `updatedAt` wins, chats this window deleted stay deleted, a
+ * chat another window deleted is dropped (unless it is open here), recall is merged. Before a chat
+ * file is written, its identity (inode, size, mtime) is compared with what this store read or wrote
+ * last: when another window wrote it since, the two message trees are merged by message id — the
+ * other window's new messages are added as branches that this window does not show (its shown path
+ * never changes under it), and of a message both have, the one with more text is written (answers
+ * only grow: a stale copy from a closing window never shortens one the new window continued; the
+ * other window's longer copy is kept until this window's copy outgrows it). Message ids carry a
+ * per-window random part, so two windows never mint the same one.
+ *
+ * **Read errors are not a first run.** Only a missing index means new (migrate, start empty). Any
+ * other error reading it (permissions, EMFILE, EIO, a folder in its place…) leaves it untouched:
+ * the chats are listed from their files, the index is not written until it can be read again, and
+ * {@link problem} says so. A chat file the index does not list (or lists as empty) is read and
+ * listed again at load.
+ *
+ * **Damaged files** (an index or chat that does not parse) never stop the load: each is moved to
+ * `chats/corrupt/<name>.<time>` unchanged, the index is rebuilt from the chat files, the rest loads,
+ * and one notice names the folder.
+ *
+ * **Failures are said, never thrown.** A write that fails (full disk, permissions) is logged and
+ * reported once as a {@link problem} (cleared by the next write that works); a removal that fails is
+ * logged and reported as a notice. No save, delete or load throws: the final save of an answer, which
+ * the stream session makes before it reports the answer ended, always returns.
  *
  * Bounds: at most 1,000 chats (`MAX_CHATS`) — past it the least recently updated chat is deleted
  * first, never the open one — and at most 400 messages per chat over all its branches
@@ -93,8 +156,8 @@ interface LegacyConversation {
  * the oldest messages of the path. Whatever is dropped is logged. A chat nothing was asked in is
  * never written and not listed.
  *
- * Activation reads only the index and the open chat. Another chat is read when it is opened, with
- * `fs.promises`, so a large history never blocks the window.
+ * Activation reads only the index, the folder's file names and the open chat. Another chat is read
+ * when it is opened, with `fs.promises`, so a large history never blocks the window.
  *
  * Every write is atomic and durable: temp file, fsync, rename, fsync of the folder — a reader finds
  * the old or the new file, never half of one. While an answer streams, saves are debounced (one
@@ -111,9 +174,23 @@ export class ChatStore {
   private readonly dir: string;
   private readonly indexFile: string;
   private readonly ownerFile: string;
+  private readonly lockFile: string;
   private readonly owner = `${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
-  private superseded = false;
   private index: IndexFile = { version: 1, openId: undefined, chats: [], recall: [] };
+  /** Identity (inode:size:mtime) of each file as this store last read or wrote it. */
+  private readonly stamps = new Map<string, string>();
+  /** Chat ids in the index as this store last read or wrote it (one missing from disk since was deleted elsewhere). */
+  private seenOnDisk = new Set<string>();
+  /** Chats this window deleted: a merge keeps them out of the index. */
+  private readonly deleted = new Set<string>();
+  /** Per chat, messages another window wrote longer than this window's copy: written instead of it. */
+  private readonly carry = new Map<string, Map<string, MessageView>>();
+  /** Files moved to the corrupt folder since the last notice. */
+  private aside: string[] = [];
+  private readonly problems = new Map<ProblemKey, StoreProblem>();
+  private reported: StoreProblem | undefined;
+  private readonly listeners = new Set<(report: StoreReport) => void>();
+  private lockDepth = 0;
   /** Writes done (tests and diagnostics read it). */
   writes = 0;
 
@@ -128,6 +205,7 @@ export class ChatStore {
     this.dir = path.join(storageDir, CHATS_DIR);
     this.indexFile = path.join(this.dir, INDEX_FILE);
     this.ownerFile = path.join(this.dir, OWNER_FILE);
+    this.lockFile = path.join(this.dir, LOCK_FILE);
   }
 
   get folder(): string {
@@ -135,31 +213,73 @@ export class ChatStore {
   }
 
   chatFile(id: string): string {
-    if (!/^[a-z0-9]{1,64}$/i.test(id)) throw new Error(`not a chat id: ${JSON.stringify(id.slice(0, 70))}`);
+    if (!CHAT_ID.test(id)) throw new Error(`not a chat id: ${JSON.stringify(id.slice(0, 70))}`);
     return path.join(this.dir, `${id}.json`);
   }
 
+  /** What stops chats from being saved now (the panel shows it), or undefined when saving works. */
+  get problem(): StoreProblem | undefined {
+    return this.problems.get('read') ?? this.problems.get('chat') ?? this.problems.get('index');
+  }
+
+  /** Hears problems (once each, and once when fixed) and notices. */
+  onDidReport(listener: (report: StoreReport) => void): { dispose(): void } {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
   /**
-   * Reads the index and the open chat (nothing else), migrating the pre-chats conversation once,
-   * and makes this store the writer: an extension host of a window that was reloaded may still be
-   * shutting down, and must not overwrite what the new one loaded.
+   * Reads the index and the open chat (nothing else but the folder's names), migrating the
+   * pre-chats conversation once. Never throws: damaged files are kept aside, unreadable ones left
+   * alone, and the user is told.
    */
   load(): Chat {
     try {
-      // Atomic, but not fsync'd: the claim only matters while the old host still runs, and after a
-      // power loss none does. An fsync here would cost activation several ms on a busy disk.
+      return this.loadOrThrow();
+    } catch (err) {
+      // Not expected (every read is guarded): a last resort so that activation never fails here.
+      this.log?.(`could not load the chats: ${(err as Error).stack ?? String(err)}`);
+      return this.create();
+    }
+  }
+
+  private loadOrThrow(): Chat {
+    try {
+      // For earlier versions only (they let the window named here write). Atomic, not fsync'd.
       writeFileDurably(this.ownerFile, this.owner, false);
     } catch (err) {
-      this.log?.(`could not claim the chats folder: ${(err as Error).message}`);
+      this.log?.(`could not write ${this.ownerFile}: ${(err as Error).message}`);
     }
-    const index = this.readIndex() ?? this.migrate();
-    this.index = index;
+    const read = this.readIndex();
+    let changed = false;
+    if (read.kind === 'ok') {
+      this.index = read.index;
+      this.noteOnDisk(read.index);
+    } else if (read.kind === 'missing') {
+      this.migrate();
+    } else {
+      if (read.kind === 'corrupt' && this.keepAside(this.indexFile)) {
+        this.log?.(`the chat index was damaged (${read.reason}); rebuilding it from the chat files`);
+        changed = true;
+      } else {
+        const reason = read.kind === 'corrupt' ? `${this.indexFile} is damaged (${read.reason}) and could not be moved aside` : read.reason;
+        this.log?.(`could not read the chat index (${reason}); listing the chats from their files, and not writing the index until it can be read`);
+        this.setProblem('read', { kind: 'cantRead', reason });
+      }
+      this.index = { version: 1, openId: undefined, chats: [], recall: [] };
+    }
+    changed = this.addChatsFromFiles() || changed;
+    if (changed || this.aside.length) this.writeIndex();
+    const index = this.index;
     const open = index.openId !== undefined ? index.chats.find((c) => c.id === index.openId) : undefined;
+    let chat: Chat | undefined;
     if (open) {
       const tree = this.readChatSync(open.id);
-      if (tree) return { summary: open, tree };
+      if (tree) chat = { summary: open, tree };
     }
-    return this.create();
+    chat ??= this.create();
+    this.tellAside();
+    return chat;
   }
 
   /** Non-empty chats, most recently updated first. */
@@ -213,15 +333,28 @@ export class ChatStore {
 
   /** Reads chat `id`'s messages asynchronously (history search, open), or undefined when it cannot. */
   async read(id: string): Promise<ChatTree | undefined> {
+    const file = this.chatFile(id);
     let raw: string;
     try {
-      raw = await fs.promises.readFile(this.chatFile(id), 'utf8');
+      const handle = await fs.promises.open(file, 'r');
+      try {
+        const stamp = stampOf(await handle.stat());
+        raw = await handle.readFile('utf8');
+        this.stamps.set(file, stamp);
+      } finally {
+        await handle.close();
+      }
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT' && this.summary(id)?.messageCount === 0) return new ChatTree();
       this.log?.(`could not read chat ${id}: ${(err as Error).message}`);
       return undefined;
     }
-    return this.parseChat(id, raw);
+    const tree = this.parseChat(id, raw);
+    if (!tree && this.aside.length) {
+      this.writeIndex();
+      this.tellAside();
+    }
+    return tree;
   }
 
   rename(id: string, title: string): void {
@@ -233,10 +366,10 @@ export class ChatStore {
     this.writeIndex();
   }
 
-  /** Deletes chat `id` (not the open one: open another first); returns what Undo needs. */
+  /** Deletes chat `id` (not the open one: open another first); returns what Undo needs. Never throws. */
   delete(id: string): DeletedChat | undefined {
     const summary = this.summary(id);
-    if (!summary || id === this.index.openId || !this.canWrite()) return undefined;
+    if (!summary || id === this.index.openId) return undefined;
     let file: string | undefined;
     try {
       file = fs.readFileSync(this.chatFile(id), 'utf8');
@@ -246,16 +379,32 @@ export class ChatStore {
     const deleted: DeletedChat = { summary, file, recall: this.index.recall.filter((r) => r.chatId === id) };
     this.index.chats = this.index.chats.filter((c) => c.id !== id);
     this.index.recall = this.index.recall.filter((r) => r.chatId !== id);
-    this.writeIndex();
-    fs.rmSync(this.chatFile(id), { force: true });
+    this.deleted.add(id);
+    this.withLock(() => {
+      this.writeIndexLocked();
+      this.remove(this.chatFile(id));
+    });
     this.log?.(`deleted chat ${id} (${summary.messageCount} messages)`);
     return deleted;
   }
 
   /** Undo of {@link delete}: the chat comes back as it was. */
   restore(deleted: DeletedChat): void {
-    if (this.summary(deleted.summary.id) || !this.canWrite()) return;
-    if (deleted.file !== undefined) writeFileDurably(this.chatFile(deleted.summary.id), deleted.file);
+    const id = deleted.summary.id;
+    if (this.summary(id)) return;
+    this.deleted.delete(id);
+    if (deleted.file !== undefined) {
+      const file = this.chatFile(id);
+      try {
+        this.withLock(() => {
+          writeFileDurably(file, deleted.file!);
+          this.stamps.set(file, stampOf(fs.statSync(file)));
+        });
+        this.setProblem('chat', undefined);
+      } catch (err) {
+        this.failed('chat', file, err);
+      }
+    }
     this.index.chats.push(deleted.summary);
     this.index.recall = [...deleted.recall, ...this.index.recall].slice(-MAX_RECALL);
     this.writeIndex();
@@ -275,13 +424,13 @@ export class ChatStore {
     return undefined;
   }
 
-  /** Writes what is pending now, synchronously and durably. */
+  /** Writes what is pending now, synchronously and durably. Never throws: a failure is logged and reported. */
   flush(): Thenable<void> | undefined {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     const chat = this.pending;
     this.pending = undefined;
-    if (!chat || !this.canWrite()) return undefined;
+    if (!chat) return undefined;
     const dropped = chat.tree.prune(this.limits.messagesPerChat);
     if (dropped) this.log?.(`chat ${chat.summary.id} is over ${this.limits.messagesPerChat} messages: dropped its ${dropped} oldest (other branches first)`);
     if (!chat.tree.size) return undefined; // an empty chat is never written
@@ -291,17 +440,77 @@ export class ChatStore {
       this.index.chats = this.index.chats.filter((c) => c !== stale);
       this.index.chats.push(chat.summary);
     }
-    try {
-      const data: ChatFile = { version: 2, id: chat.summary.id, ...chat.tree.toData(forDisk) };
-      writeFileDurably(this.chatFile(chat.summary.id), JSON.stringify(data));
+    this.deleted.delete(chat.summary.id);
+    this.withLock(() => {
+      if (!this.writeChat(chat)) return;
       this.writes++;
-    } catch (err) {
-      this.log?.(`could not save chat ${chat.summary.id}: ${(err as Error).message}`);
-      return undefined;
-    }
-    this.enforceBound();
-    this.writeIndex();
+      this.enforceBound();
+      this.writeIndexLocked(chat.summary.id);
+    });
     return undefined;
+  }
+
+  /** Writes `chat`'s file, merged with what another window wrote to it since this store last did. */
+  private writeChat(chat: Chat): boolean {
+    const id = chat.summary.id;
+    const file = this.chatFile(id);
+    try {
+      const onDisk = stampIfAny(file);
+      if (onDisk !== undefined && onDisk !== this.stamps.get(file)) this.mergeChat(chat, file);
+      const carried = this.carry.get(id);
+      if (carried) {
+        for (const [mid, theirs] of carried) {
+          const ours = chat.tree.get(mid);
+          if (!ours || !longer(theirs, ours)) carried.delete(mid);
+        }
+        if (!carried.size) this.carry.delete(id);
+      }
+      const data: ChatFile = { version: 2, id, ...chat.tree.toData((m) => forDisk(carried?.get(m.id) ?? m)) };
+      writeFileDurably(file, JSON.stringify(data));
+      this.stamps.set(file, stampOf(fs.statSync(file)));
+    } catch (err) {
+      this.failed('chat', file, err);
+      return false;
+    }
+    this.setProblem('chat', undefined);
+    return true;
+  }
+
+  /**
+   * Another window wrote chat `chat` since this store read or wrote it: its messages this window
+   * lacks are added as branches not shown here, and its longer copies of shared messages are
+   * carried into this window's writes.
+   */
+  private mergeChat(chat: Chat, file: string): void {
+    let data: ChatFile;
+    try {
+      data = parseChatFile(fs.readFileSync(file, 'utf8'));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === undefined) {
+        this.log?.(`chat ${chat.summary.id} on disk is damaged (${(err as Error).message}); keeping it aside and writing this window's copy`);
+        this.keepAside(file);
+        this.tellAside();
+      } else if (code !== 'ENOENT') {
+        throw err;
+      }
+      return;
+    }
+    const theirs = ChatTree.fromData(data);
+    let added = 0;
+    let carried = 0;
+    const carry = this.carry.get(chat.summary.id) ?? new Map<string, MessageView>();
+    for (const node of theirs.toData().nodes) {
+      const ours = chat.tree.get(node.message.id);
+      if (!ours) {
+        if (chat.tree.graft(interruptedIfStreaming(node.message), node.parent)) added++;
+      } else if (longer(node.message, ours)) {
+        carry.set(ours.id, node.message);
+        carried++;
+      }
+    }
+    if (carry.size) this.carry.set(chat.summary.id, carry);
+    this.log?.(`chat ${chat.summary.id} was saved by another window too: merged (${added} of its messages added as branches, ${carried} longer copies kept)`);
   }
 
   private enforceBound(): void {
@@ -312,7 +521,8 @@ export class ChatStore {
       .sort((a, b) => a.updatedAt - b.updatedAt)
       .slice(0, kept.length - this.limits.chats);
     for (const v of victims) {
-      fs.rmSync(this.chatFile(v.id), { force: true });
+      this.deleted.add(v.id);
+      this.remove(this.chatFile(v.id));
       this.log?.(`over ${this.limits.chats} chats: deleted the least recently updated, "${v.title ?? v.id}" (${new Date(v.updatedAt).toISOString()})`);
     }
     const gone = new Set(victims.map((v) => v.id));
@@ -320,52 +530,79 @@ export class ChatStore {
     this.index.recall = this.index.recall.filter((r) => !gone.has(r.chatId));
   }
 
-  private readIndex(): IndexFile | undefined {
-    let raw: string;
+  /** Removes `file`; a failure is logged and reported, never thrown. */
+  private remove(file: string): void {
     try {
-      raw = fs.readFileSync(this.indexFile, 'utf8');
+      fs.rmSync(file, { force: true });
+      this.stamps.delete(file);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.log?.(`could not read the chat index (${(err as Error).message})`);
-      return undefined;
-    }
-    try {
-      const parsed = JSON.parse(raw) as Partial<IndexFile>;
-      if (parsed.version !== 1 || !Array.isArray(parsed.chats)) throw new Error(`unknown index version ${String(parsed.version)}`);
-      const chats = parsed.chats.filter((c) => typeof c?.id === 'string' && /^[a-z0-9]{1,64}$/i.test(c.id));
-      const recall = Array.isArray(parsed.recall) ? parsed.recall.filter((r) => typeof r?.text === 'string') : [];
-      return { version: 1, openId: typeof parsed.openId === 'string' ? parsed.openId : undefined, chats, recall };
-    } catch (err) {
-      // The chat files are still there: rebuild the index from them rather than lose the history.
-      this.log?.(`the chat index is unreadable (${(err as Error).message}); rebuilding it from the chat files`);
-      return this.rebuildIndex();
+      const reason = (err as Error).message;
+      this.log?.(`could not remove ${file}: ${reason}`);
+      this.emit({ kind: 'cantRemove', file, reason });
     }
   }
 
-  private rebuildIndex(): IndexFile {
-    const index: IndexFile = { version: 1, openId: undefined, chats: [], recall: [] };
-    let names: string[] = [];
+  private readIndex(): IndexRead {
+    let raw: string;
     try {
-      names = fs.readdirSync(this.dir).filter((n) => /^[a-z0-9]{1,64}\.json$/i.test(n) && n !== INDEX_FILE);
-    } catch {
-      // No folder: nothing to rebuild.
+      const fd = fs.openSync(this.indexFile, 'r');
+      try {
+        const stamp = stampOf(fs.fstatSync(fd));
+        raw = fs.readFileSync(fd, 'utf8');
+        this.stamps.set(this.indexFile, stamp);
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
+      return { kind: 'unreadable', reason: `${this.indexFile}: ${(err as Error).message}` };
     }
+    try {
+      return { kind: 'ok', index: parseIndex(raw) };
+    } catch (err) {
+      this.stamps.delete(this.indexFile);
+      return { kind: 'corrupt', reason: (err as Error).message };
+    }
+  }
+
+  /**
+   * Lists chat files the index does not (a crash between the two writes, a rebuilt or damaged
+   * index), or lists as empty: each is read and summed up. True when the index changed.
+   */
+  private addChatsFromFiles(): boolean {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.dir).filter((n) => CHAT_FILE.test(n) && n !== INDEX_FILE);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.log?.(`could not list ${this.dir}: ${(err as Error).message}`);
+      return false;
+    }
+    let changed = false;
+    const byId = new Map(this.index.chats.map((c) => [c.id, c]));
     for (const name of names) {
       const id = name.slice(0, -'.json'.length);
+      const listed = byId.get(id);
+      if (listed && listed.messageCount > 0) continue;
       const file = path.join(this.dir, name);
       const tree = this.readChatSync(id);
       if (!tree?.size) continue;
-      const mtime = fs.statSync(file).mtimeMs;
-      const chat: Chat = { summary: { id, title: undefined, createdAt: mtime, updatedAt: mtime, model: undefined, messageCount: 0 }, tree };
-      updateSummary(chat, mtime);
-      index.chats.push(chat.summary);
+      let mtime = Date.now();
+      try {
+        mtime = fs.statSync(file).mtimeMs;
+      } catch {
+        // Keep now.
+      }
+      const summary: ChatSummary = listed ?? { id, title: undefined, createdAt: mtime, updatedAt: mtime, model: undefined, messageCount: 0 };
+      updateSummary({ summary, tree }, mtime);
+      if (!listed) this.index.chats.push(summary);
+      this.log?.(`chat ${id} was not listed in the index: listed again (${tree.size} messages)`);
+      changed = true;
     }
-    this.index = index;
-    this.writeIndex();
-    return index;
+    return changed;
   }
 
   /** First run with chats: the one conversation of earlier versions becomes the first chat. */
-  private migrate(): IndexFile {
+  private migrate(): void {
     this.index = { version: 1, openId: undefined, chats: [], recall: [] };
     const oldFile = path.join(this.storageDir, CONVERSATION_FILE);
     let messages: MessageView[] | undefined;
@@ -384,10 +621,10 @@ export class ChatStore {
       const now = Date.now();
       const chat: Chat = {
         summary: { id: newChatId(), title: undefined, createdAt: now, updatedAt: now, model: undefined, messageCount: 0 },
-        tree: ChatTree.fromPath(messages.map(interruptedIfStreaming)),
+        tree: ChatTree.fromPath(messages.filter(isMessage).map(interruptedIfStreaming)),
       };
       this.index.openId = chat.summary.id;
-      this.index.recall = messages.filter((m) => m.role === 'user').map((m) => ({ chatId: chat.summary.id, text: m.text }));
+      this.index.recall = messages.filter((m) => isMessage(m) && m.role === 'user').map((m) => ({ chatId: chat.summary.id, text: m.text }));
       this.index.recall = this.index.recall.slice(-MAX_RECALL);
       this.save(chat, true);
       this.log?.(`moved the conversation from ${from} into the first chat (${messages.length} messages)`);
@@ -397,17 +634,24 @@ export class ChatStore {
     // Once the index exists the old conversation is never read again: remove it only now, so a
     // crash before this point migrates it on the next start instead of losing it.
     if (!messages?.length || this.writes > 0) {
-      fs.rmSync(oldFile, { force: true });
-      fs.rmSync(path.join(this.storageDir, 'conversation.owner'), { force: true });
+      this.remove(oldFile);
+      this.remove(path.join(this.storageDir, 'conversation.owner'));
       void this.legacy?.update(LEGACY_KEY, undefined);
     }
-    return this.index;
   }
 
   private readChatSync(id: string): ChatTree | undefined {
+    const file = this.chatFile(id);
     let raw: string;
     try {
-      raw = fs.readFileSync(this.chatFile(id), 'utf8');
+      const fd = fs.openSync(file, 'r');
+      try {
+        const stamp = stampOf(fs.fstatSync(fd));
+        raw = fs.readFileSync(fd, 'utf8');
+        this.stamps.set(file, stamp);
+      } finally {
+        fs.closeSync(fd);
+      }
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.log?.(`could not read chat ${id}: ${(err as Error).message}`);
       return undefined;
@@ -415,42 +659,294 @@ export class ChatStore {
     return this.parseChat(id, raw);
   }
 
+  /** The chat in `raw`; a damaged one is moved to the corrupt folder (told with the next notice) and undefined. */
   private parseChat(id: string, raw: string): ChatTree | undefined {
     try {
-      const data = JSON.parse(raw) as Partial<ChatFile>;
-      if (data.version !== 2 || !Array.isArray(data.nodes)) throw new Error(`unknown chat file version ${String(data.version)}`);
+      const data = parseChatFile(raw);
       for (const n of data.nodes) if (n?.message) n.message = interruptedIfStreaming(n.message);
       return ChatTree.fromData(data);
     } catch (err) {
-      this.log?.(`chat ${id} is unreadable (${(err as Error).message})`);
+      this.log?.(`chat ${id} is damaged (${(err as Error).message}); keeping it aside`);
+      // Moved aside, it is no longer listed (the next index write drops it; the notice says where it went).
+      if (this.keepAside(this.chatFile(id))) this.index.chats = this.index.chats.filter((c) => c.id !== id);
       return undefined;
     }
   }
 
+  /** Moves a damaged `file` into the corrupt folder, unchanged; false when it cannot (it is left in place). */
+  private keepAside(file: string): boolean {
+    const folder = path.join(this.dir, CORRUPT_DIR);
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    try {
+      fs.mkdirSync(folder, { recursive: true });
+      let target = path.join(folder, `${path.basename(file)}.${stamp}`);
+      for (let n = 2; fs.existsSync(target); n++) target = path.join(folder, `${path.basename(file)}.${stamp}-${n}`);
+      fs.renameSync(file, target);
+      this.stamps.delete(file);
+      this.aside.push(target);
+      this.log?.(`kept the damaged ${file} aside as ${target}`);
+      return true;
+    } catch (err) {
+      this.log?.(`could not keep the damaged ${file} aside: ${(err as Error).message}`);
+      return false;
+    }
+  }
+
+  /** One notice for the files kept aside since the last one. */
+  private tellAside(): void {
+    if (!this.aside.length) return;
+    const names = this.aside.map((f) => path.basename(f));
+    this.aside = [];
+    this.emit({ kind: 'keptAside', folder: path.join(this.dir, CORRUPT_DIR), files: names });
+  }
+
   private writeIndex(): void {
-    if (!this.canWrite()) return;
+    this.withLock(() => this.writeIndexLocked());
+  }
+
+  /**
+   * Writes the index as a merge of the one on disk and this window's view (see the class comment);
+   * `writing`: the chat this save wrote (kept even if another window deleted it). Under the lock.
+   */
+  private writeIndexLocked(writing?: string): void {
+    const onDisk = stampIfAny(this.indexFile);
+    if (onDisk !== this.stamps.get(this.indexFile) || this.problems.has('read')) {
+      const read = onDisk === undefined ? ({ kind: 'missing' } as const) : this.readIndex();
+      if (read.kind === 'unreadable') {
+        this.log?.(`could not read the chat index (${read.reason}); not writing it`);
+        this.setProblem('read', { kind: 'cantRead', reason: read.reason });
+        return;
+      }
+      if (read.kind === 'corrupt') {
+        if (!this.keepAside(this.indexFile)) {
+          this.setProblem('read', { kind: 'cantRead', reason: `${this.indexFile} is damaged (${read.reason}) and could not be moved aside` });
+          return;
+        }
+        this.log?.(`the chat index on disk was damaged (${read.reason}); kept it aside, writing this window's`);
+        this.tellAside();
+      }
+      this.setProblem('read', undefined);
+      if (read.kind === 'ok') {
+        this.mergeIndex(read.index, writing);
+      }
+    }
     // Summaries of chats nothing was asked in stay out of the file, except the open one's.
     const chats = this.index.chats.filter((c) => c.messageCount > 0 || c.id === this.index.openId);
     try {
       writeFileDurably(this.indexFile, JSON.stringify({ ...this.index, chats } satisfies IndexFile));
+      this.stamps.set(this.indexFile, stampOf(fs.statSync(this.indexFile)));
+      this.noteOnDisk({ ...this.index, chats });
     } catch (err) {
-      this.log?.(`could not save the chat index: ${(err as Error).message}`);
+      this.failed('index', this.indexFile, err);
+      return;
+    }
+    this.setProblem('index', undefined);
+  }
+
+  /** Unites the index another window wrote with this window's view (this window's chat objects stay the same objects). */
+  private mergeIndex(disk: IndexFile, writing: string | undefined): void {
+    const theirs = new Map(disk.chats.map((c) => [c.id, c]));
+    const gone = new Set<string>();
+    const chats: ChatSummary[] = [];
+    for (const ours of this.index.chats) {
+      const other = theirs.get(ours.id);
+      theirs.delete(ours.id);
+      if (!other) {
+        // Listed on disk before and not now: another window deleted it (kept if it is in use here).
+        if (this.seenOnDisk.has(ours.id) && ours.id !== this.index.openId && ours.id !== writing) {
+          gone.add(ours.id);
+          continue;
+        }
+      } else if (other.updatedAt > ours.updatedAt) {
+        Object.assign(ours, other);
+      }
+      chats.push(ours);
+    }
+    for (const other of theirs.values()) if (!this.deleted.has(other.id)) chats.push(other);
+    const ourTexts = new Set(this.index.recall.map((r) => r.text));
+    const recall = [...disk.recall.filter((r) => !ourTexts.has(r.text) && !this.deleted.has(r.chatId)), ...this.index.recall.filter((r) => !gone.has(r.chatId))];
+    this.index = { version: 1, openId: this.index.openId, chats, recall: recall.slice(-MAX_RECALL) };
+  }
+
+  private noteOnDisk(index: IndexFile): void {
+    this.seenOnDisk = new Set(index.chats.map((c) => c.id));
+  }
+
+  /**
+   * Runs `fn` holding `chats/index.lock`, so no two windows merge into the index at once. A lock
+   * older than LOCK_STALE_MS is a dead window's and is taken over; after LOCK_WAIT_MS of waiting
+   * (or when the lock cannot be made at all) `fn` runs without it: a save is never dropped for it.
+   */
+  private withLock<T>(fn: () => T): T {
+    if (this.lockDepth > 0) {
+      this.lockDepth++;
+      try {
+        return fn();
+      } finally {
+        this.lockDepth--;
+      }
+    }
+    const held = this.acquireLock();
+    this.lockDepth = 1;
+    try {
+      return fn();
+    } finally {
+      this.lockDepth = 0;
+      if (held) {
+        try {
+          fs.rmSync(this.lockFile, { force: true });
+        } catch (err) {
+          this.log?.(`could not remove ${this.lockFile}: ${(err as Error).message}`);
+        }
+      }
     }
   }
 
-  private canWrite(): boolean {
-    if (this.superseded) return false;
-    let current: string | undefined;
-    try {
-      current = fs.readFileSync(this.ownerFile, 'utf8');
-    } catch {
-      return true; // never claimed (or removed): nothing newer to protect
+  private acquireLock(): boolean {
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    for (;;) {
+      try {
+        fs.mkdirSync(this.dir, { recursive: true });
+        const fd = fs.openSync(this.lockFile, 'wx', 0o600);
+        try {
+          fs.writeSync(fd, String(process.pid));
+        } finally {
+          fs.closeSync(fd);
+        }
+        return true;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+          this.log?.(`could not lock the chats folder (${(err as Error).message}); saving without the lock`);
+          return false;
+        }
+      }
+      try {
+        if (Date.now() - fs.statSync(this.lockFile).mtimeMs > LOCK_STALE_MS || holderIsGone(this.lockFile)) {
+          this.log?.(`took over a stale ${this.lockFile} (a window closed while saving)`);
+          fs.rmSync(this.lockFile, { force: true });
+          continue;
+        }
+      } catch {
+        continue; // released meanwhile
+      }
+      if (Date.now() > deadline) {
+        this.log?.(`${this.lockFile} is held for over ${LOCK_WAIT_MS} ms; saving without the lock`);
+        return false;
+      }
+      Atomics.wait(LOCK_SLEEP, 0, 0, 2);
     }
-    if (current === this.owner) return true;
-    this.superseded = true;
-    this.log?.('another window loaded these chats since; this (closing) window no longer saves them');
-    return false;
   }
+
+  /** Writing `file` failed: logged, and reported as the problem `key` (once, until a write works again). */
+  private failed(key: ProblemKey, file: string, err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    const reason = message.includes(file) ? message : `${file}: ${message}`;
+    this.log?.(`could not save ${reason}`);
+    this.setProblem(key, { kind: 'cantSave', reason, folder: this.dir });
+  }
+
+  /** Sets (or clears, `problem` undefined) one problem; reports when what the user should see changes. */
+  private setProblem(key: ProblemKey, problem: StoreProblem | undefined): void {
+    if (problem === undefined) {
+      if (!this.problems.delete(key)) return;
+    } else if (!this.problems.has(key)) {
+      this.problems.set(key, problem);
+    }
+    const now = this.problem;
+    if (now === this.reported) return;
+    this.reported = now;
+    this.emit({ kind: 'problem', problem: now });
+  }
+
+  private emit(report: StoreReport): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(report);
+      } catch (err) {
+        this.log?.(`a store listener failed: ${(err as Error).message}`);
+      }
+    }
+  }
+}
+
+/** Whether the process that wrote its id into lock `file` has ended (a killed extension host). */
+function holderIsGone(file: string): boolean {
+  const pid = Number(fs.readFileSync(file, 'utf8'));
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/** What `Atomics.wait` sleeps on while another window holds the lock. */
+const LOCK_SLEEP = new Int32Array(new SharedArrayBuffer(4));
+
+/** A file's identity: another write (a rename over it) changes it. */
+function stampOf(st: fs.Stats): string {
+  return `${st.ino}:${st.size}:${st.mtimeMs}`;
+}
+
+/** `file`'s identity, undefined when it does not exist; another error gives a stamp that matches nothing. */
+function stampIfAny(file: string): string | undefined {
+  try {
+    return stampOf(fs.statSync(file));
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : `error:${(err as NodeJS.ErrnoException).code ?? ''}`;
+  }
+}
+
+/** Whether `a` (another window's copy of a message) has more text than `b` (this window's). */
+function longer(a: MessageView, b: MessageView): boolean {
+  if (a.role !== 'assistant' || b.role !== 'assistant') return false;
+  return (a.text?.length ?? 0) + (a.reasoning?.length ?? 0) > (b.text?.length ?? 0) + (b.reasoning?.length ?? 0);
+}
+
+/** The index in `raw`; throws when it is damaged. Summaries that are not whole are dropped (their files list them again). */
+function parseIndex(raw: string): IndexFile {
+  const parsed = JSON.parse(raw) as Partial<IndexFile> | null;
+  if (!parsed || typeof parsed !== 'object' || parsed.version !== 1 || !Array.isArray(parsed.chats)) throw new Error(`unknown index version ${String(parsed?.version)}`);
+  const seen = new Set<string>();
+  const chats = parsed.chats.filter((c): c is ChatSummary => {
+    if (!isSummary(c) || seen.has(c.id)) return false;
+    seen.add(c.id);
+    return true;
+  });
+  const recall = Array.isArray(parsed.recall) ? parsed.recall.filter((r): r is RecallEntry => typeof r?.text === 'string' && typeof r.chatId === 'string') : [];
+  return { version: 1, openId: typeof parsed.openId === 'string' ? parsed.openId : undefined, chats, recall };
+}
+
+function isSummary(c: unknown): c is ChatSummary {
+  if (!c || typeof c !== 'object') return false;
+  const s = c as Record<string, unknown>;
+  const optionalString = (v: unknown) => v === undefined || v === null || typeof v === 'string';
+  return (
+    typeof s.id === 'string' &&
+    CHAT_ID.test(s.id) &&
+    Number.isFinite(s.createdAt) &&
+    Number.isFinite(s.updatedAt) &&
+    Number.isInteger(s.messageCount) &&
+    (s.messageCount as number) >= 0 &&
+    optionalString(s.title) &&
+    optionalString(s.model)
+  );
+}
+
+/** The chat file in `raw`; throws when it is damaged. */
+function parseChatFile(raw: string): ChatFile {
+  const data = JSON.parse(raw) as Partial<ChatFile> | null;
+  if (!data || typeof data !== 'object' || data.version !== 2 || !Array.isArray(data.nodes)) throw new Error(`unknown chat file version ${String(data?.version)}`);
+  data.nodes = data.nodes.filter((n) => isMessage(n?.message) && (n.parent === undefined || typeof n.parent === 'string'));
+  if (!data.active || typeof data.active !== 'object') data.active = {};
+  return data as ChatFile;
+}
+
+function isMessage(m: unknown): m is MessageView {
+  if (!m || typeof m !== 'object') return false;
+  const v = m as Record<string, unknown>;
+  return typeof v.id === 'string' && typeof v.text === 'string' && (v.role === 'user' || (v.role === 'assistant' && typeof v.state === 'string'));
 }
 
 /** The first question, on one line, cut to ~80 characters at a word. */

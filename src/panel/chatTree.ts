@@ -92,6 +92,23 @@ export class ChatTree {
     this.active.set(parent ?? ROOT, message.id);
   }
 
+  /**
+   * Adds `message` under `parent` as an alternative that is not shown (another window's turn, merged
+   * in): the branch shown at `parent` stays the one shown now. False when it cannot go in (its id is
+   * taken, or its parent is not in this tree).
+   */
+  graft(message: MessageView, parent: string | undefined): boolean {
+    if (this.nodes.has(message.id) || (parent !== undefined && !this.nodes.has(parent))) return false;
+    const key = parent ?? ROOT;
+    const level = parent === undefined ? this.roots : this.nodes.get(parent)!.children;
+    if (level.length) {
+      const picked = this.active.get(key);
+      this.active.set(key, picked !== undefined && level.includes(picked) ? picked : level[level.length - 1]!);
+    }
+    this.attach(message, parent);
+    return true;
+  }
+
   /** The messages shown: from the top, at each level the picked (else the newest) child. */
   path(): MessageView[] {
     const out: MessageView[] = [];

@@ -36,6 +36,8 @@ export class ChatView {
   private readonly sendButton: HTMLButtonElement;
   private readonly composer: Composer;
   private readonly chatTitle: HTMLElement;
+  /** Says why chats are not being saved, while they are not (the host's `storageProblem`). */
+  private readonly storageProblem: HTMLElement;
   /** Visually hidden; says once per answer how it ended ("Answer done", "Cancelled", the failure). */
   private readonly status: HTMLElement;
   private readonly jumpButton: HTMLButtonElement;
@@ -75,6 +77,7 @@ export class ChatView {
     // the header names the open chat, the composer's model button shows where questions go.
     this.chatTitle = h('h1', { class: 'chat-title' }, 'New chat');
     const header = h('header', { class: 'toolbar' }, this.chatTitle);
+    this.storageProblem = h('div', { class: 'storage-problem', role: 'alert', hidden: true });
 
     this.emptyState = h(
       'div',
@@ -99,7 +102,7 @@ export class ChatView {
       this.composer.element,
       h('div', { class: 'input-hint' }, 'Enter to send · Shift+Enter for a new line · ↑ for earlier questions'),
     );
-    root.replaceChildren(header, this.list, composer, this.status);
+    root.replaceChildren(header, this.storageProblem, this.list, composer, this.status);
     this.composer.setModelLabel(undefined);
     this.pendingRestore = host.getState();
     this.updateStreaming();
@@ -151,6 +154,7 @@ export class ChatView {
         this.chatTitle.textContent = msg.chatTitle ?? 'New chat';
         this.composer.setModelLabel(msg.modelLabel);
         this.composer.setRecall(msg.recall);
+        this.showStorageProblem(msg.storageProblem);
         this.setFollowing(true);
         this.showConversation(msg.messages);
         this.restoreState();
@@ -211,9 +215,24 @@ export class ChatView {
       case 'focusComposer':
         this.textarea.focus();
         break;
+      case 'storageProblem':
+        this.showStorageProblem(msg.message);
+        break;
       default:
         assertNever(msg, 'host message');
     }
+  }
+
+  /** The banner over the conversation: shown with `message`, hidden without. An unchanged message is not announced again. */
+  private showStorageProblem(message: string | undefined): void {
+    if (!message) {
+      this.storageProblem.hidden = true;
+      this.storageProblem.replaceChildren();
+      return;
+    }
+    if (!this.storageProblem.hidden && this.storageProblem.textContent === message) return;
+    this.storageProblem.replaceChildren(icon('warning'), h('span', {}, message));
+    this.storageProblem.hidden = false;
   }
 
   private get isStreaming(): boolean {

@@ -135,7 +135,7 @@ describe('ChatStore (durable, many chats)', () => {
     assert.equal(restored.notice, INTERRUPTED_NOTICE);
   });
 
-  it('the closing window of a reload cannot overwrite what the reloaded window loaded', () => {
+  it('the closing window of a reload cannot overwrite what the reloaded window wrote: its last save merges', () => {
     const old = new ChatStore(dir);
     const chat = old.load();
     turn(chat, '1', 'first');
@@ -146,7 +146,16 @@ describe('ChatStore (durable, many chats)', () => {
     void reloaded.save(fresh, true);
     turn(chat, '3', 'the old window kept going');
     void old.save(chat, true); // the old host's shutdown save
-    assert.equal(new ChatStore(dir).load().tree.size, 4, 'the old window overwrote the new chat');
+    const back = new ChatStore(dir).load().tree;
+    assert.ok(back.has('u2') && back.has('a2'), 'the old window overwrote the new chat');
+    assert.ok(back.has('u3') && back.has('a3'), "the old window's last turn was lost");
+    assert.equal(back.size, 6);
+    // A stale copy from the closing window never shortens an answer the new window continued.
+    const answer = fresh.tree.get('a1') as AssistantMessageView;
+    answer.text += ' — continued in the new window';
+    void reloaded.save(fresh, true);
+    void old.save(chat, true);
+    assert.equal((new ChatStore(dir).load().tree.get('a1') as AssistantMessageView).text, answer.text);
     assert.equal(old.delete(chat.summary.id), undefined);
   });
 

@@ -68,6 +68,19 @@ describe('ChatTree (branches)', () => {
     assert.deepEqual(ids(damaged.path()), ['q1']);
   });
 
+  it("graft adds another window's message as a branch that is not shown: the shown path stays", () => {
+    // No branch picked anywhere (the newest child shows): grafting must not make its message the newest shown.
+    const t = ChatTree.fromData({ nodes: ChatTree.fromPath([q('q1'), a('a1'), q('q2'), a('a2')]).toData().nodes, active: {} });
+    assert.ok(t.graft(q('q3'), 'a1'));
+    assert.ok(t.graft(a('a3'), 'q3'));
+    assert.deepEqual(ids(t.path()), ['q1', 'a1', 'q2', 'a2'], 'a grafted message was shown');
+    assert.deepEqual(t.branchInfo('q3'), { index: 2, count: 2 });
+    assert.equal(t.graft(q('q3'), 'a1'), false, 'an id already in the tree');
+    assert.equal(t.graft(q('q4'), 'missing'), false, 'a parent not in the tree');
+    assert.ok(t.graft(q('q0'), undefined));
+    assert.deepEqual(ids(t.path()), ['q1', 'a1', 'q2', 'a2'], 'a grafted top-level message was shown');
+  });
+
   it('prune keeps the shown path: other branches go first (oldest first), then the oldest turns', () => {
     const t = branched(); // 7 messages, path q1 a1b q2b a2b
     assert.equal(t.prune(10), 0);

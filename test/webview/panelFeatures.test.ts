@@ -325,6 +325,27 @@ describe('Chat webview: actions, composer, state (Chromium)', function () {
     assert.equal(await list.evaluate((l) => l.scrollHeight - l.scrollTop - l.clientHeight < 48), true);
   });
 
+  it('a storage problem shows one persistent banner (also in a reloaded view) until the host says saving works again', async () => {
+    const reason = "Sidestream can't save chats: ENOSPC: no space left on device, write. What you see stays in this window.";
+    await panel.post(init([{ id: 'u1', role: 'user', text: 'Q' }]));
+    const banner = panel.page.locator('.storage-problem');
+    assert.equal(await banner.isVisible(), false);
+    await panel.post({ type: 'storageProblem', message: reason });
+    await banner.waitFor({ state: 'visible' });
+    assert.equal(await banner.getAttribute('role'), 'alert');
+    assert.equal(await banner.textContent(), reason);
+    // New messages, a cleared chat and a redraw keep it: it goes only when the host clears it.
+    await panel.post({ type: 'messageAdded', message: { id: 'a1', role: 'assistant', text: 'A', state: 'done' } }, { type: 'cleared' });
+    assert.equal(await banner.isVisible(), true);
+    await panel.post({ type: 'storageProblem', message: undefined });
+    assert.equal(await banner.isVisible(), false);
+    // A view (re)loaded while saving is stopped is told by its init.
+    await panel.post(init([], { storageProblem: reason }));
+    assert.equal(await banner.textContent(), reason);
+    await panel.post(init([]));
+    assert.equal(await banner.isVisible(), false);
+  });
+
   it('focusComposer focuses the question box', async () => {
     await panel.post(init([{ id: 'u1', role: 'user', text: 'Q' }]));
     await panel.page.focus('[data-id="u1"] [data-action="edit"]');
