@@ -216,6 +216,8 @@ async function main() {
       const baseUrl = source.api === 'anthropic' ? origin : `${origin}/v1`;
       const cliArgs = ['ask', '--provider', provider, '--base-url', baseUrl, '--model', 'peer-model', '--json', '--show-reasoning'];
       if (source.api === 'responses') cliArgs.push('--api', 'responses');
+      // The simulator is not the provider's own service: its key goes there only when named.
+      if (provider === 'openai' || provider === 'anthropic') cliArgs.push('--api-key-env', provider === 'openai' ? 'OPENAI_API_KEY' : 'ANTHROPIC_API_KEY');
       cliArgs.push('Replay');
       const { code, stdout: printed, stderr } = await runCli(cliArgs);
       // --show-reasoning: `[reasoning]\n…\n[/reasoning]\n` before the answer on stdout.

@@ -5,6 +5,7 @@
  */
 import type * as vscode from 'vscode';
 import type { ProviderId } from './core/events';
+import type { KeyedProvider } from './core/providerCatalog';
 import type { ChatSummary } from './panel/ChatStore';
 import type { CompareRunView, ContextChip, MessageView } from './protocol';
 import type { AnswerRecord } from './shared/answerMetrics';
@@ -82,6 +83,13 @@ export interface SidestreamApi {
   };
   /** Compare Models, driven without the quick pick. */
   compare: SidestreamCompareApi;
+  /** Sidestream's SecretStorage, so a test can put a key there (it cannot type into the password box); never reads a key back. */
+  keys: {
+    /** Stores `key`; an empty one removes the stored key. */
+    store(provider: KeyedProvider, key: string): Promise<void>;
+    /** Whether a key for `provider` is in SecretStorage (the environment does not count). */
+    stored(provider: KeyedProvider): Promise<boolean>;
+  };
 }
 
 export interface SidestreamCompareApi {

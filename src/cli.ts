@@ -10,7 +10,11 @@
  * streams the answer to stdout as it arrives and prints one summary line to stderr — or, with
  * `--json`, one JSON line (figures, unified finish reason, typed error) and nothing else on stderr.
  * Ctrl+C cancels the request and closes the socket (exit 130); a failure exits 1 after the partial
- * text. Keys come from OPENAI_API_KEY / ANTHROPIC_API_KEY only, never from a flag.
+ * text. Keys come from the environment, never from a flag: OPENAI_API_KEY / ANTHROPIC_API_KEY go
+ * only to their own service (the catalog's default URL); another `--base-url` gets a key only from
+ * the variable `--api-key-env NAME` names. Keys are trimmed. Model and server text is printed with
+ * escape sequences and control characters removed (src/shared/terminalText.ts), on a terminal and
+ * in a pipe alike (a pipe often ends at one: `| tee`, `| less -R`); `compare --json` keeps it exact.
  *
  * `compare` streams one answer from each model at once (all requests started together), notes each
  * model on stderr as it finishes, then prints a table of the figures (fastest TTFT and tok/s marked
@@ -26,6 +30,7 @@ import { countTokens, encodingForModel } from './core/metrics';
 import { PROVIDER_CATALOG, URL_PROVIDERS, isProviderId, providerInfo, wireApiFor } from './core/providerCatalog';
 import type { ChatRequest } from './core/request';
 import { csvText } from './shared/csv';
+import { stripControls, TerminalText } from './shared/terminalText';
 import { compareFastest as sharedFastest, failureCell, formatCompareAnswers, formatCompareTable as sharedTable, type CompareFigures } from './shared/compareTable';
 
 /** The providers reachable from a terminal: every one spoken to over HTTP (not VS Code's Language Model API). */
@@ -45,7 +50,7 @@ export const REASONING_END = '[/reasoning]';
 /** Exit codes: 130 is the shell's convention for "ended by SIGINT". */
 export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
 
-const USAGE = `Usage: sidestream [ask] --provider ${PROVIDERS.join('|')} [--api chat|responses] [--base-url URL]
+const USAGE = `Usage: sidestream [ask] --provider ${PROVIDERS.join('|')} [--api chat|responses] [--base-url URL] [--api-key-env NAME]
                   [--model M] [--max-tokens N] [--system S] [--idle-timeout SECONDS] [--json] [--list-models]
                   [--thinking-budget N] [--reasoning-summaries] [--show-reasoning] "question"
        sidestream bench --provider … [--base-url URL] --model a,b [--runs N] [--max-tokens N] [--json|--csv] "prompt"
@@ -55,7 +60,10 @@ const USAGE = `Usage: sidestream [ask] --provider ${PROVIDERS.join('|')} [--api 
 thinking with that many tokens; --reasoning-summaries asks a Responses server for reasoning summaries.
 compare streams every model at once; a model written provider:model (e.g. anthropic:claude-sonnet-4-5)
 goes to that provider's default URL (--base-url is for --provider's models). bench --csv prints CSV on stdout.
-Keys are read from ${KEY_VARIABLES}, never from a flag.`;
+Keys are read from the environment, never from a flag: ${KEY_VARIABLES}, each sent only to its own
+service (its default URL). Another --base-url gets a key only from the variable --api-key-env NAME names
+(e.g. --api-key-env OPENAI_API_KEY to send that key to a proxy you trust). Keys are trimmed.
+Model text is printed without escape sequences or control characters (newlines and tabs kept).`;
 
 export type CliCommand = 'ask' | 'bench' | 'compare';
 const COMMANDS: readonly string[] = ['ask', 'bench', 'compare'];
@@ -66,6 +74,8 @@ export interface CliOptions {
   provider: ProviderId;
   api: WireApi;
   baseUrl: string | undefined;
+  /** The environment variable holding the key for `--provider`'s requests (`--api-key-env`). */
+  apiKeyEnv: string | undefined;
   /** `ask`: the model (undefined → the server's first listed model). */
   model: string | undefined;
   /** `bench`, `compare`: the models to compare, from the comma-separated `--model`. */
@@ -88,7 +98,7 @@ export interface CliOptions {
 }
 
 const BOOLEAN_FLAGS = new Set(['--list-models', '--json', '--csv', '--show-reasoning', '--reasoning-summaries', '--help', '-h']);
-const VALUE_OPTIONS = new Set(['provider', 'api', 'base-url', 'model', 'max-tokens', 'system', 'idle-timeout', 'runs', 'thinking-budget']);
+const VALUE_OPTIONS = new Set(['provider', 'api', 'base-url', 'api-key-env', 'model', 'max-tokens', 'system', 'idle-timeout', 'runs', 'thinking-budget']);
 
 /** Parses argv (without `node` and the script); throws a usage message on bad input. */
 export function parseArgs(argv: readonly string[]): CliOptions {
@@ -105,7 +115,9 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     const arg = args[i]!;
     if (arg === '--api-key' || arg.startsWith('--api-key=')) {
       // A key on the command line ends up in shell history and in every `ps` listing.
-      throw new Error(`--api-key is not accepted: set ${KEY_VARIABLES.replace(' and ', ' or ')} in the environment instead.`);
+      throw new Error(
+        `--api-key is not accepted: set ${KEY_VARIABLES.replace(' and ', ' or ')} in the environment instead (for another --base-url, name the variable holding its key with --api-key-env NAME).`,
+      );
     }
     if (BOOLEAN_FLAGS.has(arg)) flags.add(arg);
     else if (arg.startsWith('--')) {
@@ -140,6 +152,9 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   if (values.has('thinking-budget') && provider !== 'anthropic' && !targets.some((t) => t.provider === 'anthropic'))
     throw new Error('--thinking-budget is for --provider anthropic (or anthropic:model in a compare)');
   if (values.has('runs') && command !== 'bench') throw new Error('--runs is a bench option');
+  const apiKeyEnv = values.get('api-key-env');
+  if (apiKeyEnv !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(apiKeyEnv))
+    throw new Error('--api-key-env takes the name of an environment variable (e.g. --api-key-env OPENAI_API_KEY), not a key');
   const runs = optionalNumber(values.get('runs'), '--runs') ?? DEFAULT_RUNS;
   if (!Number.isInteger(runs)) throw new Error('--runs must be a whole number');
   return {
@@ -147,6 +162,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     provider,
     api,
     baseUrl: values.get('base-url'),
+    apiKeyEnv,
     model: command === 'ask' ? (modelFlag ?? providerInfo(provider).defaultModel) : undefined,
     models,
     runs,
@@ -201,10 +217,62 @@ function optionalNumber(value: string | undefined, name: string): number | undef
   return n;
 }
 
-/** The key for a provider, from the environment; local servers need none. */
-function apiKeyFor(provider: ProviderId): string | undefined {
-  const variable = providerInfo(provider).keyEnv;
-  return variable ? process.env[variable] : undefined;
+/**
+ * The key for `provider`'s requests to `baseUrl` (undefined: its default URL), from the
+ * environment, trimmed (`export KEY=$(cat file)` leaves a newline). `named` is the variable
+ * `--api-key-env` names: its key goes wherever the requests go. Otherwise a provider's own
+ * variable (OPENAI_API_KEY, ANTHROPIC_API_KEY) is sent only to its own service — the origin of
+ * its default URL — and another base URL that needs a key is a usage error saying how to name one.
+ */
+export function cliApiKey(
+  provider: ProviderId,
+  baseUrl: string | undefined,
+  named: string | undefined,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): { key: string | undefined; error?: undefined } | { error: string } {
+  if (named !== undefined) {
+    const key = env[named]?.trim();
+    return key ? { key } : { error: `--api-key-env ${named}: ${named} is not set (or is empty) in the environment.` };
+  }
+  const info = providerInfo(provider);
+  if (!info.keyEnv) return { key: undefined };
+  const own = originOf(info.defaultBaseUrl);
+  const target = baseUrl === undefined || baseUrl.trim() === '' ? own : originOf(baseUrl.trim());
+  // An invalid --base-url fails later with its own message; a key never goes with it.
+  if (target === undefined) return { key: undefined };
+  if (target === own) return { key: env[info.keyEnv]?.trim() || undefined };
+  if (!info.needsKey) return { key: undefined };
+  return {
+    error:
+      `${info.keyEnv} is not sent to ${target}: it goes only to ${info.label} (${own ?? 'its own URL'}). ` +
+      `If you trust that server with a key, name the variable that holds it: --api-key-env NAME (--api-key-env ${info.keyEnv} sends the same key).`,
+  };
+}
+
+function originOf(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every (provider, base URL) the command will send requests to, and whether `--api-key-env` names its key. */
+function keyTargets(options: CliOptions): { provider: ProviderId; baseUrl: string | undefined; named: string | undefined }[] {
+  if (options.command !== 'compare') return [{ provider: options.provider, baseUrl: options.baseUrl, named: options.apiKeyEnv }];
+  const apiFlag = options.api === 'openai-responses' ? 'responses' : 'chat';
+  // `provider:model` of another provider goes to that provider's own URL, with its own variable.
+  return options.models
+    .map((spec) => compareTarget(spec, options.provider, apiFlag, options.baseUrl))
+    .map((t) => ({ provider: t.provider, baseUrl: t.baseUrl, named: t.provider === options.provider ? options.apiKeyEnv : undefined }));
+}
+
+/** The key for a target already checked by {@link keyTargets} in `main`. */
+function apiKeyFor(options: CliOptions, provider: ProviderId, baseUrl: string | undefined): string | undefined {
+  const found = cliApiKey(provider, baseUrl, provider === options.provider ? options.apiKeyEnv : undefined);
+  return found.error === undefined ? found.key : undefined;
 }
 
 /** The stderr summary line. */
@@ -340,15 +408,15 @@ async function runAsk(options: CliOptions, token: CancellationTokenLike): Promis
   };
   const report = (outcome: AnswerOutcome) => {
     if (options.json) process.stderr.write(`${JSON.stringify(answerJson(outcome))}\n`);
-    else if (outcome.failure) process.stderr.write(`${outcome.failure.message}\n`);
+    else if (outcome.failure) process.stderr.write(`${stripControls(outcome.failure.message)}\n`);
     else if (outcome.metrics) process.stderr.write(`${formatSummary(outcome.finishReason, outcome.metrics)}\n`);
     return exitCodeFor(outcome);
   };
-  const apiKey = apiKeyFor(options.provider);
+  const apiKey = apiKeyFor(options, options.provider, options.baseUrl);
   const modelConfig = { provider: options.provider, api: options.api, baseUrl: options.baseUrl, apiKey };
   if (options.listModels) {
     const ids = await listModels(modelConfig, token);
-    process.stdout.write(ids.map((id) => `${id}\n`).join(''));
+    process.stdout.write(ids.map((id) => `${stripControls(id)}\n`).join(''));
     return EXIT.ok;
   }
   const question = options.question || (await readStdin());
@@ -369,9 +437,12 @@ async function runAsk(options: CliOptions, token: CancellationTokenLike): Promis
       process.stderr.write(`--model is required: ${options.provider} lists no models\n`);
       return EXIT.usage;
     }
-    note(`[model ${model}]`);
+    note(`[model ${stripControls(model)}]`);
   }
   let endsWithNewline = true;
+  // The model's text, escape sequences and control characters removed (a sequence may span deltas).
+  const answerText = new TerminalText();
+  const reasoningText = new TerminalText();
   // Reasoning streams before the answer: to stderr (or, with --show-reasoning, to stdout) and is
   // closed off by a line of its own when the answer starts.
   let reasoningOpen = false;
@@ -379,27 +450,38 @@ async function runAsk(options: CliOptions, token: CancellationTokenLike): Promis
   const closeReasoning = () => {
     if (!reasoningOpen) return;
     reasoningOpen = false;
-    const end = `${reasoningEndsWithNewline ? '' : '\n'}${REASONING_END}\n`;
+    const rest = reasoningText.end();
+    if (rest) reasoningEndsWithNewline = rest.endsWith('\n');
+    const end = `${rest}${reasoningEndsWithNewline ? '' : '\n'}${REASONING_END}\n`;
     if (options.showReasoning) process.stdout.write(end);
     else if (!options.json) process.stderr.write(end);
   };
   const outcome = await streamAnswer(baseRequest(options, model, question, apiKey, note), token, {
-    text: (text) => {
+    text: (delta) => {
       closeReasoning();
+      const text = answerText.push(delta);
+      if (!text) return;
       process.stdout.write(text);
       endsWithNewline = text.endsWith('\n');
     },
-    reasoning: (text) => {
+    reasoning: (delta) => {
       if (!options.showReasoning && options.json) return;
+      const text = reasoningText.push(delta);
+      if (!text && reasoningOpen) return;
       const out = (reasoningOpen ? '' : `${REASONING_START}\n`) + text;
       reasoningOpen = true;
-      reasoningEndsWithNewline = text.endsWith('\n');
+      if (text) reasoningEndsWithNewline = text.endsWith('\n');
       if (options.showReasoning) process.stdout.write(out);
       else process.stderr.write(out);
     },
-    toolCall: (name, args) => note(`\n[tool call ${name}(${args})]`),
+    toolCall: (name, args) => note(`\n[tool call ${stripControls(name)}(${stripControls(args)})]`),
   });
   closeReasoning();
+  const rest = answerText.end();
+  if (rest) {
+    process.stdout.write(rest);
+    endsWithNewline = rest.endsWith('\n');
+  }
   if (!endsWithNewline) process.stdout.write('\n');
   return report(outcome);
 }
@@ -467,8 +549,8 @@ async function runBench(options: CliOptions, token: CancellationTokenLike): Prom
     process.stderr.write(`No prompt given.\n${USAGE}\n`);
     return EXIT.usage;
   }
-  const apiKey = apiKeyFor(options.provider);
-  const note = (line: string) => process.stderr.write(`${line}\n`);
+  const apiKey = apiKeyFor(options, options.provider, options.baseUrl);
+  const note = (line: string) => process.stderr.write(`${stripControls(line)}\n`);
   // Parse the SDK before the clock starts: the first run's TTFT must not include module loading.
   warmUp(options.api);
   const rows: BenchRow[] = [];
@@ -496,7 +578,7 @@ async function runBench(options: CliOptions, token: CancellationTokenLike): Prom
     }
     if (interrupted) break;
   }
-  process.stdout.write(options.csv ? formatBenchCsv(rows) : `${formatBenchTable(rows)}\n`);
+  process.stdout.write(options.csv ? formatBenchCsv(rows) : `${stripControls(formatBenchTable(rows))}\n`);
   if (options.json) process.stderr.write(`${JSON.stringify({ models: rows.map(benchRowJson) })}\n`);
   if (interrupted) return EXIT.interrupted;
   return rows.every((r) => r.ok === r.runs) ? EXIT.ok : EXIT.failure;
@@ -569,7 +651,7 @@ async function runCompare(options: CliOptions, token: CancellationTokenLike): Pr
   }
   const apiFlag = options.api === 'openai-responses' ? 'responses' : 'chat';
   const targets = options.models.map((spec) => compareTarget(spec, options.provider, apiFlag, options.baseUrl));
-  const note = (line: string) => process.stderr.write(`${line}\n`);
+  const note = (line: string) => process.stderr.write(`${stripControls(line)}\n`);
   // Parse the SDKs before any clock starts, so no model's TTFT includes module loading.
   for (const api of new Set(targets.map((t) => t.api))) warmUp(api);
   // Likewise the tokenizer: the live figures load it on the first delta, and loading it then would
@@ -581,7 +663,7 @@ async function runCompare(options: CliOptions, token: CancellationTokenLike): Pr
     targets.map(async (target): Promise<CompareResult> => {
       let answer = '';
       const log = (line: string) => note(`[${target.spec}] ${line}`);
-      const request = baseRequest(options, target.model, question, apiKeyFor(target.provider), log, target);
+      const request = baseRequest(options, target.model, question, apiKeyFor(options, target.provider, target.baseUrl), log, target);
       if (target.provider !== 'anthropic') request.reasoning = { ...request.reasoning, budgetTokens: undefined };
       let outcome: AnswerOutcome;
       try {
@@ -602,7 +684,8 @@ async function runCompare(options: CliOptions, token: CancellationTokenLike): Pr
   );
   if (options.json) process.stdout.write(`${JSON.stringify(compareJson(results))}\n`);
   else {
-    process.stdout.write(`${formatCompareTable(results)}\n${formatCompareAnswers(results.map((r) => ({ label: r.target.spec, answer: r.answer })))}`);
+    // The answers (and servers' messages in the table) without escape sequences; --json keeps them exact.
+    process.stdout.write(stripControls(`${formatCompareTable(results)}\n${formatCompareAnswers(results.map((r) => ({ label: r.target.spec, answer: r.answer })))}`));
   }
   if (results.some((r) => r.outcome.finishReason === 'cancelled')) return EXIT.interrupted;
   return results.some((r) => r.outcome.failure) ? EXIT.failure : EXIT.ok;
@@ -615,6 +698,18 @@ export async function main(argv: readonly string[]): Promise<number> {
     options = parseArgs(argv);
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);
+    return EXIT.usage;
+  }
+  let keyCheck: { error?: string | undefined }[];
+  try {
+    keyCheck = keyTargets(options).map((t) => cliApiKey(t.provider, t.baseUrl, t.named));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    return EXIT.usage;
+  }
+  const keyError = keyCheck.find((k) => k.error !== undefined)?.error;
+  if (keyError) {
+    process.stderr.write(`${keyError}\n`);
     return EXIT.usage;
   }
   const source = new CancellationSource();
@@ -646,7 +741,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       ? { finishReason: 'cancelled', metrics: undefined, failure: undefined }
       : { finishReason: 'error', metrics: undefined, failure: failureFrom(error) };
     if (options.json && options.command === 'ask') process.stderr.write(`${JSON.stringify(answerJson(outcome))}\n`);
-    else if (outcome.failure) process.stderr.write(`${outcome.failure.message}\n`);
+    else if (outcome.failure) process.stderr.write(`${stripControls(outcome.failure.message)}\n`);
     return exitCodeFor(outcome);
   } finally {
     process.off('SIGINT', onSigint);

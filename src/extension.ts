@@ -89,7 +89,7 @@ export function activate(context: vscode.ExtensionContext): SidestreamApi | unde
   // The API spends the user's keys (ask) and reads the conversation: only the tests get it. It is a
   // test hook: the production build (`__SIDESTREAM_TEST__` false) does not contain it at all.
   return __SIDESTREAM_TEST__ && context.extensionMode === vscode.ExtensionMode.Test
-    ? createApi(chat, statusBar, view, lm, attachments, { store: metricsStore, view: metricsView }, compare)
+    ? createApi(chat, statusBar, view, lm, attachments, { store: metricsStore, view: metricsView }, compare, keys)
     : undefined;
 }
 
@@ -150,6 +150,7 @@ function createApi(
   attachments: ContextAttachments,
   metrics: { store: MetricsStore; view: LazyFeature<MetricsPanel> },
   compare: LazyFeature<CompareController>,
+  keys: ApiKeyStore,
 ): SidestreamApi {
   return {
     snapshot: () => ({
@@ -224,6 +225,10 @@ function createApi(
       liveRequests: () => compare.get().liveRequests,
       onDidChange: (listener) => compare.get().onDidChange(listener),
       webviewMessage: (message) => compare.get().receive(message),
+    },
+    keys: {
+      store: (provider, key) => (key ? keys.set(provider, key) : keys.clear(provider)),
+      stored: (provider) => keys.stored(provider),
     },
   };
 }

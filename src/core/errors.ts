@@ -8,6 +8,12 @@ import { isLoaded, loadAnthropic, loadOpenAI } from './lazy';
 import { redactCredentials } from './redact';
 import { isLocalProvider, providerInfo } from './providerCatalog';
 
+/**
+ * Set by the observed fetch on a redirect it did not follow because it led to another origin: the
+ * value is that origin. A key is never sent there.
+ */
+export const REFUSED_REDIRECT_HEADER = 'x-sidestream-refused-redirect';
+
 /** The longest wait we honour from a `Retry-After` header. */
 export const RETRY_AFTER_CAP_MS = 60_000;
 
@@ -136,6 +142,12 @@ export function failureForStatus(
   const label = providerLabel(ctx.provider);
   const detail = serverMessage ? `: ${truncate(serverMessage)}` : '';
   const extra = { status };
+  const elsewhere = headers?.get(REFUSED_REDIRECT_HEADER);
+  if (elsewhere) {
+    const from = originOf(ctx.baseUrl);
+    const why = ctx.apiKey ? 'Sidestream does not send your key to another origin' : 'Sidestream follows redirects only within one origin';
+    return makeFailure('bad-request', `The server at ${from} redirected to ${elsewhere} (${status}); ${why}. If you trust ${elsewhere}, set the base URL to it.`, ctx, extra);
+  }
   if (status === 401 || status === 403) {
     return makeFailure('auth', `${label} rejected the request (${status})${detail} — check your API key.`, ctx, extra);
   }
@@ -156,6 +168,14 @@ export function failureForStatus(
     return makeFailure('content-filter', `${label} blocked the request with its content filter (${status})${detail}.`, ctx, extra);
   }
   return makeFailure('bad-request', `${label} rejected the request (${status})${detail}.`, ctx, extra);
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
 }
 
 /** A failure for a stream whose bytes did not follow the expected wire format. */

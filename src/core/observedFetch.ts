@@ -6,12 +6,16 @@
  *   an idle timeout: a stalled stream would hang forever),
  * - fails a request whose headers do not arrive in time with {@link HeadersTimeoutError},
  * - caps `Retry-After` and pins the SDK's back-off to a delay it reports through `onRetry`.
+ * - follows redirects itself, and only within the origin the request went to: a key (in
+ *   `Authorization`, `x-api-key`, `api-key` or any other header) never reaches another origin. A
+ *   redirect elsewhere comes back unfollowed, marked with {@link REFUSED_REDIRECT_HEADER} and
+ *   `x-should-retry: false`, and becomes a one-line failure that names the other origin.
  * SSE parsing (llama.cpp's legacy `error:` field and the buffer bound included) is the body
  * reader's job (`providers/eventStream.ts`), not this one's.
  * Abort keeps working: the caller's signal is linked to the underlying request for its whole life.
  */
 import * as diagnostics from 'node:diagnostics_channel';
-import { HeadersTimeoutError, IdleTimeoutError, parseRetryAfterMs } from './errors';
+import { HeadersTimeoutError, IdleTimeoutError, parseRetryAfterMs, REFUSED_REDIRECT_HEADER } from './errors';
 
 /** Node's fetch (undici) publishes here when a request's headers are written to the socket. */
 const HEADERS_SENT_CHANNEL = 'undici:client:sendHeaders';
@@ -90,7 +94,7 @@ export function createObservedFetch(options: ObservedFetchOptions): typeof fetch
     const stopWatching = watchHeadersSent(input, () => options.observer.onRequest?.({ attempt: thisAttempt, phase: 'sent' }));
     try {
       options.observer.onRequest?.({ attempt: thisAttempt, phase: 'called' });
-      response = await baseFetch(input, { ...init, signal: link.controller.signal });
+      response = await fetchWithinOrigin(baseFetch, input, { ...init, signal: link.controller.signal });
     } catch (error) {
       link.dispose();
       if (!init?.signal?.aborted && thisAttempt < options.maxRetries) {
@@ -123,6 +127,85 @@ export function createObservedFetch(options: ObservedFetchOptions): typeof fetch
     return new Response(body, { status: response.status, statusText: response.statusText, headers });
   };
   return observed as typeof fetch;
+}
+
+/** Statuses that redirect (with a `Location`). */
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+/** As many hops as fetch itself follows. */
+const MAX_REDIRECTS = 20;
+/** Headers that describe a body, dropped when a redirect turns the request into a GET. */
+const BODY_HEADERS = ['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location'];
+
+/**
+ * `fetch`, but redirects are followed here rather than by fetch, and only to the same origin
+ * (scheme, host and port) with every header kept. fetch itself would follow a redirect anywhere
+ * and drop only `Authorization` on the way, so an `x-api-key` or `api-key` header went along.
+ * A redirect to another origin is returned unfollowed (see {@link refusedRedirect}); one that
+ * cannot be replayed (a streamed body, a `Request` input) is returned as it is.
+ */
+async function fetchWithinOrigin(baseFetch: typeof fetch, input: string | URL | Request, init: RequestInit): Promise<Response> {
+  if (init.redirect !== undefined && init.redirect !== 'follow') return baseFetch(input, init);
+  const manual: RequestInit = { ...init, redirect: 'manual' };
+  let response = await baseFetch(input, manual);
+  if (input instanceof Request) return REDIRECT_STATUSES.has(response.status) ? refusedIfElsewhere(response, new URL(input.url)) : response;
+  let url = new URL(input instanceof URL ? input.href : input);
+  let method = (init.method ?? 'GET').toUpperCase();
+  let headers = new Headers(init.headers);
+  let body = init.body;
+  for (let hops = 0; REDIRECT_STATUSES.has(response.status); hops++) {
+    const next = locationOf(response, url);
+    if (!next) return response;
+    if (next.origin !== url.origin) return refusedRedirect(response, url, next);
+    if (hops >= MAX_REDIRECTS) {
+      await response.body?.cancel();
+      throw new TypeError(`Too many redirects (more than ${MAX_REDIRECTS}) from ${url.origin}`);
+    }
+    // fetch's rules: a 303 (and a 301/302 after a POST) becomes a GET without its body.
+    if ((response.status === 303 && method !== 'GET' && method !== 'HEAD') || ((response.status === 301 || response.status === 302) && method === 'POST')) {
+      method = 'GET';
+      body = undefined;
+      headers = new Headers(headers);
+      for (const name of BODY_HEADERS) headers.delete(name);
+    } else if (body instanceof ReadableStream) {
+      return response;
+    }
+    await response.body?.cancel();
+    url = next;
+    response = await baseFetch(url, { ...manual, method, headers, body });
+  }
+  return response;
+}
+
+function locationOf(response: Response, base: URL): URL | undefined {
+  const location = response.headers.get('location');
+  if (location === null) return undefined;
+  try {
+    const next = new URL(location, base);
+    return next.protocol === 'http:' || next.protocol === 'https:' ? next : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function refusedIfElsewhere(response: Response, from: URL): Response {
+  const next = locationOf(response, from);
+  return next && next.origin !== from.origin ? refusedRedirect(response, from, next) : response;
+}
+
+/**
+ * The redirect to another origin, unfollowed: the SDK sees a non-2xx status it must not retry,
+ * and the error classifier finds the other origin in {@link REFUSED_REDIRECT_HEADER}.
+ */
+function refusedRedirect(response: Response, from: URL, to: URL): Response {
+  void response.body?.cancel().catch(() => undefined);
+  const headers = new Headers(response.headers);
+  headers.set(REFUSED_REDIRECT_HEADER, to.origin);
+  headers.set('x-should-retry', 'false');
+  headers.set('content-type', 'application/json');
+  headers.delete('content-length');
+  headers.delete('content-encoding');
+  const message = `${from.origin} redirected to ${to.origin}`;
+  return new Response(JSON.stringify({ error: { message } }), { status: response.status, statusText: response.statusText, headers });
 }
 
 /** The SDKs' own retry rule (`x-should-retry`, 408, 409, 429, >= 500). */

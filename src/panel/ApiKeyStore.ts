@@ -20,6 +20,11 @@ export class ApiKeyStore {
     return fromEnv ? { key: fromEnv, source: 'environment' } : undefined;
   }
 
+  /** Whether SecretStorage holds a key for `provider` (the environment's does not count: it cannot be cleared here). */
+  async stored(provider: KeyedProvider): Promise<boolean> {
+    return Boolean(await this.secrets.get(secretId(provider)));
+  }
+
   async set(provider: KeyedProvider, key: string): Promise<void> {
     await this.secrets.store(secretId(provider), key.trim());
   }

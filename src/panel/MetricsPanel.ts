@@ -10,6 +10,7 @@ import { webviewNonce } from './webviewHtml';
 import { renderMetricsHtml } from './metricsHtml';
 import { filterRecords, metricsCsv, validateMetricsViewMessage, type MetricsFilter, type MetricsHostMessage } from '../shared/answerMetrics';
 import type { MetricsStore } from './MetricsStore';
+import { confirmOverwrite } from './confirm';
 
 export class MetricsPanel implements vscode.Disposable {
   static readonly viewType = 'sidestream.metrics';
@@ -74,6 +75,8 @@ export class MetricsPanel implements vscode.Disposable {
    * user picks in a save dialog. Returns the file written, or undefined when cancelled or failed.
    */
   async exportCsv(target: vscode.Uri | undefined, filter: MetricsFilter = { range: 'all' }): Promise<vscode.Uri | undefined> {
+    // A target comes from whoever ran the command (maybe another extension): never overwrite unasked.
+    if (target && !(await confirmOverwrite(target))) return undefined;
     const records = filterRecords(this.store.read(), filter, Date.now());
     const uri =
       target ??

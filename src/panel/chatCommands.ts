@@ -5,6 +5,7 @@ import type { ChatController } from './ChatController';
 import type { ChatSummary } from './ChatStore';
 import type { ChatTree } from './chatTree';
 import type { CompareRunSummary } from './CompareRunStore';
+import { confirmOverwrite } from './confirm';
 
 interface ChatItem extends vscode.QuickPickItem {
   chat: ChatSummary;
@@ -38,6 +39,8 @@ export function registerChatCommands(controller: ChatController, log: vscode.Log
     }),
     vscode.commands.registerCommand('sidestream.exportChat', async (target?: vscode.Uri) => {
       let uri = target instanceof vscode.Uri ? target : undefined;
+      // A Uri comes from whoever ran the command (maybe another extension): never overwrite unasked.
+      if (uri && !(await confirmOverwrite(uri))) return;
       if (!uri) {
         const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
         const name = `${fileNameFor(controller.openChat.title ?? vscode.l10n.t('Sidestream chat'))}.md`;

@@ -3,6 +3,7 @@ import { providerInfo, SELECT_PROVIDER_ORDER, type ProviderInfo } from '../core/
 import { BASE_URL_SETTING } from '../core/settingsPolicy';
 import { KEYED_PROVIDERS, keyLabel, type ApiKeyStore, type KeyedProvider } from './ApiKeyStore';
 import type { ContextFile } from '../protocol';
+import { confirmClearKey } from './confirm';
 import { runCancelHooks } from './cancelHooks';
 import type { ChatController } from './ChatController';
 import type { ContextAttachments } from './ContextAttachments';
@@ -107,7 +108,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       log.info(`model set to ${picked.label}${target === vscode.ConfigurationTarget.Global ? '' : ' in the workspace settings (this workspace sets sidestream.model)'}`);
       deps.refreshPanel();
     }),
-    vscode.commands.registerCommand('sidestream.setApiKey', async (provider?: KeyedProvider) => {
+    vscode.commands.registerCommand('sidestream.setApiKey', async (provider?: unknown) => {
+      if (provider !== undefined && !isKeyedProvider(provider)) return unknownKeyedProvider(provider, log);
       const which = provider ?? (await pickKeyedProvider(vscode.l10n.t('Sidestream: Set API Key')));
       if (!which) return;
       const key = await vscode.window.showInputBox({
@@ -127,9 +129,19 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       void vscode.window.showInformationMessage(vscode.l10n.t('Sidestream: {0} key saved.', keyLabel(which)));
       deps.refreshPanel();
     }),
-    vscode.commands.registerCommand('sidestream.clearApiKey', async (provider?: KeyedProvider) => {
+    vscode.commands.registerCommand('sidestream.clearApiKey', async (provider?: unknown) => {
+      if (provider !== undefined && !isKeyedProvider(provider)) return unknownKeyedProvider(provider, log);
       const which = provider ?? (await pickKeyedProvider(vscode.l10n.t('Sidestream: Clear API Key')));
       if (!which) return;
+      // Picked in the quick pick, the user chose it; named in an argument (maybe by another
+      // extension), the stored key goes only when the user confirms.
+      if (provider !== undefined) {
+        if (!(await keys.stored(which))) {
+          void vscode.window.showInformationMessage(vscode.l10n.t('Sidestream: no {0} key is stored.', keyLabel(which)));
+          return;
+        }
+        if (!(await confirmClearKey(keyLabel(which)))) return;
+      }
       await keys.clear(which);
       void vscode.window.showInformationMessage(vscode.l10n.t('Sidestream: {0} key removed from secret storage.', keyLabel(which)));
       deps.refreshPanel();
@@ -198,6 +210,16 @@ async function pickKeyedProvider(title: string): Promise<KeyedProvider | undefin
 
 function isKeyed(id: string): id is KeyedProvider {
   return (KEYED_PROVIDERS as readonly string[]).includes(id);
+}
+
+function isKeyedProvider(value: unknown): value is KeyedProvider {
+  return typeof value === 'string' && isKeyed(value);
+}
+
+/** A key command's argument that names no keyed provider: nothing is stored or cleared (the value is not echoed: it might be a key). */
+function unknownKeyedProvider(value: unknown, log: vscode.LogOutputChannel): void {
+  log.warn(`a key command was run with an argument (${typeof value}) that names no provider with a key; nothing changed`);
+  void vscode.window.showErrorMessage(vscode.l10n.t('Sidestream: that argument is not a provider with an API key ({0}); nothing changed.', KEYED_PROVIDERS.join(', ')));
 }
 
 function isHttpUrl(value: string): boolean {

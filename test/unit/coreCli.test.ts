@@ -5,10 +5,11 @@
  * Also checks that loading the core does not load the SDKs or the tokenizer.
  */
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { BENCH_CSV_HEADER, compareTarget, formatBenchTable, median, parseArgs } from '../../src/cli';
+import { BENCH_CSV_HEADER, cliApiKey, compareTarget, formatBenchTable, median, parseArgs } from '../../src/cli';
 import { csvField } from '../../src/shared/csv';
+import { stripControls, TerminalText } from '../../src/shared/terminalText';
 import { Simulator } from '../../src/simulator/Simulator';
 import { eventually } from './helpers/coreHarness';
 
@@ -141,7 +142,7 @@ describe('core: CLI', function () {
 
   it('streams the answer to stdout and a summary line to stderr (OpenAI key from the environment)', async () => {
     sim.enqueue({ text: 'Hello from the simulator.' });
-    const run = await runCli(['--provider', 'openai', '--base-url', sim.openAIBaseUrl, '--model', 'sim-model', 'Say hi'], {
+    const run = await runCli(['--provider', 'openai', '--base-url', sim.openAIBaseUrl, '--api-key-env', 'OPENAI_API_KEY', '--model', 'sim-model', 'Say hi'], {
       OPENAI_API_KEY: 'sk-cli-test-key-123456',
     });
     assert.equal(run.code, 0, run.stderr);
@@ -151,18 +152,18 @@ describe('core: CLI', function () {
 
   it('speaks Anthropic and the Responses API too', async () => {
     sim.enqueue({ text: 'Anthropic says hi.' }, { text: 'Responses says hi.' });
-    const a = await runCli(['--provider', 'anthropic', '--base-url', sim.anthropicBaseUrl, '--model', 'sim-model', 'hi'], {
+    const a = await runCli(['--provider', 'anthropic', '--base-url', sim.anthropicBaseUrl, '--api-key-env', 'ANTHROPIC_API_KEY', '--model', 'sim-model', 'hi'], {
       ANTHROPIC_API_KEY: 'sk-cli-test-key-123456',
     });
     assert.equal(a.stdout, 'Anthropic says hi.\n', a.stderr);
-    const r = await runCli(['--provider', 'openai', '--api', 'responses', '--base-url', sim.openAIBaseUrl, '--model', 'sim-model', 'hi'], {
+    const r = await runCli(['--provider', 'openai', '--api', 'responses', '--base-url', sim.openAIBaseUrl, '--api-key-env', 'OPENAI_API_KEY', '--model', 'sim-model', 'hi'], {
       OPENAI_API_KEY: 'sk-cli-test-key-123456',
     });
     assert.equal(r.stdout, 'Responses says hi.\n', r.stderr);
   });
 
   it('exits 1 with the one-line failure message, never printing the key', async () => {
-    const run = await runCli(['--provider', 'openai', '--base-url', sim.openAIBaseUrl, '--model', 'sim-model', 'hi'], {
+    const run = await runCli(['--provider', 'openai', '--base-url', sim.openAIBaseUrl, '--api-key-env', 'OPENAI_API_KEY', '--model', 'sim-model', 'hi'], {
       OPENAI_API_KEY: 'sk-wrong-key-abcdefghij',
     });
     assert.equal(run.code, 1);
@@ -173,9 +174,13 @@ describe('core: CLI', function () {
 
   it('Ctrl+C cancels cleanly: finish cancelled, exit 130, socket closed by the client', async () => {
     sim.enqueue({ text: 'word '.repeat(200), tokensPerSecond: 20 });
-    const run = await runCli(['--provider', 'openai', '--base-url', sim.openAIBaseUrl, '--model', 'sim-model', 'hi'], { OPENAI_API_KEY: 'sk-cli-test-key-123456' }, (child) => {
-      void sim.waitForTokens(1, 3, 10_000).then(() => child.kill('SIGINT'));
-    });
+    const run = await runCli(
+      ['--provider', 'openai', '--base-url', sim.openAIBaseUrl, '--api-key-env', 'OPENAI_API_KEY', '--model', 'sim-model', 'hi'],
+      { OPENAI_API_KEY: 'sk-cli-test-key-123456' },
+      (child) => {
+        void sim.waitForTokens(1, 3, 10_000).then(() => child.kill('SIGINT'));
+      },
+    );
     assert.equal(run.code, 130, run.stderr);
     assert.match(run.stderr, /finish cancelled/);
     assert.ok(run.stdout.length > 0);
@@ -183,7 +188,7 @@ describe('core: CLI', function () {
   });
 
   const KEY_ENV = { OPENAI_API_KEY: 'sk-cli-test-key-123456' };
-  const openai = () => ['--provider', 'openai', '--base-url', sim.openAIBaseUrl];
+  const openai = () => ['--provider', 'openai', '--base-url', sim.openAIBaseUrl, '--api-key-env', 'OPENAI_API_KEY'];
 
   it('ask --json: the answer on stdout, then exactly one JSON line with the figures on stderr', async () => {
     sim.enqueue({ text: 'Héllo — 日本語 😀, streamed.', reasoning: 'Think first.', ttftMs: 50, tokensPerSecond: 200 });
@@ -531,10 +536,13 @@ describe('core: CLI', function () {
   it('compare with provider:model uses that provider and its own key variable only', async () => {
     // anthropic:… names --provider itself here, so it goes to the simulator too (another provider's
     // default URL would leave the machine); the key comes from ANTHROPIC_API_KEY, never OPENAI_API_KEY.
-    const run = await runCli(['compare', '--provider', 'anthropic', '--base-url', sim.anthropicBaseUrl, '--model', 'sim-fast,anthropic:sim-tps-300', '--json', 'hi'], {
-      ANTHROPIC_API_KEY: 'sk-cli-test-key-123456',
-      OPENAI_API_KEY: 'sk-not-this-one-000000',
-    });
+    const run = await runCli(
+      ['compare', '--provider', 'anthropic', '--base-url', sim.anthropicBaseUrl, '--api-key-env', 'ANTHROPIC_API_KEY', '--model', 'sim-fast,anthropic:sim-tps-300', '--json', 'hi'],
+      {
+        ANTHROPIC_API_KEY: 'sk-cli-test-key-123456',
+        OPENAI_API_KEY: 'sk-not-this-one-000000',
+      },
+    );
     assert.equal(run.code, 0, run.stderr);
     const log = sim.stats().requestsLog;
     assert.deepEqual(log.map((r) => [r.api, r.model]).sort(), [
@@ -564,7 +572,7 @@ describe('core: CLI', function () {
 
   it('reasoning goes to stderr by default; --show-reasoning prints it to stdout before the answer', async () => {
     const env = { ANTHROPIC_API_KEY: 'sk-cli-test-key-123456' };
-    const anthropic = ['--provider', 'anthropic', '--base-url', sim.anthropicBaseUrl, '--model', 'sim-model', '--thinking-budget', '2048'];
+    const anthropic = ['--provider', 'anthropic', '--base-url', sim.anthropicBaseUrl, '--api-key-env', 'ANTHROPIC_API_KEY', '--model', 'sim-model', '--thinking-budget', '2048'];
     sim.enqueue({ reasoning: 'Weigh it.', text: 'The answer.' }, { reasoning: 'Weigh it.', text: 'The answer.' });
     const quiet = await runCli([...anthropic, 'q'], env);
     assert.equal(quiet.code, 0, quiet.stderr);
@@ -643,7 +651,9 @@ describe('core: CLI', function () {
   });
 
   it('lists models', async () => {
-    const run = await runCli(['--provider', 'openai', '--base-url', sim.openAIBaseUrl, '--list-models'], { OPENAI_API_KEY: 'sk-cli-test-key-123456' });
+    const run = await runCli(['--provider', 'openai', '--base-url', sim.openAIBaseUrl, '--api-key-env', 'OPENAI_API_KEY', '--list-models'], {
+      OPENAI_API_KEY: 'sk-cli-test-key-123456',
+    });
     assert.equal(run.code, 0, run.stderr);
     assert.ok(run.stdout.split('\n').includes('sim-model'));
   });
@@ -660,5 +670,150 @@ describe('core: CLI', function () {
       child.on('error', reject);
     });
     assert.equal(out, '0');
+  });
+});
+
+/** util-linux `script`, which runs a command on a pseudo-terminal (stdout is a TTY); undefined where there is none. */
+const SCRIPT = (() => {
+  const probe = spawnSync('script', ['--version'], { encoding: 'utf8' });
+  return probe.status === 0 && /util-linux/.test(probe.stdout) ? 'script' : undefined;
+})();
+
+/** Runs the CLI with its stdout on a terminal (through `script`); what the terminal got, line ends as written. */
+function runCliOnTerminal(args: string[], env: Record<string, string>): Promise<Run> {
+  const quote = (a: string) => `'${a.replace(/'/g, "'\\''")}'`;
+  const command = [process.execPath, CLI, ...args].map(quote).join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn(SCRIPT!, ['-qec', command, '/dev/null'], { env: { PATH: process.env.PATH ?? '', TERM: 'xterm', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`script did not exit; output: ${stdout}`));
+    }, 30_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      // The terminal turns each \n into \r\n (onlcr); stderr shares the terminal too.
+      resolve({ code, stdout: stdout.replace(/\r\n/g, '\n'), stderr });
+    });
+  });
+}
+
+describe('core: CLI keys only where meant, and terminal-safe output', function () {
+  this.timeout(40_000);
+  const KEY = 'sk-cli-keys-test-0123456789';
+  /** Needs KEY: a request that carries it is answered, one without it gets a 401. */
+  const keyed = new Simulator({ apiKey: KEY });
+  /** Answers anything, so a key sent where it should not go is recorded, not refused. */
+  const open = new Simulator();
+  before(async () => {
+    await Promise.all([keyed.start(), open.start()]);
+  });
+  after(async () => {
+    await Promise.all([keyed.stop(), open.stop()]);
+  });
+  beforeEach(() => {
+    keyed.reset();
+    open.reset();
+  });
+  const credentials = (sim: Simulator) => sim.stats().requestsLog.map((r) => r.credential);
+
+  it('OPENAI_API_KEY / ANTHROPIC_API_KEY never go to another --base-url: a clear usage error, and the server gets no request carrying them', async () => {
+    const env = { OPENAI_API_KEY: KEY, ANTHROPIC_API_KEY: KEY };
+    for (const args of [
+      ['ask', '--provider', 'openai', '--base-url', open.openAIBaseUrl, '--model', 'sim-model', 'hi'],
+      ['ask', '--provider', 'openai', '--base-url', open.openAIBaseUrl, '--list-models'],
+      ['ask', '--provider', 'anthropic', '--base-url', open.anthropicBaseUrl, '--model', 'sim-model', 'hi'],
+      ['bench', '--provider', 'openai', '--base-url', open.openAIBaseUrl, '--model', 'sim-model', '--runs', '1', 'hi'],
+      ['compare', '--provider', 'openai', '--base-url', open.openAIBaseUrl, '--model', 'sim-fast,sim-model', 'hi'],
+    ]) {
+      open.enqueue({ text: 'Should not be answered with the key.' }, { text: 'Nor this.' });
+      const run = await runCli(args, env);
+      assert.deepEqual(
+        credentials(open).filter((c) => c === KEY),
+        [],
+        `${args.slice(0, 3).join(' ')}: the key went to ${open.origin}`,
+      );
+      assert.equal(run.code, 2, `${args.slice(0, 3).join(' ')}: ${run.stderr}`);
+      assert.match(run.stderr, /is not sent to http:\/\/127\.0\.0\.1:\d+.*--api-key-env/, run.stderr);
+      assert.ok(!run.stderr.includes(KEY));
+      open.reset();
+    }
+    // A server that takes no key gets none either, whatever the environment holds.
+    open.enqueue({ text: 'Keyless.' });
+    const local = await runCli(['ask', '--provider', 'openai-compatible', '--base-url', open.openAIBaseUrl, '--model', 'sim-model', 'hi'], env);
+    assert.equal(local.stdout, 'Keyless.\n', local.stderr);
+    assert.ok(!credentials(open).includes(KEY));
+  });
+
+  it('--api-key-env NAME sends the key in NAME to --base-url, trimmed (a trailing newline or space works); an unset NAME is a usage error', async () => {
+    keyed.enqueue({ text: 'OpenAI-compatible proxy.' }, { text: 'Anthropic proxy.' }, { text: 'Own server.' });
+    const openai = await runCli(['ask', '--provider', 'openai', '--base-url', keyed.openAIBaseUrl, '--api-key-env', 'PROXY_KEY', '--model', 'sim-model', 'hi'], {
+      PROXY_KEY: `${KEY}\n`,
+      OPENAI_API_KEY: 'sk-not-for-this-server-000000',
+    });
+    assert.equal(openai.code, 0, openai.stderr);
+    assert.equal(openai.stdout, 'OpenAI-compatible proxy.\n');
+    const anthropic = await runCli(['ask', '--provider', 'anthropic', '--base-url', keyed.anthropicBaseUrl, '--api-key-env', 'ANTHROPIC_API_KEY', '--model', 'sim-model', 'hi'], {
+      ANTHROPIC_API_KEY: `  ${KEY} \r\n`,
+    });
+    assert.equal(anthropic.code, 0, anthropic.stderr);
+    assert.equal(anthropic.stdout, 'Anthropic proxy.\n');
+    // A server of your own that wants a key gets one only by name, too.
+    const custom = await runCli(['ask', '--provider', 'openai-compatible', '--base-url', keyed.openAIBaseUrl, '--api-key-env', 'MY_SERVER_KEY', '--model', 'sim-model', 'hi'], {
+      MY_SERVER_KEY: KEY,
+    });
+    assert.equal(custom.stdout, 'Own server.\n', custom.stderr);
+    assert.deepEqual(credentials(keyed), [KEY, KEY, KEY]);
+    const unset = await runCli(['ask', '--provider', 'openai', '--base-url', keyed.openAIBaseUrl, '--api-key-env', 'NOT_SET_ANYWHERE', '--model', 'sim-model', 'hi']);
+    assert.equal(unset.code, 2);
+    assert.match(unset.stderr, /NOT_SET_ANYWHERE is not set/);
+    assert.equal(keyed.stats().requests, 3);
+  });
+
+  it("a provider's own variable goes to its own origin only (any path there); --api-key-env takes a variable's name, never a key", () => {
+    const env = { OPENAI_API_KEY: ' sk-own-openai-key\n', ANTHROPIC_API_KEY: 'sk-own-anthropic-key' };
+    assert.deepEqual(cliApiKey('openai', undefined, undefined, env), { key: 'sk-own-openai-key' });
+    assert.deepEqual(cliApiKey('openai', 'https://api.openai.com/v1/', undefined, env), { key: 'sk-own-openai-key' });
+    assert.deepEqual(cliApiKey('anthropic', 'https://api.anthropic.com/v1', undefined, env), { key: 'sk-own-anthropic-key' });
+    for (const elsewhere of ['http://api.openai.com/v1', 'https://api.openai.com:8443/v1', 'https://api.openai.com.evil.example/v1', 'https://proxy.example/v1']) {
+      assert.match(cliApiKey('openai', elsewhere, undefined, env).error ?? '', /OPENAI_API_KEY is not sent to/, elsewhere);
+    }
+    assert.deepEqual(cliApiKey('ollama', 'http://127.0.0.1:11434/v1', undefined, env), { key: undefined });
+    assert.deepEqual(cliApiKey('openai', 'https://proxy.example/v1', 'OPENAI_API_KEY', env), { key: 'sk-own-openai-key' });
+    assert.throws(() => parseArgs(['--provider', 'openai', '--api-key-env', 'sk-live-abc123-def', 'hi']), /takes the name of an environment variable/);
+    assert.equal(parseArgs(['--provider', 'openai', '--api-key-env', 'MY_KEY', 'hi']).apiKeyEnv, 'MY_KEY');
+  });
+
+  it('the terminal filter keeps its place in a sequence split across pieces; an unterminated title gives its text back', () => {
+    const text = 'a\x1b[1;31mb\x1b]8;;http://x\x1b\\c\x1b]8;;\x07d\x1bce\r\n';
+    const filter = new TerminalText();
+    const pieces = [...text].map((c) => filter.push(c)).join('') + filter.end();
+    assert.equal(pieces, 'abcde\n');
+    assert.equal(stripControls(text), 'abcde\n');
+    assert.equal(stripControls('before\x1b]0;never ends'), 'before0;never ends', 'nothing after an unterminated sequence is lost');
+    assert.equal(stripControls(`x\x1b[${'9'.repeat(70)}y`), `x${'9'.repeat(6)}y`, 'a CSI longer than 64 is text again');
+  });
+
+  const HOSTILE = 'Red \x1b[31malert\x1b[0m, bell\x07, title\x1b]0;pwned\x07, clear\u009b2J, erase\x1b[2K\r\nnext\tline \x00\x7fend';
+  const CLEAN = 'Red alert, bell, title, clear2J, erase\nnext\tline end\n';
+
+  it('model text written to a terminal has its control characters stripped (escape sequences, C0 and C1; newlines and tabs kept)', async function () {
+    if (!SCRIPT) this.skip();
+    open.enqueue({ text: HOSTILE });
+    const run = await runCliOnTerminal(['ask', '--provider', 'ollama', '--base-url', open.openAIBaseUrl, '--model', 'sim-model', 'hi'], {});
+    assert.equal(run.code, 0, run.stdout);
+    const answer = run.stdout.slice(0, run.stdout.indexOf('[finish'));
+    assert.equal(answer, CLEAN);
+  });
+
+  it('a pipe gets the same stripped text (it often ends at a terminal too: tee, less -R); compare --json keeps the exact answer', async () => {
+    open.enqueue({ text: HOSTILE }, { text: HOSTILE });
+    const piped = await runCli(['ask', '--provider', 'ollama', '--base-url', open.openAIBaseUrl, '--model', 'sim-model', 'hi']);
+    assert.equal(piped.stdout, CLEAN, piped.stderr);
+    const json = await runCli(['compare', '--provider', 'ollama', '--base-url', open.openAIBaseUrl, '--model', 'sim-model', '--json', 'hi']);
+    assert.equal((JSON.parse(json.stdout) as { models: { answer: string }[] }).models[0]!.answer, open.stats().requestsLog[1]!.textSent);
   });
 });

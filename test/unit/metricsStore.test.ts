@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { answerRecord, recordAnswer, setAnswerStore } from '../../src/panel/answerRecorder';
 import { METRICS_BOUND, METRICS_FILE, METRICS_SLACK, MetricsStore } from '../../src/panel/MetricsStore';
+import { csvField } from '../../src/shared/csv';
 import {
   asAnswerRecord,
   filterRecords,
@@ -215,6 +216,20 @@ describe('answer metrics: CSV, filter, spread, messages', () => {
     assert.deepEqual(rows[1], [new Date(tricky[0]!.time).toISOString(), 'panel', 'openai', 'Line\nbreak', 'a,b "quoted"', '101', '', '50', '10', 'false', '400', 'stop']);
     assert.deepEqual(rows[2], [new Date(tricky[1]!.time).toISOString(), 'panel', 'openai', 'OpenAI', 'm', '', '250', '50', '10', 'true', '400', 'cancelled']);
     assert.equal(rows.length, 3);
+  });
+
+  it('neutralises spreadsheet formulas in text fields (OWASP CSV injection), leaving numbers and numeric text as numbers', () => {
+    // A model name or label is text from a server: starting with = + - @, a tab or a CR, a
+    // spreadsheet would run it as a formula. Such a field gets a leading ' (quoted when it must be).
+    const hostile = ['=HYPERLINK(A1)', '+1+cmd|calc', '-2+3', '@SUM(A1)', '\tindent', '\rcr', '=a,b'];
+    assert.deepEqual(hostile.map(csvField), ["'=HYPERLINK(A1)", "'+1+cmd|calc", "'-2+3", "'@SUM(A1)", "'\tindent", '"\'\rcr"', '"\'=a,b"']);
+    // Numbers, and text that is only a number, stay numbers (a spreadsheet reads -1.5 as minus one and a half).
+    assert.deepEqual(
+      [csvField(-1.5), csvField(-3), csvField('-1.5'), csvField('+2'), csvField('-1e-3'), csvField(''), csvField('a=b')],
+      ['-1.5', '-3', '-1.5', '+2', '-1e-3', '', 'a=b'],
+    );
+    const rows = parseCsv(metricsCsv([rec(1, { model: '=cmd|"/c calc"!A1', providerLabel: '@label', ttftMs: -5 })]));
+    assert.deepEqual([rows[1]![3], rows[1]![4], rows[1]![5]], ["'@label", '\'=cmd|"/c calc"!A1', '-5']);
   });
 
   it('filters by provider, model and time range; median and p95 per model by linear interpolation', () => {
