@@ -4,6 +4,9 @@ import type * as vscode from 'vscode';
 import { redactCredentials } from '../core/redact';
 import type { AssistantMessageView, MessageView } from '../protocol';
 import { ChatTree } from './chatTree';
+import { writeFileDurably } from './durableFile';
+
+export { writeFileDurably } from './durableFile';
 
 /** The `workspaceState` key earlier versions kept the conversation in (read once, to migrate). */
 const LEGACY_KEY = 'sidestream.conversation.v1';
@@ -491,33 +494,4 @@ function forDisk(m: MessageView): MessageView {
   if (copy.error) copy.error = { ...copy.error, message: redactCredentials(copy.error.message) };
   if (copy.notice) copy.notice = redactCredentials(copy.notice);
   return copy;
-}
-
-/**
- * temp file + fsync + rename + fsync of the folder: the file is the old or the new content, whole.
- * `durable` false skips both fsyncs (still atomic, not crash-proof): for files a crash may lose.
- */
-export function writeFileDurably(file: string, content: string, durable = true): void {
-  const dir = path.dirname(file);
-  fs.mkdirSync(dir, { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = fs.openSync(tmp, 'w', 0o600);
-  try {
-    fs.writeSync(fd, content);
-    if (durable) fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-  if (!durable) return;
-  try {
-    const dfd = fs.openSync(dir, 'r');
-    try {
-      fs.fsyncSync(dfd);
-    } finally {
-      fs.closeSync(dfd);
-    }
-  } catch {
-    // Some file systems cannot fsync a folder; the rename is still atomic.
-  }
 }

@@ -20,7 +20,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { asAnswerRecord, type AnswerRecord } from '../shared/answerMetrics';
-import { writeFileDurably } from './ChatStore';
+import { durableFs, writeFileDurably } from './durableFile';
 
 export const METRICS_FILE = 'answer-metrics.jsonl';
 /** How many answers the store keeps (the newest). */
@@ -65,7 +65,8 @@ export class MetricsStore {
       const fd = fs.openSync(this.file, 'a', 0o600);
       try {
         // After a torn last line (a crash mid-write) the record starts on a line of its own.
-        fs.writeSync(fd, `${torn ? '\n' : ''}${JSON.stringify(record)}\n`);
+        const line = Buffer.from(`${torn ? '\n' : ''}${JSON.stringify(record)}\n`);
+        durableFs.writeSync(fd, line, 0, line.length, null);
         fs.fsyncSync(fd);
       } finally {
         fs.closeSync(fd);
