@@ -4,7 +4,7 @@ import type * as vscode from 'vscode';
 import { redactCredentials } from '../core/redact';
 import type { AssistantMessageView, MessageView } from '../protocol';
 import { ChatTree } from './chatTree';
-import { writeFileDurably } from './durableFile';
+import { BackgroundWriter, writeFileDurably } from './durableFile';
 
 export { writeFileDurably } from './durableFile';
 
@@ -119,6 +119,12 @@ export class ChatStore {
   private index: IndexFile = { version: 1, openId: undefined, chats: [], recall: [] };
   /** Writes done (tests and diagnostics read it). */
   writes = 0;
+  /** Saves while an answer streams write here, off the host's thread. */
+  private readonly background = new BackgroundWriter((err) => this.log?.(`could not save: ${err.message}`));
+  /** Each message's JSON at its last save, with the field values it was made from. */
+  private readonly serialised = new WeakMap<MessageView, { keys: string[]; values: unknown[]; json: string }>();
+  /** What the index file showed when last written ({@link indexKey}). */
+  private indexWritten: string | undefined;
 
   constructor(
     private readonly storageDir: string,
@@ -250,6 +256,7 @@ export class ChatStore {
     this.index.chats = this.index.chats.filter((c) => c.id !== id);
     this.index.recall = this.index.recall.filter((r) => r.chatId !== id);
     this.writeIndex();
+    this.background.cancel(this.chatFile(id));
     fs.rmSync(this.chatFile(id), { force: true });
     this.log?.(`deleted chat ${id} (${summary.messageCount} messages)`);
     return deleted;
@@ -258,13 +265,17 @@ export class ChatStore {
   /** Undo of {@link delete}: the chat comes back as it was. */
   restore(deleted: DeletedChat): void {
     if (this.summary(deleted.summary.id) || !this.canWrite()) return;
-    if (deleted.file !== undefined) writeFileDurably(this.chatFile(deleted.summary.id), deleted.file);
+    if (deleted.file !== undefined) this.writeNow(this.chatFile(deleted.summary.id), deleted.file);
     this.index.chats.push(deleted.summary);
     this.index.recall = [...deleted.recall, ...this.index.recall].slice(-MAX_RECALL);
     this.writeIndex();
   }
 
-  /** Schedules a save of `chat`; `now` saves at once, durably, before it returns. */
+  /**
+   * Schedules a save of `chat`; `now` saves at once, durably, before it returns. A scheduled save
+   * (while an answer streams) is cheap for the host whatever the chat's length: see
+   * {@link flushInBackground}.
+   */
   save(chat: Chat, now = false): Thenable<void> | undefined {
     // A different chat than the pending one is written first, so a switch never loses a save.
     if (this.pending && this.pending !== chat) this.flush();
@@ -274,29 +285,23 @@ export class ChatStore {
       this.flush();
       return Promise.resolve();
     }
-    this.timer ??= setTimeout(() => this.flush(), this.debounceMs);
+    this.timer ??= setTimeout(() => this.flushInBackground(), this.debounceMs);
     return undefined;
   }
 
-  /** Writes what is pending now, synchronously and durably. */
+  /**
+   * Writes what is pending now, synchronously and durably: once it returns, the chat and the index
+   * are on disk, and no background write started before can land after it.
+   */
   flush(): Thenable<void> | undefined {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     const chat = this.pending;
     this.pending = undefined;
-    if (!chat || !this.canWrite()) return undefined;
-    const dropped = chat.tree.prune(this.limits.messagesPerChat);
-    if (dropped) this.log?.(`chat ${chat.summary.id} is over ${this.limits.messagesPerChat} messages: dropped its ${dropped} oldest (other branches first)`);
-    if (!chat.tree.size) return undefined; // an empty chat is never written
-    updateSummary(chat);
-    if (!this.index.chats.includes(chat.summary)) {
-      const stale = this.summary(chat.summary.id);
-      this.index.chats = this.index.chats.filter((c) => c !== stale);
-      this.index.chats.push(chat.summary);
-    }
+    if (!chat || !this.prepare(chat)) return undefined;
     try {
-      const data: ChatFile = { version: 2, id: chat.summary.id, ...chat.tree.toData(forDisk) };
-      writeFileDurably(this.chatFile(chat.summary.id), JSON.stringify(data));
+      // Serialised whole (no cached message text): the durable copy never depends on the cache.
+      this.writeNow(this.chatFile(chat.summary.id), this.serialise(chat, false));
       this.writes++;
     } catch (err) {
       this.log?.(`could not save chat ${chat.summary.id}: ${(err as Error).message}`);
@@ -307,6 +312,105 @@ export class ChatStore {
     return undefined;
   }
 
+  /**
+   * The debounced save while an answer streams. The host's thread only serialises: messages that
+   * did not change since the last save reuse their JSON (so the cost follows the streaming message,
+   * not the chat's length), and the atomic write (temp file, fsync, rename) runs in the background,
+   * one at a time, coalesced. The index is written only when what it shows changed. A later
+   * `save(…, true)` supersedes a background write still in flight.
+   */
+  flushInBackground(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const chat = this.pending;
+    this.pending = undefined;
+    if (!chat || !this.prepare(chat)) return;
+    this.background.write(this.chatFile(chat.summary.id), this.serialise(chat, true));
+    this.writes++;
+    this.enforceBound();
+    const key = this.indexKey(chat.summary);
+    if (key !== this.indexWritten) {
+      this.indexWritten = key;
+      this.background.write(this.indexFile, this.indexJson());
+    }
+  }
+
+  /** Resolves once every background write has landed (or failed, logged). */
+  whenWritten(): Promise<void> {
+    return this.background.idle();
+  }
+
+  /** The host thread's time spent completing background writes, in ms (the save benchmark adds it). */
+  get backgroundHostMs(): number {
+    return this.background.hostMs;
+  }
+
+  /** Bounds, summary and index entry before a save; false when nothing is to be written. */
+  private prepare(chat: Chat): boolean {
+    if (!this.canWrite()) return false;
+    const dropped = chat.tree.prune(this.limits.messagesPerChat);
+    if (dropped) this.log?.(`chat ${chat.summary.id} is over ${this.limits.messagesPerChat} messages: dropped its ${dropped} oldest (other branches first)`);
+    if (!chat.tree.size) return false; // an empty chat is never written
+    updateSummary(chat);
+    if (!this.index.chats.includes(chat.summary)) {
+      const stale = this.summary(chat.summary.id);
+      this.index.chats = this.index.chats.filter((c) => c !== stale);
+      this.index.chats.push(chat.summary);
+    }
+    return true;
+  }
+
+  /**
+   * The chat file's JSON, exactly as `JSON.stringify` writes it. With `cached`, a message whose
+   * fields are the very values of the last serialisation reuses that JSON (messages are updated by
+   * assigning fields, so a changed message has a changed field); without, every message is
+   * serialised afresh (and the cache refreshed).
+   */
+  private serialise(chat: Chat, cached: boolean): string {
+    const data = chat.tree.toData();
+    const nodes = new Array<string>(data.nodes.length);
+    for (let i = 0; i < data.nodes.length; i++) {
+      const n = data.nodes[i]!;
+      const message = this.messageJson(n.message, cached);
+      nodes[i] = n.parent === undefined ? `{"message":${message}}` : `{"message":${message},"parent":${JSON.stringify(n.parent)}}`;
+    }
+    return `{"version":2,"id":${JSON.stringify(chat.summary.id)},"nodes":[${nodes.join(',')}],"active":${JSON.stringify(data.active)}}`;
+  }
+
+  private messageJson(m: MessageView, cached: boolean): string {
+    const fields = m as unknown as Record<string, unknown>;
+    const keys = Object.keys(fields);
+    const hit = cached ? this.serialised.get(m) : undefined;
+    if (hit && hit.keys.length === keys.length && keys.every((k, i) => hit.keys[i] === k && hit.values[i] === fields[k])) return hit.json;
+    const json = JSON.stringify(forDisk(m));
+    this.serialised.set(m, { keys, values: keys.map((k) => fields[k]), json });
+    return json;
+  }
+
+  /** A synchronous write of one of the chats' files; a background write of it still in flight never lands after. */
+  private writeNow(file: string, content: string): void {
+    this.background.cancel(file);
+    writeFileDurably(file, content);
+  }
+
+  /** What the index shows of `summary` and around it (not the time): a background save rewrites the index only when it changed. */
+  private indexKey(summary: ChatSummary): string {
+    const last = this.index.recall.at(-1);
+    return JSON.stringify([
+      this.index.chats.length,
+      this.index.openId,
+      this.index.recall.length,
+      last?.chatId,
+      last?.text.length,
+      last?.text.slice(0, 200),
+      summary.id,
+      summary.title,
+      summary.renamed,
+      summary.model,
+      summary.messageCount,
+    ]);
+  }
+
   private enforceBound(): void {
     const kept = this.index.chats.filter((c) => c.messageCount > 0);
     if (kept.length <= this.limits.chats) return;
@@ -315,6 +419,7 @@ export class ChatStore {
       .sort((a, b) => a.updatedAt - b.updatedAt)
       .slice(0, kept.length - this.limits.chats);
     for (const v of victims) {
+      this.background.cancel(this.chatFile(v.id));
       fs.rmSync(this.chatFile(v.id), { force: true });
       this.log?.(`over ${this.limits.chats} chats: deleted the least recently updated, "${v.title ?? v.id}" (${new Date(v.updatedAt).toISOString()})`);
     }
@@ -432,13 +537,19 @@ export class ChatStore {
 
   private writeIndex(): void {
     if (!this.canWrite()) return;
-    // Summaries of chats nothing was asked in stay out of the file, except the open one's.
-    const chats = this.index.chats.filter((c) => c.messageCount > 0 || c.id === this.index.openId);
+    const open = this.index.openId !== undefined ? this.summary(this.index.openId) : undefined;
+    this.indexWritten = open ? this.indexKey(open) : undefined;
     try {
-      writeFileDurably(this.indexFile, JSON.stringify({ ...this.index, chats } satisfies IndexFile));
+      this.writeNow(this.indexFile, this.indexJson());
     } catch (err) {
       this.log?.(`could not save the chat index: ${(err as Error).message}`);
     }
+  }
+
+  private indexJson(): string {
+    // Summaries of chats nothing was asked in stay out of the file, except the open one's.
+    const chats = this.index.chats.filter((c) => c.messageCount > 0 || c.id === this.index.openId);
+    return JSON.stringify({ ...this.index, chats } satisfies IndexFile);
   }
 
   private canWrite(): boolean {
