@@ -78,7 +78,9 @@ export class MetricsStore {
       // Counted again before the next append, which starts a line of its own if this one left a part.
       this.lines = undefined;
       this.log?.(
-        err instanceof DiskWriteError ? `could not record the answer's figures: ${err.message}` : `could not record the answer's figures in ${this.file}: ${(err as Error).message}`,
+        err instanceof DiskWriteError
+          ? `could not record the answer's figures: ${err.message}`
+          : `could not record the answer's figures in ${this.file}: ${(err as Error).message}`,
       );
     }
     for (const listener of [...this.added]) listener(record);

@@ -260,7 +260,7 @@ export class BackgroundWriter {
       const tmp = tempName(job.file);
       job.tmp = tmp;
       handle = await fs.promises.open(tmp, 'wx', 0o600);
-      for (let written = 0; written < bytes.length && !job.cancelled; ) {
+      for (let written = 0; written < bytes.length && !job.cancelled;) {
         const { bytesWritten } = await handle.write(bytes, written, bytes.length - written, null);
         if (!(bytesWritten > 0)) throw Object.assign(new Error(`write made no progress (${written} of ${bytes.length} bytes written)`), { code: 'EIO' });
         written += bytesWritten;
