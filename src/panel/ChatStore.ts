@@ -121,8 +121,8 @@ export class ChatStore {
   writes = 0;
   /** Saves while an answer streams write here, off the host's thread. */
   private readonly background = new BackgroundWriter((err) => this.log?.(`could not save: ${err.message}`));
-  /** Each message's JSON at its last save, with the field values it was made from. */
-  private readonly serialised = new WeakMap<MessageView, { keys: string[]; values: unknown[]; json: string }>();
+  /** Each message's bytes in the chat file at its last save, with the field values and parent they were made from. */
+  private readonly serialised = new WeakMap<MessageView, { keys: string[]; values: unknown[]; parent: string | undefined; json: string; bytes: Buffer }>();
   /** What the index file showed when last written ({@link indexKey}). */
   private indexWritten: string | undefined;
 
@@ -301,7 +301,7 @@ export class ChatStore {
     if (!chat || !this.prepare(chat)) return undefined;
     try {
       // Serialised whole (no cached message text): the durable copy never depends on the cache.
-      this.writeNow(this.chatFile(chat.summary.id), this.serialise(chat, false));
+      this.writeNow(this.chatFile(chat.summary.id), Buffer.concat(this.serialise(chat, false)));
       this.writes++;
     } catch (err) {
       this.log?.(`could not save chat ${chat.summary.id}: ${(err as Error).message}`);
@@ -340,11 +340,6 @@ export class ChatStore {
     return this.background.idle();
   }
 
-  /** The host thread's time spent completing background writes, in ms (the save benchmark adds it). */
-  get backgroundHostMs(): number {
-    return this.background.hostMs;
-  }
-
   /** Bounds, summary and index entry before a save; false when nothing is to be written. */
   private prepare(chat: Chat): boolean {
     if (!this.canWrite()) return false;
@@ -361,34 +356,41 @@ export class ChatStore {
   }
 
   /**
-   * The chat file's JSON, exactly as `JSON.stringify` writes it. With `cached`, a message whose
-   * fields are the very values of the last serialisation reuses that JSON (messages are updated by
-   * assigning fields, so a changed message has a changed field); without, every message is
-   * serialised afresh (and the cache refreshed).
+   * The chat file's bytes, exactly what `JSON.stringify` of it writes, in pieces: one per message.
+   * With `cached`, a message whose fields are the very values of its last serialisation (and whose
+   * parent is the same) reuses those bytes — messages are updated by assigning fields, so a changed
+   * message has a changed field — and the cost follows what changed, not the chat's length;
+   * without, every message is serialised afresh (and the cache refreshed).
    */
-  private serialise(chat: Chat, cached: boolean): string {
-    const data = chat.tree.toData();
-    const nodes = new Array<string>(data.nodes.length);
-    for (let i = 0; i < data.nodes.length; i++) {
-      const n = data.nodes[i]!;
-      const message = this.messageJson(n.message, cached);
-      nodes[i] = n.parent === undefined ? `{"message":${message}}` : `{"message":${message},"parent":${JSON.stringify(n.parent)}}`;
-    }
-    return `{"version":2,"id":${JSON.stringify(chat.summary.id)},"nodes":[${nodes.join(',')}],"active":${JSON.stringify(data.active)}}`;
+  private serialise(chat: Chat, cached: boolean): Buffer[] {
+    const pieces: Buffer[] = [Buffer.from(`{"version":2,"id":${JSON.stringify(chat.summary.id)},"nodes":[`)];
+    chat.tree.forEachNode((message, parent) => {
+      const node = this.nodeBytes(message, parent, cached);
+      // Each node's bytes start with the comma that separates it from the one before.
+      pieces.push(pieces.length === 1 ? node.subarray(1) : node);
+    });
+    pieces.push(Buffer.from(`],"active":${JSON.stringify(chat.tree.activeData())}}`));
+    return pieces;
   }
 
-  private messageJson(m: MessageView, cached: boolean): string {
+  private nodeBytes(m: MessageView, parent: string | undefined, cached: boolean): Buffer {
     const fields = m as unknown as Record<string, unknown>;
     const keys = Object.keys(fields);
-    const hit = cached ? this.serialised.get(m) : undefined;
-    if (hit && hit.keys.length === keys.length && keys.every((k, i) => hit.keys[i] === k && hit.values[i] === fields[k])) return hit.json;
+    const hit = this.serialised.get(m);
+    const same = hit !== undefined && hit.parent === parent && hit.keys.length === keys.length && keys.every((k, i) => hit.keys[i] === k && hit.values[i] === fields[k]);
+    if (cached && same) return hit.bytes;
     const json = JSON.stringify(forDisk(m));
-    this.serialised.set(m, { keys, values: keys.map((k) => fields[k]), json });
-    return json;
+    // Afresh and unchanged: the bytes already made are reused (less garbage for the collector).
+    const bytes =
+      hit !== undefined && hit.parent === parent && hit.json === json
+        ? hit.bytes
+        : Buffer.from(parent === undefined ? `,{"message":${json}}` : `,{"message":${json},"parent":${JSON.stringify(parent)}}`);
+    this.serialised.set(m, { keys, values: keys.map((k) => fields[k]), parent, json, bytes });
+    return bytes;
   }
 
   /** A synchronous write of one of the chats' files; a background write of it still in flight never lands after. */
-  private writeNow(file: string, content: string): void {
+  private writeNow(file: string, content: string | Uint8Array): void {
     this.background.cancel(file);
     writeFileDurably(file, content);
   }

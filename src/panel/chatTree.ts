@@ -57,14 +57,23 @@ export class ChatTree {
 
   toData(map: (m: MessageView) => MessageView = (m) => m): ChatTreeData {
     const nodes: ChatTreeData['nodes'] = [];
-    // Parents before children, so `fromData` can attach every node as it reads it.
-    const visit = (id: string): void => {
+    this.forEachNode((message, parent) => nodes.push(parent === undefined ? { message: map(message) } : { message: map(message), parent }));
+    return { nodes, active: this.activeData() };
+  }
+
+  /** Every message with its parent's id, in the order of {@link toData} (parents before children, so `fromData` can attach every node as it reads it). */
+  forEachNode(visit: (message: MessageView, parent: string | undefined) => void): void {
+    const walk = (id: string): void => {
       const n = this.nodes.get(id)!;
-      nodes.push(n.parent === undefined ? { message: map(n.message) } : { message: map(n.message), parent: n.parent });
-      n.children.forEach(visit);
+      visit(n.message, n.parent);
+      n.children.forEach(walk);
     };
-    this.roots.forEach(visit);
-    return { nodes, active: Object.fromEntries(this.active) };
+    this.roots.forEach(walk);
+  }
+
+  /** The branch picked under each message, as {@link toData} writes it. */
+  activeData(): ChatTreeData['active'] {
+    return Object.fromEntries(this.active);
   }
 
   get size(): number {

@@ -23,6 +23,7 @@ import * as path from 'node:path';
 export const durableFs = {
   writeSync: fs.writeSync as (fd: number, buffer: Uint8Array, offset: number, length: number, position: number | null) => number,
   renameSync: fs.renameSync as (from: string, to: string) => void,
+  rename: fs.promises.rename as (from: string, to: string) => Promise<void>,
 };
 
 /** Waits between tries of a refused rename (ms): six retries, 275 ms at most in all. */
@@ -193,45 +194,56 @@ function removeQuietly(file: string): void {
   }
 }
 
+/** `pieces` without their first `n` bytes. */
+function skipBytes(pieces: Uint8Array[], n: number): Uint8Array[] {
+  let i = 0;
+  while (i < pieces.length && n >= pieces[i]!.length) n -= pieces[i++]!.length;
+  const rest = pieces.slice(i);
+  if (n > 0 && rest.length) rest[0] = rest[0]!.subarray(n);
+  return rest;
+}
+
 interface Job {
   file: string;
-  content: string | Uint8Array;
+  content: string | Uint8Array | readonly Uint8Array[];
   cancelled: boolean;
   tmp?: string | undefined;
 }
 
 /**
- * Atomic writes off the extension host's thread: temp file, every byte, fsync (in the thread pool),
- * then the rename on the host's thread right after a check that no synchronous write of the same
- * file was started meanwhile ({@link cancel}) — so a background write can never land after, and
- * overwrite, a later durable save. One write at a time, in order; a file written again while its
- * write waits is written once, with the newest content. A failed write leaves the old file whole,
- * no temp file, and is reported to `onError`.
+ * Atomic writes off the extension host's thread: temp file, every byte, fsync and rename, all in
+ * the thread pool. One write at a time, in order; a file written again while its write waits is
+ * written once, with the newest content. A failed write leaves the old file whole and no temp file,
+ * and is reported to `onError`.
+ *
+ * A background write never lands after a synchronous write of the same file started later: the
+ * synchronous writer calls {@link cancel} first, which drops a queued write and removes the temp
+ * file of one in flight before the synchronous rename. The kernel orders the two operations on the
+ * folder: a background rename that ran before the removal landed before the synchronous one; one
+ * that runs after it finds no temp file and fails (ENOENT), changing nothing.
  */
 export class BackgroundWriter {
   private queue: Job[] = [];
   private current: Job | undefined;
   private waiters: Array<() => void> = [];
-  /** The host thread's time spent in the writes' completion steps (the rename), in ms: benchmarks add it to a save's. */
-  hostMs = 0;
 
   constructor(private readonly onError: (err: DiskWriteError) => void) {}
 
-  /** Queues an atomic, fsynced write of `content` to `file`; returns at once. */
-  write(file: string, content: string | Uint8Array): void {
+  /** Queues an atomic, fsynced write of `content` (pieces are written one after the other) to `file`; returns at once. */
+  write(file: string, content: string | Uint8Array | readonly Uint8Array[]): void {
     const waiting = this.queue.find((j) => j.file === file);
     if (waiting) waiting.content = content;
     else this.queue.push({ file, content, cancelled: false });
     if (!this.current) void this.drain();
   }
 
-  /** A synchronous write of `file` starts now: a queued write of it is dropped, one in flight never renames. */
+  /** A synchronous write of `file` starts now: a queued write of it is dropped; one in flight loses its temp file, so its rename cannot land after. */
   cancel(file: string): void {
     this.queue = this.queue.filter((j) => j.file !== file);
     const job = this.current;
     if (job?.file === file && !job.cancelled) {
       job.cancelled = true;
-      // Removed now, so a host that exits right after the synchronous save leaves no temp file.
+      // Removed now, before the synchronous rename (and a host that exits right after leaves no temp file).
       if (job.tmp) removeQuietly(job.tmp);
     }
   }
@@ -250,7 +262,7 @@ export class BackgroundWriter {
   }
 
   private async run(job: Job): Promise<void> {
-    const bytes = typeof job.content === 'string' ? Buffer.from(job.content) : job.content;
+    let pieces: Uint8Array[] = typeof job.content === 'string' ? [Buffer.from(job.content)] : job.content instanceof Uint8Array ? [job.content] : [...job.content];
     job.content = '';
     let handle: fs.promises.FileHandle | undefined;
     let tries = 0;
@@ -260,20 +272,22 @@ export class BackgroundWriter {
       const tmp = tempName(job.file);
       job.tmp = tmp;
       handle = await fs.promises.open(tmp, 'wx', 0o600);
-      for (let written = 0; written < bytes.length && !job.cancelled;) {
-        const { bytesWritten } = await handle.write(bytes, written, bytes.length - written, null);
-        if (!(bytesWritten > 0)) throw Object.assign(new Error(`write made no progress (${written} of ${bytes.length} bytes written)`), { code: 'EIO' });
-        written += bytesWritten;
+      pieces = pieces.filter((p) => p.length > 0);
+      while (pieces.length && !job.cancelled) {
+        // Every byte, in order: a short write goes on where it stopped (at most IOV_MAX pieces a call).
+        const { bytesWritten } = await handle.writev(pieces.slice(0, 512));
+        if (!(bytesWritten > 0)) throw Object.assign(new Error('write made no progress'), { code: 'EIO' });
+        pieces = skipBytes(pieces, bytesWritten);
       }
       if (!job.cancelled) await handle.sync();
       await handle.close();
       handle = undefined;
       for (let attempt = 0; !job.cancelled; attempt++) {
-        const started = performance.now();
         tries = attempt + 1;
         try {
-          // Synchronous, right after the check: nothing can start a write of this file in between.
-          durableFs.renameSync(tmp, job.file);
+          // In the thread pool too: a synchronous write of this file started from here on removes
+          // the temp file first (cancel), so this rename either lands before it or finds nothing.
+          await durableFs.rename(tmp, job.file);
           job.tmp = undefined;
           return;
         } catch (err) {
@@ -281,8 +295,6 @@ export class BackgroundWriter {
           const delay = RENAME_RETRY_DELAYS_MS[attempt];
           if (delay === undefined || !code || !REFUSED.has(code)) throw err;
           await new Promise((resolve) => setTimeout(resolve, delay));
-        } finally {
-          this.hostMs += performance.now() - started;
         }
       }
     } catch (err) {
