@@ -120,7 +120,10 @@ export class ChatStore {
   /** Writes done (tests and diagnostics read it). */
   writes = 0;
   /** Saves while an answer streams write here, off the host's thread. */
-  private readonly background = new BackgroundWriter((err) => this.log?.(`could not save: ${err.message}`));
+  private readonly background = new BackgroundWriter((err) => {
+    if (err.file === this.indexFile) this.indexWritten = undefined; // written again by the next save
+    this.log?.(`could not save: ${err.message}`);
+  });
   /** Each message's bytes in the chat file at its last save, with the field values and parent they were made from. */
   private readonly serialised = new WeakMap<MessageView, { keys: string[]; values: unknown[]; parent: string | undefined; json: string; bytes: Buffer }>();
   /** What the index file showed when last written ({@link indexKey}). */
@@ -540,10 +543,11 @@ export class ChatStore {
   private writeIndex(): void {
     if (!this.canWrite()) return;
     const open = this.index.openId !== undefined ? this.summary(this.index.openId) : undefined;
-    this.indexWritten = open ? this.indexKey(open) : undefined;
     try {
       this.writeNow(this.indexFile, this.indexJson());
+      this.indexWritten = open ? this.indexKey(open) : undefined;
     } catch (err) {
+      this.indexWritten = undefined;
       this.log?.(`could not save the chat index: ${(err as Error).message}`);
     }
   }

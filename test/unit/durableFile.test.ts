@@ -130,6 +130,33 @@ describe('durable writes on a real full disk (a small tmpfs)', function () {
     );
   });
 
+  it('ChatStore: a save while an answer streams, on a full disk, leaves the chat file as it was and no temp file, and logs it', async () => {
+    const logs: string[] = [];
+    const store = new ChatStore(dir, undefined, 500, (l) => logs.push(l));
+    const chat = store.load();
+    turn(chat, '1', 'the first answer');
+    void store.save(chat, true);
+    const before = fs.readFileSync(store.chatFile(chat.summary.id));
+    const filler = fill(dir);
+    fs.truncateSync(filler, fs.statSync(filler).size - 8192);
+    chat.tree.add({ id: 'u2', role: 'user', text: 'question 2' }, 'a1');
+    chat.tree.add({ id: 'a2', role: 'assistant', text: 'streamed '.repeat(20_000), state: 'streaming' }, 'u2');
+    void store.save(chat);
+    store.flushInBackground();
+    await store.whenWritten();
+    assert.deepEqual(fs.readFileSync(store.chatFile(chat.summary.id)), before, 'the chat file changed');
+    assert.ok(
+      logs.some((l) => /the disk is full: .*was not changed/.test(l)),
+      logs.join('\n'),
+    );
+    assert.deepEqual(
+      fs.readdirSync(path.join(dir, 'chats')).filter((n) => n.endsWith('.tmp')),
+      [],
+      'a temp file was left behind',
+    );
+    fs.rmSync(filler);
+  });
+
   it('MetricsStore: an append the disk cuts short leaves no half line, and the next append is read back', () => {
     const logs: string[] = [];
     const store = new MetricsStore(dir, 1000, (l) => logs.push(l));
