@@ -372,7 +372,7 @@ export class ChatStore {
       // Each node's bytes start with the comma that separates it from the one before.
       pieces.push(pieces.length === 1 ? node.subarray(1) : node);
     });
-    pieces.push(Buffer.from(`],"active":${JSON.stringify(chat.tree.activeData())}}`));
+    pieces.push(Buffer.from(`],"active":${cached ? chat.tree.activeJson() : JSON.stringify(chat.tree.activeData())}}`));
     return pieces;
   }
 

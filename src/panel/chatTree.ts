@@ -24,10 +24,30 @@ interface Node {
   children: string[];
 }
 
+/** The picked branches, with their JSON kept until the next change. */
+class ActiveMap extends Map<string, string> {
+  json: string | undefined;
+
+  override set(key: string, value: string): this {
+    this.json = undefined;
+    return super.set(key, value);
+  }
+
+  override delete(key: string): boolean {
+    this.json = undefined;
+    return super.delete(key);
+  }
+
+  override clear(): void {
+    this.json = undefined;
+    super.clear();
+  }
+}
+
 export class ChatTree {
   private readonly nodes = new Map<string, Node>();
   private readonly roots: string[] = [];
-  private readonly active = new Map<string, string>();
+  private readonly active = new ActiveMap();
 
   /** Rebuilds a tree from disk, skipping nodes whose parent is missing (a damaged file loses a branch, not the chat). */
   static fromData(data: Partial<ChatTreeData> | undefined): ChatTree {
@@ -74,6 +94,11 @@ export class ChatTree {
   /** The branch picked under each message, as {@link toData} writes it. */
   activeData(): ChatTreeData['active'] {
     return Object.fromEntries(this.active);
+  }
+
+  /** `JSON.stringify(activeData())`, kept until a branch is picked again (saves while streaming reuse it). */
+  activeJson(): string {
+    return (this.active.json ??= JSON.stringify(this.activeData()));
   }
 
   get size(): number {

@@ -184,6 +184,14 @@ describe('ChatStore (durable, many chats)', () => {
         // An earlier message changes by a field assignment (as the session does): its cached JSON must not be reused.
         (chat.tree.get('a3') as AssistantMessageView).error = { kind: 'connection', message: 'Nothing answered at https://user:pw123@example.com' };
       }
+      if (i === 8) {
+        // An edit of an earlier question, then back to the original: the picked branches change and change back.
+        chat.tree.add({ id: 'u3b', role: 'user', text: 'question 3, edited' }, 'a2');
+        chat.tree.add({ id: 'a3b', role: 'assistant', text: 'answer 3b', state: 'done' }, 'u3b');
+        void store.save(chat);
+        store.flushInBackground();
+        chat.tree.switchBranch('u3b', -1);
+      }
       void store.save(chat);
       store.flushInBackground();
       if (i % 3 === 0) await store.whenWritten();
@@ -203,7 +211,7 @@ describe('ChatStore (durable, many chats)', () => {
     a.notice = undefined;
     void store.save(chat, true);
     const onDisk = (): AssistantMessageView =>
-      (JSON.parse(fs.readFileSync(file, 'utf8')) as { nodes: Array<{ message: MessageView }> }).nodes.at(-1)!.message as AssistantMessageView;
+      (JSON.parse(fs.readFileSync(file, 'utf8')) as { nodes: Array<{ message: MessageView }> }).nodes.find((n) => n.message.id === 'a99')!.message as AssistantMessageView;
     assert.deepEqual([onDisk().text, onDisk().state], [a.text, 'done'], 'save(…, true) returned before the answer was on disk');
     const final = fs.readFileSync(file, 'utf8');
     await store.whenWritten();
@@ -211,7 +219,7 @@ describe('ChatStore (durable, many chats)', () => {
     assert.deepEqual(files(), [`${chat.summary.id}.json`, INDEX_FILE, OWNER_FILE].sort(), 'a temp file was left behind');
     const back = new ChatStore(dir).load();
     assert.deepEqual(back.tree.path().at(-1), { id: 'a99', role: 'assistant', text: a.text, state: 'done' });
-    assert.equal(back.summary.messageCount, 22);
+    assert.equal(back.summary.messageCount, 24);
   });
 
   it('the closing window of a reload cannot overwrite what the reloaded window loaded', () => {
