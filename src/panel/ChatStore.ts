@@ -99,11 +99,15 @@ interface LegacyConversation {
  * Activation reads only the index and the open chat. Another chat is read when it is opened, with
  * `fs.promises`, so a large history never blocks the window.
  *
- * Every write is atomic and durable: temp file, fsync, rename, fsync of the folder — a reader finds
- * the old or the new file, never half of one. While an answer streams, saves are debounced (one
- * write per `debounceMs` however many deltas arrive); `save(…, true)` — on finish, New Chat,
- * switching chats, deactivate — writes synchronously, so once it returns the answer is on disk (the
- * controller calls it before it tells the panel the answer ended). A message still streaming when
+ * Every write is atomic and durable: temp file, every byte, fsync, rename, fsync of the folder — a
+ * reader finds the old or the new file, never half of one; a write that fails (a full disk, an I/O
+ * error) leaves the old file whole and is logged (durableFile.ts). While an answer streams, saves
+ * are debounced (one write per `debounceMs` however many deltas arrive) and cheap for the host
+ * whatever the chat's length: only changed messages are serialised, and the write (temp file,
+ * fsync, rename) runs in the thread pool (B17). `save(…, true)` — on finish, New Chat, switching
+ * chats, deactivate — writes synchronously, so once it returns the answer is on disk (the
+ * controller calls it before it tells the panel the answer ended), and no background write started
+ * before it can land after it. A message still streaming when
  * the window went away comes back cancelled, with its partial text and INTERRUPTED_NOTICE, so the
  * user can Continue it. URL credentials in errors and notices are redacted before they are written.
  * No `vscode` value import: unit-tested in plain Node.

@@ -79,7 +79,9 @@ describe('durable writes on a real full disk (a small tmpfs)', function () {
       execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k,mode=0700', 'tmpfs', mountPoint], { stdio: 'pipe' });
       mounted = true;
     } catch (err) {
-      const why = String((err as { stderr?: Buffer }).stderr ?? (err as Error).message).trim();
+      const why = String((err as { stderr?: Buffer }).stderr ?? (err as Error).message)
+        .replace(/\s+/g, ' ')
+        .trim();
       console.log(`      skipped: could not mount a tmpfs (${why || 'refused'}); the seam tests below cover the same behaviour`);
       this.skip();
     }
@@ -296,6 +298,37 @@ describe('durable writes through real fs wrappers (always run)', () => {
     writeFileDurably(file, 'first');
     assert.equal(fs.readFileSync(file, 'utf8'), 'first');
     assert.deepEqual(strays(dir, ['chat.json']), []);
+  });
+
+  it('ChatStore: a save while streaming whose rename is refused every time leaves the chat file whole and no temp file, and logs why', async () => {
+    const logs: string[] = [];
+    const store = new ChatStore(dir, undefined, 500, (l) => logs.push(l));
+    const chat = store.load();
+    turn(chat, '1', 'the first answer');
+    void store.save(chat, true);
+    const file = store.chatFile(chat.summary.id);
+    const before = fs.readFileSync(file);
+    let tries = 0;
+    durableFs.rename = (from) => {
+      tries++;
+      return Promise.reject(errno('EBUSY', 'rename', from));
+    };
+    chat.tree.add({ id: 'u2', role: 'user', text: 'question 2' }, 'a1');
+    chat.tree.add({ id: 'a2', role: 'assistant', text: 'streamed text', state: 'streaming' }, 'u2');
+    void store.save(chat);
+    store.flushInBackground();
+    await store.whenWritten();
+    assert.ok(tries > 1, `${tries} tries`);
+    assert.deepEqual(fs.readFileSync(file), before, 'the chat file changed');
+    assert.ok(
+      logs.some((l) => l.includes(file) && /another program/.test(l) && /was not changed/.test(l)),
+      logs.join('\n'),
+    );
+    assert.deepEqual(
+      fs.readdirSync(path.join(dir, 'chats')).filter((n) => n.endsWith('.tmp')),
+      [],
+      'a temp file was left behind',
+    );
   });
 
   it('MetricsStore: an append cut short leaves the file as it was; the next append is read back whole', () => {
