@@ -298,7 +298,13 @@ export class BackgroundWriter {
         }
       }
     } catch (err) {
-      if (!job.cancelled) this.onError(new DiskWriteError(job.file, err, Math.max(1, tries)));
+      if (!job.cancelled) {
+        try {
+          this.onError(new DiskWriteError(job.file, err, Math.max(1, tries)));
+        } catch {
+          // A failing reporter must not stop the writes queued after this one.
+        }
+      }
     } finally {
       if (handle) await handle.close().catch(() => undefined);
       if (job.tmp) removeQuietly(job.tmp);
