@@ -1,6 +1,6 @@
 /**
  * One bench group in its own process, started by scripts/bench.js:
- *   node [--expose-gc] out/bench/run.js <host|memory|webview|compare-host|compare-webview|startup|chats|vscode|lm> [--smoke] --out <file.json>
+ *   node [--expose-gc] out/bench/run.js <host|memory|webview|compare-host|compare-webview|startup|chats|vscode|lm|save> [--smoke] --out <file.json>
  * Writes `{ results: BenchResult[], errors: string[] }` to the file.
  */
 import * as fs from 'node:fs';
@@ -10,6 +10,7 @@ import { benchCompareCpu, benchCompareSmoothness } from './compareBenches';
 import { benchCancel, benchCpu, benchHostMemory, benchMessageLoad, benchMetricAccuracy, benchTtft } from './hostBenches';
 import { startSimProcess } from './simProcess';
 import { benchChats } from './chatBenches';
+import { benchMidStreamSave } from './saveBenches';
 import { benchStartup } from './startup';
 import { benchLmTtft } from './lmTtft';
 import { benchFirstPaint } from './vscodePaint';
@@ -80,6 +81,8 @@ async function main(): Promise<void> {
     steps.push(['B4-paint', () => benchFirstPaint(opts)]);
   } else if (group === 'lm') {
     steps.push(['B12', () => benchLmTtft(opts)]);
+  } else if (group === 'save') {
+    steps.push(['B17', () => benchMidStreamSave(opts)]);
   } else {
     throw new Error(`unknown group ${group}`);
   }

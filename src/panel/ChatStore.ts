@@ -4,6 +4,9 @@ import type * as vscode from 'vscode';
 import { redactCredentials } from '../core/redact';
 import type { AssistantMessageView, MessageView } from '../protocol';
 import { ChatTree } from './chatTree';
+import { BackgroundWriter, writeFileDurably } from './durableFile';
+
+export { writeFileDurably } from './durableFile';
 
 /** The `workspaceState` key earlier versions kept the conversation in (read once, to migrate). */
 const LEGACY_KEY = 'sidestream.conversation.v1';
@@ -159,11 +162,15 @@ type ProblemKey = 'chat' | 'index' | 'read';
  * Activation reads only the index, the folder's file names and the open chat. Another chat is read
  * when it is opened, with `fs.promises`, so a large history never blocks the window.
  *
- * Every write is atomic and durable: temp file, fsync, rename, fsync of the folder — a reader finds
- * the old or the new file, never half of one. While an answer streams, saves are debounced (one
- * write per `debounceMs` however many deltas arrive); `save(…, true)` — on finish, New Chat,
- * switching chats, deactivate — writes synchronously, so once it returns the answer is on disk (the
- * controller calls it before it tells the panel the answer ended). A message still streaming when
+ * Every write is atomic and durable: temp file, every byte, fsync, rename, fsync of the folder — a
+ * reader finds the old or the new file, never half of one; a write that fails (a full disk, an I/O
+ * error) leaves the old file whole and is logged (durableFile.ts). While an answer streams, saves
+ * are debounced (one write per `debounceMs` however many deltas arrive) and cheap for the host
+ * whatever the chat's length: only changed messages are serialised, and the write (temp file,
+ * fsync, rename) runs in the thread pool (B17). `save(…, true)` — on finish, New Chat, switching
+ * chats, deactivate — writes synchronously, so once it returns the answer is on disk (the
+ * controller calls it before it tells the panel the answer ended), and no background write started
+ * before it can land after it. A message still streaming when
  * the window went away comes back cancelled, with its partial text and INTERRUPTED_NOTICE, so the
  * user can Continue it. URL credentials in errors and notices are redacted before they are written.
  * No `vscode` value import: unit-tested in plain Node.
@@ -193,6 +200,23 @@ export class ChatStore {
   private lockDepth = 0;
   /** Writes done (tests and diagnostics read it). */
   writes = 0;
+  /** Saves while an answer streams write here, off the host's thread. */
+  private readonly background = new BackgroundWriter(
+    (err) => {
+      if (err.file === this.indexFile) this.indexWritten = undefined; // written again by the next save
+      this.failed(err.file === this.indexFile ? 'index' : 'chat', err.file, err);
+    },
+    (file) => {
+      // This store's own write: not another window's (the next save need not merge it).
+      const stamp = stampIfAny(file);
+      if (stamp !== undefined) this.stamps.set(file, stamp);
+      else this.stamps.delete(file);
+    },
+  );
+  /** Each message's bytes in the chat file at its last save, with the field values and parent they were made from. */
+  private readonly serialised = new WeakMap<MessageView, { keys: string[]; values: unknown[]; parent: string | undefined; json: string; bytes: Buffer }>();
+  /** What the index file showed when last written ({@link indexKey}). */
+  private indexWritten: string | undefined;
 
   constructor(
     private readonly storageDir: string,
@@ -397,7 +421,7 @@ export class ChatStore {
       const file = this.chatFile(id);
       try {
         this.withLock(() => {
-          writeFileDurably(file, deleted.file!);
+          this.writeNow(file, deleted.file!);
           this.stamps.set(file, stampOf(fs.statSync(file)));
         });
         this.setProblem('chat', undefined);
@@ -410,7 +434,11 @@ export class ChatStore {
     this.writeIndex();
   }
 
-  /** Schedules a save of `chat`; `now` saves at once, durably, before it returns. */
+  /**
+   * Schedules a save of `chat`; `now` saves at once, durably, before it returns. A scheduled save
+   * (while an answer streams) is cheap for the host whatever the chat's length: see
+   * {@link flushInBackground}.
+   */
   save(chat: Chat, now = false): Thenable<void> | undefined {
     // A different chat than the pending one is written first, so a switch never loses a save.
     if (this.pending && this.pending !== chat) this.flush();
@@ -420,27 +448,20 @@ export class ChatStore {
       this.flush();
       return Promise.resolve();
     }
-    this.timer ??= setTimeout(() => this.flush(), this.debounceMs);
+    this.timer ??= setTimeout(() => this.flushInBackground(), this.debounceMs);
     return undefined;
   }
 
-  /** Writes what is pending now, synchronously and durably. Never throws: a failure is logged and reported. */
+  /**
+   * Writes what is pending now, synchronously and durably: once it returns, the chat and the index
+   * are on disk, and no background write started before can land after it.
+   */
   flush(): Thenable<void> | undefined {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     const chat = this.pending;
     this.pending = undefined;
-    if (!chat) return undefined;
-    const dropped = chat.tree.prune(this.limits.messagesPerChat);
-    if (dropped) this.log?.(`chat ${chat.summary.id} is over ${this.limits.messagesPerChat} messages: dropped its ${dropped} oldest (other branches first)`);
-    if (!chat.tree.size) return undefined; // an empty chat is never written
-    updateSummary(chat);
-    if (!this.index.chats.includes(chat.summary)) {
-      const stale = this.summary(chat.summary.id);
-      this.index.chats = this.index.chats.filter((c) => c !== stale);
-      this.index.chats.push(chat.summary);
-    }
-    this.deleted.delete(chat.summary.id);
+    if (!chat || !this.prepare(chat)) return undefined;
     this.withLock(() => {
       if (!this.writeChat(chat)) return;
       this.writes++;
@@ -448,6 +469,68 @@ export class ChatStore {
       this.writeIndexLocked(chat.summary.id);
     });
     return undefined;
+  }
+
+  /**
+   * The debounced save while an answer streams. The host's thread only serialises: messages that
+   * did not change since the last save reuse their JSON (so the cost follows the streaming message,
+   * not the chat's length), and the atomic write (temp file, fsync, rename) runs in the background,
+   * one at a time, coalesced. The index is written only when what it shows changed. A later
+   * `save(…, true)` supersedes a background write still in flight.
+   */
+  flushInBackground(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const chat = this.pending;
+    this.pending = undefined;
+    if (!chat || !this.prepare(chat)) return;
+    const file = this.chatFile(chat.summary.id);
+    if (this.carry.has(chat.summary.id) || stampIfAny(file) !== this.stamps.get(file)) {
+      // Another window wrote this chat since this store did: the synchronous save merges it.
+      this.pending = chat;
+      this.flush();
+      return;
+    }
+    this.deleted.delete(chat.summary.id);
+    this.background.write(file, this.serialise(chat, true));
+    this.writes++;
+    // The index is written only when what it shows changed (a new turn, a new chat: the bound is
+    // enforced then too). Unchanged on disk since this store wrote it, it goes in the background
+    // too; another window wrote it since (or it could not be read): merged now, under the lock.
+    if (this.indexKey(chat.summary) !== this.indexWritten) {
+      if (!this.problems.has('read') && stampIfAny(this.indexFile) === this.stamps.get(this.indexFile)) {
+        this.enforceBound();
+        const index: IndexFile = { ...this.index, chats: this.index.chats.filter((c) => c.messageCount > 0 || c.id === this.index.openId) };
+        this.background.write(this.indexFile, JSON.stringify(index));
+        this.noteOnDisk(index);
+        this.indexWritten = this.indexKey(chat.summary);
+      } else {
+        this.withLock(() => {
+          this.enforceBound();
+          this.writeIndexLocked(chat.summary.id, false);
+        });
+      }
+    }
+  }
+
+  /** Resolves once every background write has landed (or failed, logged). */
+  whenWritten(): Promise<void> {
+    return this.background.idle();
+  }
+
+  /** Bounds, summary and index entry before a save; false when nothing is to be written. */
+  private prepare(chat: Chat): boolean {
+    const dropped = chat.tree.prune(this.limits.messagesPerChat);
+    if (dropped) this.log?.(`chat ${chat.summary.id} is over ${this.limits.messagesPerChat} messages: dropped its ${dropped} oldest (other branches first)`);
+    if (!chat.tree.size) return false; // an empty chat is never written
+    updateSummary(chat);
+    if (!this.index.chats.includes(chat.summary)) {
+      const stale = this.summary(chat.summary.id);
+      this.index.chats = this.index.chats.filter((c) => c !== stale);
+      this.index.chats.push(chat.summary);
+    }
+    this.deleted.delete(chat.summary.id);
+    return true;
   }
 
   /** Writes `chat`'s file, merged with what another window wrote to it since this store last did. */
@@ -466,7 +549,7 @@ export class ChatStore {
         if (!carried.size) this.carry.delete(id);
       }
       const data: ChatFile = { version: 2, id, ...chat.tree.toData((m) => forDisk(carried?.get(m.id) ?? m)) };
-      writeFileDurably(file, JSON.stringify(data));
+      this.writeNow(file, JSON.stringify(data));
       this.stamps.set(file, stampOf(fs.statSync(file)));
     } catch (err) {
       this.failed('chat', file, err);
@@ -513,6 +596,64 @@ export class ChatStore {
     this.log?.(`chat ${chat.summary.id} was saved by another window too: merged (${added} of its messages added as branches, ${carried} longer copies kept)`);
   }
 
+  /**
+   * The chat file's bytes, exactly what `JSON.stringify` of it writes, in pieces: one per message.
+   * With `cached`, a message whose fields are the very values of its last serialisation (and whose
+   * parent is the same) reuses those bytes — messages are updated by assigning fields, so a changed
+   * message has a changed field — and the cost follows what changed, not the chat's length;
+   * without, every message is serialised afresh (and the cache refreshed).
+   */
+  private serialise(chat: Chat, cached: boolean): Buffer[] {
+    const pieces: Buffer[] = [Buffer.from(`{"version":2,"id":${JSON.stringify(chat.summary.id)},"nodes":[`)];
+    chat.tree.forEachNode((message, parent) => {
+      const node = this.nodeBytes(message, parent, cached);
+      // Each node's bytes start with the comma that separates it from the one before.
+      pieces.push(pieces.length === 1 ? node.subarray(1) : node);
+    });
+    pieces.push(Buffer.from(`],"active":${cached ? chat.tree.activeJson() : JSON.stringify(chat.tree.activeData())}}`));
+    return pieces;
+  }
+
+  private nodeBytes(m: MessageView, parent: string | undefined, cached: boolean): Buffer {
+    const fields = m as unknown as Record<string, unknown>;
+    const keys = Object.keys(fields);
+    const hit = this.serialised.get(m);
+    const same = hit !== undefined && hit.parent === parent && hit.keys.length === keys.length && keys.every((k, i) => hit.keys[i] === k && hit.values[i] === fields[k]);
+    if (cached && same) return hit.bytes;
+    const json = JSON.stringify(forDisk(m));
+    // Afresh and unchanged: the bytes already made are reused (less garbage for the collector).
+    const bytes =
+      hit !== undefined && hit.parent === parent && hit.json === json
+        ? hit.bytes
+        : Buffer.from(parent === undefined ? `,{"message":${json}}` : `,{"message":${json},"parent":${JSON.stringify(parent)}}`);
+    this.serialised.set(m, { keys, values: keys.map((k) => fields[k]), parent, json, bytes });
+    return bytes;
+  }
+
+  /** A synchronous write of one of the chats' files; a background write of it still in flight never lands after. */
+  private writeNow(file: string, content: string | Uint8Array): void {
+    this.background.cancel(file);
+    writeFileDurably(file, content);
+  }
+
+  /** What the index shows of `summary` and around it (not the time): a background save rewrites the index only when it changed. */
+  private indexKey(summary: ChatSummary): string {
+    const last = this.index.recall.at(-1);
+    return JSON.stringify([
+      this.index.chats.length,
+      this.index.openId,
+      this.index.recall.length,
+      last?.chatId,
+      last?.text.length,
+      last?.text.slice(0, 200),
+      summary.id,
+      summary.title,
+      summary.renamed,
+      summary.model,
+      summary.messageCount,
+    ]);
+  }
+
   private enforceBound(): void {
     const kept = this.index.chats.filter((c) => c.messageCount > 0);
     if (kept.length <= this.limits.chats) return;
@@ -533,6 +674,7 @@ export class ChatStore {
   /** Removes `file`; a failure is logged and reported, never thrown. */
   private remove(file: string): void {
     try {
+      this.background.cancel(file);
       fs.rmSync(file, { force: true });
       this.stamps.delete(file);
     } catch (err) {
@@ -708,7 +850,7 @@ export class ChatStore {
    * Writes the index as a merge of the one on disk and this window's view (see the class comment);
    * `writing`: the chat this save wrote (kept even if another window deleted it). Under the lock.
    */
-  private writeIndexLocked(writing?: string): void {
+  private writeIndexLocked(writing?: string, durable = true): void {
     const onDisk = stampIfAny(this.indexFile);
     if (onDisk !== this.stamps.get(this.indexFile) || this.problems.has('read')) {
       const read = onDisk === undefined ? ({ kind: 'missing' } as const) : this.readIndex();
@@ -733,10 +875,14 @@ export class ChatStore {
     // Summaries of chats nothing was asked in stay out of the file, except the open one's.
     const chats = this.index.chats.filter((c) => c.messageCount > 0 || c.id === this.index.openId);
     try {
-      writeFileDurably(this.indexFile, JSON.stringify({ ...this.index, chats } satisfies IndexFile));
+      this.background.cancel(this.indexFile);
+      writeFileDurably(this.indexFile, JSON.stringify({ ...this.index, chats } satisfies IndexFile), durable);
       this.stamps.set(this.indexFile, stampOf(fs.statSync(this.indexFile)));
       this.noteOnDisk({ ...this.index, chats });
+      const shown = (writing !== undefined ? this.summary(writing) : undefined) ?? (this.index.openId !== undefined ? this.summary(this.index.openId) : undefined);
+      this.indexWritten = shown ? this.indexKey(shown) : undefined;
     } catch (err) {
+      this.indexWritten = undefined;
       this.failed('index', this.indexFile, err);
       return;
     }
@@ -987,33 +1133,4 @@ function forDisk(m: MessageView): MessageView {
   if (copy.error) copy.error = { ...copy.error, message: redactCredentials(copy.error.message) };
   if (copy.notice) copy.notice = redactCredentials(copy.notice);
   return copy;
-}
-
-/**
- * temp file + fsync + rename + fsync of the folder: the file is the old or the new content, whole.
- * `durable` false skips both fsyncs (still atomic, not crash-proof): for files a crash may lose.
- */
-export function writeFileDurably(file: string, content: string, durable = true): void {
-  const dir = path.dirname(file);
-  fs.mkdirSync(dir, { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = fs.openSync(tmp, 'w', 0o600);
-  try {
-    fs.writeSync(fd, content);
-    if (durable) fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-  if (!durable) return;
-  try {
-    const dfd = fs.openSync(dir, 'r');
-    try {
-      fs.fsyncSync(dfd);
-    } finally {
-      fs.closeSync(dfd);
-    }
-  } catch {
-    // Some file systems cannot fsync a folder; the rename is still atomic.
-  }
 }

@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { redactCredentials } from '../core/redact';
 import type { CompareRunView } from '../protocol';
-import { writeFileDurably } from './ChatStore';
+import { writeFileDurably } from './durableFile';
 
 /** What a history list shows for a saved run. */
 export interface CompareRunSummary {

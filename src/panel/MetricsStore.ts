@@ -5,8 +5,9 @@
  *
  * Format: `answer-metrics.jsonl`, JSON Lines, one {@link AnswerRecord} per answer, oldest first.
  * Each append writes one whole line and fsyncs it before returning, so a recorded answer survives a
- * crash; a crash in the middle of a write can leave a torn last line, which reading skips (and the
- * next append starts on a fresh line, so the torn bytes never merge into a record).
+ * crash. An append the disk cuts short (full, quota, I/O error) is cut off again, so the file is as
+ * it was; a crash in the middle of a write can still leave a torn last line, which reading skips
+ * (and the next append starts on a fresh line, so the torn bytes never merge into a record).
  *
  * Bound: {@link METRICS_BOUND} records (20,000 by default; about 5 MB). Appends go on past it by up
  * to {@link METRICS_SLACK} (10%) so a full store is not rewritten on every answer; then the file is
@@ -20,7 +21,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { asAnswerRecord, type AnswerRecord } from '../shared/answerMetrics';
-import { writeFileDurably } from './ChatStore';
+import { appendWhole, DiskWriteError, writeFileDurably } from './durableFile';
 
 export const METRICS_FILE = 'answer-metrics.jsonl';
 /** How many answers the store keeps (the newest). */
@@ -65,7 +66,8 @@ export class MetricsStore {
       const fd = fs.openSync(this.file, 'a', 0o600);
       try {
         // After a torn last line (a crash mid-write) the record starts on a line of its own.
-        fs.writeSync(fd, `${torn ? '\n' : ''}${JSON.stringify(record)}\n`);
+        // Whole or not at all: a write the disk cuts short is cut off again (no half line left behind).
+        appendWhole(fd, Buffer.from(`${torn ? '\n' : ''}${JSON.stringify(record)}\n`), this.file);
         fs.fsyncSync(fd);
       } finally {
         fs.closeSync(fd);
@@ -73,7 +75,13 @@ export class MetricsStore {
       this.lines = (this.lines ?? 0) + 1;
       if (this.lines > Math.floor(this.bound * (1 + METRICS_SLACK))) this.compact();
     } catch (err) {
-      this.log?.(`could not record the answer's figures in ${this.file}: ${(err as Error).message}`);
+      // Counted again before the next append, which starts a line of its own if this one left a part.
+      this.lines = undefined;
+      this.log?.(
+        err instanceof DiskWriteError
+          ? `could not record the answer's figures: ${err.message}`
+          : `could not record the answer's figures in ${this.file}: ${(err as Error).message}`,
+      );
     }
     for (const listener of [...this.added]) listener(record);
   }

@@ -24,10 +24,30 @@ interface Node {
   children: string[];
 }
 
+/** The picked branches, with their JSON kept until the next change. */
+class ActiveMap extends Map<string, string> {
+  json: string | undefined;
+
+  override set(key: string, value: string): this {
+    this.json = undefined;
+    return super.set(key, value);
+  }
+
+  override delete(key: string): boolean {
+    this.json = undefined;
+    return super.delete(key);
+  }
+
+  override clear(): void {
+    this.json = undefined;
+    super.clear();
+  }
+}
+
 export class ChatTree {
   private readonly nodes = new Map<string, Node>();
   private readonly roots: string[] = [];
-  private readonly active = new Map<string, string>();
+  private readonly active = new ActiveMap();
 
   /** Rebuilds a tree from disk, skipping nodes whose parent is missing (a damaged file loses a branch, not the chat). */
   static fromData(data: Partial<ChatTreeData> | undefined): ChatTree {
@@ -57,14 +77,28 @@ export class ChatTree {
 
   toData(map: (m: MessageView) => MessageView = (m) => m): ChatTreeData {
     const nodes: ChatTreeData['nodes'] = [];
-    // Parents before children, so `fromData` can attach every node as it reads it.
-    const visit = (id: string): void => {
+    this.forEachNode((message, parent) => nodes.push(parent === undefined ? { message: map(message) } : { message: map(message), parent }));
+    return { nodes, active: this.activeData() };
+  }
+
+  /** Every message with its parent's id, in the order of {@link toData} (parents before children, so `fromData` can attach every node as it reads it). */
+  forEachNode(visit: (message: MessageView, parent: string | undefined) => void): void {
+    const walk = (id: string): void => {
       const n = this.nodes.get(id)!;
-      nodes.push(n.parent === undefined ? { message: map(n.message) } : { message: map(n.message), parent: n.parent });
-      n.children.forEach(visit);
+      visit(n.message, n.parent);
+      n.children.forEach(walk);
     };
-    this.roots.forEach(visit);
-    return { nodes, active: Object.fromEntries(this.active) };
+    this.roots.forEach(walk);
+  }
+
+  /** The branch picked under each message, as {@link toData} writes it. */
+  activeData(): ChatTreeData['active'] {
+    return Object.fromEntries(this.active);
+  }
+
+  /** `JSON.stringify(activeData())`, kept until a branch is picked again (saves while streaming reuse it). */
+  activeJson(): string {
+    return (this.active.json ??= JSON.stringify(this.activeData()));
   }
 
   get size(): number {

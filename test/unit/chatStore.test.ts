@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CHATS_DIR, CONVERSATION_FILE, ChatStore, INDEX_FILE, INTERRUPTED_NOTICE, OWNER_FILE, chatTitle, type Chat } from '../../src/panel/ChatStore';
+import { durableFs } from '../../src/panel/durableFile';
 import type { AssistantMessageView, MessageView } from '../../src/protocol';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -129,10 +130,103 @@ describe('ChatStore (durable, many chats)', () => {
     assert.equal(store.writes, 0);
     await new Promise((r) => setTimeout(r, 120));
     assert.equal(store.writes, 1);
+    await store.whenWritten();
     const restored = new ChatStore(dir).load().tree.path()[1] as AssistantMessageView;
     assert.equal(restored.text, a.text);
     assert.equal(restored.state, 'cancelled');
     assert.equal(restored.notice, INTERRUPTED_NOTICE);
+  });
+
+  it('while an answer streams, a save does no synchronous write on the host thread: the chat goes to disk in the background, whole', async () => {
+    const store = new ChatStore(dir, undefined, 0);
+    const chat = store.load();
+    for (let i = 0; i < 20; i++) turn(chat, String(i), `question ${i}`, `answer ${i} `.repeat(200));
+    void store.save(chat, true);
+    const a: AssistantMessageView = { id: 'a99', role: 'assistant', text: '', state: 'streaming' };
+    chat.tree.add({ id: 'u99', role: 'user', text: 'q99' }, 'a19');
+    chat.tree.add(a, 'u99');
+    // What the host thread renames into place: the chat file must not be among them. The index
+    // (small, what it shows changed: the new turn) may be written once, merged, without fsync.
+    const real = durableFs.renameSync;
+    const syncRenames: string[] = [];
+    durableFs.renameSync = (from, to) => {
+      syncRenames.push(path.basename(to));
+      return real(from, to);
+    };
+    try {
+      for (let i = 0; i < 5; i++) {
+        a.text += `part ${i} `;
+        void store.save(chat);
+        // The debounce timer (0 ms) was set first, so it has run when this one fires.
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        assert.deepEqual(
+          syncRenames.filter((f) => f !== INDEX_FILE),
+          [],
+          'the debounced save wrote the chat synchronously on the host thread',
+        );
+      }
+      assert.ok(syncRenames.length <= 1, `the index was written ${syncRenames.length} times for one new turn`);
+    } finally {
+      durableFs.renameSync = real;
+    }
+    await store.whenWritten();
+    const back = new ChatStore(dir).load();
+    assert.equal(back.tree.path().at(-1)?.text, a.text);
+    assert.equal(back.tree.size, 42);
+  });
+
+  it('mid-stream saves, then the final save: exactly the final content is on disk when save(…, true) returns, and a background write in flight never lands after it', async () => {
+    const store = new ChatStore(dir, undefined, 0);
+    const chat = store.load();
+    for (let i = 0; i < 10; i++) turn(chat, String(i), `question ${i}`, `answer ${i} with \`code\` "quotes" ✓ `.repeat(50));
+    const a: AssistantMessageView = { id: 'a99', role: 'assistant', text: '', state: 'streaming' };
+    chat.tree.add({ id: 'u99', role: 'user', text: 'q99' }, 'a9');
+    chat.tree.add(a, 'u99');
+    const files = (): string[] => fs.readdirSync(path.join(dir, CHATS_DIR)).sort();
+    const file = store.chatFile(chat.summary.id);
+    for (let i = 0; i < 10; i++) {
+      a.text += `token ${i} `;
+      if (i === 4) a.notice = 'Rate limited: retrying in 1 s';
+      if (i === 6) {
+        // An earlier message changes by a field assignment (as the session does): its cached JSON must not be reused.
+        (chat.tree.get('a3') as AssistantMessageView).error = { kind: 'connection', message: 'Nothing answered at https://user:pw123@example.com' };
+      }
+      if (i === 8) {
+        // An edit of an earlier question, then back to the original: the picked branches change and change back.
+        chat.tree.add({ id: 'u3b', role: 'user', text: 'question 3, edited' }, 'a2');
+        chat.tree.add({ id: 'a3b', role: 'assistant', text: 'answer 3b', state: 'done' }, 'u3b');
+        void store.save(chat);
+        store.flushInBackground();
+        chat.tree.switchBranch('u3b', -1);
+      }
+      void store.save(chat);
+      store.flushInBackground();
+      if (i % 3 === 0) await store.whenWritten();
+    }
+    await store.whenWritten();
+    const midStream = fs.readFileSync(file, 'utf8');
+    // The same chat saved afresh (no cache) is byte for byte what the cached serialisation wrote.
+    void store.save(chat, true);
+    assert.equal(fs.readFileSync(file, 'utf8'), midStream, 'the cached serialisation differs from a fresh one');
+    assert.ok(!midStream.includes('pw123'), 'credentials were written');
+
+    // A background write is in flight (it has not even opened its temp file) when the answer ends.
+    a.text += 'the end.';
+    void store.save(chat);
+    store.flushInBackground();
+    a.state = 'done';
+    a.notice = undefined;
+    void store.save(chat, true);
+    const onDisk = (): AssistantMessageView =>
+      (JSON.parse(fs.readFileSync(file, 'utf8')) as { nodes: Array<{ message: MessageView }> }).nodes.find((n) => n.message.id === 'a99')!.message as AssistantMessageView;
+    assert.deepEqual([onDisk().text, onDisk().state], [a.text, 'done'], 'save(…, true) returned before the answer was on disk');
+    const final = fs.readFileSync(file, 'utf8');
+    await store.whenWritten();
+    assert.equal(fs.readFileSync(file, 'utf8'), final, 'a background write landed after the final save');
+    assert.deepEqual(files(), [`${chat.summary.id}.json`, INDEX_FILE, OWNER_FILE].sort(), 'a temp file was left behind');
+    const back = new ChatStore(dir).load();
+    assert.deepEqual(back.tree.path().at(-1), { id: 'a99', role: 'assistant', text: a.text, state: 'done' });
+    assert.equal(back.summary.messageCount, 24);
   });
 
   it('the closing window of a reload cannot overwrite what the reloaded window wrote: its last save merges', () => {
