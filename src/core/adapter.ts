@@ -11,7 +11,7 @@ import { assertNever, type FinishReason, type ReasoningBlock, type StreamEvent, 
 import { classifyError, makeFailure, protocolFailure, providerLabel, StreamFailureError, validateBaseUrl, type ErrorContext } from './errors';
 import { loadAnthropic, loadOpenAI } from './lazy';
 import { StreamMetrics } from './metrics';
-import { createObservedFetch, type FetchObserver } from './observedFetch';
+import { createObservedFetch, MAX_TIMER_MS, timerMs, type FetchObserver } from './observedFetch';
 import { streamAnthropic } from './providers/anthropic';
 import { streamOpenAIChat } from './providers/openaiChat';
 import { streamOpenAIResponses } from './providers/openaiResponses';
@@ -89,13 +89,14 @@ export async function* stream(request: ChatRequest, token?: Cancellation): Async
     }
     const wire: WireState = { status: undefined, contentType: undefined, bytes: 0 };
     const maxRetries = request.maxRetries ?? DEFAULT_MAX_RETRIES;
-    const headersTimeoutMs = request.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+    // Clamped to what a timer holds (minus the SDK backstop's 5 s): a longer one fires at once.
+    const headersTimeoutMs = Math.min(timerMs(request.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS), MAX_TIMER_MS - 5000);
     const observer = wireObserver(wire, metrics, request.onRetry);
     const logged = new Set<string>();
     const context: ProviderContext = {
       signal,
       fetch: createObservedFetch({
-        idleTimeoutMs: (request.idleTimeoutSeconds ?? DEFAULT_IDLE_TIMEOUT_SECONDS) * 1000,
+        idleTimeoutMs: timerMs((request.idleTimeoutSeconds ?? DEFAULT_IDLE_TIMEOUT_SECONDS) * 1000),
         headersTimeoutMs,
         maxRetries,
         observer,
@@ -239,7 +240,7 @@ export async function listModels(config: ModelListConfig, token?: Cancellation):
   try {
     if (endpoint.failure) throw new StreamFailureError(endpoint.failure);
     if (signal.aborted) throw new CancelledError();
-    const timeoutMs = config.timeoutMs ?? 15_000;
+    const timeoutMs = Math.min(timerMs(config.timeoutMs ?? 15_000), MAX_TIMER_MS - 5000) || 15_000;
     const fetch = createObservedFetch({ idleTimeoutMs: timeoutMs, headersTimeoutMs: timeoutMs, maxRetries: 1, observer: {} });
     const options = { apiKey: endpoint.apiKey, baseURL: endpoint.baseUrl, fetch, maxRetries: 1, timeout: timeoutMs + 5000, logLevel: 'off' as const };
     const ids: string[] = [];

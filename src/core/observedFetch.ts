@@ -71,8 +71,21 @@ export interface ObservedFetchOptions {
   baseFetch?: typeof fetch;
 }
 
+/**
+ * The longest delay a timer holds (2^31−1 ms, about 24.8 days): Node fires a longer one after 1 ms,
+ * so an idle timeout of 1e10 s would fail every answer at once.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/** A timeout as a timer can hold it: at most {@link MAX_TIMER_MS}; 0 (off) for a negative or non-number. */
+export function timerMs(ms: number): number {
+  if (!(ms > 0)) return 0;
+  return Math.min(MAX_TIMER_MS, ms);
+}
+
 /** Creates a fetch for one logical request (one SDK call, retries included). */
-export function createObservedFetch(options: ObservedFetchOptions): typeof fetch {
+export function createObservedFetch(input: ObservedFetchOptions): typeof fetch {
+  const options: ObservedFetchOptions = { ...input, idleTimeoutMs: timerMs(input.idleTimeoutMs), headersTimeoutMs: timerMs(input.headersTimeoutMs) };
   const baseFetch = options.baseFetch ?? globalThis.fetch;
   let attempt = 0;
   const observed = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
