@@ -11,6 +11,7 @@ import { assertNever, type FinishReason, type ReasoningBlock, type StreamEvent, 
 import { classifyError, makeFailure, protocolFailure, providerLabel, StreamFailureError, validateBaseUrl, type ErrorContext } from './errors';
 import { loadAnthropic, loadOpenAI } from './lazy';
 import { StreamMetrics } from './metrics';
+import { outputCapChars, outputCapNote } from './outputCap';
 import { createObservedFetch, MAX_TIMER_MS, timerMs, type FetchObserver } from './observedFetch';
 import { streamAnthropic } from './providers/anthropic';
 import { streamOpenAIChat } from './providers/openaiChat';
@@ -112,18 +113,28 @@ export async function* stream(request: ChatRequest, token?: Cancellation): Async
     let reason: FinishReason | undefined;
     let reasoningBlocks: ReasoningBlock[] | undefined;
     let lastMetricsAt = -Infinity;
+    // Text, reasoning and tool-call arguments held for this answer, against the client-side cap
+    // (outputCap.ts): a server that never stops sending ends as `length` instead of growing memory.
+    const outputCap = outputCapChars(request);
+    let outputChars = 0;
+    let capped = false;
     for await (const part of PROVIDER_STREAMS[request.api](request, context)) {
       // When this part was a delta (the metrics clock read once serves both uses).
       let deltaAt: number | undefined;
       switch (part.type) {
         case 'text-delta':
           partialText += part.text;
+          outputChars += part.text.length;
           deltaAt = metrics.addDelta(part.text);
           yield part;
           break;
         case 'reasoning-delta':
+          outputChars += part.text.length;
           deltaAt = metrics.addDelta(part.text, 'reasoning');
           yield part;
+          break;
+        case 'output-growth':
+          outputChars += part.chars;
           break;
         case 'tool-call':
           // A tool-call-only answer still has output: its arguments are counted like text.
@@ -155,9 +166,23 @@ export async function* stream(request: ChatRequest, token?: Cancellation): Async
         lastMetricsAt = deltaAt;
         yield { type: 'metrics', metrics: metrics.snapshot() };
       }
+      if (outputChars >= outputCap) {
+        // Leaving the loop returns the provider's generator, whose body reader cancels the
+        // response body: the connection is closed, the server stops being read.
+        capped = true;
+        break;
+      }
     }
     if (signal.aborted) {
       yield cancelled();
+      return;
+    }
+    if (capped) {
+      // Everything that arrived was yielded and is kept. Thinking blocks are left out: cut short,
+      // their signatures would not verify on the next turn.
+      const note = outputCapNote(outputChars, request.maxOutputTokens);
+      log(request, `${request.provider}: ${note}`);
+      yield { type: 'finish', reason: { unified: 'length', raw: undefined }, usage, metrics: metrics.snapshot(true), note };
       return;
     }
     if (!reason) throw protocolFailure('The stream ended without its terminal event — the answer may be incomplete.', errorContext);
