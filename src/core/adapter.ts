@@ -11,6 +11,7 @@ import { assertNever, type FinishReason, type ReasoningBlock, type StreamEvent, 
 import { classifyError, makeFailure, protocolFailure, providerLabel, StreamFailureError, validateBaseUrl, type ErrorContext } from './errors';
 import { loadAnthropic, loadOpenAI } from './lazy';
 import { StreamMetrics } from './metrics';
+import { MODEL_LIST_MAX_BYTES } from './boundedBody';
 import { outputCapChars, outputCapNote } from './outputCap';
 import { createObservedFetch, MAX_TIMER_MS, timerMs, type FetchObserver } from './observedFetch';
 import { streamAnthropic } from './providers/anthropic';
@@ -266,7 +267,13 @@ export async function listModels(config: ModelListConfig, token?: Cancellation):
     if (endpoint.failure) throw new StreamFailureError(endpoint.failure);
     if (signal.aborted) throw new CancelledError();
     const timeoutMs = Math.min(timerMs(config.timeoutMs ?? 15_000), MAX_TIMER_MS - 5000) || 15_000;
-    const fetch = createObservedFetch({ idleTimeoutMs: timeoutMs, headersTimeoutMs: timeoutMs, maxRetries: 1, observer: {} });
+    const fetch = createObservedFetch({
+      idleTimeoutMs: timeoutMs,
+      headersTimeoutMs: timeoutMs,
+      maxRetries: 1,
+      observer: {},
+      maxBodyBytes: { bytes: MODEL_LIST_MAX_BYTES, what: 'model list' },
+    });
     const options = { apiKey: endpoint.apiKey, baseURL: endpoint.baseUrl, fetch, maxRetries: 1, timeout: timeoutMs + 5000, logLevel: 'off' as const };
     const ids: string[] = [];
     if (config.api === 'anthropic') {

@@ -11,6 +11,7 @@
  * Abort keeps working: the caller's signal is linked to the underlying request for its whole life.
  */
 import * as diagnostics from 'node:diagnostics_channel';
+import { BodyTooLargeError, ERROR_BODY_MAX_BYTES } from './boundedBody';
 import { HeadersTimeoutError, IdleTimeoutError, parseRetryAfterMs } from './errors';
 
 /** Node's fetch (undici) publishes here when a request's headers are written to the socket. */
@@ -69,6 +70,13 @@ export interface ObservedFetchOptions {
   observer: FetchObserver;
   /** The fetch to wrap; Node's global (undici) fetch by default. */
   baseFetch?: typeof fetch;
+  /**
+   * The most a successful body may hold (a model list): past it the body fails with
+   * {@link BodyTooLargeError} naming `what`, and the connection is closed. Unset: no cap (a stream
+   * is bounded by its reader and the output cap). An error answer's body is always cut at
+   * {@link ERROR_BODY_MAX_BYTES}: the SDKs read it whole to build their error message.
+   */
+  maxBodyBytes?: { bytes: number; what: string } | undefined;
 }
 
 /**
@@ -132,7 +140,12 @@ export function createObservedFetch(input: ObservedFetchOptions): typeof fetch {
         headers.set('retry-after', String(Math.ceil(capped / 1000)));
       }
     }
-    const body = response.body && !isNullBodyStatus(response.status) ? observeBody(response.body, { ...options, onEnd: link.dispose }) : (link.dispose(), null);
+    const limit: BodyLimit | undefined = !response.ok
+      ? { maxBytes: ERROR_BODY_MAX_BYTES, over: 'truncate' }
+      : options.maxBodyBytes
+        ? { maxBytes: options.maxBodyBytes.bytes, over: 'error', what: options.maxBodyBytes.what }
+        : undefined;
+    const body = response.body && !isNullBodyStatus(response.status) ? observeBody(response.body, { ...options, limit, onEnd: link.dispose }) : (link.dispose(), null);
     return new Response(body, { status: response.status, statusText: response.statusText, headers });
   };
   return observed as typeof fetch;
@@ -180,9 +193,13 @@ function linkSignal(parent: AbortSignal | undefined): { controller: AbortControl
   };
 }
 
+/** A body's size cap: past it the body ends where the cap is (`truncate`) or fails (`error`); either way the connection closes. */
+type BodyLimit = { maxBytes: number; over: 'truncate' } | { maxBytes: number; over: 'error'; what: string };
+
 interface BodyOptions {
   idleTimeoutMs: number;
   observer: FetchObserver;
+  limit?: BodyLimit | undefined;
   onEnd(): void;
 }
 
@@ -196,6 +213,8 @@ function observeBody(source: ReadableStream<Uint8Array>, options: BodyOptions): 
   const reader = source.getReader();
   const observer = options.observer;
   const idleTimeoutMs = options.idleTimeoutMs;
+  const limit = options.limit;
+  let received = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let reading = false;
   let settled = false;
@@ -242,6 +261,21 @@ function observeBody(source: ReadableStream<Uint8Array>, options: BodyOptions): 
         }
         const chunk = result.value;
         observer.onBytes?.(chunk.byteLength);
+        received += chunk.byteLength;
+        if (limit && received > limit.maxBytes) {
+          settle();
+          const room = limit.maxBytes - (received - chunk.byteLength);
+          if (limit.over === 'truncate') {
+            if (room > 0) controller.enqueue(chunk.subarray(0, room));
+            controller.close();
+            reader.cancel().catch(() => undefined);
+          } else {
+            const error = new BodyTooLargeError(limit.what, limit.maxBytes);
+            controller.error(error);
+            reader.cancel(error).catch(() => undefined);
+          }
+          return;
+        }
         controller.enqueue(chunk);
       },
       cancel(reason) {
