@@ -326,6 +326,24 @@ describe('Language models: VS Code chat, both ways', function () {
       assert.equal(closed.completed, false);
       await delay(100);
     });
+
+    it('a model that stops sending ends as an idle-timeout failure, the text so far kept, its request cancelled', async () => {
+      await setSetting('provider', 'vscode-lm');
+      await setSetting('idleTimeoutSeconds', 1);
+      try {
+        sim.enqueue({ text: LONG, tokensPerSecond: 0, fault: { kind: 'stall', afterTokens: 5 } });
+        const answer = asAssistant(await withTimeout(api.ask('A model that goes quiet.'), 20_000, 'the answer of a model that stopped sending'));
+        assert.equal(answer.state, 'error', JSON.stringify(answer));
+        assert.equal(answer.error?.kind, 'idle-timeout');
+        assert.match(answer.error?.message ?? '', /1 s/);
+        assert.ok(answer.text.length > 0 && LONG.startsWith(answer.text), `the text so far is kept: ${JSON.stringify(answer.text)}`);
+        const [record] = generations(sim, 'openai-chat');
+        const closed = await sim.waitForClose(record!.id, 5_000);
+        assert.equal(closed.closedBy, 'client', 'the other extension was told to stop (its socket closed)');
+      } finally {
+        await setSetting('idleTimeoutSeconds', undefined);
+      }
+    });
   });
 });
 
