@@ -29,6 +29,9 @@ export async function* streamLanguageModel(chatModel: vscode.LanguageModelChat, 
   const linked = token.onCancellationRequested(() => requestSource.cancel());
   if (token.isCancellationRequested) requestSource.cancel();
   const idleMs = (request.idleTimeoutSeconds ?? core.DEFAULT_IDLE_TIMEOUT_SECONDS) * 1000;
+  // The same client-side output cap as the HTTP providers (src/core/outputCap.ts).
+  const outputCap = core.outputCapChars(request);
+  let capped = false;
   try {
     const response = await chatModel.sendRequest(messages, { justification: vscode.l10n.t('Sidestream answers the question you asked in its panel.') }, requestSource.token);
     metrics.markHeaders();
@@ -45,13 +48,21 @@ export async function* streamLanguageModel(chatModel: vscode.LanguageModelChat, 
         lastMetricsAt = performance.now();
         yield { type: 'metrics', metrics: metrics.snapshot() };
       }
+      if (partial.length >= outputCap) {
+        // A model that never stops: tell its extension to stop, keep what arrived.
+        capped = true;
+        requestSource.cancel();
+        break;
+      }
     }
     const snapshot = metrics.snapshot(true);
+    const cancelled = token.isCancellationRequested;
     yield {
       type: 'finish',
-      reason: token.isCancellationRequested ? { unified: 'cancelled', raw: undefined } : { unified: 'stop', raw: undefined },
+      reason: cancelled ? { unified: 'cancelled', raw: undefined } : capped ? { unified: 'length', raw: undefined } : { unified: 'stop', raw: undefined },
       usage: { inputTokens: undefined, outputTokens: snapshot.outputTokens },
       metrics: snapshot,
+      ...(capped && !cancelled ? { note: core.outputCapNote(partial.length, request.maxOutputTokens) } : {}),
     };
   } catch (err) {
     if (err instanceof core.IdleTimeoutError && !token.isCancellationRequested) {
