@@ -11,7 +11,9 @@ import { assertNever, type FinishReason, type ReasoningBlock, type StreamEvent, 
 import { classifyError, makeFailure, protocolFailure, providerLabel, StreamFailureError, validateBaseUrl, type ErrorContext } from './errors';
 import { loadAnthropic, loadOpenAI } from './lazy';
 import { StreamMetrics } from './metrics';
-import { createObservedFetch, type FetchObserver } from './observedFetch';
+import { MODEL_LIST_MAX_BYTES } from './boundedBody';
+import { outputCapChars, outputCapNote } from './outputCap';
+import { createObservedFetch, MAX_TIMER_MS, timerMs, type FetchObserver } from './observedFetch';
 import { streamAnthropic } from './providers/anthropic';
 import { streamOpenAIChat } from './providers/openaiChat';
 import { streamOpenAIResponses } from './providers/openaiResponses';
@@ -89,13 +91,14 @@ export async function* stream(request: ChatRequest, token?: Cancellation): Async
     }
     const wire: WireState = { status: undefined, contentType: undefined, bytes: 0 };
     const maxRetries = request.maxRetries ?? DEFAULT_MAX_RETRIES;
-    const headersTimeoutMs = request.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+    // Clamped to what a timer holds (minus the SDK backstop's 5 s): a longer one fires at once.
+    const headersTimeoutMs = Math.min(timerMs(request.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS), MAX_TIMER_MS - 5000);
     const observer = wireObserver(wire, metrics, request.onRetry);
     const logged = new Set<string>();
     const context: ProviderContext = {
       signal,
       fetch: createObservedFetch({
-        idleTimeoutMs: (request.idleTimeoutSeconds ?? DEFAULT_IDLE_TIMEOUT_SECONDS) * 1000,
+        idleTimeoutMs: timerMs((request.idleTimeoutSeconds ?? DEFAULT_IDLE_TIMEOUT_SECONDS) * 1000),
         headersTimeoutMs,
         maxRetries,
         observer,
@@ -111,18 +114,28 @@ export async function* stream(request: ChatRequest, token?: Cancellation): Async
     let reason: FinishReason | undefined;
     let reasoningBlocks: ReasoningBlock[] | undefined;
     let lastMetricsAt = -Infinity;
+    // Text, reasoning and tool-call arguments held for this answer, against the client-side cap
+    // (outputCap.ts): a server that never stops sending ends as `length` instead of growing memory.
+    const outputCap = outputCapChars(request);
+    let outputChars = 0;
+    let capped = false;
     for await (const part of PROVIDER_STREAMS[request.api](request, context)) {
       // When this part was a delta (the metrics clock read once serves both uses).
       let deltaAt: number | undefined;
       switch (part.type) {
         case 'text-delta':
           partialText += part.text;
+          outputChars += part.text.length;
           deltaAt = metrics.addDelta(part.text);
           yield part;
           break;
         case 'reasoning-delta':
+          outputChars += part.text.length;
           deltaAt = metrics.addDelta(part.text, 'reasoning');
           yield part;
+          break;
+        case 'output-growth':
+          outputChars += part.chars;
           break;
         case 'tool-call':
           // A tool-call-only answer still has output: its arguments are counted like text.
@@ -154,9 +167,23 @@ export async function* stream(request: ChatRequest, token?: Cancellation): Async
         lastMetricsAt = deltaAt;
         yield { type: 'metrics', metrics: metrics.snapshot() };
       }
+      if (outputChars >= outputCap) {
+        // Leaving the loop returns the provider's generator, whose body reader cancels the
+        // response body: the connection is closed, the server stops being read.
+        capped = true;
+        break;
+      }
     }
     if (signal.aborted) {
       yield cancelled();
+      return;
+    }
+    if (capped) {
+      // Everything that arrived was yielded and is kept. Thinking blocks are left out: cut short,
+      // their signatures would not verify on the next turn.
+      const note = outputCapNote(outputChars, request.maxOutputTokens);
+      log(request, `${request.provider}: ${note}`);
+      yield { type: 'finish', reason: { unified: 'length', raw: undefined }, usage, metrics: metrics.snapshot(true), note };
       return;
     }
     if (!reason) throw protocolFailure('The stream ended without its terminal event — the answer may be incomplete.', errorContext);
@@ -239,8 +266,14 @@ export async function listModels(config: ModelListConfig, token?: Cancellation):
   try {
     if (endpoint.failure) throw new StreamFailureError(endpoint.failure);
     if (signal.aborted) throw new CancelledError();
-    const timeoutMs = config.timeoutMs ?? 15_000;
-    const fetch = createObservedFetch({ idleTimeoutMs: timeoutMs, headersTimeoutMs: timeoutMs, maxRetries: 1, observer: {} });
+    const timeoutMs = Math.min(timerMs(config.timeoutMs ?? 15_000), MAX_TIMER_MS - 5000) || 15_000;
+    const fetch = createObservedFetch({
+      idleTimeoutMs: timeoutMs,
+      headersTimeoutMs: timeoutMs,
+      maxRetries: 1,
+      observer: {},
+      maxBodyBytes: { bytes: MODEL_LIST_MAX_BYTES, what: 'model list' },
+    });
     const options = { apiKey: endpoint.apiKey, baseURL: endpoint.baseUrl, fetch, maxRetries: 1, timeout: timeoutMs + 5000, logLevel: 'off' as const };
     const ids: string[] = [];
     if (config.api === 'anthropic') {

@@ -3,6 +3,7 @@
  * into a typed {@link StreamFailure} with a one-line, actionable message. Messages never contain the
  * API key: every message goes through {@link scrubSecrets}.
  */
+import { BodyTooLargeError, formatBytes } from './boundedBody';
 import type { FailureKind, ProviderId, StreamFailure } from './events';
 import { isLoaded, loadAnthropic, loadOpenAI } from './lazy';
 import { redactCredentials } from './redact';
@@ -208,6 +209,14 @@ export function connectionMessage(ctx: ErrorContext, code: string | undefined): 
 /** Classifies anything thrown while streaming. Call only when the request was not cancelled. */
 export function classifyError(error: unknown, ctx: ErrorContext): StreamFailure {
   if (error instanceof StreamFailureError) return { ...error.failure, message: oneLine(scrubSecrets(error.failure.message, ctx.apiKey)) };
+  const tooLarge = findInChain(error, (e) => e instanceof BodyTooLargeError) as BodyTooLargeError | undefined;
+  if (tooLarge) {
+    return makeFailure(
+      'protocol',
+      `The ${tooLarge.what} from ${ctx.baseUrl} is larger than ${formatBytes(tooLarge.maxBytes)}; reading stopped — check the base URL (is it the API endpoint?).`,
+      ctx,
+    );
+  }
   const idle = findInChain(error, (e) => e instanceof IdleTimeoutError) as IdleTimeoutError | undefined;
   if (idle) return makeFailure('idle-timeout', `${idle.message} — ${providerLabel(ctx.provider)} stopped sending; try again.`, ctx);
   const headersTimeout = findInChain(error, (e) => e instanceof HeadersTimeoutError) as HeadersTimeoutError | undefined;

@@ -69,6 +69,11 @@ export type StreamEvent =
       metrics: StreamMetricsSnapshot;
       /** Anthropic thinking blocks (with signatures) to send back with this answer on the next turn. */
       reasoningBlocks?: ReasoningBlock[] | undefined;
+      /**
+       * Why Sidestream itself ended the answer, for the user (set when the client-side output cap
+       * stopped a server that kept sending: reason `length`, see outputCap.ts).
+       */
+      note?: string | undefined;
     }
   /**
    * The stream failed. `metrics` are the final figures, counted on all the text that arrived (the

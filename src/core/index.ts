@@ -15,7 +15,9 @@ export { CancellationSource, isCancelled, liveCancellationListeners, toAbortSign
 export type { Cancellation, CancellationTokenLike } from './cancellation';
 export { assertNever } from './events';
 export type { FailureKind, FinishReason, ProviderId, StreamEvent, StreamFailure, StreamMetricsSnapshot, ToolCall, UnifiedFinishReason, Usage, WireApi } from './events';
-export { classifyError, scrubSecrets, StreamFailureError, RETRY_AFTER_CAP_MS, providerLabel, isLocalProvider } from './errors';
+export { classifyError, scrubSecrets, StreamFailureError, RETRY_AFTER_CAP_MS, providerLabel, isLocalProvider, IdleTimeoutError } from './errors';
+export { nextWithin } from './idleTimeout';
+export { outputCapChars, outputCapNote } from './outputCap';
 export { StreamMetrics, countTokens, encodingForModel } from './metrics';
 export { CONTINUE_PROMPT } from './continuation';
 export { BASE_URL_SETTING } from './settingsPolicy';

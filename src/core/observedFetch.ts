@@ -15,6 +15,7 @@
  * Abort keeps working: the caller's signal is linked to the underlying request for its whole life.
  */
 import * as diagnostics from 'node:diagnostics_channel';
+import { BodyTooLargeError, ERROR_BODY_MAX_BYTES } from './boundedBody';
 import { HeadersTimeoutError, IdleTimeoutError, parseRetryAfterMs, REFUSED_REDIRECT_HEADER } from './errors';
 
 /** Node's fetch (undici) publishes here when a request's headers are written to the socket. */
@@ -73,10 +74,30 @@ export interface ObservedFetchOptions {
   observer: FetchObserver;
   /** The fetch to wrap; Node's global (undici) fetch by default. */
   baseFetch?: typeof fetch;
+  /**
+   * The most a successful body may hold (a model list): past it the body fails with
+   * {@link BodyTooLargeError} naming `what`, and the connection is closed. Unset: no cap (a stream
+   * is bounded by its reader and the output cap). An error answer's body is always cut at
+   * {@link ERROR_BODY_MAX_BYTES}: the SDKs read it whole to build their error message.
+   */
+  maxBodyBytes?: { bytes: number; what: string } | undefined;
+}
+
+/**
+ * The longest delay a timer holds (2^31−1 ms, about 24.8 days): Node fires a longer one after 1 ms,
+ * so an idle timeout of 1e10 s would fail every answer at once.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/** A timeout as a timer can hold it: at most {@link MAX_TIMER_MS}; 0 (off) for a negative or non-number. */
+export function timerMs(ms: number): number {
+  if (!(ms > 0)) return 0;
+  return Math.min(MAX_TIMER_MS, ms);
 }
 
 /** Creates a fetch for one logical request (one SDK call, retries included). */
-export function createObservedFetch(options: ObservedFetchOptions): typeof fetch {
+export function createObservedFetch(input: ObservedFetchOptions): typeof fetch {
+  const options: ObservedFetchOptions = { ...input, idleTimeoutMs: timerMs(input.idleTimeoutMs), headersTimeoutMs: timerMs(input.headersTimeoutMs) };
   const baseFetch = options.baseFetch ?? globalThis.fetch;
   let attempt = 0;
   const observed = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
@@ -123,7 +144,12 @@ export function createObservedFetch(options: ObservedFetchOptions): typeof fetch
         headers.set('retry-after', String(Math.ceil(capped / 1000)));
       }
     }
-    const body = response.body && !isNullBodyStatus(response.status) ? observeBody(response.body, { ...options, onEnd: link.dispose }) : (link.dispose(), null);
+    const limit: BodyLimit | undefined = !response.ok
+      ? { maxBytes: ERROR_BODY_MAX_BYTES, over: 'truncate' }
+      : options.maxBodyBytes
+        ? { maxBytes: options.maxBodyBytes.bytes, over: 'error', what: options.maxBodyBytes.what }
+        : undefined;
+    const body = response.body && !isNullBodyStatus(response.status) ? observeBody(response.body, { ...options, limit, onEnd: link.dispose }) : (link.dispose(), null);
     return new Response(body, { status: response.status, statusText: response.statusText, headers });
   };
   return observed as typeof fetch;
@@ -250,9 +276,13 @@ function linkSignal(parent: AbortSignal | undefined): { controller: AbortControl
   };
 }
 
+/** A body's size cap: past it the body ends where the cap is (`truncate`) or fails (`error`); either way the connection closes. */
+type BodyLimit = { maxBytes: number; over: 'truncate' } | { maxBytes: number; over: 'error'; what: string };
+
 interface BodyOptions {
   idleTimeoutMs: number;
   observer: FetchObserver;
+  limit?: BodyLimit | undefined;
   onEnd(): void;
 }
 
@@ -266,6 +296,8 @@ function observeBody(source: ReadableStream<Uint8Array>, options: BodyOptions): 
   const reader = source.getReader();
   const observer = options.observer;
   const idleTimeoutMs = options.idleTimeoutMs;
+  const limit = options.limit;
+  let received = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let reading = false;
   let settled = false;
@@ -312,6 +344,21 @@ function observeBody(source: ReadableStream<Uint8Array>, options: BodyOptions): 
         }
         const chunk = result.value;
         observer.onBytes?.(chunk.byteLength);
+        received += chunk.byteLength;
+        if (limit && received > limit.maxBytes) {
+          settle();
+          const room = limit.maxBytes - (received - chunk.byteLength);
+          if (limit.over === 'truncate') {
+            if (room > 0) controller.enqueue(chunk.subarray(0, room));
+            controller.close();
+            reader.cancel().catch(() => undefined);
+          } else {
+            const error = new BodyTooLargeError(limit.what, limit.maxBytes);
+            controller.error(error);
+            reader.cancel(error).catch(() => undefined);
+          }
+          return;
+        }
         controller.enqueue(chunk);
       },
       cancel(reason) {

@@ -111,3 +111,39 @@ export function legacyBaseUrlTarget(userProvider: string | undefined): UrlProvid
 export function isProviderSetting(value: unknown): value is ProviderSetting {
   return value === 'auto' || isProviderId(value);
 }
+
+/** A numeric setting's bounds and default, as package.json declares them. */
+export interface NumericSettingBounds {
+  minimum: number;
+  maximum: number;
+  default: number;
+  /** Whole numbers only (a fraction is rounded down). */
+  integer: boolean;
+}
+
+/**
+ * Every numeric setting's bounds (under `sidestream.`), the same as package.json's `minimum` and
+ * `maximum` (a unit test keeps them equal). package.json only guides the Settings editor: a
+ * settings.json can hold any value, so the reader clamps with {@link clampNumericSetting} too.
+ * The idle timeout's maximum (a day) keeps it far below what a timer can hold (2^31−1 ms, about
+ * 24.8 days; Node fires a longer timer at once, which failed every answer immediately).
+ */
+export const NUMERIC_SETTINGS = {
+  maxOutputTokens: { minimum: 1, maximum: 1_000_000, default: 4096, integer: true },
+  idleTimeoutSeconds: { minimum: 1, maximum: 86_400, default: 60, integer: false },
+  [THINKING_BUDGET_SETTING]: { minimum: 0, maximum: 1_000_000, default: 0, integer: true },
+} as const satisfies Record<string, NumericSettingBounds>;
+
+export type NumericSetting = keyof typeof NUMERIC_SETTINGS;
+
+/**
+ * A numeric setting's value as the extension uses it: a number (or numeric string) clamped into
+ * its bounds (infinity included); anything else is the default.
+ */
+export function clampNumericSetting(key: NumericSetting, raw: unknown): number {
+  const bounds: NumericSettingBounds = NUMERIC_SETTINGS[key];
+  const value = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : Number.NaN;
+  if (Number.isNaN(value)) return bounds.default;
+  const clamped = Math.min(bounds.maximum, Math.max(bounds.minimum, value));
+  return bounds.integer ? Math.floor(clamped) : clamped;
+}

@@ -11,6 +11,7 @@
 import * as vscode from 'vscode';
 import type { FailureKind, ProviderId, StreamFailure } from '../core/events';
 import { redactCredentials } from '../core/redact';
+import { MODEL_LIST_MAX_BYTES, readJsonCapped } from '../core/boundedBody';
 import { providerInfo } from '../core/providerCatalog';
 import type { ChatMessage, ChatRequest } from '../core/request';
 import { StreamSession } from '../core/session/StreamSession';
@@ -258,9 +259,13 @@ async function listModels(endpoint: Endpoint, token: vscode.CancellationToken): 
       signal: controller.signal,
       headers: endpoint.apiKey ? { authorization: `Bearer ${endpoint.apiKey}` } : {},
     });
-    if (!res.ok) return undefined;
-    const body = (await res.json()) as { data?: unknown };
-    if (!Array.isArray(body.data)) return undefined;
+    if (!res.ok) {
+      await res.body?.cancel().catch(() => undefined);
+      return undefined;
+    }
+    // Read with a cap (an endless body ends the listing as "no answer", the connection closed).
+    const body = (await readJsonCapped(res, MODEL_LIST_MAX_BYTES, 'model list')) as { data?: unknown } | null;
+    if (!Array.isArray(body?.data)) return undefined;
     return body.data.filter((m): m is ListedModel => typeof m === 'object' && m !== null && typeof (m as { id?: unknown }).id === 'string');
   } catch {
     return undefined;

@@ -8,7 +8,10 @@ import * as vscode from 'vscode';
 import type { StreamMetricsSnapshot } from '../core/events';
 import type { ChatMessage, ChatRequest } from '../core/request';
 import { StreamSession } from '../core/session/StreamSession';
+import { questionWithContext } from '../core/contextPrompt';
 import { recordAnswer } from '../panel/answerRecorder';
+import { selectionContextFor } from '../panel/contextLimits';
+import { loadCore } from '../panel/coreLoader';
 import type { MetricsStatusBar } from '../panel/MetricsStatusBar';
 import { requestTarget, streamSourceFor, type ProviderResolver } from '../panel/ProviderResolver';
 import { readSettings } from '../panel/settings';
@@ -120,12 +123,13 @@ function questionFor(request: vscode.ChatRequest): { ok: true; text: string } | 
   const editor = vscode.window.activeTextEditor;
   const selection = editor && !editor.selection.isEmpty ? editor.document.getText(editor.selection) : '';
   if (!editor || !selection.trim()) return { ok: false, message: vscode.l10n.t('Select some code in the editor first, then ask `@sidestream /explain`.') };
-  const fence = selection.includes('```') ? '````' : '```';
   const ask = request.prompt.trim() ? request.prompt.trim() : 'Explain what this code does.';
-  return {
-    ok: true,
-    text: `${ask}\n\nSelected code from \`${vscode.workspace.asRelativePath(editor.document.uri)}\`:\n${fence}${editor.document.languageId}\n${selection}\n${fence}`,
-  };
+  // Cut like an attached file: at the per-file token limit, with the note.
+  const count = (t: string): number => loadCore().countTokens(t, 'cl100k_base');
+  const context = selectionContextFor(vscode.workspace.asRelativePath(editor.document.uri), editor.document.languageId, selection, count, (message, ...args) =>
+    vscode.l10n.t(message, ...args),
+  );
+  return { ok: true, text: questionWithContext(ask, [context]) };
 }
 
 /** This participant's earlier turns in the chat, as the core's messages (answers without their footers). */

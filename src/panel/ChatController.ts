@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { providerInfo } from '../core/providerCatalog';
 import type { ChatMessage, ChatRequest } from '../core/request';
 import { endMessage, StreamSession, type SessionResult } from '../core/session/StreamSession';
-import { contextFilesOf, questionWithContext } from '../core/contextPrompt';
+import { contextFilesOf, userTurnsWithContext } from '../core/contextPrompt';
 import type { AssistantMessageView, ContextFile, HostToWebview, MessageView, SetupOption, UserMessageView } from '../protocol';
 import { chatMarkdown } from './chatMarkdown';
 import type { Chat, ChatStore, ChatSummary, DeletedChat, StoreProblem } from './ChatStore';
@@ -502,13 +502,24 @@ export class ChatController implements vscode.Disposable {
     this.changed.fire();
   }
 
-  /** The conversation sent with a request: every turn of the shown path before `assistant`, with context files inlined. */
+  /**
+   * The conversation sent with a request: every turn of the shown path before `assistant`, with
+   * context files inlined — the current question's in full, earlier turns' each once and within a
+   * budget, the rest as a one-line reference (see userTurnsWithContext in src/core/contextPrompt.ts).
+   */
   private history(assistant: AssistantMessageView): ChatMessage[] {
-    const out: ChatMessage[] = [];
+    const shown: MessageView[] = [];
     for (const m of this.messages) {
       if (m === assistant) break;
+      shown.push(m);
+    }
+    const questions = shown.filter((m): m is UserMessageView => m.role === 'user');
+    const userTurns = userTurnsWithContext(questions.map((m) => ({ text: m.text, files: contextFilesOf(m) })));
+    const out: ChatMessage[] = [];
+    let question = 0;
+    for (const m of shown) {
       if (m.role === 'user') {
-        out.push({ role: 'user', content: questionWithContext(m.text, contextFilesOf(m)) });
+        out.push({ role: 'user', content: userTurns[question++]! });
       } else if (m.text) {
         out.push({ role: 'assistant', content: m.text, reasoningBlocks: m.reasoningBlocks });
       }

@@ -4,6 +4,7 @@ import { KEYED_PROVIDERS, providerInfo, wireApiFor, type KeyedProvider, type Url
 import type { ApiKeyStore } from './ApiKeyStore';
 import { loadCore } from './coreLoader';
 import { redactUrl } from '../core/redact';
+import { BodyTooLargeError, MODEL_LIST_MAX_BYTES, readJsonCapped } from '../core/boundedBody';
 import { SIDESTREAM_VENDOR } from '../lm/modelLimits';
 import { baseUrlHint, type SidestreamSettings } from './settings';
 import type { ChatRequest } from '../core/request';
@@ -162,9 +163,28 @@ export class ProviderResolver {
     const sub = token?.onCancellationRequested(() => controller.abort());
     try {
       const res = await fetch(url, { signal: controller.signal, headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {} });
-      if (!res.ok) return { ok: false, reason: vscode.l10n.t('{0} answered {1} when listing models.', redactUrl(url.origin), res.status) };
-      const body = (await res.json()) as { data?: Array<{ id?: string; owned_by?: string }> };
-      const data = Array.isArray(body.data) ? body.data : [];
+      if (!res.ok) {
+        // The error body is not needed: cancelling it closes the connection instead of reading it.
+        await res.body?.cancel().catch(() => undefined);
+        return { ok: false, reason: vscode.l10n.t('{0} answered {1} when listing models.', redactUrl(url.origin), res.status) };
+      }
+      let body: { data?: Array<{ id?: string; owned_by?: string }> } | null;
+      try {
+        // Read with a cap: a server that sends an endless body must not fill the extension host's memory.
+        body = (await readJsonCapped(res, MODEL_LIST_MAX_BYTES, 'model list')) as typeof body;
+      } catch (error) {
+        if (!(error instanceof BodyTooLargeError)) throw error;
+        return {
+          ok: false,
+          reason: vscode.l10n.t(
+            '{0} sent a model list larger than {1} MiB; reading stopped. Check {2}.',
+            redactUrl(url.origin),
+            MODEL_LIST_MAX_BYTES / (1024 * 1024),
+            baseUrlHint(provider),
+          ),
+        };
+      }
+      const data = Array.isArray(body?.data) ? body.data : [];
       return {
         ok: true,
         models: data.map((m) => m.id).filter((id): id is string => typeof id === 'string'),

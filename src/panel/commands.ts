@@ -5,6 +5,8 @@ import { KEYED_PROVIDERS, keyLabel, type ApiKeyStore, type KeyedProvider } from 
 import type { ContextFile } from '../protocol';
 import { confirmClearKey } from './confirm';
 import { runCancelHooks } from './cancelHooks';
+import { selectionContextFor } from './contextLimits';
+import { loadCore } from './coreLoader';
 import type { ChatController } from './ChatController';
 import type { ContextAttachments } from './ContextAttachments';
 import type { ProviderResolver } from './ProviderResolver';
@@ -196,7 +198,9 @@ export function selectionContext(): ContextFile | undefined {
   if (!editor || editor.selection.isEmpty) return undefined;
   const text = editor.document.getText(editor.selection);
   if (!text.trim()) return undefined;
-  return { kind: 'selection', fileName: vscode.workspace.asRelativePath(editor.document.uri), languageId: editor.document.languageId, text };
+  // Cut like an attached file: at the per-file token limit, with the visible note.
+  const count = (t: string): number => loadCore().countTokens(t, 'cl100k_base');
+  return selectionContextFor(vscode.workspace.asRelativePath(editor.document.uri), editor.document.languageId, text, count, (message, ...args) => vscode.l10n.t(message, ...args));
 }
 
 /** `title`: the quick pick's title, already translated (e.g. "Sidestream: Set API Key"). */

@@ -251,3 +251,11 @@ export function contextFileFor(fileName: string, languageId: string, text: strin
   const cut = cutToTokenLimit(text, count, limit);
   return { kind: 'file', fileName, languageId, text: cut.text, tokens: cut.tokens, truncatedNote: truncatedNote(cut, t) };
 }
+
+/**
+ * The editor selection as context: cut like a file (at the per-file token limit, at a line boundary,
+ * with the same visible note), so a selection of a whole huge file costs no more than attaching it.
+ */
+export function selectionContextFor(fileName: string, languageId: string, text: string, count: CountTokens, t: Translate = english, limit = MAX_TOKENS_PER_FILE): ContextFile {
+  return { ...contextFileFor(fileName, languageId, text, count, t, limit), kind: 'selection' };
+}

@@ -8,6 +8,7 @@ import {
   LEGACY_BASE_URL_SETTING,
   URL_PROVIDERS,
   chooseValue,
+  clampNumericSetting,
   ignoredWorkspaceMessage,
   isProviderSetting,
   legacyBaseUrlTarget,
@@ -65,18 +66,18 @@ export function readSettings(): SidestreamSettings {
   for (const p of URL_PROVIDERS) baseUrls[p] = String(read<string>(BASE_URL_SETTING[p], '') ?? '').trim();
   const apis = {} as Record<OpenAIWireProvider, 'chat' | 'responses'>;
   for (const p of OPENAI_WIRE_PROVIDERS) apis[p] = read<string>(API_SETTING[p], 'chat') === 'responses' ? 'responses' : 'chat';
-  const budget = Number(read<number>(THINKING_BUDGET_SETTING, 0));
-  const maxOutputTokens = Number(read<number>('maxOutputTokens', 4096));
-  const idle = Number(read<number>('idleTimeoutSeconds', 60));
+  // Clamped to the bounds package.json declares: a settings.json can hold any value (an idle
+  // timeout of 1e10 s overflowed its timer and failed every answer at once).
+  const budget = clampNumericSetting(THINKING_BUDGET_SETTING, read<unknown>(THINKING_BUDGET_SETTING, undefined));
   return {
     provider: isProviderSetting(provider) ? provider : 'auto',
     model: String(read<string>('model', '') ?? '').trim(),
     baseUrls,
     apis,
     // Anthropic needs at least 1,024 tokens of budget; anything less (or nonsense) is off.
-    anthropicThinkingBudget: Number.isFinite(budget) && budget >= 1024 ? Math.floor(budget) : 0,
-    maxOutputTokens: Number.isFinite(maxOutputTokens) ? Math.max(1, Math.floor(maxOutputTokens)) : 4096,
-    idleTimeoutSeconds: Number.isFinite(idle) ? Math.max(1, idle) : 60,
+    anthropicThinkingBudget: budget >= 1024 ? budget : 0,
+    maxOutputTokens: clampNumericSetting('maxOutputTokens', read<unknown>('maxOutputTokens', undefined)),
+    idleTimeoutSeconds: clampNumericSetting('idleTimeoutSeconds', read<unknown>('idleTimeoutSeconds', undefined)),
     systemPrompt: String(read<string>('systemPrompt', '') ?? ''),
   };
 }

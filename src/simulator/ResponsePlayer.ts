@@ -157,6 +157,12 @@ export class ResponsePlayer {
         if (this.closed) return;
         this.res.end();
         return;
+      case 'endless':
+        await this.writeEndless(fault, renderer);
+        if (this.closed) return;
+        await this.write(renderer.finish());
+        this.res.end();
+        return;
       case 'stall':
         // Headers and some tokens are out; send nothing more and hold the socket until the client leaves.
         this.onProgress();
@@ -250,6 +256,36 @@ export class ResponsePlayer {
       if (!flushed) await this.drainOrClose();
       if (!this.closed) this.record.endlessLineBytes = written;
     }
+  }
+
+  /**
+   * Writes `fault.segment` events of `fault.pieceChars` characters, 16 to a socket write, as fast as
+   * the socket drains, until the client leaves (or `fault.megabytes` were written).
+   */
+  private async writeEndless(fault: Extract<SimFault, { kind: 'endless' }>, renderer: WireRenderer): Promise<void> {
+    const segment = fault.segment ?? 'text';
+    const words = 'and it keeps going ';
+    const pieceChars = Math.max(1, Math.floor(fault.pieceChars ?? 1024));
+    const piece = words.repeat(Math.ceil(pieceChars / words.length)).slice(0, pieceChars);
+    const limit = fault.megabytes !== undefined ? Math.round(fault.megabytes * 1024 * 1024) : Number.POSITIVE_INFINITY;
+    this.record.endlessBytes = 0;
+    let written = 0;
+    while (written < limit && !this.closed) {
+      let chunk = '';
+      for (let i = 0; i < 16; i++) chunk += renderer.token(segment, piece);
+      const data = Buffer.from(this.transform(chunk), 'utf8');
+      const flushed = this.res.write(data);
+      written += data.length;
+      this.record.bodyWrites++;
+      this.record.tokensSent += 16;
+      this.lastWriteAt = preciseNow();
+      this.record.firstTokenAt ??= this.lastWriteAt;
+      this.record.lastTokenAt = this.lastWriteAt;
+      if (!flushed) await this.drainOrClose();
+      else await nextTurn();
+      if (!this.closed) this.record.endlessBytes = written;
+    }
+    this.onProgress();
   }
 
   /** Resolves when the socket takes more data, or the response closed. */

@@ -33,6 +33,8 @@ export interface SimRequestRecord {
   bodyWrites: number;
   /** Bytes of the `endless-line` fault's line the socket took before the client left. */
   endlessLineBytes?: number | undefined;
+  /** Body bytes of the `endless` fault's events the socket took (its text is not kept in `textSent`). */
+  endlessBytes?: number | undefined;
   /** The answer text that was streamed, as far as it got (reasoning excluded). */
   textSent: string;
   closedAt?: number | undefined;

@@ -36,6 +36,15 @@ export type SimFault =
    */
   | { kind: 'endless-line'; afterTokens: number; megabytes?: number }
   /**
+   * After some tokens, valid events that never stop: `segment` (default `text`; `reasoning`, or
+   * `tool` for tool-call argument fragments) in pieces of `pieceChars` characters (default 1,024),
+   * written as fast as the client reads, whatever the request's output limit, until the client
+   * leaves. With `megabytes` the server gives up after writing that much and finishes the answer
+   * normally (a bound for tests run against a client without a cap). A server that ignores the
+   * output limit and keeps sending, for the client's output cap.
+   */
+  | { kind: 'endless'; afterTokens: number; segment?: 'text' | 'reasoning' | 'tool'; pieceChars?: number; megabytes?: number }
+  /**
    * Replays a captured body verbatim. `chunkDelayMs` splits it at event boundaries with a pause
    * between them; `chunkBytes` splits it into fixed-size byte chunks (to cut UTF-8 characters).
    */
@@ -111,6 +120,8 @@ const FAULTS_BY_NAME: Record<string, SimFault> = {
   'no-event-lines': { kind: 'no-event-lines' },
   html: { kind: 'html-200' },
   'endless-line': { kind: 'endless-line', afterTokens: 5 },
+  // After `endless-line`: a name is matched by prefix, so `endless-line` must be tried first.
+  endless: { kind: 'endless', afterTokens: 5 },
 };
 
 /** Canned pace presets selected by model name. */
@@ -135,7 +146,8 @@ const PRESETS: Record<string, SimScript> = {
  * - `commentary` (a commentary message before the answer), `maxlen` (finish `length` with xAI's
  *   `REASON_MAX_LEN` in Responses), `unknown` (an event no client knows, before the first token)
  * - `fault-reset`, `fault-stall`, `fault-midstream`, `fault-no-terminal`, `fault-malformed`,
- *   `fault-no-event-lines`, `fault-html`, `fault-endless-line`: the fault after 5 tokens where it applies
+ *   `fault-no-event-lines`, `fault-html`, `fault-endless-line`, `fault-endless` (text that never
+ *   stops): the fault after 5 tokens where it applies
  * - `fault-NNN` (e.g. `fault-401`, `fault-429`, `fault-529`): that HTTP status with a real-shaped body
  *
  * Unknown parts are ignored, so any `sim-…` name is a valid model.
@@ -168,6 +180,7 @@ export const SIM_MODEL_NAME_HELP = [
   'sim-fault-no-event-lines',
   'sim-fault-html',
   'sim-fault-endless-line',
+  'sim-fault-endless',
   'sim-fault-400',
   'sim-fault-401',
   'sim-fault-403',

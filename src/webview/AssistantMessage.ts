@@ -129,6 +129,8 @@ export class AssistantMessage {
     const stats = h('span', { class: 'stats' });
     for (const part of this.stats ? formatStats(this.stats) : []) stats.append(h('span', { class: 'stat' }, part));
     items.push(stats);
+    // Why Sidestream stopped the answer itself (a server that kept sending past the output cap).
+    if (this.stats?.note) items.push(h('span', { class: 'stop-note' }, this.stats.note));
     const actions = h('span', { class: 'message-actions' });
     if (this.state === 'error') {
       const retry = button({ label: 'Retry', icon: 'refresh', className: 'text-button' });

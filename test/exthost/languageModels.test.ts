@@ -326,6 +326,42 @@ describe('Language models: VS Code chat, both ways', function () {
       assert.equal(closed.completed, false);
       await delay(100);
     });
+
+    it('a model that stops sending ends as an idle-timeout failure, the text so far kept, its request cancelled', async () => {
+      await setSetting('provider', 'vscode-lm');
+      await setSetting('idleTimeoutSeconds', 1);
+      try {
+        sim.enqueue({ text: LONG, tokensPerSecond: 0, fault: { kind: 'stall', afterTokens: 5 } });
+        const answer = asAssistant(await withTimeout(api.ask('A model that goes quiet.'), 20_000, 'the answer of a model that stopped sending'));
+        assert.equal(answer.state, 'error', JSON.stringify(answer));
+        assert.equal(answer.error?.kind, 'idle-timeout');
+        assert.match(answer.error?.message ?? '', /1 s/);
+        assert.ok(answer.text.length > 0 && LONG.startsWith(answer.text), `the text so far is kept: ${JSON.stringify(answer.text)}`);
+        const [record] = generations(sim, 'openai-chat');
+        const closed = await sim.waitForClose(record!.id, 5_000);
+        assert.equal(closed.closedBy, 'client', 'the other extension was told to stop (its socket closed)');
+      } finally {
+        await setSetting('idleTimeoutSeconds', undefined);
+      }
+    });
+
+    it('a model that never stops sending is stopped at the output cap: length, the text kept, a note', async () => {
+      await setSetting('provider', 'vscode-lm');
+      await setSetting('maxOutputTokens', 1000);
+      try {
+        sim.enqueue({ text: LONG, tokensPerSecond: 0, fault: { kind: 'endless', afterTokens: 5, pieceChars: 1024, megabytes: 16 } });
+        const answer = asAssistant(await withTimeout(api.ask('A model that never stops.'), 30_000, 'the answer of a model that never stops'));
+        assert.equal(answer.state, 'done', JSON.stringify(answer.error));
+        assert.equal(answer.stats?.finishReason, 'length');
+        assert.match(answer.stats?.note ?? '', /^Stopped after [\d,]+ characters: the server kept sending \(the output limit was 1,000 tokens\)/);
+        assert.ok(answer.text.startsWith(LONG.slice(0, 10)) && answer.text.length >= 256 * 1024, `the text so far is kept (${answer.text.length} characters)`);
+        assert.ok(answer.text.length < 256 * 1024 + 64 * 1024, `stopped near the cap (${answer.text.length} characters)`);
+        // The request is cancelled at the cap, but VS Code queues what the providing extension
+        // reported, so it may have read the simulator's whole answer already: only this side is bounded.
+      } finally {
+        await setSetting('maxOutputTokens', undefined);
+      }
+    });
   });
 });
 

@@ -227,12 +227,18 @@ export async function* streamAnthropic(request: ChatRequest, context: ProviderCo
             }
             case 'signature_delta': {
               const block = thinking.get(event.index);
-              if (block?.type === 'thinking') block.signature += delta.signature;
+              if (block?.type === 'thinking') {
+                block.signature += delta.signature;
+                yield { type: 'output-growth', chars: delta.signature.length };
+              }
               break;
             }
             case 'input_json_delta': {
               const tool = tools.get(event.index);
-              if (tool) tool.arguments += delta.partial_json;
+              if (tool) {
+                tool.arguments += delta.partial_json;
+                yield { type: 'output-growth', chars: delta.partial_json.length };
+              }
               break;
             }
             case 'citations_delta':

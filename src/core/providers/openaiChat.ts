@@ -194,7 +194,12 @@ export async function* streamOpenAIChat(request: ChatRequest, context: ProviderC
               refused = true;
               yield { type: 'text-delta', text: delta.refusal };
             }
-            if (delta.tool_calls) for (const fragment of delta.tool_calls) toolCalls.add(fragment);
+            if (delta.tool_calls) {
+              for (const fragment of delta.tool_calls) {
+                const chars = toolCalls.add(fragment);
+                if (chars > 0) yield { type: 'output-growth', chars };
+              }
+            }
             if (choice.finish_reason) {
               if (thinkTags) yield* splitPieces(thinkTags.end());
               sawFinish = true;
@@ -267,7 +272,8 @@ function parseErrorPayload(value: string): { message: string; type: string | und
 export class ToolCallAccumulator {
   private readonly calls = new Map<number, ToolCall>();
 
-  add(fragment: ChatCompletionChunk.Choice.Delta.ToolCall): void {
+  /** Adds a fragment; returns how many characters of arguments it added. */
+  add(fragment: ChatCompletionChunk.Choice.Delta.ToolCall): number {
     const index = fragment.index ?? this.calls.size;
     let call = this.calls.get(index);
     if (!call) {
@@ -277,7 +283,9 @@ export class ToolCallAccumulator {
     if (fragment.id) call.id = fragment.id;
     // Some servers repeat the name on every fragment: keep the first.
     if (fragment.function?.name && !call.name) call.name = fragment.function.name;
-    if (typeof fragment.function?.arguments === 'string') call.arguments += fragment.function.arguments;
+    if (typeof fragment.function?.arguments !== 'string') return 0;
+    call.arguments += fragment.function.arguments;
+    return fragment.function.arguments.length;
   }
 
   /** The calls so far, in index order; clears the accumulator. */

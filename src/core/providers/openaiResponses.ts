@@ -166,6 +166,8 @@ export async function* streamOpenAIResponses(request: ChatRequest, context: Prov
         case 'response.output_item.done':
           if (event.item.type === 'function_call') {
             sawToolCall = true;
+            // The arguments arrive whole here (their deltas are skipped): counted against the cap now.
+            yield { type: 'output-growth', chars: event.item.arguments.length };
             yield { type: 'tool-call', toolCall: { id: event.item.call_id, name: event.item.name, arguments: event.item.arguments } };
           }
           break;

@@ -95,7 +95,12 @@ export type ProviderPart =
   /** Reasoning blocks to keep for the next turn (Anthropic thinking signatures); the last report wins. */
   | { type: 'reasoning-blocks'; blocks: ReasoningBlock[] }
   /** Something on the wire the provider does not understand (`what` names it); logged once and skipped. */
-  | { type: 'unknown'; what: string };
+  | { type: 'unknown'; what: string }
+  /**
+   * `chars` more characters the provider now holds for this answer without yielding them as a
+   * delta (tool-call argument fragments, thinking signatures): counted against the output cap.
+   */
+  | { type: 'output-growth'; chars: number };
 
 /** One provider: a request in, parts out. Throws on failure; ends without `finish-reason` only when aborted. */
 export type ProviderStream = (request: import('../request').ChatRequest, context: ProviderContext) => AsyncGenerator<ProviderPart>;

@@ -43,6 +43,8 @@ export interface AnswerStats {
   reasoningTokens?: number | undefined;
   /** ms from the session's start to the answer's end (done, cancelled or failed), on this machine's clock. */
   durationMs?: number | undefined;
+  /** Why Sidestream itself stopped the answer (the output cap), shown with the figures. */
+  note?: string | undefined;
 }
 
 /** Why an answer failed, in one line. */
@@ -240,6 +242,10 @@ export class StreamSession {
           case 'finish': {
             this.coalescer.flush();
             Object.assign(stats, statsFrom(event.metrics), { finishReason: event.reason.unified });
+            if (event.note) {
+              stats.note = event.note;
+              this.log('warn', event.note);
+            }
             // Anthropic thinking blocks (with signatures) go back with this answer on the next turn.
             if (event.reasoningBlocks?.length) message.reasoningBlocks = event.reasoningBlocks;
             const m = event.metrics;
