@@ -23,7 +23,8 @@ import * as path from 'node:path';
 export const durableFs = {
   writeSync: fs.writeSync as (fd: number, buffer: Uint8Array, offset: number, length: number, position: number | null) => number,
   renameSync: fs.renameSync as (from: string, to: string) => void,
-  rename: fs.promises.rename as (from: string, to: string) => Promise<void>,
+  // Reached on use, not at load: `fs.promises` loads streams and more, which activation must not pay for (B9, B10).
+  rename: (from: string, to: string): Promise<void> => fs.promises.rename(from, to),
 };
 
 /** Waits between tries of a refused rename (ms): six retries, 275 ms at most in all. */

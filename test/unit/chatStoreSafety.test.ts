@@ -13,6 +13,7 @@ import { StreamSession, type SessionResult } from '../../src/core/session/Stream
 import { CHATS_DIR, CORRUPT_DIR, ChatStore, INDEX_FILE, type Chat, type StoreReport } from '../../src/panel/ChatStore';
 import type { AssistantMessageView } from '../../src/protocol';
 import { simRequest, useSimulator } from './helpers/coreHarness';
+import { mulberry32 } from '../../src/simulator/answers';
 
 const done = (id: string, text: string): AssistantMessageView => ({ id, role: 'assistant', text, state: 'done' });
 
@@ -37,18 +38,6 @@ const titles = (store: ChatStore): string[] =>
     .list()
     .map((c) => c.title ?? '')
     .sort();
-
-/** A small seeded PRNG (mulberry32): a failing fuzz case is reproducible from the printed seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('ChatStore: windows, read errors, corrupt files, failed writes', () => {
   let dir: string;
@@ -236,7 +225,7 @@ describe('ChatStore: windows, read errors, corrupt files, failed writes', () => 
     this.timeout(120_000);
     const seed = Number(process.env.SIDESTREAM_FUZZ_SEED) || Date.now() % 1_000_000;
     console.log(`      fuzz seed ${seed} (SIDESTREAM_FUZZ_SEED=${seed} repeats it)`);
-    const random = prng(seed);
+    const random = mulberry32(seed);
     const int = (n: number) => Math.floor(random() * n);
     // Five chats (one with a branch) and their files: the pristine set each case starts from.
     const template = path.join(dir, 'template');

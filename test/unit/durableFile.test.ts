@@ -13,23 +13,7 @@ import * as path from 'node:path';
 import { ChatStore, writeFileDurably, type Chat } from '../../src/panel/ChatStore';
 import { durableFs } from '../../src/panel/durableFile';
 import { MetricsStore } from '../../src/panel/MetricsStore';
-import type { AnswerRecord } from '../../src/shared/answerMetrics';
-
-function rec(i: number): AnswerRecord {
-  return {
-    time: 1_700_000_000_000 + i * 1000,
-    source: 'panel',
-    provider: 'openai',
-    providerLabel: 'OpenAI',
-    model: 'gpt-test-model',
-    ttftMs: 100 + i,
-    tokensPerSecond: 50,
-    outputTokens: 10,
-    estimated: false,
-    durationMs: 400,
-    finish: 'stop',
-  };
-}
+import { rec } from './helpers/answerRecords';
 
 function errno(code: string, syscall: string, file: string): NodeJS.ErrnoException {
   const err = new Error(`${code}: ${syscall} '${file}'`) as NodeJS.ErrnoException;

@@ -21,23 +21,7 @@ import {
   validateMetricsViewMessage,
   type AnswerRecord,
 } from '../../src/shared/answerMetrics';
-
-function rec(i: number, overrides: Partial<AnswerRecord> = {}): AnswerRecord {
-  return {
-    time: 1_700_000_000_000 + i * 1000,
-    source: 'panel',
-    provider: 'openai',
-    providerLabel: 'OpenAI',
-    model: 'm',
-    ttftMs: 100 + i,
-    tokensPerSecond: 50,
-    outputTokens: 10,
-    estimated: false,
-    durationMs: 400,
-    finish: 'stop',
-    ...overrides,
-  };
-}
+import { rec } from './helpers/answerRecords';
 
 /** RFC 4180 read independently of the writer: quoted fields, doubled quotes, CRLF records. */
 function parseCsv(text: string): string[][] {
