@@ -28,6 +28,8 @@ export const LOCK_FILE = 'index.lock';
 const LOCK_STALE_MS = 5_000;
 /** How long (ms) a save waits for another window's lock before it writes without it. */
 const LOCK_WAIT_MS = 1_000;
+/** How long after activation the chats folder is checked for chat files the index does not list (ms). */
+const SCAN_DELAY_MS = 2_000;
 /** At most this many chats are kept: past it, the least recently updated go (never the open one). */
 export const MAX_CHATS = 1000;
 /** At most this many messages (all branches) per chat: past it, old branches go, then the oldest turns. */
@@ -198,6 +200,9 @@ export class ChatStore {
   private reported: StoreProblem | undefined;
   private readonly listeners = new Set<(report: StoreReport) => void>();
   private lockDepth = 0;
+  /** The folder scan for unlisted chat files is still to run (after a load with a good index). */
+  private scanPending = false;
+  private scanTimer: ReturnType<typeof setTimeout> | undefined;
   /** Writes done (tests and diagnostics read it). */
   writes = 0;
   /** Saves while an answer streams write here, off the host's thread. */
@@ -292,7 +297,15 @@ export class ChatStore {
       }
       this.index = { version: 1, openId: undefined, chats: [], recall: [] };
     }
-    changed = this.addChatsFromFiles() || changed;
+    if (read.kind === 'ok') {
+      // A good index: the folder is checked for chat files it does not list after activation (or
+      // first thing when the chats are listed), so a window's start never pays for the scan (B10).
+      this.scanPending = true;
+      this.scanTimer = setTimeout(() => this.scanFolder(), SCAN_DELAY_MS);
+      this.scanTimer.unref?.();
+    } else {
+      changed = this.addChatsFromFiles() || changed;
+    }
     if (changed || this.aside.length) this.writeIndex();
     const index = this.index;
     const open = index.openId !== undefined ? index.chats.find((c) => c.id === index.openId) : undefined;
@@ -308,6 +321,7 @@ export class ChatStore {
 
   /** Non-empty chats, most recently updated first. */
   list(): ChatSummary[] {
+    this.scanFolder();
     return this.index.chats.filter((c) => c.messageCount > 0).sort((a, b) => b.updatedAt - a.updatedAt);
   }
 
@@ -707,6 +721,20 @@ export class ChatStore {
     }
   }
 
+  /** Runs the pending folder scan now (once): unlisted chat files are listed, and the index written if that changed it. */
+  private scanFolder(): void {
+    if (!this.scanPending) return;
+    this.scanPending = false;
+    if (this.scanTimer) clearTimeout(this.scanTimer);
+    this.scanTimer = undefined;
+    try {
+      if (this.addChatsFromFiles() || this.aside.length) this.writeIndex();
+      this.tellAside();
+    } catch (err) {
+      this.log?.(`could not check ${this.dir} for unlisted chats: ${(err as Error).message}`);
+    }
+  }
+
   /**
    * Lists chat files the index does not (a crash between the two writes, a rebuilt or damaged
    * index), or lists as empty: each is read and summed up. True when the index changed.
@@ -1064,10 +1092,11 @@ function parseIndex(raw: string): IndexFile {
   return { version: 1, openId: typeof parsed.openId === 'string' ? parsed.openId : undefined, chats, recall };
 }
 
+const optionalString = (v: unknown): boolean => v === undefined || v === null || typeof v === 'string';
+
 function isSummary(c: unknown): c is ChatSummary {
   if (!c || typeof c !== 'object') return false;
   const s = c as Record<string, unknown>;
-  const optionalString = (v: unknown) => v === undefined || v === null || typeof v === 'string';
   return (
     typeof s.id === 'string' &&
     CHAT_ID.test(s.id) &&
