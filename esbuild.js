@@ -29,11 +29,12 @@ function buildOptions({ production = false, testHooks = !production, outdir = 'd
   /** A Node (CommonJS) bundle of `entryPoints`. */
   const node = (entryPoints, extra = {}) => ({ ...common, entryPoints, platform: 'node', format: 'cjs', target: 'node20', ...extra });
   return [
-    // The core (SDKs, tokenizer) is its own bundle, required on first use (src/panel/coreLoader.ts),
+    // The core (SDKs, tokenizer) is its own bundle, required on first use (src/platform/coreLoader.ts),
     // and so is what activation does not need (Compare Models, the metrics view, chat history;
-    // src/panel/featureLoader.ts): activation parses only the small extension bundle.
+    // src/features.ts, loaded by src/platform/featureLoader.ts): activation parses only the small
+    // extension bundle. The features bundle gets the host's services passed in (src/platform/services.ts).
     node({ extension: 'src/extension.ts' }, { external: ['vscode', './core.js', './features.js'], plugins: [oneNamespacePerExternal] }),
-    node({ features: 'src/features.ts' }, { external: ['vscode', './core.js', './extension.js'], plugins: [oneNamespacePerExternal, hostModules] }),
+    node({ features: 'src/features.ts' }, { external: ['vscode', './core.js', './extension.js'], plugins: [oneNamespacePerExternal] }),
     node({ core: 'src/core/index.ts' }),
     node({ cli: 'src/cli.ts', simulator: 'src/simulator/main.ts' }),
     webviewOptions(common),
@@ -56,36 +57,6 @@ const oneNamespacePerExternal = {
     );
     build.onLoad({ filter: /.*/, namespace: 'external-namespace' }, (args) => ({
       contents: `export * from ${JSON.stringify(args.path)};`,
-      loader: 'js',
-      resolveDir: __dirname,
-    }));
-  },
-};
-
-/** The modules with state dist/features.js shares with dist/extension.js (`hostModules` in src/extension.ts). */
-const HOST_MODULES = ['answerRecorder', 'cancelHooks', 'coreLoader', 'settings'];
-
-/**
- * In dist/features.js, imports of the shared-state modules resolve to the extension bundle's own
- * instances (the extension is loaded by then: the features are required from its commands), so a
- * compare run's answers reach the one metrics store and Cancel Response reaches its columns.
- * @type {import('esbuild').Plugin}
- */
-const hostModules = {
-  name: 'host-modules',
-  setup(build) {
-    const filter = new RegExp(`^\\.{1,2}/(?:panel/)?(${HOST_MODULES.join('|')})$`);
-    build.onResolve({ filter }, (args) => {
-      const name = filter.exec(args.path)[1];
-      const file = require('path').join(args.resolveDir, args.path);
-      // Only the src/panel modules of that name (a relative import elsewhere could share a name).
-      if (require('path').dirname(file) !== require('path').join(__dirname, 'src', 'panel')) return undefined;
-      return { path: name, namespace: 'host-module' };
-    });
-    build.onLoad({ filter: /.*/, namespace: 'host-module' }, (args) => ({
-      contents: `const host = require('./extension.js').hostModules;
-if (!host) throw new Error('dist/features.js needs dist/extension.js loaded first');
-module.exports = host.${args.path};`,
       loader: 'js',
       resolveDir: __dirname,
     }));

@@ -6,7 +6,7 @@
  */
 import type { Browser } from 'playwright-core';
 import { answerTokens } from '../src/simulator/answers';
-import type { CompareRunView } from '../src/protocol';
+import type { CompareRunView } from '../src/shared/protocol';
 import { openWebviewPage, type PageServer } from '../test/harness/webviewPage';
 import { fmt, median, percentile, type BenchOptions, type BenchResult, type Check } from './common';
 import { chatRequest, hostStream } from './hostPath';

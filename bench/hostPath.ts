@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import type * as Core from '../src/core';
 import type { CancellationTokenLike, ChatRequest, StreamEvent, StreamMetricsSnapshot } from '../src/core';
-import type { HostToWebview } from '../src/protocol';
+import type { HostToWebview } from '../src/shared/protocol';
 import { ROOT } from './simProcess';
 
 let core: typeof Core | undefined;

@@ -8,8 +8,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CHATS_DIR, ChatStore, MAX_MESSAGES_PER_CHAT, type Chat } from '../src/panel/ChatStore';
-import type { AssistantMessageView } from '../src/protocol';
+import { CHATS_DIR, ChatStore, MAX_MESSAGES_PER_CHAT, type Chat } from '../src/features/chat/ChatStore';
+import type { AssistantMessageView } from '../src/shared/protocol';
 import { answerTokens } from '../src/simulator/answers';
 import type { BenchOptions, BenchResult, Check } from './common';
 import { fmt, median, percentile } from './common';

@@ -5,7 +5,7 @@
  * that plays a token stream as coalesced `append` posts at a given rate, and a frame recorder.
  */
 import type { Browser, CDPSession, Page } from 'playwright-core';
-import type { HostToWebview } from '../src/protocol';
+import type { HostToWebview } from '../src/shared/protocol';
 import { openWebviewPage, type PageServer } from '../test/harness/webviewPage';
 
 export { launchChromium, startPageServer, type PageServer } from '../test/harness/webviewPage';

@@ -6,8 +6,8 @@
 import type * as vscode from 'vscode';
 import type { ProviderId } from './core/events';
 import type { KeyedProvider } from './core/providerCatalog';
-import type { ChatSummary } from './panel/ChatStore';
-import type { CompareRunView, ContextChip, MessageView } from './protocol';
+import type { ChatSummary } from './features/chat/ChatStore';
+import type { CompareRunView, ContextChip, MessageView } from './shared/protocol';
 import type { AnswerRecord } from './shared/answerMetrics';
 
 export interface SidestreamSnapshot {

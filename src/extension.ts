@@ -3,32 +3,38 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SidestreamApi } from './api';
 import { redactCredentials } from './core/redact';
-import { ApiKeyStore } from './panel/ApiKeyStore';
-import { ChatController } from './panel/ChatController';
-import { ChatViewProvider } from './panel/ChatViewProvider';
-import * as answerRecorder from './panel/answerRecorder';
-import * as cancelHooks from './panel/cancelHooks';
-import type { CompareController } from './panel/CompareController';
-import { registerCommands } from './panel/commands';
-import { ChatStore } from './panel/ChatStore';
-import { ContextAttachments } from './panel/ContextAttachments';
-import * as coreLoader from './panel/coreLoader';
-import { lazyFeature, loadFeatures, type LazyFeature } from './panel/featureLoader';
-import type { MetricsPanel } from './panel/MetricsPanel';
-import { MetricsStatusBar } from './panel/MetricsStatusBar';
-import { METRICS_BOUND, MetricsStore } from './panel/MetricsStore';
-import * as settings from './panel/settings';
-import { ProviderResolver } from './panel/ProviderResolver';
-import { registerLanguageModelFeatures, type LanguageModelFeatures } from './lm';
+import type * as Features from './features';
+import { ChatController } from './features/chat/ChatController';
+import { ChatStore } from './features/chat/ChatStore';
+import { ChatViewProvider } from './features/chat/ChatViewProvider';
+import { registerChatCommands } from './features/chat/commands';
+import { ContextAttachments } from './features/chat/ContextAttachments';
+import type { CompareController } from './features/compare/CompareController';
+import type { MetricsPanel } from './features/metrics/MetricsPanel';
+import { registerLanguageModelFeatures, type LanguageModelFeatures } from './features/vscodeChat';
+import { AnswerRunner } from './platform/answerRunner';
+import { ApiKeyStore } from './platform/ApiKeyStore';
+import { CancelHooks } from './platform/cancelHooks';
+import { registerPlatformCommands } from './platform/commands';
+import * as coreLoader from './platform/coreLoader';
+import { lazyFeature, type LazyFeature } from './platform/featureLoader';
+import { MetricsStatusBar } from './platform/MetricsStatusBar';
+import { METRICS_BOUND, MetricsStore } from './platform/MetricsStore';
+import { ProviderResolver } from './platform/ProviderResolver';
+import type { HostServices } from './platform/services';
+import * as settings from './platform/settings';
 
 let controller: ChatController | undefined;
 
-/**
- * The extension bundle's instances of the modules with state that dist/features.js uses too (its
- * imports of them resolve here; see esbuild.js): one set of cancel hooks, one answer store, one
- * settings log, one loaded core.
- */
-export const hostModules = { answerRecorder, cancelHooks, coreLoader, settings };
+let features: typeof Features | undefined;
+
+/** dist/features.js (src/features.ts), required the first time one of its features is used. */
+function loadFeatures(): typeof Features {
+  // esbuild marks this path external and emits dist/features.js beside dist/extension.js.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  features ??= require('./features.js') as typeof Features;
+  return features;
+}
 
 /** Wires the features together; each owns its own work. Nothing here touches the network or the SDKs. */
 export function activate(context: vscode.ExtensionContext): SidestreamApi | undefined {
@@ -39,9 +45,22 @@ export function activate(context: vscode.ExtensionContext): SidestreamApi | unde
   const statusBar = new MetricsStatusBar();
   const keys = new ApiKeyStore(context.secrets);
   const resolver = new ProviderResolver(keys);
+  const metricsStore = new MetricsStore(globalStorageDir(context), METRICS_BOUND, (line) => log.warn(`metrics: ${line}`));
+  const runner = new AnswerRunner({ statusBar, log, metrics: metricsStore });
+  const cancelHooks = new CancelHooks();
+  const host: HostServices = {
+    extensionUri: context.extensionUri,
+    log,
+    runner,
+    cancelHooks,
+    readSettings: settings.readSettings,
+    loadCore: coreLoader.loadCore,
+    globalState: context.globalState,
+    storageDir: storageDir(context),
+  };
   const view = new ChatViewProvider(context.extensionUri, log);
-  const store = new ChatStore(storageDir(context), context.workspaceState, 500, (line) => log.warn(line));
-  controller = new ChatController(view, store, resolver, statusBar, log);
+  const store = new ChatStore(host.storageDir, context.workspaceState, 500, (line) => log.warn(line));
+  controller = new ChatController(view, store, resolver, statusBar, runner, log);
   view.attach(controller);
   const attachments = new ContextAttachments(view, log);
   view.attachContext(attachments);
@@ -52,20 +71,16 @@ export function activate(context: vscode.ExtensionContext): SidestreamApi | unde
   };
 
   void settingsReady.then(refreshPanel);
-  const metricsStore = new MetricsStore(globalStorageDir(context), METRICS_BOUND, (line) => log.warn(`metrics: ${line}`));
-  answerRecorder.setAnswerStore(metricsStore);
-  const lm = registerLanguageModelFeatures(context.extensionUri, { keys, resolver, statusBar, log });
-  // Loaded from dist/features.js the first time one of their commands runs.
-  const metricsView = lazyFeature(['sidestream.showMetrics', 'sidestream.exportMetrics'], (f) => f.registerMetricsView(context.extensionUri, metricsStore, log));
-  const compare = lazyFeature(['sidestream.compareModels', 'sidestream.showCompareRuns', 'sidestream.openCompareRun', 'sidestream.copyCompareMarkdown'], (f) => {
-    const value = new f.CompareController(context.extensionUri, new f.CompareRunStore(storageDir(context), (line) => log.warn(line)), lm.models, log);
-    return { value, disposables: [value, ...f.registerCompareCommands({ compare: value, models: lm.models, state: context.globalState })] };
-  });
+  const lm = registerLanguageModelFeatures(context.extensionUri, { keys, resolver, runner });
+  // Created from dist/features.js the first time one of their commands runs.
+  const metricsView = lazyFeature(['sidestream.showMetrics', 'sidestream.exportMetrics'], loadFeatures, (f) => f.createMetricsView(context.extensionUri, metricsStore, log));
+  const compare = lazyFeature(['sidestream.compareModels', 'sidestream.showCompareRuns', 'sidestream.openCompareRun', 'sidestream.copyCompareMarkdown'], loadFeatures, (f) =>
+    f.compareFeature({ host, compare: new f.CompareController(host, new f.CompareRunStore(host.storageDir, (line) => log.warn(line)), lm.models), models: lm.models }),
+  );
   // Show Chat History lists the saved compare runs too.
-  const history = lazyFeature(['sidestream.showHistory', 'sidestream.copyChat', 'sidestream.exportChat'], (f) => ({
-    value: undefined,
-    disposables: f.registerChatCommands(chat, log, () => compare.get()),
-  }));
+  const history = lazyFeature(['sidestream.showHistory', 'sidestream.copyChat', 'sidestream.exportChat'], loadFeatures, (f) =>
+    f.chatHistoryFeature(chat, log, () => compare.get()),
+  );
   context.subscriptions.push(
     channel,
     statusBar,
@@ -73,10 +88,11 @@ export function activate(context: vscode.ExtensionContext): SidestreamApi | unde
     chat,
     attachments,
     ...lm.disposables,
-    new vscode.Disposable(() => answerRecorder.setAnswerStore(undefined)),
+    cancelHooks.register(() => chat.cancel()),
     metricsView,
     vscode.window.registerWebviewViewProvider(ChatViewProvider.viewType, view),
-    ...registerCommands({ controller: chat, keys, resolver, log, refreshPanel, context: attachments, focusComposer: () => view.focusComposer() }),
+    ...registerPlatformCommands({ keys, resolver, log, cancelHooks, refreshPanel }),
+    ...registerChatCommands({ controller: chat, context: attachments, focusComposer: () => view.focusComposer() }),
     history,
     compare,
     keys.onDidChange(refreshPanel),

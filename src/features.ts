@@ -1,15 +1,14 @@
 /**
  * What activation does not need: the Compare Models panel, the metrics view and the chat history
  * commands. esbuild bundles this entry as dist/features.js, which the extension requires the first
- * time one of their commands runs (src/panel/featureLoader.ts), so activation parses only the
+ * time one of their commands runs (src/platform/featureLoader.ts), so activation parses only the
  * smaller dist/extension.js.
  *
- * Modules with state the whole extension shares (the cancel hooks, the answer recorder, the
- * settings log, the loaded core) are not copied into this bundle: esbuild points its imports of
- * them at the extension bundle's own instances (`hostModules` in src/extension.ts).
+ * Each feature gets the services with state it needs passed in (src/platform/services.ts), never
+ * by importing a module with state: this bundle has its own copy of every module it imports.
  */
-export { CompareController, fastestColumns } from './panel/CompareController';
-export { CompareRunStore } from './panel/CompareRunStore';
-export { registerCompareCommands } from './panel/compareCommands';
-export { registerChatCommands } from './panel/chatCommands';
-export { registerMetricsView } from './panel/MetricsPanel';
+export { CompareController, fastestColumns } from './features/compare/CompareController';
+export { CompareRunStore } from './features/compare/CompareRunStore';
+export { compareFeature } from './features/compare/compareCommands';
+export { chatHistoryFeature } from './features/chat/historyCommands';
+export { createMetricsView } from './features/metrics/MetricsPanel';

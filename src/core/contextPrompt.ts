@@ -3,20 +3,13 @@
  * same text: each file in its own fence (longer than any fence inside it), named by its path, then
  * the question. Shared by the panel, history replay and export; no `vscode` import.
  */
-import type { ContextFile, UserMessageView } from '../protocol';
+import type { ContextFile } from '../shared/contextFile';
 
 /** A fence longer than any run of backticks in `text`. */
 export function fenceFor(text: string): string {
   let longest = 2;
   for (const run of text.match(/`{3,}/g) ?? []) longest = Math.max(longest, run.length);
   return '`'.repeat(longest + 1);
-}
-
-/** The files a saved question carries: its context files, or the single selection older versions saved. */
-export function contextFilesOf(message: UserMessageView): ContextFile[] {
-  if (message.contextFiles?.length) return message.contextFiles;
-  if (message.context) return [{ kind: 'selection', ...message.context }];
-  return [];
 }
 
 /**

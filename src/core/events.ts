@@ -3,14 +3,14 @@
  * stream parts: a flat union keyed on `type`, usage counts that are `undefined` when unknown
  * (never 0), and a finish reason that keeps the provider's own word next to a unified value.
  */
+import type { FailureKind, ProviderId, ReasoningBlock, UnifiedFinishReason } from '../shared/answerTypes';
+
+export type { FailureKind, ProviderId, ReasoningBlock, UnifiedFinishReason };
 
 /** Who answers (see providerCatalog.ts); `vscode-lm` is VS Code's Language Model API, reached without HTTP. */
-export type ProviderId = 'openai' | 'anthropic' | 'ollama' | 'lmstudio' | 'llamacpp' | 'vllm' | 'openai-compatible' | 'vscode-lm';
 
 /** Which wire format a request speaks. */
 export type WireApi = 'openai-chat' | 'openai-responses' | 'anthropic';
-
-export type UnifiedFinishReason = 'stop' | 'length' | 'content-filter' | 'tool-calls' | 'cancelled' | 'error' | 'other';
 
 export interface FinishReason {
   unified: UnifiedFinishReason;
@@ -25,9 +25,6 @@ export interface Usage {
   cachedInputTokens?: number | undefined;
 }
 
-export type FailureKind =
-  'auth' | 'not-found' | 'bad-request' | 'rate-limit' | 'overloaded' | 'server' | 'connection' | 'timeout' | 'idle-timeout' | 'protocol' | 'provider' | 'content-filter';
-
 /** A typed failure with a one-line, actionable message. Never contains an API key. */
 export interface StreamFailure {
   kind: FailureKind;
@@ -39,13 +36,6 @@ export interface StreamFailure {
   /** Whether retrying the same request could succeed. */
   retryable: boolean;
 }
-
-/**
- * A reasoning block as the provider must see it again on the next turn. Anthropic verifies its
- * extended-thinking blocks by their `signature` (and needs redacted blocks' `data` verbatim) when a
- * conversation continues after thinking, so they are kept whole, in order, next to the answer.
- */
-export type ReasoningBlock = { type: 'thinking'; thinking: string; signature: string } | { type: 'redacted_thinking'; data: string };
 
 export interface ToolCall {
   id: string;

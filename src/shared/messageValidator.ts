@@ -4,6 +4,9 @@
  * is rejected with a reason the host logs. No `vscode`, DOM or Node import.
  */
 
+/** Longest text a panel may send (a question, a code block to copy or insert). */
+export const MAX_TEXT = 1_000_000;
+
 export type Validated<T> = { ok: true; message: T } | { ok: false; reason: string };
 
 /** A field check: undefined when the message is fine, else why not. */

@@ -3,7 +3,7 @@
  * reasoning (collapsible), the streamed markdown answer, a transient notice, the error line and,
  * once finished, the stats footer with Retry/Continue.
  */
-import type { AssistantMessageView, ErrorInfo, MessageState, MessageStats } from '../protocol';
+import type { AssistantMessageView, ErrorInfo, MessageState, MessageStats } from '../shared/protocol';
 import { IncrementalMarkdown } from './IncrementalMarkdown';
 import { formatStats } from './formatStats';
 import { button, h, icon, iconButton } from './dom';

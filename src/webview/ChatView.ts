@@ -4,7 +4,7 @@
  * keeps the draft and scroll position across hiding and showing the view (VS Code's webview state).
  */
 import { assertNever } from '../shared/assertNever';
-import type { ErrorInfo, HostToWebview, MessageState, MessageView, SetupOption } from '../protocol';
+import type { ErrorInfo, HostToWebview, MessageState, MessageView, SetupOption } from '../shared/protocol';
 import { AppendQueue } from './AppendQueue';
 import { AssistantMessage } from './AssistantMessage';
 import { Composer } from './Composer';

@@ -3,7 +3,7 @@
  * toolbar with Attach, the model button and Send/Stop. It posts what the user does; ChatView owns
  * sending (it knows whether an answer is streaming) and the panel state.
  */
-import type { ContextChip } from '../protocol';
+import type { ContextChip } from '../shared/protocol';
 import { formatTokens } from './UserMessage';
 import { h, icon, iconButton, srOnly } from './dom';
 import type { HostChannel } from './hostApi';

@@ -1,5 +1,5 @@
 /** The card shown when no provider works: the reason and one button per way to fix it. */
-import type { SetupOption } from '../protocol';
+import type { SetupOption } from '../shared/protocol';
 import { h, icon } from './dom';
 
 export function renderSetupCard(options: SetupOption[], reason: string): HTMLElement {

@@ -2,7 +2,7 @@
  * A user's message: plain text (never markdown-rendered), the files sent with it (collapsed), its
  * Edit action and branch navigator, and the inline editor Edit opens in place of the text.
  */
-import type { ContextFile, UserMessageView } from '../protocol';
+import type { ContextFile, UserMessageView } from '../shared/protocol';
 import { h, icon, iconButton } from './dom';
 import { branchNavigator, messageToolbar } from './messageParts';
 

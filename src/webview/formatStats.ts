@@ -1,6 +1,6 @@
 /** Pure formatting of the figures shown under a finished assistant message. */
-import type { UnifiedFinishReason } from '../core/events';
-import type { MessageStats } from '../protocol';
+import type { UnifiedFinishReason } from '../shared/answerTypes';
+import type { MessageStats } from '../shared/protocol';
 
 /** Words for finish reasons; `stop` is the normal end and reads as "done". */
 export function describeFinishReason(reason: UnifiedFinishReason): string {

@@ -1,5 +1,5 @@
 /** Typed access to the VS Code webview API: the only way this page talks to the extension host. */
-import type { WebviewToHost } from '../protocol';
+import type { WebviewToHost } from '../shared/protocol';
 
 interface VsCodeApi {
   postMessage(message: unknown): void;

@@ -2,7 +2,7 @@
  * Webview entry: builds the panel, says `ready` to the host, then applies host messages. Nothing from
  * the host is rendered before `ready` has been posted.
  */
-import type { HostToWebview } from '../protocol';
+import type { HostToWebview } from '../shared/protocol';
 import { ChatView } from './ChatView';
 import { connectToHost } from './hostApi';
 import { installTestHooks } from './testHooks';

@@ -1,5 +1,5 @@
 /** Pieces shared by questions and answers: the action toolbar and the "‹ 1/2 ›" branch navigator. */
-import type { BranchInfo } from '../protocol';
+import type { BranchInfo } from '../shared/protocol';
 import { h, iconButton } from './dom';
 
 /**

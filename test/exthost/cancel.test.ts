@@ -7,7 +7,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { SidestreamApi } from '../../src/api';
-import type { AssistantMessageView } from '../../src/protocol';
+import type { AssistantMessageView } from '../../src/shared/protocol';
 import { Simulator } from '../../src/simulator/Simulator';
 import {
   RejectionCounter,

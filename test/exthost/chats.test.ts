@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SidestreamApi } from '../../src/api';
-import type { MessageView } from '../../src/protocol';
+import type { MessageView } from '../../src/shared/protocol';
 import { Simulator } from '../../src/simulator/Simulator';
 import { RejectionCounter, asAssistant, freshChat, generations, recordedTurns, resetSettings, setEnvKeys, sidestream, simLog, useWire, withTimeout } from './helpers/hostKit';
 

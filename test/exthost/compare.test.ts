@@ -8,7 +8,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { SidestreamApi } from '../../src/api';
-import type { CompareColumnView, CompareRunView } from '../../src/protocol';
+import type { CompareColumnView, CompareRunView } from '../../src/shared/protocol';
 import { Simulator, type SimRequestRecord } from '../../src/simulator/Simulator';
 import { figuresOffBy, simulatorFigures } from '../harness/compareTolerance';
 import { observeDialogs } from './helpers/dialogs';

@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SidestreamApi } from '../../src/api';
-import type { ContextChip, UserMessageView } from '../../src/protocol';
+import type { ContextChip, UserMessageView } from '../../src/shared/protocol';
 import { Simulator } from '../../src/simulator/Simulator';
 import { observeDialogs, type ObservedDialogs } from './helpers/dialogs';
 import {

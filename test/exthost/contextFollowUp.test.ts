@@ -7,7 +7,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { SidestreamApi } from '../../src/api';
-import type { ContextChip } from '../../src/protocol';
+import type { ContextChip } from '../../src/shared/protocol';
 import { Simulator } from '../../src/simulator/Simulator';
 import {
   RejectionCounter,

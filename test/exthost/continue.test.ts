@@ -9,7 +9,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { SidestreamApi } from '../../src/api';
 import { CONTINUE_PROMPT } from '../../src/core/continuation';
-import type { AssistantMessageView } from '../../src/protocol';
+import type { AssistantMessageView } from '../../src/shared/protocol';
 import type { SimScript } from '../../src/simulator/script';
 import { Simulator } from '../../src/simulator/Simulator';
 import {

@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { SidestreamApi } from '../../src/api';
-import type { AssistantMessageView, MessageView } from '../../src/protocol';
+import type { AssistantMessageView, MessageView } from '../../src/shared/protocol';
 // Compiles to a require of out/src/simulator/Simulator.js: the simulator runs in this process.
 import { Simulator, type SimStats } from '../../src/simulator/Simulator';
 

@@ -10,7 +10,7 @@ import * as net from 'node:net';
 import * as vscode from 'vscode';
 import type { SidestreamApi } from '../../src/api';
 import type { FailureKind } from '../../src/core/events';
-import type { AssistantMessageView } from '../../src/protocol';
+import type { AssistantMessageView } from '../../src/shared/protocol';
 import type { SimScript } from '../../src/simulator/script';
 import { Simulator } from '../../src/simulator/Simulator';
 import {

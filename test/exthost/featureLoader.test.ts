@@ -1,16 +1,16 @@
 /**
  * lazyFeature in the real extension host: commands registered with stand-ins run the real handler
- * (with the arguments the stand-in got) once the feature is created; a feature whose loading or
- * creation fails leaves its commands registered, reports the error to the caller, and the next run
- * tries again.
+ * (with the arguments the stand-in got) once the feature is created; the loader, not the feature,
+ * registers the real commands, so a feature whose loading or creation fails — or that offers other
+ * commands than it was declared with — leaves exactly its stand-ins, reports the error to the
+ * caller, and the next run tries again.
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type * as Features from '../../src/features';
-import { lazyFeature } from '../../src/panel/featureLoader';
+import { lazyFeature } from '../../src/platform/featureLoader';
 
-/** What `create` receives; these tests never touch it (dist/features.js is the extension's own). */
-const NO_FEATURES = {} as typeof Features;
+/** What `load` returns here: a stand-in for dist/features.js, which these tests never touch. */
+const BUNDLE = { name: 'the bundle' };
 
 async function registered(id: string): Promise<boolean> {
   return (await vscode.commands.getCommands(false)).includes(id);
@@ -26,16 +26,15 @@ describe('lazyFeature (stand-in commands, real extension host)', () => {
   it('the first run creates the feature once and runs the real handler with its arguments; the others are real too', async () => {
     const [a, b] = ids();
     let creations = 0;
+    let loadedWith: unknown;
     const feature = lazyFeature(
       [a, b],
-      () => {
+      () => BUNDLE,
+      (bundle) => {
         creations += 1;
-        return {
-          value: 'the feature',
-          disposables: [vscode.commands.registerCommand(a, (x: number, y: number) => `a:${x + y}`), vscode.commands.registerCommand(b, () => 'b')],
-        };
+        loadedWith = bundle;
+        return { value: 'the feature', commands: { [a]: (x: number, y: number) => `a:${x + y}`, [b]: () => 'b' } };
       },
-      () => NO_FEATURES,
     );
     try {
       assert.equal(feature.loaded, undefined, 'created before first use');
@@ -44,6 +43,7 @@ describe('lazyFeature (stand-in commands, real extension host)', () => {
       assert.equal(await vscode.commands.executeCommand(b), 'b');
       assert.equal(feature.loaded, 'the feature');
       assert.equal(creations, 1);
+      assert.equal(loadedWith, BUNDLE, 'create was not given what load returned');
     } finally {
       feature.dispose();
     }
@@ -57,18 +57,18 @@ describe('lazyFeature (stand-in commands, real extension host)', () => {
     const feature = lazyFeature(
       [a, b],
       () => {
-        if (createFails) {
-          createFails = false;
-          throw new Error('create failed');
-        }
-        return { value: 'ok', disposables: [vscode.commands.registerCommand(a, (x: string) => `a:${x}`), vscode.commands.registerCommand(b, () => 'b')] };
-      },
-      () => {
         if (loadFails) {
           loadFails = false;
           throw new Error('load failed');
         }
-        return NO_FEATURES;
+        return BUNDLE;
+      },
+      () => {
+        if (createFails) {
+          createFails = false;
+          throw new Error('create failed');
+        }
+        return { value: 'ok', commands: { [a]: (x: string) => `a:${x}`, [b]: () => 'b' } };
       },
     );
     try {
@@ -82,5 +82,32 @@ describe('lazyFeature (stand-in commands, real extension host)', () => {
     } finally {
       feature.dispose();
     }
+  });
+
+  it('a feature created with other commands than declared is refused whole: its disposables go, the stand-ins stay', async () => {
+    const [a, b] = ids();
+    let disposed = 0;
+    let complete = false;
+    const feature = lazyFeature(
+      [a, b],
+      () => BUNDLE,
+      () => ({
+        value: 'half',
+        // The first creation forgets `b`: nothing of it may be registered.
+        commands: complete ? { [a]: () => 'a', [b]: () => 'b' } : { [a]: () => 'a' },
+        disposables: [{ dispose: () => void (disposed += 1) }],
+      }),
+    );
+    try {
+      await assert.rejects(Promise.resolve(vscode.commands.executeCommand(a)), /commands/);
+      assert.equal(disposed, 1, "the refused feature's disposables were not disposed");
+      assert.equal(feature.loaded, undefined);
+      assert.ok((await registered(a)) && (await registered(b)), 'a refused feature dropped a stand-in');
+      complete = true;
+      assert.equal(await vscode.commands.executeCommand(b), 'b');
+    } finally {
+      feature.dispose();
+    }
+    assert.equal(disposed, 2, "dispose did not dispose the feature's disposables");
   });
 });

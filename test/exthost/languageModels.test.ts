@@ -13,7 +13,7 @@ import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { SidestreamApi } from '../../src/api';
-import type { SidestreamChatMetadata } from '../../src/lm/participant';
+import type { SidestreamChatMetadata } from '../../src/features/vscodeChat/participant';
 import { Simulator } from '../../src/simulator/Simulator';
 import type { ConsumerAskArgs, ConsumerAskResult } from '../extensions/lm-consumer/src/extension';
 import {

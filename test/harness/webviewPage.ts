@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { renderWebviewHtml } from '../../src/panel/webviewHtml';
+import { renderWebviewHtml } from '../../src/platform/webviewHtml';
 import type { RenderReport } from '../../src/webview/testHooks';
 import { REPO_ROOT } from './codeServer';
 

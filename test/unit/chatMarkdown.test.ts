@@ -1,7 +1,7 @@
 /** Copy Chat / Export Chat's Markdown: headings, verbatim text, context file names, one figures line per answer. */
 import * as assert from 'node:assert/strict';
-import { answerLine, chatMarkdown } from '../../src/panel/chatMarkdown';
-import type { AssistantMessageView, MessageView } from '../../src/protocol';
+import { answerLine, chatMarkdown } from '../../src/features/chat/chatMarkdown';
+import type { AssistantMessageView, MessageView } from '../../src/shared/protocol';
 
 const stats = {
   provider: 'openai-compatible' as const,

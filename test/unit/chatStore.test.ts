@@ -9,9 +9,9 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CHATS_DIR, CONVERSATION_FILE, ChatStore, INDEX_FILE, INTERRUPTED_NOTICE, OWNER_FILE, chatTitle, type Chat } from '../../src/panel/ChatStore';
-import { durableFs } from '../../src/panel/durableFile';
-import type { AssistantMessageView, MessageView } from '../../src/protocol';
+import { CHATS_DIR, CONVERSATION_FILE, ChatStore, INDEX_FILE, INTERRUPTED_NOTICE, OWNER_FILE, chatTitle, type Chat } from '../../src/features/chat/ChatStore';
+import { durableFs } from '../../src/platform/durableFile';
+import type { AssistantMessageView, MessageView } from '../../src/shared/protocol';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -173,6 +173,54 @@ describe('ChatStore (durable, many chats)', () => {
     const back = new ChatStore(dir).load();
     assert.equal(back.tree.path().at(-1)?.text, a.text);
     assert.equal(back.tree.size, 42);
+  });
+
+  it("a background write that landed on disk but whose completion has not run yet is the store's own: the next mid-stream save stays in the background", async () => {
+    const store = new ChatStore(dir, undefined, 0);
+    const chat = store.load();
+    turn(chat, '0', 'question 0');
+    void store.save(chat, true);
+    const a: AssistantMessageView = { id: 'a9', role: 'assistant', text: 'part 0 ', state: 'streaming' };
+    chat.tree.add({ id: 'u9', role: 'user', text: 'q9' }, 'a0');
+    chat.tree.add(a, 'u9');
+    // The chat file's rename lands on disk at once, but its completion is held back: what a loaded
+    // host sees when a save's timer runs before the rename's callback.
+    const realRename = durableFs.rename;
+    const realRenameSync = durableFs.renameSync;
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let landed = false;
+    durableFs.rename = async (from, to) => {
+      await realRename(from, to);
+      if (to.endsWith(`${chat.summary.id}.json`) && !landed) {
+        landed = true;
+        await held;
+      }
+    };
+    const syncRenames: string[] = [];
+    durableFs.renameSync = (from, to) => {
+      syncRenames.push(path.basename(to));
+      return realRenameSync(from, to);
+    };
+    try {
+      void store.save(chat);
+      for (let i = 0; i < 100 && !landed; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+      assert.ok(landed, 'the first background write never reached its rename');
+      a.text += 'part 1 ';
+      void store.save(chat);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      assert.deepEqual(
+        syncRenames.filter((f) => f !== INDEX_FILE),
+        [],
+        "the store took its own landed write for another window's and saved synchronously",
+      );
+    } finally {
+      release();
+      durableFs.rename = realRename;
+      durableFs.renameSync = realRenameSync;
+    }
+    await store.whenWritten();
+    assert.equal(new ChatStore(dir).load().tree.path().at(-1)?.text, 'part 0 part 1 ');
   });
 
   it('mid-stream saves, then the final save: exactly the final content is on disk when save(…, true) returns, and a background write in flight never lands after it', async () => {
@@ -340,7 +388,7 @@ describe('ChatStore (durable, many chats)', () => {
   it('a process killed at random moments while saving never leaves a half-written chat or index', function () {
     this.timeout(60_000);
     const script = `
-      const { ChatStore } = require(${JSON.stringify(path.join(ROOT, 'out', 'src', 'panel', 'ChatStore.js'))});
+      const { ChatStore } = require(${JSON.stringify(path.join(ROOT, 'out', 'src', 'features', 'chat', 'ChatStore.js'))});
       const store = new ChatStore(process.argv[1]);
       let chat = store.load();
       for (let i = 0; ; i++) {

@@ -10,8 +10,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { stream } from '../../src/core/adapter';
 import { StreamSession, type SessionResult } from '../../src/core/session/StreamSession';
-import { CHATS_DIR, CORRUPT_DIR, ChatStore, INDEX_FILE, type Chat, type StoreReport } from '../../src/panel/ChatStore';
-import type { AssistantMessageView } from '../../src/protocol';
+import { CHATS_DIR, CORRUPT_DIR, ChatStore, INDEX_FILE, type Chat, type StoreReport } from '../../src/features/chat/ChatStore';
+import type { AssistantMessageView } from '../../src/shared/protocol';
 import { simRequest, useSimulator } from './helpers/coreHarness';
 import { mulberry32 } from '../../src/simulator/answers';
 

@@ -3,8 +3,8 @@
  * branch info, switching keeps each branch's own latest path, the disk round trip, and the bound.
  */
 import * as assert from 'node:assert/strict';
-import { ChatTree } from '../../src/panel/chatTree';
-import type { AssistantMessageView, MessageView, UserMessageView } from '../../src/protocol';
+import { ChatTree } from '../../src/features/chat/chatTree';
+import type { AssistantMessageView, MessageView, UserMessageView } from '../../src/shared/protocol';
 
 const q = (id: string, text = id): UserMessageView => ({ id, role: 'user', text });
 const a = (id: string, text = id): AssistantMessageView => ({ id, role: 'assistant', text, state: 'done' });

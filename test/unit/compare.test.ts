@@ -6,9 +6,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CompareRunStore, MAX_COMPARE_RUNS, summarize } from '../../src/panel/CompareRunStore';
-import { validateCompareMessage } from '../../src/panel/compareMessages';
-import type { CompareColumnView, CompareRunView } from '../../src/protocol';
+import { CompareRunStore, MAX_COMPARE_RUNS, summarize } from '../../src/features/compare/CompareRunStore';
+import { validateCompareMessage } from '../../src/features/compare/compareMessages';
+import type { CompareColumnView, CompareRunView } from '../../src/shared/protocol';
 import { compareFastest, failureCell, formatCompareMarkdown, formatCompareTable, type CompareFigures } from '../../src/shared/compareTable';
 
 const row = (label: string, over: Partial<CompareFigures & { answer: string }> = {}): CompareFigures & { answer: string } => ({

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ContextFileRefusal, pathConcerns, readContextBytes, type RefusalReason } from '../../src/panel/contextFileAccess';
+import { ContextFileRefusal, pathConcerns, readContextBytes, type RefusalReason } from '../../src/features/chat/contextFileAccess';
 
 const posix = process.platform !== 'win32';
 

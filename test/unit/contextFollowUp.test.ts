@@ -8,8 +8,8 @@
 import * as assert from 'node:assert/strict';
 import { EARLIER_FILES_TOKEN_BUDGET, userTurnsWithContext } from '../../src/core/contextPrompt';
 import { countTokens } from '../../src/core/metrics';
-import type { ContextFile } from '../../src/protocol';
-import { contextFileFor, MAX_TOKENS_PER_FILE, selectionContextFor } from '../../src/panel/contextLimits';
+import type { ContextFile } from '../../src/shared/protocol';
+import { contextFileFor, MAX_TOKENS_PER_FILE, selectionContextFor } from '../../src/platform/contextLimits';
 
 const count = (text: string) => countTokens(text, 'cl100k_base');
 const lines = (n: number, tag = 'file') => Array.from({ length: n }, (_, i) => `const ${tag}${i} = compute(${i}, "line ${i} of the ${tag}");`).join('\n');

@@ -18,7 +18,7 @@ import {
   MAX_ATTACHED_FILES,
   MAX_TOKENS_PER_FILE,
   truncatedNote,
-} from '../../src/panel/contextLimits';
+} from '../../src/platform/contextLimits';
 
 const count = (text: string) => countTokens(text, 'cl100k_base');
 const lines = (n: number) => Array.from({ length: n }, (_, i) => `const value${i} = compute(${i}, "line ${i} of the file");`).join('\n');

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { DeltaCoalescer, type CoalescedDelta } from '../../src/core/session/DeltaCoalescer';
-import { formatFigures, formatTps } from '../../src/panel/statusText';
+import { formatFigures, formatTps } from '../../src/platform/statusText';
 
 describe('DeltaCoalescer', () => {
   it('posts the first delta at once, then at most one post per interval, losing and reordering nothing', async () => {

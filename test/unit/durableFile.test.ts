@@ -10,9 +10,9 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ChatStore, writeFileDurably, type Chat } from '../../src/panel/ChatStore';
-import { durableFs } from '../../src/panel/durableFile';
-import { MetricsStore } from '../../src/panel/MetricsStore';
+import { ChatStore, writeFileDurably, type Chat } from '../../src/features/chat/ChatStore';
+import { durableFs } from '../../src/platform/durableFile';
+import { MetricsStore } from '../../src/platform/MetricsStore';
 import { rec } from './helpers/answerRecords';
 
 function errno(code: string, syscall: string, file: string): NodeJS.ErrnoException {

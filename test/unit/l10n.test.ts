@@ -7,8 +7,8 @@
 import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeRequester } from '../../src/lm/modelLimits';
-import { formatTooltip } from '../../src/panel/statusText';
+import { describeRequester } from '../../src/platform/modelLimits';
+import { formatTooltip } from '../../src/platform/statusText';
 import { english, type Translate } from '../../src/shared/l10n';
 
 const ROOT = join(__dirname, '..', '..', '..');
@@ -52,9 +52,10 @@ describe('l10n: the English default', () => {
 });
 
 describe('l10n: the extension host source', () => {
-  const files = [join('src', 'extension.ts'), ...['panel', 'lm'].flatMap((dir) => readdirSync(join(ROOT, 'src', dir)).map((f) => join('src', dir, f)))].filter((f) =>
-    f.endsWith('.ts'),
-  );
+  const files = [
+    join('src', 'extension.ts'),
+    ...['platform', 'features'].flatMap((dir) => readdirSync(join(ROOT, 'src', dir), { recursive: true, encoding: 'utf8' }).map((f) => join('src', dir, f))),
+  ].filter((f) => f.endsWith('.ts'));
   const sources = files.map((file) => ({ file, text: readFileSync(join(ROOT, file), 'utf8') }));
 
   it('shows notifications only with translated messages', () => {

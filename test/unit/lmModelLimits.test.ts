@@ -3,7 +3,7 @@
  * limits from what a server reports, ids that route back to one provider, who asked.
  */
 import * as assert from 'node:assert/strict';
-import { ASSUMED_CONTEXT_TOKENS, describeRequester, modelInfoId, modelLimits, parseModelInfoId, reportedContext } from '../../src/lm/modelLimits';
+import { ASSUMED_CONTEXT_TOKENS, describeRequester, modelInfoId, modelLimits, parseModelInfoId, reportedContext } from '../../src/platform/modelLimits';
 
 describe('language model information (src/lm/modelLimits)', () => {
   it('reads the context length each server kind reports', () => {

@@ -8,8 +8,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { answerRecord, recordAnswer, setAnswerStore } from '../../src/panel/answerRecorder';
-import { METRICS_BOUND, METRICS_FILE, METRICS_SLACK, MetricsStore } from '../../src/panel/MetricsStore';
+import { AnswerRecorder, answerRecord } from '../../src/platform/answerRecorder';
+import { METRICS_BOUND, METRICS_FILE, METRICS_SLACK, MetricsStore } from '../../src/platform/MetricsStore';
 import { csvField } from '../../src/shared/csv';
 import {
   asAnswerRecord,
@@ -126,10 +126,10 @@ describe('MetricsStore (answer figures in global storage)', () => {
     );
   });
 
-  it('recordAnswer records every ending with stats (cancelled and failed too), never the text', () => {
+  it('the answer recorder records every ending with stats (cancelled and failed too), never the text', () => {
     const store = new MetricsStore(dir);
-    setAnswerStore(store);
-    try {
+    const recorder = new AnswerRecorder(store);
+    {
       const stats = {
         provider: 'ollama' as const,
         model: 'llama3',
@@ -141,11 +141,9 @@ describe('MetricsStore (answer figures in global storage)', () => {
         finishReason: 'cancelled' as const,
         durationMs: 999.94,
       };
-      recordAnswer('participant', { stats, finishReason: 'cancelled' });
-      recordAnswer('panel', { stats: undefined, finishReason: 'error' });
-      recordAnswer('lm-provider', { stats: { ...stats, finishReason: 'error', ttftMs: undefined }, finishReason: 'error' });
-    } finally {
-      setAnswerStore(undefined);
+      recorder.record('participant', { stats, finishReason: 'cancelled' });
+      recorder.record('panel', { stats: undefined, finishReason: 'error' });
+      recorder.record('lm-provider', { stats: { ...stats, finishReason: 'error', ttftMs: undefined }, finishReason: 'error' });
     }
     const records = store.read();
     assert.deepEqual(records, [

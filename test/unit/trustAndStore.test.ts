@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { scrubSecrets } from '../../src/core/errors';
 import { redactCredentials, redactUrl } from '../../src/core/redact';
 import { BASE_URL_SETTING, PROJECT_SETTINGS, URL_PROVIDERS, USER_ONLY_SETTINGS, chooseValue, legacyBaseUrlTarget } from '../../src/core/settingsPolicy';
-import { validateWebviewMessage } from '../../src/panel/webviewMessages';
+import { validateWebviewMessage } from '../../src/features/chat/webviewMessages';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 

@@ -7,7 +7,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import type { Browser } from 'playwright-core';
-import type { MessageStats } from '../../src/protocol';
+import type { MessageStats } from '../../src/shared/protocol';
 import { launchChromium, openPanel, startPageServer, type PageServer } from './helpers/panel';
 
 const STATS: MessageStats = { model: 'gpt-4o-mini', providerLabel: 'OpenAI', ttftMs: 284, tokensPerSecond: 71.6, outputTokens: 386, estimated: false, finishReason: 'stop' };

@@ -4,7 +4,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { encode } from 'gpt-tokenizer';
-import type { AssistantMessageView, HostToWebview, MessageStats, WebviewToHost } from '../../src/protocol';
+import type { AssistantMessageView, HostToWebview, MessageStats, WebviewToHost } from '../../src/shared/protocol';
 import { generateAnswer } from '../../src/simulator/answers';
 import { randomChunks, usePanelPerTest, type Panel } from './helpers/panel';
 

@@ -9,7 +9,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { AnswerStats } from '../../src/core/session/StreamSession';
-import type { CompareHostToWebview, CompareRunView, CompareWebviewToHost } from '../../src/protocol';
+import type { CompareHostToWebview, CompareRunView, CompareWebviewToHost } from '../../src/shared/protocol';
 import { COMPARE_ALLOWED_PATHS, openWebviewPage } from '../harness/webviewPage';
 import { ARTIFACTS, ensureArtifactsDir, launchChromium, startPageServer, type PageServer } from './helpers/panel';
 

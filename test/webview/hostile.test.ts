@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
-import type { WebviewToHost } from '../../src/protocol';
+import type { WebviewToHost } from '../../src/shared/protocol';
 import { generateAnswer } from '../../src/simulator/answers';
 import { REPO_ROOT } from '../harness/codeServer';
 import { ALLOWED_PATHS, launchChromium, openPanel, randomChunks, startPageServer, type Panel, type PageServer } from './helpers/panel';

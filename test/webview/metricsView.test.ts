@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { renderMetricsHtml } from '../../src/panel/metricsHtml';
+import { renderMetricsHtml } from '../../src/features/metrics/metricsHtml';
 import { filterRecords, type AnswerRecord, type MetricsHostMessage, type MetricsViewMessage } from '../../src/shared/answerMetrics';
 import { REPO_ROOT } from '../harness/codeServer';
 import { launchChromium, pageStub } from '../harness/webviewPage';

@@ -5,7 +5,7 @@
  * state), focusComposer, Jump to latest and the once-per-answer status announcement.
  */
 import * as assert from 'node:assert/strict';
-import type { ContextChip, HostToWebview, MessageView, WebviewToHost } from '../../src/protocol';
+import type { ContextChip, HostToWebview, MessageView, WebviewToHost } from '../../src/shared/protocol';
 import { usePanelPerTest, type Panel } from './helpers/panel';
 
 function ofType<T extends WebviewToHost['type']>(posted: WebviewToHost[], type: T): Extract<WebviewToHost, { type: T }>[] {

@@ -6,7 +6,7 @@
  * does above the fold. Real webview bundle, real Chromium.
  */
 import * as assert from 'node:assert/strict';
-import type { AssistantMessageView, HostToWebview, MessageStats } from '../../src/protocol';
+import type { AssistantMessageView, HostToWebview, MessageStats } from '../../src/shared/protocol';
 import { generateAnswer } from '../../src/simulator/answers';
 import { randomChunks, usePanelPerTest, type Panel } from './helpers/panel';
 

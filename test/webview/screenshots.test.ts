@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
-import type { HostToWebview, MessageStats } from '../../src/protocol';
+import type { HostToWebview, MessageStats } from '../../src/shared/protocol';
 import { ensureArtifactsDir, launchChromium, openPanel, randomChunks, startPageServer, type Panel, type PageServer } from './helpers/panel';
 
 const QUESTION = 'How do I read a streamed response line by line in TypeScript, and stop it early?';

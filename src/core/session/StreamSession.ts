@@ -7,51 +7,12 @@
  * consumer hands in (the core's `stream()`, or VS Code's Language Model API in the extension).
  */
 import { isCancelled, type Cancellation } from '../cancellation';
-import {
-  assertNever,
-  type FailureKind,
-  type ProviderId,
-  type ReasoningBlock,
-  type StreamEvent,
-  type StreamFailure,
-  type StreamMetricsSnapshot,
-  type ToolCall,
-  type UnifiedFinishReason,
-  type Usage,
-} from '../events';
+import { assertNever, type ReasoningBlock, type StreamEvent, type StreamFailure, type StreamMetricsSnapshot, type ToolCall, type UnifiedFinishReason, type Usage } from '../events';
 import type { ChatRequest } from '../request';
 import { DeltaCoalescer } from './DeltaCoalescer';
+import type { AnswerError, AnswerState, AnswerStats } from '../../shared/answerTypes';
 
-/** Where an answer is: streaming, or how it ended. */
-export type AnswerState = 'streaming' | 'done' | 'cancelled' | 'error';
-
-/** Figures shown under an answer and in the status bar. */
-export interface AnswerStats {
-  /** Who answered; absent on answers saved by versions before it was recorded. */
-  provider?: ProviderId | undefined;
-  model: string;
-  /** Provider label shown to the user, e.g. "OpenAI", "Ollama", "Simulator". */
-  providerLabel: string;
-  ttftMs: number | undefined;
-  tokensPerSecond: number | undefined;
-  outputTokens: number | undefined;
-  estimated: boolean;
-  finishReason: UnifiedFinishReason | undefined;
-  /** When reasoning came first: ms to the first token of the answer itself (TTFT is the first visible token). */
-  firstAnswerTokenMs?: number | undefined;
-  /** Reasoning tokens, when the provider's usage reports them (part of `outputTokens`). */
-  reasoningTokens?: number | undefined;
-  /** ms from the session's start to the answer's end (done, cancelled or failed), on this machine's clock. */
-  durationMs?: number | undefined;
-  /** Why Sidestream itself stopped the answer (the output cap), shown with the figures. */
-  note?: string | undefined;
-}
-
-/** Why an answer failed, in one line. */
-export interface AnswerError {
-  kind: FailureKind;
-  message: string;
-}
+export type { AnswerError, AnswerState, AnswerStats };
 
 /**
  * The answer a session fills in. The panel hands in its own message object (the one its

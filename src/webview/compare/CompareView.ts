@@ -7,8 +7,8 @@
  * (TTFT, tok/s, tokens, elapsed — the clock ticking here between the host's figures) sit above each
  * answer; once every column has ended the fastest TTFT and tok/s are marked.
  */
-import type { AnswerError, AnswerState, AnswerStats } from '../../core/session/StreamSession';
-import type { CompareColumnView, CompareHostToWebview, CompareLiveFigures, CompareRunView, CompareWebviewToHost } from '../../protocol';
+import type { AnswerError, AnswerState, AnswerStats } from '../../shared/answerTypes';
+import type { CompareColumnView, CompareHostToWebview, CompareLiveFigures, CompareRunView, CompareWebviewToHost } from '../../shared/protocol';
 import { compareFastest } from '../../shared/compareTable';
 import { AppendQueue } from '../AppendQueue';
 import { button, h, icon } from '../dom';

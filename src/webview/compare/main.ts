@@ -2,7 +2,7 @@
  * The Compare panel's webview entry (dist/compare.js): builds the columns view, says `ready`, then
  * applies the host's compare messages. Same strict CSP page as the chat panel (webviewHtml.ts).
  */
-import type { CompareHostToWebview, CompareWebviewToHost } from '../../protocol';
+import type { CompareHostToWebview, CompareWebviewToHost } from '../../shared/protocol';
 import { installTestHooks } from '../testHooks';
 import { CompareView } from './CompareView';
 

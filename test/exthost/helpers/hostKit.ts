@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { SidestreamApi } from '../../../src/api';
-import type { AssistantMessageView, MessageView } from '../../../src/protocol';
+import type { AssistantMessageView, MessageView } from '../../../src/shared/protocol';
 import type { SimRequestRecord, Simulator } from '../../../src/simulator/Simulator';
 
 export const EXTENSION_ID = 'sidestream.sidestream';

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import type { HostToWebview, WebviewToHost } from '../../../src/protocol';
+import type { HostToWebview, WebviewToHost } from '../../../src/shared/protocol';
 import { mulberry32 } from '../../../src/simulator/answers';
 import { REPO_ROOT } from '../../harness/codeServer';
 import { launchChromium, openWebviewPage, startPageServer, type PageServer, type TimedRenderReport } from '../../harness/webviewPage';

@@ -1,0 +1,326 @@
+/**
+ * Sidestream as a language model provider (vendor `sidestream`): every model Sidestream can reach —
+ * each local server's listed models, the OpenAI-compatible server's, OpenAI's and Anthropic's when
+ * a key is set — is offered to VS Code's chat and to any extension through `vscode.lm`. Requests
+ * stream through the same core `stream()` the panel uses: text as it arrives, the caller's token
+ * closes the socket, failures become `LanguageModelError`s with Sidestream's one-line message.
+ *
+ * Keys never leave: a model's information holds only `provider/model` (no key, no URL), every
+ * message is scrubbed of the key and URL credentials, and the key is looked up again per request.
+ */
+import * as vscode from 'vscode';
+import type { FailureKind, ProviderId, StreamFailure } from '../../core/events';
+import { redactCredentials } from '../../core/redact';
+import { MODEL_LIST_MAX_BYTES, readJsonCapped } from '../../core/boundedBody';
+import { providerInfo } from '../../core/providerCatalog';
+import type { ChatMessage, ChatRequest } from '../../core/request';
+import type { AnswerRunner } from '../../platform/answerRunner';
+import type { ApiKeyStore } from '../../platform/ApiKeyStore';
+import { loadCore } from '../../platform/coreLoader';
+import { SIMULATOR_OWNER } from '../../platform/ProviderResolver';
+import { readSettings, type SidestreamSettings } from '../../platform/settings';
+import { CLOUD_MODEL_LIMITS, describeRequester, modelInfoId, modelLimits, parseModelInfoId, reportedContext, type ListedModel } from '../../platform/modelLimits';
+
+const LIST_TIMEOUT_MS = 800;
+const LOCAL_SERVERS = ['ollama', 'lmstudio', 'llamacpp', 'vllm'] as const;
+
+/** Where one provider's requests go, with its key: never leaves this file except into a request. */
+interface Endpoint {
+  provider: ProviderId;
+  baseUrl: string;
+  apiKey: string | undefined;
+  api: ChatRequest['api'];
+}
+
+export class SidestreamChatProvider implements vscode.LanguageModelChatProvider, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeLanguageModelChatInformation = this.changed.event;
+  private readonly subscriptions: vscode.Disposable[];
+  /** Server labels seen at the last listing ("Simulator" for Sidestream's own), by provider. */
+  private readonly labels = new Map<ProviderId, string>();
+
+  constructor(
+    private readonly keys: ApiKeyStore,
+    private readonly runner: AnswerRunner,
+  ) {
+    this.subscriptions = [
+      keys.onDidChange(() => this.changed.fire()),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('sidestream')) this.changed.fire();
+      }),
+    ];
+  }
+
+  async provideLanguageModelChatInformation(
+    _options: vscode.PrepareLanguageModelChatModelOptions,
+    token: vscode.CancellationToken,
+  ): Promise<vscode.LanguageModelChatInformation[]> {
+    const settings = readSettings();
+    const groups = await Promise.all([
+      ...LOCAL_SERVERS.map((p) => this.listServer(p, settings, token)),
+      this.listServer('openai-compatible', settings, token),
+      this.listCloud('openai', settings),
+      this.listCloud('anthropic', settings),
+    ]);
+    return groups.flat();
+  }
+
+  async provideLanguageModelChatResponse(
+    model: vscode.LanguageModelChatInformation,
+    messages: readonly vscode.LanguageModelChatRequestMessage[],
+    options: vscode.ProvideLanguageModelChatResponseOptions,
+    progress: vscode.Progress<vscode.LanguageModelResponsePart>,
+    token: vscode.CancellationToken,
+  ): Promise<void> {
+    const route = parseModelInfoId(model.id);
+    if (!route) throw vscode.LanguageModelError.NotFound(vscode.l10n.t('Sidestream offers no model "{0}".', model.id));
+    const settings = readSettings();
+    const endpoint = await this.endpoint(route.provider, settings);
+    if (!endpoint) throw vscode.LanguageModelError.NoPermissions(vscode.l10n.t('{0} is not set up in Sidestream (no API key or base URL).', providerInfo(route.provider).label));
+    const initiator = requestInitiator(options);
+    const caller = initiator && initiator !== 'core' ? vscode.extensions.getExtension(initiator) : undefined;
+    const callerName = (caller?.packageJSON as { displayName?: string } | undefined)?.displayName;
+    // The log in English; the status bar in the user's language.
+    const requester = describeRequester(initiator, callerName);
+    const label = this.labels.get(route.provider) ?? providerInfo(route.provider).label;
+    const { systemPrompt, messages: conversation } = toCoreMessages(messages);
+    // The one answer runner, as the panel's: every delta is reported as it arrives.
+    const running = this.runner.run(
+      {
+        consumer: 'lm-provider',
+        target: { kind: 'core', provider: route.provider, api: endpoint.api, baseUrl: endpoint.baseUrl, apiKey: endpoint.apiKey, model: route.model, label },
+        logName: `language model request${requester ? ` ${requester}` : ''}`,
+        settings,
+        systemPrompt,
+        messages: conversation,
+        maxOutputTokens: Math.min(model.maxOutputTokens, requestedMaxTokens(options) ?? model.maxOutputTokens),
+        statusBar: { requester: describeRequester(initiator, callerName, vscode.l10n.t) },
+        coalesceMs: 0,
+        onAppend: (append) => {
+          // Reasoning has no part in VS Code's stable API; tool calls never come (no tools are sent).
+          if (append.text) progress.report(new vscode.LanguageModelTextPart(append.text));
+        },
+      },
+      token,
+    );
+    const result = await running.done;
+    if (result.failure) throw toLanguageModelError(result.failure, endpoint.apiKey);
+  }
+
+  async provideTokenCount(_model: vscode.LanguageModelChatInformation, text: string | vscode.LanguageModelChatRequestMessage): Promise<number> {
+    const core = loadCore();
+    const plain = typeof text === 'string' ? text : partsText(text.content);
+    return core.countTokens(plain, core.encodingForModel(_model.id));
+  }
+
+  /** Each local server or the OpenAI-compatible server: its listed models, or none when it does not answer. */
+  private async listServer(
+    provider: (typeof LOCAL_SERVERS)[number] | 'openai-compatible',
+    settings: SidestreamSettings,
+    token: vscode.CancellationToken,
+  ): Promise<vscode.LanguageModelChatInformation[]> {
+    const endpoint = await this.endpoint(provider, settings);
+    if (!endpoint) return [];
+    const listed = await listModels(endpoint, token);
+    if (!listed) return [];
+    const simulator = listed.some((m) => m.owned_by === SIMULATOR_OWNER);
+    const label = simulator ? 'Simulator' : providerInfo(provider).label;
+    this.labels.set(provider, label);
+    return listed.map((entry) => {
+      const limits = modelLimits(reportedContext(entry), undefined, settings.maxOutputTokens);
+      return {
+        id: modelInfoId(provider, entry.id),
+        name: entry.id,
+        family: entry.id,
+        version: entry.id,
+        detail: `Sidestream · ${label}`,
+        tooltip: limits.known
+          ? vscode.l10n.t('{0} on {1}, through Sidestream.', entry.id, label)
+          : vscode.l10n.t(
+              '{0} on {1}, through Sidestream. The server reports no context length: {2} tokens assumed.',
+              entry.id,
+              label,
+              limits.maxInputTokens + limits.maxOutputTokens,
+            ),
+        maxInputTokens: limits.maxInputTokens,
+        maxOutputTokens: limits.maxOutputTokens,
+        capabilities: { toolCalling: false, imageInput: false },
+      };
+    });
+  }
+
+  /** OpenAI's or Anthropic's models with published limits (plus the configured one), when a key is set. */
+  private async listCloud(provider: 'openai' | 'anthropic', settings: SidestreamSettings): Promise<vscode.LanguageModelChatInformation[]> {
+    if (!(await this.endpoint(provider, settings))) return [];
+    const table = CLOUD_MODEL_LIMITS[provider];
+    const ids = new Set(Object.keys(table));
+    const defaultModel = providerInfo(provider).defaultModel;
+    if (defaultModel) ids.add(defaultModel);
+    if (settings.provider === provider && settings.model) ids.add(settings.model);
+    return [...ids].map((id) => {
+      const known = table[id];
+      const limits = modelLimits(known?.context, known?.maxOutput, settings.maxOutputTokens);
+      return {
+        id: modelInfoId(provider, id),
+        name: id,
+        family: id,
+        version: id,
+        detail: `Sidestream · ${providerInfo(provider).label}`,
+        tooltip: limits.known
+          ? vscode.l10n.t('{0} from {1}, with your key, through Sidestream.', id, providerInfo(provider).label)
+          : vscode.l10n.t(
+              '{0} from {1}, with your key, through Sidestream. Its context length is not known to Sidestream: {2} tokens assumed.',
+              id,
+              providerInfo(provider).label,
+              limits.maxInputTokens + limits.maxOutputTokens,
+            ),
+        maxInputTokens: limits.maxInputTokens,
+        maxOutputTokens: limits.maxOutputTokens,
+        capabilities: { toolCalling: false, imageInput: false },
+      };
+    });
+  }
+
+  /**
+   * Every model Sidestream can reach (the same enumeration VS Code's model picker gets), with the
+   * provider's label: the Compare Models picker lists these. No key or URL leaves here.
+   */
+  async reachableModels(token: vscode.CancellationToken): Promise<Array<{ provider: ProviderId; model: string; label: string }>> {
+    const infos = await this.provideLanguageModelChatInformation({ silent: true }, token);
+    return infos.flatMap((info) => {
+      const route = parseModelInfoId(info.id);
+      return route ? [{ ...route, label: this.labels.get(route.provider) ?? providerInfo(route.provider).label }] : [];
+    });
+  }
+
+  /**
+   * Where a request to one of {@link reachableModels} goes, with that provider's own URL and key
+   * (looked up now, so a key set or cleared since the listing counts); undefined when not set up.
+   */
+  async requestTargetFor(provider: ProviderId, model: string): Promise<Pick<ChatRequest, 'provider' | 'api' | 'model' | 'baseUrl' | 'apiKey'> | undefined> {
+    const endpoint = await this.endpoint(provider, readSettings());
+    return endpoint ? { provider, api: endpoint.api, model, baseUrl: endpoint.baseUrl, apiKey: endpoint.apiKey } : undefined;
+  }
+
+  /** The URL, key and wire API of a provider from the user's settings and keys, as the panel resolves them. */
+  private async endpoint(provider: ProviderId, settings: SidestreamSettings): Promise<Endpoint | undefined> {
+    const openAIApi = (p: keyof SidestreamSettings['apis']): ChatRequest['api'] => (settings.apis[p] === 'responses' ? 'openai-responses' : 'openai-chat');
+    switch (provider) {
+      case 'openai':
+      case 'anthropic': {
+        const key = await this.keys.get(provider);
+        if (!key) return undefined;
+        return {
+          provider,
+          baseUrl: settings.baseUrls[provider] || providerInfo(provider).defaultBaseUrl || '',
+          apiKey: key.key,
+          api: provider === 'anthropic' ? 'anthropic' : openAIApi('openai'),
+        };
+      }
+      case 'openai-compatible': {
+        const baseUrl = settings.baseUrls['openai-compatible'];
+        if (!baseUrl) return undefined;
+        return { provider, baseUrl, apiKey: (await this.keys.get('openai-compatible'))?.key, api: openAIApi('openai-compatible') };
+      }
+      case 'ollama':
+      case 'lmstudio':
+      case 'llamacpp':
+      case 'vllm':
+        return { provider, baseUrl: settings.baseUrls[provider] || providerInfo(provider).defaultBaseUrl || '', apiKey: undefined, api: openAIApi(provider) };
+    }
+  }
+
+  dispose(): void {
+    for (const s of this.subscriptions) s.dispose();
+    this.changed.dispose();
+  }
+}
+
+/** A server's `GET /models`, or undefined when it does not answer in time. */
+async function listModels(endpoint: Endpoint, token: vscode.CancellationToken): Promise<ListedModel[] | undefined> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), LIST_TIMEOUT_MS);
+  const sub = token.onCancellationRequested(() => controller.abort());
+  try {
+    const res = await fetch(endpoint.baseUrl.replace(/\/+$/, '') + '/models', {
+      signal: controller.signal,
+      headers: endpoint.apiKey ? { authorization: `Bearer ${endpoint.apiKey}` } : {},
+    });
+    if (!res.ok) {
+      await res.body?.cancel().catch(() => undefined);
+      return undefined;
+    }
+    // Read with a cap (an endless body ends the listing as "no answer", the connection closed).
+    const body = (await readJsonCapped(res, MODEL_LIST_MAX_BYTES, 'model list')) as { data?: unknown } | null;
+    if (!Array.isArray(body?.data)) return undefined;
+    return body.data.filter((m): m is ListedModel => typeof m === 'object' && m !== null && typeof (m as { id?: unknown }).id === 'string');
+  } catch {
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+    sub.dispose();
+  }
+}
+
+/** VS Code passes who asked (an extension id, or `core` for its own chat) beyond the typed options. */
+export function requestInitiator(options: vscode.ProvideLanguageModelChatResponseOptions): string | undefined {
+  const value = (options as { requestInitiator?: unknown }).requestInitiator;
+  return typeof value === 'string' && value ? value : undefined;
+}
+
+/** `max_tokens` / `maxOutputTokens` / `max_output_tokens` a caller asked for in its model options. */
+function requestedMaxTokens(options: vscode.ProvideLanguageModelChatResponseOptions): number | undefined {
+  const o = options.modelOptions ?? {};
+  for (const key of ['maxOutputTokens', 'max_tokens', 'max_output_tokens', 'max_completion_tokens']) {
+    const value: unknown = o[key];
+    if (typeof value === 'number' && Number.isFinite(value) && value >= 1) return Math.floor(value);
+  }
+  return undefined;
+}
+
+/** VS Code's messages as the core's: system messages become the system prompt, the rest alternate user/assistant. */
+function toCoreMessages(messages: readonly vscode.LanguageModelChatRequestMessage[]): { systemPrompt: string | undefined; messages: ChatMessage[] } {
+  const system: string[] = [];
+  const out: ChatMessage[] = [];
+  for (const m of messages) {
+    const text = partsText(m.content);
+    if (m.role === vscode.LanguageModelChatMessageRole.User || m.role === vscode.LanguageModelChatMessageRole.Assistant) {
+      const role = m.role === vscode.LanguageModelChatMessageRole.User ? 'user' : 'assistant';
+      const prev = out[out.length - 1];
+      if (prev && prev.role === role) prev.content += `\n\n${text}`;
+      else out.push({ role, content: text });
+    } else {
+      // The System role (3) is a proposed API; its text still belongs to the request.
+      system.push(text);
+    }
+  }
+  return { systemPrompt: system.length ? system.join('\n\n') : undefined, messages: out };
+}
+
+/** The text of a message's parts: text parts, and the text inside tool results. */
+function partsText(content: ReadonlyArray<unknown>): string {
+  let text = '';
+  for (const part of content) {
+    if (part instanceof vscode.LanguageModelTextPart) text += part.value;
+    else if (part instanceof vscode.LanguageModelToolResultPart) text += partsText(part.content);
+    else if (typeof part === 'object' && part !== null && typeof (part as { value?: unknown }).value === 'string') text += (part as { value: string }).value;
+  }
+  return text;
+}
+
+/** VS Code's error codes for the failures that have one; the rest are `Unknown`, with Sidestream's kind as the cause's code. */
+export function toLanguageModelError(failure: StreamFailure, apiKey: string | undefined): vscode.LanguageModelError {
+  let message = redactCredentials(failure.message);
+  if (apiKey && apiKey.length >= 4) message = message.split(apiKey).join('***');
+  const byKind: Partial<Record<FailureKind, (m: string) => vscode.LanguageModelError>> = {
+    auth: vscode.LanguageModelError.NoPermissions,
+    'not-found': vscode.LanguageModelError.NotFound,
+    'content-filter': vscode.LanguageModelError.Blocked,
+  };
+  const make = byKind[failure.kind];
+  if (make) return make(message);
+  // VS Code's runtime constructor is (message, code, cause); the typed one only takes the message.
+  const cause = Object.assign(new Error(message), { name: 'SidestreamFailure', code: failure.kind });
+  const Ctor = vscode.LanguageModelError as unknown as new (message: string, code?: string, cause?: Error) => vscode.LanguageModelError;
+  return new Ctor(message, 'Unknown', cause);
+}
