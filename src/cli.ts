@@ -31,6 +31,7 @@ import { PROVIDER_CATALOG, URL_PROVIDERS, isProviderId, providerInfo, wireApiFor
 import type { ChatRequest } from './core/request';
 import { csvText } from './shared/csv';
 import { stripControls, TerminalText } from './shared/terminalText';
+import { formatTps, formatTtft } from './shared/figures';
 import { compareFastest as sharedFastest, failureCell, formatCompareAnswers, formatCompareTable as sharedTable, type CompareFigures } from './shared/compareTable';
 
 /** The providers reachable from a terminal: every one spoken to over HTTP (not VS Code's Language Model API). */
@@ -278,9 +279,10 @@ function apiKeyFor(options: CliOptions, provider: ProviderId, baseUrl: string | 
 /** The stderr summary line. */
 export function formatSummary(finish: string, metrics: StreamMetricsSnapshot): string {
   const parts = [`finish ${finish}`];
-  if (metrics.ttftMs !== undefined) parts.push(`TTFT ${Math.round(metrics.ttftMs)} ms`);
+  if (metrics.ttftMs !== undefined) parts.push(formatTtft(metrics.ttftMs));
   if (metrics.firstAnswerTokenMs !== undefined) parts.push(`first answer token ${Math.round(metrics.firstAnswerTokenMs)} ms`);
-  if (metrics.tokensPerSecond !== undefined) parts.push(`${metrics.tokensPerSecond.toFixed(1)} tok/s`);
+  const tps = formatTps(metrics.tokensPerSecond, false);
+  if (tps) parts.push(tps);
   if (metrics.outputTokens !== undefined) parts.push(`${metrics.outputTokens} tokens${metrics.estimated ? ' (estimated)' : ''}`);
   if (metrics.reasoningTokens !== undefined && metrics.reasoningTokens > 0) parts.push(`${metrics.reasoningTokens} reasoning`);
   if (metrics.setupMs !== undefined && metrics.setupMs >= 1) parts.push(`setup ${Math.round(metrics.setupMs)} ms`);

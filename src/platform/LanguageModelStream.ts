@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { StreamEvent } from '../core/events';
+import { withContinuation } from '../core/continuation';
 import type { ChatRequest } from '../core/request';
 import { loadCore } from './coreLoader';
 
@@ -15,12 +16,12 @@ export async function* streamLanguageModel(chatModel: vscode.LanguageModelChat, 
   const core = loadCore();
   const metrics = new core.StreamMetrics(chatModel.id);
   yield { type: 'start', provider: 'vscode-lm', model: chatModel.id };
+  // Continue: the partial answer, then the one continue prompt (src/core/continuation.ts).
   const messages = [
     ...(request.systemPrompt ? [vscode.LanguageModelChatMessage.User(request.systemPrompt)] : []),
-    ...request.messages.map((m) => (m.role === 'user' ? vscode.LanguageModelChatMessage.User(m.content) : vscode.LanguageModelChatMessage.Assistant(m.content))),
-    ...(request.continueFrom
-      ? [vscode.LanguageModelChatMessage.Assistant(request.continueFrom), vscode.LanguageModelChatMessage.User('Continue exactly where you left off, without repeating anything.')]
-      : []),
+    ...withContinuation(request.messages, request.continueFrom, 'follow-up').map((m) =>
+      m.role === 'user' ? vscode.LanguageModelChatMessage.User(m.content) : vscode.LanguageModelChatMessage.Assistant(m.content),
+    ),
   ];
   let partial = '';
   let lastMetricsAt = 0;

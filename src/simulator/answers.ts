@@ -1,4 +1,3 @@
-import type { SimScript } from './script';
 import { tokenize } from './tokenize';
 
 /**
@@ -188,11 +187,6 @@ export function pickAnswer(lastUserMessage: string): string {
 /** A long answer (all canned answers) for throughput runs. */
 export function longAnswer(): string {
   return CANNED_ANSWERS.join('\n');
-}
-
-/** The pace of a real hosted model, for demos: TTFT ~380 ms, ~55 tokens per second. */
-export function demoScript(): SimScript {
-  return { ttftMs: 380, tokensPerSecond: 55, keepAliveEveryMs: 15000 };
 }
 
 /** A small seeded PRNG (mulberry32), so generated text and chunkings reproduce from their seed. */

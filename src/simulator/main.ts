@@ -8,8 +8,7 @@
  * `POST /__sim/enqueue`, `GET /__sim/stats` and `POST /__sim/reset`, or by model name (`sim-slow`,
  * `sim-fault-429`, …; see script.ts).
  */
-import { demoScript } from './answers';
-import type { SimScript } from './script';
+import { demoScript, type SimScript } from './script';
 import { Simulator } from './Simulator';
 
 interface CliOptions {

@@ -152,6 +152,11 @@ const PRESETS: Record<string, SimScript> = {
  *
  * Unknown parts are ignored, so any `sim-…` name is a valid model.
  */
+/** The pace of a real hosted model, for demos: TTFT ~380 ms, ~55 tokens per second. */
+export function demoScript(): SimScript {
+  return { ttftMs: 380, tokensPerSecond: 55, keepAliveEveryMs: 15000 };
+}
+
 export const SIM_MODEL_NAME_HELP = [
   'sim-fast',
   'sim-slow',

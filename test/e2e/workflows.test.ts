@@ -35,7 +35,8 @@ import {
   waitForWorkbenchReady,
   type Workbench,
 } from '../harness/workbench';
-import { CANNED_ANSWERS, demoScript } from '../../src/simulator/answers';
+import { CANNED_ANSWERS } from '../../src/simulator/answers';
+import { demoScript } from '../../src/simulator/script';
 import type { SimStats } from '../../src/simulator/SimStats';
 
 const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');

@@ -7,7 +7,7 @@
 import { contextFilesOf } from '../../shared/contextFile';
 import type { AssistantMessageView, MessageView } from '../../shared/protocol';
 import { english, type Translate } from '../../shared/l10n';
-import { formatTps } from '../../platform/statusText';
+import { formatTps, formatTtft } from '../../shared/figures';
 
 export function chatMarkdown(title: string | undefined, messages: readonly MessageView[], t: Translate = english): string {
   const parts = [`# ${oneLine(title ?? '') || t('Sidestream chat')}`];
@@ -30,7 +30,7 @@ export function chatMarkdown(title: string | undefined, messages: readonly Messa
 export function answerLine(m: AssistantMessageView, t: Translate = english): string {
   const figures: string[] = [];
   const s = m.stats;
-  if (s?.ttftMs !== undefined) figures.push(`TTFT ${Math.round(s.ttftMs)} ms`);
+  if (s?.ttftMs !== undefined) figures.push(formatTtft(s.ttftMs));
   const tps = formatTps(s?.tokensPerSecond, false);
   if (tps) figures.push(tps);
   if (s?.outputTokens !== undefined) figures.push(s.estimated ? t('{0} tokens (estimated)', s.outputTokens) : t('{0} tokens', s.outputTokens));

@@ -14,7 +14,7 @@ import { selectionContextFor } from '../../platform/contextLimits';
 import { loadCore } from '../../platform/coreLoader';
 import type { ProviderResolver } from '../../platform/ProviderResolver';
 import { readSettings } from '../../platform/settings';
-import { formatFigures } from '../../platform/statusText';
+import { formatFigures } from '../../shared/figures';
 
 export const PARTICIPANT_ID = 'sidestream.chat';
 
