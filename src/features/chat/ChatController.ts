@@ -5,19 +5,14 @@ import type { MetricsStatusBar } from '../../platform/MetricsStatusBar';
 import type { ProviderResolver, Resolution, ResolvedProvider } from '../../platform/ProviderResolver';
 import { readSettings } from '../../platform/settings';
 import { contextFilesOf } from '../../shared/contextFile';
-import type { AssistantMessageView, ContextFile, HostToWebview, MessageView, UserMessageView } from '../../shared/protocol';
+import type { AssistantMessageView, ContextFile, MessageView, UserMessageView } from '../../shared/protocol';
 import { chatMarkdown } from './chatMarkdown';
-import { requestMessages } from './chatRequest';
-import { ChatRequests } from './chatRequests';
+import { requestMessages } from './requestMessages';
+import { PanelSync, type InitMessage, type PanelPort } from './panelSync';
+import { ChatRequests } from './requestState';
 import type { Chat, ChatStore, ChatSummary, DeletedChat } from './ChatStore';
 import { setupOptions } from './setupOptions';
 import { reportStoreProblems, storageProblemText } from './storeReports';
-
-/** Where the controller posts: the panel, when it exists. */
-export interface PanelPort {
-  post(message: HostToWebview): void;
-  reveal(): void;
-}
 
 /**
  * The open chat and the one running request. A new question while one streams cancels the
@@ -28,13 +23,10 @@ export interface PanelPort {
 export class ChatController implements vscode.Disposable {
   private chat: Chat;
   private messages: MessageView[];
-  /** The title the panel was last sent: a new chat gets its title when its first answer is saved. */
-  private postedTitle: string | undefined;
   private readonly requests = new ChatRequests();
-  private readonly seqs = new Map<string, number>();
+  private readonly sync: PanelSync;
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
-  private lastProvider: ResolvedProvider | undefined;
   private nextId = Date.now();
   /**
    * Part of every message id this controller mints: windows without a folder share one store, and
@@ -46,13 +38,14 @@ export class ChatController implements vscode.Disposable {
   private readonly requestChanges: vscode.Disposable;
 
   constructor(
-    private readonly panel: PanelPort,
+    panel: PanelPort,
     private readonly store: ChatStore,
     private readonly resolver: ProviderResolver,
     private readonly statusBar: MetricsStatusBar,
     private readonly runner: AnswerRunner,
     log: vscode.LogOutputChannel,
   ) {
+    this.sync = new PanelSync(panel);
     this.requestChanges = this.requests.onDidChange(() => this.changed.fire());
     // Before load: what loading finds (damaged files kept aside, an unreadable index) is told too.
     this.storeReports = reportStoreProblems(store, panel, log);
@@ -69,7 +62,7 @@ export class ChatController implements vscode.Disposable {
     return this.store;
   }
 
-  /** Whether an answer is being resolved or streamed (one notion: the request's phase, see chatRequests.ts). */
+  /** Whether an answer is being resolved or streamed (one notion: the request's phase, see requestState.ts). */
   get streaming(): boolean {
     return this.requests.streaming;
   }
@@ -84,7 +77,7 @@ export class ChatController implements vscode.Disposable {
   }
 
   get provider(): ResolvedProvider | undefined {
-    return this.lastProvider;
+    return this.sync.provider;
   }
 
   /**
@@ -92,33 +85,13 @@ export class ChatController implements vscode.Disposable {
    * still holds is posted first, so every assistant message's text is exactly what its appends up
    * to `rev` carried: the webview drops appends at or below `rev` and streams on from `rev + 1`.
    */
-  initMessage(): Extract<HostToWebview, { type: 'init' }> {
+  initMessage(): InitMessage {
     this.requests.flush();
-    const tree = this.chat.tree;
-    this.postedTitle = this.chat.summary.title;
-    const messages = this.messages.map((m): MessageView => {
-      const branch = tree.branchInfo(m.id);
-      return m.role === 'assistant' ? { ...m, rev: this.seqs.get(m.id) ?? 0, branch } : branch ? { ...m, branch } : m;
-    });
-    return {
-      type: 'init',
-      messages,
+    return this.sync.init(this.chat, this.messages, {
       streaming: this.streaming,
-      modelLabel: this.providerLabel(),
-      chatId: this.chat.summary.id,
-      chatTitle: this.chat.summary.title,
       recall: this.store.recall(),
       storageProblem: storageProblemText(this.store.problem),
-    };
-  }
-
-  private providerLabel(): string | undefined {
-    return this.lastProvider ? `${this.lastProvider.label} · ${this.lastProvider.model}` : undefined;
-  }
-
-  private setProvider(provider: ResolvedProvider): void {
-    this.lastProvider = provider;
-    this.panel.post({ type: 'provider', label: this.providerLabel() });
+    });
   }
 
   /**
@@ -128,10 +101,10 @@ export class ChatController implements vscode.Disposable {
   async checkSetup(): Promise<void> {
     const resolution = await this.resolver.resolve(readSettings());
     if (!resolution.ok) {
-      if (!this.messages.length) this.panel.post({ type: 'setup', options: setupOptions(), reason: resolution.reason });
+      if (!this.messages.length) this.sync.post({ type: 'setup', options: setupOptions(), reason: resolution.reason });
     } else {
       const provider = resolution.provider;
-      this.setProvider(provider);
+      this.sync.setProvider(provider);
       this.statusBar.setModel(provider.model, provider.label);
       this.changed.fire();
       if (provider.kind === 'core') setTimeout(() => loadCore().warmUp(provider.api), 50);
@@ -150,9 +123,9 @@ export class ChatController implements vscode.Disposable {
     tree.add(assistant, user.id);
     this.messages = tree.path();
     this.store.remember(this.chat.summary.id, text);
-    this.panel.reveal();
-    this.panel.post({ type: 'messageAdded', message: user });
-    this.panel.post({ type: 'messageAdded', message: { ...assistant, rev: 0 } });
+    this.sync.panel.reveal();
+    this.sync.post({ type: 'messageAdded', message: user });
+    this.sync.post({ type: 'messageAdded', message: { ...assistant, rev: 0 } });
     await this.run(assistant, undefined);
     return assistant;
   }
@@ -197,7 +170,7 @@ export class ChatController implements vscode.Disposable {
     if (!this.messages.some((m) => m.id === id) || !this.chat.tree.switchBranch(id, delta)) return;
     this.messages = this.chat.tree.path();
     this.store.save(this.chat, true);
-    this.panel.post(this.initMessage());
+    this.sync.post(this.initMessage());
     this.changed.fire();
   }
 
@@ -206,8 +179,8 @@ export class ChatController implements vscode.Disposable {
     const assistant: AssistantMessageView = { id: this.newId(), role: 'assistant', text: '', state: 'streaming' };
     this.chat.tree.add(assistant, questionId);
     this.messages = this.chat.tree.path();
-    this.panel.reveal();
-    this.panel.post(this.initMessage());
+    this.sync.panel.reveal();
+    this.sync.post(this.initMessage());
     await this.run(assistant, undefined);
     return assistant;
   }
@@ -219,7 +192,7 @@ export class ChatController implements vscode.Disposable {
     if (!message || message.state === 'streaming' || !message.text) return;
     message.state = 'streaming';
     message.error = undefined;
-    this.panel.post({ type: 'messageResumed', id, rev: this.seqs.get(id) ?? 0 });
+    this.sync.post({ type: 'messageResumed', id, rev: this.sync.rev(id) });
     if (message.notice) this.clearNotice(message);
     await this.run(message, message.text);
   }
@@ -239,9 +212,9 @@ export class ChatController implements vscode.Disposable {
     // A chat nothing was asked in is reused: New Chat twice makes no empty chats.
     if (this.chat.tree.size) this.chat = this.store.create();
     this.messages = [];
-    this.seqs.clear();
-    this.panel.post({ type: 'cleared' });
-    this.panel.post(this.initMessage());
+    this.sync.forgetRevs();
+    this.sync.post({ type: 'cleared' });
+    this.sync.post(this.initMessage());
     this.statusBar.showIdle();
     this.changed.fire();
   }
@@ -249,7 +222,7 @@ export class ChatController implements vscode.Disposable {
   /** Shows chat `id` in the panel (read without blocking the window). Resolves false when it cannot be read. */
   async openChatById(id: string): Promise<boolean> {
     if (id === this.chat.summary.id) {
-      this.panel.reveal();
+      this.sync.panel.reveal();
       return true;
     }
     await this.cancelAndWait();
@@ -258,9 +231,9 @@ export class ChatController implements vscode.Disposable {
     if (!chat) return false;
     this.chat = chat;
     this.messages = chat.tree.path();
-    this.seqs.clear();
-    this.panel.reveal();
-    this.panel.post(this.initMessage());
+    this.sync.forgetRevs();
+    this.sync.panel.reveal();
+    this.sync.post(this.initMessage());
     this.statusBar.showIdle();
     this.changed.fire();
     return true;
@@ -270,8 +243,7 @@ export class ChatController implements vscode.Disposable {
   renameChat(id: string, title: string): void {
     this.store.rename(id, title);
     if (id === this.chat.summary.id) {
-      this.postedTitle = this.chat.summary.title;
-      this.panel.post({ type: 'chatTitle', chatId: id, title: this.postedTitle });
+      this.sync.title(this.chat);
     }
     this.changed.fire();
   }
@@ -286,9 +258,9 @@ export class ChatController implements vscode.Disposable {
       this.store.save(this.chat, true);
       this.chat = this.store.create();
       this.messages = [];
-      this.seqs.clear();
-      this.panel.post({ type: 'cleared' });
-      this.panel.post(this.initMessage());
+      this.sync.forgetRevs();
+      this.sync.post({ type: 'cleared' });
+      this.sync.post(this.initMessage());
     }
     const deleted = this.store.delete(id);
     this.changed.fire();
@@ -334,7 +306,7 @@ export class ChatController implements vscode.Disposable {
         },
       };
       if (token.isCancellationRequested || !resolution.ok) {
-        if (!token.isCancellationRequested && !resolution.ok) this.panel.post({ type: 'setup', options: setupOptions(), reason: resolution.reason });
+        if (!token.isCancellationRequested && !resolution.ok) this.sync.post({ type: 'setup', options: setupOptions(), reason: resolution.reason });
         this.runner.endWithoutRequest(
           job,
           assistant,
@@ -344,7 +316,7 @@ export class ChatController implements vscode.Disposable {
         return;
       }
       const provider = resolution.provider;
-      this.setProvider(provider);
+      this.sync.setProvider(provider);
       const answer = this.runner.run(
         {
           ...job,
@@ -353,15 +325,14 @@ export class ChatController implements vscode.Disposable {
           messages: requestMessages(this.messages, assistant),
           continueFrom,
           message: assistant,
-          seq: this.seqs.get(assistant.id) ?? 0,
+          seq: this.sync.rev(assistant.id),
           onAppend: ({ seq, text, reasoning }) => {
-            this.seqs.set(assistant.id, seq);
-            this.panel.post({ type: 'append', id: assistant.id, seq, text, reasoning: reasoning || undefined });
+            this.sync.append(assistant.id, seq, text, reasoning);
             // The API's onDidChange promises every snapshot change; appends are already coalesced here.
             this.changed.fire();
           },
           onNotice: (notice) => {
-            this.panel.post({ type: 'notice', id: assistant.id, notice });
+            this.sync.post({ type: 'notice', id: assistant.id, notice });
             this.changed.fire();
           },
         },
@@ -374,17 +345,14 @@ export class ChatController implements vscode.Disposable {
 
   /** The answer ended and is on disk (a reload or crash from here on cannot lose it): tell the panel. */
   private finished(assistant: AssistantMessageView, result: AnswerResult): void {
-    this.panel.post({ type: 'messageFinished', id: assistant.id, state: result.state, stats: assistant.stats, error: result.error });
+    this.sync.post({ type: 'messageFinished', id: assistant.id, state: result.state, stats: assistant.stats, error: result.error });
     // The save before this named a new chat after its first question: the header shows it now.
-    if (this.chat.summary.title !== this.postedTitle) {
-      this.postedTitle = this.chat.summary.title;
-      this.panel.post({ type: 'chatTitle', chatId: this.chat.summary.id, title: this.postedTitle });
-    }
+    this.sync.title(this.chat);
   }
 
   private clearNotice(assistant: AssistantMessageView): void {
     assistant.notice = undefined;
-    this.panel.post({ type: 'notice', id: assistant.id, notice: undefined });
+    this.sync.post({ type: 'notice', id: assistant.id, notice: undefined });
     this.changed.fire();
   }
 

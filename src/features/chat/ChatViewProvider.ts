@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { assertNever } from '../../shared/assertNever';
 import type { AssistantMessageView, HostToWebview, WebviewToHost } from '../../shared/protocol';
-import type { ChatController, PanelPort } from './ChatController';
+import type { ChatController } from './ChatController';
+import type { PanelPort } from './panelSync';
 import type { ContextAttachments } from './ContextAttachments';
 import { setupOptions } from './setupOptions';
 import { openLinkAfterConfirm } from '../../platform/openLink';
