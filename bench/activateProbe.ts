@@ -1,9 +1,14 @@
 /**
  * Child process for B9: loads an extension bundle with a stub `vscode` module (intercepted in
  * Module._load), times require + activate(), and reports whether the core or any SDK was loaded.
- * Prints one JSON line. Usage: node activateProbe.js <path/to/extension.js>
+ * With a watch time, it then waits that long and reports what the window did meanwhile: connections
+ * opened (any TCP socket, any fetch) and the core, the features bundle or an SDK loaded — a window
+ * that never opens Sidestream must do none of it. Prints one JSON line.
+ * Usage: node activateProbe.js <path/to/extension.js> [mode] [storage folder | -] [watch ms]
  */
+import * as diagnostics from 'node:diagnostics_channel';
 import Module from 'node:module';
+import * as path from 'node:path';
 
 type AnyFn = (...args: unknown[]) => unknown;
 
@@ -97,7 +102,20 @@ async function main(): Promise<void> {
   if (!file) throw new Error('usage: activateProbe <extension.js> [extensionMode: 1 production, 2 development, 3 test] [storage folder]');
   const mode = Number(process.argv[3] ?? 1);
   // The workspace storage folder the chats are read from (B10 fills it with saved chats).
-  const storage = process.argv[4];
+  const storage = process.argv[4] && process.argv[4] !== '-' ? process.argv[4] : undefined;
+  const watchMs = Number(process.argv[5] ?? 0);
+  // Every connection the process opens from here on: a TCP socket (http, undici) or a fetch.
+  const connections: string[] = [];
+  const onSocket = (message: unknown) => {
+    const socket = (message as { socket?: { remoteAddress?: string; remotePort?: number; _host?: string } }).socket;
+    connections.push(`socket ${socket?._host ?? socket?.remoteAddress ?? '?'}`);
+  };
+  diagnostics.subscribe('net.client.socket', onSocket);
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = ((input: Parameters<typeof fetch>[0], init?: RequestInit) => {
+    connections.push(`fetch ${typeof input === 'string' ? input : input instanceof URL ? input.href : input.url}`);
+    return realFetch(input, init);
+  }) as typeof fetch;
   const vscode = makeVscode();
   const original = (Module as unknown as { _load: AnyFn })._load;
   (Module as unknown as { _load: AnyFn })._load = function (request: unknown, ...rest: unknown[]) {
@@ -126,6 +144,16 @@ async function main(): Promise<void> {
   const t2 = performance.now();
   const loaded = Object.keys(require.cache);
   const has = (re: RegExp) => loaded.some((k) => re.test(k));
+  let quiet: { watchMs: number; connections: string[]; loadedLater: string[] } | undefined;
+  if (watchMs > 0) {
+    await new Promise((resolve) => setTimeout(resolve, watchMs));
+    const later = Object.keys(require.cache).filter((k) => !loaded.includes(k));
+    quiet = {
+      watchMs,
+      connections,
+      loadedLater: later.filter((k) => /[\\/](core|features)\.js$|node_modules[\\/](openai|@anthropic-ai|gpt-tokenizer)[\\/]/.test(k)).map((k) => path.basename(k)),
+    };
+  }
   process.stdout.write(
     JSON.stringify({
       requireMs: t1 - t0,
@@ -139,6 +167,7 @@ async function main(): Promise<void> {
       anthropicLoaded: has(/node_modules[\\/]@anthropic-ai[\\/]/),
       tokenizerLoaded: has(/node_modules[\\/]gpt-tokenizer[\\/]/),
       modules: loaded.length,
+      quiet,
     }) + '\n',
   );
 }

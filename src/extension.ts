@@ -2,6 +2,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SidestreamApi } from './api';
+import { providerInfo } from './core/providerCatalog';
 import { redactCredentials } from './core/redact';
 import type * as Features from './features';
 import { ChatController } from './features/chat/ChatController';
@@ -24,7 +25,8 @@ import { ProviderResolver } from './platform/ProviderResolver';
 import type { HostServices } from './platform/services';
 import * as settings from './platform/settings';
 
-let controller: ChatController | undefined;
+/** The chat, once something used it (the view, a command, the test API): created on first use. */
+let chatFeature: { controller: ChatController; context: ContextAttachments } | undefined;
 
 let features: typeof Features | undefined;
 
@@ -59,18 +61,31 @@ export function activate(context: vscode.ExtensionContext): SidestreamApi | unde
     storageDir: storageDir(context),
   };
   const view = new ChatViewProvider(context.extensionUri, log);
-  const store = new ChatStore(host.storageDir, context.workspaceState, 500, (line) => log.warn(line));
-  controller = new ChatController(view, store, resolver, statusBar, runner, log);
-  view.attach(controller);
-  const attachments = new ContextAttachments(view, log);
-  view.attachContext(attachments);
-  const chat = controller;
+  // Nothing of the chat runs until something uses it — the view, a command, the test API: no chat
+  // files read, no provider probed, no SDK loaded for a window that never opens Sidestream.
+  const chatParts = (): { controller: ChatController; context: ContextAttachments } => {
+    if (!chatFeature) {
+      const store = new ChatStore(host.storageDir, context.workspaceState, 500, (line) => log.warn(line));
+      const controller = new ChatController(view, store, resolver, statusBar, runner, log);
+      chatFeature = { controller, context: new ContextAttachments(view, log) };
+      context.subscriptions.push(chatFeature.controller, chatFeature.context);
+    }
+    return chatFeature;
+  };
+  const chat = (): ChatController => chatParts().controller;
+  view.attach(chatParts);
   const refreshPanel = () => {
-    view.post(chat.initMessage());
-    void chat.checkSetup();
+    // A chat not created yet has nothing to redraw: the view's `ready` sends it all.
+    if (!chatFeature) return;
+    view.post(chatFeature.controller.initMessage());
+    void chatFeature.controller.checkSetup();
   };
 
-  void settingsReady.then(refreshPanel);
+  void settingsReady.then(() => {
+    refreshPanel();
+    // Until the chat is used, the status bar names the model the settings choose, without probing.
+    if (!chatFeature) showSettingsModel(statusBar);
+  });
   const lm = registerLanguageModelFeatures(context.extensionUri, { keys, resolver, runner });
   // Created from dist/features.js the first time one of their commands runs.
   const metricsView = lazyFeature(['sidestream.showMetrics', 'sidestream.exportMetrics'], loadFeatures, (f) => f.createMetricsView(context.extensionUri, metricsStore, log));
@@ -79,20 +94,18 @@ export function activate(context: vscode.ExtensionContext): SidestreamApi | unde
   );
   // Show Chat History lists the saved compare runs too.
   const history = lazyFeature(['sidestream.showHistory', 'sidestream.copyChat', 'sidestream.exportChat'], loadFeatures, (f) =>
-    f.chatHistoryFeature(chat, log, () => compare.get()),
+    f.chatHistoryFeature(chat(), log, () => compare.get()),
   );
   context.subscriptions.push(
     channel,
     statusBar,
     view,
-    chat,
-    attachments,
     ...lm.disposables,
-    cancelHooks.register(() => chat.cancel()),
+    cancelHooks.register(() => chatFeature?.controller.cancel()),
     metricsView,
     vscode.window.registerWebviewViewProvider(ChatViewProvider.viewType, view),
     ...registerPlatformCommands({ keys, resolver, log, cancelHooks, refreshPanel }),
-    ...registerChatCommands({ controller: chat, context: attachments, focusComposer: () => view.focusComposer() }),
+    ...registerChatCommands({ controller: chat, context: () => chatParts().context, focusComposer: () => view.focusComposer() }),
     history,
     compare,
     keys.onDidChange(refreshPanel),
@@ -105,8 +118,14 @@ export function activate(context: vscode.ExtensionContext): SidestreamApi | unde
   // The API spends the user's keys (ask) and reads the conversation: only the tests get it. It is a
   // test hook: the production build (`__SIDESTREAM_TEST__` false) does not contain it at all.
   return __SIDESTREAM_TEST__ && context.extensionMode === vscode.ExtensionMode.Test
-    ? createApi(chat, statusBar, view, lm, attachments, { store: metricsStore, view: metricsView }, compare, keys)
+    ? createApi(chat(), statusBar, view, lm, chatParts().context, { store: metricsStore, view: metricsView }, compare, keys)
     : undefined;
+}
+
+/** The status bar's model from the settings alone (a model chosen for a named provider): no probe, no key read. */
+function showSettingsModel(statusBar: MetricsStatusBar): void {
+  const { provider, model } = settings.readSettings();
+  if (model && provider !== 'auto' && provider !== 'vscode-lm') statusBar.setModel(model, providerInfo(provider).label);
 }
 
 /**
@@ -155,7 +174,7 @@ function redactingLog(log: vscode.LogOutputChannel): vscode.LogOutputChannel {
 }
 
 export async function deactivate(): Promise<void> {
-  await controller?.cancelAndWait();
+  await chatFeature?.controller.cancelAndWait();
 }
 
 function createApi(

@@ -18,8 +18,8 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, PanelPort, 
   static readonly viewType = 'sidestream.chatView';
   private view: vscode.WebviewView | undefined;
   private ready = false;
-  private controller: ChatController | undefined;
-  private context: ContextAttachments | undefined;
+  /** The chat, created on first use (the view's `ready`, a question): activation creates nothing. */
+  private chat: (() => { controller: ChatController; context: ContextAttachments }) | undefined;
   /** Ask revealed a view that was still loading: focus its composer once it is ready. */
   private focusWhenReady = false;
   private readonly disposables: vscode.Disposable[] = [];
@@ -34,13 +34,17 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, PanelPort, 
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
-  attach(controller: ChatController): void {
-    this.controller = controller;
+  /** Where the panel's messages go: the chat and the next question's context (chips), created by `chat()` on first use. */
+  attach(chat: () => { controller: ChatController; context: ContextAttachments }): void {
+    this.chat = chat;
   }
 
-  /** The next question's context (chips); the panel's context messages and its Ask go through it. */
-  attachContext(context: ContextAttachments): void {
-    this.context = context;
+  private get controller(): ChatController | undefined {
+    return this.chat?.().controller;
+  }
+
+  private get context(): ContextAttachments | undefined {
+    return this.chat?.().context;
   }
 
   get isReady(): boolean {

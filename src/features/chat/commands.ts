@@ -9,15 +9,15 @@ import type { ChatController } from './ChatController';
 import type { ContextAttachments } from './ContextAttachments';
 
 interface CommandDeps {
-  controller: ChatController;
+  /** The chat, created on first use. */
+  controller(): ChatController;
   /** The files attached in the composer: Ask sends them along with the selection. */
-  context: ContextAttachments;
+  context(): ContextAttachments;
   /** Shows the panel taking focus, the cursor in its composer. */
   focusComposer(): void;
 }
 
 export function registerChatCommands(deps: CommandDeps): vscode.Disposable[] {
-  const { controller } = deps;
   return [
     vscode.commands.registerCommand('sidestream.ask', async (question?: string) => {
       const context = selectionContext();
@@ -52,19 +52,19 @@ export function registerChatCommands(deps: CommandDeps): vscode.Disposable[] {
     vscode.commands.registerCommand('sidestream.addFileToContext', async (uri?: unknown, selected?: unknown) => {
       // The explorer passes the clicked file and every selected one; the palette passes nothing.
       const uris = uriList(selected).length ? uriList(selected) : uriList(uri);
-      const added = uris.length ? await deps.context.attachUris(uris) : await deps.context.pick();
+      const added = uris.length ? await deps.context().attachUris(uris) : await deps.context().pick();
       if (added) deps.focusComposer();
     }),
     vscode.commands.registerCommand('sidestream.focusComposer', () => deps.focusComposer()),
-    vscode.commands.registerCommand('sidestream.newChat', () => controller.newChat()),
+    vscode.commands.registerCommand('sidestream.newChat', () => deps.controller().newChat()),
   ];
 }
 
 /** Asks with the selection and then the composer's attached files; the composer gets the focus. */
 async function askWithContext(deps: CommandDeps, text: string, selection: ContextFile | undefined): Promise<void> {
   deps.focusComposer();
-  const files = await deps.context.takeForSend();
-  await deps.controller.ask(text, selection ? [selection, ...files] : files);
+  const files = await deps.context().takeForSend();
+  await deps.controller().ask(text, selection ? [selection, ...files] : files);
 }
 
 function uriList(value: unknown): vscode.Uri[] {
