@@ -23,7 +23,7 @@ import {
 import { API_SETTING, BASE_URL_SETTING, PROJECT_SETTINGS, USER_ONLY_SETTINGS } from '../../src/core/settingsPolicy';
 import { parseArgs } from '../../src/cli';
 import { drain, failureOf } from './helpers/coreHarness';
-import { readManifest } from './helpers/manifest';
+import { readManifest, settingsOf, type SettingsCategory } from './helpers/manifest';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
@@ -38,10 +38,10 @@ interface SettingSchema {
 
 // The settings' descriptions are `%key%` placeholders in package.json; compare their English text.
 const pkg = readManifest<{
-  contributes: { configuration: { properties: Record<string, SettingSchema> } };
+  contributes: { configuration: SettingsCategory<SettingSchema> | Array<SettingsCategory<SettingSchema>> };
   capabilities: { untrustedWorkspaces: { restrictedConfigurations: string[] } };
 }>();
-const settings = pkg.contributes.configuration.properties;
+const settings = settingsOf(pkg);
 
 describe('provider catalog ↔ package.json', () => {
   it("sidestream.provider's enum is auto followed by every provider of the catalog, in order", () => {

@@ -41,3 +41,17 @@ export function readManifest<T = unknown>(): T {
     return text;
   }) as T;
 }
+
+/** One settings category of `contributes.configuration` (an object, or an array of them). */
+export interface SettingsCategory<S = Record<string, unknown>> {
+  id?: string;
+  title?: string;
+  order?: number;
+  properties: Record<string, S>;
+}
+
+/** Every contributed setting, from all categories of `contributes.configuration`. */
+export function settingsOf<S = Record<string, unknown>>(manifest: { contributes: { configuration: SettingsCategory<S> | Array<SettingsCategory<S>> } }): Record<string, S> {
+  const configuration = manifest.contributes.configuration;
+  return Object.assign({}, ...(Array.isArray(configuration) ? configuration : [configuration]).map((c) => c.properties)) as Record<string, S>;
+}
