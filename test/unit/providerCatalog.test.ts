@@ -102,14 +102,14 @@ describe('provider catalog ↔ package.json', () => {
   });
 });
 
-describe('provider catalog ↔ README', () => {
+describe('provider catalog ↔ README and docs/using.md', () => {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
 
   /** The rows of the first table after `heading`, each as its cells. */
-  function table(heading: string, firstHeader: string): string[][] {
-    const from = readme.indexOf(heading);
-    assert.ok(from >= 0, `README has "${heading}"`);
-    const lines = readme.slice(from).split('\n');
+  function table(heading: string, firstHeader: string, text = readme): string[][] {
+    const from = text.indexOf(heading);
+    assert.ok(from >= 0, `the page has "${heading}"`);
+    const lines = text.slice(from).split('\n');
     const start = lines.findIndex((l) => l.startsWith(`| ${firstHeader} |`));
     assert.ok(start >= 0, `a table starting with "${firstHeader}" under "${heading}"`);
     const rows: string[][] = [];
@@ -166,8 +166,8 @@ describe('provider catalog ↔ README', () => {
     }
   });
 
-  it('the settings table lists every base URL setting', () => {
-    const rows = table('### Settings', 'setting');
+  it('the settings table (docs/using.md, linked from the README) lists every base URL setting', () => {
+    const rows = table('## Settings', 'setting', readFileSync(join(ROOT, 'docs', 'using.md'), 'utf8'));
     const cells = rows.map((r) => r[0]!).join(' ');
     for (const id of URL_PROVIDERS) {
       const section = PROVIDER_CATALOG[id].settingsSection!;
