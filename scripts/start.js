@@ -2,6 +2,8 @@
 /*
  * `npm start`: from a fresh clone to tokens streaming in a real VS Code.
  *
+ * 0. Runs under a Node the dependencies accept (scripts/node-runtime.js: Node 24 from the npm registry
+ *    into ~/.cache/sidestream when the machine's is older than package.json's engines.node).
  * 1. Installs what it needs (npm packages; code-server + Chromium when no desktop `code` exists).
  * 2. Builds the extension.
  * 3. Picks a provider: OPENAI_API_KEY / ANTHROPIC_API_KEY, or a local Ollama / LM Studio that answers;
@@ -113,7 +115,7 @@ function welcomeFolder() {
   fs.writeFileSync(
     path.join(dir, 'example.ts'),
     [
-      '// Select some code and run "Sidestream: Ask About Selection" (Ctrl+Alt+A),',
+      '// Select some code and run "Sidestream: Ask About Selection" (Ctrl+K A; ⌘K A on macOS),',
       '// or press F1 and run "Sidestream: Ask a Question".',
       'export function debounce<T extends (...args: unknown[]) => void>(fn: T, ms: number): T {',
       '  let timer: ReturnType<typeof setTimeout> | undefined;',
@@ -197,9 +199,15 @@ async function shutdown(code) {
   stopAll();
   process.exit(code);
 }
-process.on('SIGINT', () => void shutdown(130));
-process.on('SIGTERM', () => void shutdown(143));
-main().catch(async (err) => {
-  console.error(`\x1b[31m[sidestream]\x1b[0m ${err.message}`);
-  await shutdown(1);
-});
+// The dependencies need a newer Node than some machines have: run again under one that is new enough.
+void require('./node-runtime')
+  .ensureNode({ script: __filename, log })
+  .then(() => {
+    process.on('SIGINT', () => void shutdown(130));
+    process.on('SIGTERM', () => void shutdown(143));
+    return main();
+  })
+  .catch(async (err) => {
+    console.error(`\x1b[31m[sidestream]\x1b[0m ${err.message}`);
+    await shutdown(1);
+  });

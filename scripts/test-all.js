@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// What `npm test` runs: installs what the real-VS-Code suites need (scripts/setup-vscode.sh),
+// What `npm test` runs: under a Node the dependencies accept (scripts/node-runtime.js re-runs it under
+// the cached Node 24 when the machine's is older), installs what the real-VS-Code suites need (scripts/setup-vscode.sh),
 // builds, type-checks each layer, lints (`npm run lint`: a lint failure fails the run), then runs
 // every suite in order, streaming each one's output live, and ends with a summary whose last
 // counting line is exactly `N passed, N failed`. Exits non-zero when anything failed or a suite
@@ -259,8 +260,12 @@ function finish(results, problems) {
   process.exitCode = failed > 0 || results.length === 0 ? 1 : 0;
 }
 
-main().catch((err) => {
-  console.error(err);
-  console.log('0 passed, 1 failed');
-  process.exit(1);
-});
+// The dependencies need a newer Node than some machines have: run again under one that is new enough.
+require('./node-runtime')
+  .ensureNode({ script: __filename })
+  .then(main)
+  .catch((err) => {
+    console.error(err);
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  });

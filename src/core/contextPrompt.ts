@@ -31,7 +31,7 @@ export function questionWithContext(question: string, files: readonly ContextFil
 
 /**
  * How many tokens of earlier turns' files a follow-up sends again in full: two files at the
- * per-file limit (8,000 tokens each, src/panel/contextLimits.ts).
+ * per-file limit (8,000 tokens each, src/platform/contextLimits.ts).
  */
 export const EARLIER_FILES_TOKEN_BUDGET = 16_000;
 

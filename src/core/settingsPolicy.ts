@@ -1,7 +1,7 @@
 /**
  * Which Sidestream settings a workspace may set, where each provider's base URL lives, and how the
  * old shared `sidestream.baseUrl` is migrated. No `vscode` import: unit-tested in plain Node; the
- * extension's settings reader (src/panel/settings.ts) feeds it `inspect()` results.
+ * extension's settings reader (src/platform/settings.ts) feeds it `inspect()` results.
  *
  * The rule: settings that decide **where requests and keys go** (the provider and every base URL)
  * come from the user's own settings only. A trusted workspace may set what is about the project

@@ -202,7 +202,7 @@ export class ProviderResolver {
     // vscode.lm exists from 1.90; guard anyway for hosts without it.
     if (!vscode.lm?.selectChatModels) return undefined;
     try {
-      // Never Sidestream's own models (vendor `sidestream`, src/lm): a question would come back to itself.
+      // Never Sidestream's own models (vendor `sidestream`, src/features/vscodeChat): a question would come back to itself.
       const models = (await vscode.lm.selectChatModels(model ? { id: model } : undefined)).filter((m) => m.vendor !== SIDESTREAM_VENDOR);
       const chatModel = models[0];
       if (!chatModel) return undefined;

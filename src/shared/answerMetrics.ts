@@ -193,7 +193,7 @@ export type MetricsViewMessage =
 
 /**
  * Checks a message from the metrics webview (untrusted input) like the chat panel's messages are
- * checked (src/panel/webviewMessages.ts): known type, exactly its fields, each of the right type.
+ * checked (src/features/chat/webviewMessages.ts): known type, exactly its fields, each of the right type.
  */
 export const validateMetricsViewMessage: (raw: unknown) => Validated<MetricsViewMessage> = messageValidator<MetricsViewMessage>({
   ready: { fields: [], check: () => undefined },

@@ -277,10 +277,10 @@ describe('Secrets: the API key leaks nowhere', function () {
     assert.ok(!snapshot.includes(CANARY), 'the key is in the snapshot');
     for (const message of seenErrors) assert.ok(!message.includes(CANARY), `the key is in an error: ${message}`);
 
-    const properties = Object.keys(
-      (vscode.extensions.getExtension(EXTENSION_ID)?.packageJSON as { contributes?: { configuration?: { properties?: Record<string, unknown> } } })?.contributes?.configuration
-        ?.properties ?? {},
-    );
+    // contributes.configuration is an array of categories, each with its own properties.
+    const configuration = (vscode.extensions.getExtension(EXTENSION_ID)?.packageJSON as { contributes?: { configuration?: unknown } })?.contributes?.configuration;
+    const categories = (Array.isArray(configuration) ? configuration : [configuration]) as Array<{ properties?: Record<string, unknown> } | undefined>;
+    const properties = categories.flatMap((c) => Object.keys(c?.properties ?? {}));
     assert.ok(properties.length > 5, 'no contributed settings found');
     for (const key of properties) {
       const inspected = vscode.workspace.getConfiguration().inspect(key);

@@ -1,5 +1,5 @@
 /**
- * Writes that complete or not at all (src/panel/durableFile.ts, and the stores on top of it), on a
+ * Writes that complete or not at all (src/platform/durableFile.ts, and the stores on top of it), on a
  * real full disk — a small tmpfs mounted for the test (root on Linux; skipped, with the reason,
  * where mounting is refused) — and, always, through the module's fs seam filled with real fs
  * wrappers: a write that stops part way then fails as a full disk does, a rename another process

@@ -1,11 +1,11 @@
 /**
- * What Sidestream tells other extensions about the models it offers (src/lm/modelLimits.ts):
+ * What Sidestream tells other extensions about the models it offers (src/platform/modelLimits.ts):
  * limits from what a server reports, ids that route back to one provider, who asked.
  */
 import * as assert from 'node:assert/strict';
 import { ASSUMED_CONTEXT_TOKENS, describeRequester, modelInfoId, modelLimits, parseModelInfoId, reportedContext } from '../../src/platform/modelLimits';
 
-describe('language model information (src/lm/modelLimits)', () => {
+describe('language model information (src/platform/modelLimits)', () => {
   it('reads the context length each server kind reports', () => {
     assert.equal(reportedContext({ id: 'm', max_model_len: 32768 }), 32768); // vLLM
     assert.equal(reportedContext({ id: 'm', meta: { n_ctx_train: 131072 } }), 131072); // llama.cpp

@@ -1,5 +1,5 @@
 /**
- * The metrics store (src/panel/MetricsStore.ts) on a real folder in plain Node: durable JSON Lines
+ * The metrics store (src/platform/MetricsStore.ts) on a real folder in plain Node: durable JSON Lines
  * appends read back whole, the bound and its atomic compaction (newest kept), a torn last line
  * after a crash, the recorder hook, and the CSV export's RFC 4180 quoting read back by an
  * independent parser.

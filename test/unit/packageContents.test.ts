@@ -2,6 +2,7 @@
  * The VSIX ships every file the extension's pages load: each `asUri('dist' | 'media', …)` in the
  * host code must be in what `vsce ls` (the packager's own file list, after .vscodeignore) packages.
  * A page whose script or stylesheet is left out works in development and is blank once installed.
+ * The README's images are shipped too and stay images in the packaged README (scripts/package.js).
  */
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -47,5 +48,51 @@ describe('Packaged extension (vsce ls)', function () {
     const listed = execFileSync(process.execPath, [vsce, 'ls', '--no-dependencies'], { cwd: ROOT, encoding: 'utf8' }).split('\n');
     const missing = required.filter((f) => !listed.some((l) => l.trim() === f));
     assert.deepEqual(missing, [], `the VSIX would leave out ${missing.join(', ')} (.vscodeignore)`);
+  });
+});
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const packaging = require(path.join(ROOT, 'scripts', 'package.js')) as {
+  imageTargets(markdown: string): string[];
+  linkTargets(markdown: string): string[];
+  readmeForVsix(markdown: string, options: { shipped: Set<string>; repository: string; imagesBase?: string }): string;
+  repositoryUrl(pkg: unknown): string;
+  packagedFiles(): Set<string>;
+};
+const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+
+describe('README as packaged (scripts/package.js)', function () {
+  this.timeout(60_000);
+  const repository = packaging.repositoryUrl(JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')));
+
+  it('ships every image the README shows (vsce ls, after .vscodeignore)', () => {
+    const images = packaging.imageTargets(readme);
+    assert.ok(images.length >= 1, 'the README shows images');
+    const shipped = packaging.packagedFiles();
+    assert.deepEqual(
+      images.filter((i) => !shipped.has(i)),
+      [],
+    );
+  });
+
+  it('keeps images as images, and points links to unshipped files at the repository', () => {
+    const shipped = new Set(['media/screenshot.png', 'CHANGELOG.md', 'LICENSE']);
+    const text = '![Panel](media/screenshot.png)\nSee [guide](docs/using.md#settings), [log](CHANGELOG.md), [site](https://example.com) and [top](#install).';
+    assert.equal(
+      packaging.readmeForVsix(text, { shipped, repository }),
+      `![Panel](media/screenshot.png)\nSee [guide](${repository}/blob/HEAD/docs/using.md#settings), [log](CHANGELOG.md), [site](https://example.com) and [top](#install).`,
+    );
+    assert.equal(
+      packaging.readmeForVsix('![Panel](media/screenshot.png)', { shipped, repository, imagesBase: `${repository}/raw/HEAD` }),
+      `![Panel](${repository}/raw/HEAD/media/screenshot.png)`,
+    );
+    const packaged = packaging.readmeForVsix(readme, { shipped: packaging.packagedFiles(), repository });
+    assert.deepEqual(packaging.imageTargets(packaged), packaging.imageTargets(readme), 'every image is still an image');
+    const shippedNow = packaging.packagedFiles();
+    assert.deepEqual(
+      packaging.linkTargets(packaged).filter((t) => !shippedNow.has(t)),
+      [],
+      'no relative link to a file the VSIX leaves out',
+    );
   });
 });

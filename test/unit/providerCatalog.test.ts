@@ -23,7 +23,7 @@ import {
 import { API_SETTING, BASE_URL_SETTING, PROJECT_SETTINGS, USER_ONLY_SETTINGS } from '../../src/core/settingsPolicy';
 import { parseArgs } from '../../src/cli';
 import { drain, failureOf } from './helpers/coreHarness';
-import { readManifest } from './helpers/manifest';
+import { readManifest, settingsOf, type SettingsCategory } from './helpers/manifest';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
@@ -38,10 +38,10 @@ interface SettingSchema {
 
 // The settings' descriptions are `%key%` placeholders in package.json; compare their English text.
 const pkg = readManifest<{
-  contributes: { configuration: { properties: Record<string, SettingSchema> } };
+  contributes: { configuration: SettingsCategory<SettingSchema> | Array<SettingsCategory<SettingSchema>> };
   capabilities: { untrustedWorkspaces: { restrictedConfigurations: string[] } };
 }>();
-const settings = pkg.contributes.configuration.properties;
+const settings = settingsOf(pkg);
 
 describe('provider catalog ↔ package.json', () => {
   it("sidestream.provider's enum is auto followed by every provider of the catalog, in order", () => {
@@ -102,14 +102,14 @@ describe('provider catalog ↔ package.json', () => {
   });
 });
 
-describe('provider catalog ↔ README', () => {
+describe('provider catalog ↔ README and docs/using.md', () => {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
 
   /** The rows of the first table after `heading`, each as its cells. */
-  function table(heading: string, firstHeader: string): string[][] {
-    const from = readme.indexOf(heading);
-    assert.ok(from >= 0, `README has "${heading}"`);
-    const lines = readme.slice(from).split('\n');
+  function table(heading: string, firstHeader: string, text = readme): string[][] {
+    const from = text.indexOf(heading);
+    assert.ok(from >= 0, `the page has "${heading}"`);
+    const lines = text.slice(from).split('\n');
     const start = lines.findIndex((l) => l.startsWith(`| ${firstHeader} |`));
     assert.ok(start >= 0, `a table starting with "${firstHeader}" under "${heading}"`);
     const rows: string[][] = [];
@@ -166,8 +166,8 @@ describe('provider catalog ↔ README', () => {
     }
   });
 
-  it('the settings table lists every base URL setting', () => {
-    const rows = table('### Settings', 'setting');
+  it('the settings table (docs/using.md, linked from the README) lists every base URL setting', () => {
+    const rows = table('## Settings', 'setting', readFileSync(join(ROOT, 'docs', 'using.md'), 'utf8'));
     const cells = rows.map((r) => r[0]!).join(' ');
     for (const id of URL_PROVIDERS) {
       const section = PROVIDER_CATALOG[id].settingsSection!;

@@ -12,6 +12,7 @@ import { scrubSecrets } from '../../src/core/errors';
 import { redactCredentials, redactUrl } from '../../src/core/redact';
 import { BASE_URL_SETTING, PROJECT_SETTINGS, URL_PROVIDERS, USER_ONLY_SETTINGS, chooseValue, legacyBaseUrlTarget } from '../../src/core/settingsPolicy';
 import { validateWebviewMessage } from '../../src/features/chat/webviewMessages';
+import { settingsOf, type SettingsCategory } from './helpers/manifest';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -70,12 +71,12 @@ describe('Settings trust policy', () => {
   it('package.json declares every base URL machine-scoped and restricts exactly the project settings', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
       capabilities?: { untrustedWorkspaces?: { supported?: unknown; restrictedConfigurations?: string[] } };
-      contributes: { configuration: { properties: Record<string, { scope?: string }> } };
+      contributes: { configuration: SettingsCategory<{ scope?: string }> | Array<SettingsCategory<{ scope?: string }>> };
     };
     assert.equal(pkg.capabilities?.untrustedWorkspaces?.supported, 'limited');
     assert.deepEqual([...(pkg.capabilities?.untrustedWorkspaces?.restrictedConfigurations ?? [])].sort(), PROJECT_SETTINGS.map((k) => `sidestream.${k}`).sort());
-    for (const p of URL_PROVIDERS) assert.equal(pkg.contributes.configuration.properties[`sidestream.${BASE_URL_SETTING[p]}`]?.scope, 'machine', p);
-    const declared = Object.keys(pkg.contributes.configuration.properties).map((k) => k.slice('sidestream.'.length));
+    for (const p of URL_PROVIDERS) assert.equal(settingsOf(pkg)[`sidestream.${BASE_URL_SETTING[p]}`]?.scope, 'machine', p);
+    const declared = Object.keys(settingsOf(pkg)).map((k) => k.slice('sidestream.'.length));
     for (const key of declared) assert.ok(USER_ONLY_SETTINGS.includes(key) || PROJECT_SETTINGS.includes(key), `setting ${key} is in neither list`);
   });
 });

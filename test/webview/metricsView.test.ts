@@ -1,6 +1,6 @@
 /**
  * The metrics view (dist/metrics.js, built by esbuild.js as shipped but with test hooks on) in real
- * Chromium, in the page the extension serves (src/panel/metricsHtml.ts, strict CSP with a nonce)
+ * Chromium, in the page the extension serves (src/features/metrics/metricsHtml.ts, strict CSP with a nonce)
  * with the test theme standing in for VS Code's: two models' answers give a legend entry each
  * (`data-model`), table rows, a filter that narrows the series, median/p95 equal to an independent
  * computation, an export message that carries what the table shows, an empty state, live records,

@@ -41,3 +41,65 @@ export function readManifest<T = unknown>(): T {
     return text;
   }) as T;
 }
+
+/** One settings category of `contributes.configuration` (an object, or an array of them). */
+export interface SettingsCategory<S = Record<string, unknown>> {
+  id?: string;
+  title?: string;
+  order?: number;
+  properties: Record<string, S>;
+}
+
+/** Every contributed setting, from all categories of `contributes.configuration`. */
+export function settingsOf<S = Record<string, unknown>>(manifest: { contributes: { configuration: SettingsCategory<S> | Array<SettingsCategory<S>> } }): Record<string, S> {
+  const configuration = manifest.contributes.configuration;
+  return Object.assign({}, ...(Array.isArray(configuration) ? configuration : [configuration]).map((c) => c.properties)) as Record<string, S>;
+}
+
+/** Every string in `value`, with its JSON path. */
+export function strings(value: unknown, at = ''): Array<{ path: string; text: string }> {
+  if (typeof value === 'string') return [{ path: at, text: value }];
+  if (Array.isArray(value)) return value.flatMap((v, i) => strings(v, `${at}[${i}]`));
+  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => strings(v, at ? `${at}.${k}` : k));
+  return [];
+}
+
+/** Properties whose values are shown to the user, wherever they occur under `contributes`. */
+export const USER_FACING = new Set([
+  'title',
+  'description',
+  'markdownDescription',
+  'displayName',
+  'fullName',
+  'category',
+  'shortTitle',
+  'contextualTitle',
+  'deprecationMessage',
+  'markdownDeprecationMessage',
+  'enumDescriptions',
+  'markdownEnumDescriptions',
+  'enumItemLabels',
+  'altText',
+]);
+
+/** The user-facing strings of the manifest: top-level and under `contributes`, with their paths. */
+export function userFacing(raw: Record<string, unknown>): Array<{ path: string; text: string }> {
+  const found: Array<{ path: string; text: string }> = [];
+  const capabilities = raw['capabilities'] as { untrustedWorkspaces?: { description?: string } } | undefined;
+  for (const key of ['displayName', 'description'] as const) found.push({ path: key, text: raw[key] as string });
+  if (capabilities?.untrustedWorkspaces?.description !== undefined)
+    found.push({ path: 'capabilities.untrustedWorkspaces.description', text: capabilities.untrustedWorkspaces.description });
+  const walk = (value: unknown, at: string, parentKey: string): void => {
+    if (Array.isArray(value)) return value.forEach((v, i) => walk(v, `${at}[${i}]`, parentKey));
+    if (!value || typeof value !== 'object') return;
+    for (const [k, v] of Object.entries(value)) {
+      const path = `${at}.${k}`;
+      // A view's `name` is its title; a chat participant's or command's `name` is an identifier.
+      const shown = USER_FACING.has(k) || (k === 'name' && at.startsWith('contributes.views.'));
+      if (shown && parentKey !== 'properties') found.push(...strings(v, path));
+      else walk(v, path, k);
+    }
+  };
+  walk(raw['contributes'], 'contributes', '');
+  return found;
+}
