@@ -632,7 +632,10 @@ export class ChatView {
       () => {
         const top = this.list.scrollTop;
         const byUser = this.pointerDown || performance.now() - this.lastGestureAt < USER_GESTURE_MS;
-        if (top < this.lastScrollTop - 1 && byUser) this.setFollowing(false);
+        // Up by more than a screen without a gesture is not layout either: find-in-page, a focus or
+        // a screen reader moved to an older message (following would yank the view back down).
+        const jumpedUp = this.lastScrollTop - top > this.list.clientHeight;
+        if (top < this.lastScrollTop - 1 && (byUser || jumpedUp)) this.setFollowing(false);
         else if (top > this.lastScrollTop && this.isNearBottom()) this.setFollowing(true);
         else this.updateJumpButton();
         this.lastScrollTop = top;
