@@ -1,6 +1,6 @@
 /**
  * One bench group in its own process, started by scripts/bench.js:
- *   node [--expose-gc] out/bench/run.js <host|memory|webview|compare-host|compare-webview|startup|chats|vscode|lm|save> [--smoke] --out <file.json>
+ *   node [--expose-gc] out/bench/run.js <host|memory|webview|compare-host|compare-webview|startup|chats|longchat|vscode|lm|save> [--smoke] --out <file.json>
  * Writes `{ results: BenchResult[], errors: string[] }` to the file.
  */
 import * as fs from 'node:fs';
@@ -10,6 +10,7 @@ import { benchCompareCpu, benchCompareSmoothness } from './compareBenches';
 import { benchCancel, benchCpu, benchHostMemory, benchMessageLoad, benchMetricAccuracy, benchTtft } from './hostBenches';
 import { startSimProcess } from './simProcess';
 import { benchChats } from './chatBenches';
+import { benchLongChat } from './longChatBench';
 import { benchMidStreamSave } from './saveBenches';
 import { benchStartup } from './startup';
 import { benchLmTtft } from './lmTtft';
@@ -65,6 +66,12 @@ async function main(): Promise<void> {
     const browser = await launchChromium();
     cleanups.push(() => browser.close());
     steps.push(['B10', () => benchChats(browser, server, opts)]);
+  } else if (group === 'longchat') {
+    const server = await startPageServer();
+    cleanups.push(() => server.close());
+    const browser = await launchChromium();
+    cleanups.push(() => browser.close());
+    steps.push(['B14', () => benchLongChat(browser, server, opts)]);
   } else if (group === 'compare-host') {
     const sim = await startSimProcess();
     cleanups.push(() => sim.stop());

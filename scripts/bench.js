@@ -26,7 +26,7 @@ const path = require('node:path');
 const ROOT = path.resolve(__dirname, '..');
 const TSC = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 const RUNNER = path.join(ROOT, 'out', 'bench', 'run.js');
-const TARGET_IDS = ['B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B9', 'B10', 'B11', 'B12', 'B17'];
+const TARGET_IDS = ['B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B9', 'B10', 'B11', 'B12', 'B14', 'B17'];
 
 /**
  * Bench groups, each one process. `ids` decides whether `--only` needs the group; `results` are the
@@ -41,6 +41,8 @@ const GROUPS = [
   { name: 'compare-webview', ids: ['B11'], results: ['B11-webview'], needs: ['chromium'], nodeArgs: [], timeoutS: 300 },
   { name: 'startup', ids: ['B9'], results: ['B9'], needs: [], nodeArgs: [], timeoutS: 240 },
   { name: 'chats', ids: ['B10'], results: ['B10'], needs: ['chromium'], nodeArgs: [], timeoutS: 300 },
+  // B14 (issue 27): a 400-message chat in Chromium — opening it, an answer streaming at its end, typing.
+  { name: 'longchat', ids: ['B14'], results: ['B14'], needs: ['chromium'], nodeArgs: [], timeoutS: 300 },
   { name: 'vscode', ids: ['B4'], results: ['B4-paint'], needs: ['chromium', 'code-server'], nodeArgs: [], timeoutS: 300 },
   { name: 'lm', ids: ['B12'], results: ['B12'], needs: ['chromium', 'code-server'], nodeArgs: [], timeoutS: 420 },
   // B17 (issue 25): the host's blocked time per save while an answer streams; plain Node, a real folder.

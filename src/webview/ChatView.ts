@@ -11,6 +11,7 @@ import { Composer } from './Composer';
 import { renderSetupCard } from './SetupCard';
 import { openEditor, renderUserMessage } from './UserMessage';
 import { h, icon } from './dom';
+import { markdownPlainText } from './plainText';
 import type { HostChannel, PanelState } from './hostApi';
 import type { RenderReport } from './testHooks';
 
@@ -22,12 +23,35 @@ const USER_GESTURE_MS = 600;
 const LAST_SCREEN_CHARS = 6_000;
 /** Longest slice (ms) of adding older messages above a shown conversation, so frames keep coming. */
 const BACKFILL_SLICE_MS = 8;
+/**
+ * Messages within this distance (px) of the visible part of the list are rendered; a placeholder
+ * (the message's text in plain form, at its measured height) stands in for the ones further away.
+ */
+const RENDER_MARGIN_PX = 1_500;
+/** A rendered message further than this (px) from the visible part goes back to a placeholder (hysteresis). */
+const KEEP_MARGIN_PX = 4_000;
+/** Longest time (ms) per frame spent rendering placeholders that came near the visible part. */
+const HYDRATE_SLICE_MS = 8;
+/** A rendered-again message up to this length (characters) is laid out whole at once (see hydrate). */
+const HYDRATE_WHOLE_CHARS = 30_000;
 /** Keys that scroll the list up. */
 const UP_KEYS = new Set(['ArrowUp', 'PageUp', 'Home']);
 /** The draft is saved this long (ms) after the last keystroke, not on every one. */
 const SAVE_DRAFT_MS = 300;
 /** The scroll position is saved this long (ms) after scrolling stops. */
 const SAVE_SCROLL_MS = 150;
+
+/** A message in the list: its latest content and its element (rendered, or a placeholder). */
+interface Entry {
+  view: MessageView;
+  element: HTMLElement;
+  /** The element is a placeholder: plain text at the message's measured (or estimated) height. */
+  virtual: boolean;
+  /** Its rendered height (px) when it was last rendered and measured. */
+  height?: number;
+  /** Its plain text (placeholders only; computed once). */
+  plain?: string;
+}
 
 export class ChatView {
   private readonly list: HTMLElement;
@@ -41,7 +65,18 @@ export class ChatView {
   /** Visually hidden; says once per answer how it ended ("Answer done", "Cancelled", the failure). */
   private readonly status: HTMLElement;
   private readonly jumpButton: HTMLButtonElement;
+  /** The rendered answers (a placeholder's answer has none). */
   private readonly assistants = new Map<string, AssistantMessage>();
+  /** Every message in the list, by id. */
+  private readonly entries = new Map<string, Entry>();
+  /** Placeholders that came near the visible part: rendered a slice per frame. */
+  private readonly toHydrate = new Set<string>();
+  private hydrateFrame = false;
+  /** Measured ÷ estimated height over the messages measured so far (placeholders' estimates are scaled by it). */
+  private heightScale = { measured: 0, estimated: 0 };
+  private listWidth: number | undefined;
+  private readonly nearObserver: IntersectionObserver;
+  private readonly farObserver: IntersectionObserver;
   private readonly queues = new Map<string, AppendQueue>();
   private setupOptions: SetupOption[] = [];
   private setupCard: HTMLElement | undefined;
@@ -91,7 +126,12 @@ export class ChatView {
     this.list = h('main', { class: 'messages', role: 'log', 'aria-live': 'off', 'aria-label': 'Conversation', tabindex: '0' }, this.emptyState);
     this.status = h('div', { class: 'visually-hidden', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' });
 
-    this.composer = new Composer(host, () => [...this.list.querySelectorAll<HTMLElement>('[data-role="user"] > .user-text')].map((el) => el.textContent ?? ''));
+    this.composer = new Composer(host, () =>
+      [...this.list.children].flatMap((el) => {
+        const view = this.entries.get((el as HTMLElement).dataset.id ?? '')?.view;
+        return view?.role === 'user' ? [view.text] : [];
+      }),
+    );
     this.textarea = this.composer.textarea;
     this.sendButton = this.composer.sendButton;
     this.jumpButton = h('button', { type: 'button', class: 'jump-to-latest', 'data-action': 'jump-to-latest', hidden: true }, icon('arrow-down'), h('span', {}, 'Jump to latest'));
@@ -109,11 +149,15 @@ export class ChatView {
 
     // Any change of the list's size or of a message's height: keep the end in sight when following.
     this.resizeObserver = new ResizeObserver(() => {
+      this.listWidth = undefined;
       if (this.following) this.scrollToBottom();
       this.updateJumpButton();
     });
     this.resizeObserver.observe(this.list);
     this.observeChildren();
+    // The DOM stays bounded however long the chat: only messages near the visible part are rendered.
+    this.nearObserver = new IntersectionObserver((records) => this.onNear(records), { root: this.list, rootMargin: `${RENDER_MARGIN_PX}px 0px` });
+    this.farObserver = new IntersectionObserver((records) => this.onFar(records), { root: this.list, rootMargin: `${KEEP_MARGIN_PX}px 0px` });
     this.watchUserScrolling();
 
     this.textarea.addEventListener('keydown', (e) => this.onInputKey(e));
@@ -179,10 +223,15 @@ export class ChatView {
         this.requestFrame();
         break;
       }
-      case 'notice':
+      case 'notice': {
+        const view = this.entries.get(msg.id)?.view;
+        if (view?.role === 'assistant') view.notice = msg.notice;
         this.assistants.get(msg.id)?.setNotice(msg.notice);
         break;
+      }
       case 'messageFinished': {
+        const view = this.entries.get(msg.id)?.view;
+        if (view?.role === 'assistant') Object.assign(view, { state: msg.state, stats: msg.stats ?? view.stats, error: msg.error, notice: undefined });
         const message = this.assistants.get(msg.id);
         if (!message) break;
         this.queues.get(msg.id)?.releaseGaps();
@@ -196,12 +245,16 @@ export class ChatView {
         if (this.following) this.scrollToBottom();
         break;
       }
-      case 'messageResumed':
+      case 'messageResumed': {
+        this.hydrate(msg.id);
+        const view = this.entries.get(msg.id)?.view;
+        if (view?.role === 'assistant') Object.assign(view, { state: 'streaming', error: undefined });
         this.queues.get(msg.id)?.resetNumbering(msg.rev);
         this.flush(msg.id);
         this.assistants.get(msg.id)?.resume();
         this.updateStreaming();
         break;
+      }
       case 'provider':
         this.composer.setModelLabel(msg.label);
         break;
@@ -244,6 +297,10 @@ export class ChatView {
   private reset(): void {
     this.backfill = this.finishBackfill = undefined;
     this.assistants.clear();
+    this.entries.clear();
+    this.toHydrate.clear();
+    this.nearObserver.disconnect();
+    this.farObserver.disconnect();
     this.queues.clear();
     this.setupCard = undefined;
     this.hostStreaming = false;
@@ -346,7 +403,7 @@ export class ChatView {
     const job = {};
     this.backfill = job;
     this.finishBackfill = () => {
-      while (next >= 0) top = this.addMessage(messages[next--]!, top);
+      while (next >= 0) top = this.addMessage(messages[next--]!, top, true);
       this.backfill = undefined;
       this.finishBackfill = undefined;
     };
@@ -354,7 +411,7 @@ export class ChatView {
       if (this.backfill !== job) return; // a newer conversation (or New Chat) replaced this one, or it was finished
       const started = performance.now();
       const fromBottom = this.list.scrollHeight - this.list.scrollTop;
-      while (next >= 0 && performance.now() - started < BACKFILL_SLICE_MS) top = this.addMessage(messages[next--]!, top);
+      while (next >= 0 && performance.now() - started < BACKFILL_SLICE_MS) top = this.addMessage(messages[next--]!, top, true);
       if (this.following) this.scrollToBottom();
       else {
         this.list.scrollTop = this.list.scrollHeight - fromBottom;
@@ -370,28 +427,174 @@ export class ChatView {
 
   /**
    * Adds a message (at the end, or before `before`), or replaces the one with the same id (a
-   * snapshot is idempotent). Returns its element.
+   * snapshot is idempotent). `virtual`: as a placeholder (an older message added above the last
+   * screen), rendered once it comes near the visible part. Returns its element.
    */
-  private addMessage(view: MessageView, before?: Element): HTMLElement {
+  private addMessage(view: MessageView, before?: Element, virtual = false): HTMLElement {
     this.emptyState.remove();
-    let element: HTMLElement;
-    if (view.role === 'user') {
-      element = renderUserMessage(view);
-    } else {
-      const message = new AssistantMessage(view);
-      this.assistants.set(view.id, message);
-      this.queues.set(view.id, new AppendQueue(view.rev));
-      element = message.element;
-    }
-    const existing = [...this.list.children].find((el) => (el as HTMLElement).dataset.id === view.id);
+    const entry: Entry = { view: { ...view }, element: undefined as unknown as HTMLElement, virtual: virtual && !(view.role === 'assistant' && view.state === 'streaming') };
+    entry.element = entry.virtual ? this.placeholder(entry) : this.render(entry);
+    if (view.role === 'assistant') this.queues.set(view.id, new AppendQueue(view.rev));
+    const existing = this.entries.get(view.id);
     if (existing) {
-      this.resizeObserver.unobserve(existing);
-      existing.replaceWith(element);
-    } else if (before) this.list.insertBefore(element, before);
-    else this.list.append(element);
-    this.resizeObserver.observe(element);
-    this.updateStreaming();
+      this.unobserve(existing.element);
+      if (entry.virtual) this.assistants.delete(view.id);
+      this.toHydrate.delete(view.id);
+      if (existing.element.isConnected) existing.element.replaceWith(entry.element);
+      else if (before) this.list.insertBefore(entry.element, before);
+      else this.list.append(entry.element);
+    } else if (before) this.list.insertBefore(entry.element, before);
+    else this.list.append(entry.element);
+    this.entries.set(view.id, entry);
+    this.resizeObserver.observe(entry.element);
+    (entry.virtual ? this.nearObserver : this.farObserver).observe(entry.element);
+    if (!entry.virtual) this.updateStreaming();
+    return entry.element;
+  }
+
+  /** The message's rendered element (an answer gets its AssistantMessage). */
+  private render(entry: Entry): HTMLElement {
+    const view = entry.view;
+    if (view.role === 'user') return renderUserMessage(view);
+    const message = new AssistantMessage(view);
+    this.assistants.set(view.id, message);
+    return message.element;
+  }
+
+  /**
+   * A stand-in for a message far off screen: its text in plain form (find-in-page, select-all and
+   * copy, and screen readers still reach it) at its measured height, so the list does not move when
+   * it is rendered again. `content-visibility: auto` spares style, layout and paint of its text.
+   */
+  private placeholder(entry: Entry): HTMLElement {
+    const view = entry.view;
+    entry.plain ??= view.role === 'user' ? view.text : markdownPlainText(view.text);
+    const element = h(
+      'article',
+      { class: `message ${view.role} message-virtual`, 'data-role': view.role, 'data-id': view.id, 'aria-label': view.role === 'user' ? 'Your message' : 'Assistant message' },
+      h('div', { class: 'virtual-text' }, entry.plain),
+    );
+    element.style.height = `${entry.height ?? Math.round(this.estimateHeight(view))}px`;
     return element;
+  }
+
+  /** A never-measured message's height: its text's lines at the list's width, scaled by what measured ones showed. */
+  private estimateHeight(view: MessageView): number {
+    const raw = this.rawEstimate(view);
+    const { measured, estimated } = this.heightScale;
+    return estimated > 0 ? (raw * measured) / estimated : raw;
+  }
+
+  private rawEstimate(view: MessageView): number {
+    // The list's width, read once per layout change (reading it per placeholder would lay the list out each time).
+    this.listWidth ??= this.list.clientWidth;
+    const perLine = Math.max(20, Math.floor((this.listWidth - 32) / 7.5));
+    let lines = 0;
+    for (const line of view.text.split('\n')) lines += Math.max(1, Math.ceil(line.length / perLine));
+    return 40 + lines * 19 + (view.role === 'assistant' ? 26 : 0);
+  }
+
+  private unobserve(element: HTMLElement): void {
+    this.resizeObserver.unobserve(element);
+    this.nearObserver.unobserve(element);
+    this.farObserver.unobserve(element);
+  }
+
+  private onNear(records: IntersectionObserverEntry[]): void {
+    for (const record of records) {
+      const id = (record.target as HTMLElement).dataset.id;
+      if (id === undefined) continue;
+      if (record.isIntersecting) this.toHydrate.add(id);
+      else this.toHydrate.delete(id);
+    }
+    if (this.toHydrate.size && !this.hydrateFrame) {
+      this.hydrateFrame = true;
+      requestAnimationFrame(() => this.hydrateSlice());
+    }
+  }
+
+  /**
+   * Renders the placeholders near the visible part, a few milliseconds per frame. A message above
+   * the visible part that turns out taller or shorter than its placeholder's estimate does not move
+   * what is on screen: the browser's scroll anchoring (overflow-anchor, on by default) moves the
+   * list by the difference.
+   */
+  private hydrateSlice(): void {
+    this.hydrateFrame = false;
+    const started = performance.now();
+    // Nearest first; the ones already in sight whatever the time they take (the screen must not show placeholders).
+    const sight = this.list.getBoundingClientRect();
+    const order = [...this.toHydrate].map((id): [string, number] => {
+      const box = this.entries.get(id)?.element.getBoundingClientRect();
+      return [id, !box ? Infinity : box.bottom < sight.top ? sight.top - box.bottom : box.top > sight.bottom ? box.top - sight.bottom : 0];
+    });
+    order.sort((a, b) => a[1] - b[1]);
+    for (const [id, distance] of order) {
+      if (distance > 0 && performance.now() - started > HYDRATE_SLICE_MS) break;
+      this.toHydrate.delete(id);
+      this.hydrate(id);
+    }
+    if (this.following) this.scrollToBottom();
+    if (this.toHydrate.size) {
+      this.hydrateFrame = true;
+      requestAnimationFrame(() => this.hydrateSlice());
+    }
+  }
+
+  /** Renders placeholder `id` in place. */
+  private hydrate(id: string): void {
+    const entry = this.entries.get(id);
+    if (!entry?.virtual) return;
+    const element = this.render(entry);
+    this.unobserve(entry.element);
+    entry.element.replaceWith(element);
+    entry.element = element;
+    entry.virtual = false;
+    this.resizeObserver.observe(element);
+    this.farObserver.observe(element);
+    // Laid out whole at once (not chunk by chunk as it scrolls into sight, content-visibility's
+    // placeholder sizes growing into real ones): its height is right from the first frame, so
+    // scroll anchoring has one change to absorb, not one per chunk. Not for a huge answer.
+    if (entry.view.text.length <= HYDRATE_WHOLE_CHARS) element.classList.add('message-hydrated');
+    // Regenerate and Edit are off while an answer streams (as updateStreaming sets them).
+    if (this.isStreaming)
+      for (const el of element.querySelectorAll<HTMLButtonElement>('.message-toolbar [data-action="regenerate"], .message-toolbar [data-action="edit"]')) el.disabled = true;
+  }
+
+  private onFar(records: IntersectionObserverEntry[]): void {
+    for (const record of records) {
+      if (record.isIntersecting) continue;
+      const id = (record.target as HTMLElement).dataset.id;
+      if (id !== undefined) this.dehydrate(id, record.boundingClientRect.height);
+    }
+  }
+
+  /**
+   * Puts a placeholder in place of rendered message `id`, far off screen now — never a streaming
+   * answer, nor one holding the focus, the selection or an open editor.
+   */
+  private dehydrate(id: string, height: number): void {
+    const entry = this.entries.get(id);
+    if (!entry || entry.virtual || !entry.element.isConnected) return;
+    const element = entry.element;
+    const answer = this.assistants.get(id);
+    if (answer?.isStreaming) return;
+    if (element.contains(document.activeElement) || element.querySelector('.edit-form')) return;
+    const selection = document.getSelection();
+    if (selection && !selection.isCollapsed && selection.rangeCount && selection.getRangeAt(0).intersectsNode(element)) return;
+    if (answer && entry.view.role === 'assistant') entry.view.text = answer.markdown.text;
+    entry.height = height;
+    this.heightScale.measured += height;
+    this.heightScale.estimated += this.rawEstimate(entry.view);
+    entry.plain = undefined;
+    const placeholder = this.placeholder(entry);
+    this.unobserve(element);
+    element.replaceWith(placeholder);
+    this.assistants.delete(id);
+    entry.element = placeholder;
+    entry.virtual = true;
+    this.resizeObserver.observe(placeholder);
+    this.nearObserver.observe(placeholder);
   }
 
   /** Observes the size of everything in the list (messages, setup card, empty state). */
@@ -429,7 +632,10 @@ export class ChatView {
       () => {
         const top = this.list.scrollTop;
         const byUser = this.pointerDown || performance.now() - this.lastGestureAt < USER_GESTURE_MS;
-        if (top < this.lastScrollTop - 1 && byUser) this.setFollowing(false);
+        // Up by more than a screen without a gesture is not layout either: find-in-page, a focus or
+        // a screen reader moved to an older message (following would yank the view back down).
+        const jumpedUp = this.lastScrollTop - top > this.list.clientHeight;
+        if (top < this.lastScrollTop - 1 && (byUser || jumpedUp)) this.setFollowing(false);
         else if (top > this.lastScrollTop && this.isNearBottom()) this.setFollowing(true);
         else this.updateJumpButton();
         this.lastScrollTop = top;
@@ -465,6 +671,8 @@ export class ChatView {
     const message = this.assistants.get(id);
     if (!chunk || !message) return;
     message.append(chunk.text, chunk.reasoning);
+    const view = this.entries.get(id)?.view;
+    if (view?.role === 'assistant' && chunk.reasoning) view.reasoning = (view.reasoning ?? '') + chunk.reasoning;
     this.onRender?.({ id, seq: chunk.seq, length: message.markdown.length });
   }
 
