@@ -8,7 +8,7 @@
  * the task after the frame that shows it. (c) The DOM: elements in the page with the chat open.
  */
 import type { Browser } from 'playwright-core';
-import type { MessageView } from '../src/protocol';
+import type { MessageView } from '../src/shared/protocol';
 import { answerTokens } from '../src/simulator/answers';
 import { longChat, LONG_CHAT_MESSAGES } from '../test/harness/longChat';
 import { fmt, median, percentile, type BenchOptions, type BenchResult, type Check } from './common';

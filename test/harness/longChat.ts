@@ -2,7 +2,7 @@
  * A chat at the store's bound, for the long-chat tests and B14: 400 messages (200 questions, 200
  * answers of realistic length, 250–750 tokens of the simulator's markdown with code), seeded.
  */
-import type { MessageView } from '../../src/protocol';
+import type { MessageView } from '../../src/shared/protocol';
 import { answerTokens, mulberry32 } from '../../src/simulator/answers';
 
 export const LONG_CHAT_MESSAGES = 400;

@@ -6,7 +6,7 @@
  * render.
  */
 import * as assert from 'node:assert/strict';
-import type { MessageView } from '../../src/protocol';
+import type { MessageView } from '../../src/shared/protocol';
 import { answerTokens } from '../../src/simulator/answers';
 import { longChat } from '../harness/longChat';
 import { randomChunks, usePanelPerTest, type Panel } from './helpers/panel';

@@ -17,7 +17,7 @@
  */
 import * as assert from 'node:assert/strict';
 import type { Browser, CDPSession, Page } from 'playwright-core';
-import type { AssistantMessageView, HostToWebview, MessageStats } from '../../src/protocol';
+import type { AssistantMessageView, HostToWebview, MessageStats } from '../../src/shared/protocol';
 import { mulberry32 } from '../../src/simulator/answers';
 import { tokenize } from '../../src/simulator/tokenize';
 import { launchChromium, openPanel, startPageServer, type PageServer } from './helpers/panel';
