@@ -147,4 +147,3 @@ export function toolInputSchema(tool: ToolDefinition): Record<string, unknown> {
   if (!schema || typeof schema !== 'object' || Object.keys(schema).length === 0) return { type: 'object', properties: {} };
   return schema.type === undefined ? { type: 'object', ...schema } : schema;
 }
-
