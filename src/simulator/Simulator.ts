@@ -10,6 +10,8 @@ import { preciseNow, ResponsePlayer, type PlannedToken } from './ResponsePlayer'
 import { parseScripts, resolveScript, scriptForModel, type SimScript } from './script';
 import type { SimRequestRecord, SimStats } from './SimStats';
 import { tokenize } from './tokenize';
+import { planTools } from './toolScript';
+import type { SimToolCall } from './script';
 import { AnthropicRenderer } from './wire/AnthropicRenderer';
 import { OpenAIChatRenderer } from './wire/OpenAIChatRenderer';
 import { OpenAIResponsesRenderer } from './wire/OpenAIResponsesRenderer';
@@ -305,6 +307,9 @@ export class Simulator {
     record.model = request.model;
     record.messages = request.messages;
     record.system = request.system;
+    if (Array.isArray(body.tools) && body.tools.length > 0) record.tools = body.tools as unknown[];
+    if (body.tool_choice !== undefined) record.toolChoice = body.tool_choice;
+    if (request.toolResults.length > 0) record.toolResults = request.toolResults;
     if (body.thinking !== undefined || body.reasoning !== undefined) record.reasoningParams = { thinking: body.thinking, reasoning: body.reasoning };
 
     if (!this.modelAllowed(request.model)) return fail(404, { model: request.model });
@@ -325,16 +330,28 @@ export class Simulator {
 
   /** The tokens to stream and the renderer that frames them for this request. */
   private plan(api: WireApi, request: ApiRequest, script: SimScript): { renderer: WireRenderer; tokens: PlannedToken[] } {
-    let text = script.text ?? pickAnswer(request.lastUserText);
+    const fallbackCall = script.toolCall ?? { name: 'search_docs', arguments: JSON.stringify({ query: request.lastUserText.slice(0, 60) }) };
+    const tools = planTools(script, request, fallbackCall);
+    // Before native calls: the script's text, or none (the legacy `finishReason: "tool-calls"` keeps its canned answer).
+    const legacyToolCalls = script.finishReason === 'tool-calls' && script.toolCalls === undefined && !script.useTools;
+    let text = tools?.text ?? script.text ?? (tools?.finishToolCalls && !legacyToolCalls ? '' : pickAnswer(request.lastUserText));
     // A trailing assistant message is a prefill: the answer continues after it, as the real APIs do.
     if (request.prefill !== undefined && text.startsWith(request.prefill)) text = text.slice(request.prefill.length);
-    let finishReason = script.finishReason ?? 'stop';
-    const toolCall = script.toolCall ?? { name: 'search_docs', arguments: JSON.stringify({ query: request.lastUserText.slice(0, 60) }) };
+    let finishReason = tools
+      ? tools.finishToolCalls
+        ? 'tool-calls'
+        : script.finishReason === 'tool-calls'
+          ? 'stop'
+          : (script.finishReason ?? 'stop')
+      : (script.finishReason ?? 'stop');
+    const calls = (tools?.calls ?? []).map((call) => ({ ...call }));
+    const afterText = tools?.finishToolCalls ? (script.textAfter ?? '') : '';
     let tokens: PlannedToken[] = [
       ...tokenize(script.reasoning ?? '').map((t) => ({ segment: 'reasoning' as const, text: t })),
       ...tokenize(script.commentary ?? '').map((t) => ({ segment: 'commentary' as const, text: t })),
       ...tokenize(text).map((t) => ({ segment: 'text' as const, text: t })),
-      ...(finishReason === 'tool-calls' ? tokenize(toolCall.arguments).map((t) => ({ segment: 'tool' as const, text: t })) : []),
+      ...toolTokens(calls, api === 'openai-chat' && script.toolShape === 'interleaved'),
+      ...tokenize(afterText).map((t) => ({ segment: 'text' as const, text: t })),
     ];
     if (request.maxTokens !== undefined && tokens.length > request.maxTokens) {
       tokens = tokens.slice(0, request.maxTokens);
@@ -345,7 +362,9 @@ export class Simulator {
       inputTokens: request.inputTokens,
       finishReason,
       includeUsage: (script.includeUsage ?? true) && request.usageRequested,
-      toolCall,
+      toolCall: calls[0] ?? fallbackCall,
+      toolCalls: calls,
+      toolShape: script.toolShape ?? 'openai',
       firstSegment: tokens[0]?.segment,
       shapes: {
         reasoningFormat: script.reasoningFormat ?? 'reasoning_content',
@@ -439,6 +458,19 @@ export class Simulator {
       return json(400, { error: err instanceof Error ? err.message : String(err) });
     }
   }
+}
+
+/** The argument tokens of each call, call after call (or alternating, for interleaved parallel calls). */
+function toolTokens(calls: readonly SimToolCall[], interleave: boolean): PlannedToken[] {
+  const perCall = calls.map((call, n) => {
+    const pieces = tokenize(call.arguments).map((t) => ({ segment: 'tool' as const, text: t, call: n }));
+    // A call without arguments still has its moment on the wire.
+    return pieces.length > 0 ? pieces : [{ segment: 'tool' as const, text: '', call: n }];
+  });
+  if (!interleave) return perCall.flat();
+  const out: PlannedToken[] = [];
+  for (let i = 0; perCall.some((pieces) => i < pieces.length); i++) for (const pieces of perCall) if (i < pieces.length) out.push(pieces[i]!);
+  return out;
 }
 
 function displayName(id: string): string {
