@@ -121,9 +121,12 @@ export class TextToolCallParser {
         return false;
       }
       const c = held[lead];
-      if ((c === '{' || c === '[') && !this.fenceOpen) {
-        this.releaseText(lead, out, true);
-        this.candidate = { form: 'bare', bodyStart: 0 };
+      const rest = held.slice(lead);
+      // `[TOOL_CALLS]` (or the start of it) is Mistral's opener, not a JSON array.
+      const tagged = OPENERS.some((opener) => rest.startsWith(opener.text) || opener.text.startsWith(rest));
+      if ((c === '{' || c === '[') && !tagged && !this.fenceOpen) {
+        // The whitespace (and `;` between calls) before it goes with the call, or out as text if it is none.
+        this.candidate = { form: 'bare', bodyStart: lead };
         return true;
       }
     }
@@ -165,9 +168,7 @@ export class TextToolCallParser {
         candidate.bodyStart = close + 1;
         i = close + 1;
       }
-      while (i < held.length && /\s/.test(held[i]!)) i++;
-      if (i >= held.length) return ending ? this.reject(out) : false;
-      if (candidate.form === 'mistral' && /[\w.-]/.test(held[i]!)) {
+      if (candidate.form === 'mistral' && i < held.length && /[\w.-]/.test(held[i]!)) {
         // `[TOOL_CALLS]name[ARGS]{…}`
         const match = /^([\w.-]+)(\[ARGS\])?/.exec(held.slice(i));
         const name = match?.[1] ?? '';
@@ -178,9 +179,9 @@ export class TextToolCallParser {
         }
         candidate.name = name;
         i += match[0].length;
-        while (i < held.length && /\s/.test(held[i]!)) i++;
-        if (i >= held.length) return ending ? this.reject(out) : false;
       }
+      while (i < held.length && /\s/.test(held[i]!)) i++;
+      if (i >= held.length) return ending ? this.reject(out) : false;
       const c = held[i];
       if (c !== '{' && c !== '[') return this.reject(out);
       if (candidate.form === 'bare' && !this.couldBeBareCall(held.slice(i))) return ending ? this.reject(out) : this.bareUndecided(held.slice(i)) ? false : this.reject(out);
@@ -282,8 +283,8 @@ export class TextToolCallParser {
     const candidate = this.candidate!;
     this.candidate = undefined;
     this.afterCall = false;
-    // Release at least the opener (a bare candidate: its first character), so scanning moves on.
-    const upTo = candidate.form === 'bare' ? 1 : candidate.bodyStart;
+    // Release at least the opener (a bare candidate: through its first character), so scanning moves on.
+    const upTo = candidate.form === 'bare' ? candidate.bodyStart + 1 : candidate.bodyStart;
     this.releaseText(Math.max(1, upTo), out);
     return true;
   }
