@@ -236,7 +236,8 @@ export class Simulator {
     }
 
     const route = ROUTES[path];
-    const isModels = path === '/v1/models' || path.startsWith('/v1/models/');
+    const isInfo = INFO_ROUTES.has(`${method} ${path}`);
+    const isModels = path === '/v1/models' || path.startsWith('/v1/models/') || isInfo;
     const record: SimRequestRecord = {
       id: this.data.requests + 1,
       method,
@@ -275,7 +276,7 @@ export class Simulator {
       res.end(body);
     };
 
-    if (!route && !(isModels && method === 'GET')) return fail(404, { route: `${method} ${path}` });
+    if (!route && !isInfo && !(isModels && method === 'GET')) return fail(404, { route: `${method} ${path}` });
     if (!this.authorized(req)) {
       const missing = req.headers.authorization === undefined && req.headers['x-api-key'] === undefined;
       const message = family === 'anthropic' ? (missing ? 'x-api-key header is required' : 'invalid x-api-key') : undefined;
@@ -286,6 +287,7 @@ export class Simulator {
             : message,
       });
     }
+    if (isInfo) return this.sendModelInfo(req, res, record, path);
     if (!route) return this.sendModels(res, record, family, path);
 
     let body: Record<string, unknown>;
@@ -431,9 +433,102 @@ export class Simulator {
       if (one !== undefined) return send(200, model(one));
       return send(200, { data: ids.map(model), has_more: false, first_id: ids[0] ?? null, last_id: ids[ids.length - 1] ?? null });
     }
-    const model = (id: string) => ({ id, object: 'model', created: MODEL_CREATED, owned_by: 'sidestream-simulator' });
+    // A `ctx-N` model reports its window as vLLM does (`max_model_len`); others report none.
+    const model = (id: string) => ({
+      id,
+      object: 'model',
+      created: MODEL_CREATED,
+      owned_by: 'sidestream-simulator',
+      ...(/(?:^|-)ctx-\d+/.test(id) ? { max_model_len: simModelInfo(id).loadedContext } : {}),
+    });
     if (one !== undefined) return send(200, model(one));
     return send(200, { object: 'list', data: ids.map(model) });
+  }
+
+  /**
+   * The local servers' own model endpoints, as each reports what a model can do and the context it
+   * is loaded with: Ollama `POST /api/show` and `GET /api/ps`, LM Studio `GET /api/v0/models`,
+   * llama.cpp `GET /props`. Per model name (see {@link simModelInfo}).
+   */
+  private async sendModelInfo(req: IncomingMessage, res: ServerResponse, record: SimRequestRecord, path: string): Promise<void> {
+    const send = (status: number, payload: unknown) => {
+      const body = JSON.stringify(payload);
+      record.status = status;
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(body)) });
+      res.end(body);
+    };
+    const models = this.models();
+    switch (path) {
+      case '/api/show': {
+        let model = '';
+        try {
+          const body = JSON.parse(await readBody(req)) as { model?: unknown; name?: unknown };
+          model = typeof body.model === 'string' ? body.model : typeof body.name === 'string' ? body.name : '';
+        } catch {
+          // An unreadable body asks for no model.
+        }
+        if (!model) return send(400, { error: 'model is required' });
+        const info = simModelInfo(model);
+        return send(200, {
+          modelfile: `FROM ${model}`,
+          parameters: info.numCtxParameter
+            ? `num_ctx                        ${info.numCtxParameter}\nstop                           "<|im_end|>"`
+            : 'stop                           "<|im_end|>"',
+          template: '{{ .Prompt }}',
+          details: { format: 'gguf', family: 'qwen2', parameter_size: '7.6B', quantization_level: 'Q4_K_M' },
+          model_info: { 'general.architecture': 'qwen2', 'qwen2.context_length': info.trainedContext },
+          capabilities: info.toolCalling ? ['completion', 'tools'] : ['completion'],
+        });
+      }
+      case '/api/ps':
+        return send(200, {
+          models: models
+            .filter((m) => simModelInfo(m).loaded)
+            .map((m) => ({
+              name: m,
+              model: m,
+              size: 6_000_000_000,
+              digest: 'sim',
+              details: {},
+              expires_at: '2099-01-01T00:00:00Z',
+              size_vram: 6_000_000_000,
+              context_length: simModelInfo(m).loadedContext,
+            })),
+        });
+      case '/api/v0/models':
+        return send(200, {
+          object: 'list',
+          data: models.map((m) => {
+            const info = simModelInfo(m);
+            return {
+              id: m,
+              object: 'model',
+              type: 'llm',
+              publisher: 'sidestream-simulator',
+              arch: 'qwen2',
+              compatibility_type: 'gguf',
+              quantization: 'Q4_K_M',
+              state: info.loaded ? 'loaded' : 'not-loaded',
+              max_context_length: info.trainedContext,
+              ...(info.loaded ? { loaded_context_length: info.loadedContext } : {}),
+              ...(info.toolCalling ? { capabilities: ['tool_use'] } : { capabilities: [] }),
+            };
+          }),
+        });
+      case '/props': {
+        const info = simModelInfo(models[0] ?? 'sim-model');
+        return send(200, {
+          default_generation_settings: { n_ctx: info.loadedContext, params: {} },
+          total_slots: 1,
+          model_path: `/models/${models[0] ?? 'sim-model'}.gguf`,
+          chat_template: info.toolCalling ? '{%- if tools %}{{ tools | tojson }}{%- endif %}{{ messages }}' : '{{ messages }}',
+          chat_template_caps: { supports_tool_calls: info.toolCalling, supports_tools: info.toolCalling },
+          build_info: 'sim',
+        });
+      }
+      default:
+        return send(404, { error: `unknown route ${path}` });
+    }
   }
 
   private async handleControl(req: IncomingMessage, res: ServerResponse, method: string, path: string): Promise<void> {
@@ -471,6 +566,35 @@ function toolTokens(calls: readonly SimToolCall[], interleave: boolean): Planned
   const out: PlannedToken[] = [];
   for (let i = 0; perCall.some((pieces) => i < pieces.length); i++) for (const pieces of perCall) if (i < pieces.length) out.push(pieces[i]!);
   return out;
+}
+
+const INFO_ROUTES = new Set(['POST /api/show', 'GET /api/ps', 'GET /api/v0/models', 'GET /props']);
+
+/** What the simulator's servers report about a model. */
+export interface SimModelInfo {
+  toolCalling: boolean;
+  /** The context window it is loaded with. */
+  loadedContext: number;
+  /** The context window it was trained for. */
+  trainedContext: number;
+  loaded: boolean;
+  /** Ollama: the Modelfile's `num_ctx` parameter, when the name sets one. */
+  numCtxParameter: number | undefined;
+}
+
+/**
+ * A model's capabilities from its name: tools unless it has `notools`; loaded with `ctx-N` tokens
+ * (default 32,768; the Modelfile's `num_ctx` too), trained for 131,072; loaded unless `unloaded`.
+ */
+export function simModelInfo(model: string): SimModelInfo {
+  const ctx = /(?:^|-)ctx-(\d+)(?:-|$)/.exec(model)?.[1];
+  return {
+    toolCalling: !/(?:^|-)notools(?:-|$)/.test(model),
+    loadedContext: ctx ? Number(ctx) : 32_768,
+    trainedContext: 131_072,
+    loaded: !/(?:^|-)unloaded(?:-|$)/.test(model),
+    numCtxParameter: ctx ? Number(ctx) : undefined,
+  };
 }
 
 function displayName(id: string): string {
