@@ -154,7 +154,7 @@ export interface SimScript {
 /** Text before the calls of a `sim-tools-preamble` answer. */
 export const TOOL_PREAMBLE = "I'll look that up first.";
 /** Text after the calls of a `sim-tools-after` answer. */
-export const TOOL_AFTERWORD = 'Running that now.';
+export const TOOL_AFTERWORD = ' Running that now.';
 
 const TOOL_SHAPES: Record<SimToolShape, true> = { openai: true, llamacpp: true, vllm: true, whole: true, sparse: true, interleaved: true };
 const TEXT_FORMS: Record<SimTextForm, true> = { hermes: true, json: true, mistral: true, 'mistral-args': true, 'python-tag': true, function: true };
@@ -202,6 +202,13 @@ const PRESETS: Record<string, SimScript> = {
  *   `fault-no-event-lines`, `fault-html`, `fault-endless-line`, `fault-endless` (text that never
  *   stops): the fault after 5 tokens where it applies
  * - `fault-NNN` (e.g. `fault-401`, `fault-429`, `fault-529`): that HTTP status with a real-shaped body
+ * - `tools` (call the request's first offered tool, arguments from its schema; answer tool results
+ *   with text quoting them), with `parallel` (two calls), `preamble` / `after` (text before / after
+ *   the calls), `badjson` (arguments that do not parse), `shape-S` (Chat framing: `llamacpp`,
+ *   `vllm`, `whole`, `sparse`, `interleaved`), `text-F` (written as text: `hermes`, `json`,
+ *   `mistral`, `mistral-args`, `python-tag`, `function`)
+ * - `ctx-N`, `notools`, `unloaded`: what the model-info endpoints (`/api/show`, `/api/ps`,
+ *   `/api/v0/models`, `/props`, `max_model_len`) report for the model
  *
  * Unknown parts are ignored, so any `sim-…` name is a valid model.
  */
@@ -220,6 +227,21 @@ export const SIM_MODEL_NAME_HELP = [
   'sim-length',
   'sim-content-filter',
   'sim-tool-calls',
+  'sim-tools',
+  'sim-tools-parallel',
+  'sim-tools-preamble-after',
+  'sim-tools-badjson',
+  'sim-tools-shape-llamacpp',
+  'sim-tools-shape-vllm',
+  'sim-tools-shape-whole',
+  'sim-tools-shape-sparse',
+  'sim-tools-parallel-shape-interleaved',
+  'sim-tools-text-hermes',
+  'sim-tools-text-json',
+  'sim-tools-text-mistral',
+  'sim-tools-text-mistral-args',
+  'sim-tools-text-python-tag',
+  'sim-tools-text-function',
   'sim-tps-N',
   'sim-ttft-N',
   'sim-headers-N',

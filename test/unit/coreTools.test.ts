@@ -273,6 +273,36 @@ describe('core: tool calls', function () {
     });
   });
 
+  describe('scripts chosen by model name (no control call: what a VS Code e2e picks)', () => {
+    const question: ChatMessage[] = [{ role: 'user', content: 'Open a.md' }];
+    const byName = (target: Target, model: string) => drain(stream(simRequest(sim, target, { model, tools: TOOLS, messages: question, maxRetries: 0 })));
+
+    it('sim-tools-parallel-shape-vllm: two calls, names and schema arguments, in vLLM framing', async () => {
+      const s = await byName('vllm', 'sim-tools-parallel-shape-vllm');
+      assert.deepEqual(callsOf(s), [
+        { name: 'read_file', input: { path: 'a.md', startLine: 1 } },
+        { name: 'search', input: { query: 'Open a.md (2)' } },
+      ]);
+    });
+
+    it('sim-tools-preamble-after: text before and after the call', async () => {
+      const s = await byName('anthropic', 'sim-tools-preamble-after');
+      assert.equal(s.text, "I'll look that up first. Running that now.");
+      assert.equal(s.toolCalls.length, 1);
+    });
+
+    it('sim-tools-badjson: a readable failure', async () => {
+      const s = await byName('openai-responses', 'sim-tools-badjson');
+      assert.match(failureOf(s).message, /the tool "read_file" but its arguments are not valid JSON/);
+    });
+
+    it('sim-tools-text-mistral-args against Ollama: real calls from text', async () => {
+      const s = await byName('ollama', 'sim-tools-text-mistral-args');
+      assert.deepEqual(callsOf(s), [{ name: 'read_file', input: { path: 'a.md', startLine: 1 } }]);
+      assert.equal(s.finish?.reason.unified, 'tool-calls');
+    });
+  });
+
   describe('Chat Completions shapes of local servers', () => {
     const calls = [
       { id: 'call_p', name: 'read_file', arguments: TRICKY },
