@@ -7,7 +7,7 @@
  */
 import type { Cancellation } from './cancellation';
 import { toAbortSignal } from './cancellation';
-import { assertNever, type FinishReason, type ReasoningBlock, type StreamEvent, type StreamFailure, type Usage } from './events';
+import { assertNever, type FinishReason, type ReasoningBlock, type StreamEvent, type StreamFailure, type ToolCall, type Usage } from './events';
 import { classifyError, makeFailure, protocolFailure, providerLabel, StreamFailureError, validateBaseUrl, type ErrorContext } from './errors';
 import { loadAnthropic, loadOpenAI } from './lazy';
 import { StreamMetrics } from './metrics';
@@ -20,6 +20,8 @@ import { streamOpenAIResponses } from './providers/openaiResponses';
 import type { ProviderContext, ProviderStream, WireState } from './providers/providerContext';
 import { providerInfo } from './providerCatalog';
 import type { ChatRequest } from './request';
+import { looksForTextToolCalls, TextToolCallParser, type TextToolPiece } from './textToolCalls';
+import { badToolCallMessage, checkToolCall, truncatedToolCallNote, type CheckedToolCall } from './toolCalls';
 import type { ProviderId, WireApi } from './events';
 
 /** Default seconds of silence after the headers before `idle-timeout`. */
@@ -78,6 +80,7 @@ export async function* stream(request: ChatRequest, token?: Cancellation): Async
   const errorContext: ErrorContext = { provider: request.provider, model: request.model, baseUrl: endpoint.baseUrl, apiKey: request.apiKey };
   let partialText = '';
   let usage: Usage = { inputTokens: undefined, outputTokens: undefined };
+  let textTools: TextToolCallParser | undefined;
   const cancelled = (): StreamEvent => ({ type: 'finish', reason: { unified: 'cancelled', raw: undefined }, usage, metrics: metrics.snapshot(true) });
   try {
     yield { type: 'start', provider: request.provider, model: request.model };
@@ -119,13 +122,32 @@ export async function* stream(request: ChatRequest, token?: Cancellation): Async
     const outputCap = outputCapChars(request);
     let outputChars = 0;
     let capped = false;
+    // Tool calls: the complete ones handed on, and the first whose arguments did not parse.
+    let toolCallCount = 0;
+    let badCall: Extract<CheckedToolCall, { ok: false }> | undefined;
+    // Local models may write their calls as text: recognised only when tools were offered.
+    textTools = looksForTextToolCalls(request) ? new TextToolCallParser(request.tools!.map((tool) => tool.name)) : undefined;
     for await (const part of PROVIDER_STREAMS[request.api](request, context)) {
       // When this part was a delta (the metrics clock read once serves both uses).
       let deltaAt: number | undefined;
       switch (part.type) {
         case 'text-delta':
-          partialText += part.text;
           outputChars += part.text.length;
+          if (textTools) {
+            for (const piece of textTools.push(part.text)) {
+              const event = textPieceEvent(piece);
+              if (event.type === 'text-delta') {
+                partialText += event.text;
+                deltaAt = metrics.addDelta(event.text);
+              } else {
+                toolCallCount++;
+                metrics.addDelta(piece.kind === 'call' ? piece.raw || event.toolCall.arguments : '', 'tool');
+              }
+              yield event;
+            }
+            break;
+          }
+          partialText += part.text;
           deltaAt = metrics.addDelta(part.text);
           yield part;
           break;
@@ -137,11 +159,20 @@ export async function* stream(request: ChatRequest, token?: Cancellation): Async
         case 'output-growth':
           outputChars += part.chars;
           break;
-        case 'tool-call':
+        case 'tool-call': {
           // A tool-call-only answer still has output: its arguments are counted like text.
           metrics.addDelta(part.toolCall.arguments || part.toolCall.name, 'tool');
-          yield part;
+          const checked = checkToolCall(part.toolCall);
+          if (checked.ok) {
+            toolCallCount++;
+            yield { type: 'tool-call', toolCall: checked.call };
+          } else {
+            // Never handed on: the answer ends with a failure that says why (or, cut by the
+            // output limit, with a note), once the stream has told how it ended.
+            badCall ??= checked;
+          }
           break;
+        }
         case 'reasoning-blocks':
           reasoningBlocks = part.blocks;
           break;
@@ -179,6 +210,14 @@ export async function* stream(request: ChatRequest, token?: Cancellation): Async
       return;
     }
     if (capped) {
+      // Text held back as a possible text-form call is text after all: the call never closed.
+      for (const piece of textTools?.end() ?? []) {
+        if (piece.kind === 'text') {
+          partialText += piece.text;
+          yield { type: 'text-delta', text: piece.text };
+        }
+      }
+      textTools = undefined;
       // Everything that arrived was yielded and is kept. Thinking blocks are left out: cut short,
       // their signatures would not verify on the next turn.
       const note = outputCapNote(outputChars, request.maxOutputTokens);
@@ -187,16 +226,52 @@ export async function* stream(request: ChatRequest, token?: Cancellation): Async
       return;
     }
     if (!reason) throw protocolFailure('The stream ended without its terminal event — the answer may be incomplete.', errorContext);
-    yield { type: 'finish', reason, usage, metrics: metrics.snapshot(true), ...(reasoningBlocks ? { reasoningBlocks } : {}) };
+    if (textTools) {
+      for (const piece of textTools.end()) {
+        const event = textPieceEvent(piece);
+        if (event.type === 'text-delta') {
+          partialText += event.text;
+          metrics.addDelta(event.text);
+        } else {
+          toolCallCount++;
+          metrics.addDelta(piece.kind === 'call' ? piece.raw || event.toolCall.arguments : '', 'tool');
+        }
+        yield event;
+      }
+      textTools = undefined;
+    }
+    let note: string | undefined;
+    if (badCall) {
+      if (reason.unified !== 'length') throw protocolFailure(badToolCallMessage(badCall), errorContext);
+      note = truncatedToolCallNote(badCall.call);
+      log(request, `${request.provider}: ${note}`);
+    }
+    // Some servers say `stop` after the calls (and text-form calls always end so): the answer asked for tools.
+    if (toolCallCount > 0 && reason.unified === 'stop') reason = { unified: 'tool-calls', raw: reason.raw };
+    yield { type: 'finish', reason, usage, metrics: metrics.snapshot(true), ...(reasoningBlocks ? { reasoningBlocks } : {}), ...(note ? { note } : {}) };
   } catch (error) {
     if (signal.aborted) {
       yield cancelled();
       return;
     }
+    // Text held back as a possible call was never shown: it is part of what arrived.
+    if (textTools) {
+      for (const piece of textTools.end()) {
+        if (piece.kind === 'text') {
+          partialText += piece.text;
+          yield { type: 'text-delta', text: piece.text };
+        }
+      }
+    }
     yield { type: 'error', error: classifyError(error, errorContext), partialText, metrics: metrics.snapshot(true), usage };
   } finally {
     dispose();
   }
+}
+
+/** A text-form parser's piece as a stream event. */
+function textPieceEvent(piece: TextToolPiece): Extract<StreamEvent, { type: 'text-delta' | 'tool-call' }> {
+  return piece.kind === 'text' ? { type: 'text-delta', text: piece.text } : { type: 'tool-call', toolCall: piece.call satisfies ToolCall };
 }
 
 /** Passes a diagnostic line to the request's logger; a logger that throws never breaks the stream. */

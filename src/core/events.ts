@@ -37,11 +37,20 @@ export interface StreamFailure {
   retryable: boolean;
 }
 
-export interface ToolCall {
+/** A tool call as a provider assembled it from the wire, before its arguments are checked. */
+export interface RawToolCall {
   id: string;
   name: string;
   /** The arguments JSON text exactly as streamed, accumulated from fragments. */
   arguments: string;
+}
+
+/** A complete tool call: its arguments arrived whole and parse to a JSON object. */
+export interface ToolCall extends RawToolCall {
+  /** The parsed arguments (`{}` for a call streamed with no arguments). */
+  input: Record<string, unknown>;
+  /** `text` when a local model wrote the call as text and Sidestream recognised it (see textToolCalls.ts). */
+  source?: 'text' | undefined;
 }
 
 export type StreamEvent =
@@ -49,6 +58,7 @@ export type StreamEvent =
   | { type: 'text-delta'; text: string }
   /** Reasoning shown in the Thinking section; `redacted` marks a placeholder for reasoning the provider encrypted. */
   | { type: 'reasoning-delta'; text: string; redacted?: boolean }
+  /** A complete tool call, emitted once its arguments arrived whole and parsed; parallel calls in order. */
   | { type: 'tool-call'; toolCall: ToolCall }
   | { type: 'usage'; usage: Usage }
   | { type: 'metrics'; metrics: StreamMetricsSnapshot }

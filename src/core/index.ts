@@ -34,7 +34,14 @@ export {
   wireApiFor,
 } from './providerCatalog';
 export type { ProviderInfo, ProviderPlace, ProviderSetting, UrlProvider, OpenAIWireProvider, KeyedProvider } from './providerCatalog';
-export type { ChatMessage, ChatRequest } from './request';
+export type { ChatMessage, ChatRequest, HistoryToolCall, HistoryToolResult, ToolChoice, ToolDefinition } from './request';
+export type { RawToolCall } from './events';
+export { checkToolCall, ToolCallAccumulator } from './toolCalls';
+export { TextToolCallParser, looksForTextToolCalls } from './textToolCalls';
+export { toCoreRequestMessages, toCoreTools, partKindByShape, CANCELLED_RESULT, VSCODE_ROLE, VSCODE_TOOL_MODE } from './toolParts';
+export type { LeftOut, ToCoreOptions, VsCodeMessageLike, VsCodePartKind, VsCodeToolLike } from './toolParts';
+export { discoverModelCapabilities, contextTooSmallMessage, OLLAMA_DEFAULT_NUM_CTX } from './modelCapabilities';
+export type { CapabilityQuery, ModelCapabilities } from './modelCapabilities';
 export { StreamSession, endMessage, retryNotice } from './session/StreamSession';
 export type {
   AnswerError,

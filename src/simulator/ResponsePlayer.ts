@@ -19,6 +19,8 @@ function nextTurn(): Promise<void> {
 export interface PlannedToken {
   segment: Segment;
   text: string;
+  /** For a `tool` token: which of the answer's calls it belongs to (default 0). */
+  call?: number;
 }
 
 /** Unpaced streams are written in batches of this many tokens, yielding between batches. */
@@ -104,7 +106,7 @@ export class ResponsePlayer {
         let text = '';
         for (let i = sent; i < due; i++) {
           const token = tokens[i]!;
-          chunk += renderer.token(token.segment, token.text);
+          chunk += renderer.token(token.segment, token.text, token.call);
           if (token.segment === 'text') text += token.text;
         }
         await this.write(chunk);

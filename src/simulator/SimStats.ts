@@ -18,6 +18,11 @@ export interface SimRequestRecord {
   system?: unknown;
   /** The reasoning parameters the request carried: Anthropic `thinking`, Responses `reasoning`. */
   reasoningParams?: { thinking?: unknown; reasoning?: unknown } | undefined;
+  /** The tools the request offered (their whole declarations, as sent), and its tool choice. */
+  tools?: unknown[] | undefined;
+  toolChoice?: unknown;
+  /** The tool results the request ended with (call id, the called tool's name when the history shows it, content). */
+  toolResults?: Array<{ callId: string; name: string | undefined; content: string }> | undefined;
   /** The status sent with the headers. */
   status?: number | undefined;
   /** The fault the script asked for, if any. */

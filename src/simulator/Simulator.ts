@@ -10,6 +10,8 @@ import { preciseNow, ResponsePlayer, type PlannedToken } from './ResponsePlayer'
 import { parseScripts, resolveScript, scriptForModel, type SimScript } from './script';
 import type { SimRequestRecord, SimStats } from './SimStats';
 import { tokenize } from './tokenize';
+import { planTools } from './toolScript';
+import type { SimToolCall } from './script';
 import { AnthropicRenderer } from './wire/AnthropicRenderer';
 import { OpenAIChatRenderer } from './wire/OpenAIChatRenderer';
 import { OpenAIResponsesRenderer } from './wire/OpenAIResponsesRenderer';
@@ -234,7 +236,8 @@ export class Simulator {
     }
 
     const route = ROUTES[path];
-    const isModels = path === '/v1/models' || path.startsWith('/v1/models/');
+    const isInfo = INFO_ROUTES.has(`${method} ${path}`);
+    const isModels = path === '/v1/models' || path.startsWith('/v1/models/') || isInfo;
     const record: SimRequestRecord = {
       id: this.data.requests + 1,
       method,
@@ -273,7 +276,7 @@ export class Simulator {
       res.end(body);
     };
 
-    if (!route && !(isModels && method === 'GET')) return fail(404, { route: `${method} ${path}` });
+    if (!route && !isInfo && !(isModels && method === 'GET')) return fail(404, { route: `${method} ${path}` });
     if (!this.authorized(req)) {
       const missing = req.headers.authorization === undefined && req.headers['x-api-key'] === undefined;
       const message = family === 'anthropic' ? (missing ? 'x-api-key header is required' : 'invalid x-api-key') : undefined;
@@ -284,6 +287,7 @@ export class Simulator {
             : message,
       });
     }
+    if (isInfo) return this.sendModelInfo(req, res, record, path);
     if (!route) return this.sendModels(res, record, family, path);
 
     let body: Record<string, unknown>;
@@ -305,6 +309,9 @@ export class Simulator {
     record.model = request.model;
     record.messages = request.messages;
     record.system = request.system;
+    if (Array.isArray(body.tools) && body.tools.length > 0) record.tools = body.tools as unknown[];
+    if (body.tool_choice !== undefined) record.toolChoice = body.tool_choice;
+    if (request.toolResults.length > 0) record.toolResults = request.toolResults;
     if (body.thinking !== undefined || body.reasoning !== undefined) record.reasoningParams = { thinking: body.thinking, reasoning: body.reasoning };
 
     if (!this.modelAllowed(request.model)) return fail(404, { model: request.model });
@@ -325,16 +332,28 @@ export class Simulator {
 
   /** The tokens to stream and the renderer that frames them for this request. */
   private plan(api: WireApi, request: ApiRequest, script: SimScript): { renderer: WireRenderer; tokens: PlannedToken[] } {
-    let text = script.text ?? pickAnswer(request.lastUserText);
+    const fallbackCall = script.toolCall ?? { name: 'search_docs', arguments: JSON.stringify({ query: request.lastUserText.slice(0, 60) }) };
+    const tools = planTools(script, request, fallbackCall);
+    // Before native calls: the script's text, or none (the legacy `finishReason: "tool-calls"` keeps its canned answer).
+    const legacyToolCalls = script.finishReason === 'tool-calls' && script.toolCalls === undefined && !script.useTools;
+    let text = tools?.text ?? script.text ?? (tools?.finishToolCalls && !legacyToolCalls ? '' : pickAnswer(request.lastUserText));
     // A trailing assistant message is a prefill: the answer continues after it, as the real APIs do.
     if (request.prefill !== undefined && text.startsWith(request.prefill)) text = text.slice(request.prefill.length);
-    let finishReason = script.finishReason ?? 'stop';
-    const toolCall = script.toolCall ?? { name: 'search_docs', arguments: JSON.stringify({ query: request.lastUserText.slice(0, 60) }) };
+    let finishReason = tools
+      ? tools.finishToolCalls
+        ? 'tool-calls'
+        : script.finishReason === 'tool-calls'
+          ? 'stop'
+          : (script.finishReason ?? 'stop')
+      : (script.finishReason ?? 'stop');
+    const calls = (tools?.calls ?? []).map((call) => ({ ...call }));
+    const afterText = tools?.finishToolCalls ? (script.textAfter ?? '') : '';
     let tokens: PlannedToken[] = [
       ...tokenize(script.reasoning ?? '').map((t) => ({ segment: 'reasoning' as const, text: t })),
       ...tokenize(script.commentary ?? '').map((t) => ({ segment: 'commentary' as const, text: t })),
       ...tokenize(text).map((t) => ({ segment: 'text' as const, text: t })),
-      ...(finishReason === 'tool-calls' ? tokenize(toolCall.arguments).map((t) => ({ segment: 'tool' as const, text: t })) : []),
+      ...toolTokens(calls, api === 'openai-chat' && script.toolShape === 'interleaved'),
+      ...tokenize(afterText).map((t) => ({ segment: 'text' as const, text: t })),
     ];
     if (request.maxTokens !== undefined && tokens.length > request.maxTokens) {
       tokens = tokens.slice(0, request.maxTokens);
@@ -345,7 +364,9 @@ export class Simulator {
       inputTokens: request.inputTokens,
       finishReason,
       includeUsage: (script.includeUsage ?? true) && request.usageRequested,
-      toolCall,
+      toolCall: calls[0] ?? fallbackCall,
+      toolCalls: calls,
+      toolShape: script.toolShape ?? 'openai',
       firstSegment: tokens[0]?.segment,
       shapes: {
         reasoningFormat: script.reasoningFormat ?? 'reasoning_content',
@@ -412,9 +433,102 @@ export class Simulator {
       if (one !== undefined) return send(200, model(one));
       return send(200, { data: ids.map(model), has_more: false, first_id: ids[0] ?? null, last_id: ids[ids.length - 1] ?? null });
     }
-    const model = (id: string) => ({ id, object: 'model', created: MODEL_CREATED, owned_by: 'sidestream-simulator' });
+    // A `ctx-N` model reports its window as vLLM does (`max_model_len`); others report none.
+    const model = (id: string) => ({
+      id,
+      object: 'model',
+      created: MODEL_CREATED,
+      owned_by: 'sidestream-simulator',
+      ...(/(?:^|-)ctx-\d+/.test(id) ? { max_model_len: simModelInfo(id).loadedContext } : {}),
+    });
     if (one !== undefined) return send(200, model(one));
     return send(200, { object: 'list', data: ids.map(model) });
+  }
+
+  /**
+   * The local servers' own model endpoints, as each reports what a model can do and the context it
+   * is loaded with: Ollama `POST /api/show` and `GET /api/ps`, LM Studio `GET /api/v0/models`,
+   * llama.cpp `GET /props`. Per model name (see {@link simModelInfo}).
+   */
+  private async sendModelInfo(req: IncomingMessage, res: ServerResponse, record: SimRequestRecord, path: string): Promise<void> {
+    const send = (status: number, payload: unknown) => {
+      const body = JSON.stringify(payload);
+      record.status = status;
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(body)) });
+      res.end(body);
+    };
+    const models = this.models();
+    switch (path) {
+      case '/api/show': {
+        let model = '';
+        try {
+          const body = JSON.parse(await readBody(req)) as { model?: unknown; name?: unknown };
+          model = typeof body.model === 'string' ? body.model : typeof body.name === 'string' ? body.name : '';
+        } catch {
+          // An unreadable body asks for no model.
+        }
+        if (!model) return send(400, { error: 'model is required' });
+        const info = simModelInfo(model);
+        return send(200, {
+          modelfile: `FROM ${model}`,
+          parameters: info.numCtxParameter
+            ? `num_ctx                        ${info.numCtxParameter}\nstop                           "<|im_end|>"`
+            : 'stop                           "<|im_end|>"',
+          template: '{{ .Prompt }}',
+          details: { format: 'gguf', family: 'qwen2', parameter_size: '7.6B', quantization_level: 'Q4_K_M' },
+          model_info: { 'general.architecture': 'qwen2', 'qwen2.context_length': info.trainedContext },
+          capabilities: info.toolCalling ? ['completion', 'tools'] : ['completion'],
+        });
+      }
+      case '/api/ps':
+        return send(200, {
+          models: models
+            .filter((m) => simModelInfo(m).loaded)
+            .map((m) => ({
+              name: m,
+              model: m,
+              size: 6_000_000_000,
+              digest: 'sim',
+              details: {},
+              expires_at: '2099-01-01T00:00:00Z',
+              size_vram: 6_000_000_000,
+              context_length: simModelInfo(m).loadedContext,
+            })),
+        });
+      case '/api/v0/models':
+        return send(200, {
+          object: 'list',
+          data: models.map((m) => {
+            const info = simModelInfo(m);
+            return {
+              id: m,
+              object: 'model',
+              type: 'llm',
+              publisher: 'sidestream-simulator',
+              arch: 'qwen2',
+              compatibility_type: 'gguf',
+              quantization: 'Q4_K_M',
+              state: info.loaded ? 'loaded' : 'not-loaded',
+              max_context_length: info.trainedContext,
+              ...(info.loaded ? { loaded_context_length: info.loadedContext } : {}),
+              ...(info.toolCalling ? { capabilities: ['tool_use'] } : { capabilities: [] }),
+            };
+          }),
+        });
+      case '/props': {
+        const info = simModelInfo(models[0] ?? 'sim-model');
+        return send(200, {
+          default_generation_settings: { n_ctx: info.loadedContext, params: {} },
+          total_slots: 1,
+          model_path: `/models/${models[0] ?? 'sim-model'}.gguf`,
+          chat_template: info.toolCalling ? '{%- if tools %}{{ tools | tojson }}{%- endif %}{{ messages }}' : '{{ messages }}',
+          chat_template_caps: { supports_tool_calls: info.toolCalling, supports_tools: info.toolCalling },
+          build_info: 'sim',
+        });
+      }
+      default:
+        return send(404, { error: `unknown route ${path}` });
+    }
   }
 
   private async handleControl(req: IncomingMessage, res: ServerResponse, method: string, path: string): Promise<void> {
@@ -439,6 +553,48 @@ export class Simulator {
       return json(400, { error: err instanceof Error ? err.message : String(err) });
     }
   }
+}
+
+/** The argument tokens of each call, call after call (or alternating, for interleaved parallel calls). */
+function toolTokens(calls: readonly SimToolCall[], interleave: boolean): PlannedToken[] {
+  const perCall = calls.map((call, n) => {
+    const pieces = tokenize(call.arguments).map((t) => ({ segment: 'tool' as const, text: t, call: n }));
+    // A call without arguments still has its moment on the wire.
+    return pieces.length > 0 ? pieces : [{ segment: 'tool' as const, text: '', call: n }];
+  });
+  if (!interleave) return perCall.flat();
+  const out: PlannedToken[] = [];
+  for (let i = 0; perCall.some((pieces) => i < pieces.length); i++) for (const pieces of perCall) if (i < pieces.length) out.push(pieces[i]!);
+  return out;
+}
+
+const INFO_ROUTES = new Set(['POST /api/show', 'GET /api/ps', 'GET /api/v0/models', 'GET /props']);
+
+/** What the simulator's servers report about a model. */
+export interface SimModelInfo {
+  toolCalling: boolean;
+  /** The context window it is loaded with. */
+  loadedContext: number;
+  /** The context window it was trained for. */
+  trainedContext: number;
+  loaded: boolean;
+  /** Ollama: the Modelfile's `num_ctx` parameter, when the name sets one. */
+  numCtxParameter: number | undefined;
+}
+
+/**
+ * A model's capabilities from its name: tools unless it has `notools`; loaded with `ctx-N` tokens
+ * (default 32,768; the Modelfile's `num_ctx` too), trained for 131,072; loaded unless `unloaded`.
+ */
+export function simModelInfo(model: string): SimModelInfo {
+  const ctx = /(?:^|-)ctx-(\d+)(?:-|$)/.exec(model)?.[1];
+  return {
+    toolCalling: !/(?:^|-)notools(?:-|$)/.test(model),
+    loadedContext: ctx ? Number(ctx) : 32_768,
+    trainedContext: 131_072,
+    loaded: !/(?:^|-)unloaded(?:-|$)/.test(model),
+    numCtxParameter: ctx ? Number(ctx) : undefined,
+  };
 }
 
 function displayName(id: string): string {

@@ -55,9 +55,29 @@ export type SimFaultKind = SimFault['kind'];
 /** A tool call the answer ends with when `finishReason` is `tool-calls`. */
 export interface SimToolCall {
   name: string;
-  /** The arguments JSON text, streamed in fragments. */
+  /** The arguments JSON text, streamed in fragments (any text: a broken one tests the client). */
   arguments: string;
+  /** The call's id; a fresh service-shaped one (`call_…`, `toolu_…`) when absent. */
+  id?: string;
 }
+
+/**
+ * How Chat Completions streams tool calls (`SimScript.toolShape`), after the servers that do it:
+ * `openai` (default: id and name with empty arguments, then argument fragments), `llamacpp` (the
+ * first argument piece — the `{` — in the chunk with the name), `vllm` (name alone, then the
+ * arguments whole in one late fragment), `whole` (Ollama: each call complete in one chunk),
+ * `sparse` (indexes 1, 3, 5… instead of 0, 1, 2), `interleaved` (parallel calls' fragments
+ * alternate). Responses and Anthropic stream each call as its own item or block whatever the shape.
+ */
+export type SimToolShape = 'openai' | 'llamacpp' | 'vllm' | 'whole' | 'sparse' | 'interleaved';
+
+/**
+ * How a local model without a tool-call parser writes its calls as text (`SimScript.textForm`):
+ * `hermes` (`<tool_call>{…}</tool_call>`, Qwen/Hermes), `json` (a bare `{"name", "parameters"}`
+ * object, Llama 3.x), `mistral` (`[TOOL_CALLS][{…}]`), `mistral-args` (`[TOOL_CALLS]name[ARGS]{…}`),
+ * `python-tag` (`<|python_tag|>{…}`, Llama 3.1), `function` (`<function=name>{…}</function>`).
+ */
+export type SimTextForm = 'hermes' | 'json' | 'mistral' | 'mistral-args' | 'python-tag' | 'function';
 
 export interface SimScript {
   /** Answer text. Default: a canned markdown answer picked by the last user message. */
@@ -103,11 +123,44 @@ export interface SimScript {
   /** The tool call streamed when `finishReason` is `tool-calls`. Default: a `search_docs` call. */
   toolCall?: SimToolCall;
   /**
+   * The tool calls to make (parallel when several), after `text` (default none before them) and
+   * before `textAfter`; the finish reason is `tool-calls` (or `stop` with `textForm`).
+   */
+  toolCalls?: SimToolCall[];
+  /**
+   * Call the request's offered tools (`sim-tools`): the first one (the first two with `parallel`),
+   * arguments made from its input schema. A request without tools gets a plain answer; a request
+   * that ends with tool results gets an answer that quotes them (the second step of an agent loop).
+   */
+  useTools?: boolean;
+  /** With `useTools`: two calls (the first two offered tools, or the first one twice). */
+  parallelTools?: boolean;
+  /** How Chat Completions frames the calls (see {@link SimToolShape}). */
+  toolShape?: SimToolShape;
+  /** Write the calls into the answer text in this form instead of as tool calls (see {@link SimTextForm}). */
+  textForm?: SimTextForm;
+  /** Text after the tool calls. */
+  textAfter?: string;
+  /** With `useTools`: these arguments instead of ones made from the schema (`badjson`: broken JSON). */
+  toolArguments?: string;
+  /**
    * Split every scheduled write into socket writes of at most this many bytes, yielding to the
    * event loop between them so each goes out on its own (1 cuts every multibyte UTF-8 character
    * and every SSE line apart). A token's recorded time is when its last slice was written.
    */
   chunkBytes?: number;
+}
+
+/** Text before the calls of a `sim-tools-preamble` answer. */
+export const TOOL_PREAMBLE = "I'll look that up first.";
+/** Text after the calls of a `sim-tools-after` answer. */
+export const TOOL_AFTERWORD = ' Running that now.';
+
+const TOOL_SHAPES: Record<SimToolShape, true> = { openai: true, llamacpp: true, vllm: true, whole: true, sparse: true, interleaved: true };
+const TEXT_FORMS: Record<SimTextForm, true> = { hermes: true, json: true, mistral: true, 'mistral-args': true, 'python-tag': true, function: true };
+
+function isToolShape(value: string): value is SimToolShape {
+  return Object.prototype.hasOwnProperty.call(TOOL_SHAPES, value);
 }
 
 /** Faults selected by model name, e.g. `sim-fault-429`. */
@@ -149,6 +202,13 @@ const PRESETS: Record<string, SimScript> = {
  *   `fault-no-event-lines`, `fault-html`, `fault-endless-line`, `fault-endless` (text that never
  *   stops): the fault after 5 tokens where it applies
  * - `fault-NNN` (e.g. `fault-401`, `fault-429`, `fault-529`): that HTTP status with a real-shaped body
+ * - `tools` (call the request's first offered tool, arguments from its schema; answer tool results
+ *   with text quoting them), with `parallel` (two calls), `preamble` / `after` (text before / after
+ *   the calls), `badjson` (arguments that do not parse), `shape-S` (Chat framing: `llamacpp`,
+ *   `vllm`, `whole`, `sparse`, `interleaved`), `text-F` (written as text: `hermes`, `json`,
+ *   `mistral`, `mistral-args`, `python-tag`, `function`)
+ * - `ctx-N`, `notools`, `unloaded`: what the model-info endpoints (`/api/show`, `/api/ps`,
+ *   `/api/v0/models`, `/props`, `max_model_len`) report for the model
  *
  * Unknown parts are ignored, so any `sim-…` name is a valid model.
  */
@@ -172,6 +232,21 @@ export const SIM_MODEL_NAME_HELP = [
   'sim-length',
   'sim-content-filter',
   'sim-tool-calls',
+  'sim-tools',
+  'sim-tools-parallel',
+  'sim-tools-preamble-after',
+  'sim-tools-badjson',
+  'sim-tools-shape-llamacpp',
+  'sim-tools-shape-vllm',
+  'sim-tools-shape-whole',
+  'sim-tools-shape-sparse',
+  'sim-tools-parallel-shape-interleaved',
+  'sim-tools-text-hermes',
+  'sim-tools-text-json',
+  'sim-tools-text-mistral',
+  'sim-tools-text-mistral-args',
+  'sim-tools-text-python-tag',
+  'sim-tools-text-function',
   'sim-tps-N',
   'sim-ttft-N',
   'sim-headers-N',
@@ -248,6 +323,22 @@ export function scriptForModel(model: string | undefined): SimScript | undefined
     }
     if (part === 'unknown') script.unknownEvent = true;
     if (part === 'long') script.text = longAnswer();
+    if (part === 'tools') script.useTools = true;
+    if (part === 'parallel') script.parallelTools = true;
+    if (part === 'preamble') script.text = TOOL_PREAMBLE;
+    if (part === 'after') script.textAfter = TOOL_AFTERWORD;
+    if (part === 'badjson') script.toolArguments = '{"query": "unterminated';
+    if (part === 'shape' && next !== undefined && isToolShape(next)) {
+      script.toolShape = next;
+      i++;
+    }
+    if (part === 'text' && next !== undefined) {
+      const form = parts[i + 2] !== undefined && `${next}-${parts[i + 2]}` in TEXT_FORMS ? `${next}-${parts[i + 2]}` : next;
+      if (form in TEXT_FORMS) {
+        script.textForm = form as SimTextForm;
+        i += form.split('-').length;
+      }
+    }
   }
   return script;
 }

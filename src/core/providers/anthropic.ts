@@ -8,10 +8,11 @@
  * their JSON `type`, so a stream whose `event:` lines a proxy dropped still streams (the SDK's own
  * iterator yields nothing for it).
  */
-import type { MessageCreateParamsStreaming, MessageParam, RawMessageStreamEvent, StopReason } from '@anthropic-ai/sdk/resources/messages/messages';
-import { assertNever, type FinishReason, type ReasoningBlock, type ToolCall, type UnifiedFinishReason, type Usage } from '../events';
+import type { ContentBlockParam, MessageCreateParamsStreaming, MessageParam, RawMessageStreamEvent, StopReason, Tool } from '@anthropic-ai/sdk/resources/messages/messages';
+import { assertNever, type FinishReason, type RawToolCall, type ReasoningBlock, type UnifiedFinishReason, type Usage } from '../events';
 import { loadAnthropic } from '../lazy';
-import type { ChatRequest } from '../request';
+import type { ChatMessage, ChatRequest, ToolDefinition } from '../request';
+import { toolInputSchema } from '../toolCalls';
 import { withContinuation } from '../continuation';
 import { readJsonEvents, type JsonEvent } from './eventStream';
 import { isKnownType, missingTerminalFailure, type ProviderContext, type ProviderPart, cachedSdkClient, sdkRequestOptions } from './providerContext';
@@ -105,15 +106,10 @@ export function buildAnthropicBody(request: ChatRequest): MessageCreateParamsStr
   const turns = withContinuation(request.messages, request.continueFrom, 'prefill');
   // Extended thinking cannot continue an assistant prefill (the API wants such a turn to start
   // with a thinking block), so a Continue asks without it.
-  const budget = request.continueFrom ? undefined : thinkingBudget(request);
-  const messages: MessageParam[] = turns.map((turn, index) => {
-    // The API rejects a final assistant turn that ends in whitespace; the model re-emits it.
-    const text = index === turns.length - 1 && turn.role === 'assistant' ? turn.content.trimEnd() : turn.content;
-    const blocks = turn.role === 'assistant' ? turn.reasoningBlocks : undefined;
-    if (!blocks || blocks.length === 0) return { role: turn.role, content: text };
-    // Earlier thinking goes back whole, signatures included, before the text it led to.
-    return { role: turn.role, content: [...blocks.map((block) => ({ ...block })), ...(text ? [{ type: 'text' as const, text }] : [])] };
-  });
+  // Tool use with extended thinking allows only tool_choice auto: a request that must call a tool asks without thinking.
+  const mustCall = Boolean(request.tools?.length) && request.toolChoice === 'required';
+  const budget = request.continueFrom || mustCall ? undefined : thinkingBudget(request);
+  const messages: MessageParam[] = turns.map((turn, index) => anthropicMessage(turn, index === turns.length - 1));
   const answerTokens = request.maxOutputTokens ?? DEFAULT_ANTHROPIC_MAX_TOKENS;
   return {
     model: request.model,
@@ -123,7 +119,44 @@ export function buildAnthropicBody(request: ChatRequest): MessageCreateParamsStr
     stream: true,
     ...(request.systemPrompt ? { system: request.systemPrompt } : {}),
     ...(budget ? { thinking: { type: 'enabled' as const, budget_tokens: budget } } : {}),
+    ...(request.tools?.length ? { tools: request.tools.map(anthropicTool), tool_choice: mustCall ? { type: 'any' as const } : { type: 'auto' as const } } : {}),
   };
+}
+
+/** A tool as the Messages API declares it. */
+export function anthropicTool(tool: ToolDefinition): Tool {
+  return { name: tool.name, ...(tool.description ? { description: tool.description } : {}), input_schema: toolInputSchema(tool) as Tool['input_schema'] };
+}
+
+/**
+ * One core turn as a Messages API message. A user turn's tool results are `tool_result` blocks
+ * (ids kept), first, as the API requires, then its text; an assistant turn is its signed thinking
+ * blocks, its text, then one `tool_use` block per call. Empty text blocks are left out (the API
+ * rejects them); the reasoning text of a turn without signed blocks is never sent back.
+ */
+export function anthropicMessage(turn: ChatMessage, last: boolean): MessageParam {
+  // The API rejects a final assistant turn that ends in whitespace; the model re-emits it.
+  const text = last && turn.role === 'assistant' ? turn.content.trimEnd() : turn.content;
+  if (turn.role === 'user') {
+    const results = turn.toolResults ?? [];
+    if (results.length === 0) return { role: 'user', content: text };
+    const blocks: ContentBlockParam[] = results.map((result) => ({
+      type: 'tool_result' as const,
+      tool_use_id: result.callId,
+      content: result.content,
+      ...(result.isError ? { is_error: true } : {}),
+    }));
+    if (text) blocks.push({ type: 'text', text });
+    return { role: 'user', content: blocks };
+  }
+  const reasoning = turn.reasoningBlocks ?? [];
+  const calls = turn.toolCalls ?? [];
+  if (reasoning.length === 0 && calls.length === 0) return { role: 'assistant', content: text };
+  // Earlier thinking goes back whole, signatures included, before the text it led to.
+  const blocks: ContentBlockParam[] = reasoning.map((block) => ({ ...block }));
+  if (text) blocks.push({ type: 'text', text });
+  for (const call of calls) blocks.push({ type: 'tool_use', id: call.id, name: call.name, input: call.input ?? {} });
+  return { role: 'assistant', content: blocks };
 }
 
 /** The thinking budget to send, or undefined when thinking is off. */
@@ -138,7 +171,7 @@ export async function* streamAnthropic(request: ChatRequest, context: ProviderCo
   const { Anthropic } = loadAnthropic();
   const client = cachedSdkClient('anthropic', context, (options) => new Anthropic(options));
   const response = await client.messages.create(buildAnthropicBody(request), sdkRequestOptions(context)).asResponse();
-  const tools = new Map<number, ToolCall>();
+  const tools = new Map<number, RawToolCall>();
   // Thinking blocks by index, kept whole (with their signatures) for the next turn.
   const thinking = new Map<number, ReasoningBlock>();
   // A second thinking block is its own paragraph in the Thinking section.

@@ -7,11 +7,12 @@
  * usage-only final chunk, vLLM's flat `{"object":"error"}` chunk and llama.cpp's legacy `error:`
  * SSE field.
  */
-import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
-import { assertNever, type FinishReason, type ToolCall, type Usage, type UnifiedFinishReason } from '../events';
+import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
+import { assertNever, type FinishReason, type Usage, type UnifiedFinishReason } from '../events';
 import { isLocalProvider, providerFailure } from '../errors';
 import { loadOpenAI } from '../lazy';
-import type { ChatRequest } from '../request';
+import type { ChatMessage, ChatRequest, ToolDefinition } from '../request';
+import { ToolCallAccumulator, toolInputSchema } from '../toolCalls';
 import { withContinuation } from '../continuation';
 import { readJsonEvents, type JsonEvent } from './eventStream';
 import { ThinkTagSplitter, type SplitPiece } from './thinkTags';
@@ -124,7 +125,7 @@ export function buildOpenAIChatBody(request: ChatRequest): ChatCompletionCreateP
   const turns = withContinuation(request.messages, request.continueFrom, local ? 'prefill' : 'follow-up');
   const messages: ChatCompletionMessageParam[] = [];
   if (request.systemPrompt) messages.push({ role: 'system', content: request.systemPrompt });
-  for (const turn of turns) messages.push({ role: turn.role, content: turn.content });
+  for (const turn of turns) messages.push(...chatMessages(turn));
   const body: ChatCompletionCreateParamsStreaming & Record<string, unknown> = {
     model: request.model,
     messages,
@@ -136,12 +137,50 @@ export function buildOpenAIChatBody(request: ChatRequest): ChatCompletionCreateP
     if (local) body.max_tokens = request.maxOutputTokens;
     else body.max_completion_tokens = request.maxOutputTokens;
   }
+  if (request.tools?.length) {
+    body.tools = request.tools.map(chatTool);
+    body.tool_choice = request.toolChoice ?? 'auto';
+  }
   if (request.continueFrom && request.provider === 'vllm') {
     // vLLM only continues the trailing assistant turn when told to.
     body.continue_final_message = true;
     body.add_generation_prompt = false;
   }
   return body;
+}
+
+/** A tool as Chat Completions declares it. */
+export function chatTool(tool: ToolDefinition): ChatCompletionTool {
+  return {
+    type: 'function',
+    function: { name: tool.name, ...(tool.description ? { description: tool.description } : {}), parameters: toolInputSchema(tool) },
+  };
+}
+
+/**
+ * One core turn as Chat Completions messages: a user turn's tool results become `tool` messages
+ * (ids kept) before its text; an assistant turn's calls ride on its message as `tool_calls`. An
+ * assistant turn's reasoning is never sent back as content.
+ */
+export function chatMessages(turn: ChatMessage): ChatCompletionMessageParam[] {
+  if (turn.role === 'user') {
+    const out: ChatCompletionMessageParam[] = (turn.toolResults ?? []).map((result) => ({
+      role: 'tool' as const,
+      tool_call_id: result.callId,
+      content: result.content,
+    }));
+    if (turn.content || out.length === 0) out.push({ role: 'user', content: turn.content });
+    return out;
+  }
+  const calls = turn.toolCalls ?? [];
+  if (calls.length === 0) return [{ role: 'assistant', content: turn.content }];
+  return [
+    {
+      role: 'assistant',
+      content: turn.content || null,
+      tool_calls: calls.map((call) => ({ id: call.id, type: 'function' as const, function: { name: call.name, arguments: JSON.stringify(call.input ?? {}) } })),
+    },
+  ];
 }
 
 /** Streams one Chat Completions request. */
@@ -195,7 +234,8 @@ export async function* streamOpenAIChat(request: ChatRequest, context: ProviderC
               yield { type: 'text-delta', text: delta.refusal };
             }
             if (delta.tool_calls) {
-              for (const fragment of delta.tool_calls) {
+              for (const fragment of delta.tool_calls as unknown[]) {
+                if (typeof fragment !== 'object' || fragment === null) continue;
                 const chars = toolCalls.add(fragment);
                 if (chars > 0) yield { type: 'output-growth', chars };
               }
@@ -268,33 +308,8 @@ function parseErrorPayload(value: string): { message: string; type: string | und
   }
 }
 
-/** Collects tool-call fragments by index; a call is emitted whole once the choice finishes. */
-export class ToolCallAccumulator {
-  private readonly calls = new Map<number, ToolCall>();
-
-  /** Adds a fragment; returns how many characters of arguments it added. */
-  add(fragment: ChatCompletionChunk.Choice.Delta.ToolCall): number {
-    const index = fragment.index ?? this.calls.size;
-    let call = this.calls.get(index);
-    if (!call) {
-      call = { id: '', name: '', arguments: '' };
-      this.calls.set(index, call);
-    }
-    if (fragment.id) call.id = fragment.id;
-    // Some servers repeat the name on every fragment: keep the first.
-    if (fragment.function?.name && !call.name) call.name = fragment.function.name;
-    if (typeof fragment.function?.arguments !== 'string') return 0;
-    call.arguments += fragment.function.arguments;
-    return fragment.function.arguments.length;
-  }
-
-  /** The calls so far, in index order; clears the accumulator. */
-  flush(): ToolCall[] {
-    const calls = [...this.calls.entries()].sort(([a], [b]) => a - b).map(([, call]) => call);
-    this.calls.clear();
-    return calls;
-  }
-}
+/** Re-exported: the accumulator lives in toolCalls.ts, shared with the tests. */
+export { ToolCallAccumulator };
 
 function numberOrUndefined(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;

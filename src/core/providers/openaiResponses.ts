@@ -6,15 +6,16 @@
  * `response.incomplete` (any length-like reason is `length`, the server's word kept). `response.failed` and `error` events (flat and nested shapes) become a
  * typed `provider` failure; a stream that stops before its terminal event is a `protocol` failure.
  */
-import type { Response, ResponseInputItem, ResponseStreamEvent, ResponseUsage } from 'openai/resources/responses/responses';
+import type { FunctionTool, Response, ResponseInputItem, ResponseStreamEvent, ResponseUsage } from 'openai/resources/responses/responses';
 import { assertNever, type FinishReason, type ProviderId, type UnifiedFinishReason, type Usage } from '../events';
 import { makeFailure, providerFailure, StreamFailureError } from '../errors';
 import { loadOpenAI } from '../lazy';
-import type { ChatRequest } from '../request';
+import type { ChatMessage, ChatRequest, ToolDefinition } from '../request';
 import { API_SETTING, OPENAI_WIRE_PROVIDERS, type OpenAIWireProvider } from '../settingsPolicy';
 import { withContinuation } from '../continuation';
 import { readJsonEvents } from './eventStream';
 import { throwIfOpenAIErrorEvent } from './openaiChat';
+import { toolInputSchema } from '../toolCalls';
 import { isKnownType, missingTerminalFailure, type ProviderContext, type ProviderPart, cachedSdkClient, sdkRequestOptions } from './providerContext';
 
 /** The events this provider reads (typed by the SDK); every other event is {@link OtherEvent}. */
@@ -112,7 +113,7 @@ export function mapResponsesFinish(response: Pick<Response, 'status' | 'incomple
 /** Builds the request body for `request`. */
 export function buildResponsesBody(request: ChatRequest) {
   const turns = withContinuation(request.messages, request.continueFrom, 'follow-up');
-  const input: ResponseInputItem[] = turns.map((turn) => ({ role: turn.role, content: turn.content }));
+  const input: ResponseInputItem[] = turns.flatMap(responsesItems);
   return {
     model: request.model,
     input,
@@ -122,7 +123,31 @@ export function buildResponsesBody(request: ChatRequest) {
     ...(request.systemPrompt ? { instructions: request.systemPrompt } : {}),
     ...(request.maxOutputTokens !== undefined ? { max_output_tokens: request.maxOutputTokens } : {}),
     ...(wantsReasoningSummaries(request) ? { reasoning: { summary: 'auto' as const } } : {}),
+    ...(request.tools?.length ? { tools: request.tools.map(responsesTool), tool_choice: request.toolChoice ?? ('auto' as const) } : {}),
   };
+}
+
+/** A tool as the Responses API declares it (not strict: VS Code's tools' schemas are not all strict-compatible). */
+export function responsesTool(tool: ToolDefinition): FunctionTool {
+  return { type: 'function', name: tool.name, description: tool.description ?? null, parameters: toolInputSchema(tool), strict: false };
+}
+
+/**
+ * One core turn as Responses input items: a user turn's tool results are `function_call_output`
+ * items (ids kept) before its text; an assistant turn's text is a message followed by one
+ * `function_call` item per call. An assistant turn's reasoning is never sent back as text.
+ */
+export function responsesItems(turn: ChatMessage): ResponseInputItem[] {
+  const out: ResponseInputItem[] = [];
+  if (turn.role === 'user') {
+    for (const result of turn.toolResults ?? []) out.push({ type: 'function_call_output', call_id: result.callId, output: result.content });
+    if (turn.content || out.length === 0) out.push({ role: 'user', content: turn.content });
+    return out;
+  }
+  const calls = turn.toolCalls ?? [];
+  if (turn.content || calls.length === 0) out.push({ role: 'assistant', content: turn.content });
+  for (const call of calls) out.push({ type: 'function_call', call_id: call.id, name: call.name, arguments: JSON.stringify(call.input ?? {}) });
+  return out;
 }
 
 function wantsReasoningSummaries(request: ChatRequest): boolean {

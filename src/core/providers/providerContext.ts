@@ -2,7 +2,7 @@
  * What the adapter gives a provider, and what a provider yields back. Providers map their wire
  * events into {@link ProviderPart}s; the adapter adds `start`, `metrics` and the one terminal event.
  */
-import type { FinishReason, ReasoningBlock, StreamEvent } from '../events';
+import type { FinishReason, RawToolCall, ReasoningBlock, StreamEvent } from '../events';
 import type { ErrorContext } from '../errors';
 import { protocolFailure, type StreamFailureError } from '../errors';
 
@@ -90,7 +90,9 @@ export function sdkRequestOptions(context: ProviderContext): { signal: AbortSign
 
 /** The events a provider yields. `finish-reason` is yielded once, after the wire's terminal event. */
 export type ProviderPart =
-  | Extract<StreamEvent, { type: 'text-delta' | 'reasoning-delta' | 'tool-call' | 'usage' }>
+  | Extract<StreamEvent, { type: 'text-delta' | 'reasoning-delta' | 'usage' }>
+  /** A call assembled from the wire; the adapter checks its arguments before it becomes a `tool-call` event. */
+  | { type: 'tool-call'; toolCall: RawToolCall }
   | { type: 'finish-reason'; reason: FinishReason }
   /** Reasoning blocks to keep for the next turn (Anthropic thinking signatures); the last report wins. */
   | { type: 'reasoning-blocks'; blocks: ReasoningBlock[] }

@@ -53,6 +53,8 @@ export interface SessionResult {
   finishReason: UnifiedFinishReason;
   /** The provider's own finish word, when it sent one. */
   rawFinishReason: string | undefined;
+  /** The complete tool calls the answer made, in order (finish reason `tool-calls`); empty when none. */
+  toolCalls: ToolCall[];
 }
 
 /** Where a session's events come from: the core's `stream()`, or another source of the same union. */
@@ -84,7 +86,7 @@ export interface StreamSessionOptions {
   onPersist?: ((durable: boolean) => void) | undefined;
   /** The answer ended (done, cancelled or failed); the message is final. */
   onFinish?: ((result: SessionResult) => void) | undefined;
-  /** A tool call the model made (Sidestream offers no tools: consumers log or show it). */
+  /** A complete tool call the model made, as it arrives (the result lists them all too). */
   onToolCall?: ((call: ToolCall) => void) | undefined;
   /** Every event from the source, before the session folds it in (benchmarks time them). */
   onEvent?: ((event: StreamEvent) => void) | undefined;
@@ -118,6 +120,8 @@ export class StreamSession {
   private lastSeq: number;
   private readonly coalescer: DeltaCoalescer;
   private started = false;
+  /** The tool calls of this answer, in order. */
+  private readonly toolCalls: ToolCall[] = [];
   /** `performance.now()` when run() began: the answer's duration counts from here. */
   private startedAt = 0;
 
@@ -191,6 +195,7 @@ export class StreamSession {
             this.coalescer.push('', event.text);
             break;
           case 'tool-call':
+            this.toolCalls.push(event.toolCall);
             this.options.onToolCall?.(event.toolCall);
             break;
           case 'usage':
@@ -262,9 +267,9 @@ export class StreamSession {
     return this.end({ state: 'error', stats, error: { kind: failure.kind, message: failure.message }, failure, metrics, usage, finishReason: 'error', rawFinishReason: undefined });
   }
 
-  private end(outcome: Omit<SessionResult, 'message'>): SessionResult {
+  private end(outcome: Omit<SessionResult, 'message' | 'toolCalls'>): SessionResult {
     if (outcome.stats) outcome.stats.durationMs = Math.round(performance.now() - this.startedAt);
-    const result = endMessage(this.message, outcome);
+    const result = endMessage(this.message, { ...outcome, toolCalls: [...this.toolCalls] });
     this.options.onPersist?.(true);
     this.options.onFinish?.(result);
     return result;
@@ -285,7 +290,7 @@ export class StreamSession {
  * `cancelled`, a failure's `error`), no notice. Used by the session, and by a consumer whose
  * request never started (no provider to ask): then there are no stats.
  */
-export function endMessage(message: SessionMessage, outcome: Omit<SessionResult, 'message'>): SessionResult {
+export function endMessage(message: SessionMessage, outcome: Omit<SessionResult, 'message' | 'toolCalls'> & { toolCalls?: ToolCall[] | undefined }): SessionResult {
   message.state = outcome.state;
   message.error = outcome.error;
   message.notice = undefined;
@@ -294,7 +299,7 @@ export function endMessage(message: SessionMessage, outcome: Omit<SessionResult,
     if (outcome.state === 'error') outcome.stats.finishReason = 'error';
     message.stats = outcome.stats;
   }
-  return { ...outcome, message };
+  return { ...outcome, toolCalls: outcome.toolCalls ?? [], message };
 }
 
 function statsFrom(m: StreamMetricsSnapshot): Pick<AnswerStats, 'ttftMs' | 'tokensPerSecond' | 'outputTokens' | 'estimated' | 'firstAnswerTokenMs' | 'reasoningTokens'> {

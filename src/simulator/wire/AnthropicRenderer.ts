@@ -36,6 +36,7 @@ export class AnthropicRenderer implements WireRenderer {
   private segment: Segment | undefined;
   private index = -1;
   private outputTokens = 0;
+  private call = 0;
 
   constructor(private readonly ctx: RenderContext) {}
 
@@ -63,10 +64,15 @@ export class AnthropicRenderer implements WireRenderer {
     return out;
   }
 
-  token(segment: Segment, text: string): string {
+  token(segment: Segment, text: string, call = 0): string {
     this.outputTokens++;
     let out = '';
-    if (segment !== this.segment) out += this.closeBlock() + this.openBlock(segment);
+    if (segment !== this.segment || (segment === 'tool' && call !== this.call)) {
+      out += this.closeBlock();
+      this.call = call;
+      out += this.openBlock(segment);
+    }
+    if (segment === 'tool' && text === '') return out;
     return out + sse('content_block_delta', { type: 'content_block_delta', index: this.index, delta: this.delta(segment, text) });
   }
 
@@ -119,11 +125,13 @@ export class AnthropicRenderer implements WireRenderer {
       case 'commentary':
       case 'text':
         return start({ type: 'text', text: '' });
-      case 'tool':
+      case 'tool': {
+        const call = this.ctx.toolCalls[this.call] ?? this.ctx.toolCall;
         return (
-          start({ type: 'tool_use', id: makeId('toolu_01'), name: this.ctx.toolCall.name, input: {} }) +
+          start({ type: 'tool_use', id: call.id ?? makeId('toolu_01'), name: call.name, input: {} }) +
           sse('content_block_delta', { type: 'content_block_delta', index: this.index, delta: { type: 'input_json_delta', partial_json: '' } })
         );
+      }
       default:
         return assertNever(segment, 'segment');
     }

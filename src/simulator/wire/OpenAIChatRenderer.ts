@@ -32,6 +32,10 @@ export class OpenAIChatRenderer implements WireRenderer {
   private segment: Segment | undefined;
   private outputTokens = 0;
   private reasoningTokens = 0;
+  /** The call whose fragments are streaming, and the arguments held back for it (vLLM, Ollama shapes). */
+  private openCall: number | undefined;
+  private heldArguments = '';
+  private readonly opened = new Set<number>();
 
   constructor(private readonly ctx: RenderContext) {}
 
@@ -40,17 +44,12 @@ export class OpenAIChatRenderer implements WireRenderer {
     return this.ctx.shapes.unknownEvent ? first + this.unknownEvent() : first;
   }
 
-  token(segment: Segment, text: string): string {
+  token(segment: Segment, text: string, call = 0): string {
     this.outputTokens++;
     let out = '';
     const previous = this.segment;
-    if (segment !== previous) {
-      this.segment = segment;
-      if (segment === 'tool') {
-        const { name } = this.ctx.toolCall;
-        out += this.chunk({ tool_calls: [{ index: 0, id: makeId('call_'), type: 'function', function: { name, arguments: '' } }] }, null);
-      }
-    }
+    if (segment !== 'tool' || call !== this.openCall) out += this.closeCall();
+    if (segment !== previous) this.segment = segment;
     const format = this.ctx.shapes.reasoningFormat;
     switch (segment) {
       case 'reasoning':
@@ -73,11 +72,63 @@ export class OpenAIChatRenderer implements WireRenderer {
         return out + this.chunk({ content }, null);
       }
       case 'tool':
-        return out + this.chunk({ tool_calls: [{ index: 0, function: { arguments: text } }] }, null);
+        return out + this.toolToken(call, text);
       default:
         return assertNever(segment, 'segment');
     }
   }
+
+  /** One argument piece of call `n`, opening the call first when this is its first piece, in the script's shape. */
+  private toolToken(n: number, text: string): string {
+    const shape = this.ctx.toolShape;
+    const index = shape === 'sparse' ? n * 2 + 1 : n;
+    const fragment = (fields: Record<string, unknown>) => this.chunk({ tool_calls: [{ index, ...fields }] }, null);
+    let out = '';
+    this.openCall = n;
+    if (!this.opened.has(n)) {
+      this.opened.add(n);
+      const call = this.ctx.toolCalls[n] ?? this.ctx.toolCall;
+      const head = { id: call.id ?? makeId('call_'), type: 'function' };
+      switch (shape) {
+        case 'llamacpp':
+          // The first argument piece rides with the name (llama.cpp): a client that only reads
+          // arguments from later fragments loses the `{`.
+          return fragment({ ...head, function: { name: call.name, arguments: text } });
+        case 'vllm':
+          out += fragment({ ...head, function: { name: call.name } });
+          break;
+        case 'whole':
+          this.heldHead = { ...head, name: call.name };
+          break;
+        default:
+          out += fragment({ ...head, function: { name: call.name, arguments: '' } });
+      }
+    }
+    if (shape === 'vllm' || shape === 'whole') {
+      this.heldArguments += text;
+      return out;
+    }
+    return text === '' ? out : out + fragment({ function: { arguments: text } });
+  }
+
+  /** Ends the streaming call: the arguments held back go out now (vLLM's late fragment, Ollama's whole call). */
+  private closeCall(): string {
+    const n = this.openCall;
+    if (n === undefined) return '';
+    this.openCall = undefined;
+    const shape = this.ctx.toolShape;
+    const args = this.heldArguments;
+    this.heldArguments = '';
+    if (shape === 'vllm') return this.chunk({ tool_calls: [{ index: n, function: { arguments: args } }] }, null);
+    if (shape === 'whole' && this.heldHead) {
+      const { name, ...head } = this.heldHead;
+      this.heldHead = undefined;
+      return this.chunk({ tool_calls: [{ index: n, ...head, function: { name, arguments: args } }] }, null);
+    }
+    return '';
+  }
+
+  private heldHead: { id: string; type: string; name: string } | undefined;
 
   /** A `reference` content part (as Mistral sends with citations), which no client here knows. */
   unknownEvent(): string {
@@ -85,7 +136,7 @@ export class OpenAIChatRenderer implements WireRenderer {
   }
 
   finish(): string {
-    let out = this.chunk({}, chatFinishReason(this.ctx.finishReason));
+    let out = this.closeCall() + this.chunk({}, chatFinishReason(this.ctx.finishReason));
     if (this.ctx.includeUsage) {
       const usage = {
         prompt_tokens: this.ctx.inputTokens,

@@ -19,6 +19,8 @@ export class OpenAIResponsesRenderer implements WireRenderer {
   private outputIndex = -1;
   private itemId = '';
   private callId = '';
+  private call = 0;
+  private callName = '';
   private segmentText = '';
   private readonly output: Item[] = [];
   private outputTokens = 0;
@@ -34,11 +36,12 @@ export class OpenAIResponsesRenderer implements WireRenderer {
     return out;
   }
 
-  token(segment: Segment, text: string): string {
+  token(segment: Segment, text: string, call = 0): string {
     this.outputTokens++;
     let out = '';
-    if (segment !== this.segment) {
+    if (segment !== this.segment || (segment === 'tool' && call !== this.call)) {
       out += this.closeSegment();
+      this.call = call;
       out += this.openSegment(segment);
     }
     this.segmentText += text;
@@ -51,7 +54,7 @@ export class OpenAIResponsesRenderer implements WireRenderer {
       case 'text':
         return out + this.event('response.output_text.delta', { ...base, content_index: 0, delta: text, logprobs: [] });
       case 'tool':
-        return out + this.event('response.function_call_arguments.delta', { ...base, delta: text });
+        return text === '' ? out : out + this.event('response.function_call_arguments.delta', { ...base, delta: text });
       default:
         return assertNever(segment, 'segment');
     }
@@ -124,9 +127,11 @@ export class OpenAIResponsesRenderer implements WireRenderer {
         );
       }
       case 'tool': {
+        const call = this.ctx.toolCalls[this.call] ?? this.ctx.toolCall;
         this.itemId = makeId('fc_');
-        this.callId = makeId('call_');
-        const item = { id: this.itemId, type: 'function_call', status: 'in_progress', arguments: '', call_id: this.callId, name: this.ctx.toolCall.name };
+        this.callId = call.id ?? makeId('call_');
+        this.callName = call.name;
+        const item = { id: this.itemId, type: 'function_call', status: 'in_progress', arguments: '', call_id: this.callId, name: this.callName };
         return this.event('response.output_item.added', { item, output_index: outputIndex });
       }
       default:
@@ -165,7 +170,7 @@ export class OpenAIResponsesRenderer implements WireRenderer {
         );
       }
       case 'tool': {
-        const item = { id: this.itemId, type: 'function_call', status: 'completed', arguments: text, call_id: this.callId, name: this.ctx.toolCall.name };
+        const item = { id: this.itemId, type: 'function_call', status: 'completed', arguments: text, call_id: this.callId, name: this.callName };
         this.output.push(item);
         return (
           this.event('response.function_call_arguments.done', { ...base, arguments: text }) + this.event('response.output_item.done', { item, output_index: this.outputIndex })

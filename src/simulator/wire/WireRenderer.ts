@@ -1,4 +1,4 @@
-import type { SimFinishReason, SimReasoningFormat, SimToolCall } from '../script';
+import type { SimFinishReason, SimReasoningFormat, SimToolCall, SimToolShape } from '../script';
 
 /** Which part of the answer a token belongs to. Segments always come in this order. */
 export type Segment = 'reasoning' | 'commentary' | 'text' | 'tool';
@@ -20,7 +20,12 @@ export interface RenderContext {
   finishReason: SimFinishReason;
   /** Whether usage is reported (for OpenAI chat: also requested with `stream_options.include_usage`). */
   includeUsage: boolean;
+  /** The first call (the one an `endless` tool fault streams into). */
   toolCall: SimToolCall;
+  /** Every call of the answer, in order (`tool` tokens name theirs by index). */
+  toolCalls: SimToolCall[];
+  /** How Chat Completions frames the calls. */
+  toolShape: SimToolShape;
   /** The first segment that will carry tokens, so a renderer can open it in its preamble. */
   firstSegment: Segment | undefined;
   shapes: RenderShapes;
@@ -35,8 +40,8 @@ export interface WireRenderer {
   readonly contentType: string;
   /** Sent with the headers, before the first token. */
   start(): string;
-  /** One token, preceded by any structural events needed to switch segments. */
-  token(segment: Segment, text: string): string;
+  /** One token, preceded by any structural events needed to switch segments (or, for `tool`, calls). */
+  token(segment: Segment, text: string, call?: number): string;
   /** Closes the open segment and sends the terminal events (finish reason, usage, sentinel). */
   finish(): string;
   /** The format's in-band error, as the real service sends it mid-stream. */
