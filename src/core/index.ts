@@ -35,7 +35,9 @@ export {
 } from './providerCatalog';
 export type { ProviderInfo, ProviderPlace, ProviderSetting, UrlProvider, OpenAIWireProvider, KeyedProvider } from './providerCatalog';
 export type { ChatMessage, ChatRequest } from './request';
-export { StreamSession, endMessage, retryNotice } from './session/StreamSession';
+export { StreamSession, endMessage, retryNotice, resumeNotice } from './session/StreamSession';
+export { withSalvage, isResumable, SeamJoiner, continuationModeFor, combineMetrics, addUsage, MAX_RESUMES } from './salvage';
+export type { AnswerSeam, ResumeAttempt, SalvageOptions } from './salvage';
 export type {
   AnswerError,
   AnswerState,

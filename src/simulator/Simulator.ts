@@ -326,8 +326,11 @@ export class Simulator {
   /** The tokens to stream and the renderer that frames them for this request. */
   private plan(api: WireApi, request: ApiRequest, script: SimScript): { renderer: WireRenderer; tokens: PlannedToken[] } {
     let text = script.text ?? pickAnswer(request.lastUserText);
-    // A trailing assistant message is a prefill: the answer continues after it, as the real APIs do.
-    if (request.prefill !== undefined && text.startsWith(request.prefill)) text = text.slice(request.prefill.length);
+    // A trailing assistant message is a prefill: the answer continues after it, as the real APIs do
+    // (Anthropic's prefill has no trailing whitespace: the answer then starts with it again).
+    if (request.prefill !== undefined && text.startsWith(request.prefill)) {
+      text = text.slice(overlapStart(request.prefill, script.resumeOverlapWords ?? 0));
+    }
     let finishReason = script.finishReason ?? 'stop';
     const toolCall = script.toolCall ?? { name: 'search_docs', arguments: JSON.stringify({ query: request.lastUserText.slice(0, 60) }) };
     let tokens: PlannedToken[] = [
@@ -439,6 +442,18 @@ export class Simulator {
       return json(400, { error: err instanceof Error ? err.message : String(err) });
     }
   }
+}
+
+/** Where a continuation starts in `partial`: its end, or the start of its `words`-th last word (with the space before it). */
+export function overlapStart(partial: string, words: number): number {
+  let cut = partial.length;
+  for (let i = 0; i < words && cut > 0; i++) {
+    // Back over trailing whitespace, then the word, then the whitespace before it.
+    while (cut > 0 && /\s/.test(partial[cut - 1]!)) cut--;
+    while (cut > 0 && !/\s/.test(partial[cut - 1]!)) cut--;
+    while (cut > 0 && /\s/.test(partial[cut - 1]!)) cut--;
+  }
+  return cut;
 }
 
 function displayName(id: string): string {

@@ -1,3 +1,4 @@
+import { CONTINUE_PROMPT } from '../core/continuation';
 import type { WireApi } from '../core/events';
 import { countTokens } from './tokenize';
 
@@ -10,8 +11,13 @@ export interface ApiRequest {
   system: unknown;
   /** The text of the last user message; picks the canned answer. */
   lastUserText: string;
-  /** Text of a trailing assistant message: the answer continues from it. */
+  /**
+   * Text of a trailing assistant message, or of an assistant message followed by the continue
+   * instruction (continuation.ts): the answer continues from it.
+   */
   prefill: string | undefined;
+  /** True when the request asked to continue with the continue instruction rather than a prefill. */
+  continueInstruction: boolean;
   /** Input tokens counted with the simulator's tokenizer. */
   inputTokens: number;
   /** `max_tokens`, `max_completion_tokens` or `max_output_tokens`. */
@@ -52,8 +58,11 @@ export function parseApiRequest(api: WireApi, body: Record<string, unknown>): Ap
   const system = api === 'openai-responses' ? body.instructions : api === 'anthropic' ? body.system : undefined;
   const all = turns(list);
   const last = all[all.length - 1];
-  const prefill = last && last.role === 'assistant' && last.text !== '' ? last.text : undefined;
-  const lastUser = [...all].reverse().find((t) => t.role === 'user');
+  const beforeLast = all[all.length - 2];
+  // The continue instruction after an assistant turn asks for the same answer, continued.
+  const continueInstruction = last?.role === 'user' && last.text === CONTINUE_PROMPT && beforeLast?.role === 'assistant' && beforeLast.text !== '';
+  const prefill = continueInstruction ? beforeLast.text : last && last.role === 'assistant' && last.text !== '' ? last.text : undefined;
+  const lastUser = [...(continueInstruction ? all.slice(0, -2) : all)].reverse().find((t) => t.role === 'user');
   const systemText = typeof system === 'string' ? system : contentText(system);
   // ~3 tokens of framing per message, as OpenAI's own counting guide does.
   const inputTokens = all.reduce((sum, t) => sum + countTokens(t.text) + 3, countTokens(systemText)) + 3;
@@ -65,6 +74,7 @@ export function parseApiRequest(api: WireApi, body: Record<string, unknown>): Ap
     system,
     lastUserText: lastUser?.text ?? '',
     prefill,
+    continueInstruction,
     inputTokens,
     maxTokens: num(body.max_tokens) ?? num(body.max_completion_tokens) ?? num(body.max_output_tokens),
     usageRequested: api === 'openai-chat' ? streamOptions?.include_usage === true : true,

@@ -108,6 +108,12 @@ export interface SimScript {
    * and every SSE line apart). A token's recorded time is when its last slice was written.
    */
   chunkBytes?: number;
+  /**
+   * On a request that continues a partial answer (a prefill, or the continue instruction): start
+   * the continuation this many words before the end of the partial, repeating them, as models
+   * sometimes do. 0 or absent: go on exactly where the partial ends.
+   */
+  resumeOverlapWords?: number;
 }
 
 /** Faults selected by model name, e.g. `sim-fault-429`. */
