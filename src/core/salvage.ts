@@ -302,8 +302,9 @@ const SURE_OVERLAP_CHARS = 24;
  * text before already ends with: the model repeating its last words, or whitespace an API trimmed
  * from the prefill (Anthropic) and the model sent again. Text is held only while it could still be
  * such a repeat, so a continuation that goes straight on is passed through after a few characters.
- * A short repeat counts only when it is whole words (or whitespace): "over" + " over the" loses
- * the second " over", but "an" + "and" is left alone (a coincidence, not a repeat).
+ * A short repeat counts only when it starts where a word starts (see `accepts`): "over" + " over
+ * the" loses the second " over", "**late" + " **latency**" the second " **late"; but "|:-" +
+ * "---:|" is left alone (a coincidence, not a repeat).
  */
 export class SeamJoiner {
   private held = '';
@@ -368,14 +369,22 @@ export class SeamJoiner {
     return rest;
   }
 
+  /**
+   * Whether the first `k` characters are a repeat rather than a coincidence: whitespace (a trimmed
+   * prefill sent again); anything of {@link SURE_OVERLAP_CHARS} or more; else words or a word cut
+   * at the break that start where a word starts (punctuation alone only after whitespace). A fragment of at
+   * most three letters must also end where a word ends ("an" + " and" is a new word, not a repeat).
+   */
   private accepts(k: number): boolean {
     const repeat = this.held.slice(0, k);
     if (repeat.trim() === '' || k >= SURE_OVERLAP_CHARS) return true;
-    const before = this.before;
-    const charBefore = before[before.length - k - 1];
-    const startsAtWord = charBefore === undefined || BOUNDARY.test(charBefore) || BOUNDARY.test(repeat[0]!);
+    const charBefore = this.before[this.before.length - k - 1];
+    // The whole text before (the model started over) always counts; punctuation alone only after
+    // a line break or space of its own ("\n\n-" of a list item).
+    const startsAtWord = charBefore === undefined || /^\s/.test(repeat) || (/[\p{L}\p{N}]/u.test(repeat) && /\s/.test(charBefore));
+    if (!startsAtWord) return false;
+    if (repeat.trim().length > 3 || /\s/.test(repeat.trim())) return true;
     const charAfter = this.held[k];
-    const endsAtWord = charAfter === undefined || BOUNDARY.test(charAfter) || BOUNDARY.test(repeat[repeat.length - 1]!);
-    return startsAtWord && endsAtWord;
+    return charAfter === undefined || BOUNDARY.test(charAfter);
   }
 }

@@ -39,6 +39,15 @@ describe('salvage: joining at the seam', () => {
     { name: 'a space trimmed from the prefill', before: 'over the ', continuation: ' lazy dog', joined: 'over the lazy dog' },
     { name: 'a word that merely begins like the end (no repeat)', before: 'Pick an', continuation: 'd choose.', joined: 'Pick and choose.' },
     { name: 'a word that begins with the last word (no repeat)', before: 'I said an', continuation: ' and more', joined: 'I said an and more' },
+    { name: 'repeats a word cut at the break', before: 'Cursor **late', continuation: ' **latency** and more', joined: 'Cursor **latency** and more' },
+    {
+      name: 'repeats words ending mid-word',
+      before: 'def f() -> float | None:\n    """Rat',
+      continuation: ' | None:\n    """Rate over',
+      joined: 'def f() -> float | None:\n    """Rate over',
+    },
+    { name: 'starts over after a short partial of punctuation', before: '---\n\n>', continuation: '---\n\n> Request', joined: '---\n\n> Request' },
+    { name: 'punctuation that merely matches (no repeat)', before: '|:-----|------:|:-', continuation: '----:|\n| row', joined: '|:-----|------:|:-----:|\n| row' },
     { name: 'a continuation shorter than a possible repeat', before: 'Done. Really done', continuation: '.', joined: 'Done. Really done.' },
     {
       name: 'a repeat mid-word longer than 24 characters',
