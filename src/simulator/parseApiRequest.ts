@@ -24,6 +24,20 @@ export interface ApiRequest {
   maxTokens: number | undefined;
   /** OpenAI chat: `stream_options.include_usage`. Always true for the other formats. */
   usageRequested: boolean;
+  /** The names of the tools the request offers (Chat `tools[].function.name`, Responses and Anthropic `tools[].name`). */
+  toolNames: string[];
+}
+
+function toolNames(tools: unknown): string[] {
+  if (!Array.isArray(tools)) return [];
+  const names: string[] = [];
+  for (const tool of tools as unknown[]) {
+    if (typeof tool !== 'object' || tool === null) continue;
+    const t = tool as { name?: unknown; function?: { name?: unknown } };
+    const name = typeof t.function?.name === 'string' ? t.function.name : t.name;
+    if (typeof name === 'string' && name) names.push(name);
+  }
+  return names;
 }
 
 interface Turn {
@@ -78,5 +92,6 @@ export function parseApiRequest(api: WireApi, body: Record<string, unknown>): Ap
     inputTokens,
     maxTokens: num(body.max_tokens) ?? num(body.max_completion_tokens) ?? num(body.max_output_tokens),
     usageRequested: api === 'openai-chat' ? streamOptions?.include_usage === true : true,
+    toolNames: toolNames(body.tools),
   };
 }

@@ -9,7 +9,7 @@ import { CANNED_COMMENTARY, CANNED_REASONING, longAnswer } from './answers';
 export type SimFinishReason = 'stop' | 'length' | 'content-filter' | 'tool-calls';
 
 /** How a Chat Completions stream carries reasoning (see {@link SimScript.reasoningFormat}). */
-export type SimReasoningFormat = 'reasoning_content' | 'content-parts' | 'think-tags';
+export type SimReasoningFormat = 'reasoning_content' | 'reasoning' | 'content-parts' | 'think-tags';
 
 /** A way for the response to go wrong, modelled on what real services and proxies do. */
 export type SimFault =
@@ -66,6 +66,7 @@ export interface SimScript {
   reasoning?: string;
   /**
    * How Chat Completions carries the reasoning: `reasoning_content` (llama.cpp, DeepSeek; default),
+   * `reasoning` (Ollama's and OpenRouter's `delta.reasoning`),
    * `content-parts` (Mistral: `delta.content` as an array of `thinking` and `text` parts, the answer
    * too), or `think-tags` (a raw R1/Qwen3: `<think>…</think>` inline in the content, each tag cut
    * across two deltas).
