@@ -4,6 +4,7 @@
  */
 import type { ProviderId, ReasoningBlock } from './core/events';
 import type { AnswerError, AnswerState, AnswerStats } from './core/session/StreamSession';
+import type { AnswerSeam } from './core/salvage';
 
 export type MessageState = AnswerState;
 
@@ -60,6 +61,12 @@ export interface UserMessageView {
   branch?: BranchInfo | undefined;
 }
 
+/**
+ * Where an answer was resumed automatically after its stream broke (core/salvage.ts): the webview
+ * shows a marker at `offset` in the text, its title what failed, when, and how long the resume took.
+ */
+export type AnswerSeamView = AnswerSeam;
+
 export interface AssistantMessageView {
   id: string;
   role: 'assistant';
@@ -79,6 +86,8 @@ export interface AssistantMessageView {
    */
   rev?: number | undefined;
   branch?: BranchInfo | undefined;
+  /** Where the answer was resumed automatically (offsets in `text`), oldest first. */
+  seams?: AnswerSeamView[] | undefined;
 }
 
 export type MessageView = UserMessageView | AssistantMessageView;
@@ -113,6 +122,8 @@ export type HostToWebview =
   /** Coalesced text appended to an assistant message; `seq` increases by one per post of that message (from 1). */
   | { type: 'append'; id: string; seq: number; text: string; reasoning?: string | undefined }
   | { type: 'notice'; id: string; notice: string | undefined }
+  /** The answer was resumed after its stream broke: mark the seam (offset in the message's text). */
+  | { type: 'seam'; id: string; seam: AnswerSeamView }
   | { type: 'messageFinished'; id: string; state: Exclude<MessageState, 'streaming'>; stats: MessageStats | undefined; error: ErrorInfo | undefined }
   /** The message is being continued: back to streaming, new text is appended to the same message. */
   | { type: 'messageResumed'; id: string; rev: number }

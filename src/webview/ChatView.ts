@@ -182,6 +182,9 @@ export class ChatView {
       case 'notice':
         this.assistants.get(msg.id)?.setNotice(msg.notice);
         break;
+      case 'seam':
+        this.assistants.get(msg.id)?.addSeam(msg.seam);
+        break;
       case 'messageFinished': {
         const message = this.assistants.get(msg.id);
         if (!message) break;
