@@ -38,7 +38,7 @@ function verdict(d: Diagnosis, id: VerdictId): Verdict {
 describe('diagnose: a server set up right and set up wrong', function () {
   this.timeout(20_000);
 
-  it('a healthy Ollama: every verdict fine, in one diagnosis well under 3 s', async () => {
+  it('a healthy Ollama: every verdict fine', async () => {
     const paced = { ttftMs: 40, tokensPerSecond: 400 };
     const d = await withSim({ kind: 'ollama', tools: 'native', context: { loaded: 32_768, model: 131_072 } }, paced, (sim) => diagnoseServer(config(sim, 'ollama')));
     const text = formatDiagnosis(d);
@@ -57,7 +57,7 @@ describe('diagnose: a server set up right and set up wrong', function () {
     assert.match(verdict(d, 'responses').line, /present/);
     assert.match(verdict(d, 'context').line, /32,768 tokens loaded of the model’s 131,072/);
     assert.match(verdict(d, 'speed').line, /TTFT \d+ ms, [\d.]+ tok\/s \(\d+ tokens\)/);
-    assert.ok(d.durationMs < 3000, `a full diagnosis of a local server took ${d.durationMs} ms`);
+    // How long a diagnosis takes is measured apart, not asserted in a unit test (speed targets are benchmarks).
   });
 
   it('no usage: a warning that counts are estimated', async () => {
