@@ -1,6 +1,6 @@
 /**
  * One bench group in its own process, started by scripts/bench.js:
- *   node [--expose-gc] out/bench/run.js <host|memory|webview|compare-host|compare-webview|startup|chats|longchat|vscode|lm|save> [--smoke] --out <file.json>
+ *   node [--expose-gc] out/bench/run.js <host|memory|webview|compare-host|compare-webview|startup|chats|longchat|vscode|lm|salvage|save> [--smoke] --out <file.json>
  * Writes `{ results: BenchResult[], errors: string[] }` to the file.
  */
 import * as fs from 'node:fs';
@@ -12,6 +12,7 @@ import { startSimProcess } from './simProcess';
 import { benchChats } from './chatBenches';
 import { benchLongChat } from './longChatBench';
 import { benchMidStreamSave } from './saveBenches';
+import { benchSalvage } from './salvageBench';
 import { benchStartup } from './startup';
 import { benchLmTtft } from './lmTtft';
 import { benchFirstPaint } from './vscodePaint';
@@ -88,6 +89,8 @@ async function main(): Promise<void> {
     steps.push(['B4-paint', () => benchFirstPaint(opts)]);
   } else if (group === 'lm') {
     steps.push(['B12', () => benchLmTtft(opts)]);
+  } else if (group === 'salvage') {
+    steps.push(['B16', () => benchSalvage(opts)]);
   } else if (group === 'save') {
     steps.push(['B17', () => benchMidStreamSave(opts)]);
   } else {

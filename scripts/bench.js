@@ -26,7 +26,7 @@ const path = require('node:path');
 const ROOT = path.resolve(__dirname, '..');
 const TSC = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 const RUNNER = path.join(ROOT, 'out', 'bench', 'run.js');
-const TARGET_IDS = ['B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B9', 'B10', 'B11', 'B12', 'B14', 'B17'];
+const TARGET_IDS = ['B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B9', 'B10', 'B11', 'B12', 'B14', 'B16', 'B17'];
 
 /**
  * Bench groups, each one process. `ids` decides whether `--only` needs the group; `results` are the
@@ -45,6 +45,8 @@ const GROUPS = [
   { name: 'longchat', ids: ['B14'], results: ['B14'], needs: ['chromium'], nodeArgs: [], timeoutS: 300 },
   { name: 'vscode', ids: ['B4'], results: ['B4-paint'], needs: ['chromium', 'code-server'], nodeArgs: [], timeoutS: 300 },
   { name: 'lm', ids: ['B12'], results: ['B12'], needs: ['chromium', 'code-server'], nodeArgs: [], timeoutS: 420 },
+  // B16 (issue 28): automatic salvage over the simulator's fault scripts; plain Node, loopback.
+  { name: 'salvage', ids: ['B16'], results: ['B16'], needs: [], nodeArgs: [], timeoutS: 240 },
   // B17 (issue 25): the host's blocked time per save while an answer streams; plain Node, a real folder.
   { name: 'save', ids: ['B17'], results: ['B17'], needs: [], nodeArgs: [], timeoutS: 120 },
 ];

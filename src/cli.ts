@@ -16,6 +16,13 @@
  * escape sequences and control characters removed (src/shared/terminalText.ts), on a terminal and
  * in a pipe alike (a pipe often ends at one: `| tee`, `| less -R`); `compare --json` keeps it exact.
  *
+ * An answer whose stream breaks after text arrived (a reset, a stall, a 5xx, an overloaded service)
+ * is resumed automatically, at most twice (src/core/salvage.ts), and stderr says so; `--no-resume`
+ * turns that off. With `--json` the seams are in the JSON line instead.
+ *
+ * `doctor` (Diagnose Server, src/core/diagnose.ts) checks a server in a few seconds and prints a
+ * verdict per line with the fix for each problem; exit 1 when it found one.
+ *
  * `compare` streams one answer from each model at once (all requests started together), notes each
  * model on stderr as it finishes, then prints a table of the figures (fastest TTFT and tok/s marked
  * `*`) and each model's answer under a heading — or, with `--json`, one JSON object on stdout.
@@ -24,6 +31,8 @@ import { CancellationSource, type CancellationTokenLike } from './core/cancellat
 import { assertNever, type FailureKind, type ProviderId, type StreamFailure, type StreamMetricsSnapshot, type UnifiedFinishReason, type Usage, type WireApi } from './core/events';
 import { CancelledError, listModels, stream } from './core/adapter';
 import { StreamSession } from './core/session/StreamSession';
+import { diagnoseServer, formatDiagnosis } from './core/diagnose';
+import type { AnswerSeam } from './core/salvage';
 import { StreamFailureError } from './core/errors';
 import { warmUp } from './core/index';
 import { countTokens, encodingForModel } from './core/metrics';
@@ -56,6 +65,10 @@ const USAGE = `Usage: sidestream [ask] --provider ${PROVIDERS.join('|')} [--api 
                   [--thinking-budget N] [--reasoning-summaries] [--show-reasoning] "question"
        sidestream bench --provider … [--base-url URL] --model a,b [--runs N] [--max-tokens N] [--json|--csv] "prompt"
        sidestream compare --provider … [--base-url URL] --model a,b,provider:c [--max-tokens N] [--json] "prompt"
+       sidestream doctor --provider … [--api chat|responses] [--base-url URL] [--model M] [--json]
+An answer cut mid-stream is resumed automatically (at most twice; stderr says so); --no-resume turns it off.
+doctor checks a server (reachable, models, streaming, usage, reasoning, tool calls, Responses API,
+context window, speed) and prints each problem with its fix.
 --api picks the wire API of any OpenAI-compatible provider (default chat). Reasoning goes to stderr;
 --show-reasoning prints it to stdout before the answer. --thinking-budget turns on Anthropic extended
 thinking with that many tokens; --reasoning-summaries asks a Responses server for reasoning summaries.
@@ -66,8 +79,8 @@ service (its default URL). Another --base-url gets a key only from the variable 
 (e.g. --api-key-env OPENAI_API_KEY to send that key to a proxy you trust). Keys are trimmed.
 Model text is printed without escape sequences or control characters (newlines and tabs kept).`;
 
-export type CliCommand = 'ask' | 'bench' | 'compare';
-const COMMANDS: readonly string[] = ['ask', 'bench', 'compare'];
+export type CliCommand = 'ask' | 'bench' | 'compare' | 'doctor';
+const COMMANDS: readonly string[] = ['ask', 'bench', 'compare', 'doctor'];
 
 /** Parsed command line. */
 export interface CliOptions {
@@ -95,10 +108,12 @@ export interface CliOptions {
   thinkingBudget: number | undefined;
   /** Ask a Responses server for reasoning summaries (undefined: the provider's default). */
   reasoningSummaries: boolean | undefined;
+  /** Resume an answer cut mid-stream (`ask`, `compare`); `--no-resume` turns it off. */
+  autoResume: boolean;
   question: string;
 }
 
-const BOOLEAN_FLAGS = new Set(['--list-models', '--json', '--csv', '--show-reasoning', '--reasoning-summaries', '--help', '-h']);
+const BOOLEAN_FLAGS = new Set(['--list-models', '--json', '--csv', '--show-reasoning', '--reasoning-summaries', '--no-resume', '--help', '-h']);
 const VALUE_OPTIONS = new Set(['provider', 'api', 'base-url', 'api-key-env', 'model', 'max-tokens', 'system', 'idle-timeout', 'runs', 'thinking-budget']);
 
 /** Parses argv (without `node` and the script); throws a usage message on bad input. */
@@ -145,7 +160,8 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     .split(',')
     .map((m) => m.trim())
     .filter((m) => m !== '');
-  if (command !== 'ask' && models.length === 0) throw new Error(`${command} needs --model a,b,…\n${USAGE}`);
+  if ((command === 'bench' || command === 'compare') && models.length === 0) throw new Error(`${command} needs --model a,b,…\n${USAGE}`);
+  if (command === 'doctor' && models.length > 1) throw new Error('doctor checks one model: --model M');
   if (command !== 'ask' && flags.has('--list-models')) throw new Error(`--list-models is not a ${command} option`);
   if (flags.has('--csv') && command !== 'bench') throw new Error('--csv is a bench option');
   const targets = command === 'compare' ? models.map((spec) => compareTarget(spec, provider, apiFlag, values.get('base-url'))) : [];
@@ -164,7 +180,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     api,
     baseUrl: values.get('base-url'),
     apiKeyEnv,
-    model: command === 'ask' ? (modelFlag ?? providerInfo(provider).defaultModel) : undefined,
+    model: command === 'ask' ? (modelFlag ?? providerInfo(provider).defaultModel) : command === 'doctor' ? (modelFlag ?? providerInfo(provider).defaultModel) : undefined,
     models,
     runs,
     maxTokens: optionalNumber(values.get('max-tokens'), '--max-tokens'),
@@ -176,6 +192,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     showReasoning: flags.has('--show-reasoning'),
     thinkingBudget: optionalNumber(values.get('thinking-budget'), '--thinking-budget'),
     reasoningSummaries: flags.has('--reasoning-summaries') ? true : undefined,
+    autoResume: !flags.has('--no-resume'),
     question: positional.join(' '),
   };
 }
@@ -298,6 +315,8 @@ export interface AnswerOutcome {
   metrics: StreamMetricsSnapshot | undefined;
   usage?: Usage | undefined;
   failure: StreamFailure | undefined;
+  /** Where the answer was resumed automatically. */
+  seams?: AnswerSeam[] | undefined;
 }
 
 /** The `--json` line: one object, `null` for what is unknown. */
@@ -315,6 +334,8 @@ export interface AnswerJson {
   finishReason: UnifiedFinishReason;
   rawFinishReason: string | null;
   error: { kind: FailureKind; message: string } | null;
+  /** Where the answer was resumed after a failure: offset in the text, what failed, ms to the resumed text. */
+  seams: { offset: number; failure: FailureKind; resumeMs: number; repeatedChars: number }[];
 }
 
 /** The `--json` object for an outcome. */
@@ -332,6 +353,7 @@ export function answerJson(outcome: AnswerOutcome): AnswerJson {
     finishReason: outcome.finishReason,
     rawFinishReason: outcome.rawFinishReason ?? null,
     error: outcome.failure ? { kind: outcome.failure.kind, message: outcome.failure.message } : null,
+    seams: (outcome.seams ?? []).map((s) => ({ offset: s.offset, failure: s.failure.kind, resumeMs: s.resumeMs, repeatedChars: s.overlapChars })),
   };
 }
 
@@ -346,11 +368,22 @@ interface AnswerSink {
  * Streams one answer to `sink` and folds it into its outcome, through the same StreamSession the
  * panel uses; a terminal wants every delta at once, so nothing is coalesced.
  */
-export async function streamAnswer(request: ChatRequest, token: CancellationTokenLike, sink?: AnswerSink): Promise<AnswerOutcome> {
+export async function streamAnswer(
+  request: ChatRequest,
+  token: CancellationTokenLike,
+  sink?: AnswerSink,
+  resume?: { note: (line: string) => void } | undefined,
+): Promise<AnswerOutcome> {
   const session = new StreamSession(request, {
     source: stream,
     providerLabel: providerInfo(request.provider).label,
     coalesceMs: 0,
+    autoResume: resume !== undefined,
+    // The notice says what broke and that it resumes; the seam how long it took.
+    onNotice: (notice) => {
+      if (notice && resume && / resuming /.test(notice)) resume.note(`\n[${stripControls(notice.replace(/ — Cancel to stop\.$/, ''))}]`);
+    },
+    onSeam: (seam) => resume?.note(`[resumed after ${(seam.resumeMs / 1000).toFixed(1)} s${seam.overlapChars ? `; ${seam.overlapChars} repeated characters left out` : ''}]`),
     onAppend: ({ text, reasoning }) => {
       if (reasoning) sink?.reasoning(reasoning);
       if (text) sink?.text(text);
@@ -358,7 +391,7 @@ export async function streamAnswer(request: ChatRequest, token: CancellationToke
     onToolCall: (call) => sink?.toolCall(call.name, call.arguments),
   });
   const result = await session.run(token);
-  return { finishReason: result.finishReason, rawFinishReason: result.rawFinishReason, metrics: result.metrics, usage: result.usage, failure: result.failure };
+  return { finishReason: result.finishReason, rawFinishReason: result.rawFinishReason, metrics: result.metrics, usage: result.usage, failure: result.failure, seams: result.seams };
 }
 
 function exitCodeFor(outcome: AnswerOutcome): number {
@@ -458,26 +491,31 @@ async function runAsk(options: CliOptions, token: CancellationTokenLike): Promis
     if (options.showReasoning) process.stdout.write(end);
     else if (!options.json) process.stderr.write(end);
   };
-  const outcome = await streamAnswer(baseRequest(options, model, question, apiKey, note), token, {
-    text: (delta) => {
-      closeReasoning();
-      const text = answerText.push(delta);
-      if (!text) return;
-      process.stdout.write(text);
-      endsWithNewline = text.endsWith('\n');
+  const outcome = await streamAnswer(
+    baseRequest(options, model, question, apiKey, note),
+    token,
+    {
+      text: (delta) => {
+        closeReasoning();
+        const text = answerText.push(delta);
+        if (!text) return;
+        process.stdout.write(text);
+        endsWithNewline = text.endsWith('\n');
+      },
+      reasoning: (delta) => {
+        if (!options.showReasoning && options.json) return;
+        const text = reasoningText.push(delta);
+        if (!text && reasoningOpen) return;
+        const out = (reasoningOpen ? '' : `${REASONING_START}\n`) + text;
+        reasoningOpen = true;
+        if (text) reasoningEndsWithNewline = text.endsWith('\n');
+        if (options.showReasoning) process.stdout.write(out);
+        else process.stderr.write(out);
+      },
+      toolCall: (name, args) => note(`\n[tool call ${stripControls(name)}(${stripControls(args)})]`),
     },
-    reasoning: (delta) => {
-      if (!options.showReasoning && options.json) return;
-      const text = reasoningText.push(delta);
-      if (!text && reasoningOpen) return;
-      const out = (reasoningOpen ? '' : `${REASONING_START}\n`) + text;
-      reasoningOpen = true;
-      if (text) reasoningEndsWithNewline = text.endsWith('\n');
-      if (options.showReasoning) process.stdout.write(out);
-      else process.stderr.write(out);
-    },
-    toolCall: (name, args) => note(`\n[tool call ${stripControls(name)}(${stripControls(args)})]`),
-  });
+    options.autoResume ? { note } : undefined,
+  );
   closeReasoning();
   const rest = answerText.end();
   if (rest) {
@@ -669,7 +707,12 @@ async function runCompare(options: CliOptions, token: CancellationTokenLike): Pr
       if (target.provider !== 'anthropic') request.reasoning = { ...request.reasoning, budgetTokens: undefined };
       let outcome: AnswerOutcome;
       try {
-        outcome = await streamAnswer(request, token, { text: (text) => (answer += text), reasoning: () => undefined, toolCall: () => undefined });
+        outcome = await streamAnswer(
+          request,
+          token,
+          { text: (text) => (answer += text), reasoning: () => undefined, toolCall: () => undefined },
+          options.autoResume ? { note: (line) => log(line.trim()) } : undefined,
+        );
       } catch (error) {
         outcome =
           error instanceof CancelledError
@@ -691,6 +734,15 @@ async function runCompare(options: CliOptions, token: CancellationTokenLike): Pr
   }
   if (results.some((r) => r.outcome.finishReason === 'cancelled')) return EXIT.interrupted;
   return results.some((r) => r.outcome.failure) ? EXIT.failure : EXIT.ok;
+}
+
+/** `doctor`: diagnoses the server; exit 1 when it found a problem. */
+async function runDoctor(options: CliOptions, token: CancellationTokenLike): Promise<number> {
+  const apiKey = apiKeyFor(options, options.provider, options.baseUrl);
+  const diagnosis = await diagnoseServer({ provider: options.provider, api: options.api, baseUrl: options.baseUrl, apiKey, model: options.model }, token);
+  if (options.json) process.stdout.write(`${JSON.stringify(diagnosis)}\n`);
+  else process.stdout.write(`${stripControls(formatDiagnosis(diagnosis))}\n`);
+  return diagnosis.problems > 0 ? EXIT.failure : EXIT.ok;
 }
 
 /** Runs the CLI; resolves the exit code. */
@@ -734,6 +786,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await runBench(options, source.token);
       case 'compare':
         return await runCompare(options, source.token);
+      case 'doctor':
+        return await runDoctor(options, source.token);
       default:
         return assertNever(options.command, 'command');
     }

@@ -42,7 +42,9 @@ export { toCoreRequestMessages, toCoreTools, partKindByShape, CANCELLED_RESULT, 
 export type { LeftOut, ToCoreOptions, VsCodeMessageLike, VsCodePartKind, VsCodeToolLike } from './toolParts';
 export { discoverModelCapabilities, contextTooSmallMessage, OLLAMA_DEFAULT_NUM_CTX } from './modelCapabilities';
 export type { CapabilityQuery, ModelCapabilities } from './modelCapabilities';
-export { StreamSession, endMessage, retryNotice } from './session/StreamSession';
+export { StreamSession, endMessage, retryNotice, resumeNotice } from './session/StreamSession';
+export { withSalvage, isResumable, SeamJoiner, continuationModeFor, combineMetrics, addUsage, MAX_RESUMES } from './salvage';
+export type { AnswerSeam, ResumeAttempt, SalvageOptions } from './salvage';
 export type {
   AnswerError,
   AnswerState,

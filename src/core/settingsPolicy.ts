@@ -51,6 +51,7 @@ export const PROJECT_SETTINGS: readonly string[] = [
   ...OPENAI_WIRE_PROVIDERS.map((p) => API_SETTING[p]),
   THINKING_BUDGET_SETTING,
   'idleTimeoutSeconds',
+  'autoResume',
 ];
 
 /** The parts of `WorkspaceConfiguration.inspect()` the policy looks at. */

@@ -49,3 +49,21 @@ export interface AnswerError {
   kind: FailureKind;
   message: string;
 }
+
+/** Where an answer was resumed. Saved with the answer; shown as a marker in the text. */
+export interface AnswerSeam {
+  /** Where the resumed text begins, in characters of the answer's text. */
+  offset: number;
+  /** What failed. */
+  failure: { kind: FailureKind; message: string; status?: number | undefined };
+  /** When it failed, ms since the epoch. */
+  at: number;
+  /** ms from the failure to the first text of the resumed part (waits and failed attempts included). */
+  resumeMs: number;
+  /** How many requests it took (1, or 2 when the first resume failed before any text). */
+  attempts: number;
+  /** Characters the model repeated at the seam, removed. */
+  overlapChars: number;
+  /** How the partial answer was sent back. */
+  mode: 'prefill' | 'follow-up';
+}

@@ -2,7 +2,7 @@
  * The one message protocol between the extension host and the webview. Imported by both sides;
  * one discriminated union per direction. Nothing here may carry an API key.
  */
-import type { AnswerError, AnswerState, AnswerStats, ProviderId, ReasoningBlock } from './answerTypes';
+import type { AnswerError, AnswerSeam, AnswerState, AnswerStats, ProviderId, ReasoningBlock } from './answerTypes';
 import type { ContextFile } from './contextFile';
 
 export type { ContextFile };
@@ -48,6 +48,12 @@ export interface UserMessageView {
   branch?: BranchInfo | undefined;
 }
 
+/**
+ * Where an answer was resumed automatically after its stream broke (core/salvage.ts): the webview
+ * shows a marker at `offset` in the text, its title what failed, when, and how long the resume took.
+ */
+export type AnswerSeamView = AnswerSeam;
+
 export interface AssistantMessageView {
   id: string;
   role: 'assistant';
@@ -67,6 +73,8 @@ export interface AssistantMessageView {
    */
   rev?: number | undefined;
   branch?: BranchInfo | undefined;
+  /** Where the answer was resumed automatically (offsets in `text`), oldest first. */
+  seams?: AnswerSeamView[] | undefined;
 }
 
 export type MessageView = UserMessageView | AssistantMessageView;
@@ -101,6 +109,8 @@ export type HostToWebview =
   /** Coalesced text appended to an assistant message; `seq` increases by one per post of that message (from 1). */
   | { type: 'append'; id: string; seq: number; text: string; reasoning?: string | undefined }
   | { type: 'notice'; id: string; notice: string | undefined }
+  /** The answer was resumed after its stream broke: mark the seam (offset in the message's text). */
+  | { type: 'seam'; id: string; seam: AnswerSeamView }
   | { type: 'messageFinished'; id: string; state: Exclude<MessageState, 'streaming'>; stats: MessageStats | undefined; error: ErrorInfo | undefined }
   /** The message is being continued: back to streaming, new text is appended to the same message. */
   | { type: 'messageResumed'; id: string; rev: number }

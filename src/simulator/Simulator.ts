@@ -30,6 +30,31 @@ export interface SimulatorOptions {
   defaultScript?: SimScript | undefined;
   /** Receives one line per request event; never given the API key. */
   log?: ((line: string) => void) | undefined;
+  /** A server set up one way or another, for `sidestream doctor` (see {@link SimServerConfig}). */
+  server?: SimServerConfig | undefined;
+}
+
+/**
+ * How the simulated server is set up, as real local servers are (and misconfigured): its own
+ * endpoints that report the loaded context window, what it does with tools, and which routes it
+ * lacks. Usage and reasoning shapes are the default script's (`includeUsage`, `reasoningFormat`).
+ */
+export interface SimServerConfig {
+  /** Which local server's own endpoints to serve: Ollama `/api/show` `/api/ps` `/api/version`, LM Studio `/api/v0/models`, llama.cpp `/props`, vLLM `max_model_len`. */
+  kind?: 'ollama' | 'lmstudio' | 'llamacpp' | 'vllm' | undefined;
+  /** The context window loaded, and the model's own, as the kind's endpoints report them. Default 32,768 both. */
+  context?: { loaded: number; model: number } | undefined;
+  /**
+   * A request offering tools: `native` calls the first tool (finish `tool-calls`); `text` writes
+   * the call into the answer as `<tool_call>{…}</tool_call>` (a chat template without tool
+   * support); `ignore` answers as if there were none; `reject` answers 400 "does not support
+   * tools" (Ollama). Unset: the script decides, as before.
+   */
+  tools?: 'native' | 'text' | 'ignore' | 'reject' | undefined;
+  /** No `/v1/responses` route: 404, as servers without the Responses API answer. */
+  noResponses?: boolean | undefined;
+  /** Chat Completions answered with one JSON body even when a stream was asked for. */
+  noStreaming?: boolean | undefined;
 }
 
 export const DEFAULT_SIM_MODELS = ['sim-model', 'sim-fast', 'sim-slow', 'sim-demo', 'sim-reasoning'];
@@ -276,7 +301,10 @@ export class Simulator {
       res.end(body);
     };
 
+    // A server kind the simulator plays (SimServerConfig.kind) answers its own endpoints first.
+    if (!route && this.serveLocalEndpoint(req, res, record, method, path)) return;
     if (!route && !isInfo && !(isModels && method === 'GET')) return fail(404, { route: `${method} ${path}` });
+    if (route === 'openai-responses' && this.options.server?.noResponses) return fail(404, { route: `${method} ${path}` });
     if (!this.authorized(req)) {
       const missing = req.headers.authorization === undefined && req.headers['x-api-key'] === undefined;
       const message = family === 'anthropic' ? (missing ? 'x-api-key header is required' : 'invalid x-api-key') : undefined;
@@ -319,7 +347,13 @@ export class Simulator {
       return fail(400, { message: 'The Sidestream simulator only serves streaming requests: set "stream": true.' });
     }
 
-    const script = resolveScript(this.takeScript(), scriptForModel(request.model), this.options.defaultScript ?? {});
+    let script = resolveScript(this.takeScript(), scriptForModel(request.model), this.options.defaultScript ?? {});
+    const toolMode = request.toolNames.length > 0 ? this.options.server?.tools : undefined;
+    const tool = request.toolNames[0] ?? 'tool';
+    if (toolMode === 'reject') return fail(400, { message: `registry.ollama.ai/library/${request.model ?? 'model'} does not support tools` });
+    if (toolMode === 'native') script = { ...script, text: '', finishReason: 'tool-calls', toolCall: { name: tool, arguments: '{"timezone": "UTC"}' } };
+    if (toolMode === 'text') script = { ...script, text: `<tool_call>\n{"name": "${tool}", "arguments": {"timezone": "UTC"}}\n</tool_call>` };
+    if (route === 'openai-chat' && this.options.server?.noStreaming) return this.sendCompletion(res, record, request, script);
     record.fault = script.fault?.kind;
     const player = new ResponsePlayer(
       res,
@@ -337,8 +371,11 @@ export class Simulator {
     // Before native calls: the script's text, or none (the legacy `finishReason: "tool-calls"` keeps its canned answer).
     const legacyToolCalls = script.finishReason === 'tool-calls' && script.toolCalls === undefined && !script.useTools;
     let text = tools?.text ?? script.text ?? (tools?.finishToolCalls && !legacyToolCalls ? '' : pickAnswer(request.lastUserText));
-    // A trailing assistant message is a prefill: the answer continues after it, as the real APIs do.
-    if (request.prefill !== undefined && text.startsWith(request.prefill)) text = text.slice(request.prefill.length);
+    // A trailing assistant message is a prefill: the answer continues after it, as the real APIs do
+    // (Anthropic's prefill has no trailing whitespace: the answer then starts with it again).
+    if (request.prefill !== undefined && text.startsWith(request.prefill)) {
+      text = text.slice(overlapStart(request.prefill, script.resumeOverlapWords ?? 0));
+    }
     let finishReason = tools
       ? tools.finishToolCalls
         ? 'tool-calls'
@@ -388,6 +425,76 @@ export class Simulator {
     }
   }
 
+  /** A server that ignores `stream: true`: the whole answer as one `chat.completion` body. */
+  private sendCompletion(res: ServerResponse, record: SimRequestRecord, request: ApiRequest, script: SimScript): void {
+    const text = script.text ?? pickAnswer(request.lastUserText);
+    const body = JSON.stringify({
+      id: 'chatcmpl-sim',
+      object: 'chat.completion',
+      created: MODEL_CREATED,
+      model: request.model ?? 'sim-model',
+      choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: request.inputTokens, completion_tokens: tokenize(text).length, total_tokens: request.inputTokens + tokenize(text).length },
+    });
+    record.status = 200;
+    record.textSent = text;
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
+    res.end(body);
+  }
+
+  /** The local server's own endpoints (see {@link SimServerConfig.kind}); false when the path is not one. */
+  private serveLocalEndpoint(req: IncomingMessage, res: ServerResponse, record: SimRequestRecord, method: string, path: string): boolean {
+    const server = this.options.server;
+    if (!server?.kind) return false;
+    const context = server.context ?? { loaded: 32_768, model: 32_768 };
+    const ids = this.models();
+    const send = (payload: unknown) => {
+      const body = JSON.stringify(payload);
+      record.status = 200;
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
+      res.end(body);
+      return true;
+    };
+    // The request body (Ollama's /api/show names the model) is not needed: every model reports the same.
+    req.resume();
+    switch (server.kind) {
+      case 'ollama':
+        if (method === 'GET' && path === '/api/version') return send({ version: '0.12.3' });
+        if (method === 'POST' && path === '/api/show') {
+          return send({
+            parameters: context.loaded !== 4096 ? `num_ctx                        ${context.loaded}` : 'stop                           "<|eot_id|>"',
+            details: { format: 'gguf', family: 'llama', parameter_size: '3.2B', quantization_level: 'Q4_K_M' },
+            model_info: { 'general.architecture': 'llama', 'llama.context_length': context.model },
+            capabilities: server.tools === 'reject' ? ['completion'] : ['completion', 'tools'],
+          });
+        }
+        if (method === 'GET' && path === '/api/ps') {
+          return send({
+            models: ids.map((id) => ({ name: id, model: id, size: 3_000_000_000, size_vram: 3_000_000_000, context_length: context.loaded, expires_at: '2026-12-31T00:00:00Z' })),
+          });
+        }
+        return false;
+      case 'lmstudio':
+        if (method === 'GET' && path === '/api/v0/models') {
+          return send({
+            object: 'list',
+            data: ids.map((id) => ({ id, object: 'model', type: 'llm', state: 'loaded', max_context_length: context.model, loaded_context_length: context.loaded })),
+          });
+        }
+        return false;
+      case 'llamacpp':
+        if (method === 'GET' && path === '/props') {
+          return send({ default_generation_settings: { n_ctx: context.loaded }, total_slots: 1, model_path: '/models/model.gguf', n_ctx: context.loaded });
+        }
+        return false;
+      case 'vllm':
+        if (method === 'GET' && path === '/version') return send({ version: '0.10.2' });
+        return false;
+      default:
+        return assertNever(server.kind, 'server kind');
+    }
+  }
+
   private takeScript(): SimScript | undefined {
     const head = this.queue[0];
     if (!head) return undefined;
@@ -433,12 +540,17 @@ export class Simulator {
       if (one !== undefined) return send(200, model(one));
       return send(200, { data: ids.map(model), has_more: false, first_id: ids[0] ?? null, last_id: ids[ids.length - 1] ?? null });
     }
-    // A `ctx-N` model reports its window as vLLM does (`max_model_len`); others report none.
+    const server = this.options.server;
+    const context = server?.context ?? { loaded: 32_768, model: 32_768 };
+    // llama.cpp lists the model's trained window; vLLM the window it serves. A `ctx-N` model reports
+    // its own window as vLLM does (`max_model_len`).
+    const extra = server?.kind === 'llamacpp' ? { meta: { n_ctx_train: context.model } } : server?.kind === 'vllm' ? { max_model_len: context.loaded } : {};
     const model = (id: string) => ({
       id,
       object: 'model',
       created: MODEL_CREATED,
       owned_by: 'sidestream-simulator',
+      ...extra,
       ...(/(?:^|-)ctx-\d+/.test(id) ? { max_model_len: simModelInfo(id).loadedContext } : {}),
     });
     if (one !== undefined) return send(200, model(one));
@@ -595,6 +707,18 @@ export function simModelInfo(model: string): SimModelInfo {
     loaded: !/(?:^|-)unloaded(?:-|$)/.test(model),
     numCtxParameter: ctx ? Number(ctx) : undefined,
   };
+}
+
+/** Where a continuation starts in `partial`: its end, or the start of its `words`-th last word (with the space before it). */
+export function overlapStart(partial: string, words: number): number {
+  let cut = partial.length;
+  for (let i = 0; i < words && cut > 0; i++) {
+    // Back over trailing whitespace, then the word, then the whitespace before it.
+    while (cut > 0 && /\s/.test(partial[cut - 1]!)) cut--;
+    while (cut > 0 && !/\s/.test(partial[cut - 1]!)) cut--;
+    while (cut > 0 && /\s/.test(partial[cut - 1]!)) cut--;
+  }
+  return cut;
 }
 
 function displayName(id: string): string {

@@ -1,3 +1,4 @@
+import { CONTINUE_PROMPT } from '../core/continuation';
 import type { WireApi } from '../core/events';
 import { countTokens } from './tokenize';
 
@@ -10,8 +11,13 @@ export interface ApiRequest {
   system: unknown;
   /** The text of the last user message; picks the canned answer. */
   lastUserText: string;
-  /** Text of a trailing assistant message: the answer continues from it. */
+  /**
+   * Text of a trailing assistant message, or of an assistant message followed by the continue
+   * instruction (continuation.ts): the answer continues from it.
+   */
   prefill: string | undefined;
+  /** True when the request asked to continue with the continue instruction rather than a prefill. */
+  continueInstruction: boolean;
   /** Input tokens counted with the simulator's tokenizer. */
   inputTokens: number;
   /** `max_tokens`, `max_completion_tokens` or `max_output_tokens`. */
@@ -28,6 +34,8 @@ export interface ApiRequest {
    * answers when the history shows it. Empty when the last turn is not tool results.
    */
   toolResults: SimToolResult[];
+  /** The names of the tools the request offers (Chat `tools[].function.name`, Responses and Anthropic `tools[].name`). */
+  toolNames: string[];
 }
 
 /** A tool offered in a request: its name and its input schema. */
@@ -41,6 +49,18 @@ export interface SimToolResult {
   callId: string;
   name: string | undefined;
   content: string;
+}
+
+function toolNames(tools: unknown): string[] {
+  if (!Array.isArray(tools)) return [];
+  const names: string[] = [];
+  for (const tool of tools as unknown[]) {
+    if (typeof tool !== 'object' || tool === null) continue;
+    const t = tool as { name?: unknown; function?: { name?: unknown } };
+    const name = typeof t.function?.name === 'string' ? t.function.name : t.name;
+    if (typeof name === 'string' && name) names.push(name);
+  }
+  return names;
 }
 
 interface Turn {
@@ -149,9 +169,13 @@ export function parseApiRequest(api: WireApi, body: Record<string, unknown>): Ap
   const all = turns(list);
   const toolResults = trailingToolResults(api, list);
   const last = all[all.length - 1];
+  const beforeLast = all[all.length - 2];
+  // The continue instruction after an assistant turn asks for the same answer, continued.
+  const continueInstruction = last?.role === 'user' && last.text === CONTINUE_PROMPT && beforeLast?.role === 'assistant' && beforeLast.text !== '';
   // A request that ends with tool results continues after them, not after the assistant's text.
-  const prefill = toolResults.length === 0 && last && last.role === 'assistant' && last.text !== '' ? last.text : undefined;
-  const lastUser = [...all].reverse().find((t) => t.role === 'user' && t.text !== '') ?? [...all].reverse().find((t) => t.role === 'user');
+  const prefill = toolResults.length > 0 ? undefined : continueInstruction ? beforeLast.text : last && last.role === 'assistant' && last.text !== '' ? last.text : undefined;
+  const asked = continueInstruction ? all.slice(0, -2) : all;
+  const lastUser = [...asked].reverse().find((t) => t.role === 'user' && t.text !== '') ?? [...asked].reverse().find((t) => t.role === 'user');
   const systemText = typeof system === 'string' ? system : contentText(system);
   // ~3 tokens of framing per message, as OpenAI's own counting guide does.
   const inputTokens = all.reduce((sum, t) => sum + countTokens(t.text) + 3, countTokens(systemText)) + 3;
@@ -163,11 +187,13 @@ export function parseApiRequest(api: WireApi, body: Record<string, unknown>): Ap
     system,
     lastUserText: lastUser?.text ?? '',
     prefill,
+    continueInstruction,
     inputTokens,
     maxTokens: num(body.max_tokens) ?? num(body.max_completion_tokens) ?? num(body.max_output_tokens),
     usageRequested: api === 'openai-chat' ? streamOptions?.include_usage === true : true,
     tools: offeredTools(api, body),
     toolChoice: body.tool_choice,
     toolResults,
+    toolNames: toolNames(body.tools),
   };
 }

@@ -9,7 +9,7 @@ import { CANNED_COMMENTARY, CANNED_REASONING, longAnswer } from './answers';
 export type SimFinishReason = 'stop' | 'length' | 'content-filter' | 'tool-calls';
 
 /** How a Chat Completions stream carries reasoning (see {@link SimScript.reasoningFormat}). */
-export type SimReasoningFormat = 'reasoning_content' | 'content-parts' | 'think-tags';
+export type SimReasoningFormat = 'reasoning_content' | 'reasoning' | 'content-parts' | 'think-tags';
 
 /** A way for the response to go wrong, modelled on what real services and proxies do. */
 export type SimFault =
@@ -86,6 +86,7 @@ export interface SimScript {
   reasoning?: string;
   /**
    * How Chat Completions carries the reasoning: `reasoning_content` (llama.cpp, DeepSeek; default),
+   * `reasoning` (Ollama's and OpenRouter's `delta.reasoning`),
    * `content-parts` (Mistral: `delta.content` as an array of `thinking` and `text` parts, the answer
    * too), or `think-tags` (a raw R1/Qwen3: `<think>…</think>` inline in the content, each tag cut
    * across two deltas).
@@ -149,6 +150,12 @@ export interface SimScript {
    * and every SSE line apart). A token's recorded time is when its last slice was written.
    */
   chunkBytes?: number;
+  /**
+   * On a request that continues a partial answer (a prefill, or the continue instruction): start
+   * the continuation this many words before the end of the partial, repeating them, as models
+   * sometimes do. 0 or absent: go on exactly where the partial ends.
+   */
+  resumeOverlapWords?: number;
 }
 
 /** Text before the calls of a `sim-tools-preamble` answer. */

@@ -3,11 +3,21 @@
  * reasoning (collapsible), the streamed markdown answer, a transient notice, the error line and,
  * once finished, the stats footer with Retry/Continue.
  */
-import type { AssistantMessageView, ErrorInfo, MessageState, MessageStats } from '../shared/protocol';
+import type { AnswerSeamView, AssistantMessageView, ErrorInfo, MessageState, MessageStats } from '../shared/protocol';
 import { IncrementalMarkdown } from './IncrementalMarkdown';
 import { formatStats } from './formatStats';
 import { button, h, icon, iconButton } from './dom';
 import { branchNavigator, messageToolbar } from './messageParts';
+
+/** Stands for a seam in the markdown source until the rendered text node is replaced by the marker. */
+const SEAM_SENTINEL = '\uE000';
+
+/** "Resumed here: the connection broke at 14:03:12 (connection); the resume took 0.4 s." */
+export function seamTitle(seam: AnswerSeamView): string {
+  const when = new Date(seam.at).toLocaleTimeString();
+  const what = seam.failure.message.replace(/ — .*$/, '');
+  return `Resumed here automatically: ${what} (${seam.failure.kind}${seam.failure.status ? ` ${seam.failure.status}` : ''}) at ${when}; the resume took ${(seam.resumeMs / 1000).toFixed(1)} s.`;
+}
 
 export class AssistantMessage {
   readonly element: HTMLElement;
@@ -23,6 +33,12 @@ export class AssistantMessage {
   private state: MessageState;
   private stats: MessageStats | undefined;
   private error: ErrorInfo | undefined;
+  /** Characters of answer text received so far (the offsets seams are given in). */
+  private textChars = 0;
+  /** Seams whose offset the received text has not reached yet, nearest first. */
+  private pendingSeams: AnswerSeamView[] = [];
+  /** Seam markers placed, in text order: the sentinels in the markdown source are replaced by them. */
+  private readonly seamTitles: string[] = [];
 
   constructor(view: AssistantMessageView) {
     this.state = view.state;
@@ -54,8 +70,10 @@ export class AssistantMessage {
     );
     this.markdown = new IncrementalMarkdown(this.body);
     if (view.reasoning) this.appendReasoning(view.reasoning);
-    if (view.text) this.markdown.append(view.text);
+    for (const seam of view.seams ?? []) this.addSeam(seam);
+    if (view.text) this.appendText(view.text);
     if (view.state !== 'streaming') this.markdown.finish();
+    this.placeSeamMarkers();
     this.setNotice(view.notice);
     this.applyState();
   }
@@ -71,7 +89,66 @@ export class AssistantMessage {
   /** Applies one frame's worth of coalesced text. */
   append(text: string, reasoning: string): void {
     if (reasoning) this.appendReasoning(reasoning);
-    if (text) this.markdown.append(text);
+    if (text) this.appendText(text);
+  }
+
+  /** Marks where the answer was resumed: at `seam.offset` of the text, now or once the text gets there. */
+  addSeam(seam: AnswerSeamView): void {
+    if (seam.offset <= this.textChars) {
+      this.insertSeam(seam);
+      this.placeSeamMarkers();
+      return;
+    }
+    this.pendingSeams.push(seam);
+    this.pendingSeams.sort((a, b) => a.offset - b.offset);
+  }
+
+  /** Appends text, with a seam sentinel at each pending seam's offset. */
+  private appendText(text: string): void {
+    let rest = text;
+    while (rest) {
+      const seam = this.pendingSeams[0];
+      const room = seam ? seam.offset - this.textChars : Infinity;
+      if (room > rest.length) {
+        this.markdown.append(rest);
+        this.textChars += rest.length;
+        break;
+      }
+      if (room > 0) {
+        this.markdown.append(rest.slice(0, room));
+        this.textChars += room;
+        rest = rest.slice(room);
+      }
+      this.pendingSeams.shift();
+      this.insertSeam(seam!);
+    }
+    if (this.seamTitles.length) this.placeSeamMarkers();
+  }
+
+  private insertSeam(seam: AnswerSeamView): void {
+    this.seamTitles.push(seamTitle(seam));
+    this.markdown.append(SEAM_SENTINEL);
+  }
+
+  /** Replaces seam sentinels the renderer left in text nodes with marker elements (none in the text itself). */
+  private placeSeamMarkers(): void {
+    if (!this.seamTitles.length) return;
+    const walker = document.createTreeWalker(this.body, NodeFilter.SHOW_TEXT);
+    const hits: Text[] = [];
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) if (node.nodeValue?.includes(SEAM_SENTINEL)) hits.push(node as Text);
+    let index = this.body.querySelectorAll('.seam').length;
+    for (const node of hits) {
+      let current: Text = node;
+      let at = current.data.indexOf(SEAM_SENTINEL);
+      while (at >= 0) {
+        const after = current.splitText(at);
+        after.deleteData(0, SEAM_SENTINEL.length);
+        const title = this.seamTitles[Math.min(index++, this.seamTitles.length - 1)]!;
+        after.before(h('span', { class: 'seam', role: 'img', tabindex: '0', title, 'aria-label': title }, icon('debug-continue')));
+        current = after;
+        at = current.data.indexOf(SEAM_SENTINEL);
+      }
+    }
   }
 
   finish(state: Exclude<MessageState, 'streaming'>, stats: MessageStats | undefined, error: ErrorInfo | undefined): void {
@@ -79,6 +156,8 @@ export class AssistantMessage {
     this.stats = stats ?? this.stats;
     this.error = error;
     this.markdown.finish();
+    // The last blocks were rendered again, finished: their seam stand-ins become markers again.
+    this.placeSeamMarkers();
     this.setNotice(undefined);
     this.applyState();
   }
@@ -88,6 +167,7 @@ export class AssistantMessage {
     this.state = 'streaming';
     this.error = undefined;
     this.markdown.resume();
+    this.placeSeamMarkers();
     this.applyState();
   }
 

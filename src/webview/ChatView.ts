@@ -229,6 +229,9 @@ export class ChatView {
         this.assistants.get(msg.id)?.setNotice(msg.notice);
         break;
       }
+      case 'seam':
+        this.assistants.get(msg.id)?.addSeam(msg.seam);
+        break;
       case 'messageFinished': {
         const view = this.entries.get(msg.id)?.view;
         if (view?.role === 'assistant') Object.assign(view, { state: msg.state, stats: msg.stats ?? view.stats, error: msg.error, notice: undefined });

@@ -57,6 +57,7 @@ function jsonLine(run: Run): Record<string, unknown> {
     'outputTokens',
     'rawFinishReason',
     'reasoningTokens',
+    'seams',
     'setupMs',
     'tokensEstimated',
     'tps',
@@ -207,7 +208,7 @@ describe('core: CLI', function () {
 
   it('ask --json on a mid-stream failure: exit 1, partial text printed, error kind provider', async () => {
     sim.enqueue({ text: 'one two three four five six seven eight', fault: { kind: 'midstream-error', afterTokens: 3 } });
-    const run = await runCli(['ask', ...openai(), '--model', 'sim-model', '--json', 'hi'], KEY_ENV);
+    const run = await runCli(['ask', ...openai(), '--model', 'sim-model', '--no-resume', '--json', 'hi'], KEY_ENV);
     assert.equal(run.code, 1, run.stderr);
     assert.equal(run.stdout, 'one two three\n');
     const json = jsonLine(run);
@@ -232,7 +233,7 @@ describe('core: CLI', function () {
     assert.equal(cut.code, 0, cut.stderr);
     assert.equal(cut.stdout, 'a b c d\n');
     assert.equal(jsonLine(cut).finishReason, 'length');
-    const stalled = await runCli(['ask', ...openai(), '--model', 'sim-model', '--idle-timeout', '0.5', '--json', 'hi'], KEY_ENV);
+    const stalled = await runCli(['ask', ...openai(), '--model', 'sim-model', '--idle-timeout', '0.5', '--no-resume', '--json', 'hi'], KEY_ENV);
     assert.equal(stalled.code, 1, stalled.stderr);
     assert.equal(stalled.stdout, 'a b\n');
     assert.equal((jsonLine(stalled).error as { kind: string }).kind, 'idle-timeout');
@@ -376,7 +377,7 @@ describe('core: CLI', function () {
   });
 
   it('compare: a failing model shows its one-line error in its row; the others finish; exit 1', async () => {
-    const run = await runCli(['compare', ...openai(), '--model', 'sim-tps-200,sim-fault-midstream,sim-fault-401', 'hi'], KEY_ENV);
+    const run = await runCli(['compare', ...openai(), '--model', 'sim-tps-200,sim-fault-midstream,sim-fault-401', '--no-resume', 'hi'], KEY_ENV);
     assert.equal(run.code, 1, run.stderr);
     const ok = compareRow(run.stdout, 'sim-tps-200');
     assert.equal(ok.finish, 'stop');
@@ -436,6 +437,7 @@ describe('core: CLI', function () {
       'provider',
       'rawFinishReason',
       'reasoningTokens',
+      'seams',
       'setupMs',
       'spec',
       'tokensEstimated',
@@ -600,7 +602,7 @@ describe('core: CLI', function () {
         tokensPerSecond,
         fault: { kind: 'midstream-error', afterTokens: 12 },
       });
-      const run = await runCli(['ask', ...openai(), '--model', 'sim-model', '--json', 'hi'], KEY_ENV);
+      const run = await runCli(['ask', ...openai(), '--model', 'sim-model', '--no-resume', '--json', 'hi'], KEY_ENV);
       assert.equal(run.code, 1);
       counts.push(jsonLine(run).outputTokens);
     }

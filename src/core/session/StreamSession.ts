@@ -7,8 +7,19 @@
  * consumer hands in (the core's `stream()`, or VS Code's Language Model API in the extension).
  */
 import { isCancelled, type Cancellation } from '../cancellation';
-import { assertNever, type ReasoningBlock, type StreamEvent, type StreamFailure, type StreamMetricsSnapshot, type ToolCall, type UnifiedFinishReason, type Usage } from '../events';
+import {
+  assertNever,
+  type FailureKind,
+  type ReasoningBlock,
+  type StreamEvent,
+  type StreamFailure,
+  type StreamMetricsSnapshot,
+  type ToolCall,
+  type UnifiedFinishReason,
+  type Usage,
+} from '../events';
 import type { ChatRequest } from '../request';
+import { MAX_RESUMES, withSalvage, type AnswerSeam, type ResumeAttempt, type SalvageOptions } from '../salvage';
 import { DeltaCoalescer } from './DeltaCoalescer';
 import type { AnswerError, AnswerState, AnswerStats } from '../../shared/answerTypes';
 
@@ -28,6 +39,8 @@ export interface SessionMessage {
   error?: AnswerError | undefined;
   /** A transient notice while streaming, e.g. "Rate limited (429): retrying in 3 s — Cancel to stop." */
   notice?: string | undefined;
+  /** Where the answer was resumed automatically after a failure (offsets in `text`), oldest first. */
+  seams?: AnswerSeam[] | undefined;
 }
 
 /** Text gathered since the last append; `seq` increases by one per append of this message. */
@@ -55,6 +68,8 @@ export interface SessionResult {
   rawFinishReason: string | undefined;
   /** The complete tool calls the answer made, in order (finish reason `tool-calls`); empty when none. */
   toolCalls: ToolCall[];
+  /** Where this run resumed the answer automatically (offsets in the message's text); empty when it did not. */
+  seams: AnswerSeam[];
 }
 
 /** Where a session's events come from: the core's `stream()`, or another source of the same union. */
@@ -92,6 +107,13 @@ export interface StreamSessionOptions {
   onEvent?: ((event: StreamEvent) => void) | undefined;
   /** The session's own diagnostic lines (finish figures, failures). */
   onLog?: ((level: SessionLogLevel, line: string) => void) | undefined;
+  /**
+   * Automatic salvage (salvage.ts): resume an answer whose stream failed after text arrived, and
+   * join the parts at a seam. Off unless set (`true`, or options; the host maps `sidestream.autoResume`).
+   */
+  autoResume?: boolean | Omit<SalvageOptions, 'onSeam' | 'onResuming'> | undefined;
+  /** The answer was resumed: the seam, its offset in the message's text (also in `message.seams`). */
+  onSeam?: ((seam: AnswerSeam) => void) | undefined;
 }
 
 /** The notice shown while the SDK waits before retrying. */
@@ -99,6 +121,23 @@ export function retryNotice(info: { delayMs: number; status: number | undefined 
   const why = info.status === 429 ? 'Rate limited (429)' : info.status ? `Server answered ${info.status}` : 'Connection failed';
   return `${why}: retrying in ${Math.max(1, Math.round(info.delayMs / 1000))} s — Cancel to stop.`;
 }
+
+/** The notice shown while an answer is being resumed after a failure. */
+export function resumeNotice(info: Pick<ResumeAttempt, 'attempt' | 'failure' | 'delayMs'>): string {
+  const why = RESUME_REASONS[info.failure.kind] ?? 'The answer broke off';
+  const wait = info.delayMs >= 1000 ? ` in ${Math.round(info.delayMs / 1000)} s` : '';
+  return `${why}: resuming${wait} (${info.attempt} of ${MAX_RESUMES}) — Cancel to stop.`;
+}
+
+const RESUME_REASONS: Partial<Record<FailureKind, string>> = {
+  connection: 'The connection broke',
+  'idle-timeout': 'The stream stalled',
+  timeout: 'The server did not answer',
+  server: 'Server error',
+  overloaded: 'The service is overloaded',
+  'rate-limit': 'Rate limited',
+  provider: 'The provider reported an error',
+};
 
 /**
  * One request's answer: `run()` streams it to its end, whatever happens. Deltas go into the
@@ -122,6 +161,7 @@ export class StreamSession {
   private started = false;
   /** The tool calls of this answer, in order. */
   private readonly toolCalls: ToolCall[] = [];
+  private readonly seams: AnswerSeam[] = [];
   /** `performance.now()` when run() began: the answer's duration counts from here. */
   private startedAt = 0;
 
@@ -178,8 +218,28 @@ export class StreamSession {
     };
     let metrics: StreamMetricsSnapshot | undefined;
     let usage: Usage | undefined;
+    // Seam offsets count the text the message had before this run (a continued answer).
+    const textBefore = message.text.length;
+    const autoResume = this.options.autoResume;
+    const source = autoResume
+      ? withSalvage(this.options.source, {
+          ...(typeof autoResume === 'object' ? autoResume : {}),
+          onResuming: (info) => {
+            this.coalescer.flush();
+            this.log('warn', `${info.failure.kind}: ${info.failure.message} — resuming (${info.attempt})`);
+            this.setNotice(resumeNotice(info));
+          },
+          onSeam: (seam) => {
+            const placed: AnswerSeam = { ...seam, offset: seam.offset + textBefore };
+            this.seams.push(placed);
+            message.seams = [...(message.seams ?? []), placed];
+            this.log('info', `resumed at ${placed.offset} after ${placed.resumeMs} ms (${placed.overlapChars} repeated characters removed)`);
+            this.options.onSeam?.(placed);
+          },
+        })
+      : this.options.source;
     try {
-      for await (const event of this.options.source(request, cancellation)) {
+      for await (const event of source(request, cancellation)) {
         this.options.onEvent?.(event);
         switch (event.type) {
           case 'start':
@@ -267,9 +327,9 @@ export class StreamSession {
     return this.end({ state: 'error', stats, error: { kind: failure.kind, message: failure.message }, failure, metrics, usage, finishReason: 'error', rawFinishReason: undefined });
   }
 
-  private end(outcome: Omit<SessionResult, 'message' | 'toolCalls'>): SessionResult {
+  private end(outcome: Omit<SessionResult, 'message' | 'toolCalls' | 'seams'>): SessionResult {
     if (outcome.stats) outcome.stats.durationMs = Math.round(performance.now() - this.startedAt);
-    const result = endMessage(this.message, { ...outcome, toolCalls: [...this.toolCalls] });
+    const result = endMessage(this.message, { ...outcome, toolCalls: [...this.toolCalls], seams: [...this.seams] });
     this.options.onPersist?.(true);
     this.options.onFinish?.(result);
     return result;
@@ -290,7 +350,10 @@ export class StreamSession {
  * `cancelled`, a failure's `error`), no notice. Used by the session, and by a consumer whose
  * request never started (no provider to ask): then there are no stats.
  */
-export function endMessage(message: SessionMessage, outcome: Omit<SessionResult, 'message' | 'toolCalls'> & { toolCalls?: ToolCall[] | undefined }): SessionResult {
+export function endMessage(
+  message: SessionMessage,
+  outcome: Omit<SessionResult, 'message' | 'toolCalls' | 'seams'> & { toolCalls?: ToolCall[] | undefined; seams?: AnswerSeam[] | undefined },
+): SessionResult {
   message.state = outcome.state;
   message.error = outcome.error;
   message.notice = undefined;
@@ -299,7 +362,7 @@ export function endMessage(message: SessionMessage, outcome: Omit<SessionResult,
     if (outcome.state === 'error') outcome.stats.finishReason = 'error';
     message.stats = outcome.stats;
   }
-  return { ...outcome, toolCalls: outcome.toolCalls ?? [], message };
+  return { ...outcome, toolCalls: outcome.toolCalls ?? [], seams: outcome.seams ?? [], message };
 }
 
 function statsFrom(m: StreamMetricsSnapshot): Pick<AnswerStats, 'ttftMs' | 'tokensPerSecond' | 'outputTokens' | 'estimated' | 'firstAnswerTokenMs' | 'reasoningTokens'> {

@@ -60,6 +60,7 @@ export class OpenAIChatRenderer implements WireRenderer {
           if (previous !== 'reasoning') out += this.chunk({ content: '<thi' }, null);
           return out + this.chunk({ content: previous !== 'reasoning' ? `nk>${text}` : text }, null);
         }
+        if (format === 'reasoning') return out + this.chunk({ reasoning: text }, null);
         return out + this.chunk({ reasoning_content: text }, null);
       case 'commentary':
       case 'text': {
