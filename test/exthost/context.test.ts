@@ -12,23 +12,21 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { SidestreamApi } from '../../src/api';
 import type { ContextChip, UserMessageView } from '../../src/protocol';
 import { Simulator } from '../../src/simulator/Simulator';
 import { observeDialogs, type ObservedDialogs } from './helpers/dialogs';
 import {
-  RejectionCounter,
   WIRES,
   askByCommand,
+  attachedChips as attached,
   baseUrlFor,
-  freshChat,
   generations,
   recordedTurns,
-  resetSettings,
-  setEnvKeys,
-  sidestream,
   simLog,
+  suiteKeys,
+  useHostSuite,
   useWire,
+  useWorkspaceFolder,
   waitFor,
   withTimeout,
   type Wire,
@@ -39,20 +37,10 @@ const FOLDER = 'sidestream-context-test';
 describe('Context files', function () {
   this.timeout(60_000);
   const sim = new Simulator({ log: simLog });
-  const rejections = new RejectionCounter();
-  let api: SidestreamApi;
-  let root: vscode.Uri;
-  let restoreEnv = (): void => undefined;
-
-  /** Writes `content` to FOLDER/name in the test workspace. */
-  async function writeFile(name: string, content: string | Uint8Array): Promise<vscode.Uri> {
-    const uri = vscode.Uri.joinPath(root, FOLDER, name);
-    await vscode.workspace.fs.writeFile(uri, typeof content === 'string' ? new TextEncoder().encode(content) : content);
-    return uri;
-  }
-
-  /** The attached files' chips (not the active editor's offer). */
-  const attachedChips = (): ContextChip[] => api.contextChips().filter((c) => !c.suggested);
+  const suite = useHostSuite({ sims: [sim], keys: suiteKeys('context'), freshEachTest: true });
+  const workspace = useWorkspaceFolder(FOLDER);
+  const writeFile = workspace.writeFile;
+  const attachedChips = (): ContextChip[] => attached(suite.api);
 
   /** The last user turn the simulator received for `wire`. */
   function lastUserTurn(wire: Wire): string {
@@ -66,43 +54,15 @@ describe('Context files', function () {
   }
 
   function savedQuestion(): UserMessageView {
-    const user = api.snapshot().messages.find((m) => m.role === 'user');
+    const user = suite.api.snapshot().messages.find((m) => m.role === 'user');
     assert.ok(user && user.role === 'user', 'no saved question');
     return user;
   }
 
   async function ask(question: string): Promise<void> {
     sim.enqueue({ text: 'Noted.' });
-    await withTimeout(api.ask(question), 20_000, `ask "${question}"`);
+    await withTimeout(suite.api.ask(question), 20_000, `ask "${question}"`);
   }
-
-  before(async () => {
-    api = await sidestream();
-    const folder = vscode.workspace.workspaceFolders?.[0];
-    assert.ok(folder, 'the extension-host tests run with a workspace folder');
-    root = folder.uri;
-    await sim.start();
-    restoreEnv = setEnvKeys('sk-context-suite-key', 'sk-ant-context-suite-key');
-    rejections.install();
-  });
-
-  after(async () => {
-    rejections.dispose();
-    for (const chip of attachedChips()) api.removeContext(chip.id);
-    await freshChat(api).catch(() => undefined);
-    await resetSettings();
-    restoreEnv();
-    await sim.stop();
-    await vscode.workspace.fs.delete(vscode.Uri.joinPath(root, FOLDER), { recursive: true, useTrash: false }).then(undefined, () => undefined);
-  });
-
-  beforeEach(async () => {
-    await freshChat(api);
-    for (const chip of attachedChips()) api.removeContext(chip.id);
-    sim.reset();
-  });
-
-  afterEach(() => rejections.assertNone());
 
   for (const wire of WIRES) {
     it(`${wire}: an added file shows as a chip, goes along fenced with its path, and is saved with the question`, async () => {
@@ -170,7 +130,7 @@ describe('Context files', function () {
 
       /** A link at FOLDER/name in the workspace to `target`. */
       function link(name: string, target: string): vscode.Uri {
-        const uri = vscode.Uri.joinPath(root, FOLDER, name);
+        const uri = vscode.Uri.joinPath(workspace.root, FOLDER, name);
         fs.rmSync(uri.fsPath, { force: true });
         fs.symlinkSync(target, uri.fsPath);
         return uri;
@@ -218,7 +178,7 @@ describe('Context files', function () {
 
       it('refuses a FIFO at once, saying what it is', async function () {
         this.timeout(15_000);
-        const uri = vscode.Uri.joinPath(root, FOLDER, 'pipe.txt');
+        const uri = vscode.Uri.joinPath(workspace.root, FOLDER, 'pipe.txt');
         fs.rmSync(uri.fsPath, { force: true });
         execFileSync('mkfifo', [uri.fsPath]);
         fifos.push(uri.fsPath);
@@ -267,7 +227,7 @@ describe('Context files', function () {
       await vscode.commands.executeCommand('sidestream.addFileToContext', uri);
       const [chip] = attachedChips();
       assert.ok(chip);
-      api.removeContext(chip.id);
+      suite.api.removeContext(chip.id);
       assert.deepEqual(attachedChips(), []);
       await ask('Anything attached?');
       const sent = lastUserTurn('openai-chat');
@@ -297,18 +257,18 @@ describe('Context files', function () {
     it('offers the active file as a suggestion that follows the editor; + attaches it, × hides it until the editor changes', async () => {
       const first = await writeFile('active-one.txt', 'export const one = 1;');
       const second = await writeFile('active-two.txt', 'export const two = 2;');
-      const offered = (label: string) => () => api.contextChips().find((c) => c.suggested && c.label === label);
+      const offered = (label: string) => () => suite.api.contextChips().find((c) => c.suggested && c.label === label);
       await vscode.window.showTextDocument(first);
       const chip = await waitFor('the active file offered', 5_000, offered('active-one.txt'));
       assert.equal(chip.kind, 'activeFile');
       assert.deepEqual(attachedChips(), [], 'the active file was attached without the user asking');
 
-      api.removeContext(chip.id);
+      suite.api.removeContext(chip.id);
       assert.equal(offered('active-one.txt')(), undefined, 'a removed suggestion is still offered');
       await vscode.window.showTextDocument(second);
       const next = await waitFor('the next active file offered', 5_000, offered('active-two.txt'));
 
-      await api.attachContext(next.id);
+      await suite.api.attachContext(next.id);
       assert.deepEqual(
         attachedChips().map((c) => [c.kind, c.label]),
         [['file', 'active-two.txt']],
