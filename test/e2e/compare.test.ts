@@ -17,8 +17,8 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import type { Frame, Locator, Page } from 'playwright-core';
 import { figuresOffBy, simulatorFigures } from '../harness/compareTolerance';
-import { answerInputBox, findWebviewFrame, normalise, pickManyInQuickPick, pollFor, runCommandByTitle, shownText } from '../harness/workbench';
-import { ARTIFACTS, chatRequests, useVsCode, waitForState } from './helpers/fixture';
+import { answerInputBox, findWebviewFrame, normalise, pickManyInQuickPick, pollFor, runCommandByTitle, shownText, waitForQuickInputTitle } from '../harness/workbench';
+import { ARTIFACTS, chatRequests, simulatorSettings, useVsCode, waitForState } from './helpers/fixture';
 import { SimulatorProcess } from './helpers/simulatorControl';
 import type { SimRequestRecord } from '../../src/simulator/SimStats';
 
@@ -57,14 +57,15 @@ describe('Compare Models and Show Metrics in VS Code (code-server), development 
     setUp: async () => void (sim = await SimulatorProcess.start({ models: [...WARM_UP, FAST, SLOW, STOPPED, STREAMS_ON] })),
     tearDown: async () => sim?.stop(),
     server: () => ({
-      settings: {
-        'sidestream.provider': 'openai-compatible',
-        'sidestream.openaiCompatible.baseUrl': `${sim.origin}/v1`,
-        'sidestream.model': WARM_UP[0],
-        'workbench.colorTheme': 'Default Dark Modern',
-      },
+      settings: { ...simulatorSettings(`${sim.origin}/v1`, WARM_UP[0]), 'workbench.colorTheme': 'Default Dark Modern' },
     }),
     oneShot: true,
+  });
+
+  let page: Page;
+  beforeEach(async () => {
+    page = vs.page;
+    await sim.reset();
   });
 
   before(async function () {
@@ -79,8 +80,6 @@ describe('Compare Models and Show Metrics in VS Code (code-server), development 
   });
 
   it('streams two models at once; each column shows the simulator’s TTFT and tok/s; the faster is marked', async () => {
-    const page = vs.page;
-    await sim.reset();
     const frame = await compareFromPalette(page, [FAST, SLOW], QUESTION);
     const fast = columnOf(frame, FAST);
     const slow = columnOf(frame, SLOW);
@@ -141,8 +140,6 @@ describe('Compare Models and Show Metrics in VS Code (code-server), development 
   });
 
   it('Stop on one column ends that request alone; the other streams on to its end', async () => {
-    const page = vs.page;
-    await sim.reset();
     const frame = await compareFromPalette(page, [STOPPED, STREAMS_ON], STOP_QUESTION);
     const stopped = columnOf(frame, STOPPED);
     const other = columnOf(frame, STREAMS_ON);
@@ -177,7 +174,6 @@ describe('Compare Models and Show Metrics in VS Code (code-server), development 
   });
 
   it('Show Metrics lists every compared model in the legend (data-model), once each', async () => {
-    const page = vs.page;
     await runCommandByTitle(page, 'Sidestream: Show Metrics');
     const frame = await findWebviewFrame(page, METRICS_APP, 30_000);
     // Every model compared in this window: the warm-up's and, when the tests above ran, theirs.
@@ -208,7 +204,6 @@ describe('Compare Models and Show Metrics in VS Code (code-server), development 
   });
 
   it('Show Chat History lists the saved compare runs; picking one reopens it in the Compare panel', async () => {
-    const page = vs.page;
     await runCommandByTitle(page, 'Sidestream: Show Chat History');
     const quickInput = page.locator('.quick-input-widget');
     await quickInput.waitFor({ state: 'visible', timeout: 20_000 });
@@ -240,7 +235,7 @@ describe('Compare Models and Show Metrics in VS Code (code-server), development 
  */
 async function compareFromPalette(page: Page, models: readonly string[], question: string): Promise<Frame> {
   await runCommandByTitle(page, 'Sidestream: Compare Models');
-  await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Compare Models' }).waitFor({ state: 'visible', timeout: 30_000 });
+  await waitForQuickInputTitle(page, /Compare Models/);
   const checkedAtOpen = await pickManyInQuickPick(page, models);
   assert.deepEqual([...checkedAtOpen].sort(), [...(compared.at(-1) ?? [])].sort(), 'the quick pick did not open with the last set checked');
   compared.push([...models]);

@@ -13,11 +13,27 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Frame } from 'playwright-core';
+import type { Frame, Page } from 'playwright-core';
 import { SimulatorProcess } from './helpers/simulatorControl';
-import { ARTIFACTS, ASSISTANT, BODY, COMPOSER, USER, askInPanel, lastChat, newChat, panelFrame, reloadWindow, useVsCode, waitForState } from './helpers/fixture';
+import {
+  ARTIFACTS,
+  ASSISTANT,
+  BODY,
+  COMPOSER,
+  SCREENSHOT_SETTINGS,
+  USER,
+  askInPanel,
+  demoWorkspace,
+  lastChat,
+  newChat,
+  panelFrame,
+  reloadWindow,
+  removeWorkspace,
+  simulatorSettings,
+  useVsCode,
+  waitForState,
+} from './helpers/fixture';
 import { normalise, openSidestreamView, pollFor, quickInputBox, runCommandByTitle, shownText } from '../harness/workbench';
 
 /** The file the `#` mention attaches: its content must reach the model, fenced with its path. */
@@ -36,24 +52,18 @@ describe('Sidestream conversations in VS Code (code-server), development extensi
   const vs = useVsCode({
     name: 'conversations',
     setUp: async () => {
-      workspace = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sidestream-e2e-conv-')), 'demo-project');
-      fs.mkdirSync(path.join(workspace, 'src'), { recursive: true });
-      fs.writeFileSync(path.join(workspace, 'src', 'util.ts'), UTIL_TS);
-      fs.writeFileSync(path.join(workspace, 'README.md'), '# demo\n');
+      workspace = demoWorkspace({ 'src/util.ts': UTIL_TS, 'README.md': '# demo\n' });
       sim = await SimulatorProcess.start();
     },
     tearDown: async () => {
       await sim?.stop();
-      if (workspace) fs.rmSync(path.dirname(workspace), { recursive: true, force: true });
+      removeWorkspace(workspace);
     },
     server: () => ({
       folder: workspace,
       settings: {
-        'sidestream.provider': 'openai-compatible',
-        'sidestream.openaiCompatible.baseUrl': `${sim.origin}/v1`,
-        'sidestream.model': 'sim-model',
-        'workbench.colorTheme': 'Default Dark Modern',
-        'window.title': '${activeEditorShort}${separator}${rootName}',
+        ...simulatorSettings(`${sim.origin}/v1`),
+        ...SCREENSHOT_SETTINGS,
         // The save dialog as a quick input with a path box (what a remote window shows anyway).
         'files.simpleDialog.enable': true,
       },
@@ -62,9 +72,13 @@ describe('Sidestream conversations in VS Code (code-server), development extensi
     openView: true,
   });
 
-  it('keeps two chats across a window reload and switches between them through Show Chat History', async () => {
-    const page = vs.page;
+  let page: Page;
+  beforeEach(async () => {
+    page = vs.page;
     await sim.reset();
+  });
+
+  it('keeps two chats across a window reload and switches between them through Show Chat History', async () => {
     await sim.enqueue([
       { text: 'A debounce waits until the calls stop, then runs once.', ttftMs: 60, tokensPerSecond: 80 },
       { text: 'A throttle runs at most once per interval.', ttftMs: 60, tokensPerSecond: 80 },
@@ -117,8 +131,6 @@ describe('Sidestream conversations in VS Code (code-server), development extensi
   });
 
   it('regenerates an answer and edits a question, with both branches reachable', async () => {
-    const page = vs.page;
-    await sim.reset();
     await sim.enqueue([
       { text: 'First answer.', ttftMs: 50, tokensPerSecond: 80 },
       { text: 'Second answer.', ttftMs: 50, tokensPerSecond: 80 },
@@ -160,8 +172,6 @@ describe('Sidestream conversations in VS Code (code-server), development extensi
   });
 
   it('copies the chat as Markdown and exports it to a file', async () => {
-    const page = vs.page;
-    await sim.reset();
     await sim.enqueue([{ text: 'Use `Array.prototype.toSorted`:\n\n```js\nconst sorted = items.toSorted((a, b) => a - b);\n```', ttftMs: 50, tokensPerSecond: 80 }]);
     const frame = await newChat(page);
     await askInPanel(frame, 'How do I sort without mutating?');
@@ -197,8 +207,6 @@ describe('Sidestream conversations in VS Code (code-server), development extensi
   });
 
   it('sends a file mentioned with # to the model, shown as a chip before sending', async () => {
-    const page = vs.page;
-    await sim.reset();
     await sim.enqueue([{ text: 'It clamps a value.', ttftMs: 50, tokensPerSecond: 80 }]);
     const frame = await newChat(page);
     const composer = frame.locator(COMPOSER);
@@ -232,7 +240,6 @@ describe('Sidestream conversations in VS Code (code-server), development extensi
   });
 
   it('recalls the last question with ↑ and keeps the draft across hiding and showing the view', async () => {
-    const page = vs.page;
     let frame = await panelFrame(page);
     const composer = frame.locator(COMPOSER);
     await composer.click();

@@ -16,7 +16,8 @@ import * as path from 'node:path';
 import type { Frame, Locator, Page } from 'playwright-core';
 import { SimulatorProcess } from './helpers/simulatorControl';
 import { isSidestreamViewOpen, openSidestreamView, pollFor, runCommandByTitle } from '../harness/workbench';
-import { ARTIFACTS, ASSISTANT, BODY, WEBVIEW, askFromPalette, panelFrame, reloadWindow, useVsCode, waitForState } from './helpers/fixture';
+import { ARTIFACTS, ASSISTANT, BODY, WEBVIEW, askFromPalette, panelFrame, reloadWindow, simulatorSettings, useVsCode, waitForState } from './helpers/fixture';
+import type { SimFault } from '../../src/simulator/script';
 import { tokenize } from '../../src/simulator/tokenize';
 
 const RUNS = Number(process.env.SIDESTREAM_FRESH_RUNS ?? 10);
@@ -53,7 +54,7 @@ describe('The panel in a fresh VS Code window (code-server): exact text, end in 
       await sim?.stop();
       for (const dir of workspaces) fs.rmSync(dir, { recursive: true, force: true });
     },
-    server: () => ({ settings: { 'sidestream.provider': 'openai-compatible', 'sidestream.openaiCompatible.baseUrl': `${sim.origin}/v1`, 'sidestream.model': 'sim-model' } }),
+    server: () => ({ settings: simulatorSettings(`${sim.origin}/v1`) }),
     // Every test opens its own windows; the webview's own renderer gives the one-shot rendering to compare with.
     window: false,
     oneShot: true,
@@ -78,17 +79,26 @@ describe('The panel in a fresh VS Code window (code-server): exact text, end in 
     await message.waitFor({ state: 'attached', timeout: 30_000 });
     return { frame, message };
   }
+  /**
+   * A fresh window asked `question`, the simulator answering ANSWER at `tokensPerSecond` (with
+   * `fault`); resolves once the panel shows the answer, and more than `minChars` of it when given.
+   */
+  async function askInFreshWindow(question: string, tokensPerSecond: number, minChars?: number, fault?: SimFault): Promise<{ p: Page; frame: Frame; message: Locator }> {
+    const p = await freshWindow();
+    assert.equal(await isSidestreamViewOpen(p), false, 'the Sidestream view was already open');
+    await sim.enqueue([{ text: ANSWER, ttftMs: 50, tokensPerSecond, ...(fault ? { fault } : {}) }]);
+    await askFromPalette(p, question);
+    const { frame, message } = await answerIn(p);
+    if (minChars !== undefined) await pollFor('some text in the panel', async () => ((await bodyLength(message)) > minChars ? true : undefined), 30_000, 100);
+    return { p, frame, message };
+  }
 
   for (const rate of [400, 5_000]) {
     it(`asked before the view was ever opened, ${rate} tok/s, ${RUNS} fresh windows: exactly the one-shot text, end in sight`, async () => {
       const expected = await oneShot(ANSWER);
       const report: string[] = [];
       for (let run = 1; run <= RUNS; run++) {
-        const p = await freshWindow();
-        assert.equal(await isSidestreamViewOpen(p), false, 'the Sidestream view was already open');
-        await sim.enqueue([{ text: ANSWER, ttftMs: 50, tokensPerSecond: rate }]);
-        await askFromPalette(p, `Run ${run}: a long answer, please.`);
-        const { frame, message } = await answerIn(p);
+        const { p, frame, message } = await askInFreshWindow(`Run ${run}: a long answer, please.`, rate);
         let grew = 'n/a';
         if (rate <= 400 && run === 1) {
           // The webview became ready mid-stream: it shows the text so far, then visibly streams on.
@@ -124,12 +134,9 @@ describe('The panel in a fresh VS Code window (code-server): exact text, end in 
 
   it('cancelled and failed answers in a fresh window: the text so far exactly once, the footer and Continue in sight', async () => {
     // Cancel: a stream long enough (3,000 tokens at 100 tok/s) that the Stop always lands mid-stream.
-    let p = await freshWindow();
-    await sim.enqueue([{ text: ANSWER, ttftMs: 50, tokensPerSecond: 100 }]);
-    await askFromPalette(p, 'Cancel me halfway.');
-    let { frame, message } = await answerIn(p);
-    await pollFor('some text in the panel', async () => ((await bodyLength(message)) > 400 ? true : undefined), 30_000, 100);
-    await runCommandByTitle(p, 'Sidestream: Cancel Response');
+    const cancelled = await askInFreshWindow('Cancel me halfway.', 100, 400);
+    let { frame, message } = cancelled;
+    await runCommandByTitle(cancelled.p, 'Sidestream: Cancel Response');
     await waitForState(message, 'cancelled', 30_000);
     const shown = await message.locator(BODY).evaluate((el) => el.textContent ?? '');
     assertNoStretchTwice(shown);
@@ -142,10 +149,7 @@ describe('The panel in a fresh VS Code window (code-server): exact text, end in 
     await vs.closeWindow();
 
     // Error: the server fails mid-stream after 1,500 tokens; the panel shows exactly those.
-    p = await freshWindow();
-    await sim.enqueue([{ text: ANSWER, ttftMs: 50, tokensPerSecond: 400, fault: { kind: 'midstream-error', afterTokens: 1_500, message: 'The model crashed.' } }]);
-    await askFromPalette(p, 'Fail halfway.');
-    ({ frame, message } = await answerIn(p));
+    ({ frame, message } = await askInFreshWindow('Fail halfway.', 400, undefined, { kind: 'midstream-error', afterTokens: 1_500, message: 'The model crashed.' }));
     await waitForState(message, 'error', 60_000);
     const html = await message.locator(BODY).evaluate((el) => el.innerHTML);
     assert.equal(html, await oneShot(ANSWER_TOKENS.slice(0, 1_500).join('')), 'the failed answer is not the one-shot rendering of the 1,500 tokens that arrived');
@@ -156,17 +160,13 @@ describe('The panel in a fresh VS Code window (code-server): exact text, end in 
   });
 
   it('the view closed mid-stream and reopened shows the text so far, streams on, and ends exact', async () => {
-    const p = await freshWindow();
     // 100 tok/s: about 30 s, so the answer is still streaming when the view comes back on a loaded machine.
-    await sim.enqueue([{ text: ANSWER, ttftMs: 50, tokensPerSecond: 100 }]);
-    await askFromPalette(p, 'Close the view while I answer.');
-    let { message } = await answerIn(p);
-    await pollFor('some text in the panel', async () => ((await bodyLength(message)) > 300 ? true : undefined), 30_000, 100);
+    const { p } = await askInFreshWindow('Close the view while I answer.', 100, 300);
     // Another view container takes the side bar: the Sidestream webview is hidden and torn down.
     await p.locator('.activitybar a.action-label[aria-label^="Explorer"]').click({ timeout: 30_000 });
     await pollFor('the Sidestream webview to be gone', async () => (!(await isSidestreamViewOpen(p)) && !(await hasWebview(p)) ? true : undefined), 30_000, 100);
     await openSidestreamView(p);
-    ({ message } = await answerIn(p));
+    const { message } = await answerIn(p);
     const frame = await panelFrame(p, 60_000);
     const state = await message.getAttribute('data-state');
     assert.equal(state, 'streaming', 'the reopened view does not show the answer still streaming');
@@ -177,11 +177,7 @@ describe('The panel in a fresh VS Code window (code-server): exact text, end in 
   });
 
   it('a window reloaded mid-stream shows the saved part exactly once, end in sight', async () => {
-    const p = await freshWindow();
-    await sim.enqueue([{ text: ANSWER, ttftMs: 50, tokensPerSecond: 200 }]);
-    await askFromPalette(p, 'Reload while I answer.');
-    const { message } = await answerIn(p);
-    await pollFor('some text in the panel', async () => ((await bodyLength(message)) > 1_500 ? true : undefined), 30_000, 100);
+    const { p } = await askInFreshWindow('Reload while I answer.', 200, 1_500);
     const frame = await reloadWindow(p);
     const restored = frame.locator(ASSISTANT).last();
     await pollFor(

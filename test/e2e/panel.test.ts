@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import type { Locator } from 'playwright-core';
 import { delay } from '../harness/codeServer';
 import { SimulatorProcess } from './helpers/simulatorControl';
-import { ARTIFACTS, BODY, askFromPalette, lastChat, nextAnswer, panelFrame, useVsCode, waitForState } from './helpers/fixture';
+import { ARTIFACTS, BODY, askFromPalette, lastChat, nextAnswer, panelFrame, simulatorSettings, useVsCode, waitForState } from './helpers/fixture';
 import { normalise, pollFor, runCommandByTitle, shownText, statusBarTexts } from '../harness/workbench';
 
 const TTFT_MS = 400;
@@ -41,7 +41,7 @@ for (const variant of variants) {
       tearDown: async () => sim?.stop(),
       server: () => ({
         vsix: variant.vsix ? [variant.vsix] : [],
-        settings: { 'sidestream.provider': 'openai-compatible', 'sidestream.openaiCompatible.baseUrl': `${sim.origin}/v1`, 'sidestream.model': 'sim-model' },
+        settings: simulatorSettings(`${sim.origin}/v1`),
       }),
       oneShot: true,
       // The panel is open before the first ask, so that ask is watched from its first token.

@@ -21,8 +21,8 @@ import * as path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { delay } from '../harness/codeServer';
 import { readJson } from '../harness/files';
-import { answerInputBox, normalise, openSidestreamView, pollFor, quickInputBox, runCommandByTitle, shownText, statusBarTexts } from '../harness/workbench';
-import { ASSISTANT, BODY, answerShown, askFromPalette, chatRequests, lastChat, panelFrame, reloadWindow, useVsCode, waitForState } from './helpers/fixture';
+import { answerInputBox, normalise, openSidestreamView, pollFor, quickInputBox, runCommandByTitle, shownText, statusBarTexts, waitForQuickInputTitle } from '../harness/workbench';
+import { ASSISTANT, BODY, answerShown, askFromPalette, chatRequests, lastChat, panelFrame, reloadWindow, simulatorSettings, useVsCode, waitForState } from './helpers/fixture';
 import { Simulator } from '../../src/simulator/Simulator';
 
 const CANARY = `sk-canary-ZZ9${randomBytes(12).toString('hex')}`;
@@ -44,7 +44,7 @@ for (const mode of ['trusted', 'restricted'] as const) {
           workspaceTrust: mode === 'restricted',
           env: { OPENAI_API_KEY: CANARY, ANTHROPIC_API_KEY: CANARY },
           // The user's own choice: their OpenAI-compatible server, with no key set for it.
-          settings: { 'sidestream.provider': 'openai-compatible', 'sidestream.openaiCompatible.baseUrl': own.openAIBaseUrl, 'sidestream.model': 'sim-model' },
+          settings: simulatorSettings(own.openAIBaseUrl),
           files: { '.vscode/settings.json': JSON.stringify(hostile, null, 2) },
         };
       },
@@ -111,20 +111,7 @@ describe('Sidestream UI: from no settings to a working OpenAI-compatible server,
 
     await runCommandByTitle(page, 'Sidestream: Select Model');
     const input = quickInputBox(page);
-    await pollFor(
-      'the model pick',
-      async () =>
-        /Select Model/.test(
-          await page
-            .locator('.quick-input-widget .quick-input-title')
-            .innerText()
-            .catch(() => ''),
-        )
-          ? true
-          : undefined,
-      30_000,
-      200,
-    );
+    await waitForQuickInputTitle(page, /Select Model/);
     await input.fill('sim-picked-model');
     await page
       .locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: /sim-picked-model/ })
@@ -157,7 +144,7 @@ describe('Sidestream UI: no finished answer is lost on reload (20 reloads, half 
     name: 'reloads',
     setUp: () => sim.start(),
     tearDown: () => sim.stop(),
-    server: () => ({ settings: { 'sidestream.provider': 'openai-compatible', 'sidestream.openaiCompatible.baseUrl': sim.openAIBaseUrl, 'sidestream.model': 'sim-model' } }),
+    server: () => ({ settings: simulatorSettings(sim.openAIBaseUrl) }),
     openView: true,
   });
 
@@ -273,20 +260,7 @@ async function selectOpenAICompatible(page: Page, url: string, userDataDir: stri
     .locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: /Other OpenAI-compatible server/ })
     .first()
     .click({ timeout: 10_000 });
-  await pollFor(
-    'the base URL box',
-    async () =>
-      /base URL/.test(
-        await page
-          .locator('.quick-input-widget .quick-input-title')
-          .innerText()
-          .catch(() => ''),
-      )
-        ? true
-        : undefined,
-    15_000,
-    100,
-  );
+  await waitForQuickInputTitle(page, /base URL/, 15_000);
   await answerInputBox(page, url);
   const machine = path.join(userDataDir, 'Machine', 'settings.json');
   await pollFor(`${url} in the remote settings`, async () => (readJson(machine)['sidestream.openaiCompatible.baseUrl'] === url ? true : undefined), 15_000, 100);

@@ -14,7 +14,6 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { REPO_ROOT, delay } from '../harness/codeServer';
@@ -23,14 +22,18 @@ import {
   ARTIFACTS,
   ASSISTANT,
   BODY,
+  SCREENSHOT_SETTINGS,
   USER,
   askFromPalette,
+  demoWorkspace,
   lastChat,
   newChat,
   nextAnswer,
   panelFrame,
   reloadWindow,
+  removeWorkspace,
   savedChatsInclude,
+  simulatorSettings,
   useVsCode,
   waitForState,
 } from './helpers/fixture';
@@ -92,37 +95,26 @@ describe('Sidestream workflows in VS Code (code-server), development extension',
   const vs = useVsCode({
     name: 'workflows',
     setUp: async () => {
-      // A plain folder name: it shows in the window title of the README screenshot.
-      workspace = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sidestream-e2e-ws-')), 'demo-project');
-      fs.mkdirSync(workspace);
-      fs.writeFileSync(path.join(workspace, 'search.ts'), SEARCH_TS);
-      fs.writeFileSync(path.join(workspace, 'api.ts'), API_TS);
-      fs.writeFileSync(path.join(workspace, 'scratch.ts'), '');
+      workspace = demoWorkspace({ 'search.ts': SEARCH_TS, 'api.ts': API_TS, 'scratch.ts': '' });
       sim = await SimulatorProcess.start();
     },
     tearDown: async () => {
       await sim?.stop();
-      if (workspace) fs.rmSync(path.dirname(workspace), { recursive: true, force: true });
+      removeWorkspace(workspace);
     },
-    server: () => ({
-      folder: workspace,
-      settings: {
-        'sidestream.provider': 'openai-compatible',
-        'sidestream.openaiCompatible.baseUrl': `${sim.origin}/v1`,
-        'sidestream.model': 'sim-model',
-        'workbench.colorTheme': 'Default Dark Modern',
-        'window.title': '${activeEditorShort}${separator}${rootName}',
-        'editor.lightbulb.enabled': 'off',
-      },
-    }),
+    server: () => ({ folder: workspace, settings: { ...simulatorSettings(`${sim.origin}/v1`), ...SCREENSHOT_SETTINGS, 'editor.lightbulb.enabled': 'off' } }),
     oneShot: true,
     clipboard: true,
     openView: true,
   });
 
-  it('Ask About Selection sends the selected code and shows it with the question', async () => {
-    const page = vs.page;
+  let page: Page;
+  beforeEach(async () => {
+    page = vs.page;
     await sim.reset();
+  });
+
+  it('Ask About Selection sends the selected code and shows it with the question', async () => {
     await sim.enqueue([{ text: 'It searches on every keystroke.', ttftMs: 100, tokensPerSecond: 60 }]);
     await openFile(page, 'search.ts');
     const frame = await panelFrame(page);
@@ -153,8 +145,6 @@ describe('Sidestream workflows in VS Code (code-server), development extension',
   });
 
   it("inserts an answer's code block at the cursor and copies it to the clipboard", async () => {
-    const page = vs.page;
-    await sim.reset();
     await sim.enqueue([{ text: CODE_ANSWER, ttftMs: 100, tokensPerSecond: 80 }]);
     await openFile(page, 'scratch.ts');
     const frame = await panelFrame(page);
@@ -196,8 +186,6 @@ describe('Sidestream workflows in VS Code (code-server), development extension',
   });
 
   it('opens a link from the answer only after the user confirms, and never by itself', async () => {
-    const page = vs.page;
-    await sim.reset();
     const href = 'https://example.com/docs?q=from-the-model';
     await sim.enqueue([{ text: `See [the docs](${href}) and ![tracker](https://example.com/pixel.png?leak=1).`, ttftMs: 50, tokensPerSecond: 80 }]);
     const frame = await panelFrame(page);
@@ -222,7 +210,6 @@ describe('Sidestream workflows in VS Code (code-server), development extension',
   });
 
   it('streams a realistic answer in a wide panel (README screenshot)', async () => {
-    const page = vs.page;
     const frame = await newChat(page);
     await widenSidebar(page, 600);
     await openFile(page, 'search.ts');
@@ -271,8 +258,6 @@ describe('Sidestream workflows in VS Code (code-server), development extension',
   });
 
   it('keeps the conversation across a window reload and continues the interrupted answer', async () => {
-    const page = vs.page;
-    await sim.reset();
     let frame = await newChat(page);
     await sim.enqueue([
       { text: FIRST_ANSWER, ttftMs: 100, tokensPerSecond: 60 },

@@ -113,6 +113,11 @@ export function quickInputBox(page: Page): Locator {
   return page.locator('.quick-input-widget .quick-input-box input');
 }
 
+/** Waits until the open quick input's title matches `title` (e.g. a pick's second step). */
+export async function waitForQuickInputTitle(page: Page, title: RegExp, timeoutMs = 30_000): Promise<void> {
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor({ state: 'visible', timeout: timeoutMs });
+}
+
 /** A row of the open quick input whose label is exactly `label`. */
 export function quickInputRow(page: Page, label: string): Locator {
   return (

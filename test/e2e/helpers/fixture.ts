@@ -17,6 +17,7 @@
  *   it('…', async () => { await askFromPalette(vs.page, 'Why?'); … });
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser, BrowserContext, Frame, Locator, Page } from 'playwright-core';
 import { CodeServer, REPO_ROOT, type CodeServerOptions } from '../../harness/codeServer';
@@ -271,4 +272,33 @@ export function savedChatsInclude(userDataDir: string, text: string): boolean {
         return false;
       }
     });
+}
+
+/** Settings that point Sidestream at a simulator (its OpenAI base URL, `…/v1`) as the OpenAI-compatible server. */
+export function simulatorSettings(baseUrl: string, model = 'sim-model'): Record<string, unknown> {
+  return { 'sidestream.provider': 'openai-compatible', 'sidestream.openaiCompatible.baseUrl': baseUrl, 'sidestream.model': model };
+}
+
+/** The look of the README screenshots: the dark theme, and the file and folder names in the title. */
+export const SCREENSHOT_SETTINGS: Readonly<Record<string, unknown>> = {
+  'workbench.colorTheme': 'Default Dark Modern',
+  'window.title': '${activeEditorShort}${separator}${rootName}',
+};
+
+/**
+ * A throw-away workspace folder named `demo-project` (a plain name: it shows in the window title of
+ * the README screenshots) holding `files` (relative path → content). Remove it with {@link removeWorkspace}.
+ */
+export function demoWorkspace(files: Record<string, string>): string {
+  const folder = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sidestream-e2e-')), 'demo-project');
+  for (const [name, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(folder, name)), { recursive: true });
+    fs.writeFileSync(path.join(folder, name), content);
+  }
+  fs.mkdirSync(folder, { recursive: true });
+  return folder;
+}
+
+export function removeWorkspace(folder: string | undefined): void {
+  if (folder) fs.rmSync(path.dirname(folder), { recursive: true, force: true });
 }
