@@ -388,13 +388,8 @@ async function askAboutSelectionFromPalette(page: Page, question: string): Promi
   await closeQuickInput(page);
   const editor = page.locator('.editor-group-container.active .monaco-editor');
   await editor.locator('.view-lines').click({ timeout: 10_000 });
-  // The keys go to the editor once its text area has the focus.
-  await pollFor(
-    'the editor to take the keyboard focus',
-    async () => ((await editor.locator('textarea').evaluate((el) => el === document.activeElement)) ? true : undefined),
-    10_000,
-    50,
-  );
+  // The keys go to the editor once the focus is inside it (its edit context: a text area, or a div with EditContext).
+  await pollFor('the editor to take the keyboard focus', async () => ((await editor.evaluate((el) => el.contains(document.activeElement))) ? true : undefined), 10_000, 50);
   await page.keyboard.press('Control+A');
   await pollFor('the selection in the status bar', async () => ((await statusBarTexts(page)).some((t) => /\(\d+ selected\)/.test(t)) ? true : undefined), 10_000, 100);
   const input = await openQuickInputWith(page, `>${title}`);

@@ -12,13 +12,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ContextChip, UserMessageView } from '../../src/protocol';
+import type { UserMessageView } from '../../src/protocol';
 import { Simulator } from '../../src/simulator/Simulator';
 import { observeDialogs, type ObservedDialogs } from './helpers/dialogs';
 import {
   WIRES,
   askByCommand,
-  attachedChips as attached,
   baseUrlFor,
   generations,
   recordedTurns,
@@ -40,7 +39,6 @@ describe('Context files', function () {
   const suite = useHostSuite({ sims: [sim], keys: suiteKeys('context'), freshEachTest: true });
   const workspace = useWorkspaceFolder(FOLDER);
   const writeFile = workspace.writeFile;
-  const attachedChips = (): ContextChip[] => attached(suite.api);
 
   /** The last user turn the simulator received for `wire`. */
   function lastUserTurn(wire: Wire): string {
@@ -71,7 +69,7 @@ describe('Context files', function () {
       const uri = await writeFile('greet.ts', content);
       await vscode.commands.executeCommand('sidestream.addFileToContext', uri);
 
-      const chips = attachedChips();
+      const chips = suite.attachedChips();
       assert.equal(chips.length, 1, JSON.stringify(chips));
       assert.equal(chips[0]!.kind, 'file');
       assert.equal(chips[0]!.label, 'greet.ts');
@@ -90,7 +88,7 @@ describe('Context files', function () {
         [{ kind: 'file', fileName: `${FOLDER}/greet.ts`, languageId: 'typescript', text: content, note: undefined }],
       );
       assert.equal(saved[0]!.tokens, chips[0]!.tokens);
-      assert.deepEqual(attachedChips(), [], 'the chips stay after sending');
+      assert.deepEqual(suite.attachedChips(), [], 'the chips stay after sending');
     });
   }
 
@@ -142,11 +140,11 @@ describe('Context files', function () {
         const [question] = dialogs.modal();
         assert.ok(question, 'a link leading outside the workspace was attached without asking');
         assert.ok(question.message.includes('outside the workspace folders') && question.message.includes(path.join(outside, 'diary.txt')), question.message);
-        assert.deepEqual(attachedChips(), [], 'declined, yet attached');
+        assert.deepEqual(suite.attachedChips(), [], 'declined, yet attached');
 
         dialogs.answer = 'Attach Anyway';
         await vscode.commands.executeCommand('sidestream.addFileToContext', uri);
-        assert.equal(attachedChips().length, 1, 'confirmed, yet not attached');
+        assert.equal(suite.attachedChips().length, 1, 'confirmed, yet not attached');
         await ask('What is in my notes?');
         assert.ok(lastUserTurn('openai-chat').includes('private diary entry'));
       });
@@ -158,7 +156,7 @@ describe('Context files', function () {
         assert.ok(question, 'a link to a private key was attached without asking');
         assert.match(question.message, /looks like it holds secrets/);
         assert.ok(question.message.includes('id_rsa'), question.message);
-        assert.deepEqual(attachedChips(), []);
+        assert.deepEqual(suite.attachedChips(), []);
         await ask('Anything attached?');
         assert.equal(lastUserTurn('openai-chat'), 'Anything attached?');
       });
@@ -168,7 +166,7 @@ describe('Context files', function () {
         const uri = link('current.md', draft.fsPath);
         await vscode.commands.executeCommand('sidestream.addFileToContext', uri);
         assert.deepEqual(dialogs.modal(), [], 'a link within the workspace asked');
-        assert.equal(attachedChips().length, 1);
+        assert.equal(suite.attachedChips().length, 1);
         link('current.md', path.join(outside, '.ssh', 'id_rsa'));
         await ask('Read my draft.');
         const sent = lastUserTurn('openai-chat');
@@ -183,7 +181,7 @@ describe('Context files', function () {
         execFileSync('mkfifo', [uri.fsPath]);
         fifos.push(uri.fsPath);
         await withTimeout(Promise.resolve(vscode.commands.executeCommand('sidestream.addFileToContext', uri)), 5_000, 'adding a FIFO');
-        assert.deepEqual(attachedChips(), []);
+        assert.deepEqual(suite.attachedChips(), []);
         const warning = dialogs.asked.find((q) => !q.modal);
         assert.ok(warning, 'no message said why');
         assert.match(warning.message, /pipe\.txt is a named pipe \(FIFO\), not a file/);
@@ -194,7 +192,7 @@ describe('Context files', function () {
       const lines = Array.from({ length: 4_000 }, (_, i) => `line ${i + 1}: the quick brown fox jumps over the lazy dog`);
       const uri = await writeFile('big.txt', lines.join('\n'));
       await vscode.commands.executeCommand('sidestream.addFileToContext', uri);
-      const [chip] = attachedChips();
+      const [chip] = suite.attachedChips();
       assert.ok(chip, 'no chip for the big file');
       assert.match(chip.truncatedNote ?? '', /^cut to the first \d,\d{3} of \d{2},\d{3} tokens$/);
       assert.ok(chip.tokens <= 8_000 && chip.tokens > 7_500, `chip tokens ${chip.tokens}`);
@@ -214,7 +212,7 @@ describe('Context files', function () {
     it('sends the file as it is when the question is sent, not as it was when added', async () => {
       const uri = await writeFile('notes.md', 'first draft');
       await vscode.commands.executeCommand('sidestream.addFileToContext', uri);
-      assert.equal(attachedChips().length, 1);
+      assert.equal(suite.attachedChips().length, 1);
       await writeFile('notes.md', 'second draft, edited after adding');
       await ask('Read my notes.');
       const sent = lastUserTurn('openai-chat');
@@ -225,10 +223,10 @@ describe('Context files', function () {
     it('sends nothing for a removed chip', async () => {
       const uri = await writeFile('removed.ts', 'export const removedMarker = 42;');
       await vscode.commands.executeCommand('sidestream.addFileToContext', uri);
-      const [chip] = attachedChips();
+      const [chip] = suite.attachedChips();
       assert.ok(chip);
       suite.api.removeContext(chip.id);
-      assert.deepEqual(attachedChips(), []);
+      assert.deepEqual(suite.attachedChips(), []);
       await ask('Anything attached?');
       const sent = lastUserTurn('openai-chat');
       assert.equal(sent, 'Anything attached?');
@@ -238,7 +236,7 @@ describe('Context files', function () {
     it('refuses a binary file', async () => {
       const uri = await writeFile('image.png', new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]));
       await vscode.commands.executeCommand('sidestream.addFileToContext', uri);
-      assert.deepEqual(attachedChips(), [], 'a binary file got a chip');
+      assert.deepEqual(suite.attachedChips(), [], 'a binary file got a chip');
       await ask('Describe the image.');
       assert.equal(lastUserTurn('openai-chat'), 'Describe the image.');
     });
@@ -247,7 +245,7 @@ describe('Context files', function () {
       const uris: vscode.Uri[] = [];
       for (let i = 1; i <= 11; i++) uris.push(await writeFile(`many-${i}.txt`, `file number ${i}`));
       await vscode.commands.executeCommand('sidestream.addFileToContext', uris[0], uris);
-      const chips = attachedChips();
+      const chips = suite.attachedChips();
       assert.deepEqual(
         chips.map((c) => c.label),
         uris.slice(0, 10).map((_, i) => `many-${i + 1}.txt`),
@@ -261,7 +259,7 @@ describe('Context files', function () {
       await vscode.window.showTextDocument(first);
       const chip = await waitFor('the active file offered', 5_000, offered('active-one.txt'));
       assert.equal(chip.kind, 'activeFile');
-      assert.deepEqual(attachedChips(), [], 'the active file was attached without the user asking');
+      assert.deepEqual(suite.attachedChips(), [], 'the active file was attached without the user asking');
 
       suite.api.removeContext(chip.id);
       assert.equal(offered('active-one.txt')(), undefined, 'a removed suggestion is still offered');
@@ -270,7 +268,7 @@ describe('Context files', function () {
 
       await suite.api.attachContext(next.id);
       assert.deepEqual(
-        attachedChips().map((c) => [c.kind, c.label]),
+        suite.attachedChips().map((c) => [c.kind, c.label]),
         [['file', 'active-two.txt']],
       );
       assert.equal(offered('active-two.txt')(), undefined, 'an attached file is still offered as well');
@@ -287,7 +285,7 @@ describe('Context files', function () {
       const sent = lastUserTurn('openai-chat');
       assert.ok(sent.includes(`File \`${FOLDER}/command.ts\`:\n\`\`\`typescript\nexport const viaCommand = true;\n\`\`\``), sent);
       assert.equal(savedQuestion().contextFiles?.[0]?.fileName, `${FOLDER}/command.ts`);
-      assert.deepEqual(attachedChips(), []);
+      assert.deepEqual(suite.attachedChips(), []);
     });
   });
 });

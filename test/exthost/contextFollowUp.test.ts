@@ -6,21 +6,8 @@
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { ContextChip } from '../../src/protocol';
 import { Simulator } from '../../src/simulator/Simulator';
-import {
-  askByCommand,
-  attachedChips as attached,
-  baseUrlFor,
-  generations,
-  recordedTurns,
-  simLog,
-  suiteKeys,
-  useHostSuite,
-  useWire,
-  useWorkspaceFolder,
-  withTimeout,
-} from './helpers/hostKit';
+import { askByCommand, baseUrlFor, generations, recordedTurns, simLog, suiteKeys, useHostSuite, useWire, useWorkspaceFolder, withTimeout } from './helpers/hostKit';
 
 const FOLDER = 'sidestream-followup-test';
 
@@ -29,7 +16,6 @@ describe('Context: the selection and follow-ups', function () {
   const sim = new Simulator({ log: simLog });
   const suite = useHostSuite({ sims: [sim], keys: suiteKeys('followup'), freshEachTest: true, cleanUp: () => closeAllEditors() });
   const { writeFile } = useWorkspaceFolder(FOLDER);
-  const attachedChips = (): ContextChip[] => attached(suite.api);
 
   /** The user turns of the last request the simulator received. */
   function lastRequestUserTurns(): string[] {
@@ -70,7 +56,7 @@ describe('Context: the selection and follow-ups', function () {
     await vscode.commands.executeCommand('sidestream.addFileToContext', uri);
     sim.enqueue({ text: 'Noted.' });
     await askByCommand('What is the version?');
-    assert.deepEqual(attachedChips(), []);
+    assert.deepEqual(suite.attachedChips(), []);
 
     const second = first.replace('"first"', '"second"');
     await writeFile('evolving.ts', second);

@@ -13,7 +13,7 @@ import * as vscode from 'vscode';
 import { METRICS_CSV_HEADER } from '../../src/shared/answerMetrics';
 import { Simulator } from '../../src/simulator/Simulator';
 import { tokenize } from '../../src/simulator/tokenize';
-import { generations, lastAssistant, setSetting, simLog, suiteKeys, useHostSuite, useWire, waitFor } from './helpers/hostKit';
+import { chatRequest, generations, lastAssistant, recordingStream, setSetting, simLog, suiteKeys, useHostSuite, useWire, waitFor } from './helpers/hostKit';
 
 const ANSWER_A = 'Model A answers first, with a measured time to first token.';
 const ANSWER_B = 'Model B answers through @sidestream, a little slower to start.';
@@ -49,25 +49,12 @@ describe('Answer metrics (store, Show Metrics, CSV export)', function () {
     await setSetting('openaiCompatible.baseUrl', sim.openAIBaseUrl);
     await setSetting('model', 'sim-metrics-b');
     sim.enqueue({ text: ANSWER_B, ttftMs: 300, tokensPerSecond: 100 });
-    const ignore = (): void => undefined;
-    const stream = {
-      markdown: ignore,
-      anchor: ignore,
-      button: ignore,
-      filetree: ignore,
-      progress: ignore,
-      reference: ignore,
-      push: ignore,
-    } as unknown as vscode.ChatResponseStream;
-    const request = {
-      prompt: 'Question for model B',
-      command: undefined,
-      references: [],
-      toolReferences: [],
-      toolInvocationToken: undefined,
-      model: undefined,
-    } as unknown as vscode.ChatRequest;
-    const result = (await suite.api.chatParticipantHandler(request, { history: [] }, stream, new vscode.CancellationTokenSource().token)) as vscode.ChatResult;
+    const result = (await suite.api.chatParticipantHandler(
+      chatRequest('Question for model B'),
+      { history: [] },
+      recordingStream().stream,
+      new vscode.CancellationTokenSource().token,
+    )) as vscode.ChatResult;
     assert.equal(result.errorDetails, undefined, JSON.stringify(result));
     const [requestB] = generations(sim, 'openai-chat');
 

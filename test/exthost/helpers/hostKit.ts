@@ -224,6 +224,8 @@ export interface HostSuite {
   /** Sidestream's API, once the suite's `before` has activated it. */
   readonly api: SidestreamApi;
   readonly rejections: RejectionCounter;
+  /** The attached context files' chips (not the active editor's offer). */
+  attachedChips(): ContextChip[];
 }
 
 /** The keys a suite named `tag` puts in the environment: a key of its own per provider. */
@@ -279,6 +281,7 @@ export function useHostSuite(options: HostSuiteOptions): HostSuite {
       return api;
     },
     rejections,
+    attachedChips: () => attachedChips(suite.api),
   };
   return suite;
 }
@@ -335,4 +338,31 @@ export function useWorkspaceFolder(name: string): { readonly root: vscode.Uri; w
     },
   };
   return workspace;
+}
+
+/** A ChatResponseStream that records what the participant streamed (the real one exists only inside a chat view). */
+export function recordingStream(): { stream: vscode.ChatResponseStream; parts: string[]; readonly text: string } {
+  const parts: string[] = [];
+  const ignore = (): void => undefined;
+  const stream = {
+    markdown: (value: string | vscode.MarkdownString) => parts.push(typeof value === 'string' ? value : value.value),
+    anchor: ignore,
+    button: ignore,
+    filetree: ignore,
+    progress: ignore,
+    reference: ignore,
+    push: ignore,
+  } as unknown as vscode.ChatResponseStream;
+  return {
+    stream,
+    parts,
+    get text() {
+      return parts.join('');
+    },
+  };
+}
+
+/** A chat request as the chat view makes one, for calling the participant's handler directly. */
+export function chatRequest(prompt: string, command?: string): vscode.ChatRequest {
+  return { prompt, command, references: [], toolReferences: [], toolInvocationToken: undefined, model: undefined } as unknown as vscode.ChatRequest;
 }
