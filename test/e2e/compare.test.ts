@@ -14,29 +14,14 @@
  * Run alone: `npx mocha --no-config --timeout 300000 --exit out/test/e2e/compare.test.js`.
  */
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Frame, Locator, Page } from 'playwright-core';
-import { CodeServer, REPO_ROOT } from '../harness/codeServer';
 import { figuresOffBy, simulatorFigures } from '../harness/compareTolerance';
-import {
-  answerInputBox,
-  findWebviewFrame,
-  normalise,
-  openWorkbench,
-  pickManyInQuickPick,
-  pollFor,
-  runCommandByTitle,
-  shownText,
-  slug,
-  waitForWorkbenchReady,
-  type Workbench,
-} from '../harness/workbench';
-import { OneShotRenderer } from './helpers/oneShot';
+import { answerInputBox, findWebviewFrame, normalise, pickManyInQuickPick, pollFor, runCommandByTitle, shownText, waitForQuickInputTitle } from '../harness/workbench';
+import { ARTIFACTS, chatRequests, simulatorSettings, useVsCode, waitForState } from './helpers/fixture';
 import { SimulatorProcess } from './helpers/simulatorControl';
 import type { SimRequestRecord } from '../../src/simulator/SimStats';
 
-const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
 /**
  * The measured run's models: 700 ms apart in TTFT and 2.5× apart in speed (~4 s and ~10 s for the
  * answer to QUESTION). TTFTs of hosted models, not of a local one, for the tolerance's sake: the
@@ -67,56 +52,34 @@ const compared: string[][] = [];
 describe('Compare Models and Show Metrics in VS Code (code-server), development extension', function () {
   this.timeout(240_000);
   let sim: SimulatorProcess;
-  let server: CodeServer;
-  let workbench: Workbench | undefined;
+  const vs = useVsCode({
+    name: 'compare',
+    setUp: async () => void (sim = await SimulatorProcess.start({ models: [...WARM_UP, FAST, SLOW, STOPPED, STREAMS_ON] })),
+    tearDown: async () => sim?.stop(),
+    server: () => ({
+      settings: { ...simulatorSettings(`${sim.origin}/v1`, WARM_UP[0]), 'workbench.colorTheme': 'Default Dark Modern' },
+    }),
+    oneShot: true,
+  });
+
   let page: Page;
-  let renderer: OneShotRenderer;
-  const serverLog: string[] = [];
+  beforeEach(async () => {
+    page = vs.page;
+    await sim.reset();
+  });
 
   before(async function () {
     this.timeout(300_000);
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    sim = await SimulatorProcess.start({ models: [...WARM_UP, FAST, SLOW, STOPPED, STREAMS_ON] });
-    server = await CodeServer.start({
-      smokeTestDriver: true,
-      settings: {
-        'sidestream.provider': 'openai-compatible',
-        'sidestream.openaiCompatible.baseUrl': `${sim.origin}/v1`,
-        'sidestream.model': WARM_UP[0],
-        'workbench.colorTheme': 'Default Dark Modern',
-      },
-      onOutput: (line) => serverLog.push(line),
-    });
-    workbench = await openWorkbench(server, { extensionDevelopmentPath: REPO_ROOT });
-    page = workbench.page;
-    renderer = await OneShotRenderer.open(workbench.browser);
-    await waitForWorkbenchReady(page, { statusItemOf: 'sidestream.sidestream' });
     // One throw-away compare run first, as the extension-host test makes (B8 measures warm streams):
     // the window's first run also creates the Compare panel, whose webview Chromium loads while the
     // requests start, and the extension host's first requests pay once for the SDK's HTTP stack. On
     // this 2-core machine that put 60–140 ms into the first run's TTFTs (measured), time that is
     // neither model's. It also checks that a fresh window's pick has nothing checked.
-    const warm = await compareFromPalette(page, WARM_UP, 'Warm up.');
-    for (const model of WARM_UP) await waitForColumnState(columnOf(warm, model), 'done', 60_000);
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    fs.writeFileSync(path.join(ARTIFACTS, 'e2e-compare-server.log'), serverLog.join('\n'));
-    await renderer?.close();
-    await workbench?.close();
-    await server?.stop();
-    await sim?.stop();
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && page) {
-      await page.screenshot({ path: path.join(ARTIFACTS, `e2e-compare-failure-${slug(this.currentTest.title)}.png`) }).catch(() => undefined);
-    }
+    const warm = await compareFromPalette(vs.page, WARM_UP, 'Warm up.');
+    for (const model of WARM_UP) await waitForState(columnOf(warm, model), 'done', 60_000);
   });
 
   it('streams two models at once; each column shows the simulator’s TTFT and tok/s; the faster is marked', async () => {
-    await sim.reset();
     const frame = await compareFromPalette(page, [FAST, SLOW], QUESTION);
     const fast = columnOf(frame, FAST);
     const slow = columnOf(frame, SLOW);
@@ -135,15 +98,12 @@ describe('Compare Models and Show Metrics in VS Code (code-server), development 
       100,
     );
     await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-compare-streaming.png') });
-    await waitForColumnState(fast, 'done', 60_000);
-    await waitForColumnState(slow, 'done', 60_000);
+    await waitForState(fast, 'done', 60_000);
+    await waitForState(slow, 'done', 60_000);
 
     // The simulator's log: each request started before the other ended, and tokens were being
     // written to both at once (each column's first token came before the other's last).
-    const log = await sim.waitForStats(
-      'both requests closed',
-      (s) => chatRequests(s.requestsLog).length === 2 && chatRequests(s.requestsLog).every((r) => r.closedAt !== undefined),
-    );
+    const log = await sim.waitForStats('both requests closed', (s) => chatRequests(s).length === 2 && chatRequests(s).every((r) => r.closedAt !== undefined));
     const fastRec = requestFor(log.requestsLog, FAST);
     const slowRec = requestFor(log.requestsLog, SLOW);
     assert.ok(fastRec.startedAt < slowRec.closedAt! && slowRec.startedAt < fastRec.closedAt!, 'the two requests did not overlap');
@@ -158,7 +118,7 @@ describe('Compare Models and Show Metrics in VS Code (code-server), development 
       // The column holds exactly what its model sent, rendered as the chat renders it.
       assert.equal(
         await column.locator('.markdown').evaluate((el) => el.innerHTML),
-        await renderer.render(rec.textSent),
+        await vs.renderer.render(rec.textSent),
         `${model}: the column is not the answer the simulator sent`,
       );
       const shown = await figuresOf(column);
@@ -180,14 +140,13 @@ describe('Compare Models and Show Metrics in VS Code (code-server), development 
   });
 
   it('Stop on one column ends that request alone; the other streams on to its end', async () => {
-    await sim.reset();
     const frame = await compareFromPalette(page, [STOPPED, STREAMS_ON], STOP_QUESTION);
     const stopped = columnOf(frame, STOPPED);
     const other = columnOf(frame, STREAMS_ON);
     await pollFor('text in both columns', async () => ((await columnText(stopped)) && (await columnText(other)) ? true : undefined), 30_000, 50);
 
     await stopped.locator('[data-action="stop-column"]').click({ timeout: 10_000 });
-    await waitForColumnState(stopped, 'cancelled', 10_000);
+    await waitForState(stopped, 'cancelled', 10_000);
     // At the moment the stopped column has ended, the other is still streaming, and it goes on.
     assert.equal(await other.getAttribute('data-state'), 'streaming', 'the other column stopped too');
     assert.equal(await other.locator('[data-action="stop-column"]').isVisible(), true, 'the other column lost its Stop button');
@@ -195,7 +154,7 @@ describe('Compare Models and Show Metrics in VS Code (code-server), development 
     const textAtStop = (await columnText(other)).length;
     await pollFor('more text in the other column after the stop', async () => ((await columnText(other)).length > textAtStop ? true : undefined), 20_000, 100);
     await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-compare-stopped-one.png') });
-    await waitForColumnState(other, 'done', 60_000);
+    await waitForState(other, 'done', 60_000);
     assert.equal(normalise(await shownText(stopped.locator('.column-finish'))), 'stopped');
     assert.equal(normalise(await shownText(other.locator('.column-finish'))), 'done');
     const stoppedText = normalise(await columnText(stopped));
@@ -203,10 +162,7 @@ describe('Compare Models and Show Metrics in VS Code (code-server), development 
 
     // The simulator's side: the stopped request was closed by Sidestream mid-answer, the other one
     // completed, writing many tokens after the stopped one had closed.
-    const log = await sim.waitForStats(
-      'both requests closed',
-      (s) => chatRequests(s.requestsLog).length === 2 && chatRequests(s.requestsLog).every((r) => r.closedAt !== undefined),
-    );
+    const log = await sim.waitForStats('both requests closed', (s) => chatRequests(s).length === 2 && chatRequests(s).every((r) => r.closedAt !== undefined));
     const stoppedRec = requestFor(log.requestsLog, STOPPED);
     const otherRec = requestFor(log.requestsLog, STREAMS_ON);
     assert.equal(stoppedRec.closedBy, 'client', 'the stopped column’s request was not closed by Sidestream');
@@ -279,7 +235,7 @@ describe('Compare Models and Show Metrics in VS Code (code-server), development 
  */
 async function compareFromPalette(page: Page, models: readonly string[], question: string): Promise<Frame> {
   await runCommandByTitle(page, 'Sidestream: Compare Models');
-  await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Compare Models' }).waitFor({ state: 'visible', timeout: 30_000 });
+  await waitForQuickInputTitle(page, /Compare Models/);
   const checkedAtOpen = await pickManyInQuickPick(page, models);
   assert.deepEqual([...checkedAtOpen].sort(), [...(compared.at(-1) ?? [])].sort(), 'the quick pick did not open with the last set checked');
   compared.push([...models]);
@@ -308,21 +264,6 @@ async function columnText(column: Locator): Promise<string> {
   return (await shownText(column.locator('.markdown'))).trim();
 }
 
-async function waitForColumnState(column: Locator, state: string, timeoutMs: number): Promise<void> {
-  let last: string | null = null;
-  await pollFor(
-    `data-state="${state}"`,
-    async () => {
-      last = await column.getAttribute('data-state', { timeout: 1_000 });
-      return last === state ? true : undefined;
-    },
-    timeoutMs,
-    100,
-  ).catch((err: Error) => {
-    throw new Error(`${err.message} (the column is ${last})`);
-  });
-}
-
 /** A column's figures as shown ("123 ms", "49.8" or "~49.8", "176"). */
 async function figuresOf(column: Locator): Promise<{ ttftMs: number; tokensPerSecond: number; tokens: number; estimated: boolean }> {
   const read = async (name: string) => normalise((await column.locator(`[data-figure="${name}"] .figure-value`).textContent()) ?? '');
@@ -336,12 +277,8 @@ async function figuresOf(column: Locator): Promise<{ ttftMs: number; tokensPerSe
   return { ttftMs: Number(ttftMatch[1]), tokensPerSecond: Number(tpsMatch[2]), tokens: Number(tokensMatch[2]), estimated: tpsMatch[1] === '~' || tokensMatch[1] === '~' };
 }
 
-function chatRequests(log: SimRequestRecord[]): SimRequestRecord[] {
-  return log.filter((r) => r.api === 'openai-chat');
-}
-
 function requestFor(log: SimRequestRecord[], model: string): SimRequestRecord {
-  const matching = chatRequests(log).filter((r) => r.model === model);
+  const matching = log.filter((r) => r.api === 'openai-chat').filter((r) => r.model === model);
   assert.equal(matching.length, 1, `the simulator saw ${matching.length} requests for ${model}`);
   return matching[0]!;
 }

@@ -13,26 +13,13 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Browser, BrowserContext, Frame, Locator, Page } from 'playwright-core';
-import { CodeServer, REPO_ROOT } from '../harness/codeServer';
+import type { Frame, Locator, Page } from 'playwright-core';
 import { SimulatorProcess } from './helpers/simulatorControl';
-import {
-  answerInputBox,
-  findWebviewFrame,
-  isSidestreamViewOpen,
-  launchChromium,
-  openSidestreamView,
-  pollFor,
-  runCommandByTitle,
-  slug,
-  waitForWorkbenchReady,
-} from '../harness/workbench';
-import { OneShotRenderer } from './helpers/oneShot';
+import { isSidestreamViewOpen, openSidestreamView, pollFor, runCommandByTitle } from '../harness/workbench';
+import { ARTIFACTS, ASSISTANT, BODY, WEBVIEW, askFromPalette, panelFrame, reloadWindow, simulatorSettings, useVsCode, waitForState } from './helpers/fixture';
+import type { SimFault } from '../../src/simulator/script';
 import { tokenize } from '../../src/simulator/tokenize';
 
-const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
-const WEBVIEW = '[data-sidestream-webview]';
-const ASSISTANT = '[data-role="assistant"]';
 const RUNS = Number(process.env.SIDESTREAM_FRESH_RUNS ?? 10);
 
 /**
@@ -56,82 +43,54 @@ const ANSWER_TOKENS = tokenize(ANSWER);
 describe('The panel in a fresh VS Code window (code-server): exact text, end in sight', function () {
   this.timeout(600_000);
   let sim: SimulatorProcess;
-  let server: CodeServer;
-  let browser: Browser;
-  let renderer: OneShotRenderer;
-  const serverLog: string[] = [];
   const workspaces: string[] = [];
-  let context: BrowserContext | undefined;
-  let page: Page | undefined;
-
-  before(async function () {
-    this.timeout(300_000);
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    assert.ok(ANSWER_TOKENS.length > 2_800 && ANSWER_TOKENS.length < 3_300, `the answer has ${ANSWER_TOKENS.length} tokens`);
-    sim = await SimulatorProcess.start();
-    server = await CodeServer.start({
-      smokeTestDriver: true,
-      settings: {
-        'sidestream.provider': 'openai-compatible',
-        'sidestream.openaiCompatible.baseUrl': `${sim.origin}/v1`,
-        'sidestream.model': 'sim-model',
-      },
-      onOutput: (line) => serverLog.push(line),
-    });
-    browser = await launchChromium();
-    // The webview's own renderer, loaded in a plain page: the one-shot rendering to compare with.
-    renderer = await OneShotRenderer.open(browser);
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    fs.writeFileSync(path.join(ARTIFACTS, 'e2e-fresh-window-server.log'), serverLog.join('\n'));
-    await context?.close().catch(() => undefined);
-    await renderer?.close();
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
-    await sim?.stop();
-    for (const dir of workspaces) fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && page) {
-      await page.screenshot({ path: path.join(ARTIFACTS, `e2e-fresh-window-failure-${slug(this.currentTest.title)}.png`) }).catch(() => undefined);
-    }
-    await context?.close().catch(() => undefined);
-    context = undefined;
-    page = undefined;
+  const vs = useVsCode({
+    name: 'fresh-window',
+    setUp: async () => {
+      assert.ok(ANSWER_TOKENS.length > 2_800 && ANSWER_TOKENS.length < 3_300, `the answer has ${ANSWER_TOKENS.length} tokens`);
+      sim = await SimulatorProcess.start();
+    },
+    tearDown: async () => {
+      await sim?.stop();
+      for (const dir of workspaces) fs.rmSync(dir, { recursive: true, force: true });
+    },
+    server: () => ({ settings: simulatorSettings(`${sim.origin}/v1`) }),
+    // Every test opens its own windows; the webview's own renderer gives the one-shot rendering to compare with.
+    window: false,
+    oneShot: true,
   });
 
   /** A one-shot rendering of `text` by the webview's renderer. */
   function oneShot(text: string): Promise<string> {
-    return renderer.render(text);
+    return vs.renderer.render(text);
   }
 
   /** A new window (new browser context, new workspace folder) with the development extension, ready. */
-  async function freshWindow(): Promise<Page> {
+  function freshWindow(): Promise<Page> {
     const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'sidestream-fresh-'));
     workspaces.push(folder);
-    context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-    page = await context.newPage();
-    const params = new URLSearchParams({ folder, payload: JSON.stringify([['extensionDevelopmentPath', server.remoteUri(REPO_ROOT)]]) });
-    await page.goto(`${server.origin}/?${params.toString()}`, { waitUntil: 'domcontentloaded', timeout: 120_000 });
-    await page.waitForSelector('.monaco-workbench', { timeout: 120_000 });
-    await waitForWorkbenchReady(page, { statusItemOf: 'sidestream.sidestream' });
-    return page;
-  }
-
-  async function askFromPalette(p: Page, question: string): Promise<void> {
-    await runCommandByTitle(p, 'Sidestream: Ask a Question');
-    await answerInputBox(p, question);
+    return vs.openWindow(folder);
   }
 
   /** The assistant message of this window's only question, once the panel shows it. */
   async function answerIn(p: Page): Promise<{ frame: Frame; message: Locator }> {
-    const frame = await findWebviewFrame(p, WEBVIEW, 60_000);
+    const frame = await panelFrame(p, 60_000);
     const message = frame.locator(ASSISTANT).last();
     await message.waitFor({ state: 'attached', timeout: 30_000 });
     return { frame, message };
+  }
+  /**
+   * A fresh window asked `question`, the simulator answering ANSWER at `tokensPerSecond` (with
+   * `fault`); resolves once the panel shows the answer, and more than `minChars` of it when given.
+   */
+  async function askInFreshWindow(question: string, tokensPerSecond: number, minChars?: number, fault?: SimFault): Promise<{ p: Page; frame: Frame; message: Locator }> {
+    const p = await freshWindow();
+    assert.equal(await isSidestreamViewOpen(p), false, 'the Sidestream view was already open');
+    await sim.enqueue([{ text: ANSWER, ttftMs: 50, tokensPerSecond, ...(fault ? { fault } : {}) }]);
+    await askFromPalette(p, question);
+    const { frame, message } = await answerIn(p);
+    if (minChars !== undefined) await pollFor('some text in the panel', async () => ((await bodyLength(message)) > minChars ? true : undefined), 30_000, 100);
+    return { p, frame, message };
   }
 
   for (const rate of [400, 5_000]) {
@@ -139,23 +98,26 @@ describe('The panel in a fresh VS Code window (code-server): exact text, end in 
       const expected = await oneShot(ANSWER);
       const report: string[] = [];
       for (let run = 1; run <= RUNS; run++) {
-        const p = await freshWindow();
-        assert.equal(await isSidestreamViewOpen(p), false, 'the Sidestream view was already open');
-        await sim.enqueue([{ text: ANSWER, ttftMs: 50, tokensPerSecond: rate }]);
-        await askFromPalette(p, `Run ${run}: a long answer, please.`);
-        const { frame, message } = await answerIn(p);
+        const { p, frame, message } = await askInFreshWindow(`Run ${run}: a long answer, please.`, rate);
         let grew = 'n/a';
         if (rate <= 400 && run === 1) {
           // The webview became ready mid-stream: it shows the text so far, then visibly streams on.
           const a = await bodyLength(message);
-          await p.waitForTimeout(400);
-          const b = await bodyLength(message);
+          const b = await pollFor(
+            'more text in the panel',
+            async () => {
+              const now = await bodyLength(message);
+              return now > a ? now : undefined;
+            },
+            10_000,
+            20,
+          ).catch(() => a);
           const state = await message.getAttribute('data-state');
           assert.ok(state === 'streaming' && b > a, `the panel did not stream visibly after it loaded (${a} → ${b} chars, ${state})`);
           grew = `${a}→${b}`;
         }
         await waitForState(message, 'done', 60_000);
-        const html = await message.locator('.markdown').evaluate((el) => el.innerHTML);
+        const html = await message.locator(BODY).evaluate((el) => el.innerHTML);
         if (html !== expected) {
           await p.screenshot({ path: path.join(ARTIFACTS, `e2e-fresh-window-${rate}-run${run}.png`) });
           assert.fail(`run ${run} at ${rate} tok/s: the panel's answer is not the one-shot rendering (${await paragraphCount(message)} paragraphs, expected 62)`);
@@ -164,8 +126,7 @@ describe('The panel in a fresh VS Code window (code-server): exact text, end in 
         assert.ok(distance < line, `run ${run} at ${rate} tok/s: the message list ends ${distance} px below the fold (line height ${line} px)`);
         assert.ok(await footerInSight(frame), `run ${run}: the footer is out of sight`);
         report.push(`${distance.toFixed(0)}px${grew !== 'n/a' ? ` grew ${grew}` : ''}`);
-        await context!.close();
-        context = undefined;
+        await vs.closeWindow();
       }
       console.log(`      ${rate} tok/s, distance to end per run: ${report.join(', ')}`);
     });
@@ -173,14 +134,11 @@ describe('The panel in a fresh VS Code window (code-server): exact text, end in 
 
   it('cancelled and failed answers in a fresh window: the text so far exactly once, the footer and Continue in sight', async () => {
     // Cancel: a stream long enough (3,000 tokens at 100 tok/s) that the Stop always lands mid-stream.
-    let p = await freshWindow();
-    await sim.enqueue([{ text: ANSWER, ttftMs: 50, tokensPerSecond: 100 }]);
-    await askFromPalette(p, 'Cancel me halfway.');
-    let { frame, message } = await answerIn(p);
-    await pollFor('some text in the panel', async () => ((await bodyLength(message)) > 400 ? true : undefined), 30_000, 100);
-    await runCommandByTitle(p, 'Sidestream: Cancel Response');
+    const cancelled = await askInFreshWindow('Cancel me halfway.', 100, 400);
+    let { frame, message } = cancelled;
+    await runCommandByTitle(cancelled.p, 'Sidestream: Cancel Response');
     await waitForState(message, 'cancelled', 30_000);
-    const shown = await message.locator('.markdown').evaluate((el) => el.textContent ?? '');
+    const shown = await message.locator(BODY).evaluate((el) => el.textContent ?? '');
     assertNoStretchTwice(shown);
     const squeeze = (t: string) => t.replace(/[*`]/g, '').replace(/\s+/g, '');
     assert.ok(squeeze(ANSWER).startsWith(squeeze(shown).slice(0, 300)), `the cancelled answer does not start like the answer: ${shown.slice(0, 120)}`);
@@ -188,16 +146,12 @@ describe('The panel in a fresh VS Code window (code-server): exact text, end in 
     assert.ok(end.distance < end.line, `after cancel the list ends ${end.distance} px below the fold`);
     assert.ok(await footerInSight(frame), 'after cancel the footer is out of sight');
     assert.equal(await message.locator('.message-footer button[data-action="continue"]').isVisible(), true, 'Continue is not visible after cancel');
-    await context!.close();
-    context = undefined;
+    await vs.closeWindow();
 
     // Error: the server fails mid-stream after 1,500 tokens; the panel shows exactly those.
-    p = await freshWindow();
-    await sim.enqueue([{ text: ANSWER, ttftMs: 50, tokensPerSecond: 400, fault: { kind: 'midstream-error', afterTokens: 1_500, message: 'The model crashed.' } }]);
-    await askFromPalette(p, 'Fail halfway.');
-    ({ frame, message } = await answerIn(p));
+    ({ frame, message } = await askInFreshWindow('Fail halfway.', 400, undefined, { kind: 'midstream-error', afterTokens: 1_500, message: 'The model crashed.' }));
     await waitForState(message, 'error', 60_000);
-    const html = await message.locator('.markdown').evaluate((el) => el.innerHTML);
+    const html = await message.locator(BODY).evaluate((el) => el.innerHTML);
     assert.equal(html, await oneShot(ANSWER_TOKENS.slice(0, 1_500).join('')), 'the failed answer is not the one-shot rendering of the 1,500 tokens that arrived');
     end = await distanceToEnd(frame);
     assert.ok(end.distance < end.line, `after an error the list ends ${end.distance} px below the fold`);
@@ -206,35 +160,25 @@ describe('The panel in a fresh VS Code window (code-server): exact text, end in 
   });
 
   it('the view closed mid-stream and reopened shows the text so far, streams on, and ends exact', async () => {
-    const p = await freshWindow();
     // 100 tok/s: about 30 s, so the answer is still streaming when the view comes back on a loaded machine.
-    await sim.enqueue([{ text: ANSWER, ttftMs: 50, tokensPerSecond: 100 }]);
-    await askFromPalette(p, 'Close the view while I answer.');
-    let { message } = await answerIn(p);
-    await pollFor('some text in the panel', async () => ((await bodyLength(message)) > 300 ? true : undefined), 30_000, 100);
+    const { p } = await askInFreshWindow('Close the view while I answer.', 100, 300);
     // Another view container takes the side bar: the Sidestream webview is hidden and torn down.
     await p.locator('.activitybar a.action-label[aria-label^="Explorer"]').click({ timeout: 30_000 });
-    await p.waitForTimeout(1_500);
+    await pollFor('the Sidestream webview to be gone', async () => (!(await isSidestreamViewOpen(p)) && !(await hasWebview(p)) ? true : undefined), 30_000, 100);
     await openSidestreamView(p);
-    ({ message } = await answerIn(p));
-    const frame = await findWebviewFrame(p, WEBVIEW, 60_000);
+    const { message } = await answerIn(p);
+    const frame = await panelFrame(p, 60_000);
     const state = await message.getAttribute('data-state');
     assert.equal(state, 'streaming', 'the reopened view does not show the answer still streaming');
     await waitForState(message, 'done', 60_000);
-    assert.equal(await message.locator('.markdown').evaluate((el) => el.innerHTML), await oneShot(ANSWER), 'after reopening, the panel is not the one-shot rendering');
+    assert.equal(await message.locator(BODY).evaluate((el) => el.innerHTML), await oneShot(ANSWER), 'after reopening, the panel is not the one-shot rendering');
     const end = await distanceToEnd(frame);
     assert.ok(end.distance < end.line, `after reopening the list ends ${end.distance} px below the fold`);
   });
 
   it('a window reloaded mid-stream shows the saved part exactly once, end in sight', async () => {
-    const p = await freshWindow();
-    await sim.enqueue([{ text: ANSWER, ttftMs: 50, tokensPerSecond: 200 }]);
-    await askFromPalette(p, 'Reload while I answer.');
-    const { message } = await answerIn(p);
-    await pollFor('some text in the panel', async () => ((await bodyLength(message)) > 1_500 ? true : undefined), 30_000, 100);
-    await p.reload({ waitUntil: 'domcontentloaded', timeout: 120_000 });
-    await waitForWorkbenchReady(p, { statusItemOf: 'sidestream.sidestream' });
-    const frame = await openSidestreamView(p);
+    const { p } = await askInFreshWindow('Reload while I answer.', 200, 1_500);
+    const frame = await reloadWindow(p);
     const restored = frame.locator(ASSISTANT).last();
     await pollFor(
       'the restored answer',
@@ -271,8 +215,10 @@ async function paragraphCount(message: Locator): Promise<number> {
   return message.locator('.markdown p').count();
 }
 
-async function waitForState(message: Locator, state: string, timeoutMs: number): Promise<void> {
-  await pollFor(`the answer to be ${state}`, async () => ((await message.getAttribute('data-state')) === state ? true : undefined), timeoutMs, 100);
+/** Whether any frame of the page holds the Sidestream webview's document. */
+async function hasWebview(page: Page): Promise<boolean> {
+  for (const frame of page.frames()) if (await frame.$(WEBVIEW).catch(() => null)) return true;
+  return false;
 }
 
 /** The message list's distance (px) from its visible bottom to its end, after layout has settled. */

@@ -7,37 +7,19 @@
  * `code-server --install-extension`. Screenshots go to test-artifacts/.
  */
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Locator, Page } from 'playwright-core';
-import { CodeServer, REPO_ROOT, delay } from '../harness/codeServer';
-import type { SimStats } from '../../src/simulator/SimStats';
-import { OneShotRenderer } from './helpers/oneShot';
+import type { Locator } from 'playwright-core';
+import { delay } from '../harness/codeServer';
 import { SimulatorProcess } from './helpers/simulatorControl';
-import {
-  answerInputBox,
-  findWebviewFrame,
-  normalise,
-  openWorkbench,
-  pollFor,
-  runCommandByTitle,
-  shownText,
-  slug,
-  statusBarTexts,
-  waitForWorkbenchReady,
-  type Workbench,
-} from '../harness/workbench';
+import { ARTIFACTS, BODY, askFromPalette, lastChat, nextAnswer, panelFrame, simulatorSettings, useVsCode, waitForState } from './helpers/fixture';
+import { normalise, pollFor, runCommandByTitle, shownText, statusBarTexts } from '../harness/workbench';
 
-const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
 const TTFT_MS = 400;
 const TOKENS_PER_SECOND = 40;
 /** About 300 simulator tokens (words of at most six characters are one token each). */
 const ANSWER = Array.from({ length: 27 }, (_, i) => `Line ${i + 1}: the quick brown fox jumps over a lazy dog.`).join('\n\n');
 /** Long enough (about 40 s at 40 tok/s) that the cancel always lands mid-stream. */
 const LONG_ANSWER = Array.from({ length: 150 }, (_, i) => `Part ${i + 1} of a long answer.`).join(' ');
-const ASSISTANT = '[data-role="assistant"]';
-/** The rendered answer inside an assistant message (without its author line and stats footer). */
-const BODY = '.markdown';
 
 interface Variant {
   name: string;
@@ -52,54 +34,25 @@ for (const variant of variants) {
     this.timeout(240_000);
     const tag = variant.vsix ? 'vsix' : 'dev';
     let sim: SimulatorProcess;
-    let server: CodeServer;
-    let workbench: Workbench | undefined;
-    const serverLog: string[] = [];
-    let page: Page;
-
-    before(async function () {
-      this.timeout(300_000);
-      fs.mkdirSync(ARTIFACTS, { recursive: true });
-      sim = await SimulatorProcess.start();
-      server = await CodeServer.start({
-        // The development payload is honoured only with the smoke-test driver on.
-        smokeTestDriver: !variant.vsix,
+    const vs = useVsCode({
+      name: tag,
+      development: !variant.vsix,
+      setUp: async () => void (sim = await SimulatorProcess.start()),
+      tearDown: async () => sim?.stop(),
+      server: () => ({
         vsix: variant.vsix ? [variant.vsix] : [],
-        settings: {
-          'sidestream.provider': 'openai-compatible',
-          'sidestream.openaiCompatible.baseUrl': `${sim.origin}/v1`,
-          'sidestream.model': 'sim-model',
-        },
-        onOutput: (line) => serverLog.push(line),
-      });
-      workbench = await openWorkbench(server, variant.vsix ? {} : { extensionDevelopmentPath: REPO_ROOT });
-      page = workbench.page;
-      await waitForWorkbenchReady(page, { statusItemOf: 'sidestream.sidestream' });
-      // Open the panel from its activity-bar icon first, so the first ask is watched from its first token.
-      await page.locator('.activitybar a.action-label[aria-label^="Sidestream"]').click({ timeout: 30_000 });
-      await findWebviewFrame(page, '[data-sidestream-webview]', 60_000);
-    });
-
-    after(async function () {
-      this.timeout(60_000);
-      // The server's log includes the extension host's output: kept for post-mortems.
-      fs.writeFileSync(path.join(ARTIFACTS, `e2e-${tag}-server.log`), serverLog.join('\n'));
-      await workbench?.close();
-      await server?.stop();
-      await sim?.stop();
-    });
-
-    afterEach(async function () {
-      if (this.currentTest?.state === 'failed' && page) {
-        await page.screenshot({ path: path.join(ARTIFACTS, `e2e-${tag}-failure-${slug(this.currentTest.title)}.png`) }).catch(() => undefined);
-      }
+        settings: simulatorSettings(`${sim.origin}/v1`),
+      }),
+      oneShot: true,
+      // The panel is open before the first ask, so that ask is watched from its first token.
+      openView: true,
     });
 
     it('streams an answer into the panel token by token and shows TTFT and tok/s', async () => {
       await sim.reset();
       await sim.enqueue([{ text: ANSWER, ttftMs: TTFT_MS, tokensPerSecond: TOKENS_PER_SECOND }]);
-      const frame = await findWebviewFrame(page, '[data-sidestream-webview]', 60_000);
-      const message = frame.locator(ASSISTANT).nth(await frame.locator(ASSISTANT).count());
+      const page = vs.page;
+      const message = await nextAnswer(await panelFrame(page, 60_000));
       const t0 = Date.now();
       await askFromPalette(page, 'What does a lazy dog do?');
       step(t0, 'asked from the palette');
@@ -110,16 +63,11 @@ for (const variant of variants) {
       assert.ok(lengths.length >= 2 && lengths.at(-1)! > lengths[0]!, `the answer did not grow while streaming: ${lengths.join(' → ')}`);
       await page.screenshot({ path: path.join(ARTIFACTS, `e2e-${tag}-midstream.png`) });
 
-      await pollFor('the answer to finish', async () => ((await message.getAttribute('data-state')) === 'done' ? true : undefined), 60_000, 200);
+      await waitForState(message, 'done', 60_000);
       step(t0, 'answer done');
       const shown = normalise(await shownText(message.locator(BODY)));
       assert.equal(shown, normalise(ANSWER), 'the panel does not show exactly the answer');
-      const renderer = await OneShotRenderer.open(workbench!.browser);
-      try {
-        assert.equal(await message.locator(BODY).evaluate((el) => el.innerHTML), await renderer.render(ANSWER), 'the panel is not the one-shot rendering of the answer');
-      } finally {
-        await renderer.close();
-      }
+      assert.equal(await message.locator(BODY).evaluate((el) => el.innerHTML), await vs.renderer.render(ANSWER), 'the panel is not the one-shot rendering of the answer');
 
       const status = await pollFor(
         'TTFT and tok/s in the status bar',
@@ -137,16 +85,15 @@ for (const variant of variants) {
     it('cancels mid-stream from the command palette and the socket is closed by the client', async () => {
       await sim.reset();
       await sim.enqueue([{ text: LONG_ANSWER, ttftMs: TTFT_MS, tokensPerSecond: TOKENS_PER_SECOND }]);
-      const frame = await findWebviewFrame(page, '[data-sidestream-webview]', 30_000);
-      const before = await frame.locator(ASSISTANT).count();
+      const page = vs.page;
+      const message = await nextAnswer(await panelFrame(page));
       await askFromPalette(page, 'Tell me something long.');
 
-      const message = frame.locator(ASSISTANT).nth(before);
       await pollFor('tokens of the long answer', async () => ((await shownText(message.locator(BODY)).catch(() => '')).length > 20 ? true : undefined), 30_000, 100);
       assert.equal(await message.getAttribute('data-state'), 'streaming');
 
       await runCommandByTitle(page, 'Sidestream: Cancel Response');
-      await pollFor('data-state="cancelled"', async () => ((await message.getAttribute('data-state')) === 'cancelled' ? true : undefined), 20_000, 100);
+      await waitForState(message, 'cancelled', 20_000);
       const kept = normalise(await shownText(message.locator(BODY)));
       assert.ok(kept.includes('Part 1 of a long answer.'), 'the partial answer was not kept');
       assert.ok(!kept.includes('Part 150 of a long answer.'), 'the whole answer arrived: the cancel did not stop it');
@@ -164,12 +111,6 @@ for (const variant of variants) {
   });
 }
 
-/** F1 → "Sidestream: Ask a Question" → type the question → Enter. */
-async function askFromPalette(page: Page, question: string): Promise<void> {
-  await runCommandByTitle(page, 'Sidestream: Ask a Question');
-  await answerInputBox(page, question);
-}
-
 /** Reads a message's text length until it grew `reads - 1` times, bounded in time. */
 async function readGrowingText(message: Locator, reads: number, timeoutMs: number): Promise<number[]> {
   const deadline = Date.now() + timeoutMs;
@@ -180,11 +121,6 @@ async function readGrowingText(message: Locator, reads: number, timeoutMs: numbe
     await delay(300);
   }
   return lengths;
-}
-
-/** The latest streamed chat request (model-list requests are not part of the story). */
-function lastChat(stats: SimStats): SimStats['requestsLog'][number] | undefined {
-  return stats.requestsLog.filter((r) => r.api === 'openai-chat').at(-1);
 }
 
 /** Prints how long a step took, so a slow CI run shows where the time went. */

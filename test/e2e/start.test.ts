@@ -10,9 +10,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { REPO_ROOT, delay } from '../harness/codeServer';
-import { findWebviewFrame, launchChromium, pollFor, waitForWorkbenchReady } from '../harness/workbench';
-
-const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
+import { launchChromium, openSidestreamView, pollFor, statusBarTexts } from '../harness/workbench';
+import { ARTIFACTS, ASSISTANT, BODY, askInPanel, loadWorkbench } from './helpers/fixture';
 
 async function answers(url: string): Promise<boolean> {
   try {
@@ -61,17 +60,13 @@ describe('npm start (a newcomer with no key)', function () {
     const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      await page.goto(started.url, { waitUntil: 'domcontentloaded', timeout: 120_000 });
-      await page.waitForSelector('.monaco-workbench', { timeout: 120_000 });
-      await waitForWorkbenchReady(page, { statusItemOf: 'sidestream.sidestream' });
-      await page.locator('.activitybar [aria-label^="Sidestream"]').first().click();
-      const frame = await findWebviewFrame(page, '[data-sidestream-webview]', 60_000);
-      await frame.locator('textarea').fill('How do I debounce a function in TypeScript?');
-      await frame.locator('textarea').press('Enter');
+      await loadWorkbench(page, started.url);
+      const frame = await openSidestreamView(page);
+      await askInPanel(frame, 'How do I debounce a function in TypeScript?');
       const text = await pollFor(
         'an answer from the simulator',
         async () => {
-          const t = (await frame.locator('[data-role="assistant"] .markdown').first().textContent()) ?? '';
+          const t = (await frame.locator(`${ASSISTANT} ${BODY}`).first().textContent()) ?? '';
           return t.length > 40 ? t : undefined;
         },
         60_000,
@@ -80,7 +75,7 @@ describe('npm start (a newcomer with no key)', function () {
       await pollFor(
         'the status bar to name the simulator and show TTFT',
         async () => {
-          const items = await page.locator('.statusbar-item').allTextContents();
+          const items = await statusBarTexts(page);
           return items.some((t) => /Simulator/.test(t) && /TTFT \d+ ms/.test(t)) ? true : undefined;
         },
         60_000,

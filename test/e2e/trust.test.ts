@@ -17,28 +17,14 @@
  */
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
-import { CodeServer, REPO_ROOT, delay } from '../harness/codeServer';
-import {
-  answerInputBox,
-  findWebviewFrame,
-  normalise,
-  openWorkbench,
-  pollFor,
-  runCommandByTitle,
-  shownText,
-  statusBarTexts,
-  waitForWorkbenchReady,
-  type Workbench,
-} from '../harness/workbench';
+import { delay } from '../harness/codeServer';
+import { readJson } from '../harness/files';
+import { answerInputBox, normalise, openSidestreamView, pollFor, quickInputBox, runCommandByTitle, shownText, statusBarTexts, waitForQuickInputTitle } from '../harness/workbench';
+import { ASSISTANT, BODY, answerShown, askFromPalette, chatRequests, lastChat, panelFrame, reloadWindow, simulatorSettings, useVsCode, waitForState } from './helpers/fixture';
 import { Simulator } from '../../src/simulator/Simulator';
 
-const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
-const WEBVIEW = '[data-sidestream-webview]';
-const ASSISTANT = '[data-role="assistant"]';
-const BODY = '.markdown';
 const CANARY = `sk-canary-ZZ9${randomBytes(12).toString('hex')}`;
 const BASE_URL_KEYS = ['openai', 'anthropic', 'openaiCompatible', 'ollama', 'lmstudio', 'llamacpp', 'vllm'];
 
@@ -47,54 +33,33 @@ for (const mode of ['trusted', 'restricted'] as const) {
     this.timeout(240_000);
     const own = new Simulator();
     const evil = new Simulator();
-    let server: CodeServer | undefined;
-    let workbench: Workbench | undefined;
-    let page: Page;
-    const serverLog: string[] = [];
-
-    before(async function () {
-      this.timeout(300_000);
-      fs.mkdirSync(ARTIFACTS, { recursive: true });
-      await Promise.all([own.start(), evil.start()]);
-      const hostile: Record<string, unknown> = { 'sidestream.provider': 'openai', 'sidestream.baseUrl': evil.openAIBaseUrl, 'sidestream.model': 'sim-workspace-model' };
-      for (const key of BASE_URL_KEYS) hostile[`sidestream.${key}.baseUrl`] = key === 'anthropic' ? evil.anthropicBaseUrl : evil.openAIBaseUrl;
-      server = await CodeServer.start({
-        smokeTestDriver: true,
-        workspaceTrust: mode === 'restricted',
-        env: { OPENAI_API_KEY: CANARY, ANTHROPIC_API_KEY: CANARY },
-        // The user's own choice: their OpenAI-compatible server, with no key set for it.
-        settings: { 'sidestream.provider': 'openai-compatible', 'sidestream.openaiCompatible.baseUrl': own.openAIBaseUrl, 'sidestream.model': 'sim-model' },
-        files: { '.vscode/settings.json': JSON.stringify(hostile, null, 2) },
-        onOutput: (line) => serverLog.push(line),
-      });
-      workbench = await openWorkbench(server, { extensionDevelopmentPath: REPO_ROOT });
-      page = workbench.page;
-      await waitForWorkbenchReady(page, { statusItemOf: 'sidestream.sidestream' });
-    });
-
-    after(async function () {
-      this.timeout(60_000);
-      fs.writeFileSync(path.join(ARTIFACTS, `e2e-trust-${mode}-server.log`), serverLog.join('\n'));
-      await workbench?.close();
-      await server?.stop();
-      await Promise.all([own.stop(), evil.stop()]);
-    });
-
-    afterEach(async function () {
-      if (this.currentTest?.state === 'failed' && page) await page.screenshot({ path: path.join(ARTIFACTS, `e2e-trust-${mode}-failure.png`) }).catch(() => undefined);
+    const vs = useVsCode({
+      name: `trust-${mode}`,
+      setUp: async () => void (await Promise.all([own.start(), evil.start()])),
+      tearDown: async () => void (await Promise.all([own.stop(), evil.stop()])),
+      server: () => {
+        const hostile: Record<string, unknown> = { 'sidestream.provider': 'openai', 'sidestream.baseUrl': evil.openAIBaseUrl, 'sidestream.model': 'sim-workspace-model' };
+        for (const key of BASE_URL_KEYS) hostile[`sidestream.${key}.baseUrl`] = key === 'anthropic' ? evil.anthropicBaseUrl : evil.openAIBaseUrl;
+        return {
+          workspaceTrust: mode === 'restricted',
+          env: { OPENAI_API_KEY: CANARY, ANTHROPIC_API_KEY: CANARY },
+          // The user's own choice: their OpenAI-compatible server, with no key set for it.
+          settings: simulatorSettings(own.openAIBaseUrl),
+          files: { '.vscode/settings.json': JSON.stringify(hostile, null, 2) },
+        };
+      },
     });
 
     it("the question goes to the user's server, without the OpenAI key; the workspace's servers get nothing", async () => {
+      const page = vs.page;
       const restricted = (await statusBarTexts(page)).some((t) => /Restricted Mode/i.test(t));
       assert.equal(restricted, mode === 'restricted', `Restricted Mode is ${restricted ? 'on' : 'off'} in the ${mode} window`);
       own.enqueue({ text: 'Answered by your own server.' });
-      await openSidestreamView(page);
-      const frame = await findWebviewFrame(page, WEBVIEW, 60_000);
-      await runCommandByTitle(page, 'Sidestream: Ask a Question');
-      await answerInputBox(page, 'Where does my key go?');
+      const frame = await openSidestreamView(page);
+      await askFromPalette(page, 'Where does my key go?');
       const answer = frame.locator(ASSISTANT).first();
       await waitForState(answer, 'done', 30_000);
-      assert.equal(normalise(await shownText(answer.locator(BODY))), 'Answered by your own server.');
+      assert.equal(await answerShown(answer), 'Answered by your own server.');
 
       assert.equal(evil.stats().requests, 0, `the workspace's server got requests: ${JSON.stringify(evil.stats().requestsLog.map((r) => r.path))}`);
       const log = own.stats().requestsLog;
@@ -107,7 +72,7 @@ for (const mode of ['trusted', 'restricted'] as const) {
       );
       // A trusted workspace may pick the model; Restricted Mode reads nothing from the workspace.
       assert.equal(chats[0]?.model, mode === 'trusted' ? 'sim-workspace-model' : 'sim-model');
-      const logText = serverLog.join('\n');
+      const logText = vs.serverLog.join('\n');
       assert.ok(!logText.includes(CANARY), 'the key is in the server output');
     });
   });
@@ -116,43 +81,23 @@ for (const mode of ['trusted', 'restricted'] as const) {
 describe('Sidestream UI: from no settings to a working OpenAI-compatible server, in a remote window', function () {
   this.timeout(300_000);
   const sim = new Simulator({ models: ['sim-model', 'sim-picked-model'] });
-  let server: CodeServer | undefined;
-  let workbench: Workbench | undefined;
-  let page: Page;
-  const serverLog: string[] = [];
-
-  before(async function () {
-    this.timeout(300_000);
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    await sim.start();
-    server = await CodeServer.start({ smokeTestDriver: true, env: { OPENAI_API_KEY: undefined, ANTHROPIC_API_KEY: undefined }, onOutput: (line) => serverLog.push(line) });
-    workbench = await openWorkbench(server, { extensionDevelopmentPath: REPO_ROOT });
-    page = workbench.page;
-    await waitForWorkbenchReady(page, { statusItemOf: 'sidestream.sidestream' });
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    fs.writeFileSync(path.join(ARTIFACTS, 'e2e-onboarding-server.log'), serverLog.join('\n'));
-    await workbench?.close();
-    await server?.stop();
-    await sim.stop();
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && page) await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-onboarding-failure.png') }).catch(() => undefined);
+  const vs = useVsCode({
+    name: 'onboarding',
+    setUp: () => sim.start(),
+    tearDown: () => sim.stop(),
+    server: () => ({ env: { OPENAI_API_KEY: undefined, ANTHROPIC_API_KEY: undefined } }),
   });
 
   it('Select Provider → URL → Select Model → Ask streams, survives a reload, and the settings land in the remote settings', async () => {
+    const page = vs.page;
     await openSidestreamView(page);
-    let frame = await findWebviewFrame(page, WEBVIEW, 60_000);
+    let frame = await panelFrame(page, 60_000);
     await frame.locator('.setup-card').waitFor({ state: 'visible', timeout: 30_000 });
 
     // First a URL where nothing answers: the error must name the file a remote window reads.
     const closed = `http://127.0.0.1:${await closedPort()}/v1`;
-    await selectOpenAICompatible(page, closed);
-    await runCommandByTitle(page, 'Sidestream: Ask a Question');
-    await answerInputBox(page, 'Is anyone there?');
+    await selectOpenAICompatible(page, closed, vs.server.userDataDir);
+    await askFromPalette(page, 'Is anyone there?');
     const failed = frame.locator(ASSISTANT).first();
     await waitForState(failed, 'error', 30_000);
     const errorText = normalise(await shownText(failed.locator('.error-line')));
@@ -160,26 +105,13 @@ describe('Sidestream UI: from no settings to a working OpenAI-compatible server,
     assert.match(errorText, /sidestream\.openaiCompatible\.baseUrl" in your Remote settings/, `the error does not name the remote settings: ${errorText}`);
 
     // Then the real server: what Select Provider writes is what the next question reads.
-    await selectOpenAICompatible(page, sim.openAIBaseUrl);
-    const machine = readJson(path.join(server!.userDataDir, 'Machine', 'settings.json'));
+    await selectOpenAICompatible(page, sim.openAIBaseUrl, vs.server.userDataDir);
+    const machine = readJson(path.join(vs.server.userDataDir, 'Machine', 'settings.json'));
     assert.equal(machine['sidestream.openaiCompatible.baseUrl'], sim.openAIBaseUrl, `the base URL is not in the remote (Machine) settings: ${JSON.stringify(machine)}`);
 
     await runCommandByTitle(page, 'Sidestream: Select Model');
-    const input = page.locator('.quick-input-widget .quick-input-box input');
-    await pollFor(
-      'the model pick',
-      async () =>
-        /Select Model/.test(
-          await page
-            .locator('.quick-input-widget .quick-input-title')
-            .innerText()
-            .catch(() => ''),
-        )
-          ? true
-          : undefined,
-      30_000,
-      200,
-    );
+    const input = quickInputBox(page);
+    await waitForQuickInputTitle(page, /Select Model/);
     await input.fill('sim-picked-model');
     await page
       .locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: /sim-picked-model/ })
@@ -187,63 +119,37 @@ describe('Sidestream UI: from no settings to a working OpenAI-compatible server,
       .click({ timeout: 10_000 });
 
     sim.enqueue({ text: 'First streamed answer.', ttftMs: 50, tokensPerSecond: 40 });
-    await runCommandByTitle(page, 'Sidestream: Ask a Question');
-    await answerInputBox(page, 'Does it work?');
+    await askFromPalette(page, 'Does it work?');
     const first = frame.locator(ASSISTANT).nth(1);
     await pollFor('streaming', async () => ((await first.getAttribute('data-state').catch(() => null)) ? true : undefined), 20_000, 50);
     await waitForState(first, 'done', 30_000);
     assert.equal(normalise(await shownText(first.locator(BODY))), 'First streamed answer.');
-    assert.equal(lastChat(sim)?.model, 'sim-picked-model', "Select Model's pick was not used");
+    assert.equal(lastChat(sim.stats())?.model, 'sim-picked-model', "Select Model's pick was not used");
 
-    await reloadWindow(page);
-    frame = await findWebviewFrame(page, WEBVIEW, 60_000);
+    frame = await reloadWindow(page);
     sim.enqueue({ text: 'Still working after the reload.' });
-    await runCommandByTitle(page, 'Sidestream: Ask a Question');
-    await answerInputBox(page, 'And after a reload?');
+    await askFromPalette(page, 'And after a reload?');
     const second = frame.locator(ASSISTANT).nth(2);
     await waitForState(second, 'done', 30_000);
     assert.equal(normalise(await shownText(second.locator(BODY))), 'Still working after the reload.');
-    assert.equal(lastChat(sim)?.model, 'sim-picked-model', 'the model was lost on reload');
-    assert.equal(sim.stats().requestsLog.filter((r) => r.api === 'openai-chat').length, 2);
+    assert.equal(lastChat(sim.stats())?.model, 'sim-picked-model', 'the model was lost on reload');
+    assert.equal(chatRequests(sim.stats()).length, 2);
   });
 });
 
 describe('Sidestream UI: no finished answer is lost on reload (20 reloads, half after killing the extension host)', function () {
   this.timeout(900_000);
   const sim = new Simulator();
-  let server: CodeServer | undefined;
-  let workbench: Workbench | undefined;
-  let page: Page;
-  const serverLog: string[] = [];
-
-  before(async function () {
-    this.timeout(300_000);
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    await sim.start();
-    server = await CodeServer.start({
-      smokeTestDriver: true,
-      settings: { 'sidestream.provider': 'openai-compatible', 'sidestream.openaiCompatible.baseUrl': sim.openAIBaseUrl, 'sidestream.model': 'sim-model' },
-      onOutput: (line) => serverLog.push(line),
-    });
-    workbench = await openWorkbench(server, { extensionDevelopmentPath: REPO_ROOT });
-    page = workbench.page;
-    await waitForWorkbenchReady(page, { statusItemOf: 'sidestream.sidestream' });
-    await openSidestreamView(page);
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    fs.writeFileSync(path.join(ARTIFACTS, 'e2e-reloads-server.log'), serverLog.join('\n'));
-    await workbench?.close();
-    await server?.stop();
-    await sim.stop();
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && page) await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-reloads-failure.png') }).catch(() => undefined);
+  const vs = useVsCode({
+    name: 'reloads',
+    setUp: () => sim.start(),
+    tearDown: () => sim.stop(),
+    server: () => ({ settings: simulatorSettings(sim.openAIBaseUrl) }),
+    openView: true,
   });
 
   it('every answer shown as done before a reload or kill comes back whole', async () => {
+    const page = vs.page;
     const ROUNDS = Number(process.env.SIDESTREAM_RELOAD_ROUNDS ?? 20);
     const expected = new Map<string, string>();
     let checked = 0;
@@ -261,10 +167,9 @@ describe('Sidestream UI: no finished answer is lost on reload (20 reloads, half 
       sim.reset();
       // While streaming: ~6 s of answer, reloaded within 1.5 s of its first text.
       sim.enqueue({ text, ttftMs: 50, tokensPerSecond: whileStreaming ? 20 : 60 });
-      let frame = await findWebviewFrame(page, WEBVIEW, 60_000);
+      let frame = await panelFrame(page, 60_000);
       const before = await frame.locator(ASSISTANT).count();
-      await runCommandByTitle(page, 'Sidestream: Ask a Question');
-      await answerInputBox(page, `Question ${round}`);
+      await askFromPalette(page, `Question ${round}`);
       const mine = frame.locator(ASSISTANT).nth(before);
       await mine.waitFor({ state: 'attached', timeout: 20_000 });
       const id = await mine.getAttribute('data-id');
@@ -293,7 +198,7 @@ describe('Sidestream UI: no finished answer is lost on reload (20 reloads, half 
       const shown = await shownMessages(frame);
       const kill = round % 2 === 1;
       if (kill) {
-        const pids = server!.extensionHostPids();
+        const pids = vs.server.extensionHostPids();
         assert.ok(pids.length > 0, 'no extension host process found to kill');
         for (const pid of pids) process.kill(pid, 'SIGKILL');
       }
@@ -301,7 +206,7 @@ describe('Sidestream UI: no finished answer is lost on reload (20 reloads, half 
       if (shown.find((m) => m.id === id)?.state === 'done') doneAtReload++;
       else streamingAtReload++;
 
-      frame = await findWebviewFrame(page, WEBVIEW, 60_000);
+      frame = await panelFrame(page, 60_000);
       const wanted = shown.filter((m) => m.state === 'done');
       let restored: ShownMessage[] = [];
       await pollFor(
@@ -345,76 +250,20 @@ async function shownMessages(frame: Frame): Promise<ShownMessage[]> {
     );
 }
 
-async function selectOpenAICompatible(page: Page, url: string): Promise<void> {
+/** Select Provider → "Other OpenAI-compatible server…" → `url`; resolves once the remote (Machine) settings hold it. */
+async function selectOpenAICompatible(page: Page, url: string, userDataDir: string): Promise<void> {
   await runCommandByTitle(page, 'Sidestream: Select Provider');
-  const input = page.locator('.quick-input-widget .quick-input-box input');
+  const input = quickInputBox(page);
   await input.waitFor({ state: 'visible', timeout: 20_000 });
   await input.fill('Other');
   await page
     .locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: /Other OpenAI-compatible server/ })
     .first()
     .click({ timeout: 10_000 });
-  await pollFor(
-    'the base URL box',
-    async () =>
-      /base URL/.test(
-        await page
-          .locator('.quick-input-widget .quick-input-title')
-          .innerText()
-          .catch(() => ''),
-      )
-        ? true
-        : undefined,
-    15_000,
-    100,
-  );
+  await waitForQuickInputTitle(page, /base URL/, 15_000);
   await answerInputBox(page, url);
-  await delay(500);
-}
-
-async function reloadWindow(page: Page): Promise<void> {
-  await page.reload({ waitUntil: 'domcontentloaded', timeout: 120_000 });
-  await page.waitForSelector('.monaco-workbench', { timeout: 120_000 });
-  await waitForWorkbenchReady(page, { statusItemOf: 'sidestream.sidestream' });
-  await openSidestreamView(page);
-}
-
-/** Shows the Sidestream view: clicks its activity-bar icon unless it is already the open one. */
-async function openSidestreamView(page: Page): Promise<void> {
-  const icon = page.locator('.activitybar a.action-label[aria-label^="Sidestream"]');
-  await icon.waitFor({ state: 'visible', timeout: 60_000 });
-  const item = page.locator('.activitybar .action-item', { has: page.locator('a.action-label[aria-label^="Sidestream"]') }).first();
-  const checked = ((await item.getAttribute('class')) ?? '').split(/\s+/).includes('checked');
-  const sidebarVisible = await page
-    .locator('.part.sidebar')
-    .isVisible()
-    .catch(() => false);
-  if (!checked || !sidebarVisible) await icon.click({ timeout: 30_000 });
-  await findWebviewFrame(page, WEBVIEW, 60_000);
-}
-
-async function waitForState(message: ReturnType<Frame['locator']>, state: string, timeoutMs: number): Promise<void> {
-  await pollFor(
-    `data-state="${state}"`,
-    async () => ((await message.getAttribute('data-state', { timeout: 1_000 }).catch(() => null)) === state ? true : undefined),
-    timeoutMs,
-    100,
-  );
-}
-
-function lastChat(sim: Simulator): ReturnType<Simulator['stats']>['requestsLog'][number] | undefined {
-  return sim
-    .stats()
-    .requestsLog.filter((r) => r.api === 'openai-chat')
-    .at(-1);
-}
-
-function readJson(file: string): Record<string, unknown> {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch {
-    return {};
-  }
+  const machine = path.join(userDataDir, 'Machine', 'settings.json');
+  await pollFor(`${url} in the remote settings`, async () => (readJson(machine)['sidestream.openaiCompatible.baseUrl'] === url ? true : undefined), 15_000, 100);
 }
 
 async function closedPort(): Promise<number> {
@@ -430,35 +279,17 @@ async function closedPort(): Promise<number> {
 describe('Sidestream UI: an existing sidestream.baseUrl keeps working (migrated once)', function () {
   this.timeout(240_000);
   const sim = new Simulator();
-  let server: CodeServer | undefined;
-  let workbench: Workbench | undefined;
-  let page: Page;
-  const serverLog: string[] = [];
-
-  before(async function () {
-    this.timeout(300_000);
-    await sim.start();
+  const vs = useVsCode({
+    name: 'migration',
+    setUp: () => sim.start(),
+    tearDown: () => sim.stop(),
     // What a user of the previous version has: the shared base URL, in user and remote settings.
-    server = await CodeServer.start({
-      smokeTestDriver: true,
-      settings: { 'sidestream.provider': 'openai-compatible', 'sidestream.baseUrl': sim.openAIBaseUrl, 'sidestream.model': 'sim-model' },
-      onOutput: (line) => serverLog.push(line),
-    });
-    workbench = await openWorkbench(server, { extensionDevelopmentPath: REPO_ROOT });
-    page = workbench.page;
-    await waitForWorkbenchReady(page, { statusItemOf: 'sidestream.sidestream' });
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    fs.writeFileSync(path.join(ARTIFACTS, 'e2e-migration-server.log'), serverLog.join('\n'));
-    await workbench?.close();
-    await server?.stop();
-    await sim.stop();
+    server: () => ({ settings: { 'sidestream.provider': 'openai-compatible', 'sidestream.baseUrl': sim.openAIBaseUrl, 'sidestream.model': 'sim-model' } }),
   });
 
   it('moves it to sidestream.openaiCompatible.baseUrl in the remote settings, and asking still works', async () => {
-    const machineFile = path.join(server!.userDataDir, 'Machine', 'settings.json');
+    const page = vs.page;
+    const machineFile = path.join(vs.server.userDataDir, 'Machine', 'settings.json');
     const machine = await pollFor(
       'the migrated remote settings',
       async () => {
@@ -472,10 +303,9 @@ describe('Sidestream UI: an existing sidestream.baseUrl keeps working (migrated 
     assert.equal(machine['sidestream.openaiCompatible.baseUrl'], sim.openAIBaseUrl, `not migrated: ${JSON.stringify(machine)}`);
     assert.equal(machine['sidestream.baseUrl'], undefined, 'the old setting was not removed');
     await openSidestreamView(page);
-    const frame = await findWebviewFrame(page, WEBVIEW, 60_000);
+    const frame = await panelFrame(page, 60_000);
     sim.enqueue({ text: 'Migrated and working.' });
-    await runCommandByTitle(page, 'Sidestream: Ask a Question');
-    await answerInputBox(page, 'Still there?');
+    await askFromPalette(page, 'Still there?');
     const answer = frame.locator(ASSISTANT).first();
     await waitForState(answer, 'done', 30_000);
     assert.equal(normalise(await shownText(answer.locator(BODY))), 'Migrated and working.');

@@ -14,37 +14,44 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Locator, Page } from 'playwright-core';
-import { CodeServer, REPO_ROOT, delay } from '../harness/codeServer';
-import { OneShotRenderer } from './helpers/oneShot';
+import type { Page } from 'playwright-core';
+import { REPO_ROOT, delay } from '../harness/codeServer';
 import { SimulatorProcess } from './helpers/simulatorControl';
+import {
+  ARTIFACTS,
+  ASSISTANT,
+  BODY,
+  SCREENSHOT_SETTINGS,
+  USER,
+  askFromPalette,
+  demoWorkspace,
+  lastChat,
+  newChat,
+  nextAnswer,
+  panelFrame,
+  reloadWindow,
+  removeWorkspace,
+  savedChatsInclude,
+  simulatorSettings,
+  useVsCode,
+  waitForState,
+} from './helpers/fixture';
 import {
   answerInputBox,
   closeQuickInput,
-  findWebviewFrame,
   normalise,
+  openQuickInputWith,
   openSidestreamView,
-  openWorkbench,
   pollFor,
+  quickInputRow,
   runCommandByTitle,
   shownText,
-  slug,
   statusBarTexts,
-  waitForWorkbenchReady,
-  type Workbench,
 } from '../harness/workbench';
 import { CANNED_ANSWERS } from '../../src/simulator/answers';
 import { demoScript } from '../../src/simulator/script';
-import type { SimStats } from '../../src/simulator/SimStats';
-
-const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
-const WEBVIEW = '[data-sidestream-webview]';
-const ASSISTANT = '[data-role="assistant"]';
-const USER = '[data-role="user"]';
-/** The rendered answer inside an assistant message (without its author line and stats footer). */
-const BODY = '.markdown';
+import { tokenize } from '../../src/simulator/tokenize';
 
 /** The file the selection tests select: a search box that fires on every keystroke. */
 const SEARCH_TS = [
@@ -85,65 +92,33 @@ const CONTINUATION = ' And that is how the long answer ends.';
 describe('Sidestream workflows in VS Code (code-server), development extension', function () {
   this.timeout(240_000);
   let sim: SimulatorProcess;
-  let server: CodeServer;
-  let workbench: Workbench | undefined;
-  let page: Page;
   let workspace: string;
-  let renderer: OneShotRenderer;
-  const serverLog: string[] = [];
-
-  before(async function () {
-    this.timeout(300_000);
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    // A plain folder name: it shows in the window title of the README screenshot.
-    workspace = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sidestream-e2e-ws-')), 'demo-project');
-    fs.mkdirSync(workspace);
-    fs.writeFileSync(path.join(workspace, 'search.ts'), SEARCH_TS);
-    fs.writeFileSync(path.join(workspace, 'api.ts'), API_TS);
-    fs.writeFileSync(path.join(workspace, 'scratch.ts'), '');
-    sim = await SimulatorProcess.start();
-    server = await CodeServer.start({
-      smokeTestDriver: true,
-      folder: workspace,
-      settings: {
-        'sidestream.provider': 'openai-compatible',
-        'sidestream.openaiCompatible.baseUrl': `${sim.origin}/v1`,
-        'sidestream.model': 'sim-model',
-        'workbench.colorTheme': 'Default Dark Modern',
-        'window.title': '${activeEditorShort}${separator}${rootName}',
-        'editor.lightbulb.enabled': 'off',
-      },
-      onOutput: (line) => serverLog.push(line),
-    });
-    workbench = await openWorkbench(server, { extensionDevelopmentPath: REPO_ROOT });
-    page = workbench.page;
-    renderer = await OneShotRenderer.open(workbench.browser);
-    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.origin });
-    await waitForWorkbenchReady(page, { statusItemOf: 'sidestream.sidestream' });
-    await openSidestreamView(page);
+  const vs = useVsCode({
+    name: 'workflows',
+    setUp: async () => {
+      workspace = demoWorkspace({ 'search.ts': SEARCH_TS, 'api.ts': API_TS, 'scratch.ts': '' });
+      sim = await SimulatorProcess.start();
+    },
+    tearDown: async () => {
+      await sim?.stop();
+      removeWorkspace(workspace);
+    },
+    server: () => ({ folder: workspace, settings: { ...simulatorSettings(`${sim.origin}/v1`), ...SCREENSHOT_SETTINGS, 'editor.lightbulb.enabled': 'off' } }),
+    oneShot: true,
+    clipboard: true,
+    openView: true,
   });
 
-  after(async function () {
-    this.timeout(60_000);
-    fs.writeFileSync(path.join(ARTIFACTS, 'e2e-workflows-server.log'), serverLog.join('\n'));
-    await renderer?.close();
-    await workbench?.close();
-    await server?.stop();
-    await sim?.stop();
-    if (workspace) fs.rmSync(path.dirname(workspace), { recursive: true, force: true });
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && page) {
-      await page.screenshot({ path: path.join(ARTIFACTS, `e2e-workflows-failure-${slug(this.currentTest.title)}.png`) }).catch(() => undefined);
-    }
+  let page: Page;
+  beforeEach(async () => {
+    page = vs.page;
+    await sim.reset();
   });
 
   it('Ask About Selection sends the selected code and shows it with the question', async () => {
-    await sim.reset();
     await sim.enqueue([{ text: 'It searches on every keystroke.', ttftMs: 100, tokensPerSecond: 60 }]);
     await openFile(page, 'search.ts');
-    const frame = await findWebviewFrame(page, WEBVIEW, 30_000);
+    const frame = await panelFrame(page);
     const usersBefore = await frame.locator(USER).count();
     const assistantsBefore = await frame.locator(ASSISTANT).count();
 
@@ -171,15 +146,13 @@ describe('Sidestream workflows in VS Code (code-server), development extension',
   });
 
   it("inserts an answer's code block at the cursor and copies it to the clipboard", async () => {
-    await sim.reset();
     await sim.enqueue([{ text: CODE_ANSWER, ttftMs: 100, tokensPerSecond: 80 }]);
     await openFile(page, 'scratch.ts');
-    const frame = await findWebviewFrame(page, WEBVIEW, 30_000);
-    const answer = frame.locator(ASSISTANT).nth(await frame.locator(ASSISTANT).count());
-    await runCommandByTitle(page, 'Sidestream: Ask a Question');
-    await answerInputBox(page, 'Write a greeting helper.');
+    const frame = await panelFrame(page);
+    const answer = await nextAnswer(frame);
+    await askFromPalette(page, 'Write a greeting helper.');
     await waitForState(answer, 'done', 30_000);
-    assert.equal(await answer.locator(BODY).evaluate((el) => el.innerHTML), await renderer.render(CODE_ANSWER), 'the panel is not the one-shot rendering of the answer');
+    assert.equal(await answer.locator(BODY).evaluate((el) => el.innerHTML), await vs.renderer.render(CODE_ANSWER), 'the panel is not the one-shot rendering of the answer');
 
     const block = answer.locator('.code-block');
     assert.equal(await block.count(), 1);
@@ -214,13 +187,11 @@ describe('Sidestream workflows in VS Code (code-server), development extension',
   });
 
   it('opens a link from the answer only after the user confirms, and never by itself', async () => {
-    await sim.reset();
     const href = 'https://example.com/docs?q=from-the-model';
     await sim.enqueue([{ text: `See [the docs](${href}) and ![tracker](https://example.com/pixel.png?leak=1).`, ttftMs: 50, tokensPerSecond: 80 }]);
-    const frame = await findWebviewFrame(page, WEBVIEW, 30_000);
-    const answer = frame.locator(ASSISTANT).nth(await frame.locator(ASSISTANT).count());
-    await runCommandByTitle(page, 'Sidestream: Ask a Question');
-    await answerInputBox(page, 'Where are the docs?');
+    const frame = await panelFrame(page);
+    const answer = await nextAnswer(frame);
+    await askFromPalette(page, 'Where are the docs?');
     await waitForState(answer, 'done', 30_000);
     // The remote image is not loaded: it is shown as text, and no <img> points anywhere remote.
     assert.equal(await answer.locator('img').count(), 0);
@@ -240,38 +211,47 @@ describe('Sidestream workflows in VS Code (code-server), development extension',
   });
 
   it('streams a realistic answer in a wide panel (README screenshot)', async () => {
-    await runCommandByTitle(page, 'Sidestream: New Chat');
-    const frame = await findWebviewFrame(page, WEBVIEW, 30_000);
-    await pollFor('the cleared panel', async () => ((await frame.locator(ASSISTANT).count()) === 0 ? true : undefined), 20_000, 100);
+    const frame = await newChat(page);
     await widenSidebar(page, 600);
     await openFile(page, 'search.ts');
 
     const demoAnswer = CANNED_ANSWERS[0]!;
-    let shot = false;
-    // A loaded machine may finish the answer before the screenshot is taken: ask again (bounded).
-    for (let attempt = 1; attempt <= 3 && !shot; attempt++) {
-      await sim.reset();
-      await sim.enqueue([{ ...demoScript(), text: demoAnswer }]);
-      const answer = frame.locator(ASSISTANT).nth(await frame.locator(ASSISTANT).count());
-      await askAboutSelectionFromPalette(page, 'How do I debounce this so it does not search on every keystroke?');
-      // Park the mouse on the editor's empty area at once, so the hover card of whatever the
-      // palette row sat over (the editor tab) is gone by the time of the screenshot.
-      await page.mouse.move(1000, 700);
-      // Mid-list: the code block is complete and the streaming cursor sits at the end of the text.
-      await pollFor(
-        'the code block and the list after it',
-        async () => ((await shownText(answer.locator(BODY)).catch(() => '')).includes('Clear the timer') ? true : undefined),
-        60_000,
-        50,
-      );
-      await page.screenshot({ path: path.join(ARTIFACTS, 'readme-panel.png') });
-      const status = await statusBarTexts(page);
-      shot = (await answer.getAttribute('data-state')) === 'streaming' && status.some((t) => /TTFT \d+ ms/.test(t) && /tok\/s/.test(t));
-      console.log(`      (screenshot attempt ${attempt}: ${shot ? 'mid-stream' : 'too late, asking again'})`);
-      await waitForState(answer, 'done', 60_000);
-      assert.equal(await answer.locator(BODY).evaluate((el) => el.innerHTML), await renderer.render(demoAnswer), 'the panel is not the one-shot rendering of the demo answer');
-    }
-    assert.ok(shot, 'could not take the screenshot while the answer streamed');
+    // The demo's first token time, at a pace that leaves the rest of the answer after the moment
+    // of the screenshot ('Clear the timer', token 134 of 227) streaming for several seconds (93
+    // tokens at 15 tok/s: ~6 s; at the demo's 55 tok/s it was under 2, which a loaded machine's
+    // screenshot could miss). The screenshot is taken once; the answer must still be streaming.
+    const pace = { ...demoScript(), tokensPerSecond: 15 };
+    const tokens = tokenize(demoAnswer);
+    const shotAt = tokens.findIndex((_, i) =>
+      tokens
+        .slice(0, i + 1)
+        .join('')
+        .includes('Clear the timer'),
+    );
+    assert.ok(shotAt > 0 && (tokens.length - shotAt) / pace.tokensPerSecond >= 5, `the demo answer leaves ${tokens.length - shotAt} tokens after the screenshot`);
+    await sim.reset();
+    await sim.enqueue([{ ...pace, text: demoAnswer }]);
+    const answer = await nextAnswer(frame);
+    await askAboutSelectionFromPalette(page, 'How do I debounce this so it does not search on every keystroke?');
+    // Park the mouse on the editor's empty area at once, so the hover card of whatever the
+    // palette row sat over (the editor tab) is gone by the time of the screenshot.
+    await page.mouse.move(1000, 700);
+    // Mid-list: the code block is complete and the streaming cursor sits at the end of the text.
+    await pollFor(
+      'the code block and the list after it',
+      async () => ((await shownText(answer.locator(BODY)).catch(() => '')).includes('Clear the timer') ? true : undefined),
+      60_000,
+      50,
+    );
+    await page.screenshot({ path: path.join(ARTIFACTS, 'readme-panel.png') });
+    const status = await statusBarTexts(page);
+    assert.equal(await answer.getAttribute('data-state'), 'streaming', 'the screenshot was not taken while the answer streamed');
+    assert.ok(
+      status.some((t) => /TTFT \d+ ms/.test(t) && /tok\/s/.test(t)),
+      `the status bar shows no TTFT and tok/s mid-stream: ${status.join(' | ')}`,
+    );
+    await waitForState(answer, 'done', 60_000);
+    assert.equal(await answer.locator(BODY).evaluate((el) => el.innerHTML), await vs.renderer.render(demoAnswer), 'the panel is not the one-shot rendering of the demo answer');
     // media/screenshot.png is tracked: refresh it only when asked, not on every run.
     if (process.env.SIDESTREAM_UPDATE_SCREENSHOT === '1') {
       fs.copyFileSync(path.join(ARTIFACTS, 'readme-panel.png'), path.join(REPO_ROOT, 'media', 'screenshot.png'));
@@ -279,10 +259,7 @@ describe('Sidestream workflows in VS Code (code-server), development extension',
   });
 
   it('keeps the conversation across a window reload and continues the interrupted answer', async () => {
-    await sim.reset();
-    await runCommandByTitle(page, 'Sidestream: New Chat');
-    let frame = await findWebviewFrame(page, WEBVIEW, 30_000);
-    await pollFor('the cleared panel', async () => ((await frame.locator(ASSISTANT).count()) === 0 ? true : undefined), 20_000, 100);
+    let frame = await newChat(page);
     await sim.enqueue([
       { text: FIRST_ANSWER, ttftMs: 100, tokensPerSecond: 60 },
       { text: LONG_ANSWER, ttftMs: 200, tokensPerSecond: 20 },
@@ -302,16 +279,18 @@ describe('Sidestream workflows in VS Code (code-server), development extension',
       60_000,
       100,
     );
-    // The store saves a streaming answer at most every 750 ms: let a save happen with this text.
-    await delay(2_000);
+    // The store saves a streaming answer at most every 750 ms: wait until a chat file on disk holds
+    // this much of it, so what the reload must bring back is known to have been saved.
+    await pollFor(
+      'the streaming answer saved with its sixth part',
+      async () => (savedChatsInclude(vs.server.userDataDir, 'Part 6 of a long answer.') ? true : undefined),
+      20_000,
+      100,
+    );
     assert.equal(await streaming.getAttribute('data-state'), 'streaming');
     const shownBeforeReload = normalise(await shownText(streaming.locator(BODY)));
 
-    await page.reload({ waitUntil: 'domcontentloaded', timeout: 120_000 });
-    await page.waitForSelector('.monaco-workbench', { timeout: 120_000 });
-    await waitForWorkbenchReady(page, { statusItemOf: 'sidestream.sidestream' });
-    await openSidestreamView(page);
-    frame = await findWebviewFrame(page, WEBVIEW, 60_000);
+    frame = await reloadWindow(page);
     await pollFor('the restored conversation', async () => ((await frame.locator(ASSISTANT).count()) === 2 ? true : undefined), 30_000, 200);
 
     const users = await frame.locator(`${USER} .user-text`).allInnerTexts();
@@ -356,42 +335,15 @@ describe('Sidestream workflows in VS Code (code-server), development extension',
 
 describe('Sidestream workflows: setup card in VS Code (code-server), nothing to talk to', function () {
   this.timeout(240_000);
-  let server: CodeServer;
-  let workbench: Workbench | undefined;
-  let page: Page;
-  const serverLog: string[] = [];
-
-  before(async function () {
-    this.timeout(300_000);
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    server = await CodeServer.start({
-      smokeTestDriver: true,
-      // No key in the environment, no base URL: `auto` finds nothing (no Ollama or LM Studio here).
-      env: { OPENAI_API_KEY: undefined, ANTHROPIC_API_KEY: undefined },
-      settings: { 'sidestream.provider': 'auto' },
-      onOutput: (line) => serverLog.push(line),
-    });
-    workbench = await openWorkbench(server, { extensionDevelopmentPath: REPO_ROOT });
-    page = workbench.page;
-    await waitForWorkbenchReady(page, { statusItemOf: 'sidestream.sidestream' });
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    fs.writeFileSync(path.join(ARTIFACTS, 'e2e-setup-server.log'), serverLog.join('\n'));
-    await workbench?.close();
-    await server?.stop();
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && page) {
-      await page.screenshot({ path: path.join(ARTIFACTS, `e2e-setup-failure-${slug(this.currentTest.title)}.png`) }).catch(() => undefined);
-    }
+  const vs = useVsCode({
+    name: 'setup',
+    // No key in the environment, no base URL: `auto` finds nothing (no Ollama or LM Studio here).
+    server: () => ({ env: { OPENAI_API_KEY: undefined, ANTHROPIC_API_KEY: undefined }, settings: { 'sidestream.provider': 'auto' } }),
   });
 
   it('shows the setup card, and "Use a local server" offers the local servers', async () => {
-    await openSidestreamView(page);
-    const frame = await findWebviewFrame(page, WEBVIEW, 60_000);
+    const page = vs.page;
+    const frame = await openSidestreamView(page);
     const card = frame.locator('.setup-card');
     await card.waitFor({ state: 'visible', timeout: 30_000 });
     assert.match(normalise(await card.locator('.setup-reason').innerText()), /no model to talk to/i);
@@ -420,31 +372,11 @@ describe('Sidestream workflows: setup card in VS Code (code-server), nothing to 
 });
 
 /** Opens a workspace file through Quick Open (F1, then the file name instead of `>`). */
-async function openFile(page: Page, name: string, attempts = 3): Promise<void> {
-  let lastError: unknown;
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    try {
-      await closeQuickInput(page);
-      await page.keyboard.press('F1');
-      const input = page.locator('.quick-input-widget .quick-input-box input');
-      await input.waitFor({ state: 'visible', timeout: 10_000 });
-      await input.fill(name);
-      const row = page
-        .locator('.quick-input-widget .quick-input-list .monaco-list-row')
-        .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${name.replace(/\./g, '\\.')}\\s*$`) }) })
-        .first();
-      await row.waitFor({ state: 'visible', timeout: 15_000 });
-      await row.click({ timeout: 5_000 });
-      await page.locator(`.tabs-container .tab.active[data-resource-name="${name}"]`).waitFor({ state: 'visible', timeout: 15_000 });
-      await page.locator('.editor-group-container.active .monaco-editor .view-lines').waitFor({ state: 'visible', timeout: 15_000 });
-      return;
-    } catch (err) {
-      lastError = err;
-      console.log(`      (opening ${name} attempt ${attempt} failed: ${firstLine(err)})`);
-      await delay(1_000 * attempt);
-    }
-  }
-  throw new Error(`could not open ${name}: ${String(lastError)}`);
+async function openFile(page: Page, name: string): Promise<void> {
+  await openQuickInputWith(page, name);
+  await quickInputRow(page, name).click({ timeout: 15_000 });
+  await page.locator(`.tabs-container .tab.active[data-resource-name="${name}"]`).waitFor({ state: 'visible', timeout: 15_000 });
+  await page.locator('.editor-group-container.active .monaco-editor .view-lines').waitFor({ state: 'visible', timeout: 15_000 });
 }
 
 /**
@@ -452,35 +384,19 @@ async function openFile(page: Page, name: string, attempts = 3): Promise<void> {
  * editor has focus (the command is offered only when the editor has a selection), then answers
  * its input box.
  */
-async function askAboutSelectionFromPalette(page: Page, question: string, attempts = 3): Promise<void> {
+async function askAboutSelectionFromPalette(page: Page, question: string): Promise<void> {
   const title = 'Sidestream: Ask About Selection';
-  let lastError: unknown;
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    try {
-      await closeQuickInput(page);
-      await page.locator('.editor-group-container.active .monaco-editor .view-lines').click({ timeout: 10_000 });
-      await page.keyboard.press('Control+A');
-      await pollFor('the selection in the status bar', async () => ((await statusBarTexts(page)).some((t) => /\(\d+ selected\)/.test(t)) ? true : undefined), 10_000, 100);
-      await page.keyboard.press('F1');
-      const input = page.locator('.quick-input-widget .quick-input-box input');
-      await input.waitFor({ state: 'visible', timeout: 10_000 });
-      await input.fill(`>${title}`);
-      const row = page
-        .locator('.quick-input-widget .quick-input-list .monaco-list-row')
-        .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${title}\\s*$`) }) })
-        .first();
-      await row.waitFor({ state: 'visible', timeout: 8_000 });
-      await row.click({ timeout: 5_000 });
-      // The palette turns into the command's input box, prefilled with a default question.
-      await pollFor('the question box', async () => (/^>/.test(await input.inputValue()) ? undefined : true), 10_000, 100);
-      break;
-    } catch (err) {
-      lastError = err;
-      console.log(`      ("${title}" attempt ${attempt} failed: ${firstLine(err)})`);
-      if (attempt === attempts) throw new Error(`could not run "${title}": ${String(lastError)}`, { cause: err });
-      await delay(1_000 * attempt);
-    }
-  }
+  await closeQuickInput(page);
+  const editor = page.locator('.editor-group-container.active .monaco-editor');
+  await editor.locator('.view-lines').click({ timeout: 10_000 });
+  // The keys go to the editor once the focus is inside it (its edit context: a text area, or a div with EditContext).
+  await pollFor('the editor to take the keyboard focus', async () => ((await editor.evaluate((el) => el.contains(document.activeElement))) ? true : undefined), 10_000, 50);
+  await page.keyboard.press('Control+A');
+  await pollFor('the selection in the status bar', async () => ((await statusBarTexts(page)).some((t) => /\(\d+ selected\)/.test(t)) ? true : undefined), 10_000, 100);
+  const input = await openQuickInputWith(page, `>${title}`);
+  await quickInputRow(page, title).click({ timeout: 10_000 });
+  // The palette turns into the command's input box, prefilled with a default question.
+  await pollFor('the question box', async () => (/^>/.test(await input.inputValue()) ? undefined : true), 10_000, 100);
   await answerInputBox(page, question);
 }
 
@@ -495,50 +411,41 @@ async function activeEditorText(page: Page): Promise<string> {
   );
 }
 
-/** Drags the sash between the side bar and the editor until the side bar is about `width` px wide. */
+/** Drags the sash between the side bar and the editor to make the side bar about `width` px wide. */
 async function widenSidebar(page: Page, width: number): Promise<void> {
   const sidebar = page.locator('.part.sidebar');
-  for (let attempt = 1; attempt <= 3; attempt++) {
-    const box = await sidebar.boundingBox();
-    if (!box) throw new Error('the side bar is not visible');
-    if (Math.abs(box.width - width) <= 8) return;
-    // The vertical sash nearest the side bar's right edge (the grid puts sashes in their own layer).
-    const edge = box.x + box.width;
-    const sash = await page.evaluate(
-      ({ edge, top, bottom }) => {
-        let best: { x: number; y: number; d: number } | undefined;
-        for (const el of Array.from(document.querySelectorAll('.monaco-sash.vertical'))) {
-          const r = el.getBoundingClientRect();
-          if (r.width === 0 || r.height === 0 || r.bottom < top + 10 || r.top > bottom - 10) continue;
-          const cx = r.left + r.width / 2;
-          const d = Math.abs(cx - edge);
-          if (d < 12 && (!best || d < best.d)) best = { x: cx, y: Math.max(r.top, top) + Math.min(r.height, bottom - top) / 2, d };
-        }
-        return best;
-      },
-      { edge, top: box.y, bottom: box.y + box.height },
-    );
-    if (!sash) throw new Error(`no sash at the side bar's edge (${edge} px)`);
-    await page.mouse.move(sash.x, sash.y);
-    await delay(100);
-    await page.mouse.down();
-    for (let i = 1; i <= 10; i++) await page.mouse.move(sash.x + ((box.x + width - sash.x) * i) / 10, sash.y);
-    await page.mouse.up();
-    await delay(300);
-  }
-  const finalBox = await sidebar.boundingBox();
-  assert.ok(finalBox && finalBox.width >= width - 40, `the side bar did not widen (now ${finalBox?.width} px)`);
-}
-
-async function waitForState(message: Locator, state: string, timeoutMs: number): Promise<void> {
-  await pollFor(`data-state="${state}"`, async () => ((await message.getAttribute('data-state', { timeout: 1_000 })) === state ? true : undefined), timeoutMs, 150);
-}
-
-/** The latest streamed chat request (model-list requests are not part of the story). */
-function lastChat(stats: SimStats): SimStats['requestsLog'][number] | undefined {
-  return stats.requestsLog.filter((r) => r.api === 'openai-chat').at(-1);
-}
-
-function firstLine(err: unknown): string {
-  return String(err instanceof Error ? err.message : err).split('\n')[0] ?? '';
+  const box = await sidebar.boundingBox();
+  if (!box) throw new Error('the side bar is not visible');
+  if (Math.abs(box.width - width) <= 8) return;
+  // The vertical sash nearest the side bar's right edge (the grid puts sashes in their own layer).
+  const edge = box.x + box.width;
+  const sash = await page.evaluate(
+    ({ edge, top, bottom }) => {
+      let best: { x: number; y: number; d: number } | undefined;
+      for (const el of Array.from(document.querySelectorAll('.monaco-sash.vertical'))) {
+        const r = el.getBoundingClientRect();
+        if (r.width === 0 || r.height === 0 || r.bottom < top + 10 || r.top > bottom - 10) continue;
+        const cx = r.left + r.width / 2;
+        const d = Math.abs(cx - edge);
+        if (d < 12 && (!best || d < best.d)) best = { x: cx, y: Math.max(r.top, top) + Math.min(r.height, bottom - top) / 2, d };
+      }
+      return best;
+    },
+    { edge, top: box.y, bottom: box.y + box.height },
+  );
+  if (!sash) throw new Error(`no sash at the side bar's edge (${edge} px)`);
+  await page.mouse.move(sash.x, sash.y);
+  await page.mouse.down();
+  for (let i = 1; i <= 10; i++) await page.mouse.move(sash.x + ((box.x + width - sash.x) * i) / 10, sash.y);
+  await page.mouse.up();
+  let now = box.width;
+  await pollFor(
+    `the side bar to be about ${width} px wide`,
+    async () => {
+      now = (await sidebar.boundingBox())?.width ?? 0;
+      return now >= width - 40 ? true : undefined;
+    },
+    5_000,
+    50,
+  ).catch(() => assert.fail(`the side bar did not widen (now ${now} px)`));
 }

@@ -9,24 +9,21 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { SidestreamApi } from '../../src/api';
 import type { MessageView } from '../../src/shared/protocol';
 import { Simulator } from '../../src/simulator/Simulator';
-import { RejectionCounter, asAssistant, freshChat, generations, recordedTurns, resetSettings, setEnvKeys, sidestream, simLog, useWire, withTimeout } from './helpers/hostKit';
+import { asAssistant, generations, recordedTurns, simLog, suiteKeys, useHostSuite, useWire, withTimeout } from './helpers/hostKit';
 
 const texts = (messages: readonly MessageView[]): string[] => messages.map((m) => m.text);
 
 describe('Chats and branches', function () {
   this.timeout(60_000);
   const sim = new Simulator({ log: simLog });
-  const rejections = new RejectionCounter();
-  let api: SidestreamApi;
-  let restoreEnv = (): void => undefined;
+  const suite = useHostSuite({ sims: [sim], keys: suiteKeys('chats'), freshEachTest: true });
 
   /** Asks `question`, the simulator answering `answer`; resolves when it is done. */
   async function ask(question: string, answer: string): Promise<void> {
     sim.enqueue({ text: answer });
-    const done = await withTimeout(api.ask(question), 20_000, `ask "${question}"`);
+    const done = await withTimeout(suite.api.ask(question), 20_000, `ask "${question}"`);
     assert.equal(done?.role === 'assistant' && done.state, 'done', JSON.stringify(done));
   }
 
@@ -38,41 +35,22 @@ describe('Chats and branches', function () {
   }
 
   before(async () => {
-    api = await sidestream();
-    await sim.start();
-    restoreEnv = setEnvKeys('sk-chats-suite-key', 'sk-ant-chats-suite-key');
     await useWire('openai-chat', sim.openAIBaseUrl);
-    rejections.install();
-  });
-
-  beforeEach(async () => {
-    await freshChat(api);
-    sim.reset();
-  });
-
-  afterEach(() => rejections.assertNone());
-
-  after(async () => {
-    rejections.dispose();
-    await freshChat(api).catch(() => undefined);
-    await resetSettings();
-    restoreEnv();
-    await sim.stop();
   });
 
   it('New Chat keeps the first chat; openChat switches between them; recall spans both', async () => {
     await ask('Chats test: the first chat', 'First chat answer');
-    const first = api.currentChat();
+    const first = suite.api.currentChat();
     assert.equal(first.title, 'Chats test: the first chat');
     await vscode.commands.executeCommand('sidestream.newChat');
-    assert.equal(api.snapshot().messages.length, 0);
-    const second = api.currentChat();
+    assert.equal(suite.api.snapshot().messages.length, 0);
+    const second = suite.api.currentChat();
     assert.notEqual(second.id, first.id, 'New Chat did not start a new chat');
     await ask('Chats test: the second chat', 'Second chat answer');
     // The second chat's request carries nothing of the first.
     assert.deepEqual(lastRequestTurns(), [{ role: 'user', text: 'Chats test: the second chat' }]);
 
-    const listed = api.listChats();
+    const listed = suite.api.listChats();
     assert.deepEqual(
       listed.slice(0, 2).map((c) => c.title),
       ['Chats test: the second chat', 'Chats test: the first chat'],
@@ -80,10 +58,10 @@ describe('Chats and branches', function () {
     assert.equal(listed[1]?.messageCount, 2);
     assert.match(listed[1]?.model ?? '', / · sim-model$/);
 
-    assert.equal(await api.openChat(first.id), true);
-    assert.equal(api.currentChat().id, first.id);
-    assert.deepEqual(texts(api.snapshot().messages), ['Chats test: the first chat', 'First chat answer']);
-    const recall = api.currentChat().recall;
+    assert.equal(await suite.api.openChat(first.id), true);
+    assert.equal(suite.api.currentChat().id, first.id);
+    assert.deepEqual(texts(suite.api.snapshot().messages), ['Chats test: the first chat', 'First chat answer']);
+    const recall = suite.api.currentChat().recall;
     assert.deepEqual(recall.slice(-2), ['Chats test: the first chat', 'Chats test: the second chat']);
 
     // Continuing the first chat sends only its own history.
@@ -93,23 +71,23 @@ describe('Chats and branches', function () {
       { role: 'assistant', text: 'First chat answer' },
       { role: 'user', text: 'Chats test: back in the first' },
     ]);
-    assert.equal(await api.openChat('cdoesnotexist'), false);
+    assert.equal(await suite.api.openChat('cdoesnotexist'), false);
   });
 
   it('Regenerate keeps the earlier answer as a branch; each branch keeps what followed it; requests carry the shown path only', async () => {
     await ask('Branch test: question one', 'Answer one');
     await ask('Branch test: question two', 'Answer two');
-    const firstAnswer = asAssistant(api.snapshot().messages[1]);
+    const firstAnswer = asAssistant(suite.api.snapshot().messages[1]);
     sim.enqueue({ text: 'Answer one, again' });
-    const regenerated = await withTimeout(api.regenerate(firstAnswer.id), 20_000, 'regenerate');
+    const regenerated = await withTimeout(suite.api.regenerate(firstAnswer.id), 20_000, 'regenerate');
     assert.equal(regenerated?.role === 'assistant' && regenerated.state, 'done');
     assert.deepEqual(lastRequestTurns(), [{ role: 'user', text: 'Branch test: question one' }], 'the regenerate request is not the question alone');
-    assert.deepEqual(texts(api.snapshot().messages), ['Branch test: question one', 'Answer one, again']);
-    assert.deepEqual(api.currentChat().messages[1]?.branch, { index: 2, count: 2 });
+    assert.deepEqual(texts(suite.api.snapshot().messages), ['Branch test: question one', 'Answer one, again']);
+    assert.deepEqual(suite.api.currentChat().messages[1]?.branch, { index: 2, count: 2 });
 
-    await api.switchBranch(regenerated!.id, -1);
-    assert.deepEqual(texts(api.snapshot().messages), ['Branch test: question one', 'Answer one', 'Branch test: question two', 'Answer two']);
-    assert.deepEqual(api.currentChat().messages[1]?.branch, { index: 1, count: 2 });
+    await suite.api.switchBranch(regenerated!.id, -1);
+    assert.deepEqual(texts(suite.api.snapshot().messages), ['Branch test: question one', 'Answer one', 'Branch test: question two', 'Answer two']);
+    assert.deepEqual(suite.api.currentChat().messages[1]?.branch, { index: 1, count: 2 });
 
     // Asking on the first branch sends that branch, not the regenerated answer.
     await ask('Branch test: question three', 'Answer three');
@@ -120,29 +98,29 @@ describe('Chats and branches', function () {
       { role: 'assistant', text: 'Answer two' },
       { role: 'user', text: 'Branch test: question three' },
     ]);
-    await api.switchBranch(firstAnswer.id, 1);
-    assert.deepEqual(texts(api.snapshot().messages), ['Branch test: question one', 'Answer one, again']);
-    await api.switchBranch(regenerated!.id, -1);
-    assert.equal(api.snapshot().messages.length, 6, 'the first branch lost its latest path');
+    await suite.api.switchBranch(firstAnswer.id, 1);
+    assert.deepEqual(texts(suite.api.snapshot().messages), ['Branch test: question one', 'Answer one, again']);
+    await suite.api.switchBranch(regenerated!.id, -1);
+    assert.equal(suite.api.snapshot().messages.length, 6, 'the first branch lost its latest path');
   });
 
   it('Edit asks a sibling question; the original question and its answers stay reachable', async () => {
     await ask('Edit test: question one', 'Answer one');
     await ask('Edit test: question two', 'Answer two');
-    const original = api.snapshot().messages[2]!;
+    const original = suite.api.snapshot().messages[2]!;
     sim.enqueue({ text: 'Answer to the edited question' });
-    await withTimeout(api.edit(original.id, 'Edit test: question two, edited'), 20_000, 'edit');
+    await withTimeout(suite.api.edit(original.id, 'Edit test: question two, edited'), 20_000, 'edit');
     assert.deepEqual(lastRequestTurns(), [
       { role: 'user', text: 'Edit test: question one' },
       { role: 'assistant', text: 'Answer one' },
       { role: 'user', text: 'Edit test: question two, edited' },
     ]);
-    const shown = api.currentChat().messages;
+    const shown = suite.api.currentChat().messages;
     assert.deepEqual(texts(shown), ['Edit test: question one', 'Answer one', 'Edit test: question two, edited', 'Answer to the edited question']);
     assert.deepEqual(shown[2]?.branch, { index: 2, count: 2 });
     assert.equal(shown[3]?.branch, undefined);
-    await api.switchBranch(shown[2]!.id, -1);
-    assert.deepEqual(texts(api.snapshot().messages), ['Edit test: question one', 'Answer one', 'Edit test: question two', 'Answer two']);
+    await suite.api.switchBranch(shown[2]!.id, -1);
+    assert.deepEqual(texts(suite.api.snapshot().messages), ['Edit test: question one', 'Answer one', 'Edit test: question two', 'Answer two']);
   });
 
   it('Export Chat… with a Uri writes the Markdown of the shown path; Copy Chat as Markdown puts the same on the clipboard', async () => {
@@ -160,7 +138,7 @@ describe('Chats and branches', function () {
       '```ts\nfor (const x of xs) use(x);\n```',
     ]);
     assert.match(lines[6] ?? '', /^_OpenAI · sim-model — TTFT \d+ ms · .*tok\/s · .*tokens.* · stop_\n$/);
-    assert.equal(written, api.chatMarkdown());
+    assert.equal(written, suite.api.chatMarkdown());
     await vscode.env.clipboard.writeText('something else');
     await vscode.commands.executeCommand('sidestream.copyChat');
     assert.equal(await vscode.env.clipboard.readText(), written);
@@ -171,8 +149,8 @@ describe('Chats and branches', function () {
     // What the panel's init says at every change from the question to the end: once the answer has
     // ended, a view that loads (or reloads) must show Send, not wait for an end it was already told about.
     const seen: Array<{ state: string | undefined; streaming: boolean }> = [];
-    const listener = api.onDidChange(() => {
-      const chat = api.currentChat();
+    const listener = suite.api.onDidChange(() => {
+      const chat = suite.api.currentChat();
       const answer = chat.messages.at(-1);
       seen.push({ state: answer?.role === 'assistant' ? answer.state : undefined, streaming: chat.streaming });
     });
@@ -187,28 +165,28 @@ describe('Chats and branches', function () {
     );
     const stale = seen.filter((s) => s.state !== undefined && s.state !== 'streaming' && s.streaming);
     assert.deepEqual(stale, [], 'init said streaming after the answer had ended');
-    assert.equal(api.currentChat().streaming, false);
+    assert.equal(suite.api.currentChat().streaming, false);
   });
 
   it('a chat can be renamed, deleted and restored with Undo', async () => {
     await ask('Rename test: keep this chat', 'Kept');
-    const kept = api.currentChat().id;
-    await api.newChat();
+    const kept = suite.api.currentChat().id;
+    await suite.api.newChat();
     await ask('Rename test: delete this chat', 'Deleted');
-    const doomed = api.currentChat().id;
-    await api.renameChat(kept, 'Renamed chat');
-    assert.equal(api.listChats().find((c) => c.id === kept)?.title, 'Renamed chat');
+    const doomed = suite.api.currentChat().id;
+    await suite.api.renameChat(kept, 'Renamed chat');
+    assert.equal(suite.api.listChats().find((c) => c.id === kept)?.title, 'Renamed chat');
 
     // Deleting the open chat leaves the panel on a new, empty chat.
-    const undo = await api.deleteChat(doomed);
+    const undo = await suite.api.deleteChat(doomed);
     assert.ok(undo, 'nothing to undo');
-    assert.ok(!api.listChats().some((c) => c.id === doomed), 'the deleted chat is still listed');
-    assert.notEqual(api.currentChat().id, doomed);
-    assert.equal(api.snapshot().messages.length, 0);
+    assert.ok(!suite.api.listChats().some((c) => c.id === doomed), 'the deleted chat is still listed');
+    assert.notEqual(suite.api.currentChat().id, doomed);
+    assert.equal(suite.api.snapshot().messages.length, 0);
     await undo();
-    const back = api.listChats().find((c) => c.id === doomed);
+    const back = suite.api.listChats().find((c) => c.id === doomed);
     assert.equal(back?.title, 'Rename test: delete this chat');
-    assert.equal(await api.openChat(doomed), true);
-    assert.deepEqual(texts(api.snapshot().messages), ['Rename test: delete this chat', 'Deleted']);
+    assert.equal(await suite.api.openChat(doomed), true);
+    assert.deepEqual(texts(suite.api.snapshot().messages), ['Rename test: delete this chat', 'Deleted']);
   });
 });

@@ -12,23 +12,20 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { SidestreamApi } from '../../src/api';
-import type { ContextChip, UserMessageView } from '../../src/shared/protocol';
+import type { UserMessageView } from '../../src/shared/protocol';
 import { Simulator } from '../../src/simulator/Simulator';
 import { observeDialogs, type ObservedDialogs } from './helpers/dialogs';
 import {
-  RejectionCounter,
   WIRES,
   askByCommand,
   baseUrlFor,
-  freshChat,
   generations,
   recordedTurns,
-  resetSettings,
-  setEnvKeys,
-  sidestream,
   simLog,
+  suiteKeys,
+  useHostSuite,
   useWire,
+  useWorkspaceFolder,
   waitFor,
   withTimeout,
   type Wire,
@@ -39,20 +36,9 @@ const FOLDER = 'sidestream-context-test';
 describe('Context files', function () {
   this.timeout(60_000);
   const sim = new Simulator({ log: simLog });
-  const rejections = new RejectionCounter();
-  let api: SidestreamApi;
-  let root: vscode.Uri;
-  let restoreEnv = (): void => undefined;
-
-  /** Writes `content` to FOLDER/name in the test workspace. */
-  async function writeFile(name: string, content: string | Uint8Array): Promise<vscode.Uri> {
-    const uri = vscode.Uri.joinPath(root, FOLDER, name);
-    await vscode.workspace.fs.writeFile(uri, typeof content === 'string' ? new TextEncoder().encode(content) : content);
-    return uri;
-  }
-
-  /** The attached files' chips (not the active editor's offer). */
-  const attachedChips = (): ContextChip[] => api.contextChips().filter((c) => !c.suggested);
+  const suite = useHostSuite({ sims: [sim], keys: suiteKeys('context'), freshEachTest: true });
+  const workspace = useWorkspaceFolder(FOLDER);
+  const writeFile = workspace.writeFile;
 
   /** The last user turn the simulator received for `wire`. */
   function lastUserTurn(wire: Wire): string {
@@ -66,43 +52,15 @@ describe('Context files', function () {
   }
 
   function savedQuestion(): UserMessageView {
-    const user = api.snapshot().messages.find((m) => m.role === 'user');
+    const user = suite.api.snapshot().messages.find((m) => m.role === 'user');
     assert.ok(user && user.role === 'user', 'no saved question');
     return user;
   }
 
   async function ask(question: string): Promise<void> {
     sim.enqueue({ text: 'Noted.' });
-    await withTimeout(api.ask(question), 20_000, `ask "${question}"`);
+    await withTimeout(suite.api.ask(question), 20_000, `ask "${question}"`);
   }
-
-  before(async () => {
-    api = await sidestream();
-    const folder = vscode.workspace.workspaceFolders?.[0];
-    assert.ok(folder, 'the extension-host tests run with a workspace folder');
-    root = folder.uri;
-    await sim.start();
-    restoreEnv = setEnvKeys('sk-context-suite-key', 'sk-ant-context-suite-key');
-    rejections.install();
-  });
-
-  after(async () => {
-    rejections.dispose();
-    for (const chip of attachedChips()) api.removeContext(chip.id);
-    await freshChat(api).catch(() => undefined);
-    await resetSettings();
-    restoreEnv();
-    await sim.stop();
-    await vscode.workspace.fs.delete(vscode.Uri.joinPath(root, FOLDER), { recursive: true, useTrash: false }).then(undefined, () => undefined);
-  });
-
-  beforeEach(async () => {
-    await freshChat(api);
-    for (const chip of attachedChips()) api.removeContext(chip.id);
-    sim.reset();
-  });
-
-  afterEach(() => rejections.assertNone());
 
   for (const wire of WIRES) {
     it(`${wire}: an added file shows as a chip, goes along fenced with its path, and is saved with the question`, async () => {
@@ -111,7 +69,7 @@ describe('Context files', function () {
       const uri = await writeFile('greet.ts', content);
       await vscode.commands.executeCommand('sidestream.addFileToContext', uri);
 
-      const chips = attachedChips();
+      const chips = suite.attachedChips();
       assert.equal(chips.length, 1, JSON.stringify(chips));
       assert.equal(chips[0]!.kind, 'file');
       assert.equal(chips[0]!.label, 'greet.ts');
@@ -130,7 +88,7 @@ describe('Context files', function () {
         [{ kind: 'file', fileName: `${FOLDER}/greet.ts`, languageId: 'typescript', text: content, note: undefined }],
       );
       assert.equal(saved[0]!.tokens, chips[0]!.tokens);
-      assert.deepEqual(attachedChips(), [], 'the chips stay after sending');
+      assert.deepEqual(suite.attachedChips(), [], 'the chips stay after sending');
     });
   }
 
@@ -170,7 +128,7 @@ describe('Context files', function () {
 
       /** A link at FOLDER/name in the workspace to `target`. */
       function link(name: string, target: string): vscode.Uri {
-        const uri = vscode.Uri.joinPath(root, FOLDER, name);
+        const uri = vscode.Uri.joinPath(workspace.root, FOLDER, name);
         fs.rmSync(uri.fsPath, { force: true });
         fs.symlinkSync(target, uri.fsPath);
         return uri;
@@ -182,11 +140,11 @@ describe('Context files', function () {
         const [question] = dialogs.modal();
         assert.ok(question, 'a link leading outside the workspace was attached without asking');
         assert.ok(question.message.includes('outside the workspace folders') && question.message.includes(path.join(outside, 'diary.txt')), question.message);
-        assert.deepEqual(attachedChips(), [], 'declined, yet attached');
+        assert.deepEqual(suite.attachedChips(), [], 'declined, yet attached');
 
         dialogs.answer = 'Attach Anyway';
         await vscode.commands.executeCommand('sidestream.addFileToContext', uri);
-        assert.equal(attachedChips().length, 1, 'confirmed, yet not attached');
+        assert.equal(suite.attachedChips().length, 1, 'confirmed, yet not attached');
         await ask('What is in my notes?');
         assert.ok(lastUserTurn('openai-chat').includes('private diary entry'));
       });
@@ -198,7 +156,7 @@ describe('Context files', function () {
         assert.ok(question, 'a link to a private key was attached without asking');
         assert.match(question.message, /looks like it holds secrets/);
         assert.ok(question.message.includes('id_rsa'), question.message);
-        assert.deepEqual(attachedChips(), []);
+        assert.deepEqual(suite.attachedChips(), []);
         await ask('Anything attached?');
         assert.equal(lastUserTurn('openai-chat'), 'Anything attached?');
       });
@@ -208,7 +166,7 @@ describe('Context files', function () {
         const uri = link('current.md', draft.fsPath);
         await vscode.commands.executeCommand('sidestream.addFileToContext', uri);
         assert.deepEqual(dialogs.modal(), [], 'a link within the workspace asked');
-        assert.equal(attachedChips().length, 1);
+        assert.equal(suite.attachedChips().length, 1);
         link('current.md', path.join(outside, '.ssh', 'id_rsa'));
         await ask('Read my draft.');
         const sent = lastUserTurn('openai-chat');
@@ -218,12 +176,12 @@ describe('Context files', function () {
 
       it('refuses a FIFO at once, saying what it is', async function () {
         this.timeout(15_000);
-        const uri = vscode.Uri.joinPath(root, FOLDER, 'pipe.txt');
+        const uri = vscode.Uri.joinPath(workspace.root, FOLDER, 'pipe.txt');
         fs.rmSync(uri.fsPath, { force: true });
         execFileSync('mkfifo', [uri.fsPath]);
         fifos.push(uri.fsPath);
         await withTimeout(Promise.resolve(vscode.commands.executeCommand('sidestream.addFileToContext', uri)), 5_000, 'adding a FIFO');
-        assert.deepEqual(attachedChips(), []);
+        assert.deepEqual(suite.attachedChips(), []);
         const warning = dialogs.asked.find((q) => !q.modal);
         assert.ok(warning, 'no message said why');
         assert.match(warning.message, /pipe\.txt is a named pipe \(FIFO\), not a file/);
@@ -234,7 +192,7 @@ describe('Context files', function () {
       const lines = Array.from({ length: 4_000 }, (_, i) => `line ${i + 1}: the quick brown fox jumps over the lazy dog`);
       const uri = await writeFile('big.txt', lines.join('\n'));
       await vscode.commands.executeCommand('sidestream.addFileToContext', uri);
-      const [chip] = attachedChips();
+      const [chip] = suite.attachedChips();
       assert.ok(chip, 'no chip for the big file');
       assert.match(chip.truncatedNote ?? '', /^cut to the first \d,\d{3} of \d{2},\d{3} tokens$/);
       assert.ok(chip.tokens <= 8_000 && chip.tokens > 7_500, `chip tokens ${chip.tokens}`);
@@ -254,7 +212,7 @@ describe('Context files', function () {
     it('sends the file as it is when the question is sent, not as it was when added', async () => {
       const uri = await writeFile('notes.md', 'first draft');
       await vscode.commands.executeCommand('sidestream.addFileToContext', uri);
-      assert.equal(attachedChips().length, 1);
+      assert.equal(suite.attachedChips().length, 1);
       await writeFile('notes.md', 'second draft, edited after adding');
       await ask('Read my notes.');
       const sent = lastUserTurn('openai-chat');
@@ -265,10 +223,10 @@ describe('Context files', function () {
     it('sends nothing for a removed chip', async () => {
       const uri = await writeFile('removed.ts', 'export const removedMarker = 42;');
       await vscode.commands.executeCommand('sidestream.addFileToContext', uri);
-      const [chip] = attachedChips();
+      const [chip] = suite.attachedChips();
       assert.ok(chip);
-      api.removeContext(chip.id);
-      assert.deepEqual(attachedChips(), []);
+      suite.api.removeContext(chip.id);
+      assert.deepEqual(suite.attachedChips(), []);
       await ask('Anything attached?');
       const sent = lastUserTurn('openai-chat');
       assert.equal(sent, 'Anything attached?');
@@ -278,7 +236,7 @@ describe('Context files', function () {
     it('refuses a binary file', async () => {
       const uri = await writeFile('image.png', new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]));
       await vscode.commands.executeCommand('sidestream.addFileToContext', uri);
-      assert.deepEqual(attachedChips(), [], 'a binary file got a chip');
+      assert.deepEqual(suite.attachedChips(), [], 'a binary file got a chip');
       await ask('Describe the image.');
       assert.equal(lastUserTurn('openai-chat'), 'Describe the image.');
     });
@@ -287,7 +245,7 @@ describe('Context files', function () {
       const uris: vscode.Uri[] = [];
       for (let i = 1; i <= 11; i++) uris.push(await writeFile(`many-${i}.txt`, `file number ${i}`));
       await vscode.commands.executeCommand('sidestream.addFileToContext', uris[0], uris);
-      const chips = attachedChips();
+      const chips = suite.attachedChips();
       assert.deepEqual(
         chips.map((c) => c.label),
         uris.slice(0, 10).map((_, i) => `many-${i + 1}.txt`),
@@ -297,20 +255,20 @@ describe('Context files', function () {
     it('offers the active file as a suggestion that follows the editor; + attaches it, × hides it until the editor changes', async () => {
       const first = await writeFile('active-one.txt', 'export const one = 1;');
       const second = await writeFile('active-two.txt', 'export const two = 2;');
-      const offered = (label: string) => () => api.contextChips().find((c) => c.suggested && c.label === label);
+      const offered = (label: string) => () => suite.api.contextChips().find((c) => c.suggested && c.label === label);
       await vscode.window.showTextDocument(first);
       const chip = await waitFor('the active file offered', 5_000, offered('active-one.txt'));
       assert.equal(chip.kind, 'activeFile');
-      assert.deepEqual(attachedChips(), [], 'the active file was attached without the user asking');
+      assert.deepEqual(suite.attachedChips(), [], 'the active file was attached without the user asking');
 
-      api.removeContext(chip.id);
+      suite.api.removeContext(chip.id);
       assert.equal(offered('active-one.txt')(), undefined, 'a removed suggestion is still offered');
       await vscode.window.showTextDocument(second);
       const next = await waitFor('the next active file offered', 5_000, offered('active-two.txt'));
 
-      await api.attachContext(next.id);
+      await suite.api.attachContext(next.id);
       assert.deepEqual(
-        attachedChips().map((c) => [c.kind, c.label]),
+        suite.attachedChips().map((c) => [c.kind, c.label]),
         [['file', 'active-two.txt']],
       );
       assert.equal(offered('active-two.txt')(), undefined, 'an attached file is still offered as well');
@@ -327,7 +285,7 @@ describe('Context files', function () {
       const sent = lastUserTurn('openai-chat');
       assert.ok(sent.includes(`File \`${FOLDER}/command.ts\`:\n\`\`\`typescript\nexport const viaCommand = true;\n\`\`\``), sent);
       assert.equal(savedQuestion().contextFiles?.[0]?.fileName, `${FOLDER}/command.ts`);
-      assert.deepEqual(attachedChips(), []);
+      assert.deepEqual(suite.attachedChips(), []);
     });
   });
 });

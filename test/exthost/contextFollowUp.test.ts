@@ -6,41 +6,16 @@
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { SidestreamApi } from '../../src/api';
-import type { ContextChip } from '../../src/shared/protocol';
 import { Simulator } from '../../src/simulator/Simulator';
-import {
-  RejectionCounter,
-  askByCommand,
-  baseUrlFor,
-  freshChat,
-  generations,
-  recordedTurns,
-  resetSettings,
-  setEnvKeys,
-  sidestream,
-  simLog,
-  useWire,
-  withTimeout,
-} from './helpers/hostKit';
+import { askByCommand, baseUrlFor, generations, recordedTurns, simLog, suiteKeys, useHostSuite, useWire, useWorkspaceFolder, withTimeout } from './helpers/hostKit';
 
 const FOLDER = 'sidestream-followup-test';
 
 describe('Context: the selection and follow-ups', function () {
   this.timeout(60_000);
   const sim = new Simulator({ log: simLog });
-  const rejections = new RejectionCounter();
-  let api: SidestreamApi;
-  let root: vscode.Uri;
-  let restoreEnv = (): void => undefined;
-
-  async function writeFile(name: string, content: string): Promise<vscode.Uri> {
-    const uri = vscode.Uri.joinPath(root, FOLDER, name);
-    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(content));
-    return uri;
-  }
-
-  const attachedChips = (): ContextChip[] => api.contextChips().filter((c) => !c.suggested);
+  const suite = useHostSuite({ sims: [sim], keys: suiteKeys('followup'), freshEachTest: true, cleanUp: () => closeAllEditors() });
+  const { writeFile } = useWorkspaceFolder(FOLDER);
 
   /** The user turns of the last request the simulator received. */
   function lastRequestUserTurns(): string[] {
@@ -53,34 +28,8 @@ describe('Context: the selection and follow-ups', function () {
   }
 
   before(async () => {
-    api = await sidestream();
-    const folder = vscode.workspace.workspaceFolders?.[0];
-    assert.ok(folder, 'the extension-host tests run with a workspace folder');
-    root = folder.uri;
-    await sim.start();
-    restoreEnv = setEnvKeys('sk-followup-suite-key', 'sk-ant-followup-suite-key');
-    rejections.install();
     await useWire('openai-chat', baseUrlFor('openai-chat', sim));
   });
-
-  after(async () => {
-    rejections.dispose();
-    for (const chip of attachedChips()) api.removeContext(chip.id);
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    await freshChat(api).catch(() => undefined);
-    await resetSettings();
-    restoreEnv();
-    await sim.stop();
-    await vscode.workspace.fs.delete(vscode.Uri.joinPath(root, FOLDER), { recursive: true, useTrash: false }).then(undefined, () => undefined);
-  });
-
-  beforeEach(async () => {
-    await freshChat(api);
-    for (const chip of attachedChips()) api.removeContext(chip.id);
-    sim.reset();
-  });
-
-  afterEach(() => rejections.assertNone());
 
   it('a selection over 8,000 tokens is cut at a line with the note, in the request and in the saved question', async () => {
     const lines = Array.from({ length: 4_000 }, (_, i) => `line ${i + 1}: the quick brown fox jumps over the lazy dog`);
@@ -94,7 +43,7 @@ describe('Context: the selection and follow-ups', function () {
     assert.match(sent, new RegExp(`Selected code from \`${FOLDER}/selected\\.txt\` \\(cut to the first \\d,\\d{3} of \\d{2},\\d{3} tokens\\):\\n`), sent.slice(0, 300));
     assert.ok(sent.includes('line 1: the quick'));
     assert.ok(!sent.includes(lines.at(-1)!), 'the whole selection was sent');
-    const saved = api.snapshot().messages.find((m) => m.role === 'user');
+    const saved = suite.api.snapshot().messages.find((m) => m.role === 'user');
     assert.ok(saved && saved.role === 'user');
     assert.equal(saved.contextFiles?.[0]?.kind, 'selection');
     assert.match(saved.contextFiles?.[0]?.truncatedNote ?? '', /^cut to the first/);
@@ -107,7 +56,7 @@ describe('Context: the selection and follow-ups', function () {
     await vscode.commands.executeCommand('sidestream.addFileToContext', uri);
     sim.enqueue({ text: 'Noted.' });
     await askByCommand('What is the version?');
-    assert.deepEqual(attachedChips(), []);
+    assert.deepEqual(suite.attachedChips(), []);
 
     const second = first.replace('"first"', '"second"');
     await writeFile('evolving.ts', second);
@@ -123,3 +72,7 @@ describe('Context: the selection and follow-ups', function () {
     assert.match(turns[0]!, new RegExp(`File \`${FOLDER}/evolving\\.ts\` was attached here; not re-sent`));
   });
 });
+
+async function closeAllEditors(): Promise<void> {
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+}

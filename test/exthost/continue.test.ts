@@ -13,19 +13,14 @@ import type { AssistantMessageView } from '../../src/shared/protocol';
 import type { SimScript } from '../../src/simulator/script';
 import { Simulator } from '../../src/simulator/Simulator';
 import {
-  RejectionCounter,
-  simLog,
-  WIRES,
   asAssistant,
-  baseUrlFor,
-  freshChat,
+  forEachWire,
   generations,
   lastAssistant,
   recordedTurns,
-  resetSettings,
-  setEnvKeys,
-  sidestream,
-  useWire,
+  simLog,
+  suiteKeys,
+  useHostSuite,
   waitForStreamingText,
   withTimeout,
   type Wire,
@@ -80,83 +75,53 @@ const CUTS: Cut[] = [
 describe('Continue a cut answer', function () {
   this.timeout(60_000);
   const sim = new Simulator({ log: simLog });
-  const rejections = new RejectionCounter();
-  let api: SidestreamApi;
-  let restoreEnv = (): void => undefined;
+  const suite = useHostSuite({ sims: [sim], keys: suiteKeys('continue'), freshEachTest: true });
 
-  before(async () => {
-    api = await sidestream();
-    await sim.start();
-    restoreEnv = setEnvKeys('sk-continue-suite-key', 'sk-ant-continue-suite-key');
-    rejections.install();
-  });
+  forEachWire(sim, (wire) => {
+    for (const c of CUTS) {
+      it(`${c.name}: Continue appends to the same message`, async () => {
+        const question = `Continue test (${c.name})`;
+        sim.enqueue(c.script);
+        const pending = suite.api.ask(question);
+        const cut = await c.cut(suite.api, pending);
+        assert.equal(cut.state, c.state, JSON.stringify(cut));
+        const partial = cut.text;
+        assert.ok(partial.length > 0 && partial.length < FULL.length && FULL.startsWith(partial), `unexpected partial text: ${JSON.stringify(partial)}`);
+        await sim.waitForClose(generations(sim, wire)[0]!.id, 5_000);
 
-  after(async () => {
-    rejections.dispose();
-    await freshChat(api).catch(() => undefined);
-    await resetSettings();
-    restoreEnv();
-    await sim.stop();
-  });
-
-  for (const wire of WIRES) {
-    describe(wire, () => {
-      before(async () => {
-        await useWire(wire, baseUrlFor(wire, sim));
-      });
-
-      beforeEach(async () => {
-        await freshChat(api);
         sim.reset();
+        sim.enqueue(continuationScript(wire, partial));
+        await withTimeout(suite.api.continueAnswer(cut.id), 20_000, 'continueAnswer');
+
+        const messages = suite.api.snapshot().messages;
+        assert.equal(messages.length, 2, 'Continue added a message instead of extending the cut one');
+        const continued = asAssistant(messages[1]);
+        assert.equal(continued.id, cut.id, 'Continue did not keep the message id');
+        assert.equal(continued.state, 'done', JSON.stringify(continued));
+        assert.equal(continued.error, undefined);
+        assert.equal(continued.text, FULL, 'the continued text is not the partial answer plus the rest');
+
+        const [request] = generations(sim, wire);
+        assert.ok(request, 'no continuation request reached the simulator');
+        const turns = recordedTurns(request);
+        if (wire === 'anthropic') {
+          // Prefill: the partial answer is the trailing assistant turn.
+          assert.deepEqual(turns.slice(-2), [
+            { role: 'user', text: question },
+            { role: 'assistant', text: partial },
+          ]);
+        } else {
+          // OpenAI cloud has no prefill: the partial answer, then a user turn asking to continue.
+          assert.deepEqual(turns.slice(-3), [
+            { role: 'user', text: question },
+            { role: 'assistant', text: partial },
+            { role: 'user', text: CONTINUE_PROMPT },
+          ]);
+        }
+        await sim.waitForClose(request.id, 5_000);
       });
-
-      afterEach(() => rejections.assertNone());
-
-      for (const c of CUTS) {
-        it(`${c.name}: Continue appends to the same message`, async () => {
-          const question = `Continue test (${c.name})`;
-          sim.enqueue(c.script);
-          const pending = api.ask(question);
-          const cut = await c.cut(api, pending);
-          assert.equal(cut.state, c.state, JSON.stringify(cut));
-          const partial = cut.text;
-          assert.ok(partial.length > 0 && partial.length < FULL.length && FULL.startsWith(partial), `unexpected partial text: ${JSON.stringify(partial)}`);
-          await sim.waitForClose(generations(sim, wire)[0]!.id, 5_000);
-
-          sim.reset();
-          sim.enqueue(continuationScript(wire, partial));
-          await withTimeout(api.continueAnswer(cut.id), 20_000, 'continueAnswer');
-
-          const messages = api.snapshot().messages;
-          assert.equal(messages.length, 2, 'Continue added a message instead of extending the cut one');
-          const continued = asAssistant(messages[1]);
-          assert.equal(continued.id, cut.id, 'Continue did not keep the message id');
-          assert.equal(continued.state, 'done', JSON.stringify(continued));
-          assert.equal(continued.error, undefined);
-          assert.equal(continued.text, FULL, 'the continued text is not the partial answer plus the rest');
-
-          const [request] = generations(sim, wire);
-          assert.ok(request, 'no continuation request reached the simulator');
-          const turns = recordedTurns(request);
-          if (wire === 'anthropic') {
-            // Prefill: the partial answer is the trailing assistant turn.
-            assert.deepEqual(turns.slice(-2), [
-              { role: 'user', text: question },
-              { role: 'assistant', text: partial },
-            ]);
-          } else {
-            // OpenAI cloud has no prefill: the partial answer, then a user turn asking to continue.
-            assert.deepEqual(turns.slice(-3), [
-              { role: 'user', text: question },
-              { role: 'assistant', text: partial },
-              { role: 'user', text: CONTINUE_PROMPT },
-            ]);
-          }
-          await sim.waitForClose(request.id, 5_000);
-        });
-      }
-    });
-  }
+    }
+  });
 });
 
 /**

@@ -14,21 +14,18 @@ import type { AssistantMessageView } from '../../src/shared/protocol';
 import type { SimScript } from '../../src/simulator/script';
 import { Simulator } from '../../src/simulator/Simulator';
 import {
-  RejectionCounter,
   simLog,
-  WIRES,
+  suiteKeys,
+  useHostSuite,
   allRequestsClosed,
   asAssistant,
   baseUrlFor,
   baseUrlKey,
+  forEachWire,
   freshChat,
   generations,
   lastAssistant,
-  resetSettings,
   setSetting,
-  setEnvKeys,
-  sidestream,
-  useWire,
   waitFor,
   withTimeout,
   type Wire,
@@ -240,56 +237,32 @@ async function closedPort(): Promise<number> {
 describe('Faults: what the user sees, per wire format', function () {
   this.timeout(60_000);
   const sim = new Simulator({ log: simLog, models: LISTED, strictModels: true });
-  const rejections = new RejectionCounter();
-  let api: SidestreamApi;
+  // The cloud providers need a key; the simulator here accepts any.
+  const suite = useHostSuite({ sims: [sim], keys: suiteKeys('fault') });
   let port = 0;
-  let restoreEnv = (): void => undefined;
 
   before(async () => {
-    api = await sidestream();
-    await sim.start();
     port = await closedPort();
-    // The cloud providers need a key; the simulator here accepts any.
-    restoreEnv = setEnvKeys('sk-fault-suite-key', 'sk-ant-fault-suite-key');
-    rejections.install();
   });
 
-  after(async () => {
-    rejections.dispose();
-    await freshChat(api).catch(() => undefined);
-    await resetSettings();
-    restoreEnv();
-    await sim.stop();
-  });
-
-  for (const wire of WIRES) {
-    describe(wire, () => {
-      before(async () => {
-        await useWire(wire, baseUrlFor(wire, sim), { idleTimeoutSeconds: IDLE_SECONDS });
-      });
-
-      afterEach(() => rejections.assertNone());
-
-      after(async () => {
-        // Pooled keep-alive sockets close on their own timeout; none may stay open for good.
-        await sim.waitForAllSocketsClosed(15_000);
-      });
-
+  forEachWire(
+    sim,
+    (wire) => {
       for (const c of CASES.filter((k) => !k.wires || k.wires.includes(wire))) {
         it(c.name, async () => {
-          const ctx: Ctx = { wire, sim, api, closedPort: port };
-          await freshChat(api);
+          const ctx: Ctx = { wire, sim, api: suite.api, closedPort: port };
+          await freshChat(suite.api);
           sim.reset();
           if (c.scripts) sim.enqueue(...c.scripts);
           if (c.baseUrl) await setSetting(baseUrlKey(wire), c.baseUrl(ctx));
           if (c.model) await setSetting('model', c.model);
           const notices: string[] = [];
-          const listener = api.onDidChange(() => {
-            const n = lastAssistantOrUndefined(api)?.notice;
+          const listener = suite.api.onDidChange(() => {
+            const n = lastAssistantOrUndefined(suite.api)?.notice;
             if (n && notices.at(-1) !== n) notices.push(n);
           });
           try {
-            const pending = api.ask(`Fault case: ${c.name}`);
+            const pending = suite.api.ask(`Fault case: ${c.name}`);
             if (c.during) await c.during(ctx);
             await withTimeout(pending, 30_000, 'the answer');
           } finally {
@@ -298,7 +271,7 @@ describe('Faults: what the user sees, per wire format', function () {
             if (c.model) await setSetting('model', 'sim-model');
           }
 
-          const answer = lastAssistant(api);
+          const answer = lastAssistant(suite.api);
           const detail = JSON.stringify({ state: answer.state, error: answer.error, text: answer.text });
           assert.equal(answer.state, c.state, detail);
           assert.equal(answer.notice, undefined, 'a notice outlived the request');
@@ -338,20 +311,21 @@ describe('Faults: what the user sees, per wire format', function () {
           // Retry, as the panel's Retry button does, with a healthy server: the answer arrives.
           sim.reset();
           sim.enqueue({ text: RECOVERED });
-          await withTimeout(api.retry(answer.id), 20_000, 'retry');
-          const retried = lastAssistant(api);
+          await withTimeout(suite.api.retry(answer.id), 20_000, 'retry');
+          const retried = lastAssistant(suite.api);
           assert.equal(retried.state, 'done', JSON.stringify(retried));
           assert.equal(retried.text, RECOVERED);
-          assert.equal(api.snapshot().messages.filter((m) => m.role === 'assistant').length, 1, 'Retry did not replace the failed answer on the shown path');
+          assert.equal(suite.api.snapshot().messages.filter((m) => m.role === 'assistant').length, 1, 'Retry did not replace the failed answer on the shown path');
           // The failed answer is not lost: it is the earlier branch of the retried one.
-          assert.deepEqual(asAssistant(api.currentChat().messages.at(-1)).branch, { index: 2, count: 2 });
-          await api.switchBranch(retried.id, -1);
-          assert.equal(lastAssistant(api).id, answer.id, 'the failed answer is not reachable after Retry');
-          await api.switchBranch(answer.id, 1);
+          assert.deepEqual(asAssistant(suite.api.currentChat().messages.at(-1)).branch, { index: 2, count: 2 });
+          await suite.api.switchBranch(retried.id, -1);
+          assert.equal(lastAssistant(suite.api).id, answer.id, 'the failed answer is not reachable after Retry');
+          await suite.api.switchBranch(answer.id, 1);
           assert.equal(generations(sim, wire).length, 1);
           await allRequestsClosed(sim);
         });
       }
-    });
-  }
+    },
+    { idleTimeoutSeconds: IDLE_SECONDS },
+  );
 });

@@ -12,21 +12,21 @@
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { SidestreamApi } from '../../src/api';
 import type { SidestreamChatMetadata } from '../../src/features/vscodeChat/participant';
 import { Simulator } from '../../src/simulator/Simulator';
 import type { ConsumerAskArgs, ConsumerAskResult } from '../extensions/lm-consumer/src/extension';
 import {
-  RejectionCounter,
   asAssistant,
+  chatRequest,
   delay,
   freshChat,
   generations,
+  recordingStream,
   resetSettings,
   setEnvKeys,
   setSetting,
-  sidestream,
   simLog,
+  useHostSuite,
   waitFor,
   waitForStreamingText,
   withTimeout,
@@ -59,29 +59,20 @@ describe('Language models: VS Code chat, both ways', function () {
   const sim = new Simulator({ log: simLog });
   /** Wants the canary key: a request it accepts proves the key went where it belongs. */
   const keyedSim = new Simulator({ log: simLog, apiKey: CANARY });
-  const rejections = new RejectionCounter();
-  let api: SidestreamApi;
+  const suite = useHostSuite({
+    sims: [sim, keyedSim],
+    cleanUp: async () => {
+      await vscode.commands.executeCommand('sidestreamTestProvider.configure', undefined).then(undefined, () => undefined);
+    },
+  });
 
   before(async () => {
-    api = await sidestream();
-    await Promise.all([sim.start(), keyedSim.start()]);
     for (const id of [CONSUMER, PROVIDER]) {
       const ext = vscode.extensions.getExtension(id);
       assert.ok(ext, `test extension ${id} is not installed (the runner installs it as a .vsix)`);
       await ext.activate();
     }
-    rejections.install();
   });
-
-  after(async () => {
-    rejections.dispose();
-    await vscode.commands.executeCommand('sidestreamTestProvider.configure', undefined).then(undefined, () => undefined);
-    await freshChat(api).catch(() => undefined);
-    await resetSettings();
-    await Promise.all([sim.stop(), keyedSim.stop()]);
-  });
-
-  afterEach(() => rejections.assertNone());
 
   describe('Sidestream as a provider (vendor sidestream), used by another extension', () => {
     let restoreEnv = (): void => undefined;
@@ -149,7 +140,7 @@ describe('Language models: VS Code chat, both ways', function () {
       assert.equal(record.model, 'sim-model');
       assert.match(JSON.stringify(record.messages), /Stream something\./);
       // The status bar shows this request's figures, and for whom.
-      const status = api.snapshot().statusBarText;
+      const status = suite.api.snapshot().statusBarText;
       assert.match(status, /TTFT \d+ ms/, status);
       assert.match(status, /for Sidestream LM Consumer \(test\)/, status);
     });
@@ -225,7 +216,7 @@ describe('Language models: VS Code chat, both ways', function () {
     it('streams Markdown from the current Sidestream model and reports TTFT and tok/s in its footer', async () => {
       sim.enqueue({ text: ANSWER, tokensPerSecond: 200 });
       const chat = recordingStream();
-      const result = await api.chatParticipantHandler(chatRequest('Hello from the chat.'), { history: [] }, chat.stream, new vscode.CancellationTokenSource().token);
+      const result = await suite.api.chatParticipantHandler(chatRequest('Hello from the chat.'), { history: [] }, chat.stream, new vscode.CancellationTokenSource().token);
       const metadata = (result as vscode.ChatResult).metadata as SidestreamChatMetadata;
       assert.ok(chat.parts.length > 3, `expected streamed parts, got ${chat.parts.length}`);
       assert.ok(chat.text.startsWith(ANSWER), chat.text);
@@ -234,7 +225,7 @@ describe('Language models: VS Code chat, both ways', function () {
       assert.equal(metadata.answer, ANSWER);
       assert.ok(metadata.ttftMs !== undefined && metadata.ttftMs > 0);
       assert.ok(metadata.tokensPerSecond !== undefined && metadata.tokensPerSecond > 0);
-      assert.match(api.snapshot().statusBarText, /via VS Code chat/);
+      assert.match(suite.api.snapshot().statusBarText, /via VS Code chat/);
       const [record] = generations(sim, 'openai-chat');
       assert.match(JSON.stringify(record?.messages), /Hello from the chat\./);
     });
@@ -243,7 +234,7 @@ describe('Language models: VS Code chat, both ways', function () {
       sim.enqueue({ text: LONG, tokensPerSecond: 40 });
       const chat = recordingStream();
       const cts = new vscode.CancellationTokenSource();
-      const pending = api.chatParticipantHandler(chatRequest('A long one.'), { history: [] }, chat.stream, cts.token);
+      const pending = suite.api.chatParticipantHandler(chatRequest('A long one.'), { history: [] }, chat.stream, cts.token);
       await waitFor('some streamed Markdown', 15_000, () => (chat.text.length > 30 ? true : undefined));
       cts.cancel();
       const result = (await withTimeout(Promise.resolve(pending), 5_000, 'the handler after Stop')) as vscode.ChatResult;
@@ -262,7 +253,12 @@ describe('Language models: VS Code chat, both ways', function () {
       editor.selection = new vscode.Selection(1, 0, 2, 16);
       sim.enqueue({ text: 'It adds two numbers.' });
       const chat = recordingStream();
-      const result = (await api.chatParticipantHandler(chatRequest('', 'explain'), { history: [] }, chat.stream, new vscode.CancellationTokenSource().token)) as vscode.ChatResult;
+      const result = (await suite.api.chatParticipantHandler(
+        chatRequest('', 'explain'),
+        { history: [] },
+        chat.stream,
+        new vscode.CancellationTokenSource().token,
+      )) as vscode.ChatResult;
       assert.equal((result.metadata as SidestreamChatMetadata).answer, 'It adds two numbers.');
       const sent = JSON.stringify(generations(sim, 'openai-chat')[0]?.messages);
       assert.ok(sent.includes(JSON.stringify(code).slice(1, -1)), `the selection was not sent: ${sent}`);
@@ -273,7 +269,7 @@ describe('Language models: VS Code chat, both ways', function () {
     it("a failure is shown with Sidestream's one-line message", async () => {
       sim.enqueue({ fault: { kind: 'status', status: 404 } });
       const chat = recordingStream();
-      const result = (await api.chatParticipantHandler(chatRequest('Fail.'), { history: [] }, chat.stream, new vscode.CancellationTokenSource().token)) as vscode.ChatResult;
+      const result = (await suite.api.chatParticipantHandler(chatRequest('Fail.'), { history: [] }, chat.stream, new vscode.CancellationTokenSource().token)) as vscode.ChatResult;
       assert.match(result.errorDetails?.message ?? '', /not found/i);
       assert.equal((result.metadata as SidestreamChatMetadata).finishReason, 'error');
     });
@@ -290,7 +286,7 @@ describe('Language models: VS Code chat, both ways', function () {
     });
 
     beforeEach(async () => {
-      await freshChat(api);
+      await freshChat(suite.api);
       sim.reset();
     });
 
@@ -298,13 +294,13 @@ describe('Language models: VS Code chat, both ways', function () {
       it(`provider ${setting}: streams its answer into the panel, figures marked estimated`, async () => {
         await setSetting('provider', setting === 'auto' ? undefined : setting);
         sim.enqueue({ text: ANSWER, tokensPerSecond: 100 });
-        const answer = asAssistant(await withTimeout(api.ask('Through the other extension, please.'), 30_000, 'the answer'));
+        const answer = asAssistant(await withTimeout(suite.api.ask('Through the other extension, please.'), 30_000, 'the answer'));
         assert.equal(answer.state, 'done', JSON.stringify(answer));
         assert.equal(answer.text, ANSWER);
         assert.equal(answer.stats?.model, 'sidestream-test-model');
         assert.equal(answer.stats?.estimated, true, 'the token count is not marked estimated');
         assert.ok(answer.stats?.ttftMs !== undefined);
-        assert.match(api.snapshot().statusBarText, /~[\d.]+ tok\/s/, api.snapshot().statusBarText);
+        assert.match(suite.api.snapshot().statusBarText, /~[\d.]+ tok\/s/, suite.api.snapshot().statusBarText);
         const [record] = generations(sim, 'openai-chat');
         assert.ok(record, 'the other extension never reached the simulator');
         assert.match(JSON.stringify(record.messages), /Through the other extension/);
@@ -314,8 +310,8 @@ describe('Language models: VS Code chat, both ways', function () {
     it("Cancel stops it: the other extension's socket is closed", async () => {
       await setSetting('provider', 'vscode-lm');
       sim.enqueue({ text: LONG, tokensPerSecond: 40 });
-      const pending = api.ask('A long answer through the other extension.');
-      await waitForStreamingText(api, 20);
+      const pending = suite.api.ask('A long answer through the other extension.');
+      await waitForStreamingText(suite.api, 20);
       await vscode.commands.executeCommand('sidestream.cancel');
       const answer = asAssistant(await withTimeout(pending, 5_000, 'ask() after cancel'));
       assert.equal(answer.state, 'cancelled');
@@ -332,7 +328,7 @@ describe('Language models: VS Code chat, both ways', function () {
       await setSetting('idleTimeoutSeconds', 1);
       try {
         sim.enqueue({ text: LONG, tokensPerSecond: 0, fault: { kind: 'stall', afterTokens: 5 } });
-        const answer = asAssistant(await withTimeout(api.ask('A model that goes quiet.'), 20_000, 'the answer of a model that stopped sending'));
+        const answer = asAssistant(await withTimeout(suite.api.ask('A model that goes quiet.'), 20_000, 'the answer of a model that stopped sending'));
         assert.equal(answer.state, 'error', JSON.stringify(answer));
         assert.equal(answer.error?.kind, 'idle-timeout');
         assert.match(answer.error?.message ?? '', /1 s/);
@@ -350,7 +346,7 @@ describe('Language models: VS Code chat, both ways', function () {
       await setSetting('maxOutputTokens', 1000);
       try {
         sim.enqueue({ text: LONG, tokensPerSecond: 0, fault: { kind: 'endless', afterTokens: 5, pieceChars: 1024, megabytes: 16 } });
-        const answer = asAssistant(await withTimeout(api.ask('A model that never stops.'), 30_000, 'the answer of a model that never stops'));
+        const answer = asAssistant(await withTimeout(suite.api.ask('A model that never stops.'), 30_000, 'the answer of a model that never stops'));
         assert.equal(answer.state, 'done', JSON.stringify(answer.error));
         assert.equal(answer.stats?.finishReason, 'length');
         assert.match(answer.stats?.note ?? '', /^Stopped after [\d,]+ characters: the server kept sending \(the output limit was 1,000 tokens\)/);
@@ -364,32 +360,6 @@ describe('Language models: VS Code chat, both ways', function () {
     });
   });
 });
-
-/** A ChatResponseStream that records what the participant streamed (the real one exists only inside a chat view). */
-function recordingStream(): { stream: vscode.ChatResponseStream; parts: string[]; readonly text: string } {
-  const parts: string[] = [];
-  const ignore = (): void => undefined;
-  const stream = {
-    markdown: (value: string | vscode.MarkdownString) => parts.push(typeof value === 'string' ? value : value.value),
-    anchor: ignore,
-    button: ignore,
-    filetree: ignore,
-    progress: ignore,
-    reference: ignore,
-    push: ignore,
-  } as unknown as vscode.ChatResponseStream;
-  return {
-    stream,
-    parts,
-    get text() {
-      return parts.join('');
-    },
-  };
-}
-
-function chatRequest(prompt: string, command?: string): vscode.ChatRequest {
-  return { prompt, command, references: [], toolReferences: [], toolInvocationToken: undefined, model: undefined } as unknown as vscode.ChatRequest;
-}
 
 async function pollAsync<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -10,11 +10,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { SidestreamApi } from '../../src/api';
 import { METRICS_CSV_HEADER } from '../../src/shared/answerMetrics';
 import { Simulator } from '../../src/simulator/Simulator';
 import { tokenize } from '../../src/simulator/tokenize';
-import { RejectionCounter, freshChat, generations, lastAssistant, resetSettings, setEnvKeys, setSetting, sidestream, simLog, useWire, waitFor } from './helpers/hostKit';
+import { chatRequest, generations, lastAssistant, recordingStream, setSetting, simLog, suiteKeys, useHostSuite, useWire, waitFor } from './helpers/hostKit';
 
 const ANSWER_A = 'Model A answers first, with a measured time to first token.';
 const ANSWER_B = 'Model B answers through @sidestream, a little slower to start.';
@@ -22,39 +21,25 @@ const ANSWER_B = 'Model B answers through @sidestream, a little slower to start.
 describe('Answer metrics (store, Show Metrics, CSV export)', function () {
   this.timeout(60_000);
   const sim = new Simulator({ log: simLog });
-  const rejections = new RejectionCounter();
-  let api: SidestreamApi;
-  let restoreEnv = (): void => undefined;
   const csvFile = path.join(os.tmpdir(), `sidestream-metrics-${process.pid}-${Date.now()}.csv`);
-
-  before(async () => {
-    api = await sidestream();
-    await sim.start();
-    restoreEnv = setEnvKeys('sk-metrics-suite-key', 'sk-ant-metrics-suite-key');
-    rejections.install();
+  const suite = useHostSuite({
+    sims: [sim],
+    keys: suiteKeys('metrics'),
+    freshEachTest: true,
+    cleanUp: async () => {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    },
   });
 
-  afterEach(() => rejections.assertNone());
-
-  after(async () => {
-    rejections.dispose();
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    await freshChat(api).catch(() => undefined);
-    await resetSettings();
-    restoreEnv();
-    await sim.stop();
-    fs.rmSync(csvFile, { force: true });
-  });
+  after(() => fs.rmSync(csvFile, { force: true }));
 
   it('records both models’ answers (panel and @sidestream) with the scripted figures; Show Metrics opens one panel; the CSV export holds both', async () => {
     const since = Date.now();
     // Model A in the panel (OpenAI wire), 150 ms to the first token.
-    await freshChat(api);
-    sim.reset();
     await useWire('openai-chat', sim.openAIBaseUrl, { model: 'sim-metrics-a' });
     sim.enqueue({ text: ANSWER_A, ttftMs: 150, tokensPerSecond: 200 });
-    await api.ask('Question for model A');
-    const a = lastAssistant(api);
+    await suite.api.ask('Question for model A');
+    const a = lastAssistant(suite.api);
     assert.equal(a.state, 'done', JSON.stringify(a));
     const [requestA] = generations(sim, 'openai-chat');
 
@@ -64,29 +49,16 @@ describe('Answer metrics (store, Show Metrics, CSV export)', function () {
     await setSetting('openaiCompatible.baseUrl', sim.openAIBaseUrl);
     await setSetting('model', 'sim-metrics-b');
     sim.enqueue({ text: ANSWER_B, ttftMs: 300, tokensPerSecond: 100 });
-    const ignore = (): void => undefined;
-    const stream = {
-      markdown: ignore,
-      anchor: ignore,
-      button: ignore,
-      filetree: ignore,
-      progress: ignore,
-      reference: ignore,
-      push: ignore,
-    } as unknown as vscode.ChatResponseStream;
-    const request = {
-      prompt: 'Question for model B',
-      command: undefined,
-      references: [],
-      toolReferences: [],
-      toolInvocationToken: undefined,
-      model: undefined,
-    } as unknown as vscode.ChatRequest;
-    const result = (await api.chatParticipantHandler(request, { history: [] }, stream, new vscode.CancellationTokenSource().token)) as vscode.ChatResult;
+    const result = (await suite.api.chatParticipantHandler(
+      chatRequest('Question for model B'),
+      { history: [] },
+      recordingStream().stream,
+      new vscode.CancellationTokenSource().token,
+    )) as vscode.ChatResult;
     assert.equal(result.errorDetails, undefined, JSON.stringify(result));
     const [requestB] = generations(sim, 'openai-chat');
 
-    const mine = api.metrics.records().filter((r) => r.time >= since && r.model.startsWith('sim-metrics-'));
+    const mine = suite.api.metrics.records().filter((r) => r.time >= since && r.model.startsWith('sim-metrics-'));
     assert.deepEqual(
       mine.map((r) => [r.model, r.source, r.provider, r.providerLabel, r.finish, r.estimated]),
       [
@@ -111,18 +83,18 @@ describe('Answer metrics (store, Show Metrics, CSV export)', function () {
       assert.ok(rec.tokensPerSecond !== undefined && rec.tokensPerSecond > 0);
       assert.ok(rec.durationMs !== undefined && rec.durationMs >= rec.ttftMs, `${rec.model}: duration ${rec.durationMs} ms`);
     }
-    assert.ok(!fs.readFileSync(api.metrics.file, 'utf8').includes(ANSWER_A), 'the store never holds the answer text');
-    assert.ok(api.metrics.file.includes('globalStorage') || !api.metrics.file.includes('workspaceStorage'), `the store is global: ${api.metrics.file}`);
+    assert.ok(!fs.readFileSync(suite.api.metrics.file, 'utf8').includes(ANSWER_A), 'the store never holds the answer text');
+    assert.ok(suite.api.metrics.file.includes('globalStorage') || !suite.api.metrics.file.includes('workspaceStorage'), `the store is global: ${suite.api.metrics.file}`);
 
     // Show Metrics: one editor panel, revealed (not duplicated) when shown again.
-    const openedBefore = api.metrics.view()?.opened ?? 0;
+    const openedBefore = suite.api.metrics.view()?.opened ?? 0;
     await vscode.commands.executeCommand('sidestream.showMetrics');
-    const view = await waitFor('the metrics panel', 10_000, () => api.metrics.view());
+    const view = await waitFor('the metrics panel', 10_000, () => suite.api.metrics.view());
     assert.equal(view.title, 'Sidestream Metrics');
     assert.equal(view.opened, openedBefore + 1);
     await vscode.commands.executeCommand('sidestream.showMetrics');
-    await waitFor('the metrics panel to be active', 10_000, () => (api.metrics.view()?.active ? true : undefined));
-    assert.equal(api.metrics.view()?.opened, view.opened, 'the second Show Metrics revealed the open panel instead of making another');
+    await waitFor('the metrics panel to be active', 10_000, () => (suite.api.metrics.view()?.active ? true : undefined));
+    assert.equal(suite.api.metrics.view()?.opened, view.opened, 'the second Show Metrics revealed the open panel instead of making another');
     assert.equal(view.visible, true);
 
     // Export with a Uri (no dialog): RFC 4180 CSV with both models' rows.

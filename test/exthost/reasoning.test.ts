@@ -6,46 +6,21 @@
  * are the final count of what arrived, however fast it came.
  */
 import * as assert from 'node:assert/strict';
-import type { SidestreamApi } from '../../src/api';
 import { Simulator } from '../../src/simulator/Simulator';
-import { RejectionCounter, baseUrlFor, freshChat, generations, lastAssistant, resetSettings, setEnvKeys, setSetting, sidestream, simLog, useWire } from './helpers/hostKit';
+import { baseUrlFor, generations, lastAssistant, resetSettings, setSetting, simLog, suiteKeys, useHostSuite, useWire } from './helpers/hostKit';
 
 describe('Reasoning, wire API and final figures in the panel', function () {
   this.timeout(60_000);
   const sim = new Simulator({ log: simLog });
-  const rejections = new RejectionCounter();
-  let api: SidestreamApi;
-  let restoreEnv = (): void => undefined;
-
-  before(async () => {
-    api = await sidestream();
-    await sim.start();
-    restoreEnv = setEnvKeys('sk-reasoning-suite-key', 'sk-ant-reasoning-suite-key');
-    rejections.install();
-  });
-
-  beforeEach(async () => {
-    await freshChat(api);
-    sim.reset();
-  });
-
-  afterEach(() => rejections.assertNone());
-
-  after(async () => {
-    rejections.dispose();
-    await freshChat(api).catch(() => undefined);
-    await resetSettings();
-    restoreEnv();
-    await sim.stop();
-  });
+  const suite = useHostSuite({ sims: [sim], keys: suiteKeys('reasoning'), freshEachTest: true });
 
   it('sidestream.anthropic.thinkingBudget asks for thinking, streams it as reasoning, and sends the signed block back next turn', async () => {
     await useWire('anthropic', baseUrlFor('anthropic', sim));
     await setSetting('anthropic.thinkingBudget', 2048);
     const reasoning = 'The user wants a number. Three hundred ninety-one is the product of 17 and 23.';
     sim.enqueue({ text: 'It is 391.', reasoning, tokensPerSecond: 400 });
-    await api.ask('What is 17 × 23?');
-    const first = lastAssistant(api);
+    await suite.api.ask('What is 17 × 23?');
+    const first = lastAssistant(suite.api);
     assert.equal(first.state, 'done', JSON.stringify(first));
     assert.equal(first.text, 'It is 391.');
     assert.equal(first.reasoning, reasoning, "the thinking did not reach the answer's reasoning");
@@ -58,7 +33,7 @@ describe('Reasoning, wire API and final figures in the panel', function () {
 
     sim.reset();
     sim.enqueue({ text: 'Yes.', tokensPerSecond: 400 });
-    await api.ask('Are you sure?');
+    await suite.api.ask('Are you sure?');
     const [next] = generations(sim, 'anthropic');
     const turns = next!.messages as Array<{ role: string; content: unknown }>;
     const assistantTurn = turns.find((t) => t.role === 'assistant');
@@ -79,10 +54,10 @@ describe('Reasoning, wire API and final figures in the panel', function () {
     await useWire('anthropic', baseUrlFor('anthropic', sim));
     await setSetting('anthropic.thinkingBudget', 0);
     sim.enqueue({ text: 'Plain.' });
-    await api.ask('Plain question');
+    await suite.api.ask('Plain question');
     const [request] = generations(sim, 'anthropic');
     assert.equal(request!.reasoningParams?.thinking, undefined);
-    assert.equal(lastAssistant(api).text, 'Plain.');
+    assert.equal(lastAssistant(suite.api).text, 'Plain.');
   });
 
   it("sidestream.openaiCompatible.api = responses talks to the server's /responses", async () => {
@@ -92,8 +67,8 @@ describe('Reasoning, wire API and final figures in the panel', function () {
     await setSetting('model', 'sim-model');
     await setSetting('openaiCompatible.api', 'responses');
     sim.enqueue({ text: 'Answered over the Responses API.' });
-    await api.ask('Which API?');
-    assert.equal(lastAssistant(api).text, 'Answered over the Responses API.');
+    await suite.api.ask('Which API?');
+    assert.equal(lastAssistant(suite.api).text, 'Answered over the Responses API.');
     assert.equal(generations(sim, 'openai-responses').length, 1, 'the request did not go to /responses');
     assert.equal(generations(sim, 'openai-chat').length, 0);
   });
@@ -103,8 +78,8 @@ describe('Reasoning, wire API and final figures in the panel', function () {
       await useWire('openai-chat', baseUrlFor('openai-chat', sim));
       const text = Array.from({ length: 80 }, () => 'cat').join(' ');
       sim.enqueue({ text, tokensPerSecond, fault: { kind: 'midstream-error', afterTokens: 30, message: 'The model crashed.' } });
-      await api.ask(`Fail at ${tokensPerSecond} tok/s`);
-      const answer = lastAssistant(api);
+      await suite.api.ask(`Fail at ${tokensPerSecond} tok/s`);
+      const answer = lastAssistant(suite.api);
       assert.equal(answer.state, 'error', JSON.stringify(answer));
       const [request] = generations(sim, 'openai-chat');
       assert.equal(answer.text, request!.textSent, 'the panel lost or added text');

@@ -17,12 +17,11 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { SidestreamApi } from '../../src/api';
 import type { SimScript } from '../../src/simulator/script';
 import { Simulator } from '../../src/simulator/Simulator';
+import { listFiles } from '../harness/files';
 import {
   EXTENSION_ID,
-  RejectionCounter,
   simLog,
   WIRES,
   baseUrlFor,
@@ -33,8 +32,7 @@ import {
   lastAssistant,
   resetSettings,
   setSetting,
-  setEnvKeys,
-  sidestream,
+  useHostSuite,
   useWire,
   waitFor,
   withTimeout,
@@ -68,34 +66,20 @@ describe('Secrets: the API key leaks nowhere', function () {
   const evilSim = new Simulator({ log: simLog });
   /** Accepts any key and plays the enqueued 401 that echoes the key back. */
   const echoSim = new Simulator({ log: simLog });
-  const rejections = new RejectionCounter();
   const seenErrors: string[] = [];
-  let api: SidestreamApi;
-  let restoreEnv = (): void => undefined;
   let workspaceSettingsFile: string | undefined;
-
-  before(async () => {
-    api = await sidestream();
-    await Promise.all([wrongKeySim.start(), rightKeySim.start(), evilSim.start(), echoSim.start()]);
-    restoreEnv = setEnvKeys(CANARY, CANARY);
-    rejections.install();
+  const suite = useHostSuite({
+    sims: [wrongKeySim, rightKeySim, evilSim, echoSim],
+    keys: [CANARY, CANARY],
+    cleanUp: async () => {
+      if (workspaceSettingsFile) fs.rmSync(workspaceSettingsFile, { force: true });
+      await Promise.resolve(vscode.workspace.getConfiguration('sidestream').update('model', undefined, vscode.ConfigurationTarget.Workspace)).catch(() => undefined);
+    },
   });
-
-  after(async () => {
-    rejections.dispose();
-    if (workspaceSettingsFile) fs.rmSync(workspaceSettingsFile, { force: true });
-    await Promise.resolve(vscode.workspace.getConfiguration('sidestream').update('model', undefined, vscode.ConfigurationTarget.Workspace)).catch(() => undefined);
-    await freshChat(api).catch(() => undefined);
-    await resetSettings();
-    restoreEnv();
-    await Promise.all([wrongKeySim.stop(), rightKeySim.stop(), evilSim.stop(), echoSim.stop()]);
-  });
-
-  afterEach(() => rejections.assertNone());
 
   for (const wire of WIRES) {
     it(`${wire}: fails with 401 without showing the echoed key, then Retry with the right server works`, async () => {
-      await freshChat(api);
+      await freshChat(suite.api);
       wrongKeySim.reset();
       rightKeySim.reset();
       echoSim.reset();
@@ -104,23 +88,23 @@ describe('Secrets: the API key leaks nowhere', function () {
       for (const sim of [echoSim, wrongKeySim]) {
         const i = sim === echoSim ? 0 : 1;
         await useWire(wire, baseUrlFor(wire, sim));
-        const failed = await withTimeout(api.ask(`Secrets test ${wire} ${i}`), 20_000, 'the 401 answer');
+        const failed = await withTimeout(suite.api.ask(`Secrets test ${wire} ${i}`), 20_000, 'the 401 answer');
         assert.ok(failed?.role === 'assistant');
-        const shown = lastAssistant(api);
+        const shown = lastAssistant(suite.api);
         assert.equal(shown.state, 'error', JSON.stringify(shown));
         assert.equal(shown.error?.kind, 'auth');
         seenErrors.push(shown.error?.message ?? '');
         assert.ok(!shown.error?.message.includes(CANARY), `the key is shown in the error: ${shown.error?.message}`);
         assert.doesNotMatch(shown.error?.message ?? '', /ZZ9[0-9a-f]{6,}/, 'part of the key is shown in the error');
-        assert.ok(!JSON.stringify(api.snapshot()).includes(CANARY), 'the key is in the snapshot');
+        assert.ok(!JSON.stringify(suite.api.snapshot()).includes(CANARY), 'the key is in the snapshot');
       }
       assert.equal(generations(echoSim, wire).length, 1);
       assert.equal(generations(wrongKeySim, wire).length, 1);
 
       await setSetting(baseUrlKey(wire), baseUrlFor(wire, rightKeySim));
       rightKeySim.enqueue({ text: ANSWER });
-      await withTimeout(api.retry(lastAssistant(api).id), 20_000, 'retry');
-      const retried = lastAssistant(api);
+      await withTimeout(suite.api.retry(lastAssistant(suite.api).id), 20_000, 'retry');
+      const retried = lastAssistant(suite.api);
       assert.equal(retried.state, 'done', JSON.stringify(retried));
       assert.equal(retried.text, ANSWER);
       // The server that requires the canary accepted it: the key went where it was configured.
@@ -162,7 +146,7 @@ describe('Secrets: the API key leaks nowhere', function () {
   it('a workspace setting provider "openai" and every base URL cannot send the OpenAI key to the user\'s OpenAI-compatible server or its own', async () => {
     // The issue's case: the user's own provider is their OpenAI-compatible server (no key set for
     // it), their OpenAI key (the canary) is in OPENAI_API_KEY; a cloned repository says "openai".
-    await freshChat(api);
+    await freshChat(suite.api);
     const ownServer = new Simulator({ log: simLog });
     await ownServer.start();
     try {
@@ -172,7 +156,7 @@ describe('Secrets: the API key leaks nowhere', function () {
       evilSim.reset();
       await writeWorkspaceSettings(hostileWorkspaceSettings(evilSim.openAIBaseUrl, 'openai'));
       ownServer.enqueue({ text: ANSWER });
-      const answer = await withTimeout(api.ask('Where does my key go?'), 20_000, 'the answer');
+      const answer = await withTimeout(suite.api.ask('Where does my key go?'), 20_000, 'the answer');
       assert.equal(answer?.role === 'assistant' && answer.state, 'done', JSON.stringify(answer));
       assert.equal(answer?.text, ANSWER);
       assert.equal(evilSim.stats().requests, 0, "the workspace's server received a request");
@@ -198,7 +182,7 @@ describe('Secrets: the API key leaks nowhere', function () {
   });
 
   it('a workspace setting provider "openai-compatible" and every base URL cannot redirect the user\'s OpenAI requests (and key)', async () => {
-    await freshChat(api);
+    await freshChat(suite.api);
     await useWire('openai-chat', rightKeySim.openAIBaseUrl);
     rightKeySim.reset();
     evilSim.reset();
@@ -206,7 +190,7 @@ describe('Secrets: the API key leaks nowhere', function () {
     try {
       assert.equal(vscode.workspace.getConfiguration('sidestream').inspect<string>('openai.baseUrl')?.globalValue, rightKeySim.openAIBaseUrl, 'the user setting changed');
       rightKeySim.enqueue({ text: ANSWER });
-      const answer = await withTimeout(api.ask('Where does this go?'), 20_000, 'the answer');
+      const answer = await withTimeout(suite.api.ask('Where does this go?'), 20_000, 'the answer');
       assert.equal(answer?.role === 'assistant' && answer.state, 'done', JSON.stringify(answer));
       assert.equal(evilSim.stats().requests, 0, 'the workspace redirected a request (and so the API key) to its server');
       const accepted = generations(rightKeySim, 'openai-chat');
@@ -218,13 +202,13 @@ describe('Secrets: the API key leaks nowhere', function () {
   });
 
   it('a trusted workspace may still set the model (project settings still work)', async () => {
-    await freshChat(api);
+    await freshChat(suite.api);
     await useWire('openai-chat', rightKeySim.openAIBaseUrl);
     rightKeySim.reset();
     await writeWorkspaceSettings({ 'sidestream.provider': 'openai', 'sidestream.model': 'sim-project-model' });
     try {
       rightKeySim.enqueue({ text: ANSWER });
-      const answer = await withTimeout(api.ask('Which model?'), 20_000, 'the answer');
+      const answer = await withTimeout(suite.api.ask('Which model?'), 20_000, 'the answer');
       assert.equal(answer?.role === 'assistant' && answer.state, 'done', JSON.stringify(answer));
       assert.equal(generations(rightKeySim, 'openai-chat')[0]?.model, 'sim-project-model', "the trusted workspace's model was not used");
     } finally {
@@ -232,8 +216,8 @@ describe('Secrets: the API key leaks nowhere', function () {
     }
   });
 
-  it("a base URL's own credentials (user:pass@, ?api-key=) are redacted from the error, the log and the saved conversation", async () => {
-    await freshChat(api);
+  it("a base URL's own credentials (user:pass@, ?suite.api-key=) are redacted from the error, the log and the saved conversation", async () => {
+    await freshChat(suite.api);
     const tag = randomBytes(6).toString('hex');
     const closed = await new Promise<number>((resolve) => {
       const s = net.createServer().listen(0, '127.0.0.1', () => {
@@ -241,15 +225,15 @@ describe('Secrets: the API key leaks nowhere', function () {
         s.close(() => resolve(port));
       });
     });
-    await useWire('openai-chat', `http://sidestream-user:PW${tag}@127.0.0.1:${closed}/v1?api-key=QK${tag}`);
-    const answer = await withTimeout(api.ask('Does the URL leak?'), 30_000, 'the failed answer');
+    await useWire('openai-chat', `http://sidestream-user:PW${tag}@127.0.0.1:${closed}/v1?suite.api-key=QK${tag}`);
+    const answer = await withTimeout(suite.api.ask('Does the URL leak?'), 30_000, 'the failed answer');
     assert.equal(answer?.role === 'assistant' && answer.state, 'error', JSON.stringify(answer));
-    const shown = JSON.stringify(api.snapshot());
+    const shown = JSON.stringify(suite.api.snapshot());
     assert.ok(!shown.includes(`PW${tag}`) && !shown.includes(`QK${tag}`), `the URL's credentials are shown: ${answer?.role === 'assistant' ? answer.error?.message : ''}`);
     await delay(1_500);
     const userDataDir = serverUserDataDir();
     assert.ok(userDataDir, 'no user-data folder');
-    const files = listFiles(userDataDir);
+    const files = serverFiles(userDataDir);
     const conversation = files.filter((f) => f.includes(path.join('sidestream.sidestream', 'chats', path.sep)) && /[\\/]c[0-9a-z]+\.json$/.test(f));
     assert.ok(conversation.length > 0, 'no saved conversation file found: the search would prove nothing');
     assert.ok(
@@ -273,7 +257,7 @@ describe('Secrets: the API key leaks nowhere', function () {
   it('the canary is nowhere: snapshot, errors, settings, log file, state databases', async () => {
     // Let debounced saves and log writes reach the disk.
     await delay(1_500);
-    const snapshot = JSON.stringify(api.snapshot());
+    const snapshot = JSON.stringify(suite.api.snapshot());
     assert.ok(!snapshot.includes(CANARY), 'the key is in the snapshot');
     for (const message of seenErrors) assert.ok(!message.includes(CANARY), `the key is in an error: ${message}`);
 
@@ -289,9 +273,9 @@ describe('Secrets: the API key leaks nowhere', function () {
 
     const userDataDir = serverUserDataDir();
     assert.ok(userDataDir && fs.existsSync(userDataDir), `could not find the server's user-data folder (got ${userDataDir})`);
-    const files = listFiles(userDataDir);
+    const files = serverFiles(userDataDir);
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-    if (folder) files.push(...listFiles(folder));
+    if (folder) files.push(...serverFiles(folder));
     const logs = files.filter((f) => /sidestream/i.test(f) && f.endsWith('.log'));
     assert.ok(logs.length > 0, `no Sidestream log file under ${userDataDir}:\n${files.filter((f) => f.endsWith('.log')).join('\n')}`);
     assert.ok(
@@ -334,22 +318,6 @@ function serverUserDataDir(): string | undefined {
 }
 
 /** Every regular file under `dir` (bounded), skipping extension installs. */
-function listFiles(dir: string, out: string[] = [], budget = { left: 20_000 }): string[] {
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return out;
-  }
-  for (const entry of entries) {
-    if (budget.left-- <= 0) break;
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) {
-      if (entry.name === 'node_modules' || entry.name === 'CachedExtensionVSIXs') continue;
-      listFiles(full, out, budget);
-    } else if (entry.isFile()) {
-      out.push(full);
-    }
-  }
-  return out;
+function serverFiles(dir: string): string[] {
+  return listFiles(dir, { skip: ['node_modules', 'CachedExtensionVSIXs'], limit: 20_000 });
 }

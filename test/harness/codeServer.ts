@@ -209,12 +209,12 @@ export class CodeServer {
   }
 
   /**
-   * The workbench URL for this server's folder. `payload` entries become VS Code's window
+   * The workbench URL for this server's folder (or another `folder`). `payload` entries become VS Code's window
    * payload, e.g. extensionDevelopmentPath / extensionTestsPath as `vscode-remote://` URIs
    * (see {@link remoteUri}); VS Code honours them only with the smoke-test driver on.
    */
-  workbenchUrl(payload?: Array<[string, string]>): string {
-    const params = new URLSearchParams({ folder: this.folder });
+  workbenchUrl(payload?: Array<[string, string]>, folder = this.folder): string {
+    const params = new URLSearchParams({ folder });
     if (payload?.length) params.set('payload', JSON.stringify(payload));
     return `${this.origin}/?${params.toString()}`;
   }

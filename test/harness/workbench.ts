@@ -1,7 +1,7 @@
 /**
  * Drives the real VS Code web workbench served by code-server with Debian's Chromium through
- * playwright-core (never a downloaded browser). Helpers retry the steps that are flaky on a
- * loaded machine (the quick-open, focus) but report the underlying failure when they give up.
+ * playwright-core (never a downloaded browser). Each gesture is done once, after waiting for the
+ * state that makes it safe (the workbench restored, the palette focused, the row listed).
  */
 import * as fs from 'node:fs';
 import { chromium, type Browser, type Frame, type Locator, type Page } from 'playwright-core';
@@ -82,74 +82,87 @@ export async function openWorkbench(server: CodeServer, options: OpenWorkbenchOp
 }
 
 /**
- * Waits until the extension host has loaded the extensions: the command palette lists an
- * extension's commands only after that, and keys pressed earlier can be lost. With
- * `statusItemOf`, also waits for a status-bar item of that extension (VS Code gives its element
- * the id `<extension id>.<item id>`), which shows the extension has activated.
+ * Waits until the window is ready for a user's gestures: the workbench says it has restored (the
+ * smoke-test driver's `whenWorkbenchRestored`: the Restored lifecycle phase reached and every
+ * workbench contribution created, the keybinding service among them, so a key pressed now is
+ * dispatched, not lost), the status bar is drawn and no "Activating Extensions" item shows. With
+ * `statusItemOf`, also waits for a status-bar item of that extension (VS Code gives its element the
+ * id `<extension id>.<item id>`), which shows the extension has activated and registered its
+ * commands. Every window the tests open runs with the smoke-test driver (`--vscode-option
+ * enable-smoke-test-driver`), which puts `window.driver` on the page.
  */
 export async function waitForWorkbenchReady(page: Page, options: { statusItemOf?: string; timeoutMs?: number } = {}): Promise<void> {
   const timeout = options.timeoutMs ?? 120_000;
+  await page.waitForSelector('.monaco-workbench', { timeout });
+  await page.waitForFunction(() => typeof (window as unknown as WithDriver).driver?.whenWorkbenchRestored === 'function', undefined, { timeout });
+  await page.evaluate(() => (window as unknown as WithDriver).driver!.whenWorkbenchRestored());
   await page.waitForSelector('.statusbar-item', { timeout });
   if (options.statusItemOf) {
     await page.waitForSelector(`.statusbar-item[id^="${options.statusItemOf}."]`, { timeout });
   }
-  // "Activating Extensions..." may not have appeared yet: require it to stay away for a moment.
-  await pollFor(
-    'the extensions to finish activating',
-    async () => {
-      for (let i = 0; i < 4; i++) {
-        const busy = await page.locator('.statusbar-item', { hasText: 'Activating Extensions' }).count();
-        if (busy > 0) return undefined;
-        await delay(250);
-      }
-      return true;
-    },
-    timeout,
-    250,
+  await page.locator('.statusbar-item', { hasText: 'Activating Extensions' }).first().waitFor({ state: 'detached', timeout });
+}
+
+/** The part of the smoke-test driver (VS Code's `IWindowDriver`) the tests use. */
+interface WithDriver {
+  driver?: { whenWorkbenchRestored(): Promise<void> };
+}
+
+/** The quick input's text box (the command palette's, a quick pick's or an input box's). */
+export function quickInputBox(page: Page): Locator {
+  return page.locator('.quick-input-widget .quick-input-box input');
+}
+
+/** Waits until the open quick input's title matches `title` (e.g. a pick's second step). */
+export async function waitForQuickInputTitle(page: Page, title: RegExp, timeoutMs = 30_000): Promise<void> {
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor({ state: 'visible', timeout: timeoutMs });
+}
+
+/** A row of the open quick input whose label is exactly `label`. */
+export function quickInputRow(page: Page, label: string): Locator {
+  return (
+    page
+      .locator('.quick-input-widget .quick-input-list .monaco-list-row')
+      // Exact label: "Ask a Question" must not pick "Ask a Question about the Selection".
+      .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRegExp(label)}\\s*$`) }) })
+      .first()
   );
 }
 
 /**
- * Runs a command by its palette title: F1, type the title, pick the row whose label matches
- * exactly, Enter. Retries the whole gesture because the first F1 after load is sometimes lost.
+ * Presses F1 and waits until the command palette's box has the keyboard focus (what the palette
+ * does once it is open and ready for typing), then types `text` into it. The window must be ready
+ * ({@link waitForWorkbenchReady}); the key goes to whatever has the focus, so the caller decides
+ * that (the workbench, or an editor whose selection a command needs).
  */
-export async function runCommandByTitle(page: Page, title: string, attempts = 4): Promise<void> {
-  let lastError: unknown;
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    try {
-      await closeQuickInput(page);
-      await focusWorkbench(page);
-      await page.keyboard.press('F1');
-      const input = page.locator('.quick-input-widget .quick-input-box input');
-      await input.waitFor({ state: 'visible', timeout: 10_000 });
-      await input.fill(`>${title}`);
-      const row = page
-        .locator('.quick-input-widget .quick-input-list .monaco-list-row')
-        // Exact label: "Ask a Question" must not pick "Ask a Question about the Selection".
-        .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRegExp(title)}\\s*$`) }) })
-        .first();
-      await row.waitFor({ state: 'visible', timeout: 8_000 });
-      // The list is filtered as you type; make sure the top row is ours before pressing Enter.
-      await row.click({ timeout: 5_000 });
-      // The palette closes, or turns into the command's own input box: either way it is done.
-      await pollFor(
-        'the command palette to close',
-        async () => {
-          const open = await page.locator('.quick-input-widget').isVisible();
-          return !open || (await input.inputValue()) !== `>${title}` ? true : undefined;
-        },
-        5_000,
-        50,
-      ).catch(() => undefined);
-      return;
-    } catch (err) {
-      lastError = err;
-      // Visible in the test output, so a slow run shows where its time went.
-      console.log(`      (command palette attempt ${attempt} for "${title}" failed: ${firstLine(err)})`);
-      await delay(1_000 * attempt);
-    }
-  }
-  throw new Error(`could not run "${title}" from the command palette: ${String(lastError)}`);
+export async function openQuickInputWith(page: Page, text: string): Promise<Locator> {
+  await closeQuickInput(page);
+  await page.keyboard.press('F1');
+  const input = quickInputBox(page);
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await pollFor('the command palette to take the keyboard focus', async () => ((await input.evaluate((el) => el === document.activeElement)) ? true : undefined), 10_000, 50);
+  await input.fill(text);
+  return input;
+}
+
+/**
+ * Runs a command by its palette title, once: with the keyboard focus on the workbench (not in a
+ * webview), F1, type the title, click the row whose label matches exactly, then wait until the
+ * palette has closed or turned into the command's own quick input.
+ */
+export async function runCommandByTitle(page: Page, title: string): Promise<void> {
+  await focusWorkbench(page);
+  const input = await openQuickInputWith(page, `>${title}`);
+  await quickInputRow(page, title).click({ timeout: 10_000 });
+  await pollFor(
+    `the command palette to run "${title}"`,
+    async () => {
+      const open = await page.locator('.quick-input-widget').isVisible();
+      return !open || (await input.inputValue()) !== `>${title}` ? true : undefined;
+    },
+    10_000,
+    50,
+  );
 }
 
 /** Waits for a quick-input box (e.g. `showInputBox`), types `text` and presses Enter. */
@@ -213,17 +226,19 @@ export async function closeQuickInput(page: Page): Promise<void> {
       .catch(() => false)
   ) {
     await page.keyboard.press('Escape');
-    await delay(200);
+    await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
   }
 }
 
+/**
+ * Puts the keyboard focus on the workbench's own document: a key pressed while a webview's frame
+ * has the focus goes to the webview first, which forwards it only once its own document is ready.
+ * Blurring the focused element (an iframe's, too) leaves the focus on the workbench's body, where
+ * VS Code's keybinding service listens.
+ */
 async function focusWorkbench(page: Page): Promise<void> {
-  // Clicking the status bar's empty area gives the window keyboard focus without opening anything.
-  const box = await page
-    .locator('.part.statusbar')
-    .boundingBox()
-    .catch(() => null);
-  if (box) await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  await pollFor('the keyboard focus on the workbench', async () => ((await page.evaluate(() => document.activeElement?.tagName)) === 'IFRAME' ? undefined : true), 5_000, 50);
 }
 
 /**
@@ -312,10 +327,6 @@ export async function pollFor<T>(what: string, predicate: () => Promise<T | unde
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-function firstLine(err: unknown): string {
-  return String(err instanceof Error ? err.message : err).split('\n')[0] ?? '';
 }
 
 /** Text as a user reads it: runs of whitespace as one space, trimmed. */

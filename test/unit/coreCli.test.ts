@@ -22,26 +22,41 @@ interface Run {
   stderr: string;
 }
 
-function runCli(args: string[], env: Record<string, string> = {}, whileRunning?: (child: ReturnType<typeof spawn>) => void): Promise<Run> {
+interface RunOptions {
+  /** Called with the child once it is spawned (e.g. to signal it mid-run). */
+  whileRunning?: (child: ReturnType<typeof spawn>) => void;
+  /** Run with stdout on a terminal (a pseudo-terminal through util-linux `script`): what the terminal got, line ends as written. */
+  terminal?: boolean;
+}
+
+/** Runs `node CLI …args` (or `command`, with `argv`) with only PATH and `env` in its environment; resolves when it exits. */
+function runChild(command: string, argv: string[], env: Record<string, string>, options: RunOptions = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(command, argv, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`CLI did not exit; stderr: ${stderr}`));
+      reject(new Error(`${argv.join(' ')} did not exit; stdout: ${stdout}; stderr: ${stderr}`));
     }, 30_000);
+    child.on('error', reject);
     child.on('exit', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr });
+      // A terminal turns each \n into \r\n (onlcr); stderr shares the terminal too.
+      resolve({ code, stdout: options.terminal ? stdout.replace(/\r\n/g, '\n') : stdout, stderr });
     });
-    whileRunning?.(child);
+    options.whileRunning?.(child);
   });
+}
+
+/** Runs the CLI with `args`; with `terminal`, its stdout on a terminal (through `script`). */
+function runCli(args: string[], env: Record<string, string> = {}, options: RunOptions = {}): Promise<Run> {
+  if (!options.terminal) return runChild(process.execPath, [CLI, ...args], env, options);
+  const quote = (a: string) => `'${a.replace(/'/g, "'\\''")}'`;
+  const command = [process.execPath, CLI, ...args].map(quote).join(' ');
+  return runChild(SCRIPT!, ['-qec', command, '/dev/null'], { TERM: 'xterm', ...env }, options);
 }
 
 /** The one JSON line `--json` writes to stderr (which then holds nothing else). */
@@ -178,9 +193,7 @@ describe('core: CLI', function () {
     const run = await runCli(
       ['--provider', 'openai', '--base-url', sim.openAIBaseUrl, '--api-key-env', 'OPENAI_API_KEY', '--model', 'sim-model', 'hi'],
       { OPENAI_API_KEY: 'sk-cli-test-key-123456' },
-      (child) => {
-        void sim.waitForTokens(1, 3, 10_000).then(() => child.kill('SIGINT'));
-      },
+      { whileRunning: (child) => void sim.waitForTokens(1, 3, 10_000).then(() => child.kill('SIGINT')) },
     );
     assert.equal(run.code, 130, run.stderr);
     assert.match(run.stderr, /finish cancelled/);
@@ -267,16 +280,18 @@ describe('core: CLI', function () {
 
   it('ask --json + SIGINT mid-stream: exit 130, finish cancelled, socket closed by the client', async () => {
     sim.enqueue({ text: 'word '.repeat(200), tokensPerSecond: 20 });
-    const run = await runCli(['ask', ...openai(), '--model', 'sim-model', '--json', 'hi'], KEY_ENV, (child) => {
-      // Interrupt once three words are on screen (not merely sent: the print may lag the send).
-      let printed = '';
-      const onData = (chunk: Buffer) => {
-        printed += chunk.toString('utf8');
-        if (!printed.startsWith('word word word')) return;
-        child.stdout!.off('data', onData);
-        child.kill('SIGINT');
-      };
-      child.stdout!.on('data', onData);
+    const run = await runCli(['ask', ...openai(), '--model', 'sim-model', '--json', 'hi'], KEY_ENV, {
+      whileRunning: (child) => {
+        // Interrupt once three words are on screen (not merely sent: the print may lag the send).
+        let printed = '';
+        const onData = (chunk: Buffer) => {
+          printed += chunk.toString('utf8');
+          if (!printed.startsWith('word word word')) return;
+          child.stdout!.off('data', onData);
+          child.kill('SIGINT');
+        };
+        child.stdout!.on('data', onData);
+      },
     });
     assert.equal(run.code, 130, run.stderr);
     const json = jsonLine(run);
@@ -397,8 +412,10 @@ describe('core: CLI', function () {
   });
 
   it('compare + SIGINT mid-stream: exit 130, every socket closed by the client', async () => {
-    const run = await runCli(['compare', ...openai(), '--model', 'sim-tps-20,sim-ttft-100-tps-30', 'hi'], KEY_ENV, (child) => {
-      void Promise.all([sim.waitForTokens(1, 3, 10_000), sim.waitForTokens(2, 3, 10_000)]).then(() => child.kill('SIGINT'));
+    const run = await runCli(['compare', ...openai(), '--model', 'sim-tps-20,sim-ttft-100-tps-30', 'hi'], KEY_ENV, {
+      whileRunning: (child) => {
+        void Promise.all([sim.waitForTokens(1, 3, 10_000), sim.waitForTokens(2, 3, 10_000)]).then(() => child.kill('SIGINT'));
+      },
     });
     assert.equal(run.code, 130, run.stderr);
     await eventually(() => sim.stats().requestsLog.every((r) => r.closedAt !== undefined) && sim.stats().openSockets === 0, 5000, 'all sockets closed');
@@ -664,14 +681,8 @@ describe('core: CLI', function () {
     const script = `require(${JSON.stringify(join(OUT_SRC, 'core', 'index.js'))});
       const heavy = Object.keys(require.cache).filter((k) => /node_modules[\\\\/](openai|@anthropic-ai|gpt-tokenizer)[\\\\/]/.test(k));
       process.stdout.write(String(heavy.length));`;
-    const out = await new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-      let text = '';
-      child.stdout.on('data', (d: Buffer) => (text += d.toString()));
-      child.on('exit', () => resolve(text));
-      child.on('error', reject);
-    });
-    assert.equal(out, '0');
+    const run = await runChild(process.execPath, ['-e', script], {});
+    assert.equal(run.stdout, '0', run.stderr);
   });
 });
 
@@ -680,28 +691,6 @@ const SCRIPT = (() => {
   const probe = spawnSync('script', ['--version'], { encoding: 'utf8' });
   return probe.status === 0 && /util-linux/.test(probe.stdout) ? 'script' : undefined;
 })();
-
-/** Runs the CLI with its stdout on a terminal (through `script`); what the terminal got, line ends as written. */
-function runCliOnTerminal(args: string[], env: Record<string, string>): Promise<Run> {
-  const quote = (a: string) => `'${a.replace(/'/g, "'\\''")}'`;
-  const command = [process.execPath, CLI, ...args].map(quote).join(' ');
-  return new Promise((resolve, reject) => {
-    const child = spawn(SCRIPT!, ['-qec', command, '/dev/null'], { env: { PATH: process.env.PATH ?? '', TERM: 'xterm', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`script did not exit; output: ${stdout}`));
-    }, 30_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      // The terminal turns each \n into \r\n (onlcr); stderr shares the terminal too.
-      resolve({ code, stdout: stdout.replace(/\r\n/g, '\n'), stderr });
-    });
-  });
-}
 
 describe('core: CLI keys only where meant, and terminal-safe output', function () {
   this.timeout(40_000);
@@ -805,7 +794,7 @@ describe('core: CLI keys only where meant, and terminal-safe output', function (
   it('model text written to a terminal has its control characters stripped (escape sequences, C0 and C1; newlines and tabs kept)', async function () {
     if (!SCRIPT) this.skip();
     open.enqueue({ text: HOSTILE });
-    const run = await runCliOnTerminal(['ask', '--provider', 'ollama', '--base-url', open.openAIBaseUrl, '--model', 'sim-model', 'hi'], {});
+    const run = await runCli(['ask', '--provider', 'ollama', '--base-url', open.openAIBaseUrl, '--model', 'sim-model', 'hi'], {}, { terminal: true });
     assert.equal(run.code, 0, run.stdout);
     const answer = run.stdout.slice(0, run.stdout.indexOf('[finish'));
     assert.equal(answer, CLEAN);

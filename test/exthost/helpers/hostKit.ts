@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { SidestreamApi } from '../../../src/api';
-import type { AssistantMessageView, MessageView } from '../../../src/shared/protocol';
+import type { AssistantMessageView, ContextChip, MessageView } from '../../../src/shared/protocol';
 import type { SimRequestRecord, Simulator } from '../../../src/simulator/Simulator';
 
 export const EXTENSION_ID = 'sidestream.sidestream';
@@ -205,4 +205,164 @@ export function simLog(line: string): void {
   } catch {
     // Diagnostics only.
   }
+}
+
+export interface HostSuiteOptions {
+  /** The simulators the suite talks to: started before its tests, stopped after them. */
+  sims: readonly Simulator[];
+  /** OpenAI and Anthropic keys put in the environment for the suite's life (see {@link suiteKeys}). */
+  keys?: readonly [openai: string, anthropic: string];
+  /** Before each test: cancel and clear the conversation, remove the attached context files, reset the simulators. */
+  freshEachTest?: boolean;
+  /** After each test, before the check for unhandled rejections (e.g. waits for the test's requests to end). */
+  afterEachTest?: () => Promise<void>;
+  /** First thing after the suite, before the conversation is cleared and the settings reset. */
+  cleanUp?: () => Promise<void>;
+}
+
+export interface HostSuite {
+  /** Sidestream's API, once the suite's `before` has activated it. */
+  readonly api: SidestreamApi;
+  readonly rejections: RejectionCounter;
+  /** The attached context files' chips (not the active editor's offer). */
+  attachedChips(): ContextChip[];
+}
+
+/** The keys a suite named `tag` puts in the environment: a key of its own per provider. */
+export function suiteKeys(tag: string): readonly [string, string] {
+  return [`sk-${tag}-suite-key`, `sk-ant-${tag}-suite-key`];
+}
+
+/**
+ * The set-up every extension-host suite shares, registered in the enclosing `describe`: before
+ * its tests Sidestream is activated, the simulators started, the keys put in the environment and
+ * unhandled rejections counted; after each test none may have happened; after the tests the
+ * conversation is cleared, every setting a suite touches reset, the environment restored and the
+ * simulators stopped. A suite's own `before` hooks, registered after this call, run after it.
+ */
+export function useHostSuite(options: HostSuiteOptions): HostSuite {
+  const rejections = new RejectionCounter();
+  let api: SidestreamApi | undefined;
+  let restoreEnv = (): void => undefined;
+
+  before(async () => {
+    api = await sidestream();
+    await Promise.all(options.sims.map((s) => s.start()));
+    if (options.keys) restoreEnv = setEnvKeys(...options.keys);
+    rejections.install();
+  });
+
+  if (options.freshEachTest) {
+    beforeEach(async () => {
+      await freshChat(suite.api);
+      removeAttachedChips(suite.api);
+      for (const s of options.sims) s.reset();
+    });
+  }
+
+  afterEach(async () => {
+    await options.afterEachTest?.();
+    rejections.assertNone();
+  });
+
+  after(async () => {
+    rejections.dispose();
+    await options.cleanUp?.();
+    if (api) removeAttachedChips(api);
+    if (api) await freshChat(api).catch(() => undefined);
+    await resetSettings();
+    restoreEnv();
+    await Promise.all(options.sims.map((s) => s.stop()));
+  });
+
+  const suite: HostSuite = {
+    get api() {
+      assert.ok(api, 'Sidestream is not activated yet (use the API inside hooks and tests)');
+      return api;
+    },
+    rejections,
+    attachedChips: () => attachedChips(suite.api),
+  };
+  return suite;
+}
+
+/**
+ * Runs `body` in a `describe` per wire format, each with Sidestream set to that wire on `sim`
+ * (`extra` settings too) and, after its tests, every socket to the simulator closed.
+ */
+export function forEachWire(sim: Simulator, body: (wire: Wire) => void, extra: Parameters<typeof useWire>[2] = {}): void {
+  for (const wire of WIRES) {
+    describe(wire, () => {
+      before(async () => {
+        await useWire(wire, baseUrlFor(wire, sim), extra);
+      });
+      after(async () => {
+        // Pooled keep-alive sockets close on their own timeout; none may stay open for good.
+        await sim.waitForAllSocketsClosed(15_000);
+      });
+      body(wire);
+    });
+  }
+}
+
+/** The attached context files' chips (not the active editor's offer). */
+export function attachedChips(api: SidestreamApi): ContextChip[] {
+  return api.contextChips().filter((c) => !c.suggested);
+}
+
+export function removeAttachedChips(api: SidestreamApi): void {
+  for (const chip of attachedChips(api)) api.removeContext(chip.id);
+}
+
+/** A folder `name` of the test workspace for a suite's files, deleted after the suite. */
+export function useWorkspaceFolder(name: string): { readonly root: vscode.Uri; writeFile(file: string, content: string | Uint8Array): Promise<vscode.Uri> } {
+  let root: vscode.Uri | undefined;
+  before(() => {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder, 'the extension-host tests run with a workspace folder');
+    root = folder.uri;
+  });
+  after(async () => {
+    if (root) await vscode.workspace.fs.delete(vscode.Uri.joinPath(root, name), { recursive: true, useTrash: false }).then(undefined, () => undefined);
+  });
+  const workspace = {
+    get root(): vscode.Uri {
+      assert.ok(root, 'the workspace folder is known once the suite has started');
+      return root;
+    },
+    /** Writes `content` to <name>/<file> in the test workspace. */
+    async writeFile(file: string, content: string | Uint8Array): Promise<vscode.Uri> {
+      const uri = vscode.Uri.joinPath(workspace.root, name, file);
+      await vscode.workspace.fs.writeFile(uri, typeof content === 'string' ? new TextEncoder().encode(content) : content);
+      return uri;
+    },
+  };
+  return workspace;
+}
+
+/** A ChatResponseStream that records what the participant streamed (the real one exists only inside a chat view). */
+export function recordingStream(): { stream: vscode.ChatResponseStream; parts: string[]; readonly text: string } {
+  const parts: string[] = [];
+  const ignore = (): void => undefined;
+  const stream = {
+    markdown: (value: string | vscode.MarkdownString) => parts.push(typeof value === 'string' ? value : value.value),
+    anchor: ignore,
+    button: ignore,
+    filetree: ignore,
+    progress: ignore,
+    reference: ignore,
+    push: ignore,
+  } as unknown as vscode.ChatResponseStream;
+  return {
+    stream,
+    parts,
+    get text() {
+      return parts.join('');
+    },
+  };
+}
+
+/** A chat request as the chat view makes one, for calling the participant's handler directly. */
+export function chatRequest(prompt: string, command?: string): vscode.ChatRequest {
+  return { prompt, command, references: [], toolReferences: [], toolInvocationToken: undefined, model: undefined } as unknown as vscode.ChatRequest;
 }
