@@ -19,25 +19,12 @@ import { isSidestreamViewOpen, openSidestreamView, pollFor, runCommandByTitle } 
 import { ARTIFACTS, ASSISTANT, BODY, WEBVIEW, askFromPalette, panelFrame, reloadWindow, simulatorSettings, useVsCode, waitForState } from './helpers/fixture';
 import type { SimFault } from '../../src/simulator/script';
 import { tokenize } from '../../src/simulator/tokenize';
+import { freshWindowAnswer } from '../harness/streamAnswers';
 
 const RUNS = Number(process.env.SIDESTREAM_FRESH_RUNS ?? 10);
 
-/**
- * The answer the user saw duplicated: about 3,000 simulator tokens in 60 paragraphs, each a
- * sentence, with a numbered list, a ```ts block and a closing line.
- */
-const ANSWER = (() => {
-  const paragraph = (i: number) =>
-    `Paragraph ${i}: a streamed answer keeps its order, and every word of it arrives in the panel exactly once, never twice and never lost, whatever the timing between the host and the webview, so the final text is **exactly** what the model sent.`;
-  return [
-    'Sure — here is a short answer.',
-    ...Array.from({ length: 30 }, (_, i) => paragraph(i + 1)),
-    '1. Open the panel.\n2. Ask the question.\n3. Watch the answer stream.',
-    '```ts\nexport function tokensPerSecond(tokens: number, ms: number): number {\n  return ms > 0 ? (tokens * 1000) / ms : 0;\n}\n```',
-    ...Array.from({ length: 30 }, (_, i) => paragraph(i + 31)),
-    'Done: that is the whole answer.',
-  ].join('\n\n');
-})();
+/** The answer the user saw duplicated: about 3,000 simulator tokens in 60 paragraphs, a list and a ```ts block. */
+const ANSWER = freshWindowAnswer();
 const ANSWER_TOKENS = tokenize(ANSWER);
 
 describe('The panel in a fresh VS Code window (code-server): exact text, end in sight', function () {

@@ -4,30 +4,10 @@
  * CLI in its own process against the simulator over loopback.
  */
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { Simulator, type SimServerConfig } from '../../src/simulator/Simulator';
+import { runCli } from './helpers/cliRun';
 
-const CLI = join(__dirname, '..', '..', 'src', 'cli.js');
 const ANSWER = 'The quick brown fox jumps over the lazy dog while the cat watches from the warm windowsill, and nobody says a word.';
-
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`CLI did not exit; stderr: ${stderr}`));
-    }, 20_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 describe('CLI: automatic resume and doctor', function () {
   this.timeout(30_000);

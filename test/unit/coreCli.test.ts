@@ -5,59 +5,15 @@
  * Also checks that loading the core does not load the SDKs or the tokenizer.
  */
 import * as assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { BENCH_CSV_HEADER, cliApiKey, compareTarget, formatBenchTable, median, parseArgs } from '../../src/cli';
 import { csvField } from '../../src/shared/csv';
 import { stripControls, TerminalText } from '../../src/shared/terminalText';
 import { Simulator } from '../../src/simulator/Simulator';
 import { eventually } from './helpers/coreHarness';
+import { runChild, runCli, SCRIPT, type Run } from './helpers/cliRun';
 
 const OUT_SRC = join(__dirname, '..', '..', 'src');
-const CLI = join(OUT_SRC, 'cli.js');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-interface RunOptions {
-  /** Called with the child once it is spawned (e.g. to signal it mid-run). */
-  whileRunning?: (child: ReturnType<typeof spawn>) => void;
-  /** Run with stdout on a terminal (a pseudo-terminal through util-linux `script`): what the terminal got, line ends as written. */
-  terminal?: boolean;
-}
-
-/** Runs `node CLI …args` (or `command`, with `argv`) with only PATH and `env` in its environment; resolves when it exits. */
-function runChild(command: string, argv: string[], env: Record<string, string>, options: RunOptions = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, argv, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${argv.join(' ')} did not exit; stdout: ${stdout}; stderr: ${stderr}`));
-    }, 30_000);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      // A terminal turns each \n into \r\n (onlcr); stderr shares the terminal too.
-      resolve({ code, stdout: options.terminal ? stdout.replace(/\r\n/g, '\n') : stdout, stderr });
-    });
-    options.whileRunning?.(child);
-  });
-}
-
-/** Runs the CLI with `args`; with `terminal`, its stdout on a terminal (through `script`). */
-function runCli(args: string[], env: Record<string, string> = {}, options: RunOptions = {}): Promise<Run> {
-  if (!options.terminal) return runChild(process.execPath, [CLI, ...args], env, options);
-  const quote = (a: string) => `'${a.replace(/'/g, "'\\''")}'`;
-  const command = [process.execPath, CLI, ...args].map(quote).join(' ');
-  return runChild(SCRIPT!, ['-qec', command, '/dev/null'], { TERM: 'xterm', ...env }, options);
-}
 
 /** The one JSON line `--json` writes to stderr (which then holds nothing else). */
 function jsonLine(run: Run): Record<string, unknown> {
@@ -685,12 +641,6 @@ describe('core: CLI', function () {
     assert.equal(run.stdout, '0', run.stderr);
   });
 });
-
-/** util-linux `script`, which runs a command on a pseudo-terminal (stdout is a TTY); undefined where there is none. */
-const SCRIPT = (() => {
-  const probe = spawnSync('script', ['--version'], { encoding: 'utf8' });
-  return probe.status === 0 && /util-linux/.test(probe.stdout) ? 'script' : undefined;
-})();
 
 describe('core: CLI keys only where meant, and terminal-safe output', function () {
   this.timeout(40_000);

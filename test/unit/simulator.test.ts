@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { parseArgs } from '../../src/simulator/main';
+import { startSimClients } from './helpers/simClients';
 import { Simulator } from '../../src/simulator/Simulator';
 import { tokenize } from '../../src/simulator/tokenize';
 
@@ -21,12 +22,7 @@ describe('Simulator: wire formats through the real SDKs', () => {
   let openai: OpenAI;
   let anthropic: Anthropic;
 
-  before(async () => {
-    sim = new Simulator();
-    await sim.start();
-    openai = new OpenAI({ apiKey: 'sk-test', baseURL: sim.openAIBaseUrl, maxRetries: 0 });
-    anthropic = new Anthropic({ apiKey: 'sk-ant-test', baseURL: sim.anthropicBaseUrl, maxRetries: 0 });
-  });
+  before(async () => ({ sim, openai, anthropic } = await startSimClients()));
   after(() => sim.stop());
   beforeEach(() => sim.reset());
 

@@ -4,6 +4,7 @@ import { request as httpRequest } from 'node:http';
 import { join, relative } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
+import { startSimClients } from './helpers/simClients';
 import { Simulator } from '../../src/simulator/Simulator';
 import { parseWireFixture, replayScript } from '../../src/simulator/wireFixture';
 
@@ -40,12 +41,7 @@ describe('Simulator: faults as the real services and proxies produce them', () =
   let openai: OpenAI;
   let anthropic: Anthropic;
 
-  before(async () => {
-    sim = new Simulator();
-    await sim.start();
-    openai = new OpenAI({ apiKey: 'sk-test', baseURL: sim.openAIBaseUrl, maxRetries: 0, logLevel: 'off' });
-    anthropic = new Anthropic({ apiKey: 'sk-ant-test', baseURL: sim.anthropicBaseUrl, maxRetries: 0, logLevel: 'off' });
-  });
+  before(async () => ({ sim, openai, anthropic } = await startSimClients()));
   after(() => sim.stop());
   beforeEach(() => sim.reset());
 
