@@ -341,8 +341,13 @@ export async function benchWebviewMemory(browser: Browser, server: PageServer, o
     await p.post({ type: 'cleared' });
     baseline = await measure();
     await fill(1);
+    // The newest answer, in sight: the panel keeps answers far off screen as plain-text placeholders.
+    const last = `c1m${messages - 1}`;
     identical =
-      (await p.page.evaluate((t) => document.querySelector(`article[data-id="c1m0"] .markdown`)?.innerHTML === window.__sidestreamTest!.renderMarkdownOnce(t), text)) === true;
+      (await p.page.evaluate(([id, t]) => document.querySelector(`article[data-id="${id}"] .markdown`)?.innerHTML === window.__sidestreamTest!.renderMarkdownOnce(t), [
+        last,
+        text,
+      ] as const)) === true;
     full = await measure();
     await p.post({ type: 'cleared' });
     afterFirst = await measure();
