@@ -152,14 +152,21 @@ export async function openQuickInputWith(page: Page, text: string): Promise<Loca
  */
 export async function runCommandByTitle(page: Page, title: string): Promise<void> {
   await focusWorkbench(page);
-  const input = await openQuickInputWith(page, `>${title}`);
+  await openQuickInputWith(page, `>${title}`);
   await quickInputRow(page, title).click({ timeout: 10_000 });
   await pollFor(
     `the command palette to run "${title}"`,
-    async () => {
-      const open = await page.locator('.quick-input-widget').isVisible();
-      return !open || (await input.inputValue()) !== `>${title}` ? true : undefined;
-    },
+    // One read in the page, never a locator wait: a command that reloads the window (Developer:
+    // Reload Window) replaces the document under a waiting locator, which then waits out its own
+    // timeout. A read in a document being replaced throws and is read again in the new one.
+    async () =>
+      (await page.evaluate((typed) => {
+        const widget = document.querySelector<HTMLElement>('.quick-input-widget');
+        if (!widget || widget.getClientRects().length === 0 || getComputedStyle(widget).visibility === 'hidden') return true;
+        return widget.querySelector<HTMLInputElement>('.quick-input-box input')?.value !== typed;
+      }, `>${title}`))
+        ? true
+        : undefined,
     10_000,
     50,
   );
