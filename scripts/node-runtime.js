@@ -100,12 +100,13 @@ async function ensureNode({ script, args = process.argv.slice(2), log = (m) => c
   log(`Node ${process.version} is older than the ${engines} the dependencies need: running under ${node}`);
   const env = { ...process.env, [REEXEC_MARK]: '1', PATH: `${path.dirname(node)}${path.delimiter}${process.env.PATH ?? ''}` };
   const child = spawn(node, [script, ...args], { stdio: 'inherit', env });
-  // Ctrl+C reaches the child from the terminal itself (same process group); a signal sent to this
-  // process alone is passed on. This process waits for the child to finish its own clean-up.
+  // Every signal is passed on: Ctrl+C in a terminal reaches both (same process group), a signal sent
+  // to this process alone (kill, a supervisor) reaches only this one. The scripts stop once however
+  // often they are asked; this process waits for the child to finish its own clean-up.
   const forward = (signal) => () => {
     if (child.exitCode === null) child.kill(signal);
   };
-  process.on('SIGINT', () => {});
+  process.on('SIGINT', forward('SIGINT'));
   process.on('SIGTERM', forward('SIGTERM'));
   process.on('SIGHUP', forward('SIGHUP'));
   const code = await new Promise((resolve) => {

@@ -17,24 +17,7 @@ import * as path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { delay } from '../harness/codeServer';
 import { SimulatorProcess } from './helpers/simulatorControl';
-import {
-  ARTIFACTS,
-  ASSISTANT,
-  BODY,
-  COMPOSER,
-  SCREENSHOT_SETTINGS,
-  USER,
-  askInPanel,
-  demoWorkspace,
-  lastChat,
-  newChat,
-  panelFrame,
-  reloadWindow,
-  removeWorkspace,
-  simulatorSettings,
-  useVsCode,
-  waitForState,
-} from './helpers/fixture';
+import { ARTIFACTS, askInPanel, ASSISTANT, BODY, COMPOSER, lastChat, newChat, panelFrame, reloadWindow, useDemoWorkbench, USER, waitForState } from './helpers/fixture';
 import { normalise, openSidestreamView, pollFor, quickInputBox, runCommandByTitle, shownText } from '../harness/workbench';
 
 /** The file the `#` mention attaches: its content must reach the model, fenced with its path. */
@@ -48,35 +31,18 @@ const UTIL_TS = [
 
 describe('Sidestream conversations in VS Code (code-server), development extension', function () {
   this.timeout(240_000);
-  let sim: SimulatorProcess;
-  let workspace: string;
-  const vs = useVsCode({
+  const demo = useDemoWorkbench({
     name: 'conversations',
-    setUp: async () => {
-      workspace = demoWorkspace({ 'src/util.ts': UTIL_TS, 'README.md': '# demo\n' });
-      sim = await SimulatorProcess.start();
-    },
-    tearDown: async () => {
-      await sim?.stop();
-      removeWorkspace(workspace);
-    },
-    server: () => ({
-      folder: workspace,
-      settings: {
-        ...simulatorSettings(`${sim.origin}/v1`),
-        ...SCREENSHOT_SETTINGS,
-        // The save dialog as a quick input with a path box (what a remote window shows anyway).
-        'files.simpleDialog.enable': true,
-      },
-    }),
+    files: { 'src/util.ts': UTIL_TS, 'README.md': '# demo\n' },
+    // The save dialog as a quick input with a path box (what a remote window shows anyway).
+    settings: { 'files.simpleDialog.enable': true },
     clipboard: true,
     openView: true,
   });
-
+  let sim: SimulatorProcess;
   let page: Page;
-  beforeEach(async () => {
-    page = vs.page;
-    await sim.reset();
+  beforeEach(() => {
+    ({ sim, page } = demo);
   });
 
   it('keeps two chats across a window reload and switches between them through Show Chat History', async () => {
@@ -191,7 +157,7 @@ describe('Sidestream conversations in VS Code (code-server), development extensi
     );
     assertChatMarkdown(copied);
 
-    const target = path.join(workspace, 'exported-chat.md');
+    const target = path.join(demo.workspace, 'exported-chat.md');
     await runCommandByTitle(page, 'Sidestream: Export Chat…');
     // The simple save dialog: a quick input holding a path.
     const input = quickInputBox(page);

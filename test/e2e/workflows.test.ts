@@ -20,21 +20,18 @@ import { REPO_ROOT, delay } from '../harness/codeServer';
 import { SimulatorProcess } from './helpers/simulatorControl';
 import {
   ARTIFACTS,
+  askFromPalette,
   ASSISTANT,
   BODY,
-  SCREENSHOT_SETTINGS,
-  USER,
-  askFromPalette,
-  demoWorkspace,
   lastChat,
   newChat,
   nextAnswer,
   panelFrame,
   reloadWindow,
-  removeWorkspace,
   savedChatsInclude,
-  simulatorSettings,
+  useDemoWorkbench,
   useVsCode,
+  USER,
   waitForState,
 } from './helpers/fixture';
 import {
@@ -91,28 +88,19 @@ const CONTINUATION = ' And that is how the long answer ends.';
 
 describe('Sidestream workflows in VS Code (code-server), development extension', function () {
   this.timeout(240_000);
-  let sim: SimulatorProcess;
-  let workspace: string;
-  const vs = useVsCode({
+  const demo = useDemoWorkbench({
     name: 'workflows',
-    setUp: async () => {
-      workspace = demoWorkspace({ 'search.ts': SEARCH_TS, 'api.ts': API_TS, 'scratch.ts': '' });
-      sim = await SimulatorProcess.start();
-    },
-    tearDown: async () => {
-      await sim?.stop();
-      removeWorkspace(workspace);
-    },
-    server: () => ({ folder: workspace, settings: { ...simulatorSettings(`${sim.origin}/v1`), ...SCREENSHOT_SETTINGS, 'editor.lightbulb.enabled': 'off' } }),
+    files: { 'search.ts': SEARCH_TS, 'api.ts': API_TS, 'scratch.ts': '' },
+    settings: { 'editor.lightbulb.enabled': 'off' },
     oneShot: true,
     clipboard: true,
     openView: true,
   });
-
+  const vs = demo.vs;
+  let sim: SimulatorProcess;
   let page: Page;
-  beforeEach(async () => {
-    page = vs.page;
-    await sim.reset();
+  beforeEach(() => {
+    ({ sim, page } = demo);
   });
 
   it('Ask About Selection sends the selected code and shows it with the question', async () => {

@@ -5,7 +5,7 @@
  * (a stand-in script, so no download) and hands it the same script, arguments and exit code.
  */
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -101,6 +101,41 @@ describe('Node version for npm start / npm test (scripts/node-runtime.js)', () =
       const again = spawnSync(process.execPath, [script], { env: { ...env, [runtime.REEXEC_MARK]: '1' }, encoding: 'utf8' });
       assert.equal(again.status, 1);
       assert.equal(again.stdout, '');
+    } finally {
+      fs.rmSync(cache, { recursive: true, force: true });
+    }
+  });
+
+  it('passes a Ctrl+C sent to it alone (not its process group) on to the re-run script, and exits with its code', async function () {
+    this.timeout(20_000);
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'sidestream-node-'));
+    try {
+      // A stand-in for the cached Node 24 that stops only on SIGINT, as `npm start` does.
+      const bin = path.join(cache, 'node24', 'node_modules', `node-${process.platform}-${process.arch}`, 'bin');
+      fs.mkdirSync(bin, { recursive: true });
+      const record = path.join(cache, 'signals.txt');
+      fs.writeFileSync(path.join(bin, 'node'), `#!/bin/sh\ntrap 'echo INT >> "${record}"; exit 130' INT\necho started > '${record}'\nwhile :; do sleep 0.05; done\n`, {
+        mode: 0o755,
+      });
+      const script = path.join(cache, 'script.js');
+      const [major] = runtime.parseVersion(process.version);
+      fs.writeFileSync(
+        script,
+        `require(${JSON.stringify(path.join(ROOT, 'scripts', 'node-runtime.js'))}).ensureNode({ script: __filename, required: '>=${major + 1}', log() {} });\n`,
+      );
+      const env: NodeJS.ProcessEnv = { ...process.env, SIDESTREAM_CACHE: cache };
+      delete env[runtime.REEXEC_MARK];
+      const parent = spawn(process.execPath, [script], { env, stdio: 'ignore', detached: true });
+      const exited = new Promise<number | null>((resolve) => parent.once('exit', (code) => resolve(code)));
+      try {
+        while (!fs.existsSync(record)) await new Promise((resolve) => setTimeout(resolve, 25));
+        process.kill(parent.pid!, 'SIGINT');
+        const code = await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve('still running after 10 s'), 10_000))]);
+        assert.equal(code, 130, 'the exit code of the re-run script');
+        assert.deepEqual(fs.readFileSync(record, 'utf8').split('\n'), ['started', 'INT', '']);
+      } finally {
+        if (parent.exitCode === null) process.kill(-parent.pid!, 'SIGKILL');
+      }
     } finally {
       fs.rmSync(cache, { recursive: true, force: true });
     }

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { parseArgs } from '../../src/simulator/main';
-import { startSimClients } from './helpers/simClients';
+import { useSimClients } from './helpers/simClients';
 import { Simulator } from '../../src/simulator/Simulator';
 import { tokenize } from '../../src/simulator/tokenize';
 
@@ -22,9 +22,7 @@ describe('Simulator: wire formats through the real SDKs', () => {
   let openai: OpenAI;
   let anthropic: Anthropic;
 
-  before(async () => ({ sim, openai, anthropic } = await startSimClients()));
-  after(() => sim.stop());
-  beforeEach(() => sim.reset());
+  useSimClients((clients) => ({ sim, openai, anthropic } = clients));
 
   describe('OpenAI Chat Completions', () => {
     it('streams a role-only chunk, the text exactly, a finish chunk and a usage-only chunk', async () => {

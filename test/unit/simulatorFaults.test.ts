@@ -4,7 +4,7 @@ import { request as httpRequest } from 'node:http';
 import { join, relative } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { startSimClients } from './helpers/simClients';
+import { useSimClients } from './helpers/simClients';
 import { Simulator } from '../../src/simulator/Simulator';
 import { parseWireFixture, replayScript } from '../../src/simulator/wireFixture';
 
@@ -41,9 +41,7 @@ describe('Simulator: faults as the real services and proxies produce them', () =
   let openai: OpenAI;
   let anthropic: Anthropic;
 
-  before(async () => ({ sim, openai, anthropic } = await startSimClients()));
-  after(() => sim.stop());
-  beforeEach(() => sim.reset());
+  useSimClients((clients) => ({ sim, openai, anthropic } = clients));
 
   describe('HTTP status faults', () => {
     it('429 carries retry headers and a rate-limit body; the SDK retries and the next script answers', async () => {

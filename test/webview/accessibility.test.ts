@@ -6,9 +6,8 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import type { Browser } from 'playwright-core';
 import type { MessageStats } from '../../src/shared/protocol';
-import { launchChromium, openPanel, startPageServer, type PageServer } from './helpers/panel';
+import { SAMPLE_CONTEXT_CHIPS, useChromium } from './helpers/panel';
 
 const STATS: MessageStats = { model: 'gpt-4o-mini', providerLabel: 'OpenAI', ttftMs: 284, tokensPerSecond: 71.6, outputTokens: 386, estimated: false, finishReason: 'stop' };
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
@@ -22,25 +21,13 @@ interface Violation {
 
 describe('Accessibility: axe-core in the panel (Chromium)', function () {
   this.timeout(120_000);
-  let browser: Browser;
-  const servers: PageServer[] = [];
+  const chromium = useChromium();
   // axe's own bundle, evaluated in the page (page.evaluate is not subject to the page's CSP).
   const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
-  before(async () => {
-    browser = await launchChromium();
-  });
-
-  after(async () => {
-    await browser?.close();
-    for (const s of servers) await s.close();
-  });
-
   for (const theme of ['light', 'dark', 'high-contrast'] as const) {
     it(`no serious or critical WCAG 2.1 A/AA violations (${theme})`, async () => {
-      const server = await startPageServer(theme);
-      servers.push(server);
-      const panel = await openPanel(browser, server, { width: 440, height: 900 });
+      const panel = await chromium.openPanel(theme, { width: 440, height: 900 });
       await panel.post(
         {
           type: 'init',
@@ -78,11 +65,7 @@ describe('Accessibility: axe-core in the panel (Chromium)', function () {
         },
         {
           type: 'context',
-          chips: [
-            { id: 'c1', kind: 'file', label: 'stream.ts', description: 'src/stream.ts', tokens: 8000, truncatedNote: 'cut to the first 8,000 of 23,412 tokens' },
-            { id: 'c2', kind: 'selection', label: 'app.ts:3-9', description: 'src/app.ts', tokens: 42 },
-            { id: 'c3', kind: 'activeFile', label: 'main.ts', description: 'src/main.ts', tokens: 1234, suggested: true },
-          ],
+          chips: SAMPLE_CONTEXT_CHIPS,
         },
       );
       await panel.page.waitForSelector('[data-id="a2"][data-state="error"]');

@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { AnswerStats } from '../../src/core/session/StreamSession';
 import type { CompareHostToWebview, CompareRunView, CompareWebviewToHost } from '../../src/shared/protocol';
 import { COMPARE_ALLOWED_PATHS, openWebviewPage } from '../harness/webviewPage';
-import { ARTIFACTS, ensureArtifactsDir, launchChromium, startPageServer, type PageServer } from './helpers/panel';
+import { ARTIFACTS, ensureArtifactsDir, startPageServer, useChromium, type PageServer } from './helpers/panel';
 
 const ANSWER_A = `Use **binary search** over the commits:
 
@@ -106,26 +106,16 @@ async function openCompare(browser: Browser, server: PageServer, viewport = { wi
 
 describe('Compare Models panel (Chromium, real compare bundle)', function () {
   this.timeout(90_000);
-  let browser: Browser;
-  const servers: PageServer[] = [];
-
-  before(async () => {
-    browser = await launchChromium();
-  });
-
-  after(async () => {
-    await browser?.close();
-    for (const s of servers) await s.close();
-  });
+  const chromium = useChromium();
 
   async function server(theme: 'dark' | 'light' = 'dark'): Promise<PageServer> {
     const s = await startPageServer(theme, 'compare');
-    servers.push(s);
+    chromium.closeAfter(s);
     return s;
   }
 
   it('renders a column per model; appends go to their own column in seq order; figures show live', async () => {
-    const p = await openCompare(browser, await server());
+    const p = await openCompare(chromium.browser, await server());
     await p.post({ type: 'compareInit', run: run() });
     const columns = await p.page.evaluate(() => [...document.querySelectorAll<HTMLElement>('[data-column]')].map((c) => [c.dataset.column, c.dataset.model, c.dataset.state]));
     assert.deepEqual(columns, [
@@ -168,7 +158,7 @@ describe('Compare Models panel (Chromium, real compare bundle)', function () {
   });
 
   it('Stop posts that column; Stop all and Copy as Markdown post theirs; a finished column has no Stop', async () => {
-    const p = await openCompare(browser, await server());
+    const p = await openCompare(chromium.browser, await server());
     await p.post({ type: 'compareInit', run: run(['sim-a', 'sim-b']) });
     await p.page.click('[data-column="c1"] [data-action="stop-column"]');
     await p.page.click('[data-action="stop-all"]');
@@ -183,7 +173,7 @@ describe('Compare Models panel (Chromium, real compare bundle)', function () {
   });
 
   it('a failed column shows its one-line error while another keeps streaming; fastest marked when all ended', async () => {
-    const p = await openCompare(browser, await server());
+    const p = await openCompare(chromium.browser, await server());
     await p.post({ type: 'compareInit', run: run() });
     const half = Math.floor(ANSWER_B.length / 2);
     let seq = await p.stream('c1', ANSWER_B.slice(0, half));
@@ -238,7 +228,7 @@ describe('Compare Models panel (Chromium, real compare bundle)', function () {
   });
 
   it('columns take turns when one frame cannot apply them all, and none waits for a later post', async () => {
-    const p = await openCompare(browser, await server(), { width: 1600, height: 900 });
+    const p = await openCompare(chromium.browser, await server(), { width: 1600, height: 900 });
     await p.post({ type: 'compareInit', run: run(['sim-a', 'sim-b', 'sim-c', 'sim-d']) });
     // One large post per column at once: applying all four costs more than a frame's script budget,
     // so some columns are applied in later frames without anything further arriving for them.
@@ -264,7 +254,7 @@ describe('Compare Models panel (Chromium, real compare bundle)', function () {
       [1280, true],
       [560, false],
     ] as const) {
-      const p = await openCompare(browser, s, { width, height: 700 });
+      const p = await openCompare(chromium.browser, s, { width, height: 700 });
       await p.post({ type: 'compareInit', run: run() });
       const tops = await p.page.evaluate(() => [...document.querySelectorAll('[data-column]')].map((c) => Math.round(c.getBoundingClientRect().top)));
       assert.equal(new Set(tops).size === 1, sideBySide, `width ${width}: tops ${tops.join(', ')}`);
@@ -274,7 +264,7 @@ describe('Compare Models panel (Chromium, real compare bundle)', function () {
 
   for (const theme of ['dark', 'light'] as const) {
     it(`screenshot (${theme}): mid-stream, one failed, then finished with the fastest marked`, async () => {
-      const p = await openCompare(browser, await server(theme), { width: 1280, height: 640 });
+      const p = await openCompare(chromium.browser, await server(theme), { width: 1280, height: 640 });
       const r = run(['gpt-4.1-mini', 'claude-sonnet-4-5', 'llama3.2:3b']);
       r.columns[0]!.providerLabel = 'OpenAI';
       r.columns[0]!.provider = 'openai';

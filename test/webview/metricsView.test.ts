@@ -17,8 +17,8 @@ import type { Browser, Page } from 'playwright-core';
 import { renderMetricsHtml } from '../../src/features/metrics/metricsHtml';
 import { filterRecords, type AnswerRecord, type MetricsHostMessage, type MetricsViewMessage } from '../../src/shared/answerMetrics';
 import { REPO_ROOT } from '../harness/codeServer';
-import { launchChromium, pageStub } from '../harness/webviewPage';
-import { ensureArtifactsDir } from './helpers/panel';
+import { pageStub } from '../harness/webviewPage';
+import { ensureArtifactsDir, useChromium } from './helpers/panel';
 
 const HOUR = 3_600_000;
 
@@ -180,24 +180,15 @@ async function nextFrame(page: Page): Promise<void> {
 
 describe('Metrics view (Chromium)', function () {
   this.timeout(90_000);
-  let browser: Browser;
-  const servers: Served[] = [];
+  const chromium = useChromium();
   const now = Date.now();
   const records = sampleRecords(now);
 
-  before(async () => {
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    for (const s of servers) await s.close();
-  });
-
   it('shows both models (legend data-model, table, charts), narrows by filter, and computes median/p95 exactly', async () => {
     const server = await serve('dark');
-    servers.push(server);
+    chromium.closeAfter(server);
     const errors: string[] = [];
-    const page = await openView(browser, server, { type: 'init', records, bound: 20_000 }, errors);
+    const page = await openView(chromium.browser, server, { type: 'init', records, bound: 20_000 }, errors);
     let view = await shown(page);
     assert.deepEqual(view.legend.map((l) => [l.model, l.provider]).sort(), [
       ['gpt-4o-mini', 'openai'],
@@ -304,9 +295,9 @@ describe('Metrics view (Chromium)', function () {
 
   it('shows an empty state when nothing is recorded yet, and leaves it with the first answer', async () => {
     const server = await serve('dark');
-    servers.push(server);
+    chromium.closeAfter(server);
     const errors: string[] = [];
-    const page = await openView(browser, server, { type: 'init', records: [], bound: 20_000 }, errors);
+    const page = await openView(chromium.browser, server, { type: 'init', records: [], bound: 20_000 }, errors);
     let view = await shown(page);
     assert.equal(view.empty, true);
     assert.equal(view.canvases, 0);
@@ -325,9 +316,9 @@ describe('Metrics view (Chromium)', function () {
   for (const theme of ['dark', 'light'] as const) {
     it(`screenshot (${theme}) → test-artifacts/metrics-${theme}.png`, async () => {
       const server = await serve(theme);
-      servers.push(server);
+      chromium.closeAfter(server);
       const errors: string[] = [];
-      const page = await openView(browser, server, { type: 'init', records, bound: 20_000 }, errors);
+      const page = await openView(chromium.browser, server, { type: 'init', records, bound: 20_000 }, errors);
       await nextFrame(page);
       // The theme's chart colours reach the canvas's legend swatches (and so the series).
       const colours = (await shown(page)).legend.map((l) => l.colour);
@@ -343,9 +334,9 @@ describe('Metrics view (Chromium)', function () {
 
   it('high contrast: contrast borders, series told apart by dash as well as colour (test-artifacts/metrics-hc.png)', async () => {
     const server = await serve('dark');
-    servers.push(server);
+    chromium.closeAfter(server);
     const errors: string[] = [];
-    const page = await openView(browser, server, { type: 'init', records, bound: 20_000 }, errors);
+    const page = await openView(chromium.browser, server, { type: 'init', records, bound: 20_000 }, errors);
     // What VS Code does on a switch to a high-contrast theme: the body's class and variables change.
     await page.evaluate(() => {
       document.body.classList.add('vscode-high-contrast');

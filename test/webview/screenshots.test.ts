@@ -4,9 +4,8 @@
  */
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import type { Browser } from 'playwright-core';
 import type { HostToWebview, MessageStats } from '../../src/shared/protocol';
-import { ensureArtifactsDir, launchChromium, openPanel, randomChunks, startPageServer, type Panel, type PageServer } from './helpers/panel';
+import { ensureArtifactsDir, openPanel, randomChunks, SAMPLE_CONTEXT_CHIPS, startPageServer, useChromium, type Panel } from './helpers/panel';
 
 const QUESTION = 'How do I read a streamed response line by line in TypeScript, and stop it early?';
 const ANSWER = `Use the response body as an async iterable and split on newlines. Keep the **partial last line** in a buffer until the next chunk arrives:
@@ -46,22 +45,10 @@ const STATS: MessageStats = { model: 'gpt-4o-mini', providerLabel: 'OpenAI', ttf
 
 describe('Webview screenshots (Chromium)', function () {
   this.timeout(60_000);
-  let browser: Browser;
-  const servers: PageServer[] = [];
-
-  before(async () => {
-    browser = await launchChromium();
-  });
-
-  after(async () => {
-    await browser?.close();
-    for (const s of servers) await s.close();
-  });
+  const chromium = useChromium();
 
   async function conversation(theme: 'dark' | 'light'): Promise<Panel> {
-    const server = await startPageServer(theme);
-    servers.push(server);
-    const panel = await openPanel(browser, server, { width: 440, height: 900 });
+    const panel = await chromium.openPanel(theme, { width: 440, height: 900 });
     const init: HostToWebview = {
       type: 'init',
       streaming: false,
@@ -132,9 +119,7 @@ describe('Webview screenshots (Chromium)', function () {
   for (const theme of ['dark', 'light', 'high-contrast'] as const) {
     it(`composer with context chips, message actions and the branch navigator (${theme})`, async () => {
       const dir = ensureArtifactsDir();
-      const server = await startPageServer(theme);
-      servers.push(server);
-      const panel = await openPanel(browser, server, { width: 440, height: 720 });
+      const panel = await chromium.openPanel(theme, { width: 440, height: 720 });
       await panel.post(
         {
           type: 'init',
@@ -158,11 +143,7 @@ describe('Webview screenshots (Chromium)', function () {
         },
         {
           type: 'context',
-          chips: [
-            { id: 'c1', kind: 'file', label: 'stream.ts', description: 'src/stream.ts', tokens: 8000, truncatedNote: 'cut to the first 8,000 of 23,412 tokens' },
-            { id: 'c2', kind: 'selection', label: 'app.ts:3-9', description: 'src/app.ts', tokens: 42 },
-            { id: 'c3', kind: 'activeFile', label: 'main.ts', description: 'src/main.ts', tokens: 1234, suggested: true },
-          ],
+          chips: SAMPLE_CONTEXT_CHIPS,
         },
       );
       await panel.page.waitForSelector('[data-id="a1"][data-state="done"]');
@@ -188,8 +169,8 @@ describe('Webview screenshots (Chromium)', function () {
 
   it('setup card (dark)', async () => {
     const server = await startPageServer('dark');
-    servers.push(server);
-    const panel = await openPanel(browser, server, { width: 440, height: 600 });
+    chromium.closeAfter(server);
+    const panel = await openPanel(chromium.browser, server, { width: 440, height: 600 });
     await panel.post({
       type: 'setup',
       reason: 'No API key is set and no local model server (Ollama, LM Studio, llama.cpp, vLLM) answered.',

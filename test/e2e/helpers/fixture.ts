@@ -37,6 +37,7 @@ import {
   type Workbench,
 } from '../../harness/workbench';
 import { OneShotRenderer } from './oneShot';
+import { SimulatorProcess } from './simulatorControl';
 import type { SimStats } from '../../../src/simulator/SimStats';
 
 export const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
@@ -301,4 +302,61 @@ export function demoWorkspace(files: Record<string, string>): string {
 
 export function removeWorkspace(folder: string | undefined): void {
   if (folder) fs.rmSync(path.dirname(folder), { recursive: true, force: true });
+}
+
+export interface DemoWorkbenchOptions extends Omit<VsCodeOptions, 'setUp' | 'tearDown' | 'server'> {
+  /** The demo workspace's files (relative path → content). */
+  files: Record<string, string>;
+  /** Settings beside the simulator's and the screenshots' look. */
+  settings?: Record<string, unknown>;
+}
+
+/** A VS Code on a demo workspace, answered by a simulator process: the set-up the workflow files share. */
+export interface DemoWorkbench {
+  readonly vs: VsCode;
+  readonly page: Page;
+  /** The simulator (reset before each test). */
+  readonly sim: SimulatorProcess;
+  readonly workspace: string;
+}
+
+/**
+ * {@link useVsCode} on a {@link demoWorkspace} holding `files`, with a simulator process as the
+ * OpenAI-compatible server and the look of the README screenshots; the simulator forgets its
+ * queue and statistics before each test. Everything is removed after the block.
+ */
+export function useDemoWorkbench(options: DemoWorkbenchOptions): DemoWorkbench {
+  const { files, settings, ...rest } = options;
+  let sim: SimulatorProcess | undefined;
+  let workspace: string | undefined;
+  const vs = useVsCode({
+    ...rest,
+    setUp: async () => {
+      workspace = demoWorkspace(files);
+      sim = await SimulatorProcess.start();
+    },
+    tearDown: async () => {
+      await sim?.stop();
+      removeWorkspace(workspace);
+    },
+    server: () => ({ folder: workspace, settings: { ...simulatorSettings(`${started(sim).origin}/v1`), ...SCREENSHOT_SETTINGS, ...settings } }),
+  });
+  beforeEach(() => started(sim).reset());
+  return {
+    vs,
+    get page() {
+      return vs.page;
+    },
+    get sim() {
+      return started(sim);
+    },
+    get workspace() {
+      return started(workspace);
+    },
+  };
+}
+
+function started<T>(value: T | undefined): T {
+  if (value === undefined) throw new Error("the demo workbench starts in its block's before hook: use it inside a test");
+  return value;
 }

@@ -18,3 +18,17 @@ export async function startSimClients(): Promise<SimClients> {
     anthropic: new Anthropic({ apiKey: 'sk-ant-test', baseURL: sim.anthropicBaseUrl, maxRetries: 0, logLevel: 'off' }),
   };
 }
+
+/**
+ * Mocha hooks for a describe block: one simulator with its clients (handed to `set` before the
+ * block's tests), reset before each test and stopped after the block.
+ */
+export function useSimClients(set: (clients: SimClients) => void): void {
+  let clients: SimClients | undefined;
+  before(async () => {
+    clients = await startSimClients();
+    set(clients);
+  });
+  after(() => clients?.sim.stop());
+  beforeEach(() => clients?.sim.reset());
+}

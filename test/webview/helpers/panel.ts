@@ -9,11 +9,57 @@ import type { Browser, Page } from 'playwright-core';
 import type { HostToWebview, WebviewToHost } from '../../../src/shared/protocol';
 import { mulberry32 } from '../../../src/simulator/answers';
 import { REPO_ROOT } from '../../harness/codeServer';
-import { launchChromium, openWebviewPage, startPageServer, type PageServer, type TimedRenderReport } from '../../harness/webviewPage';
+import { launchChromium, openWebviewPage, startPageServer, type PageServer, type TimedRenderReport, type WebviewTheme } from '../../harness/webviewPage';
 
 export { ALLOWED_PATHS, launchChromium, startPageServer, type PageServer } from '../../harness/webviewPage';
 
 export const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
+
+/** The context chips a composer shows in the screenshots and the accessibility check: a cut file, a selection, a suggested file. */
+export const SAMPLE_CONTEXT_CHIPS: Extract<HostToWebview, { type: 'context' }>['chips'] = [
+  { id: 'c1', kind: 'file', label: 'stream.ts', description: 'src/stream.ts', tokens: 8000, truncatedNote: 'cut to the first 8,000 of 23,412 tokens' },
+  { id: 'c2', kind: 'selection', label: 'app.ts:3-9', description: 'src/app.ts', tokens: 42 },
+  { id: 'c3', kind: 'activeFile', label: 'main.ts', description: 'src/main.ts', tokens: 1234, suggested: true },
+];
+
+/** A describe block's Chromium, and the page servers its tests start. */
+export interface ChromiumBlock {
+  /** The block's browser (launched in its `before`). */
+  readonly browser: Browser;
+  /** Closes `closable` (a page server) when the block ends; returns it. */
+  closeAfter<T extends { close(): Promise<void> }>(closable: T): T;
+  /** A new chat panel page in `theme`, on a page server of its own (closed with the block). */
+  openPanel(theme: WebviewTheme, viewport?: { width: number; height: number }): Promise<Panel>;
+}
+
+/** Mocha hooks: one Chromium for the describe block, closed with every server handed to `closeAfter` when it ends. */
+export function useChromium(): ChromiumBlock {
+  let browser: Browser | undefined;
+  const closables: Array<{ close(): Promise<void> }> = [];
+  before(async function () {
+    this.timeout(60_000);
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    for (const c of closables.splice(0)) await c.close();
+  });
+  return {
+    get browser(): Browser {
+      if (!browser) throw new Error("Chromium is launched in the block's before hook: use it inside a test");
+      return browser;
+    },
+    closeAfter(closable) {
+      closables.push(closable);
+      return closable;
+    },
+    async openPanel(theme, viewport) {
+      const server = await startPageServer(theme);
+      closables.push(server);
+      return openPanel(this.browser, server, viewport);
+    },
+  };
+}
 
 export interface Panel {
   page: Page;
