@@ -74,24 +74,31 @@ describe('Node version for npm start / npm test (scripts/node-runtime.js)', () =
     assert.equal(runtime.decide({ ...linux, required: engines, version: runtime.pinnedNodeVersion() }).action, 'run');
   });
 
+  /**
+   * A cache holding a stand-in for the cached Node 24 (a shell script of \`standIn\`'s body, given the
+   * record file's path), and a script that calls ensureNode requiring a Node newer than this one (so
+   * this one is too old) and then writes "ran here".
+   */
+  function tooOldNodeSetUp(standIn: (record: string) => string): { cache: string; record: string; script: string; env: NodeJS.ProcessEnv } {
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'sidestream-node-'));
+    const bin = path.join(cache, 'node24', 'node_modules', `node-${process.platform}-${process.arch}`, 'bin');
+    fs.mkdirSync(bin, { recursive: true });
+    const record = path.join(cache, 'record.txt');
+    fs.writeFileSync(path.join(bin, 'node'), `#!/bin/sh\n${standIn(record)}`, { mode: 0o755 });
+    const script = path.join(cache, 'script.js');
+    const [major] = runtime.parseVersion(process.version);
+    const ensure = `require(${JSON.stringify(path.join(ROOT, 'scripts', 'node-runtime.js'))}).ensureNode({ script: __filename, required: '>=${major + 1}', log() {} })`;
+    fs.writeFileSync(script, `${ensure}.then(() => process.stdout.write('ran here'));\n`);
+    const env: NodeJS.ProcessEnv = { ...process.env, SIDESTREAM_CACHE: cache };
+    delete env[runtime.REEXEC_MARK];
+    return { cache, record, script, env };
+  }
+
   it('re-runs a script under the cached Node with the same arguments and returns its exit code', function () {
     this.timeout(20_000);
-    const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'sidestream-node-'));
+    // The stand-in records how it was called and exits 7.
+    const { cache, record, script, env } = tooOldNodeSetUp((rec) => `printf '%s\\n' "$@" "mark=$${runtime.REEXEC_MARK}" > '${rec}'\nexit 7\n`);
     try {
-      // A stand-in for the cached Node 24: it records how it was called and exits 7.
-      const bin = path.join(cache, 'node24', 'node_modules', `node-${process.platform}-${process.arch}`, 'bin');
-      fs.mkdirSync(bin, { recursive: true });
-      const record = path.join(cache, 'called.txt');
-      fs.writeFileSync(path.join(bin, 'node'), `#!/bin/sh\nprintf '%s\\n' "$@" "mark=$${runtime.REEXEC_MARK}" > '${record}'\nexit 7\n`, { mode: 0o755 });
-      const script = path.join(cache, 'script.js');
-      // A Node newer than the running one is "required", so the running one is too old.
-      const [major] = runtime.parseVersion(process.version);
-      fs.writeFileSync(
-        script,
-        `require(${JSON.stringify(path.join(ROOT, 'scripts', 'node-runtime.js'))}).ensureNode({ script: __filename, required: '>=${major + 1}', log() {} }).then(() => process.stdout.write('ran here'));\n`,
-      );
-      const env: NodeJS.ProcessEnv = { ...process.env, SIDESTREAM_CACHE: cache };
-      delete env[runtime.REEXEC_MARK];
       const r = spawnSync(process.execPath, [script, '--only', 'unit'], { env, encoding: 'utf8' });
       assert.equal(r.status, 7, r.stderr);
       assert.equal(r.stdout, '', 'the script did not go on under the old Node');
@@ -108,23 +115,9 @@ describe('Node version for npm start / npm test (scripts/node-runtime.js)', () =
 
   it('passes a Ctrl+C sent to it alone (not its process group) on to the re-run script, and exits with its code', async function () {
     this.timeout(20_000);
-    const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'sidestream-node-'));
+    // The stand-in stops only on SIGINT, as \`npm start\` does.
+    const { cache, record, script, env } = tooOldNodeSetUp((rec) => `trap 'echo INT >> "${rec}"; exit 130' INT\necho started > '${rec}'\nwhile :; do sleep 0.05; done\n`);
     try {
-      // A stand-in for the cached Node 24 that stops only on SIGINT, as `npm start` does.
-      const bin = path.join(cache, 'node24', 'node_modules', `node-${process.platform}-${process.arch}`, 'bin');
-      fs.mkdirSync(bin, { recursive: true });
-      const record = path.join(cache, 'signals.txt');
-      fs.writeFileSync(path.join(bin, 'node'), `#!/bin/sh\ntrap 'echo INT >> "${record}"; exit 130' INT\necho started > '${record}'\nwhile :; do sleep 0.05; done\n`, {
-        mode: 0o755,
-      });
-      const script = path.join(cache, 'script.js');
-      const [major] = runtime.parseVersion(process.version);
-      fs.writeFileSync(
-        script,
-        `require(${JSON.stringify(path.join(ROOT, 'scripts', 'node-runtime.js'))}).ensureNode({ script: __filename, required: '>=${major + 1}', log() {} });\n`,
-      );
-      const env: NodeJS.ProcessEnv = { ...process.env, SIDESTREAM_CACHE: cache };
-      delete env[runtime.REEXEC_MARK];
       const parent = spawn(process.execPath, [script], { env, stdio: 'ignore', detached: true });
       const exited = new Promise<number | null>((resolve) => parent.once('exit', (code) => resolve(code)));
       try {

@@ -7,7 +7,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import type { MessageStats } from '../../src/shared/protocol';
-import { SAMPLE_CONTEXT_CHIPS, useChromium } from './helpers/panel';
+import { initMessage, sampleQuestion, SAMPLE_CONTEXT, useChromium } from './helpers/panel';
 
 const STATS: MessageStats = { model: 'gpt-4o-mini', providerLabel: 'OpenAI', ttftMs: 284, tokensPerSecond: 71.6, outputTokens: 386, estimated: false, finishReason: 'stop' };
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
@@ -29,22 +29,9 @@ describe('Accessibility: axe-core in the panel (Chromium)', function () {
     it(`no serious or critical WCAG 2.1 A/AA violations (${theme})`, async () => {
       const panel = await chromium.openPanel(theme, { width: 440, height: 900 });
       await panel.post(
-        {
-          type: 'init',
-          streaming: false,
-          modelLabel: 'OpenAI · gpt-4o-mini',
-          chatId: 'c1',
-          chatTitle: 'Reading streams',
-          messages: [
-            {
-              id: 'u1',
-              role: 'user',
-              text: 'How do I read a stream line by line?',
-              branch: { index: 2, count: 2 },
-              contextFiles: [
-                { kind: 'file', fileName: 'src/stream.ts', languageId: 'typescript', text: 'x', tokens: 8000, truncatedNote: 'cut to the first 8,000 of 23,412 tokens' },
-              ],
-            },
+        initMessage(
+          [
+            sampleQuestion('How do I read a stream line by line?'),
             {
               id: 'a1',
               role: 'assistant',
@@ -62,11 +49,9 @@ describe('Accessibility: axe-core in the panel (Chromium)', function () {
               error: { kind: 'connection', message: 'The connection was reset (ECONNRESET).' },
             },
           ],
-        },
-        {
-          type: 'context',
-          chips: SAMPLE_CONTEXT_CHIPS,
-        },
+          { chatId: 'c1', chatTitle: 'Reading streams' },
+        ),
+        SAMPLE_CONTEXT,
       );
       await panel.page.waitForSelector('[data-id="a2"][data-state="error"]');
       await panel.page.fill('textarea.input', 'A draft question');

@@ -5,15 +5,11 @@
  * state), focusComposer, Jump to latest and the once-per-answer status announcement.
  */
 import * as assert from 'node:assert/strict';
-import type { ContextChip, HostToWebview, MessageView, WebviewToHost } from '../../src/shared/protocol';
-import { usePanelPerTest, type Panel } from './helpers/panel';
+import type { ContextChip, MessageView, WebviewToHost } from '../../src/shared/protocol';
+import { initMessage, usePanelPerTest, type Panel } from './helpers/panel';
 
 function ofType<T extends WebviewToHost['type']>(posted: WebviewToHost[], type: T): Extract<WebviewToHost, { type: T }>[] {
   return posted.filter((m): m is Extract<WebviewToHost, { type: T }> => m.type === type);
-}
-
-function init(messages: MessageView[], extra: Partial<Extract<HostToWebview, { type: 'init' }>> = {}): HostToWebview {
-  return { type: 'init', streaming: false, modelLabel: 'OpenAI · gpt-4o-mini', messages, ...extra };
 }
 
 const ANSWER = 'Use **`for await`**:\n\n```ts\nfor await (const x of xs) use(x);\n```\n\nThat is all.';
@@ -39,7 +35,7 @@ describe('Chat webview: actions, composer, state (Chromium)', function () {
 
   it('Copy on an answer posts its whole Markdown, with brief feedback; not while it streams', async () => {
     await panel.post(
-      init([
+      initMessage([
         { id: 'u1', role: 'user', text: 'How?' },
         { id: 'a1', role: 'assistant', text: ANSWER, state: 'done' },
       ]),
@@ -61,7 +57,7 @@ describe('Chat webview: actions, composer, state (Chromium)', function () {
 
   it('Regenerate and Edit post their messages, and are disabled while an answer streams', async () => {
     await panel.post(
-      init([
+      initMessage([
         { id: 'u1', role: 'user', text: 'First question' },
         { id: 'a1', role: 'assistant', text: 'Answer.', state: 'done' },
       ]),
@@ -78,7 +74,7 @@ describe('Chat webview: actions, composer, state (Chromium)', function () {
 
   it('Edit opens an inline editor: Enter posts edit, Esc and Cancel restore the question', async () => {
     await panel.post(
-      init([
+      initMessage([
         { id: 'u1', role: 'user', text: 'Old question' },
         { id: 'a1', role: 'assistant', text: 'Answer.', state: 'done' },
       ]),
@@ -112,7 +108,7 @@ describe('Chat webview: actions, composer, state (Chromium)', function () {
 
   it('branch navigator shows "2/3", posts switchBranch, and is disabled at the ends', async () => {
     await panel.post(
-      init([
+      initMessage([
         { id: 'u1', role: 'user', text: 'Q', branch: { index: 1, count: 2 } },
         { id: 'a1', role: 'assistant', text: 'A', state: 'done', branch: { index: 2, count: 3 } },
         { id: 'u2', role: 'user', text: 'Q2' },
@@ -141,7 +137,7 @@ describe('Chat webview: actions, composer, state (Chromium)', function () {
 
   it("shows a question's context files collapsed, with cut notes, its selection with the code, and the legacy selection", async () => {
     await panel.post(
-      init([
+      initMessage([
         {
           id: 'u1',
           role: 'user',
@@ -173,7 +169,7 @@ describe('Chat webview: actions, composer, state (Chromium)', function () {
       { id: 'c2', kind: 'selection', label: 'app.ts:3-9', description: 'src/app.ts', tokens: 42 },
       { id: 'c3', kind: 'activeFile', label: 'main.ts', description: 'src/main.ts', tokens: 1234, suggested: true },
     ];
-    await panel.post(init([]), { type: 'context', chips });
+    await panel.post(initMessage([]), { type: 'context', chips });
     const chip = (id: string) => panel.page.locator(`.context-chips [data-chip-id="${id}"]`);
     assert.equal(await chip('c1').getAttribute('data-kind'), 'file');
     assert.match((await chip('c1').textContent()) ?? '', /big\.ts.*≈8,000 tokens.*cut/);
@@ -200,7 +196,7 @@ describe('Chat webview: actions, composer, state (Chromium)', function () {
   });
 
   it('# or @ at the start of a word posts pickContext and is dropped from the question', async () => {
-    await panel.post(init([]));
+    await panel.post(initMessage([]));
     const input = panel.page.locator('textarea.input');
     await input.click();
     await panel.page.keyboard.type('look at #');
@@ -218,7 +214,7 @@ describe('Chat webview: actions, composer, state (Chromium)', function () {
   });
 
   it('the model button shows provider · model and posts selectModel; the header shows the chat title', async () => {
-    await panel.post(init([]));
+    await panel.post(initMessage([]));
     assert.equal(await panel.page.textContent('.chat-title'), 'New chat');
     const model = panel.page.locator('.composer button[data-action="select-model"]');
     assert.equal(await model.locator('.model-label').textContent(), 'OpenAI · gpt-4o-mini');
@@ -226,13 +222,13 @@ describe('Chat webview: actions, composer, state (Chromium)', function () {
     assert.equal(await model.locator('.model-label').textContent(), 'Ollama · llama3.2');
     await model.click();
     assert.deepEqual(ofType(await panel.posted(), 'selectModel'), [{ type: 'selectModel' }]);
-    await panel.post(init([], { chatId: 'c1', chatTitle: 'Streams in TypeScript' }));
+    await panel.post(initMessage([], { chatId: 'c1', chatTitle: 'Streams in TypeScript' }));
     assert.equal(await panel.page.textContent('.chat-title'), 'Streams in TypeScript');
   });
 
   it('↑/↓ in an empty composer recall earlier questions, most recent first, then back to the draft', async () => {
     await panel.post(
-      init(
+      initMessage(
         [
           { id: 'u1', role: 'user', text: 'in this chat' },
           { id: 'a1', role: 'assistant', text: 'A', state: 'done' },
@@ -271,7 +267,7 @@ describe('Chat webview: actions, composer, state (Chromium)', function () {
 
   it('the draft and the scroll position survive a reload of the page (VS Code webview state)', async () => {
     const messages = longConversation();
-    await panel.post(init(messages, { chatId: 'chat-1' }));
+    await panel.post(initMessage(messages, { chatId: 'chat-1' }));
     const input = panel.page.locator('textarea.input');
     await input.fill('half-written question');
     const list = panel.page.locator('.messages');
@@ -301,7 +297,7 @@ describe('Chat webview: actions, composer, state (Chromium)', function () {
 
     await panel.page.reload();
     await panel.page.waitForFunction(() => window.__posted.some((m) => (m as { type: string }).type === 'ready'));
-    await panel.post(init(messages, { chatId: 'chat-1' }));
+    await panel.post(initMessage(messages, { chatId: 'chat-1' }));
     assert.equal(await input.inputValue(), 'half-written question');
     const after = await panel.page.evaluate(() => {
       const l = document.querySelector('.messages')!;
@@ -320,14 +316,14 @@ describe('Chat webview: actions, composer, state (Chromium)', function () {
     await panel.page.waitForFunction(() => (sessionStorage.getItem('__sidestreamWebviewState') ?? '').includes('"following":true'));
     await panel.page.reload();
     await panel.page.waitForFunction(() => window.__posted.some((m) => (m as { type: string }).type === 'ready'));
-    await panel.post(init(messages, { chatId: 'chat-1' }));
+    await panel.post(initMessage(messages, { chatId: 'chat-1' }));
     assert.equal(await input.inputValue(), '');
     assert.equal(await list.evaluate((l) => l.scrollHeight - l.scrollTop - l.clientHeight < 48), true);
   });
 
   it('a storage problem shows one persistent banner (also in a reloaded view) until the host says saving works again', async () => {
     const reason = "Sidestream can't save chats: ENOSPC: no space left on device, write. What you see stays in this window.";
-    await panel.post(init([{ id: 'u1', role: 'user', text: 'Q' }]));
+    await panel.post(initMessage([{ id: 'u1', role: 'user', text: 'Q' }]));
     const banner = panel.page.locator('.storage-problem');
     assert.equal(await banner.isVisible(), false);
     await panel.post({ type: 'storageProblem', message: reason });
@@ -340,21 +336,21 @@ describe('Chat webview: actions, composer, state (Chromium)', function () {
     await panel.post({ type: 'storageProblem', message: undefined });
     assert.equal(await banner.isVisible(), false);
     // A view (re)loaded while saving is stopped is told by its init.
-    await panel.post(init([], { storageProblem: reason }));
+    await panel.post(initMessage([], { storageProblem: reason }));
     assert.equal(await banner.textContent(), reason);
-    await panel.post(init([]));
+    await panel.post(initMessage([]));
     assert.equal(await banner.isVisible(), false);
   });
 
   it('focusComposer focuses the question box', async () => {
-    await panel.post(init([{ id: 'u1', role: 'user', text: 'Q' }]));
+    await panel.post(initMessage([{ id: 'u1', role: 'user', text: 'Q' }]));
     await panel.page.focus('[data-id="u1"] [data-action="edit"]');
     await panel.post({ type: 'focusComposer' });
     assert.equal(await panel.page.evaluate(() => document.activeElement?.matches('textarea.input')), true);
   });
 
   it('scrolling up while streaming shows Jump to latest, which scrolls to the end and follows again', async () => {
-    await panel.post(init(longConversation(4)), { type: 'messageAdded', message: { id: 's1', role: 'assistant', text: '', state: 'streaming' } });
+    await panel.post(initMessage(longConversation(4)), { type: 'messageAdded', message: { id: 's1', role: 'assistant', text: '', state: 'streaming' } });
     const jump = panel.page.locator('button[data-action="jump-to-latest"]');
     const chunks = Array.from({ length: 40 }, (_, i) => `Streamed paragraph ${i} with enough words to take a line or two.\n\n`);
     await panel.stream('s1', chunks.slice(0, 10));
@@ -378,7 +374,7 @@ describe('Chat webview: actions, composer, state (Chromium)', function () {
   });
 
   it('the status line announces each answer once when it ends, never per append', async () => {
-    await panel.post(init([]));
+    await panel.post(initMessage([]));
     await panel.page.evaluate(() => {
       const status = document.querySelector('[role="status"].visually-hidden')!;
       const said: string[] = ((window as unknown as { __said: string[] }).__said = []);

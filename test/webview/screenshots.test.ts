@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import type { HostToWebview, MessageStats } from '../../src/shared/protocol';
-import { ensureArtifactsDir, openPanel, randomChunks, SAMPLE_CONTEXT_CHIPS, startPageServer, useChromium, type Panel } from './helpers/panel';
+import { ensureArtifactsDir, initMessage, openPanel, randomChunks, SAMPLE_CONTEXT, sampleQuestion, startPageServer, useChromium, type Panel } from './helpers/panel';
 
 const QUESTION = 'How do I read a streamed response line by line in TypeScript, and stop it early?';
 const ANSWER = `Use the response body as an async iterable and split on newlines. Keep the **partial last line** in a buffer until the next chunk arrives:
@@ -121,30 +121,14 @@ describe('Webview screenshots (Chromium)', function () {
       const dir = ensureArtifactsDir();
       const panel = await chromium.openPanel(theme, { width: 440, height: 720 });
       await panel.post(
-        {
-          type: 'init',
-          streaming: false,
-          modelLabel: 'OpenAI · gpt-4o-mini',
-          chatId: 'c1',
-          chatTitle: 'Reading a streamed response',
-          messages: [
-            {
-              id: 'u1',
-              role: 'user',
-              text: QUESTION,
-              branch: { index: 2, count: 2 },
-              contextFiles: [
-                { kind: 'file', fileName: 'src/stream.ts', languageId: 'typescript', text: 'x', tokens: 8000, truncatedNote: 'cut to the first 8,000 of 23,412 tokens' },
-                { kind: 'selection', fileName: 'src/app.ts', languageId: 'typescript', text: 'y', tokens: 42 },
-              ],
-            },
+        initMessage(
+          [
+            sampleQuestion(QUESTION),
             { id: 'a1', role: 'assistant', text: ANSWER.slice(0, ANSWER.indexOf('A few things')), state: 'done', stats: STATS, branch: { index: 2, count: 3 } },
           ],
-        },
-        {
-          type: 'context',
-          chips: SAMPLE_CONTEXT_CHIPS,
-        },
+          { chatId: 'c1', chatTitle: 'Reading a streamed response' },
+        ),
+        SAMPLE_CONTEXT,
       );
       await panel.page.waitForSelector('[data-id="a1"][data-state="done"]');
       await panel.page.fill('textarea.input', 'And how do I cancel it from the UI?');

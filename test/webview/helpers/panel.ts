@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import type { HostToWebview, WebviewToHost } from '../../../src/shared/protocol';
+import type { HostToWebview, MessageView, WebviewToHost } from '../../../src/shared/protocol';
 import { mulberry32 } from '../../../src/simulator/answers';
 import { REPO_ROOT } from '../../harness/codeServer';
 import { launchChromium, openWebviewPage, startPageServer, type PageServer, type TimedRenderReport, type WebviewTheme } from '../../harness/webviewPage';
@@ -15,12 +15,34 @@ export { ALLOWED_PATHS, launchChromium, startPageServer, type PageServer } from 
 
 export const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
 
+/** The panel's `init` for a conversation of `messages`, not streaming, on OpenAI's gpt-4o-mini. */
+export function initMessage(messages: MessageView[], extra: Partial<Extract<HostToWebview, { type: 'init' }>> = {}): HostToWebview {
+  return { type: 'init', streaming: false, modelLabel: 'OpenAI · gpt-4o-mini', messages, ...extra };
+}
+
+/** Question `u1` with a cut file and a selection attached, the second of its two versions (the branch navigator shows). */
+export function sampleQuestion(text: string): MessageView {
+  return {
+    id: 'u1',
+    role: 'user',
+    text,
+    branch: { index: 2, count: 2 },
+    contextFiles: [
+      { kind: 'file', fileName: 'src/stream.ts', languageId: 'typescript', text: 'x', tokens: 8000, truncatedNote: 'cut to the first 8,000 of 23,412 tokens' },
+      { kind: 'selection', fileName: 'src/app.ts', languageId: 'typescript', text: 'y', tokens: 42 },
+    ],
+  };
+}
+
 /** The context chips a composer shows in the screenshots and the accessibility check: a cut file, a selection, a suggested file. */
-export const SAMPLE_CONTEXT_CHIPS: Extract<HostToWebview, { type: 'context' }>['chips'] = [
-  { id: 'c1', kind: 'file', label: 'stream.ts', description: 'src/stream.ts', tokens: 8000, truncatedNote: 'cut to the first 8,000 of 23,412 tokens' },
-  { id: 'c2', kind: 'selection', label: 'app.ts:3-9', description: 'src/app.ts', tokens: 42 },
-  { id: 'c3', kind: 'activeFile', label: 'main.ts', description: 'src/main.ts', tokens: 1234, suggested: true },
-];
+export const SAMPLE_CONTEXT: Extract<HostToWebview, { type: 'context' }> = {
+  type: 'context',
+  chips: [
+    { id: 'c1', kind: 'file', label: 'stream.ts', description: 'src/stream.ts', tokens: 8000, truncatedNote: 'cut to the first 8,000 of 23,412 tokens' },
+    { id: 'c2', kind: 'selection', label: 'app.ts:3-9', description: 'src/app.ts', tokens: 42 },
+    { id: 'c3', kind: 'activeFile', label: 'main.ts', description: 'src/main.ts', tokens: 1234, suggested: true },
+  ],
+};
 
 /** A describe block's Chromium, and the page servers its tests start. */
 export interface ChromiumBlock {
