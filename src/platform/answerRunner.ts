@@ -79,7 +79,8 @@ export class AnswerRunner {
 
   /** Starts `job` at once; `token` cancels it (and closes its socket). */
   run(job: AnswerJob, token: vscode.CancellationToken): RunningAnswer {
-    const { target, settings, log } = { ...job, log: this.deps.log };
+    const { target, settings } = job;
+    const log = this.deps.log;
     const statusBar = job.statusBar ? this.deps.statusBar : undefined;
     const request: ChatRequest = {
       ...requestTarget(target),

@@ -1,5 +1,5 @@
 /**
- * Builds the chat webview's HTML. Pure (no `vscode` import) so it is testable anywhere. The CSP
+ * Builds the HTML of every Sidestream webview (the chat panel, Compare, the metrics view). Pure (no `vscode` import) so it is testable anywhere. The CSP
  * allows only the extension's own files and the nonce'd bundle: no inline script, no remote
  * content of any kind, and images only from the extension (no `data:`, no `https:`).
  */
@@ -10,10 +10,16 @@ export interface WebviewHtmlOptions {
   /** A fresh random nonce for this load (base64/alphanumeric). */
   nonce: string;
   scriptUri: string;
-  styleUri: string;
-  codiconsUri: string;
+  /** The codicon font's stylesheet (VS Code's own id on it), when the page shows codicons. */
+  codiconsUri?: string | undefined;
+  /** The page's stylesheets, in order. */
+  styleUris: string[];
   /** The document title (the Compare panel's differs from the chat's). */
   title?: string | undefined;
+  /** The attribute on `<body>` that names the page (tests find a webview's frame by it). */
+  bodyAttribute?: 'data-sidestream-webview' | 'data-sidestream-metrics' | undefined;
+  /** The class of the element the page's script renders into. */
+  appClass?: string | undefined;
 }
 
 function attr(value: string): string {
@@ -50,12 +56,11 @@ export function renderWebviewHtml(opts: WebviewHtmlOptions): string {
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${attr(webviewCsp(opts.cspSource, opts.nonce))}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${attr(opts.codiconsUri)}" id="vscode-codicon-stylesheet">
-<link rel="stylesheet" href="${attr(opts.styleUri)}">
+${[...(opts.codiconsUri ? [`<link rel="stylesheet" href="${attr(opts.codiconsUri)}" id="vscode-codicon-stylesheet">`] : []), ...opts.styleUris.map((u) => `<link rel="stylesheet" href="${attr(u)}">`)].join('\n')}
 <title>${attr(opts.title ?? 'Sidestream')}</title>
 </head>
-<body data-sidestream-webview>
-<div id="app" class="app"></div>
+<body ${opts.bodyAttribute ?? 'data-sidestream-webview'}>
+<div id="app" class="${attr(opts.appClass ?? 'app')}"></div>
 <script nonce="${attr(opts.nonce)}" src="${attr(opts.scriptUri)}"></script>
 </body>
 </html>

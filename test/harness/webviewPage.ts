@@ -88,7 +88,7 @@ export async function startPageServer(theme: WebviewTheme = 'dark', page: 'chat'
         cspSource: origin,
         nonce: crypto.randomBytes(16).toString('base64'),
         scriptUri: page === 'compare' ? `${origin}/dist/compare.js` : `${origin}/dist/webview.js`,
-        styleUri: page === 'compare' ? `${origin}/media/compare.css` : `${origin}/media/main.css`,
+        styleUris: [page === 'compare' ? `${origin}/media/compare.css` : `${origin}/media/main.css`],
         codiconsUri: `${origin}/codicons/codicon.css`,
         // VS Code injects its theme variables; the test theme stands in for them.
       })

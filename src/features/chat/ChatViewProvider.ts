@@ -62,7 +62,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, PanelPort, 
       cspSource: view.webview.cspSource,
       nonce: webviewNonce(),
       scriptUri: asUri('dist', 'webview.js'),
-      styleUri: asUri('media', 'main.css'),
+      styleUris: [asUri('media', 'main.css')],
       codiconsUri: asUri('dist', 'codicons', 'codicon.css'),
     });
     this.disposables.push(

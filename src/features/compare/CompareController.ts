@@ -269,7 +269,7 @@ export class CompareController implements vscode.Disposable {
       cspSource: panel.webview.cspSource,
       nonce: webviewNonce(),
       scriptUri: asUri('dist', 'compare.js'),
-      styleUri: asUri('media', 'compare.css'),
+      styleUris: [asUri('media', 'compare.css')],
       codiconsUri: asUri('dist', 'codicons', 'codicon.css'),
       title: vscode.l10n.t('Sidestream: Compare Models'),
     });
