@@ -105,8 +105,7 @@ export function toCoreRequestMessages(
           results.push({ callId: String(p.callId), content: resultText(p.content as unknown[], kindOf, leftOut) });
           break;
         case 'data':
-          if (isTextData(p)) text += decodeData(p);
-          else countData(leftOut, p);
+          text += dataText(p, leftOut);
           break;
         case 'prompt-tsx':
           text += textOfTree(p.value);
@@ -213,8 +212,7 @@ function resultText(content: readonly unknown[], kindOf: (part: unknown) => VsCo
         text += Array.isArray(p.value) ? p.value.join('') : String(p.value);
         break;
       case 'data':
-        if (isTextData(p)) text += decodeData(p);
-        else countData(leftOut, p);
+        text += dataText(p, leftOut);
         break;
       case 'prompt-tsx':
         text += textOfTree(p.value);
@@ -230,19 +228,16 @@ function resultText(content: readonly unknown[], kindOf: (part: unknown) => VsCo
   return text;
 }
 
-/** Data that is text (a tool that returns JSON or plain text as data), as opposed to metadata or images. */
-function isTextData(part: Record<string, unknown>): boolean {
-  const mime = String(part.mimeType).toLowerCase();
-  return mime.startsWith('text/') || mime === 'application/json';
-}
-
-function decodeData(part: Record<string, unknown>): string {
-  return new TextDecoder().decode(part.data as Uint8Array);
-}
-
-function countData(leftOut: LeftOut, part: Record<string, unknown>): void {
+/**
+ * A data part's text when it is text (a tool that returns JSON or plain text as data); metadata
+ * (`cache_control`, `stateful_marker`) and images are left out and counted by MIME type.
+ */
+function dataText(part: Record<string, unknown>, leftOut: LeftOut): string {
   const mime = String(part.mimeType);
+  const lower = mime.toLowerCase();
+  if (lower.startsWith('text/') || lower === 'application/json') return new TextDecoder().decode(part.data as Uint8Array);
   leftOut.dataParts[mime] = (leftOut.dataParts[mime] ?? 0) + 1;
+  return '';
 }
 
 /** The text inside a prompt-tsx tree (strings and `text` fields, in order). */
