@@ -4,7 +4,7 @@ import { formatFigures, formatTooltip } from './statusText';
 
 /**
  * The status-bar item: the current model when idle, live `TTFT n ms · x tok/s` while streaming,
- * and the last request's figures after it. Click focuses the panel.
+ * and the last request's figures after it. A click opens Sidestream's menu (Open Chat, Select Model…).
  */
 export class MetricsStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('sidestream.metrics', vscode.StatusBarAlignment.Right, 100);
@@ -19,7 +19,7 @@ export class MetricsStatusBar implements vscode.Disposable {
 
   constructor() {
     this.item.name = vscode.l10n.t('Sidestream Metrics');
-    this.item.command = 'sidestream.chatView.focus';
+    this.item.command = 'sidestream.showMenu';
     this.showIdle();
     this.item.show();
   }

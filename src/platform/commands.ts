@@ -131,7 +131,39 @@ export function registerPlatformCommands(deps: CommandDeps): vscode.Disposable[]
       deps.refreshPanel();
     }),
     vscode.commands.registerCommand('sidestream.showLog', () => log.show()),
+    vscode.commands.registerCommand('sidestream.openSettings', (setting?: unknown) => openSettings(setting)),
+    vscode.commands.registerCommand('sidestream.showMenu', () => showMenu()),
   ];
+}
+
+/** The Settings editor on Sidestream's settings, or on one of them (`sidestream.model`, a base URL…). */
+export async function openSettings(setting?: unknown): Promise<void> {
+  // Only one of Sidestream's own settings can be named; anything else opens them all.
+  const query = typeof setting === 'string' && /^sidestream\.[A-Za-z.]+$/.test(setting) ? setting : `@ext:${SIDESTREAM_EXTENSION_ID}`;
+  await vscode.commands.executeCommand('workbench.action.openSettings', query);
+}
+
+/** The extension's id (publisher.name), as `@ext:` in the Settings editor wants it. */
+export const SIDESTREAM_EXTENSION_ID = 'sidestream.sidestream';
+
+/** What the status-bar item's menu offers, in order: each a Sidestream command. */
+export function menuEntries(): Array<vscode.QuickPickItem & { command: string }> {
+  return [
+    { command: 'sidestream.chatView.focus', label: `$(comment-discussion) ${vscode.l10n.t('Open Chat')}` },
+    { command: 'sidestream.selectModel', label: `$(symbol-class) ${vscode.l10n.t('Select Model')}` },
+    { command: 'sidestream.selectProvider', label: `$(server) ${vscode.l10n.t('Select Provider')}` },
+    { command: 'sidestream.compareModels', label: `$(split-horizontal) ${vscode.l10n.t('Compare Models')}` },
+    { command: 'sidestream.showMetrics', label: `$(graph) ${vscode.l10n.t('Show Metrics')}` },
+    { command: 'sidestream.setApiKey', label: `$(key) ${vscode.l10n.t('Set API Key')}` },
+    { command: 'sidestream.showLog', label: `$(output) ${vscode.l10n.t('Show Log')}` },
+    { command: 'sidestream.openSettings', label: `$(gear) ${vscode.l10n.t('Open Settings')}` },
+  ];
+}
+
+/** The status-bar item's quick menu: the picked entry's command runs. */
+async function showMenu(): Promise<void> {
+  const picked = await vscode.window.showQuickPick(menuEntries(), { title: vscode.l10n.t('Sidestream'), placeHolder: vscode.l10n.t('Choose what to do') });
+  if (picked) await vscode.commands.executeCommand(picked.command);
 }
 
 /** `title`: the quick pick's title, already translated (e.g. "Sidestream: Set API Key"). */

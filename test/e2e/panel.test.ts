@@ -11,8 +11,8 @@ import * as path from 'node:path';
 import type { Locator } from 'playwright-core';
 import { delay } from '../harness/codeServer';
 import { SimulatorProcess } from './helpers/simulatorControl';
-import { ARTIFACTS, BODY, askFromPalette, lastChat, nextAnswer, panelFrame, simulatorSettings, useVsCode, waitForState } from './helpers/fixture';
-import { normalise, pollFor, runCommandByTitle, shownText, statusBarTexts } from '../harness/workbench';
+import { ARTIFACTS, BODY, EXTENSION_ID, askFromPalette, lastChat, nextAnswer, panelFrame, simulatorSettings, useVsCode, waitForState } from './helpers/fixture';
+import { normalise, pollFor, quickInputRow, runCommandByTitle, shownText, statusBarTexts, waitForQuickInputTitle } from '../harness/workbench';
 
 const TTFT_MS = 400;
 const TOKENS_PER_SECOND = 40;
@@ -107,6 +107,31 @@ for (const variant of variants) {
       await delay(1_000);
       assert.equal((await shownText(message.locator(BODY))).length, lengthAfterCancel, 'text kept growing after the cancel');
       await page.screenshot({ path: path.join(ARTIFACTS, `e2e-${tag}-cancelled.png`) });
+    });
+
+    it("the status-bar item opens Sidestream's menu; its Open Settings and the view's gear show Sidestream's settings", async () => {
+      const page = vs.page;
+      const settingsEditor = page.locator('.editor-instance .settings-editor');
+      const showsSidestreamSettings = async () => {
+        await settingsEditor.waitFor({ state: 'visible', timeout: 20_000 });
+        await pollFor(
+          "the Settings editor filtered to Sidestream's settings",
+          async () => (normalise(await settingsEditor.locator('.settings-header').innerText()).includes(`@ext:${EXTENSION_ID}`) ? true : undefined),
+          10_000,
+        );
+        await runCommandByTitle(page, 'View: Close All Editors');
+        await settingsEditor.waitFor({ state: 'detached', timeout: 10_000 });
+      };
+
+      await page.locator(`.statusbar-item[id^="${EXTENSION_ID}."]`).first().click({ timeout: 10_000 });
+      await waitForQuickInputTitle(page, /^Sidestream$/, 10_000);
+      const rows = (await page.locator('.quick-input-widget .quick-input-list .monaco-list-row .label-name').allInnerTexts()).map(normalise);
+      assert.deepEqual(rows, ['Open Chat', 'Select Model', 'Select Provider', 'Compare Models', 'Show Metrics', 'Set API Key', 'Show Log', 'Open Settings']);
+      await quickInputRow(page, 'Open Settings').click({ timeout: 10_000 });
+      await showsSidestreamSettings();
+
+      await page.locator('.part.sidebar .title-actions a.action-label[aria-label="Open Settings"]').click({ timeout: 10_000 });
+      await showsSidestreamSettings();
     });
   });
 }

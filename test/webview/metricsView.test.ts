@@ -109,6 +109,7 @@ async function serve(theme: 'dark' | 'light'): Promise<Served> {
         scriptUri: `${origin}/dist/metrics.js`,
         // VS Code injects its theme variables; the test theme stands in for them.
         styleUris: [`${origin}/theme.css`, `${origin}/dist/metrics.css`, `${origin}/media/metrics.css`],
+        title: 'Sidestream Metrics',
       });
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end(html);

@@ -56,6 +56,7 @@ export class MetricsPanel implements vscode.Disposable {
       nonce: webviewNonce(),
       scriptUri: asUri('dist', 'metrics.js'),
       styleUris: [asUri('dist', 'metrics.css'), asUri('media', 'metrics.css')],
+      title: vscode.l10n.t('Sidestream Metrics'),
     });
     panel.webview.onDidReceiveMessage((raw: unknown) => {
       const checked = validateMetricsViewMessage(raw);

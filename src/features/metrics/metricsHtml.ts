@@ -6,6 +6,6 @@
  */
 import { renderWebviewHtml } from '../../platform/webviewHtml';
 
-export function renderMetricsHtml(opts: { cspSource: string; nonce: string; scriptUri: string; styleUris: string[] }): string {
-  return renderWebviewHtml({ ...opts, title: 'Sidestream Metrics', bodyAttribute: 'data-sidestream-metrics', appClass: 'metrics-app' });
+export function renderMetricsHtml(opts: { cspSource: string; nonce: string; scriptUri: string; styleUris: string[]; title: string }): string {
+  return renderWebviewHtml({ ...opts, bodyAttribute: 'data-sidestream-metrics', appClass: 'metrics-app' });
 }
