@@ -7,8 +7,8 @@
  * the consumer gets only what it shows — each delta, the notices, and the final result.
  */
 import type * as vscode from 'vscode';
-import type { StreamFailure, StreamMetricsSnapshot } from '../core/events';
-import type { ChatMessage, ChatRequest } from '../core/request';
+import type { StreamFailure, StreamMetricsSnapshot, ToolCall } from '../core/events';
+import type { ChatMessage, ChatRequest, ToolChoice, ToolDefinition } from '../core/request';
 import { endMessage, StreamSession, type SessionAppend, type SessionMessage, type SessionResult } from '../core/session/StreamSession';
 import type { AnswerError } from '../shared/answerTypes';
 import type { AnswerSource } from '../shared/answerMetrics';
@@ -33,6 +33,12 @@ export interface AnswerJob {
   systemPrompt?: string | undefined;
   /** A lower output limit than the setting (a model's own limit, a caller's `max_tokens`). */
   maxOutputTokens?: number | undefined;
+  /** Tools the model may call (VS Code's agent mode, another extension's tools); none when absent. */
+  tools?: ToolDefinition[] | undefined;
+  /** With {@link tools}: `auto` (default) or `required`. */
+  toolChoice?: ToolChoice | undefined;
+  /** Each complete tool call, as it arrives (its text before it was appended first). */
+  onToolCall?: ((call: ToolCall) => void) | undefined;
   /** Resume this partial answer (Continue). */
   continueFrom?: string | undefined;
   /** Whether the status bar shows this answer, and what it says about who asked (undefined: not shown, e.g. Compare). */
@@ -89,6 +95,8 @@ export class AnswerRunner {
       reasoning: target.kind === 'core' && target.api === 'anthropic' && settings.anthropicThinkingBudget > 0 ? { budgetTokens: settings.anthropicThinkingBudget } : undefined,
       idleTimeoutSeconds: settings.idleTimeoutSeconds,
       continueFrom: job.continueFrom,
+      tools: job.tools,
+      toolChoice: job.tools?.length ? job.toolChoice : undefined,
       onLog: (line) => log.info(`${job.logName}: ${line}`),
     };
     log.info(`${job.logName}: ${target.label} ${target.model}${target.kind === 'core' ? ` at ${target.baseUrl} (${target.api})` : ''}${job.continueFrom ? ' (continue)' : ''}`);
@@ -107,7 +115,10 @@ export class AnswerRunner {
         statusBar?.live(metrics);
         job.onMetrics?.(metrics);
       },
-      onToolCall: (call) => log.info(`${job.logName}: tool call ${call.name} ignored (Sidestream offers no tools)`),
+      onToolCall: (call) => {
+        log.info(`${job.logName}: tool call ${call.name} (${call.id})${call.source === 'text' ? ', written as text' : ''}`);
+        job.onToolCall?.(call);
+      },
       onLog: (level, line) => log[level](`${job.logName}: ${line}`),
       onFinish: (result) => {
         ended = this.ended(job, result);
