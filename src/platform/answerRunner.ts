@@ -22,6 +22,8 @@ import type { SidestreamSettings } from './settings';
 export interface AnswerJob {
   /** Who consumes the answer (its figures are recorded under this source). */
   consumer: AnswerSource;
+  /** Who asked, recorded with the figures (the language model provider's caller: an extension id, or `core`). */
+  caller?: string | undefined;
   /** Where the request goes (resolved by the consumer: the settings' provider, a picked model…). */
   target: ResolvedProvider;
   /** Every log line of this answer starts with this, e.g. `request m1a2b`, `compare 4f c0`. */
@@ -153,7 +155,7 @@ export class AnswerRunner {
   }
 
   /** Once per answer: the consumer shows the end, then the status bar and the metrics store learn it. */
-  private ended(job: Pick<AnswerJob, 'consumer' | 'logName' | 'onFinish' | 'statusBar'>, session: SessionResult): AnswerResult {
+  private ended(job: Pick<AnswerJob, 'consumer' | 'caller' | 'logName' | 'onFinish' | 'statusBar'>, session: SessionResult): AnswerResult {
     const failure: StreamFailure | undefined =
       session.state === 'error'
         ? (session.failure ?? { kind: session.error?.kind ?? 'provider', message: session.error?.message ?? 'The request failed.', retryable: false })
@@ -161,7 +163,7 @@ export class AnswerRunner {
     const result: AnswerResult = { ...session, failure };
     job.onFinish?.(result);
     if (job.statusBar) this.deps.statusBar.finished(result.metrics, result.state === 'done' ? (result.stats?.finishReason ?? result.finishReason) : result.state);
-    this.recorder.record(job.consumer, result);
+    this.recorder.record(job.consumer, result, job.caller);
     return result;
   }
 }

@@ -285,6 +285,7 @@ describe('Language models: VS Code chat, both ways', function () {
     for (const { shape, modelId, server, wire, textForm, setUp } of SHAPES) {
       it(`${shape}: each call with its scripted arguments, the results sent back, the final answer; thinking and usage parts`, async () => {
         await setUp();
+        const recordsBefore = suite.api.metrics.records().length;
         const target = server();
         target.enqueue({ reasoning: REASONING, toolCalls: CALLS, ...(textForm ? { textForm } : {}) }, { useTools: true });
         const result = await consumerToolLoop({ modelId, prompt: 'What is the weather in Zürich, and what is on my groceries note?' });
@@ -326,6 +327,23 @@ describe('Language models: VS Code chat, both ways', function () {
           { callId: ids[0], name: 'get_weather', content: 'Sunny, 21 °C in Zürich.' },
           { callId: ids[1], name: 'read_note', content: 'Note "groceries": buy milk and bread.' },
         ]);
+        // Each step is recorded with who called and how it ended.
+        const steps = await waitFor('both steps in the metrics store', 5_000, () => {
+          const recorded = suite.api.metrics.records().slice(recordsBefore);
+          return recorded.length >= 2 ? recorded : undefined;
+        });
+        assert.deepEqual(
+          steps.map((r) => [r.source, r.caller, r.finish]),
+          [
+            ['lm-provider', CONSUMER, 'tool-calls'],
+            ['lm-provider', CONSUMER, 'stop'],
+          ],
+        );
+        assert.ok(
+          steps.every((r) => r.promptTokens !== undefined && r.promptTokens > 0),
+          JSON.stringify(steps),
+        );
+
         // The thinking part in the history is never sent back as answer text.
         assert.ok(!JSON.stringify(records[1]!.messages).includes(REASONING), `thinking sent back: ${JSON.stringify(records[1]!.messages)}`);
       });

@@ -118,6 +118,7 @@ export class SidestreamChatProvider implements vscode.LanguageModelChatProvider,
     const running = this.runner.run(
       {
         consumer: 'lm-provider',
+        caller: initiator,
         target: { kind: 'core', provider: route.provider, api: endpoint.api, baseUrl: endpoint.baseUrl, apiKey: endpoint.apiKey, model: route.model, label },
         logName,
         settings,
