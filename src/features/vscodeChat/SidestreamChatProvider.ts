@@ -261,7 +261,7 @@ export class SidestreamChatProvider implements vscode.LanguageModelChatProvider,
         clearTimeout(timer),
       ));
     if (!capabilities?.loadedContextTokens || token.isCancellationRequested) return;
-    const needed = promptTokens(request) + request.maxOutputTokens;
+    const needed = promptTokens(request, capabilities.loadedContextTokens - request.maxOutputTokens) + request.maxOutputTokens;
     const message = contextTooSmallMessage(provider, model, capabilities, needed);
     if (!message) return;
     if (capabilities.loaded !== false) {
@@ -407,9 +407,12 @@ function requestedMaxTokens(options: vscode.ProvideLanguageModelChatResponseOpti
   return undefined;
 }
 
-/** The prompt's tokens, counted with the project's tokenizer (the tools' schemas count too). */
-function promptTokens(request: { systemPrompt: string | undefined; messages: ChatMessage[]; tools: ToolDefinition[] | undefined }): number {
-  const core = loadCore();
+/**
+ * The prompt's tokens, counted with the project's tokenizer (the tools' schemas count too); an
+ * upper bound instead when even that fits in `fits` tokens (an agent's long prompt is not
+ * tokenized on every request when the window is large enough anyway).
+ */
+function promptTokens(request: { systemPrompt: string | undefined; messages: ChatMessage[]; tools: ToolDefinition[] | undefined }, fits: number): number {
   let text = request.systemPrompt ?? '';
   for (const m of request.messages) {
     text += `\n${m.content}`;
@@ -418,7 +421,12 @@ function promptTokens(request: { systemPrompt: string | undefined; messages: Cha
   }
   if (request.tools?.length) text += `\n${JSON.stringify(request.tools)}`;
   // A few tokens of framing per message, as every chat template adds.
-  return core.countTokens(text, core.encodingForModel('')) + 4 * request.messages.length;
+  const framing = 4 * request.messages.length;
+  // A token is at least one UTF-8 byte: a prompt of fewer bytes than the room left fits uncounted.
+  const bytes = Buffer.byteLength(text) + framing;
+  if (bytes <= fits) return bytes;
+  const core = loadCore();
+  return core.countTokens(text, core.encodingForModel('')) + framing;
 }
 
 type PartClass = abstract new (...args: never[]) => unknown;
