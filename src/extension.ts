@@ -86,7 +86,7 @@ export function activate(context: vscode.ExtensionContext): SidestreamApi | unde
     // Until the chat is used, the status bar names the model the settings choose, without probing.
     if (!chatFeature) showSettingsModel(statusBar);
   });
-  const lm = registerLanguageModelFeatures(context.extensionUri, { keys, resolver, runner });
+  const lm = registerLanguageModelFeatures(context.extensionUri, { keys, resolver, runner, log });
   // Created from dist/features.js the first time one of their commands runs.
   const metricsView = lazyFeature(['sidestream.showMetrics', 'sidestream.exportMetrics'], loadFeatures, (f) => f.createMetricsView(context.extensionUri, metricsStore, log));
   const compare = lazyFeature(['sidestream.compareModels', 'sidestream.showCompareRuns', 'sidestream.openCompareRun', 'sidestream.copyCompareMarkdown'], loadFeatures, (f) =>

@@ -76,6 +76,15 @@ export async function discoverModelCapabilities(query: CapabilityQuery): Promise
 }
 
 /**
+ * Whether to offer a model as able to call tools: unless its server says it cannot. A server that
+ * does not say (an OpenAI-compatible gateway, vLLM, one that did not answer in time) gets the
+ * benefit of the doubt: its calls arrive natively, or as text Sidestream recognises.
+ */
+export function offersToolCalling(capabilities: Pick<ModelCapabilities, 'toolCalling'> | undefined): boolean {
+  return capabilities?.toolCalling !== false;
+}
+
+/**
  * A sentence a user can act on when the loaded window is smaller than a request needs, else
  * undefined. `neededTokens` is the prompt plus the output the request leaves room for.
  */

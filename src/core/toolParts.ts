@@ -14,6 +14,7 @@
  * - The turns are made valid for every wire format: same-role turns merged, a call without a result
  *   answered with a cancellation result, a result without its call folded into the user's text.
  */
+import type { Usage } from './events';
 import type { ChatMessage, HistoryToolCall, HistoryToolResult, ToolChoice, ToolDefinition } from './request';
 
 /** VS Code's `LanguageModelChatMessageRole`: User 1, Assistant 2, System 3 (proposed). */
@@ -257,4 +258,44 @@ function textOfTree(node: unknown, depth = 0): string {
 
 function objectOrEmpty(value: unknown): Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+/**
+ * The MIME type of the data part VS Code's chat reads a provider's token usage from (VS Code 1.139:
+ * a `LanguageModelDataPart` whose data is JSON with OpenAI Chat's usage field names).
+ */
+export const VSCODE_USAGE_MIME = 'usage';
+
+/** A usage data part's JSON, as VS Code reads it. */
+export interface VsCodeUsageData {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  prompt_tokens_details?: { cached_tokens: number } | undefined;
+  completion_tokens_details?: { reasoning_tokens: number } | undefined;
+}
+
+/** The core's usage as VS Code's usage data (prompt, cached, output, reasoning tokens); undefined when the provider reported none. */
+export function vsCodeUsageData(usage: Usage | undefined): VsCodeUsageData | undefined {
+  if (!usage || (usage.inputTokens === undefined && usage.outputTokens === undefined)) return undefined;
+  const prompt = usage.inputTokens ?? 0;
+  const completion = usage.outputTokens ?? 0;
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+    ...(usage.cachedInputTokens !== undefined ? { prompt_tokens_details: { cached_tokens: usage.cachedInputTokens } } : {}),
+    ...(usage.reasoningTokens !== undefined ? { completion_tokens_details: { reasoning_tokens: usage.reasoningTokens } } : {}),
+  };
+}
+
+/** One log line saying what {@link toCoreRequestMessages} left out, or undefined when nothing was. */
+export function describeLeftOut(leftOut: LeftOut): string | undefined {
+  const parts: string[] = [];
+  const data = Object.entries(leftOut.dataParts);
+  if (data.length) parts.push(`data parts not sent upstream: ${data.map(([mime, n]) => `${mime} ×${n}`).join(', ')}`);
+  if (leftOut.unknownParts) parts.push(`${leftOut.unknownParts} part(s) of an unknown kind`);
+  if (leftOut.unansweredCalls) parts.push(`${leftOut.unansweredCalls} tool call(s) without a result (answered as cancelled)`);
+  if (leftOut.orphanResults) parts.push(`${leftOut.orphanResults} tool result(s) without their call (sent as text)`);
+  return parts.length ? `left out of the request: ${parts.join('; ')}` : undefined;
 }

@@ -15,8 +15,13 @@ export class AnswerRecorder {
    * Records how an answer ended, whatever the state: a cancelled or failed answer's figures are
    * real too. An answer whose request never started (no stats) has no figures and is not recorded.
    */
-  record(source: AnswerSource, result: Pick<SessionResult, 'stats' | 'finishReason'>): void {
-    if (this.store && result.stats) this.store.append(answerRecord(source, result.stats, result.finishReason, Date.now()));
+  record(source: AnswerSource, result: Pick<SessionResult, 'stats' | 'finishReason'> & Partial<Pick<SessionResult, 'usage'>>, caller?: string): void {
+    if (!this.store || !result.stats) return;
+    const record = answerRecord(source, result.stats, result.finishReason, Date.now());
+    if (result.usage?.inputTokens !== undefined) record.promptTokens = result.usage.inputTokens;
+    if (result.usage?.cachedInputTokens !== undefined) record.cachedPromptTokens = result.usage.cachedInputTokens;
+    if (caller) record.caller = caller;
+    this.store.append(record);
   }
 }
 

@@ -7,8 +7,8 @@
  * the consumer gets only what it shows — each delta, the notices, and the final result.
  */
 import type * as vscode from 'vscode';
-import type { StreamFailure, StreamMetricsSnapshot } from '../core/events';
-import type { ChatMessage, ChatRequest } from '../core/request';
+import type { StreamFailure, StreamMetricsSnapshot, ToolCall } from '../core/events';
+import type { ChatMessage, ChatRequest, ToolChoice, ToolDefinition } from '../core/request';
 import { endMessage, StreamSession, type SessionAppend, type SessionMessage, type SessionResult } from '../core/session/StreamSession';
 import type { AnswerError } from '../shared/answerTypes';
 import type { AnswerSource } from '../shared/answerMetrics';
@@ -22,6 +22,8 @@ import type { SidestreamSettings } from './settings';
 export interface AnswerJob {
   /** Who consumes the answer (its figures are recorded under this source). */
   consumer: AnswerSource;
+  /** Who asked, recorded with the figures (the language model provider's caller: an extension id, or `core`). */
+  caller?: string | undefined;
   /** Where the request goes (resolved by the consumer: the settings' provider, a picked model…). */
   target: ResolvedProvider;
   /** Every log line of this answer starts with this, e.g. `request m1a2b`, `compare 4f c0`. */
@@ -33,6 +35,12 @@ export interface AnswerJob {
   systemPrompt?: string | undefined;
   /** A lower output limit than the setting (a model's own limit, a caller's `max_tokens`). */
   maxOutputTokens?: number | undefined;
+  /** Tools the model may call (VS Code's agent mode, another extension's tools); none when absent. */
+  tools?: ToolDefinition[] | undefined;
+  /** With {@link tools}: `auto` (default) or `required`. */
+  toolChoice?: ToolChoice | undefined;
+  /** Each complete tool call, as it arrives (its text before it was appended first). */
+  onToolCall?: ((call: ToolCall) => void) | undefined;
   /** Resume this partial answer (Continue). */
   continueFrom?: string | undefined;
   /** Whether the status bar shows this answer, and what it says about who asked (undefined: not shown, e.g. Compare). */
@@ -90,6 +98,8 @@ export class AnswerRunner {
       reasoning: target.kind === 'core' && target.api === 'anthropic' && settings.anthropicThinkingBudget > 0 ? { budgetTokens: settings.anthropicThinkingBudget } : undefined,
       idleTimeoutSeconds: settings.idleTimeoutSeconds,
       continueFrom: job.continueFrom,
+      tools: job.tools,
+      toolChoice: job.tools?.length ? job.toolChoice : undefined,
       onLog: (line) => log.info(`${job.logName}: ${line}`),
     };
     log.info(`${job.logName}: ${target.label} ${target.model}${target.kind === 'core' ? ` at ${target.baseUrl} (${target.api})` : ''}${job.continueFrom ? ' (continue)' : ''}`);
@@ -108,7 +118,10 @@ export class AnswerRunner {
         statusBar?.live(metrics);
         job.onMetrics?.(metrics);
       },
-      onToolCall: (call) => log.info(`${job.logName}: tool call ${call.name} ignored (Sidestream offers no tools)`),
+      onToolCall: (call) => {
+        log.info(`${job.logName}: tool call ${call.name} (${call.id})${call.source === 'text' ? ', written as text' : ''}`);
+        job.onToolCall?.(call);
+      },
       onLog: (level, line) => log[level](`${job.logName}: ${line}`),
       onFinish: (result) => {
         ended = this.ended(job, result);
@@ -143,7 +156,7 @@ export class AnswerRunner {
   }
 
   /** Once per answer: the consumer shows the end, then the status bar and the metrics store learn it. */
-  private ended(job: Pick<AnswerJob, 'consumer' | 'logName' | 'onFinish' | 'statusBar'>, session: SessionResult): AnswerResult {
+  private ended(job: Pick<AnswerJob, 'consumer' | 'caller' | 'logName' | 'onFinish' | 'statusBar'>, session: SessionResult): AnswerResult {
     const failure: StreamFailure | undefined =
       session.state === 'error'
         ? (session.failure ?? { kind: session.error?.kind ?? 'provider', message: session.error?.message ?? 'The request failed.', retryable: false })
@@ -151,7 +164,7 @@ export class AnswerRunner {
     const result: AnswerResult = { ...session, failure };
     job.onFinish?.(result);
     if (job.statusBar) this.deps.statusBar.finished(result.metrics, result.state === 'done' ? (result.stats?.finishReason ?? result.finishReason) : result.state);
-    this.recorder.record(job.consumer, result);
+    this.recorder.record(job.consumer, result, job.caller);
     return result;
   }
 }

@@ -31,11 +31,19 @@ export interface AnswerRecord {
   /** True when `outputTokens` was counted locally rather than reported by the provider. */
   estimated: boolean;
   durationMs?: number;
+  /** Prompt tokens, and how many of them the provider served from its cache, when it reported them. */
+  promptTokens?: number;
+  cachedPromptTokens?: number;
   /** How it ended: stop, length, content-filter, tool-calls, cancelled, error, other. */
   finish: string;
+  /**
+   * Who made the call, for the language model provider's answers: the calling extension's id, or
+   * `core` for VS Code's own chat (an agent's steps are its calls with finish `tool-calls`).
+   */
+  caller?: string;
 }
 
-const NUMBER_FIELDS = ['ttftMs', 'firstAnswerTokenMs', 'tokensPerSecond', 'outputTokens', 'durationMs'] as const;
+const NUMBER_FIELDS = ['ttftMs', 'firstAnswerTokenMs', 'tokensPerSecond', 'outputTokens', 'durationMs', 'promptTokens', 'cachedPromptTokens'] as const;
 
 /** A stored or posted value as a record, or undefined when it is not one (a torn or foreign line). */
 export function asAnswerRecord(value: unknown): AnswerRecord | undefined {
@@ -54,6 +62,7 @@ export function asAnswerRecord(value: unknown): AnswerRecord | undefined {
     estimated: v.estimated,
     finish: v.finish as string,
   };
+  if (typeof v.caller === 'string' && v.caller) record.caller = v.caller;
   for (const key of NUMBER_FIELDS) {
     const n = v[key];
     if (n === undefined || n === null) continue;

@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { SidestreamChatMetadata } from '../../src/features/vscodeChat/participant';
 import { Simulator } from '../../src/simulator/Simulator';
-import type { ConsumerAskArgs, ConsumerAskResult } from '../extensions/lm-consumer/src/extension';
+import type { ConsumerAskArgs, ConsumerAskResult, ConsumerToolLoopArgs, ConsumerToolLoopResult } from '../extensions/lm-consumer/src/extension';
 import {
   asAssistant,
   chatRequest,
@@ -43,7 +43,12 @@ interface ListedModel {
   name: string;
   vendor: string;
   maxInputTokens: number;
+  toolCalling: boolean | undefined;
   json: string;
+}
+
+function consumerToolLoop(args: ConsumerToolLoopArgs): Promise<ConsumerToolLoopResult> {
+  return withTimeout(Promise.resolve(vscode.commands.executeCommand<ConsumerToolLoopResult>('sidestreamConsumer.toolLoop', args)), 30_000, `consumer tool loop ${args.modelId}`);
 }
 
 function consumerAsk(args: ConsumerAskArgs): Promise<ConsumerAskResult> {
@@ -59,8 +64,10 @@ describe('Language models: VS Code chat, both ways', function () {
   const sim = new Simulator({ log: simLog });
   /** Wants the canary key: a request it accepts proves the key went where it belongs. */
   const keyedSim = new Simulator({ log: simLog, apiKey: CANARY });
+  /** A local server (Ollama's slot): tells what each model can do and the window it is loaded with. */
+  const localSim = new Simulator({ log: simLog, models: ['sim-model', 'sim-notools', 'sim-small-ctx-1024'] });
   const suite = useHostSuite({
-    sims: [sim, keyedSim],
+    sims: [sim, keyedSim, localSim],
     cleanUp: async () => {
       await vscode.commands.executeCommand('sidestreamTestProvider.configure', undefined).then(undefined, () => undefined);
     },
@@ -201,6 +208,166 @@ describe('Language models: VS Code chat, both ways', function () {
       assert.notEqual(expected, Math.ceil(text.length / 4), 'the sample text cannot tell a tokenizer from an estimate');
       const counted = await vscode.commands.executeCommand<number>('sidestreamConsumer.countTokens', 'openai/gpt-4.1-mini', text);
       assert.equal(counted, expected);
+    });
+  });
+
+  describe("agent mode: another extension's tools through Sidestream's models", () => {
+    const REASONING = 'First the weather, then the note.';
+    const CALLS = [
+      { name: 'get_weather', arguments: '{"city": "Zürich"}' },
+      { name: 'read_note', arguments: '{"title": "groceries"}' },
+    ];
+    const SHAPES: Array<{
+      shape: string;
+      modelId: string;
+      server: () => Simulator;
+      wire: 'openai-chat' | 'openai-responses' | 'anthropic';
+      textForm?: 'hermes';
+      setUp(): Promise<void>;
+    }> = [
+      {
+        shape: 'OpenAI Chat',
+        modelId: 'openai-compatible/sim-model',
+        server: () => sim,
+        wire: 'openai-chat',
+        setUp: async () => setSetting('openaiCompatible.api', 'chat'),
+      },
+      {
+        shape: 'OpenAI Responses',
+        modelId: 'openai-compatible/sim-model',
+        server: () => sim,
+        wire: 'openai-responses',
+        setUp: async () => setSetting('openaiCompatible.api', 'responses'),
+      },
+      { shape: 'Anthropic', modelId: 'anthropic/claude-sonnet-4-5', server: () => keyedSim, wire: 'anthropic', setUp: async () => undefined },
+      {
+        shape: 'a local model that writes its calls as text (Ollama)',
+        modelId: 'ollama/sim-model',
+        server: () => localSim,
+        wire: 'openai-chat',
+        textForm: 'hermes',
+        setUp: async () => undefined,
+      },
+    ];
+    let restoreEnv = (): void => undefined;
+
+    before(async () => {
+      await resetSettings();
+      restoreEnv = setEnvKeys(CANARY, CANARY);
+      await setSetting('anthropic.baseUrl', keyedSim.anthropicBaseUrl);
+      await setSetting('openaiCompatible.baseUrl', sim.openAIBaseUrl);
+      await setSetting('ollama.baseUrl', localSim.openAIBaseUrl);
+    });
+
+    after(async () => {
+      restoreEnv();
+      await resetSettings();
+    });
+
+    beforeEach(() => {
+      for (const s of [sim, keyedSim, localSim]) s.reset();
+    });
+
+    it('every model says it can call tools unless its server says otherwise; a local model has its loaded window', async () => {
+      const models = await pollAsync('the local server to be listed with what it can do', 10_000, async () => {
+        const listed = await consumerModels();
+        return listed.some((m) => m.id === 'ollama/sim-notools' && m.toolCalling === false) ? listed : undefined;
+      });
+      const byId = new Map(models.map((m) => [m.id, m]));
+      for (const id of ['openai-compatible/sim-model', 'anthropic/claude-sonnet-4-5', 'openai/gpt-4.1-mini', 'ollama/sim-model', 'ollama/sim-small-ctx-1024']) {
+        assert.equal(byId.get(id)?.toolCalling, true, `${id}: ${JSON.stringify(byId.get(id))}`);
+      }
+      // Loaded with 32,768 tokens (the server's /api/ps), less the answer's 4,096; not the 8,192 assumed.
+      assert.equal(byId.get('ollama/sim-model')?.maxInputTokens, 32_768 - 4096);
+      assert.equal(byId.get('ollama/sim-small-ctx-1024')?.maxInputTokens, 1024 - 512);
+    });
+
+    for (const { shape, modelId, server, wire, textForm, setUp } of SHAPES) {
+      it(`${shape}: each call with its scripted arguments, the results sent back, the final answer; thinking and usage parts`, async () => {
+        await setUp();
+        const recordsBefore = suite.api.metrics.records().length;
+        const target = server();
+        target.enqueue({ reasoning: REASONING, toolCalls: CALLS, ...(textForm ? { textForm } : {}) }, { useTools: true });
+        const result = await consumerToolLoop({ modelId, prompt: 'What is the weather in Zürich, and what is on my groceries note?' });
+        assert.equal(result.error, undefined, JSON.stringify(result.error));
+        assert.deepEqual(result.classes, { thinking: true, data: true }, 'VS Code 1.139 has the thinking and data part classes');
+        assert.equal(result.steps.length, 2, JSON.stringify(result.steps));
+        const [first, second] = result.steps as [ConsumerToolLoopResult['steps'][number], ConsumerToolLoopResult['steps'][number]];
+        assert.deepEqual(
+          first.toolCalls.map((c) => ({ name: c.name, input: c.input })),
+          [
+            { name: 'get_weather', input: { city: 'Zürich' } },
+            { name: 'read_note', input: { title: 'groceries' } },
+          ],
+        );
+        const ids = first.toolCalls.map((c) => c.callId);
+        assert.ok(ids.every((id) => id.length > 0) && new Set(ids).size === 2, `call ids: ${ids.join(', ')}`);
+        // A call written as text is a call, never printed (the line break between two written calls stays).
+        assert.equal(first.text.trim(), '', `text beside the calls: ${JSON.stringify(first.text)}`);
+        assert.equal(first.thinking, REASONING);
+        assert.ok(first.order.indexOf('thinking') < first.order.indexOf('tool-call'), first.order.join(' '));
+        assert.equal(first.order.at(-1), 'data:usage', `usage comes last: ${first.order.join(' ')}`);
+        assert.equal(first.usage.length, 1);
+        const usage = first.usage[0] as { prompt_tokens: number; completion_tokens: number };
+        assert.ok(usage.prompt_tokens > 0 && usage.completion_tokens > 0, JSON.stringify(usage));
+
+        assert.equal(second.toolCalls.length, 0);
+        assert.match(second.text, /Sunny, 21 °C in Zürich\./);
+        assert.match(second.text, /buy milk and bread/);
+        assert.equal(result.answer, second.text);
+        assert.equal(second.order.at(-1), 'data:usage');
+
+        const records = generations(target, wire);
+        assert.equal(records.length, 2, `requests: ${records.length}`);
+        assert.deepEqual(
+          (records[0]!.tools ?? []).map((t) => JSON.stringify(t).match(/"name":"(\w+)"/)?.[1]),
+          ['get_weather', 'read_note'],
+        );
+        assert.deepEqual(records[1]!.toolResults, [
+          { callId: ids[0], name: 'get_weather', content: 'Sunny, 21 °C in Zürich.' },
+          { callId: ids[1], name: 'read_note', content: 'Note "groceries": buy milk and bread.' },
+        ]);
+        // Each step is recorded with who called and how it ended.
+        const steps = await waitFor('both steps in the metrics store', 5_000, () => {
+          const recorded = suite.api.metrics.records().slice(recordsBefore);
+          return recorded.length >= 2 ? recorded : undefined;
+        });
+        assert.deepEqual(
+          steps.map((r) => [r.source, r.caller, r.finish]),
+          [
+            ['lm-provider', CONSUMER, 'tool-calls'],
+            ['lm-provider', CONSUMER, 'stop'],
+          ],
+        );
+        assert.ok(
+          steps.every((r) => r.promptTokens !== undefined && r.promptTokens > 0),
+          JSON.stringify(steps),
+        );
+
+        // The thinking part in the history is never sent back as answer text.
+        assert.ok(!JSON.stringify(records[1]!.messages).includes(REASONING), `thinking sent back: ${JSON.stringify(records[1]!.messages)}`);
+      });
+    }
+
+    it("the consumer's Stop mid-thinking closes the socket (Anthropic)", async () => {
+      keyedSim.enqueue({ reasoning: LONG, text: LONG, tokensPerSecond: 40 });
+      const result = await consumerToolLoop({ modelId: 'anthropic/claude-sonnet-4-5', prompt: 'Think long.', cancelAfterChars: 40 });
+      assert.equal(result.cancelled, true);
+      assert.ok(result.steps[0]!.thinking.length > 0 && result.steps[0]!.thinking.length < LONG.length);
+      const [record] = generations(keyedSim, 'anthropic');
+      const closed = await keyedSim.waitForClose(record!.id, 5_000);
+      assert.equal(closed.closedBy, 'client', 'the server, not the client, closed the socket');
+      assert.equal(closed.completed, false);
+    });
+
+    it('a local model loaded with too small a window for the request: a failure that says what to do, nothing sent', async () => {
+      const result = await consumerToolLoop({ modelId: 'ollama/sim-small-ctx-1024', prompt: 'word '.repeat(700) });
+      assert.ok(result.error, 'no error');
+      assert.equal(result.error.isLanguageModelError, true);
+      assert.equal(result.error.causeCode, 'context-too-small', JSON.stringify(result.error));
+      assert.match(result.error.message, /sim-small-ctx-1024 is loaded with a 1,024-token context window/);
+      assert.match(result.error.message, /OLLAMA_CONTEXT_LENGTH/);
+      assert.equal(generations(localSim, 'openai-chat').length, 0, 'the request was sent anyway');
     });
   });
 

@@ -126,6 +126,35 @@ describe('MetricsStore (answer figures in global storage)', () => {
     );
   });
 
+  it("an agent's step through the language model provider is recorded with its caller, prompt and cached tokens and finish tool-calls", () => {
+    const store = new MetricsStore(dir);
+    const recorder = new AnswerRecorder(store);
+    const stats = {
+      provider: 'ollama' as const,
+      model: 'qwen3',
+      providerLabel: 'Ollama',
+      ttftMs: 80,
+      tokensPerSecond: 30,
+      outputTokens: 12,
+      estimated: false,
+      finishReason: 'tool-calls' as const,
+    };
+    recorder.record('lm-provider', { stats, finishReason: 'tool-calls', usage: { inputTokens: 1500, outputTokens: 12, cachedInputTokens: 1024 } }, 'core');
+    recorder.record(
+      'lm-provider',
+      { stats: { ...stats, finishReason: 'stop' }, finishReason: 'stop', usage: { inputTokens: 1600, outputTokens: 40 } },
+      'sidestream-test.lm-consumer',
+    );
+    const [step, answer] = new MetricsStore(dir).read();
+    assert.equal(step?.caller, 'core');
+    assert.equal(step?.finish, 'tool-calls');
+    assert.equal(step?.promptTokens, 1500);
+    assert.equal(step?.cachedPromptTokens, 1024);
+    assert.equal(answer?.caller, 'sidestream-test.lm-consumer');
+    assert.equal(answer?.cachedPromptTokens, undefined);
+    assert.equal(answer?.promptTokens, 1600);
+  });
+
   it('the answer recorder records every ending with stats (cancelled and failed too), never the text', () => {
     const store = new MetricsStore(dir);
     const recorder = new AnswerRecorder(store);

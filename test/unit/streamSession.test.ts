@@ -273,6 +273,27 @@ describe('StreamSession against the simulator (real SDKs over loopback)', functi
     }
   });
 
+  it("a tool call reaches the consumer after the text before it, whatever the coalescing (the provider's part order)", async () => {
+    sim.enqueue({ text: "I'll look that up first.", toolCalls: [{ name: 'search_docs', arguments: '{"query": "debounce"}' }], tokensPerSecond: 0 });
+    const order: string[] = [];
+    const { options } = record({
+      coalesceMs: 10_000,
+      onAppend: (a) => order.push(`text:${a.text}`),
+      onToolCall: (call) => order.push(`call:${call.name}`),
+    });
+    const result = await new StreamSession(request('openai-chat', { tools: [{ name: 'search_docs' }] }), options).run();
+    assert.equal(result.state, 'done');
+    assert.equal(result.finishReason, 'tool-calls');
+    assert.equal(order.at(-1), 'call:search_docs', order.join(' | '));
+    assert.equal(
+      order
+        .slice(0, -1)
+        .map((o) => o.slice('text:'.length))
+        .join(''),
+      "I'll look that up first.",
+    );
+  });
+
   it('runs once', async () => {
     sim.enqueue({ text: 'Hi.' });
     const session = new StreamSession(request('openai-chat'), record().options);

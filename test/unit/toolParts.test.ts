@@ -8,7 +8,18 @@
 import * as assert from 'node:assert/strict';
 import { stream } from '../../src/core/adapter';
 import { buildOpenAIChatBody } from '../../src/core/providers/openaiChat';
-import { CANCELLED_RESULT, partKindByShape, toCoreRequestMessages, toCoreTools, VSCODE_ROLE, VSCODE_TOOL_MODE, type VsCodePartKind } from '../../src/core/toolParts';
+import { offersToolCalling } from '../../src/core/modelCapabilities';
+import {
+  CANCELLED_RESULT,
+  describeLeftOut,
+  partKindByShape,
+  toCoreRequestMessages,
+  toCoreTools,
+  VSCODE_ROLE,
+  VSCODE_TOOL_MODE,
+  vsCodeUsageData,
+  type VsCodePartKind,
+} from '../../src/core/toolParts';
 import { drain, simRequest, type Target, useSimulator } from './helpers/coreHarness';
 
 /** Stand-ins with the shapes (and, for the classifier, the classes) of VS Code's parts. */
@@ -159,5 +170,60 @@ describe('VS Code chat parts into the core request', () => {
         assert.ok(!JSON.stringify(record.messages).includes('private'), 'thinking never sent back as text');
       });
     }
+  });
+});
+
+describe("the provider's usage and log helpers", function () {
+  const sim = useSimulator();
+
+  for (const target of ['openai-chat', 'openai-responses', 'anthropic'] as Target[]) {
+    it(`${target}: the streamed usage becomes VS Code's usage data (prompt, cached, output, reasoning tokens)`, async () => {
+      sim.enqueue({ text: 'Four words of answer.', reasoning: 'Thinking it over first.' });
+      const summary = await drain(stream(simRequest(sim, target, { messages: [{ role: 'user', content: 'How many tokens is this prompt?' }] })));
+      const usage = summary.finish?.usage;
+      assert.ok(usage?.inputTokens && usage.outputTokens, `no usage from ${target}: ${JSON.stringify(usage)}`);
+      const data = vsCodeUsageData(usage);
+      assert.ok(data);
+      assert.equal(data.prompt_tokens, usage.inputTokens);
+      assert.equal(data.completion_tokens, usage.outputTokens);
+      assert.equal(data.total_tokens, usage.inputTokens + usage.outputTokens);
+      if (usage.cachedInputTokens !== undefined) assert.deepEqual(data.prompt_tokens_details, { cached_tokens: usage.cachedInputTokens });
+      if (usage.reasoningTokens !== undefined) assert.deepEqual(data.completion_tokens_details, { reasoning_tokens: usage.reasoningTokens });
+    });
+  }
+
+  it('no usage data when the provider reported none; cached and reasoning tokens only when known', () => {
+    assert.equal(vsCodeUsageData(undefined), undefined);
+    assert.equal(vsCodeUsageData({ inputTokens: undefined, outputTokens: undefined }), undefined);
+    assert.deepEqual(vsCodeUsageData({ inputTokens: 100, outputTokens: 20, cachedInputTokens: 64, reasoningTokens: 5 }), {
+      prompt_tokens: 100,
+      completion_tokens: 20,
+      total_tokens: 120,
+      prompt_tokens_details: { cached_tokens: 64 },
+      completion_tokens_details: { reasoning_tokens: 5 },
+    });
+    assert.deepEqual(vsCodeUsageData({ inputTokens: 7, outputTokens: undefined }), { prompt_tokens: 7, completion_tokens: 0, total_tokens: 7 });
+  });
+
+  it('says what was left out of a request in one line, and nothing when nothing was', () => {
+    const { leftOut } = toCoreRequestMessages([
+      {
+        role: VSCODE_ROLE.user,
+        content: [{ value: 'Hi' }, { mimeType: 'cache_control', data: new TextEncoder().encode('ephemeral') }, { callId: 'orphan', content: [{ value: 'r' }] }],
+      },
+      { role: VSCODE_ROLE.assistant, content: [{ callId: 'c1', name: 'now', input: {} }] },
+    ]);
+    assert.equal(
+      describeLeftOut(leftOut),
+      'left out of the request: data parts not sent upstream: cache_control ×1; 1 tool call(s) without a result (answered as cancelled); 1 tool result(s) without their call (sent as text)',
+    );
+    assert.equal(describeLeftOut(toCoreRequestMessages([{ role: VSCODE_ROLE.user, content: [{ value: 'Hi' }] }]).leftOut), undefined);
+  });
+
+  it('a model is offered for tools unless its server says it cannot', () => {
+    assert.equal(offersToolCalling(undefined), true);
+    assert.equal(offersToolCalling({ toolCalling: undefined }), true);
+    assert.equal(offersToolCalling({ toolCalling: true }), true);
+    assert.equal(offersToolCalling({ toolCalling: false }), false);
   });
 });

@@ -256,6 +256,8 @@ export class StreamSession {
             break;
           case 'tool-call':
             this.toolCalls.push(event.toolCall);
+            // The text before the call reaches the consumer before the call does.
+            this.coalescer.flush();
             this.options.onToolCall?.(event.toolCall);
             break;
           case 'usage':

@@ -5,15 +5,23 @@
  * stream through the same core `stream()` the panel uses: text as it arrives, the caller's token
  * closes the socket, failures become `LanguageModelError`s with Sidestream's one-line message.
  *
+ * Agent mode: a request's tools and tool mode go upstream in the model's wire format; each complete
+ * call comes back as a `LanguageModelToolCallPart` (calls a local model wrote as text too), thinking
+ * as VS Code's thinking part and the token usage as its `usage` data part, where the running VS Code
+ * has those classes. Every model says it can call tools unless its server says it cannot; a local
+ * server's loaded context window is the model's window.
+ *
  * Keys never leave: a model's information holds only `provider/model` (no key, no URL), every
  * message is scrubbed of the key and URL credentials, and the key is looked up again per request.
  */
 import * as vscode from 'vscode';
 import type { FailureKind, ProviderId, StreamFailure } from '../../core/events';
+import { contextTooSmallMessage, discoverModelCapabilities, offersToolCalling, type ModelCapabilities } from '../../core/modelCapabilities';
+import { describeLeftOut, toCoreRequestMessages, toCoreTools, VSCODE_USAGE_MIME, vsCodeUsageData, type VsCodePartKind } from '../../core/toolParts';
 import { redactCredentials } from '../../core/redact';
 import { MODEL_LIST_MAX_BYTES, readJsonCapped } from '../../core/boundedBody';
 import { providerInfo } from '../../core/providerCatalog';
-import type { ChatMessage, ChatRequest } from '../../core/request';
+import type { ChatMessage, ChatRequest, ToolDefinition } from '../../core/request';
 import type { AnswerRunner } from '../../platform/answerRunner';
 import type { ApiKeyStore } from '../../platform/ApiKeyStore';
 import { loadCore } from '../../platform/coreLoader';
@@ -22,6 +30,14 @@ import { readSettings, type SidestreamSettings } from '../../platform/settings';
 import { CLOUD_MODEL_LIMITS, describeRequester, modelInfoId, modelLimits, parseModelInfoId, reportedContext, type ListedModel } from '../../platform/modelLimits';
 
 const LIST_TIMEOUT_MS = 800;
+/** How long a listing waits for the local servers' capabilities (what arrives later is used from the next listing on). */
+const CAPABILITIES_WAIT_MS = 700;
+/** How long each capability endpoint may take. */
+const CAPABILITIES_TIMEOUT_MS = 2000;
+/** How long what a server said about a model is reused (a model reloaded with another window shows after this). */
+const CAPABILITIES_TTL_MS = 60_000;
+/** At most this many models of one server are asked about per listing. */
+const CAPABILITIES_MAX_MODELS = 64;
 const LOCAL_SERVERS = ['ollama', 'lmstudio', 'llamacpp', 'vllm'] as const;
 
 /** Where one provider's requests go, with its key: never leaves this file except into a request. */
@@ -38,15 +54,22 @@ export class SidestreamChatProvider implements vscode.LanguageModelChatProvider,
   private readonly subscriptions: vscode.Disposable[];
   /** Server labels seen at the last listing ("Simulator" for Sidestream's own), by provider. */
   private readonly labels = new Map<ProviderId, string>();
+  /** What each local server said about its models, by `provider|baseUrl|model`. */
+  private readonly capabilities = new Map<string, { at: number; value: Promise<ModelCapabilities>; settled: ModelCapabilities | undefined }>();
+  /** Models whose small loaded window was already pointed out (once each). */
+  private readonly warnedWindows = new Set<string>();
 
   constructor(
     private readonly keys: ApiKeyStore,
     private readonly runner: AnswerRunner,
+    private readonly log?: Pick<vscode.LogOutputChannel, 'info' | 'warn'> | undefined,
   ) {
     this.subscriptions = [
       keys.onDidChange(() => this.changed.fire()),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('sidestream')) this.changed.fire();
+        if (!e.affectsConfiguration('sidestream')) return;
+        this.capabilities.clear();
+        this.changed.fire();
       }),
     ];
   }
@@ -83,28 +106,45 @@ export class SidestreamChatProvider implements vscode.LanguageModelChatProvider,
     // The log in English; the status bar in the user's language.
     const requester = describeRequester(initiator, callerName);
     const label = this.labels.get(route.provider) ?? providerInfo(route.provider).label;
-    const { systemPrompt, messages: conversation } = toCoreMessages(messages);
+    const logName = `language model request${requester ? ` ${requester}` : ''}`;
+    const { systemPrompt, messages: conversation, leftOut } = toCoreRequestMessages(messages, { kindOf: partKind });
+    const leftOutLine = describeLeftOut(leftOut);
+    if (leftOutLine) this.log?.info(`${logName}: ${leftOutLine}`);
+    const { tools, toolChoice } = toCoreTools(options.tools, options.toolMode);
+    const maxOutputTokens = Math.min(model.maxOutputTokens, requestedMaxTokens(options) ?? model.maxOutputTokens);
+    await this.checkLoadedWindow(route.provider, endpoint, route.model, { systemPrompt, messages: conversation, tools, maxOutputTokens, logName }, token);
+    const parts = runtimeParts();
     // The one answer runner, as the panel's: every delta is reported as it arrives.
     const running = this.runner.run(
       {
         consumer: 'lm-provider',
+        caller: initiator,
         target: { kind: 'core', provider: route.provider, api: endpoint.api, baseUrl: endpoint.baseUrl, apiKey: endpoint.apiKey, model: route.model, label },
-        logName: `language model request${requester ? ` ${requester}` : ''}`,
+        logName,
         settings,
         systemPrompt,
         messages: conversation,
-        maxOutputTokens: Math.min(model.maxOutputTokens, requestedMaxTokens(options) ?? model.maxOutputTokens),
+        maxOutputTokens,
+        tools,
+        toolChoice,
         statusBar: { requester: describeRequester(initiator, callerName, vscode.l10n.t) },
         coalesceMs: 0,
         onAppend: (append) => {
-          // Reasoning has no part in VS Code's stable API; tool calls never come (no tools are sent).
+          // Thinking where the running VS Code has its part (left out where it has not).
+          if (append.reasoning && parts.ThinkingPart) progress.report(new parts.ThinkingPart(append.reasoning) as vscode.LanguageModelResponsePart);
           if (append.text) progress.report(new vscode.LanguageModelTextPart(append.text));
         },
+        onToolCall: (call) => progress.report(new vscode.LanguageModelToolCallPart(call.id, call.name, call.input)),
       },
       token,
     );
     const result = await running.done;
     if (result.failure) throw toLanguageModelError(result.failure, endpoint.apiKey);
+    // The tokens the answer took, as VS Code's chat reads them (its context indicator).
+    const usage = vsCodeUsageData(result.usage);
+    if (usage && parts.DataPart && result.state === 'done' && !token.isCancellationRequested) {
+      progress.report(new parts.DataPart(new TextEncoder().encode(JSON.stringify(usage)), VSCODE_USAGE_MIME) as vscode.LanguageModelResponsePart);
+    }
   }
 
   async provideTokenCount(_model: vscode.LanguageModelChatInformation, text: string | vscode.LanguageModelChatRequestMessage): Promise<number> {
@@ -126,8 +166,18 @@ export class SidestreamChatProvider implements vscode.LanguageModelChatProvider,
     const simulator = listed.some((m) => m.owned_by === SIMULATOR_OWNER);
     const label = simulator ? 'Simulator' : providerInfo(provider).label;
     this.labels.set(provider, label);
+    const known =
+      provider === 'openai-compatible'
+        ? new Map<string, ModelCapabilities>()
+        : await this.listedCapabilities(
+            provider,
+            endpoint,
+            listed.map((entry) => entry.id),
+          );
     return listed.map((entry) => {
-      const limits = modelLimits(reportedContext(entry), undefined, settings.maxOutputTokens);
+      const capabilities = known.get(entry.id);
+      // The window the model is loaded with, where the server says; else what its listing reports.
+      const limits = modelLimits(capabilities?.loadedContextTokens ?? reportedContext(entry), undefined, settings.maxOutputTokens);
       return {
         id: modelInfoId(provider, entry.id),
         name: entry.id,
@@ -144,9 +194,87 @@ export class SidestreamChatProvider implements vscode.LanguageModelChatProvider,
             ),
         maxInputTokens: limits.maxInputTokens,
         maxOutputTokens: limits.maxOutputTokens,
-        capabilities: { toolCalling: false, imageInput: false },
+        capabilities: { toolCalling: offersToolCalling(capabilities), imageInput: false },
       };
     });
+  }
+
+  /**
+   * What a local server says about its listed models, as far as it answered within
+   * {@link CAPABILITIES_WAIT_MS}: never holds the listing longer. Answers are reused for a minute;
+   * one that arrives after the listing announces a change, so the next listing has it.
+   */
+  private async listedCapabilities(provider: (typeof LOCAL_SERVERS)[number], endpoint: Endpoint, models: string[]): Promise<Map<string, ModelCapabilities>> {
+    const pending = models.slice(0, CAPABILITIES_MAX_MODELS).map((model) => [model, this.capabilitiesOf(provider, endpoint, model)] as const);
+    let late = false;
+    const all = Promise.all(pending.map(([, entry]) => entry.value)).then(() => {
+      if (late) this.changed.fire();
+    });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([all, new Promise<void>((resolve) => (timer = setTimeout(resolve, CAPABILITIES_WAIT_MS)))]);
+    clearTimeout(timer);
+    const out = new Map<string, ModelCapabilities>();
+    for (const [model, entry] of pending) {
+      if (entry.settled) out.set(model, entry.settled);
+      else late = true;
+    }
+    return out;
+  }
+
+  /** The cached (or a new) question to `provider` about `model`; never rejects. */
+  private capabilitiesOf(provider: ProviderId, endpoint: Endpoint, model: string): { value: Promise<ModelCapabilities>; settled: ModelCapabilities | undefined } {
+    const key = `${provider}|${endpoint.baseUrl}|${model}`;
+    const cached = this.capabilities.get(key);
+    if (cached && Date.now() - cached.at < CAPABILITIES_TTL_MS) return cached;
+    const entry: { at: number; value: Promise<ModelCapabilities>; settled: ModelCapabilities | undefined } = {
+      at: Date.now(),
+      value: Promise.resolve(undefined as unknown as ModelCapabilities),
+      settled: undefined,
+    };
+    entry.value = discoverModelCapabilities({ provider, baseUrl: endpoint.baseUrl, model, apiKey: endpoint.apiKey, timeoutMs: CAPABILITIES_TIMEOUT_MS }).then((value) => {
+      entry.settled = value;
+      return value;
+    });
+    this.capabilities.set(key, entry);
+    return entry;
+  }
+
+  /**
+   * A local model loaded with a smaller window than this request needs: the server would cut the
+   * start of the prompt. Fails the request with what to do when the window is certain (the model is
+   * loaded, or the server fixes it); says so once and goes on when it is only what the model will
+   * probably be loaded with.
+   */
+  private async checkLoadedWindow(
+    provider: ProviderId,
+    endpoint: Endpoint,
+    model: string,
+    request: { systemPrompt: string | undefined; messages: ChatMessage[]; tools: ToolDefinition[] | undefined; maxOutputTokens: number; logName: string },
+    token: vscode.CancellationToken,
+  ): Promise<void> {
+    if (!(LOCAL_SERVERS as readonly ProviderId[]).includes(provider)) return;
+    const entry = this.capabilitiesOf(provider, endpoint, model);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const capabilities =
+      entry.settled ??
+      (await Promise.race([entry.value, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), CAPABILITIES_WAIT_MS)))]).finally(() =>
+        clearTimeout(timer),
+      ));
+    if (!capabilities?.loadedContextTokens || token.isCancellationRequested) return;
+    const needed = promptTokens(request, capabilities.loadedContextTokens - request.maxOutputTokens) + request.maxOutputTokens;
+    const message = contextTooSmallMessage(provider, model, capabilities, needed);
+    if (!message) return;
+    if (capabilities.loaded !== false) {
+      this.log?.warn(`${request.logName}: ${message}`);
+      const cause = Object.assign(new Error(message), { name: 'SidestreamFailure', code: 'context-too-small' });
+      const Ctor = vscode.LanguageModelError as unknown as new (message: string, code?: string, cause?: Error) => vscode.LanguageModelError;
+      throw new Ctor(message, 'Unknown', cause);
+    }
+    const key = `${provider}|${model}|${capabilities.loadedContextTokens}`;
+    if (this.warnedWindows.has(key)) return;
+    this.warnedWindows.add(key);
+    this.log?.warn(`${request.logName}: ${message}`);
+    void vscode.window.showWarningMessage(message);
   }
 
   /** OpenAI's or Anthropic's models with published limits (plus the configured one), when a key is set. */
@@ -176,7 +304,8 @@ export class SidestreamChatProvider implements vscode.LanguageModelChatProvider,
             ),
         maxInputTokens: limits.maxInputTokens,
         maxOutputTokens: limits.maxOutputTokens,
-        capabilities: { toolCalling: false, imageInput: false },
+        // Every current chat model of both calls tools.
+        capabilities: { toolCalling: true, imageInput: false },
       };
     });
   }
@@ -278,23 +407,61 @@ function requestedMaxTokens(options: vscode.ProvideLanguageModelChatResponseOpti
   return undefined;
 }
 
-/** VS Code's messages as the core's: system messages become the system prompt, the rest alternate user/assistant. */
-function toCoreMessages(messages: readonly vscode.LanguageModelChatRequestMessage[]): { systemPrompt: string | undefined; messages: ChatMessage[] } {
-  const system: string[] = [];
-  const out: ChatMessage[] = [];
-  for (const m of messages) {
-    const text = partsText(m.content);
-    if (m.role === vscode.LanguageModelChatMessageRole.User || m.role === vscode.LanguageModelChatMessageRole.Assistant) {
-      const role = m.role === vscode.LanguageModelChatMessageRole.User ? 'user' : 'assistant';
-      const prev = out[out.length - 1];
-      if (prev && prev.role === role) prev.content += `\n\n${text}`;
-      else out.push({ role, content: text });
-    } else {
-      // The System role (3) is a proposed API; its text still belongs to the request.
-      system.push(text);
-    }
+/**
+ * The prompt's tokens, counted with the project's tokenizer (the tools' schemas count too); an
+ * upper bound instead when even that fits in `fits` tokens (an agent's long prompt is not
+ * tokenized on every request when the window is large enough anyway).
+ */
+function promptTokens(request: { systemPrompt: string | undefined; messages: ChatMessage[]; tools: ToolDefinition[] | undefined }, fits: number): number {
+  let text = request.systemPrompt ?? '';
+  for (const m of request.messages) {
+    text += `\n${m.content}`;
+    for (const call of m.toolCalls ?? []) text += `\n${call.name} ${JSON.stringify(call.input)}`;
+    for (const result of m.toolResults ?? []) text += `\n${result.content}`;
   }
-  return { systemPrompt: system.length ? system.join('\n\n') : undefined, messages: out };
+  if (request.tools?.length) text += `\n${JSON.stringify(request.tools)}`;
+  // A few tokens of framing per message, as every chat template adds.
+  const framing = 4 * request.messages.length;
+  // A token is at least one UTF-8 byte: a prompt of fewer bytes than the room left fits uncounted.
+  const bytes = Buffer.byteLength(text) + framing;
+  if (bytes <= fits) return bytes;
+  const core = loadCore();
+  return core.countTokens(text, core.encodingForModel('')) + framing;
+}
+
+type PartClass = abstract new (...args: never[]) => unknown;
+
+/** The part classes of VS Code's chat API the running VS Code has (the typed API is 1.104's). */
+interface RuntimeParts {
+  ThinkingPart: (new (value: string) => unknown) | undefined;
+  DataPart: (new (data: Uint8Array, mimeType: string) => unknown) | undefined;
+  ToolResultPart2: PartClass | undefined;
+}
+
+let parts: RuntimeParts | undefined;
+
+function runtimeParts(): RuntimeParts {
+  if (parts) return parts;
+  const api = vscode as unknown as Record<string, unknown>;
+  const cls = <T>(name: string): T | undefined => (typeof api[name] === 'function' ? (api[name] as T) : undefined);
+  parts = {
+    ThinkingPart: cls('LanguageModelThinkingPart'),
+    DataPart: cls('LanguageModelDataPart'),
+    ToolResultPart2: cls('LanguageModelToolResultPart2'),
+  };
+  return parts;
+}
+
+/** A request part's kind by its class (a thinking part and a text part have the same shape); undefined: by its shape. */
+function partKind(part: unknown): VsCodePartKind | undefined {
+  const known = runtimeParts();
+  if (part instanceof vscode.LanguageModelTextPart) return 'text';
+  if (known.ThinkingPart && part instanceof known.ThinkingPart) return 'thinking';
+  if (part instanceof vscode.LanguageModelToolCallPart) return 'tool-call';
+  if (part instanceof vscode.LanguageModelToolResultPart || (known.ToolResultPart2 && part instanceof known.ToolResultPart2)) return 'tool-result';
+  if (known.DataPart && part instanceof known.DataPart) return 'data';
+  if (part instanceof vscode.LanguageModelPromptTsxPart) return 'prompt-tsx';
+  return undefined;
 }
 
 /** The text of a message's parts: text parts, and the text inside tool results. */

@@ -18,8 +18,11 @@ export interface LanguageModelFeatures {
   models: SidestreamChatProvider;
 }
 
-export function registerLanguageModelFeatures(extensionUri: vscode.Uri, deps: { keys: ApiKeyStore; resolver: ProviderResolver; runner: AnswerRunner }): LanguageModelFeatures {
-  const provider = new SidestreamChatProvider(deps.keys, deps.runner);
+export function registerLanguageModelFeatures(
+  extensionUri: vscode.Uri,
+  deps: { keys: ApiKeyStore; resolver: ProviderResolver; runner: AnswerRunner; log?: vscode.LogOutputChannel | undefined },
+): LanguageModelFeatures {
+  const provider = new SidestreamChatProvider(deps.keys, deps.runner, deps.log);
   const participantHandler = createParticipantHandler(deps);
   // Both APIs are final since VS Code 1.104, the lowest version engines.vscode allows.
   const disposables: vscode.Disposable[] = [
