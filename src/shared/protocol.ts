@@ -145,6 +145,8 @@ export type WebviewToHost =
   | { type: 'cancel' }
   | { type: 'retry'; id: string }
   | { type: 'continue'; id: string }
+  /** The failed answer's fix button (Set API Key, Select Model, Open Settings): the host picks the command. */
+  | { type: 'fixFailure'; id: string }
   | { type: 'copy'; text: string }
   | { type: 'insert'; text: string }
   | { type: 'openLink'; href: string }

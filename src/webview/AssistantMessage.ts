@@ -4,6 +4,7 @@
  * once finished, the stats footer with Retry/Continue.
  */
 import type { AnswerSeamView, AssistantMessageView, ErrorInfo, MessageState, MessageStats } from '../shared/protocol';
+import { FAILURE_FIX_BUTTON, failureFix } from '../shared/failureFixes';
 import { IncrementalMarkdown } from './IncrementalMarkdown';
 import { formatStats } from './formatStats';
 import { button, h, icon, iconButton } from './dom';
@@ -213,6 +214,14 @@ export class AssistantMessage {
     if (this.stats?.note) items.push(h('span', { class: 'stop-note' }, this.stats.note));
     const actions = h('span', { class: 'message-actions' });
     if (this.state === 'error') {
+      // The action that fixes the failure comes first: retrying a wrong key fails again.
+      const fix = this.error ? failureFix(this.error.kind) : undefined;
+      if (fix) {
+        const fixButton = button({ ...FAILURE_FIX_BUTTON[fix], className: 'text-button' });
+        fixButton.dataset.action = 'fix-failure';
+        fixButton.dataset.fix = fix;
+        actions.append(fixButton);
+      }
       const retry = button({ label: 'Retry', icon: 'refresh', className: 'text-button' });
       retry.dataset.action = 'retry';
       actions.append(retry);

@@ -764,6 +764,9 @@ export class ChatView {
       case 'continue':
         if (id && actionEl.closest('.message-footer')) this.host.post({ type: 'continue', id });
         break;
+      case 'fix-failure':
+        if (id && actionEl.closest('.message-footer')) this.host.post({ type: 'fixFailure', id });
+        break;
       case 'setup': {
         const option = this.setupOptions.find((o) => o.id === actionEl.dataset.option);
         if (option && actionEl.closest('.setup-card')) this.host.post({ type: 'runCommand', id: option.id });

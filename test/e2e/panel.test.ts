@@ -12,7 +12,7 @@ import type { Locator } from 'playwright-core';
 import { delay } from '../harness/codeServer';
 import { SimulatorProcess } from './helpers/simulatorControl';
 import { ARTIFACTS, BODY, EXTENSION_ID, askFromPalette, lastChat, nextAnswer, panelFrame, simulatorSettings, useVsCode, waitForState } from './helpers/fixture';
-import { normalise, pollFor, quickInputRow, runCommandByTitle, shownText, statusBarTexts, waitForQuickInputTitle } from '../harness/workbench';
+import { closeQuickInput, normalise, pollFor, quickInputRow, runCommandByTitle, shownText, statusBarTexts, waitForQuickInputTitle } from '../harness/workbench';
 
 const TTFT_MS = 400;
 const TOKENS_PER_SECOND = 40;
@@ -132,6 +132,20 @@ for (const variant of variants) {
 
       await page.locator('.part.sidebar .title-actions a.action-label[aria-label="Open Settings"]').click({ timeout: 10_000 });
       await showsSidestreamSettings();
+    });
+
+    it('a failed answer offers the action that fixes it: a refused key opens Set API Key for that server', async () => {
+      await sim.reset();
+      await sim.enqueue([{ fault: { kind: 'status', status: 401 } }]);
+      const page = vs.page;
+      const message = await nextAnswer(await panelFrame(page));
+      await askFromPalette(page, 'Will my key work?');
+      await waitForState(message, 'error', 30_000);
+      const actions = message.locator('.message-footer .message-actions button');
+      assert.deepEqual((await actions.allInnerTexts()).map(normalise), ['Set API Key', 'Retry', 'Continue'], 'the fix comes first');
+      await actions.first().click({ timeout: 10_000 });
+      await waitForQuickInputTitle(page, /Set API Key — OpenAI-compatible/, 10_000);
+      await closeQuickInput(page);
     });
   });
 }

@@ -55,6 +55,27 @@ describe('Chat webview: actions, composer, state (Chromium)', function () {
     assert.equal(await panel.page.locator('[data-id="a1"] .message-toolbar [data-action="copy"]').isDisabled(), false);
   });
 
+  it('a failed answer offers the action that fixes it before Retry, and posts only the answer it belongs to', async () => {
+    const failed = (id: string, kind: 'auth' | 'not-found' | 'connection' | 'bad-request'): MessageView => ({
+      id,
+      role: 'assistant',
+      text: '',
+      state: 'error',
+      error: { kind, message: `It failed (${kind}).` },
+    });
+    await panel.post(
+      initMessage([{ id: 'u1', role: 'user', text: 'Q' }, failed('a1', 'auth'), failed('a2', 'not-found'), failed('a3', 'connection'), failed('a4', 'bad-request')]),
+    );
+    const labels = (id: string) => panel.page.locator(`[data-id="${id}"] .message-footer .message-actions button`).allInnerTexts();
+    assert.deepEqual(await labels('a1'), ['Set API Key', 'Retry', 'Continue']);
+    assert.deepEqual(await labels('a2'), ['Select Model', 'Retry', 'Continue']);
+    assert.deepEqual(await labels('a3'), ['Open Settings', 'Retry', 'Continue']);
+    assert.deepEqual(await labels('a4'), ['Retry', 'Continue'], 'a request the server refused has nothing to set up');
+    await panel.clearPosted();
+    await panel.page.click('[data-id="a2"] button[data-action="fix-failure"]');
+    assert.deepEqual(ofType(await panel.posted(), 'fixFailure'), [{ type: 'fixFailure', id: 'a2' }]);
+  });
+
   it('Regenerate and Edit post their messages, and are disabled while an answer streams', async () => {
     await panel.post(
       initMessage([

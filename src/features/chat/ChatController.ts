@@ -4,6 +4,7 @@ import { loadCore } from '../../platform/coreLoader';
 import type { MetricsStatusBar } from '../../platform/MetricsStatusBar';
 import type { ProviderResolver, Resolution, ResolvedProvider } from '../../platform/ProviderResolver';
 import { readSettings } from '../../platform/settings';
+import type { FailureKind, ProviderId } from '../../shared/answerTypes';
 import { contextFilesOf } from '../../shared/contextFile';
 import type { AssistantMessageView, ContextFile, MessageView, UserMessageView } from '../../shared/protocol';
 import { chatMarkdown } from './chatMarkdown';
@@ -128,6 +129,13 @@ export class ChatController implements vscode.Disposable {
     this.sync.post({ type: 'messageAdded', message: { ...assistant, rev: 0 } });
     await this.run(assistant, undefined);
     return assistant;
+  }
+
+  /** A failed answer's failure and who answered (undefined: no such failed answer). */
+  failureOf(id: string): { kind: FailureKind; provider: ProviderId | undefined } | undefined {
+    const answer = this.messages.find((m): m is AssistantMessageView => m.id === id && m.role === 'assistant');
+    if (answer?.state !== 'error' || !answer.error) return undefined;
+    return { kind: answer.error.kind, provider: answer.stats?.provider };
   }
 
   /**

@@ -8,6 +8,11 @@ import { setupOptions } from './setupOptions';
 import { openLinkAfterConfirm } from '../../platform/openLink';
 import { renderWebviewHtml, webviewNonce } from '../../platform/webviewHtml';
 import { validateWebviewMessage } from './webviewMessages';
+import { BASE_URL_SETTING } from '../../core/settingsPolicy';
+import type { FailureKind, ProviderId } from '../../shared/answerTypes';
+import { failureFix } from '../../shared/failureFixes';
+import { KEYED_PROVIDERS } from '../../platform/ApiKeyStore';
+import { readSettings } from '../../platform/settings';
 
 /**
  * The chat panel: a webview view in Sidestream's own view container. It never posts before the
@@ -137,6 +142,9 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, PanelPort, 
       case 'continue':
         await controller.continue(message.id);
         return;
+      case 'fixFailure':
+        await fixFailure(controller.failureOf(message.id));
+        return;
       case 'copy':
         await vscode.env.clipboard.writeText(message.text);
         void vscode.window.setStatusBarMessage('$(check) Copied', 2000);
@@ -202,4 +210,31 @@ async function insertAtCursor(text: string): Promise<void> {
   await editor.edit((edit) => {
     for (const selection of editor.selections) edit.replace(selection, text);
   });
+}
+
+/**
+ * Runs the fix of a failed answer: Set API Key for the provider that refused the key, Select Model,
+ * or the Settings editor at the base URL of the server that did not answer (all of Sidestream's
+ * settings when the answer does not say who answered).
+ */
+async function fixFailure(failure: { kind: FailureKind; provider: ProviderId | undefined } | undefined): Promise<void> {
+  const fix = failure && failureFix(failure.kind);
+  if (!failure || !fix) return;
+  const configured = readSettings().provider;
+  const provider = failure.provider ?? (configured === 'auto' ? undefined : configured);
+  switch (fix) {
+    case 'setApiKey':
+      await vscode.commands.executeCommand('sidestream.setApiKey', ...(provider && (KEYED_PROVIDERS as readonly string[]).includes(provider) ? [provider] : []));
+      return;
+    case 'selectModel':
+      await vscode.commands.executeCommand('sidestream.selectModel');
+      return;
+    case 'openSettings': {
+      const setting = provider && provider in BASE_URL_SETTING ? `sidestream.${BASE_URL_SETTING[provider as keyof typeof BASE_URL_SETTING]}` : undefined;
+      await vscode.commands.executeCommand('sidestream.openSettings', setting);
+      return;
+    }
+    default:
+      assertNever(fix);
+  }
 }

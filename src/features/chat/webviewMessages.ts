@@ -28,6 +28,7 @@ const CHECKS: Record<WebviewToHost['type'], MessageSpec> = {
   removeContext: { fields: ['id'], check: (m) => str(m, 'id', MAX_ID, false) },
   selectModel: { fields: [], check: () => undefined },
   continue: { fields: ['id'], check: (m) => str(m, 'id', MAX_ID, false) },
+  fixFailure: { fields: ['id'], check: (m) => str(m, 'id', MAX_ID, false) },
   copy: { fields: ['text'], check: (m) => str(m, 'text', MAX_TEXT) },
   insert: { fields: ['text'], check: (m) => str(m, 'text', MAX_TEXT) },
   openLink: { fields: ['href'], check: (m) => str(m, 'href', MAX_HREF, false) },

@@ -274,7 +274,7 @@ export class SidestreamChatProvider implements vscode.LanguageModelChatProvider,
     if (this.warnedWindows.has(key)) return;
     this.warnedWindows.add(key);
     this.log?.warn(`${request.logName}: ${message}`);
-    void vscode.window.showWarningMessage(message);
+    void vscode.window.showWarningMessage(vscode.l10n.t('Sidestream: {0}', message));
   }
 
   /** OpenAI's or Anthropic's models with published limits (plus the configured one), when a key is set. */
