@@ -90,6 +90,12 @@ export interface SidestreamApi {
     /** Whether a key for `provider` is in SecretStorage (the environment does not count). */
     stored(provider: KeyedProvider): Promise<boolean>;
   };
+  /** What users answered when another extension asked to spend a key (see features/vscodeChat/keyConsent.ts). */
+  keyAccess: {
+    remembered(): Record<string, 'always' | 'denied'>;
+    /** Forgets the answers for these extensions (remembered and for this window). */
+    forget(extensionIds: string[]): Promise<void>;
+  };
 }
 
 export interface SidestreamCompareApi {

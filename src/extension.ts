@@ -86,7 +86,7 @@ export function activate(context: vscode.ExtensionContext): SidestreamApi | unde
     // Until the chat is used, the status bar names the model the settings choose, without probing.
     if (!chatFeature) showSettingsModel(statusBar);
   });
-  const lm = registerLanguageModelFeatures(context.extensionUri, { keys, resolver, runner, log });
+  const lm = registerLanguageModelFeatures(context.extensionUri, { keys, resolver, runner, globalState: context.globalState, log });
   // Created from dist/features.js the first time one of their commands runs.
   const metricsView = lazyFeature(['sidestream.showMetrics', 'sidestream.exportMetrics'], loadFeatures, (f) => f.createMetricsView(context.extensionUri, metricsStore, log));
   const compare = lazyFeature(['sidestream.compareModels', 'sidestream.showCompareRuns', 'sidestream.openCompareRun', 'sidestream.copyCompareMarkdown'], loadFeatures, (f) =>
@@ -264,6 +264,10 @@ function createApi(
     keys: {
       store: (provider, key) => (key ? keys.set(provider, key) : keys.clear(provider)),
       stored: (provider) => keys.stored(provider),
+    },
+    keyAccess: {
+      remembered: () => lm.consent.remembered(),
+      forget: (ids) => lm.consent.forget(ids),
     },
   };
 }

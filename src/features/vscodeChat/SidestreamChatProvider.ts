@@ -15,6 +15,7 @@
  * message is scrubbed of the key and URL credentials, and the key is looked up again per request.
  */
 import * as vscode from 'vscode';
+import type { KeyConsent } from './keyConsent';
 import type { FailureKind, ProviderId, StreamFailure } from '../../core/events';
 import { contextTooSmallMessage, discoverModelCapabilities, offersToolCalling, type ModelCapabilities } from '../../core/modelCapabilities';
 import { describeLeftOut, toCoreRequestMessages, toCoreTools, VSCODE_USAGE_MIME, vsCodeUsageData, type VsCodePartKind } from '../../core/toolParts';
@@ -63,6 +64,8 @@ export class SidestreamChatProvider implements vscode.LanguageModelChatProvider,
     private readonly keys: ApiKeyStore,
     private readonly runner: AnswerRunner,
     private readonly log?: Pick<vscode.LogOutputChannel, 'info' | 'warn'> | undefined,
+    /** Asks before another extension spends a key (undefined: never asks, e.g. in a unit of the tests). */
+    private readonly consent?: KeyConsent | undefined,
   ) {
     this.subscriptions = [
       keys.onDidChange(() => this.changed.fire()),
@@ -106,6 +109,12 @@ export class SidestreamChatProvider implements vscode.LanguageModelChatProvider,
     // The log in English; the status bar in the user's language.
     const requester = describeRequester(initiator, callerName);
     const label = this.labels.get(route.provider) ?? providerInfo(route.provider).label;
+    // Another extension spending the user's key: the user says so first (VS Code's chat never asks).
+    const keyLabel = providerInfo(route.provider).keyLabel ?? label;
+    if (endpoint.apiKey && initiator && this.consent && !(await this.consent.allows(initiator, callerName, keyLabel))) {
+      this.log?.info(`language model request${requester ? ` ${requester}` : ''}: not sent (the user did not allow it to use the ${keyLabel} key)`);
+      throw vscode.LanguageModelError.NoPermissions(vscode.l10n.t('You did not allow this extension to use your {0} key through Sidestream.', keyLabel));
+    }
     const logName = `language model request${requester ? ` ${requester}` : ''}`;
     const { systemPrompt, messages: conversation, leftOut } = toCoreRequestMessages(messages, { kindOf: partKind });
     const leftOutLine = describeLeftOut(leftOut);
