@@ -335,6 +335,11 @@ export class ChatController implements vscode.Disposable {
             this.sync.post({ type: 'notice', id: assistant.id, notice });
             this.changed.fire();
           },
+          // The session put the seam in `assistant.seams` (saved with the chat, so a reload marks it again).
+          onSeam: (seam) => {
+            this.sync.post({ type: 'seam', id: assistant.id, seam });
+            this.changed.fire();
+          },
         },
         token,
       );
