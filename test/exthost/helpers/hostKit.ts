@@ -33,6 +33,7 @@ const KEYS = [
   'anthropic.thinkingBudget',
   'idleTimeoutSeconds',
   'maxOutputTokens',
+  'autoResume',
 ] as const;
 
 /** The base URL setting (under `sidestream.`) of the provider `wire` uses. */
