@@ -29,6 +29,7 @@ const KEYS = [
   'vllm.baseUrl',
   'model',
   'openai.api',
+  'ollama.api',
   'openaiCompatible.api',
   'anthropic.thinkingBudget',
   'idleTimeoutSeconds',
