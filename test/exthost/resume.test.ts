@@ -115,6 +115,8 @@ describe('Automatic resume: a cut stream heals itself', function () {
     it('@sidestream streams one complete answer across a reset', async () => {
       sim.enqueue(...CUT_THEN_RESUME);
       const chat = recordingStream();
+      const progress: string[] = [];
+      (chat.stream as unknown as { progress(value: string): void }).progress = (value) => progress.push(value);
       const result = await suite.api.chatParticipantHandler(chatRequest('Heal a reset in the chat.'), { history: [] }, chat.stream, new vscode.CancellationTokenSource().token);
       const metadata = (result as vscode.ChatResult).metadata as SidestreamChatMetadata;
       assert.equal((result as vscode.ChatResult).errorDetails, undefined, JSON.stringify(result));
@@ -122,6 +124,10 @@ describe('Automatic resume: a cut stream heals itself', function () {
       assert.equal(metadata.finishReason, 'stop');
       // Everything before the footer is the answer, exactly once.
       assert.equal(chat.text.slice(0, chat.text.lastIndexOf('---')).trim(), TEXT, chat.text);
+      assert.ok(
+        progress.some((p) => /connection broke: resuming \(1 of 2\)/i.test(p)),
+        `the chat was not told the answer is being resumed: ${JSON.stringify(progress)}`,
+      );
       assert.equal(generations(sim, 'openai-chat').length, 2, 'one resume request');
     });
   });
