@@ -93,7 +93,18 @@ export function activate(context: vscode.ExtensionContext): SidestreamApi | unde
     f.compareFeature({ host, compare: new f.CompareController(host, new f.CompareRunStore(host.storageDir, (line) => log.warn(line)), lm.models), models: lm.models }),
   );
   // Diagnose Server: checks the configured server and shows a card of verdicts with their fixes.
-  const diagnose = lazyFeature(['sidestream.diagnoseServer', 'sidestream.applyDiagnosisFix'], loadFeatures, (f) => f.diagnoseFeature({ host, resolver }));
+  const diagnose = lazyFeature(['sidestream.diagnoseServer', 'sidestream.applyDiagnosisFix'], loadFeatures, (f) =>
+    f.diagnoseFeature({
+      host,
+      resolver,
+      // In the chat panel when it is open; otherwise the feature shows its Markdown document.
+      showCard: (card) => {
+        if (!view.isReady) return false;
+        chat().showDiagnosis(card);
+        return true;
+      },
+    }),
+  );
   // Show Chat History lists the saved compare runs too.
   const history = lazyFeature(['sidestream.showHistory', 'sidestream.copyChat', 'sidestream.exportChat'], loadFeatures, (f) =>
     f.chatHistoryFeature(chat(), log, () => compare.get()),

@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import type { Diagnosis, Verdict, VerdictId } from '../../src/core/diagnose';
 import type { DiagnoseResult } from '../../src/features/diagnose/diagnoseFeature';
 import { Simulator } from '../../src/simulator/Simulator';
-import { resetSettings, setSetting, simLog, useHostSuite, withTimeout } from './helpers/hostKit';
+import { resetSettings, setSetting, simLog, useHostSuite, waitFor, withTimeout } from './helpers/hostKit';
 
 function verdict(d: Diagnosis, id: VerdictId): Verdict {
   const v = d.verdicts.find((x) => x.id === id);
@@ -33,7 +33,13 @@ describe('Diagnose Server: a misconfigured local server', function () {
     server: { kind: 'ollama', tools: 'text', context: { loaded: 4096, model: 131_072 }, noResponses: true },
     defaultScript: { includeUsage: false },
   });
-  useHostSuite({ sims: [sim] });
+  const suite = useHostSuite({ sims: [sim] });
+
+  /** Another view container takes the side bar: the chat panel's webview is torn down. */
+  async function closePanel(): Promise<void> {
+    await vscode.commands.executeCommand('workbench.view.explorer');
+    await waitFor('the panel to close', 10_000, () => (suite.api.snapshot().panelReady ? undefined : true));
+  }
 
   beforeEach(async () => {
     await resetSettings();
@@ -47,7 +53,9 @@ describe('Diagnose Server: a misconfigured local server', function () {
   });
 
   it('a verdict per line, each problem with its fix, in a read-only Markdown card', async () => {
-    const { diagnosis: d, document } = await diagnose();
+    await closePanel();
+    const { diagnosis: d, document, inPanel } = await diagnose();
+    assert.equal(inPanel, false, 'the panel is closed: the card is the Markdown document');
     assert.equal(d.provider, 'ollama');
     assert.equal(d.model, 'llama3.2');
     assert.deepEqual(
@@ -80,6 +88,21 @@ describe('Diagnose Server: a misconfigured local server', function () {
     assert.match(text, /Fix: .*Raise num_ctx/);
     assert.match(text, /3 problem\(s\) found\./);
     assert.equal(text.split('\n').filter((l) => /^- /.test(l)).length, d.verdicts.length, 'not one line per verdict');
+  });
+
+  it('with the chat panel open, the card goes to the panel', async () => {
+    await vscode.commands.executeCommand('sidestream.chatView.focus');
+    await waitFor('the panel to be ready', 30_000, () => (suite.api.snapshot().panelReady ? true : undefined));
+    const posts = suite.api.snapshot().postCount;
+    const { diagnosis, inPanel } = await diagnose();
+    assert.equal(inPanel, true, 'the card did not go to the open panel');
+    assert.ok(suite.api.snapshot().postCount > posts, 'nothing was posted to the panel');
+    assert.equal(diagnosis.problems, 3);
+    assert.equal(
+      vscode.window.visibleTextEditors.some((e) => e.document.uri.scheme === 'sidestream-diagnosis'),
+      false,
+      'the Markdown document was shown as well',
+    );
   });
 
   it('api set to Responses on a server without it: a failure, and its fix switches the api setting back to chat', async () => {

@@ -5,7 +5,7 @@ import type { MetricsStatusBar } from '../../platform/MetricsStatusBar';
 import type { ProviderResolver, Resolution, ResolvedProvider } from '../../platform/ProviderResolver';
 import { readSettings } from '../../platform/settings';
 import { contextFilesOf } from '../../shared/contextFile';
-import type { AssistantMessageView, ContextFile, MessageView, UserMessageView } from '../../shared/protocol';
+import type { AssistantMessageView, ContextFile, DiagnosisCardView, MessageView, UserMessageView } from '../../shared/protocol';
 import { chatMarkdown } from './chatMarkdown';
 import { requestMessages } from './requestMessages';
 import { PanelSync, type InitMessage, type PanelPort } from './panelSync';
@@ -276,6 +276,12 @@ export class ChatController implements vscode.Disposable {
   /** Every chat that has messages, most recently updated first. */
   listChats(): ChatSummary[] {
     return this.store.list().map((c) => ({ ...c }));
+  }
+
+  /** Shows a Diagnose Server card in the panel (revealed). */
+  showDiagnosis(card: DiagnosisCardView): void {
+    this.sync.panel.reveal();
+    this.sync.post({ type: 'diagnosis', card });
   }
 
   /** The open chat as Markdown: title, then each turn of the shown path. */

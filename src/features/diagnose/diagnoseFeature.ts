@@ -1,8 +1,9 @@
 /**
  * Sidestream: Diagnose Server — checks the configured server (core/diagnose.ts: reachable, models,
  * streams, usage, reasoning, tool calls, the Responses API, the loaded context window, speed) in a
- * few seconds and shows the verdicts in a read-only Markdown document, one line each, with each
- * problem's fix; a notification offers the fixes Sidestream can apply itself (switch the `api`
+ * few seconds and shows the verdicts as a card in the chat panel when it is open (through the
+ * `showCard` the wiring passes; features never import one another), otherwise in a read-only
+ * Markdown document — one line each, with each problem's fix; a notification offers the fixes Sidestream can apply itself (switch the `api`
  * setting, set the base URL, Select Model, Set API Key). Loaded from dist/features.js on first use.
  */
 import * as vscode from 'vscode';
@@ -10,6 +11,7 @@ import { diagnoseServer, type DiagnoseConfig, type Diagnosis, type FixAction, ty
 import { providerInfo, URL_PROVIDERS, wireApiFor, type OpenAIWireProvider, type UrlProvider } from '../../core/providerCatalog';
 import { redactUrl } from '../../core/redact';
 import { rememberDiagnosis } from '../../platform/diagnosisMemo';
+import type { DiagnosisCardView } from '../../shared/protocol';
 import type { FeatureParts } from '../../platform/featureLoader';
 import type { ProviderResolver } from '../../platform/ProviderResolver';
 import type { HostServices } from '../../platform/services';
@@ -20,12 +22,17 @@ export const DIAGNOSIS_SCHEME = 'sidestream-diagnosis';
 export interface DiagnoseDeps {
   host: HostServices;
   resolver: ProviderResolver;
+  /** Shows the card in the chat panel; false when the panel is not open (the Markdown document is shown instead). */
+  showCard?: ((card: DiagnosisCardView) => boolean) | undefined;
 }
 
-/** What the command resolves: the diagnosis and the document that shows it (undefined when there was nothing to diagnose). */
+/** What the command resolves (undefined when there was nothing to diagnose): the diagnosis, its Markdown document, where it was shown. */
 export interface DiagnoseResult {
   diagnosis: Diagnosis;
+  /** The read-only Markdown card (always written; shown when the panel was not open). */
   document: vscode.Uri;
+  /** The card went to the chat panel. */
+  inPanel: boolean;
 }
 
 export class DiagnoseFeature implements vscode.Disposable {
@@ -71,11 +78,14 @@ export class DiagnoseFeature implements vscode.Disposable {
     const uri = vscode.Uri.from({ scheme: DIAGNOSIS_SCHEME, path: `/${label.replace(/[^\w.-]+/g, '-')}-diagnosis-${++this.runs}.md` });
     this.documents.set(uri.toString(), diagnosisMarkdown(diagnosis));
     this.changed.fire(uri);
-    const document = await vscode.workspace.openTextDocument(uri);
-    await vscode.languages.setTextDocumentLanguage(document, 'markdown');
-    await vscode.window.showTextDocument(document, { preview: true, viewColumn: vscode.ViewColumn.Active });
+    const inPanel = this.deps.showCard?.(diagnosisCard(diagnosis)) ?? false;
+    if (!inPanel) {
+      const document = await vscode.workspace.openTextDocument(uri);
+      await vscode.languages.setTextDocumentLanguage(document, 'markdown');
+      await vscode.window.showTextDocument(document, { preview: true, viewColumn: vscode.ViewColumn.Active });
+    }
     void this.offerFixes(diagnosis);
-    return { diagnosis, document: uri };
+    return { diagnosis, document: uri, inPanel };
   }
 
   /** Applies the fix of verdict `id` of the last diagnosis (what its notification button does); false when it has none. */
@@ -170,6 +180,16 @@ export function diagnosisMarkdown(d: Diagnosis): string {
   }
   lines.push('', d.problems ? vscode.l10n.t('{0} problem(s) found.', d.problems) : vscode.l10n.t('No problems found.'), '');
   return lines.join('\n');
+}
+
+/** The card as the chat panel shows it. */
+export function diagnosisCard(d: Diagnosis): DiagnosisCardView {
+  return {
+    title: vscode.l10n.t('Diagnosis of {0}', providerInfo(d.provider).label),
+    subtitle: `${redactUrl(d.baseUrl)}${d.model ? ` · ${d.model}` : ''} · ${d.api} · ${d.durationMs} ms`,
+    verdicts: d.verdicts.map((v) => ({ id: v.id, status: v.status, line: v.line, fix: v.fix, action: v.action?.title })),
+    summary: d.problems ? vscode.l10n.t('{0} problem(s) found.', d.problems) : vscode.l10n.t('No problems found.'),
+  };
 }
 
 /** The feature and its commands, for the lazy loader. */
