@@ -92,6 +92,19 @@ export function activate(context: vscode.ExtensionContext): SidestreamApi | unde
   const compare = lazyFeature(['sidestream.compareModels', 'sidestream.showCompareRuns', 'sidestream.openCompareRun', 'sidestream.copyCompareMarkdown'], loadFeatures, (f) =>
     f.compareFeature({ host, compare: new f.CompareController(host, new f.CompareRunStore(host.storageDir, (line) => log.warn(line)), lm.models), models: lm.models }),
   );
+  // Diagnose Server: checks the configured server and shows a card of verdicts with their fixes.
+  const diagnose = lazyFeature(['sidestream.diagnoseServer', 'sidestream.applyDiagnosisFix'], loadFeatures, (f) =>
+    f.diagnoseFeature({
+      host,
+      resolver,
+      // In the chat panel when it is open; otherwise the feature shows its Markdown document.
+      showCard: (card) => {
+        if (!view.isReady) return false;
+        chat().showDiagnosis(card);
+        return true;
+      },
+    }),
+  );
   // Show Chat History lists the saved compare runs too.
   const history = lazyFeature(['sidestream.showHistory', 'sidestream.copyChat', 'sidestream.exportChat'], loadFeatures, (f) =>
     f.chatHistoryFeature(chat(), log, () => compare.get()),
@@ -104,10 +117,11 @@ export function activate(context: vscode.ExtensionContext): SidestreamApi | unde
     cancelHooks.register(() => chatFeature?.controller.cancel()),
     metricsView,
     vscode.window.registerWebviewViewProvider(ChatViewProvider.viewType, view),
-    ...registerPlatformCommands({ keys, resolver, log, cancelHooks, refreshPanel }),
+    ...registerPlatformCommands({ keys, resolver, log, cancelHooks, refreshPanel, globalState: context.globalState }),
     ...registerChatCommands({ controller: chat, context: () => chatParts().context, focusComposer: () => view.focusComposer() }),
     history,
     compare,
+    diagnose,
     keys.onDidChange(refreshPanel),
     // Trusting the workspace lets its project settings (model, system prompt…) count from now on.
     vscode.workspace.onDidGrantWorkspaceTrust(refreshPanel),

@@ -12,3 +12,4 @@ export { CompareRunStore } from './features/compare/CompareRunStore';
 export { compareFeature } from './features/compare/compareCommands';
 export { chatHistoryFeature } from './features/chat/historyCommands';
 export { createMetricsView } from './features/metrics/MetricsPanel';
+export { diagnoseFeature } from './features/diagnose/diagnoseFeature';

@@ -10,7 +10,7 @@ import type * as vscode from 'vscode';
 import type { StreamFailure, StreamMetricsSnapshot, ToolCall } from '../core/events';
 import type { ChatMessage, ChatRequest, ToolChoice, ToolDefinition } from '../core/request';
 import { endMessage, StreamSession, type SessionAppend, type SessionMessage, type SessionResult } from '../core/session/StreamSession';
-import type { AnswerError } from '../shared/answerTypes';
+import type { AnswerError, AnswerSeam } from '../shared/answerTypes';
 import type { AnswerSource } from '../shared/answerMetrics';
 import { AnswerRecorder } from './answerRecorder';
 import type { MetricsStatusBar } from './MetricsStatusBar';
@@ -29,7 +29,7 @@ export interface AnswerJob {
   /** Every log line of this answer starts with this, e.g. `request m1a2b`, `compare 4f c0`. */
   logName: string;
   /** The settings the request is built with (read once by the consumer when it started). */
-  settings: Pick<SidestreamSettings, 'systemPrompt' | 'maxOutputTokens' | 'idleTimeoutSeconds' | 'anthropicThinkingBudget'>;
+  settings: Pick<SidestreamSettings, 'systemPrompt' | 'maxOutputTokens' | 'idleTimeoutSeconds' | 'anthropicThinkingBudget' | 'autoResume'>;
   messages: ChatMessage[];
   /** A system prompt of the caller's own (VS Code's system messages); otherwise the setting's. */
   systemPrompt?: string | undefined;
@@ -56,6 +56,8 @@ export interface AnswerJob {
   /** Save now; `durable` when the answer ended (the session calls it before `onFinish`). */
   onPersist?: ((durable: boolean) => void) | undefined;
   onMetrics?: ((metrics: StreamMetricsSnapshot) => void) | undefined;
+  /** The answer was resumed automatically after its stream broke (`settings.autoResume`): the seam, also in `message.seams`. */
+  onSeam?: ((seam: AnswerSeam) => void) | undefined;
   /** The answer ended and is saved: show its end (the runner then updates the status bar and records it). */
   onFinish?: ((result: AnswerResult) => void) | undefined;
 }
@@ -113,6 +115,8 @@ export class AnswerRunner {
       coalesceMs: job.coalesceMs,
       onAppend: (append) => job.onAppend(append),
       onNotice: job.onNotice,
+      autoResume: settings.autoResume,
+      onSeam: job.onSeam,
       onPersist: job.onPersist,
       onMetrics: (metrics) => {
         statusBar?.live(metrics);

@@ -8,7 +8,8 @@ import { BASE_URL_SETTING } from '../core/settingsPolicy';
 import { KEYED_PROVIDERS, keyLabel, type ApiKeyStore, type KeyedProvider } from './ApiKeyStore';
 import { confirmClearKey } from './confirm';
 import type { CancelHooks } from './cancelHooks';
-import type { ProviderResolver } from './ProviderResolver';
+import { lastDiagnosis } from './diagnosisMemo';
+import type { ProviderResolver, ResolvedProvider } from './ProviderResolver';
 import { readSettings, updateUserSetting, type ProviderSetting } from './settings';
 
 interface CommandDeps {
@@ -16,6 +17,8 @@ interface CommandDeps {
   resolver: ProviderResolver;
   log: vscode.LogOutputChannel;
   cancelHooks: CancelHooks;
+  /** Where Diagnose Server remembers what it found (Select Model marks the models with a problem). */
+  globalState?: vscode.Memento | undefined;
   /** Tells the features that the provider, model or keys changed. */
   refreshPanel(): void;
 }
@@ -44,7 +47,7 @@ export function registerPlatformCommands(deps: CommandDeps): vscode.Disposable[]
       );
       if (!models) return;
       const picked = await vscode.window.showQuickPick(
-        models.map((id) => ({ label: id, description: id === provider.model ? vscode.l10n.t('current') : undefined })),
+        models.map((id) => modelItem(id, provider, deps.globalState)),
         { title: vscode.l10n.t('Sidestream: Select Model ({0})', provider.label), placeHolder: vscode.l10n.t('Type to filter'), matchOnDescription: true },
       );
       if (!picked) return;
@@ -196,4 +199,18 @@ function isHttpUrl(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** A model in Select Model: the current one says so; one whose last diagnosis found a problem is marked, with what it found. */
+function modelItem(id: string, provider: ResolvedProvider, state: vscode.Memento | undefined): vscode.QuickPickItem {
+  const memo = state && provider.kind === 'core' ? lastDiagnosis(state, provider.provider, provider.baseUrl, id) : undefined;
+  const current = id === provider.model ? vscode.l10n.t('current') : undefined;
+  if (!memo?.problems) return { label: id, description: current };
+  const problems = vscode.l10n.t('last diagnosis: {0} problem(s)', memo.problems);
+  return {
+    label: id,
+    iconPath: new vscode.ThemeIcon('warning'),
+    description: current ? `${current} · ${problems}` : problems,
+    detail: memo.lines.join(' · '),
+  };
 }

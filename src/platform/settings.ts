@@ -32,6 +32,8 @@ export interface SidestreamSettings {
   maxOutputTokens: number;
   idleTimeoutSeconds: number;
   systemPrompt: string;
+  /** Resume an answer whose stream broke after text arrived (core/salvage.ts); on by default. */
+  autoResume: boolean;
 }
 
 let logSink: vscode.LogOutputChannel | undefined;
@@ -79,6 +81,7 @@ export function readSettings(): SidestreamSettings {
     maxOutputTokens: clampNumericSetting('maxOutputTokens', read<unknown>('maxOutputTokens', undefined)),
     idleTimeoutSeconds: clampNumericSetting('idleTimeoutSeconds', read<unknown>('idleTimeoutSeconds', undefined)),
     systemPrompt: String(read<string>('systemPrompt', '') ?? ''),
+    autoResume: read<unknown>('autoResume', true) !== false,
   };
 }
 

@@ -89,6 +89,28 @@ export interface SetupOption {
   args?: unknown[] | undefined;
 }
 
+/** One line of a Diagnose Server card. */
+export interface DiagnosisVerdictView {
+  /** The verdict's id (`reachable`, `context`…): a fix button names it, never a command. */
+  id: string;
+  status: 'ok' | 'warn' | 'fail' | 'info' | 'skip';
+  line: string;
+  fix?: string | undefined;
+  /** The button's title when Sidestream can apply the fix. */
+  action?: string | undefined;
+}
+
+/** A Diagnose Server card (core/diagnose.ts as the panel shows it). */
+export interface DiagnosisCardView {
+  /** e.g. "Diagnosis of Ollama". */
+  title: string;
+  /** The base URL (credentials redacted), model, wire API and how long it took. */
+  subtitle: string;
+  verdicts: DiagnosisVerdictView[];
+  /** e.g. "3 problem(s) found." */
+  summary: string;
+}
+
 /** Host → webview. */
 export type HostToWebview =
   | {
@@ -105,6 +127,8 @@ export type HostToWebview =
       storageProblem?: string | undefined;
     }
   | { type: 'setup'; options: SetupOption[]; reason: string }
+  /** Sidestream: Diagnose Server ran: show its card (it replaces an earlier one). */
+  | { type: 'diagnosis'; card: DiagnosisCardView }
   | { type: 'messageAdded'; message: MessageView }
   /** Coalesced text appended to an assistant message; `seq` increases by one per post of that message (from 1). */
   | { type: 'append'; id: string; seq: number; text: string; reasoning?: string | undefined }
@@ -152,6 +176,8 @@ export type WebviewToHost =
   | { type: 'openLink'; href: string }
   /** A setup card button: the host runs that option's command with its own arguments. */
   | { type: 'runCommand'; id: string }
+  /** A diagnosis card's fix button: the host applies the fix of that verdict of its last diagnosis. */
+  | { type: 'applyDiagnosisFix'; verdict: string }
   /**
    * Test builds only: the panel received the first text of answer `id` at `at` (ms since the epoch,
    * the message event's time). B12 times the panel path to this point, where the panel has the

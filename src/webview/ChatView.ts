@@ -4,11 +4,12 @@
  * keeps the draft and scroll position across hiding and showing the view (VS Code's webview state).
  */
 import { assertNever } from '../shared/assertNever';
-import type { ErrorInfo, HostToWebview, MessageState, MessageView, SetupOption } from '../shared/protocol';
+import type { DiagnosisCardView, ErrorInfo, HostToWebview, MessageState, MessageView, SetupOption } from '../shared/protocol';
 import { AppendQueue } from './AppendQueue';
 import { AssistantMessage } from './AssistantMessage';
 import { Composer } from './Composer';
 import { renderSetupCard } from './SetupCard';
+import { renderDiagnosisCard } from './DiagnosisCard';
 import { openEditor, renderUserMessage } from './UserMessage';
 import { h, icon } from './dom';
 import { markdownPlainText } from './plainText';
@@ -80,6 +81,7 @@ export class ChatView {
   private readonly queues = new Map<string, AppendQueue>();
   private setupOptions: SetupOption[] = [];
   private setupCard: HTMLElement | undefined;
+  private diagnosisCard: HTMLElement | undefined;
   private hostStreaming = false;
   private frameRequested = false;
   /**
@@ -206,6 +208,9 @@ export class ChatView {
       case 'setup':
         this.showSetup(msg.options, msg.reason);
         break;
+      case 'diagnosis':
+        this.showDiagnosis(msg.card);
+        break;
       case 'chatTitle':
         if (msg.chatId === this.chatId) this.chatTitle.textContent = msg.title ?? 'New chat';
         break;
@@ -306,6 +311,7 @@ export class ChatView {
     this.farObserver.disconnect();
     this.queues.clear();
     this.setupCard = undefined;
+    this.diagnosisCard = undefined;
     this.hostStreaming = false;
     this.list.replaceChildren(this.emptyState);
     // Stop observing the removed messages, so a cleared conversation is not kept alive by the observer.
@@ -658,6 +664,17 @@ export class ChatView {
     this.setupCard = card;
   }
 
+  /** The Diagnose Server card, at the end of the list (it replaces an earlier one), brought into view. */
+  private showDiagnosis(card: DiagnosisCardView): void {
+    const el = renderDiagnosisCard(card);
+    if (this.diagnosisCard) this.diagnosisCard.remove();
+    this.list.append(el);
+    this.resizeObserver.observe(el);
+    this.emptyState.remove();
+    this.diagnosisCard = el;
+    el.scrollIntoView({ block: 'nearest' });
+  }
+
   private requestFrame(): void {
     if (this.frameRequested) return;
     this.frameRequested = true;
@@ -767,6 +784,11 @@ export class ChatView {
       case 'fix-failure':
         if (id && actionEl.closest('.message-footer')) this.host.post({ type: 'fixFailure', id });
         break;
+      case 'diagnosis-fix': {
+        const verdict = actionEl.dataset.verdict;
+        if (verdict && actionEl.closest('.diagnosis-card')) this.host.post({ type: 'applyDiagnosisFix', verdict });
+        break;
+      }
       case 'setup': {
         const option = this.setupOptions.find((o) => o.id === actionEl.dataset.option);
         if (option && actionEl.closest('.setup-card')) this.host.post({ type: 'runCommand', id: option.id });

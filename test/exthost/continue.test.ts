@@ -18,6 +18,7 @@ import {
   generations,
   lastAssistant,
   recordedTurns,
+  setSetting,
   simLog,
   suiteKeys,
   useHostSuite,
@@ -76,6 +77,11 @@ describe('Continue a cut answer', function () {
   this.timeout(60_000);
   const sim = new Simulator({ log: simLog });
   const suite = useHostSuite({ sims: [sim], keys: suiteKeys('continue'), freshEachTest: true });
+
+  // Continue by hand is what is tested: automatic resume would heal the reset cut by itself (resume.test.ts).
+  before(async () => {
+    await setSetting('autoResume', false);
+  });
 
   forEachWire(sim, (wire) => {
     for (const c of CUTS) {

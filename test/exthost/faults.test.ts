@@ -243,6 +243,9 @@ describe('Faults: what the user sees, per wire format', function () {
 
   before(async () => {
     port = await closedPort();
+    // What a failure looks like when nothing heals it: automatic resume (resume.test.ts) is off here,
+    // so a mid-stream reset, stall or error event ends as a failure with the partial text kept.
+    await setSetting('autoResume', false);
   });
 
   forEachWire(

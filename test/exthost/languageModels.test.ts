@@ -493,6 +493,8 @@ describe('Language models: VS Code chat, both ways', function () {
     it('a model that stops sending ends as an idle-timeout failure, the text so far kept, its request cancelled', async () => {
       await setSetting('provider', 'vscode-lm');
       await setSetting('idleTimeoutSeconds', 1);
+      // The stall must end the answer: no automatic resume.
+      await setSetting('autoResume', false);
       try {
         sim.enqueue({ text: LONG, tokensPerSecond: 0, fault: { kind: 'stall', afterTokens: 5 } });
         const answer = asAssistant(await withTimeout(suite.api.ask('A model that goes quiet.'), 20_000, 'the answer of a model that stopped sending'));
@@ -505,6 +507,7 @@ describe('Language models: VS Code chat, both ways', function () {
         assert.equal(closed.closedBy, 'client', 'the other extension was told to stop (its socket closed)');
       } finally {
         await setSetting('idleTimeoutSeconds', undefined);
+        await setSetting('autoResume', undefined);
       }
     });
 

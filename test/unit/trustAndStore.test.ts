@@ -96,6 +96,7 @@ describe('Webview message validation', () => {
       { type: 'regenerate', id: 'm1' },
       { type: 'edit', id: 'm1', text: 'new question' },
       { type: 'switchBranch', id: 'm1', delta: -1 },
+      { type: 'applyDiagnosisFix', verdict: 'responses' },
     ]) {
       assert.deepEqual(validateWebviewMessage(m), { ok: true, message: m }, JSON.stringify(m));
     }
@@ -114,6 +115,9 @@ describe('Webview message validation', () => {
       { type: 'openLink', href: { toString: 'x' } },
       { type: 'runCommand', command: 'workbench.action.terminal.new', args: ['x'] },
       { type: 'runCommand', id: 'openai', args: ['attacker'] },
+      // A diagnosis fix names its verdict only: never a command, a setting or a value.
+      { type: 'applyDiagnosisFix', verdict: 'responses', setting: 'openai.baseUrl', value: 'https://evil.example' },
+      { type: 'applyDiagnosisFix' },
       // The render report is a test-build hook inside the page, not a message to the host.
       { type: 'rendered', id: 'm1', seq: 3, length: 10 },
       { type: 'copy', text: 'x'.repeat(1_000_001) },

@@ -52,7 +52,24 @@ describe('Accessibility: axe-core in the panel (Chromium)', function () {
           { chatId: 'c1', chatTitle: 'Reading streams' },
         ),
         SAMPLE_CONTEXT,
+        // A Diagnose Server card: every status, a fix and its button.
+        {
+          type: 'diagnosis',
+          card: {
+            title: 'Diagnosis of Ollama',
+            subtitle: 'http://127.0.0.1:11434/v1 · llama3.2 · openai-chat · 812 ms',
+            verdicts: [
+              { id: 'reachable', status: 'ok', line: 'Reachable: answers (200)' },
+              { id: 'usage', status: 'warn', line: 'Sends usage: no', fix: 'Nothing breaks: the counts are estimated.' },
+              { id: 'responses', status: 'fail', line: 'Responses API: absent (404)', fix: 'Switch api to chat.', action: 'Set sidestream.ollama.api to chat' },
+              { id: 'reasoning', status: 'info', line: 'Reasoning: none' },
+              { id: 'speed', status: 'skip', line: 'Speed: not measured' },
+            ],
+            summary: '2 problem(s) found.',
+          },
+        },
       );
+      await panel.page.waitForSelector('.diagnosis-card');
       await panel.page.waitForSelector('[data-id="a2"][data-state="error"]');
       await panel.page.fill('textarea.input', 'A draft question');
       // The message toolbars' buttons show on hover and focus; hover one answer so they are checked too.

@@ -6,7 +6,7 @@ import type { ProviderResolver, Resolution, ResolvedProvider } from '../../platf
 import { readSettings } from '../../platform/settings';
 import type { FailureKind, ProviderId } from '../../shared/answerTypes';
 import { contextFilesOf } from '../../shared/contextFile';
-import type { AssistantMessageView, ContextFile, MessageView, UserMessageView } from '../../shared/protocol';
+import type { AssistantMessageView, ContextFile, DiagnosisCardView, MessageView, UserMessageView } from '../../shared/protocol';
 import { chatMarkdown } from './chatMarkdown';
 import { requestMessages } from './requestMessages';
 import { PanelSync, type InitMessage, type PanelPort } from './panelSync';
@@ -286,6 +286,12 @@ export class ChatController implements vscode.Disposable {
     return this.store.list().map((c) => ({ ...c }));
   }
 
+  /** Shows a Diagnose Server card in the panel (revealed). */
+  showDiagnosis(card: DiagnosisCardView): void {
+    this.sync.panel.reveal();
+    this.sync.post({ type: 'diagnosis', card });
+  }
+
   /** The open chat as Markdown: title, then each turn of the shown path. */
   markdown(): string {
     return chatMarkdown(this.chat.summary.title, this.messages, vscode.l10n.t);
@@ -341,6 +347,11 @@ export class ChatController implements vscode.Disposable {
           },
           onNotice: (notice) => {
             this.sync.post({ type: 'notice', id: assistant.id, notice });
+            this.changed.fire();
+          },
+          // The session put the seam in `assistant.seams` (saved with the chat, so a reload marks it again).
+          onSeam: (seam) => {
+            this.sync.post({ type: 'seam', id: assistant.id, seam });
             this.changed.fire();
           },
         },

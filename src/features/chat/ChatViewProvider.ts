@@ -163,6 +163,10 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, PanelPort, 
         else this.log.warn(`webview asked for a setup option that does not exist: ${JSON.stringify(message.id.slice(0, 80))}`);
         return;
       }
+      case 'applyDiagnosisFix':
+        // The panel names a verdict; the fix applied is the host's own, from its last diagnosis.
+        await vscode.commands.executeCommand('sidestream.applyDiagnosisFix', message.verdict);
+        return;
       case 'regenerate':
         await controller.regenerate(message.id);
         return;

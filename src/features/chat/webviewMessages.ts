@@ -33,6 +33,7 @@ const CHECKS: Record<WebviewToHost['type'], MessageSpec> = {
   insert: { fields: ['text'], check: (m) => str(m, 'text', MAX_TEXT) },
   openLink: { fields: ['href'], check: (m) => str(m, 'href', MAX_HREF, false) },
   runCommand: { fields: ['id'], check: (m) => str(m, 'id', MAX_ID, false) },
+  applyDiagnosisFix: { fields: ['verdict'], check: (m) => str(m, 'verdict', MAX_ID, false) },
   received: { fields: ['id', 'at'], check: (m) => str(m, 'id', MAX_ID, false) ?? (typeof m.at === 'number' && Number.isFinite(m.at) ? undefined : '"at" must be a finite number') },
 };
 

@@ -73,6 +73,10 @@ export function createParticipantHandler(deps: ParticipantDeps): vscode.ChatRequ
             response.progress(vscode.l10n.t('Thinking…'));
           }
         },
+        // A retry's wait or an automatic resume after the stream broke: said while it lasts.
+        onNotice: (notice) => {
+          if (notice) response.progress(notice);
+        },
       },
       token,
     );

@@ -29,10 +29,12 @@ const KEYS = [
   'vllm.baseUrl',
   'model',
   'openai.api',
+  'ollama.api',
   'openaiCompatible.api',
   'anthropic.thinkingBudget',
   'idleTimeoutSeconds',
   'maxOutputTokens',
+  'autoResume',
 ] as const;
 
 /** The base URL setting (under `sidestream.`) of the provider `wire` uses. */
