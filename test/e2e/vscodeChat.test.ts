@@ -1,0 +1,111 @@
+/**
+ * UI end to end on a real VS Code (code-server / VS Code 1.139) in Debian's Chromium: VS Code's OWN
+ * chat view (its built-in chat, offline, no sign-in) answered by a Sidestream model backed by the
+ * wire simulator. The model is listed in the chat view's model picker; in Agent mode the simulator
+ * answers first with a call of VS Code's own `read_file` tool on a workspace file, VS Code runs it,
+ * the second request carries the file's content as the tool result, and the answer streamed into
+ * the chat view quotes it. Takes test-artifacts/e2e-vscode-chat-agent.png (the README's screenshot).
+ *
+ * Run alone: `npx mocha --no-config --timeout 300000 --exit out/test/e2e/vscodeChat.test.js`.
+ */
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { ARTIFACTS, chatRequests, useDemoWorkbench } from './helpers/fixture';
+import { normalise, pollFor, runCommandByTitle } from '../harness/workbench';
+
+const UTIL_TS = [
+  '/** Clamps a value into [min, max]. */',
+  'export function clamp(value: number, min: number, max: number): number {',
+  '  return Math.min(max, Math.max(min, value));',
+  '}',
+  '',
+].join('\n');
+
+describe("VS Code's own chat view (code-server) with a Sidestream model", function () {
+  this.timeout(300_000);
+  const demo = useDemoWorkbench({
+    name: 'vscode-chat',
+    files: { 'src/util.ts': UTIL_TS, 'README.md': '# demo\n' },
+    // VS Code's chat on (the fixture turns it off elsewhere), offline, without signing in.
+    settings: { 'chat.disableAIFeatures': false, 'chat.allowAnonymousAccess': true },
+  });
+
+  it('lists the model in the picker; in Agent mode it calls read_file, VS Code runs it, the answer uses the result', async () => {
+    const { page, sim, workspace } = demo;
+    const file = path.join(workspace, 'src', 'util.ts');
+    await sim.enqueue([
+      { toolCalls: [{ name: 'read_file', arguments: JSON.stringify({ filePath: file, startLine: 1, endLine: 4 }) }] },
+      { useTools: true, ttftMs: 50, tokensPerSecond: 60 },
+    ]);
+    await runCommandByTitle(page, 'Chat: Manage Language Models');
+    // VS Code's Language Models editor (a modal) lists Sidestream's models; opening it enables the chat.
+    const addModels = page.getByRole('button', { name: 'Add Models' });
+    await addModels.waitFor({ state: 'visible', timeout: 30_000 });
+    await page.getByText('sim-model', { exact: true }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    await page.keyboard.press('Escape');
+    await addModels.waitFor({ state: 'hidden', timeout: 10_000 });
+    await runCommandByTitle(page, 'Chat: Open Chat');
+    const input = page.locator('.interactive-input-part').first();
+    await input.waitFor({ state: 'visible', timeout: 30_000 });
+    // Agent mode (the default of a fresh chat view in 1.139): say so, it is what the test is about.
+    assert.equal(normalise(await input.locator('.action-label[aria-label="Agent"]').first().innerText({ timeout: 10_000 })), 'Agent');
+
+    // The picker's list is taken when it opens: wait until the chat has Sidestream's models (it
+    // then shows one of them as the current model instead of "Auto").
+    const picked = input.locator('.model-picker-name').first();
+    await pollFor('a Sidestream model as the current model', async () => (/^sim-/.test(normalise(await picked.innerText())) ? true : undefined), 30_000, 100);
+    // The model picker lists Sidestream's models (only models that can call tools are listed there).
+    await input.locator('.model-picker-name').first().click({ timeout: 10_000 });
+    const filter = page.locator('.action-widget .action-list-filter-input');
+    await filter.waitFor({ state: 'visible', timeout: 10_000 });
+    await filter.fill('sim-model');
+    const row = page.locator('.chat-model-picker-dropdown .monaco-list-row[aria-label^="sim-model, Sidestream"]');
+    await row.waitFor({ state: 'visible', timeout: 20_000 });
+    await row.click({ timeout: 10_000 });
+    await pollFor(
+      'sim-model chosen in the picker',
+      async () => (normalise(await input.locator('.model-picker-name').first().innerText()) === 'sim-model' ? true : undefined),
+      10_000,
+      100,
+    );
+
+    await input.locator('.native-edit-context').first().focus({ timeout: 10_000 });
+    await page.keyboard.type('What does src/util.ts export?');
+    await page.keyboard.press('Enter');
+
+    // VS Code runs its read_file tool and sends the result back in the second request.
+    const stats = await sim.waitForStats('the second request with the tool result', (s) => chatRequests(s).some((r) => (r.toolResults?.length ?? 0) > 0), 90_000);
+    const requests = chatRequests(stats);
+    const first = requests[0]!;
+    const readFile = (first.tools ?? []).find((t) => JSON.stringify(t).includes('"read_file"'));
+    assert.ok(readFile, `read_file was not offered: ${JSON.stringify((first.tools ?? []).map((t) => JSON.stringify(t).slice(0, 80)))}`);
+    assert.match(JSON.stringify(readFile), /"filePath"/, 'read_file takes a filePath');
+    const second = requests.find((r) => (r.toolResults?.length ?? 0) > 0)!;
+    assert.equal(second.toolResults!.length, 1, JSON.stringify(second.toolResults));
+    const result = second.toolResults![0]!;
+    assert.match(result.content, /export function clamp\(value: number, min: number, max: number\): number/, `the tool result: ${result.content}`);
+
+    // The answer streamed into the chat view quotes the file read by the tool.
+    const response = page.locator('.interactive-session .interactive-response').last();
+    const shown = await pollFor(
+      'the answer in the chat view',
+      async () => {
+        const text = normalise(
+          await response
+            .locator('.rendered-markdown')
+            .last()
+            .innerText({ timeout: 1_000 })
+            .catch(() => ''),
+        );
+        // The whole answer: the tool result's last line of code is its end.
+        return /Math\.min\(max, Math\.max\(min, value\)\)/.test(text) ? text : undefined;
+      },
+      60_000,
+      100,
+    );
+    assert.ok(shown.startsWith(`The read_file result (${result.callId}) says:`), shown);
+    assert.match(shown, /export function clamp\(value: number, min: number, max: number\): number/);
+    await sim.waitForStats('the answer streamed to the end', (s) => chatRequests(s).every((r) => r.completed === true), 30_000);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-vscode-chat-agent.png') });
+  });
+});
