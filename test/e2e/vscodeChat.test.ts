@@ -108,4 +108,41 @@ describe("VS Code's own chat view (code-server) with a Sidestream model", functi
     await sim.waitForStats('the answer streamed to the end', (s) => chatRequests(s).every((r) => r.completed === true), 30_000);
     await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-vscode-chat-agent.png') });
   });
+
+  // Runs after the test above, in the same chat view with sim-model chosen.
+  it("Stop in the chat view closes the model's socket", async () => {
+    const { page, sim } = demo;
+    const words = Array.from({ length: 400 }, (_, n) => `word${n}`).join(' ');
+    await sim.enqueue([{ text: `Streaming slowly: ${words}`, ttftMs: 50, tokensPerSecond: 8 }]);
+    // A new chat: with the first one's history in an 8K window the agent would first compact it.
+    await page
+      .locator('.title-actions a.action-label[aria-label^="New Chat"], .title-actions a.action-label[aria-label^="New Session"]')
+      .first()
+      .click({ timeout: 10_000 })
+      .catch(async (err: Error) => {
+        const labels = await page.evaluate(() => [...document.querySelectorAll('.title-actions [aria-label]')].map((e) => e.getAttribute('aria-label')));
+        throw new Error(`${err.message}\nthe title actions: ${labels.join(' | ')}`);
+      });
+    await page.locator('.interactive-session .interactive-request').first().waitFor({ state: 'detached', timeout: 10_000 });
+    const input = page.locator('.interactive-input-part').first();
+    assert.equal(normalise(await input.locator('.model-picker-name').first().innerText({ timeout: 10_000 })), 'sim-model');
+    await input.locator('.native-edit-context').first().focus({ timeout: 10_000 });
+    await page.keyboard.type('Stream a long answer.');
+    await page.keyboard.press('Enter');
+    // The answer is streaming in the chat view…
+    const response = page.locator('.interactive-session .interactive-response').last();
+    await pollFor(
+      'the streaming answer in the chat view',
+      async () => (/Streaming slowly: word0/.test(await response.innerText({ timeout: 1_000 }).catch(() => '')) ? true : undefined),
+      60_000,
+      100,
+    );
+    const streaming = await sim.stats();
+    assert.equal(chatRequests(streaming).at(-1)?.completed, false, 'the answer ended before Stop');
+    // …Stop (the send button turned into Cancel) closes the socket from the client's side.
+    await input.locator('a.action-label[aria-label^="Cancel"], a.action-label[aria-label^="Stop"]').first().click({ timeout: 10_000 });
+    const stats = await sim.waitForStats('the socket closed by the client', (s) => chatRequests(s).at(-1)?.closedBy === 'client', 15_000);
+    const last = chatRequests(stats).at(-1)!;
+    assert.equal(last.completed, false);
+  });
 });
