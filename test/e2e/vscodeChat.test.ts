@@ -12,6 +12,20 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { ARTIFACTS, chatRequests, useDemoWorkbench } from './helpers/fixture';
 import { normalise, pollFor, runCommandByTitle } from '../harness/workbench';
+import type { Locator, Page } from 'playwright-core';
+
+/** Picks `model` in the chat input's model picker (typing in its search box) and waits until it is the current one. */
+async function chooseModel(page: Page, input: Locator, model: string): Promise<void> {
+  const current = input.locator('.model-picker-name').first();
+  await current.click({ timeout: 10_000 });
+  const filter = page.locator('.action-widget .action-list-filter-input');
+  await filter.waitFor({ state: 'visible', timeout: 10_000 });
+  await filter.fill(model);
+  const row = page.locator(`.chat-model-picker-dropdown .monaco-list-row[aria-label^="${model}, Sidestream"]`);
+  await row.waitFor({ state: 'visible', timeout: 20_000 });
+  await row.click({ timeout: 10_000 });
+  await pollFor(`${model} chosen in the picker`, async () => (normalise(await current.innerText()) === model ? true : undefined), 10_000, 100);
+}
 
 const UTIL_TS = [
   '/** Clamps a value into [min, max]. */',
@@ -55,19 +69,7 @@ describe("VS Code's own chat view (code-server) with a Sidestream model", functi
     const picked = input.locator('.model-picker-name').first();
     await pollFor('a Sidestream model as the current model', async () => (/^sim-/.test(normalise(await picked.innerText())) ? true : undefined), 30_000, 100);
     // The model picker lists Sidestream's models (only models that can call tools are listed there).
-    await input.locator('.model-picker-name').first().click({ timeout: 10_000 });
-    const filter = page.locator('.action-widget .action-list-filter-input');
-    await filter.waitFor({ state: 'visible', timeout: 10_000 });
-    await filter.fill('sim-model');
-    const row = page.locator('.chat-model-picker-dropdown .monaco-list-row[aria-label^="sim-model, Sidestream"]');
-    await row.waitFor({ state: 'visible', timeout: 20_000 });
-    await row.click({ timeout: 10_000 });
-    await pollFor(
-      'sim-model chosen in the picker',
-      async () => (normalise(await input.locator('.model-picker-name').first().innerText()) === 'sim-model' ? true : undefined),
-      10_000,
-      100,
-    );
+    await chooseModel(page, input, 'sim-model');
 
     await input.locator('.native-edit-context').first().focus({ timeout: 10_000 });
     await page.keyboard.type('What does src/util.ts export?');
@@ -125,7 +127,7 @@ describe("VS Code's own chat view (code-server) with a Sidestream model", functi
       });
     await page.locator('.interactive-session .interactive-request').first().waitFor({ state: 'detached', timeout: 10_000 });
     const input = page.locator('.interactive-input-part').first();
-    assert.equal(normalise(await input.locator('.model-picker-name').first().innerText({ timeout: 10_000 })), 'sim-model');
+    await chooseModel(page, input, 'sim-model');
     await input.locator('.native-edit-context').first().focus({ timeout: 10_000 });
     await page.keyboard.type('Stream a long answer.');
     await page.keyboard.press('Enter');
