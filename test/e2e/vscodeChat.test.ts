@@ -28,7 +28,7 @@ async function chooseModel(page: Page, input: Locator, model: string): Promise<v
 }
 
 const UTIL_TS = [
-  '/** Clamps a value into [min, max]. */',
+  '// Clamps a value into [min, max].',
   'export function clamp(value: number, min: number, max: number): number {',
   '  return Math.min(max, Math.max(min, value));',
   '}',
