@@ -84,11 +84,21 @@ export function parseModelInfoId(id: string): { provider: ProviderId; model: str
 }
 
 /**
+ * Whether a request comes from VS Code's own chat, where the user picked the model: `core`, or
+ * the chat extension VS Code 1.139 ships built in (`GitHub.copilot-chat`), which sends the
+ * requests of its Ask and Agent modes under its own id.
+ */
+export function isVsCodeChat(initiator: string): boolean {
+  const id = initiator.toLowerCase();
+  return id === 'core' || id === 'github.copilot-chat';
+}
+
+/**
  * What the status bar and the log say about who asked: an extension's name, or VS Code's chat.
  * `t` translates (the status bar passes `vscode.l10n.t`; the log keeps English).
  */
 export function describeRequester(initiator: string | undefined, displayName: string | undefined, t: Translate = english): string | undefined {
   if (!initiator) return undefined;
-  if (initiator === 'core') return t('via VS Code chat');
+  if (isVsCodeChat(initiator)) return t('via VS Code chat');
   return t('for {0}', displayName || initiator);
 }

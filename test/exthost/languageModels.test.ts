@@ -31,6 +31,7 @@ import {
   waitForStreamingText,
   withTimeout,
 } from './helpers/hostKit';
+import { observeDialogs, type ObservedDialogs } from './helpers/dialogs';
 
 const CANARY = `sk-lmcanary-QQ7${randomBytes(10).toString('hex')}`;
 const ANSWER = 'Streaming through the Language Model API works, token by token.';
@@ -73,12 +74,20 @@ describe('Language models: VS Code chat, both ways', function () {
     },
   });
 
+  /** The consumer spends keys: the "user" allows it (the key-access test asks for itself). */
+  let dialogs: ObservedDialogs | undefined;
   before(async () => {
     for (const id of [CONSUMER, PROVIDER]) {
       const ext = vscode.extensions.getExtension(id);
       assert.ok(ext, `test extension ${id} is not installed (the runner installs it as a .vsix)`);
       await ext.activate();
     }
+    dialogs = observeDialogs();
+    dialogs.answer = 'Allow';
+  });
+  after(async () => {
+    dialogs?.dispose();
+    await suite.api.keyAccess.forget([CONSUMER]);
   });
 
   describe('Sidestream as a provider (vendor sidestream), used by another extension', () => {
@@ -150,6 +159,49 @@ describe('Language models: VS Code chat, both ways', function () {
       const status = suite.api.snapshot().statusBarText;
       assert.match(status, /TTFT \d+ ms/, status);
       assert.match(status, /for Sidestream LM Consumer \(test\)/, status);
+    });
+
+    it('asks before another extension spends a key: Deny is remembered, a dismissed question asks again, Always Allow is remembered', async () => {
+      const ask = () => consumerAsk({ modelId: 'openai/gpt-4.1-mini', prompt: 'Spend my key.' });
+      const questions = () => dialogs!.modal().filter((q) => /wants to use your OpenAI key/.test(q.message));
+      await suite.api.keyAccess.forget([CONSUMER]);
+      dialogs!.asked.length = 0;
+
+      dialogs!.answer = 'Deny';
+      const denied = await ask();
+      assert.equal(denied.error?.code, 'NoPermissions', JSON.stringify(denied.error));
+      assert.match(denied.error.message, /did not allow this extension to use your OpenAI key/);
+      assert.equal(questions().length, 1);
+      assert.match(questions()[0]!.message, /Sidestream LM Consumer \(test\)/, 'the question names the extension');
+      assert.deepEqual(questions()[0]!.buttons, ['Allow', 'Always Allow', 'Deny']);
+      assert.deepEqual(suite.api.keyAccess.remembered(), { [CONSUMER]: 'denied' });
+      // Remembered: refused without asking again, and nothing was sent.
+      assert.equal((await ask()).error?.code, 'NoPermissions');
+      assert.equal(questions().length, 1);
+      assert.equal(generations(keyedSim, 'openai-chat').length, 0, 'a request went out without the user allowing it');
+
+      // Dismissed (Escape): refused this time, asked again next time.
+      await suite.api.keyAccess.forget([CONSUMER]);
+      dialogs!.answer = undefined;
+      assert.equal((await ask()).error?.code, 'NoPermissions');
+      assert.deepEqual(suite.api.keyAccess.remembered(), {});
+      dialogs!.answer = 'Always Allow';
+      keyedSim.enqueue({ text: ANSWER });
+      const allowed = await ask();
+      assert.equal(allowed.error, undefined, JSON.stringify(allowed.error));
+      assert.equal(allowed.text, ANSWER);
+      assert.equal(questions().length, 3);
+      assert.deepEqual(suite.api.keyAccess.remembered(), { [CONSUMER]: 'always' });
+      keyedSim.enqueue({ text: ANSWER });
+      assert.equal((await ask()).text, ANSWER);
+      assert.equal(questions().length, 3, 'asked again after Always Allow');
+      // A server without a key costs nothing: no question.
+      await suite.api.keyAccess.forget([CONSUMER]);
+      await setSetting('openaiCompatible.baseUrl', sim.openAIBaseUrl);
+      sim.enqueue({ text: ANSWER });
+      assert.equal((await consumerAsk({ modelId: 'openai-compatible/sim-model', prompt: 'Free.' })).text, ANSWER);
+      assert.equal(questions().length, 3);
+      dialogs!.answer = 'Allow';
     });
 
     it("cancelling the caller's token mid-stream closes the socket", async () => {

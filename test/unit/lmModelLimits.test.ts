@@ -35,6 +35,8 @@ describe('language model information (src/platform/modelLimits)', () => {
 
   it("says who asked: an extension by name, or VS Code's chat", () => {
     assert.equal(describeRequester('core', undefined), 'via VS Code chat');
+    // VS Code 1.139's chat (Ask and Agent) asks under its built-in chat extension's id.
+    assert.equal(describeRequester('GitHub.copilot-chat', 'GitHub Copilot Chat'), 'via VS Code chat');
     assert.equal(describeRequester('acme.helper', 'Acme Helper'), 'for Acme Helper');
     assert.equal(describeRequester('acme.helper', undefined), 'for acme.helper');
     assert.equal(describeRequester(undefined, undefined), undefined);

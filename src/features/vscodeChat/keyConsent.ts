@@ -2,10 +2,11 @@
  * A key is the user's money. The first time another extension sends a request through Sidestream
  * that spends a key (OpenAI, Anthropic, a compatible server with a key — one from the environment
  * counts too), Sidestream asks: Allow (this window), Always Allow, Deny (remembered). VS Code's own
- * chat never asks: there the user picked the model. "Sidestream: Manage Extensions' Key Access"
+ * chat (`core`, or its built-in chat extension) never asks: there the user picked the model. "Sidestream: Manage Extensions' Key Access"
  * lists the remembered answers and forgets the ones the user picks.
  */
 import * as vscode from 'vscode';
+import { isVsCodeChat } from '../../platform/modelLimits';
 
 /** Where the remembered answers live (per user, across workspaces): extension id → answer. */
 export const KEY_CONSENT_STATE = 'sidestream.keyConsent';
@@ -28,7 +29,7 @@ export class KeyConsent {
    * user when nothing is remembered. `core` (VS Code's own chat) and Sidestream itself never ask.
    */
   async allows(extensionId: string, displayName: string | undefined, keyLabel: string): Promise<boolean> {
-    if (extensionId === 'core' || extensionId.toLowerCase() === 'sidestream.sidestream') return true;
+    if (isVsCodeChat(extensionId) || extensionId.toLowerCase() === 'sidestream.sidestream') return true;
     const remembered = this.remembered()[extensionId];
     if (remembered === 'always' || this.allowedNow.has(extensionId)) return true;
     if (remembered === 'denied') return false;
