@@ -71,8 +71,7 @@ describe("VS Code's own chat view (code-server) with a Sidestream model", functi
     // The model picker lists Sidestream's models (only models that can call tools are listed there).
     await chooseModel(page, input, 'sim-model');
 
-    await input.locator('.native-edit-context').first().focus({ timeout: 10_000 });
-    await page.keyboard.type('What does src/util.ts export?');
+    await typeInChat(page, input, 'What does src/util.ts export?');
     await page.keyboard.press('Enter');
 
     // VS Code runs its read_file tool and sends the result back in the second request.
@@ -128,8 +127,7 @@ describe("VS Code's own chat view (code-server) with a Sidestream model", functi
     await page.locator('.interactive-session .interactive-request').first().waitFor({ state: 'detached', timeout: 10_000 });
     const input = page.locator('.interactive-input-part').first();
     await chooseModel(page, input, 'sim-model');
-    await input.locator('.native-edit-context').first().focus({ timeout: 10_000 });
-    await page.keyboard.type('Stream a long answer.');
+    await typeInChat(page, input, 'Stream a long answer.');
     await page.keyboard.press('Enter');
     // The answer is streaming in the chat view…
     const response = page.locator('.interactive-session .interactive-response').last();
@@ -148,3 +146,13 @@ describe("VS Code's own chat view (code-server) with a Sidestream model", functi
     assert.equal(last.completed, false);
   });
 });
+
+/**
+ * Types `text` into the chat's input as one insertion (key by key, the editor's edit context
+ * sometimes drops a space typed right after a letter) and waits until the input shows all of it.
+ */
+async function typeInChat(page: Page, input: Locator, text: string): Promise<void> {
+  await input.locator('.native-edit-context').first().focus({ timeout: 10_000 });
+  await page.keyboard.insertText(text);
+  await pollFor(`the chat input to hold "${text}"`, async () => (normalise(await input.locator('.view-lines').first().innerText()) === text ? true : undefined), 10_000, 50);
+}
