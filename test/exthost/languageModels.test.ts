@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { SidestreamChatMetadata } from '../../src/features/vscodeChat/participant';
 import { Simulator } from '../../src/simulator/Simulator';
-import type { ConsumerAskArgs, ConsumerAskResult, ConsumerToolLoopArgs, ConsumerToolLoopResult } from '../extensions/lm-consumer/src/extension';
+import type { ConsumerToolLoopArgs, ConsumerToolLoopResult } from '../extensions/lm-consumer/src/extension';
 import {
   asAssistant,
   chatRequest,
@@ -30,13 +30,16 @@ import {
   waitFor,
   waitForStreamingText,
   withTimeout,
+  useSimulatorModel,
+  consumerAsk,
+  LM_CONSUMER,
 } from './helpers/hostKit';
 import { observeDialogs, type ObservedDialogs } from './helpers/dialogs';
 
 const CANARY = `sk-lmcanary-QQ7${randomBytes(10).toString('hex')}`;
 const ANSWER = 'Streaming through the Language Model API works, token by token.';
 const LONG = Array.from({ length: 60 }, (_, i) => `Part ${i + 1} of a long answer.`).join(' ');
-const CONSUMER = 'sidestream-test.lm-consumer';
+const CONSUMER = LM_CONSUMER;
 const PROVIDER = 'sidestream-test.lm-provider';
 
 interface ListedModel {
@@ -50,10 +53,6 @@ interface ListedModel {
 
 function consumerToolLoop(args: ConsumerToolLoopArgs): Promise<ConsumerToolLoopResult> {
   return withTimeout(Promise.resolve(vscode.commands.executeCommand<ConsumerToolLoopResult>('sidestreamConsumer.toolLoop', args)), 30_000, `consumer tool loop ${args.modelId}`);
-}
-
-function consumerAsk(args: ConsumerAskArgs): Promise<ConsumerAskResult> {
-  return withTimeout(Promise.resolve(vscode.commands.executeCommand<ConsumerAskResult>('sidestreamConsumer.ask', args)), 30_000, `consumer ask ${args.modelId}`);
 }
 
 async function consumerModels(): Promise<ListedModel[]> {
@@ -425,10 +424,7 @@ describe('Language models: VS Code chat, both ways', function () {
 
   describe('the @sidestream chat participant (handler in the real extension host)', () => {
     beforeEach(async () => {
-      await resetSettings();
-      await setSetting('provider', 'openai-compatible');
-      await setSetting('openaiCompatible.baseUrl', sim.openAIBaseUrl);
-      await setSetting('model', 'sim-model');
+      await useSimulatorModel(sim);
       sim.reset();
     });
 

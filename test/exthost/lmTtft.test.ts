@@ -17,7 +17,7 @@ import * as vscode from 'vscode';
 import type { SidestreamApi } from '../../src/api';
 import { Simulator } from '../../src/simulator/Simulator';
 import type { ConsumerAskResult } from '../extensions/lm-consumer/src/extension';
-import { asAssistant, freshChat, generations, resetSettings, setSetting, sidestream, simLog, waitFor, withTimeout } from './helpers/hostKit';
+import { asAssistant, freshChat, generations, resetSettings, sidestream, simLog, waitFor, withTimeout, useSimulatorModel } from './helpers/hostKit';
 
 /** The chat view's id (package.json; ChatViewProvider.viewType). */
 const CHAT_VIEW_TYPE = 'sidestream.chatView';
@@ -54,10 +54,7 @@ describe('B12: TTFT through the registered provider vs the panel path', function
   before(async () => {
     api = await sidestream();
     await sim.start();
-    await resetSettings();
-    await setSetting('provider', 'openai-compatible');
-    await setSetting('openaiCompatible.baseUrl', sim.openAIBaseUrl);
-    await setSetting('model', 'sim-model');
+    await useSimulatorModel(sim);
     await vscode.extensions.getExtension('sidestream-test.lm-consumer')?.activate();
     // The panel path is timed to the webview: it must be open and loaded before the first pair.
     await vscode.commands.executeCommand(`${CHAT_VIEW_TYPE}.focus`);

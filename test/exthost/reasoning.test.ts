@@ -7,7 +7,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { Simulator } from '../../src/simulator/Simulator';
-import { baseUrlFor, generations, lastAssistant, resetSettings, setSetting, simLog, suiteKeys, useHostSuite, useWire } from './helpers/hostKit';
+import { baseUrlFor, generations, lastAssistant, setSetting, simLog, suiteKeys, useHostSuite, useWire, useSimulatorModel } from './helpers/hostKit';
 
 describe('Reasoning, wire API and final figures in the panel', function () {
   this.timeout(60_000);
@@ -61,10 +61,7 @@ describe('Reasoning, wire API and final figures in the panel', function () {
   });
 
   it("sidestream.openaiCompatible.api = responses talks to the server's /responses", async () => {
-    await resetSettings();
-    await setSetting('provider', 'openai-compatible');
-    await setSetting('openaiCompatible.baseUrl', sim.openAIBaseUrl);
-    await setSetting('model', 'sim-model');
+    await useSimulatorModel(sim);
     await setSetting('openaiCompatible.api', 'responses');
     sim.enqueue({ text: 'Answered over the Responses API.' });
     await suite.api.ask('Which API?');

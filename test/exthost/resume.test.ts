@@ -11,8 +11,21 @@ import * as vscode from 'vscode';
 import type { SidestreamChatMetadata } from '../../src/features/vscodeChat/participant';
 import type { SimScript } from '../../src/simulator/script';
 import { Simulator } from '../../src/simulator/Simulator';
-import type { ConsumerAskArgs, ConsumerAskResult } from '../extensions/lm-consumer/src/extension';
-import { asAssistant, chatRequest, forEachWire, generations, recordingStream, resetSettings, setSetting, simLog, suiteKeys, useHostSuite, withTimeout } from './helpers/hostKit';
+import {
+  asAssistant,
+  chatRequest,
+  forEachWire,
+  generations,
+  recordingStream,
+  setSetting,
+  simLog,
+  suiteKeys,
+  useHostSuite,
+  withTimeout,
+  useSimulatorModel,
+  consumerAsk,
+  LM_CONSUMER,
+} from './helpers/hostKit';
 
 /** The simulator's whole answer: what the user must end up with, exactly once. */
 const TEXT = Array.from({ length: 24 }, (_, i) => `Sentence ${i + 1} of the healed answer.`).join(' ');
@@ -22,11 +35,7 @@ const CUT_THEN_RESUME: SimScript[] = [
   { text: TEXT, fault: { kind: 'reset', afterTokens: CUT_AFTER } },
   { text: TEXT, resumeOverlapWords: 2 },
 ];
-const CONSUMER = 'sidestream-test.lm-consumer';
-
-function consumerAsk(args: ConsumerAskArgs): Promise<ConsumerAskResult> {
-  return withTimeout(Promise.resolve(vscode.commands.executeCommand<ConsumerAskResult>('sidestreamConsumer.ask', args)), 30_000, `consumer ask ${args.modelId}`);
-}
+const CONSUMER = LM_CONSUMER;
 
 describe('Automatic resume: a cut stream heals itself', function () {
   this.timeout(60_000);
@@ -96,10 +105,7 @@ describe('Automatic resume: a cut stream heals itself', function () {
     });
 
     beforeEach(async () => {
-      await resetSettings();
-      await setSetting('provider', 'openai-compatible');
-      await setSetting('openaiCompatible.baseUrl', sim.openAIBaseUrl);
-      await setSetting('model', 'sim-model');
+      await useSimulatorModel(sim);
       sim.reset();
     });
 

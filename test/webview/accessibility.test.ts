@@ -7,7 +7,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import type { MessageStats } from '../../src/shared/protocol';
-import { initMessage, sampleQuestion, SAMPLE_CONTEXT, useChromium } from './helpers/panel';
+import { initMessage, sampleQuestion, SAMPLE_CONTEXT, SAMPLE_DIAGNOSIS, useChromium } from './helpers/panel';
 
 const STATS: MessageStats = { model: 'gpt-4o-mini', providerLabel: 'OpenAI', ttftMs: 284, tokensPerSecond: 71.6, outputTokens: 386, estimated: false, finishReason: 'stop' };
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
@@ -53,21 +53,7 @@ describe('Accessibility: axe-core in the panel (Chromium)', function () {
         ),
         SAMPLE_CONTEXT,
         // A Diagnose Server card: every status, a fix and its button.
-        {
-          type: 'diagnosis',
-          card: {
-            title: 'Diagnosis of Ollama',
-            subtitle: 'http://127.0.0.1:11434/v1 · llama3.2 · openai-chat · 812 ms',
-            verdicts: [
-              { id: 'reachable', status: 'ok', line: 'Reachable: answers (200)' },
-              { id: 'usage', status: 'warn', line: 'Sends usage: no', fix: 'Nothing breaks: the counts are estimated.' },
-              { id: 'responses', status: 'fail', line: 'Responses API: absent (404)', fix: 'Switch api to chat.', action: 'Set sidestream.ollama.api to chat' },
-              { id: 'reasoning', status: 'info', line: 'Reasoning: none' },
-              { id: 'speed', status: 'skip', line: 'Speed: not measured' },
-            ],
-            summary: '2 problem(s) found.',
-          },
-        },
+        { type: 'diagnosis', card: SAMPLE_DIAGNOSIS },
       );
       await panel.page.waitForSelector('.diagnosis-card');
       await panel.page.waitForSelector('[data-id="a2"][data-state="error"]');

@@ -6,21 +6,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import type { DiagnosisCardView } from '../../src/shared/protocol';
-import { ensureArtifactsDir, usePanelPerTest, type Panel } from './helpers/panel';
-
-const CARD: DiagnosisCardView = {
-  title: 'Diagnosis of Ollama',
-  subtitle: 'http://127.0.0.1:11434/v1 · llama3.2 · openai-responses · 812 ms',
-  verdicts: [
-    { id: 'reachable', status: 'ok', line: 'Reachable: http://127.0.0.1:11434/v1 answers (200)' },
-    { id: 'usage', status: 'warn', line: 'Sends usage: no', fix: 'Nothing breaks: Sidestream estimates the counts.' },
-    { id: 'responses', status: 'fail', line: 'Responses API: absent (404)', fix: 'Switch `api` to chat.', action: 'Set sidestream.ollama.api to chat' },
-    { id: 'reasoning', status: 'info', line: 'Reasoning: none in a short answer' },
-    { id: 'speed', status: 'skip', line: 'Speed: not measured' },
-  ],
-  summary: '2 problem(s) found.',
-};
+import { ensureArtifactsDir, SAMPLE_DIAGNOSIS as CARD, usePanelPerTest, type Panel } from './helpers/panel';
 
 describe('Diagnosis card (Chromium)', function () {
   this.timeout(60_000);

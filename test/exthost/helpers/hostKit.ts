@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import type { SidestreamApi } from '../../../src/api';
 import type { AssistantMessageView, ContextChip, MessageView } from '../../../src/shared/protocol';
 import type { SimRequestRecord, Simulator } from '../../../src/simulator/Simulator';
+import type { ConsumerAskArgs, ConsumerAskResult } from '../../extensions/lm-consumer/src/extension';
 
 export const EXTENSION_ID = 'sidestream.sidestream';
 
@@ -75,6 +76,14 @@ export async function setSetting(key: string, value: unknown): Promise<void> {
 export async function resetSettings(): Promise<void> {
   const c = vscode.workspace.getConfiguration('sidestream');
   for (const key of KEYS) await c.update(key, undefined, vscode.ConfigurationTarget.Global);
+}
+
+/** Settings back to their defaults, then Sidestream on `sim` as the OpenAI-compatible server with `model`. */
+export async function useSimulatorModel(sim: Simulator, model = 'sim-model'): Promise<void> {
+  await resetSettings();
+  await setSetting('provider', 'openai-compatible');
+  await setSetting('openaiCompatible.baseUrl', sim.openAIBaseUrl);
+  await setSetting('model', model);
 }
 
 /** Cancels whatever streams and clears the conversation. */
@@ -367,4 +376,12 @@ export function recordingStream(): { stream: vscode.ChatResponseStream; parts: s
 /** A chat request as the chat view makes one, for calling the participant's handler directly. */
 export function chatRequest(prompt: string, command?: string): vscode.ChatRequest {
   return { prompt, command, references: [], toolReferences: [], toolInvocationToken: undefined, model: undefined } as unknown as vscode.ChatRequest;
+}
+
+/** The test extension that uses Sidestream's models through `vscode.lm` as any extension would (test/extensions/lm-consumer). */
+export const LM_CONSUMER = 'sidestream-test.lm-consumer';
+
+/** Asks through the consumer extension (bounded: 30 s). */
+export function consumerAsk(args: ConsumerAskArgs): Promise<ConsumerAskResult> {
+  return withTimeout(Promise.resolve(vscode.commands.executeCommand<ConsumerAskResult>('sidestreamConsumer.ask', args)), 30_000, `consumer ask ${args.modelId}`);
 }

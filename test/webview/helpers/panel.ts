@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import type { HostToWebview, MessageView, WebviewToHost } from '../../../src/shared/protocol';
+import type { DiagnosisCardView, HostToWebview, MessageView, WebviewToHost } from '../../../src/shared/protocol';
 import { mulberry32 } from '../../../src/simulator/answers';
 import { REPO_ROOT } from '../../harness/codeServer';
 import { launchChromium, openWebviewPage, startPageServer, type PageServer, type TimedRenderReport, type WebviewTheme } from '../../harness/webviewPage';
@@ -33,6 +33,20 @@ export function sampleQuestion(text: string): MessageView {
     ],
   };
 }
+
+/** A Diagnose Server card with a verdict of every status, a fix and a fix button. */
+export const SAMPLE_DIAGNOSIS: DiagnosisCardView = {
+  title: 'Diagnosis of Ollama',
+  subtitle: 'http://127.0.0.1:11434/v1 · llama3.2 · openai-responses · 812 ms',
+  verdicts: [
+    { id: 'reachable', status: 'ok', line: 'Reachable: http://127.0.0.1:11434/v1 answers (200)' },
+    { id: 'usage', status: 'warn', line: 'Sends usage: no', fix: 'Nothing breaks: Sidestream estimates the counts.' },
+    { id: 'responses', status: 'fail', line: 'Responses API: absent (404)', fix: 'Switch `api` to chat.', action: 'Set sidestream.ollama.api to chat' },
+    { id: 'reasoning', status: 'info', line: 'Reasoning: none in a short answer' },
+    { id: 'speed', status: 'skip', line: 'Speed: not measured' },
+  ],
+  summary: '2 problem(s) found.',
+};
 
 /** The context chips a composer shows in the screenshots and the accessibility check: a cut file, a selection, a suggested file. */
 export const SAMPLE_CONTEXT: Extract<HostToWebview, { type: 'context' }> = {

@@ -131,15 +131,7 @@ export function activate(context: vscode.ExtensionContext): void {
           }
         }
       } catch (err) {
-        const e = err as { name?: string; code?: string; message?: string; cause?: { code?: string } };
-        result.error = {
-          isLanguageModelError: err instanceof vscode.LanguageModelError,
-          name: String(e.name),
-          code: e.code,
-          message: String(e.message),
-          causeCode: e.cause?.code,
-          json: JSON.stringify({ ...e, message: e.message, stack: (err as Error).stack }),
-        };
+        result.error = describeError(err);
       } finally {
         cts.dispose();
       }
