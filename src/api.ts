@@ -24,6 +24,8 @@ export interface SidestreamSnapshot {
   postCount: number;
   /** The panel's webview is open and has said `ready` (messages reach it). */
   panelReady: boolean;
+  /** The panel is ready and in sight (not in a hidden or collapsed view container). */
+  panelVisible: boolean;
   /** Leak checks for the load tests: both are 0 whenever nothing streams. */
   diagnostics: {
     /** Requests started and not yet finished (their CancellationTokenSource not yet disposed). */

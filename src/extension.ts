@@ -99,7 +99,8 @@ export function activate(context: vscode.ExtensionContext): SidestreamApi | unde
       resolver,
       // In the chat panel when it is open; otherwise the feature shows its Markdown document.
       showCard: (card) => {
-        if (!view.isReady) return false;
+        // Only a panel in sight shows the card; otherwise it opens as a document the user sees.
+        if (!view.isShown) return false;
         chat().showDiagnosis(card);
         return true;
       },
@@ -211,6 +212,7 @@ function createApi(
       model: chat.provider?.model,
       postCount: view.postCount,
       panelReady: view.isReady,
+      panelVisible: view.isShown,
       diagnostics: { liveRequests: chat.liveRequests, liveCancellationListeners: coreLoader.loadedCore()?.liveCancellationListeners() ?? 0 },
     }),
     onDidChange: (listener) => {

@@ -35,10 +35,10 @@ describe('Diagnose Server: a misconfigured local server', function () {
   });
   const suite = useHostSuite({ sims: [sim] });
 
-  /** Another view container takes the side bar: the chat panel's webview is torn down. */
+  /** Another view container takes the side bar: the chat panel is out of sight. */
   async function closePanel(): Promise<void> {
     await vscode.commands.executeCommand('workbench.view.explorer');
-    await waitFor('the panel to close', 10_000, () => (suite.api.snapshot().panelReady ? undefined : true));
+    await waitFor('the panel to be out of sight', 10_000, () => (suite.api.snapshot().panelVisible ? undefined : true));
   }
 
   beforeEach(async () => {
@@ -92,7 +92,7 @@ describe('Diagnose Server: a misconfigured local server', function () {
 
   it('with the chat panel open, the card goes to the panel', async () => {
     await vscode.commands.executeCommand('sidestream.chatView.focus');
-    await waitFor('the panel to be ready', 30_000, () => (suite.api.snapshot().panelReady ? true : undefined));
+    await waitFor('the panel to be ready and in sight', 30_000, () => (suite.api.snapshot().panelVisible ? true : undefined));
     const posts = suite.api.snapshot().postCount;
     const { diagnosis, inPanel } = await diagnose();
     assert.equal(inPanel, true, 'the card did not go to the open panel');

@@ -56,6 +56,11 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, PanelPort, 
     return this.view !== undefined && this.ready;
   }
 
+  /** Ready and in sight (its view container shown, the view not collapsed). */
+  get isShown(): boolean {
+    return this.isReady && this.view!.visible;
+  }
+
   resolveWebviewView(view: vscode.WebviewView): void {
     this.view = view;
     this.ready = false;
